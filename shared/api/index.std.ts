@@ -1,0 +1,18 @@
+/**
+ * The whole API: every command the core offers, merged from one file per domain. Add a domain by writing
+ * `<domain>.std.ts` beside this file and spreading it here; the core's handler map then fails to type-check
+ * until the new commands are implemented.
+ */
+import type { CommandDefs, Invoke } from './contract.std.ts';
+import { recordCommands } from './records.std.ts';
+import { vaultCommands } from './vault.std.ts';
+
+export const commands = {
+  ...vaultCommands,
+  ...recordCommands,
+} satisfies CommandDefs;
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands & string;
+export type MindstageInvoke = Invoke<Commands>;
+export { type ApiEvents, type ApiEventName } from './events.std.ts';

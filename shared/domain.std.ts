@@ -1,0 +1,203 @@
+/**
+ * Domain types shared by the core, the renderer and the CLI. Schemas (zod) double as validators at every
+ * process boundary; the TypeScript types are inferred from them so the two cannot drift apart.
+ *
+ * Character fields keep the Character Card V3 names (snake_case) on purpose: import and export are then
+ * lossless by construction, and people who know the card spec recognise every field.
+ */
+import { z } from 'zod';
+
+/** Upper bounds that keep one bad paste (or a hostile file) from taking the app down. */
+export const limits = {
+  shortText: 1_000,
+  longText: 1_000_000,
+  listItems: 10_000,
+} as const;
+
+const shortText = z.string().max(limits.shortText, `must be at most ${limits.shortText} characters`);
+const longText = z.string().max(limits.longText, `must be at most ${limits.longText} characters`);
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const recordKinds = ['character', 'scenario', 'persona', 'conversation'] as const;
+export const RecordKind = z.enum(recordKinds);
+export type RecordKind = z.infer<typeof RecordKind>;
+
+/** Record ids: 32 lowercase hex characters (16 random bytes). */
+export const RecordId = z.string().regex(/^[0-9a-f]{32}$/, 'is not a record id (32 hex characters)');
+export type RecordId = z.infer<typeof RecordId>;
+
+// ---- lorebooks (Character Card V2/V3 `character_book`) -------------------------------------------
+
+export const LoreEntry = z.looseObject({
+  keys: z.array(shortText).max(limits.listItems).default([]),
+  content: longText.default(''),
+  extensions: jsonObject.default({}),
+  enabled: z.boolean().default(true),
+  insertion_order: z.number().default(0),
+  case_sensitive: z.boolean().optional(),
+  use_regex: z.boolean().optional(),
+  constant: z.boolean().optional(),
+  name: shortText.optional(),
+  priority: z.number().optional(),
+  id: z.union([z.number(), z.string()]).optional(),
+  comment: longText.optional(),
+  selective: z.boolean().optional(),
+  secondary_keys: z.array(shortText).max(limits.listItems).optional(),
+  position: z.enum(['before_char', 'after_char']).optional(),
+});
+export type LoreEntry = z.infer<typeof LoreEntry>;
+
+export const Lorebook = z.looseObject({
+  name: shortText.optional(),
+  description: longText.optional(),
+  scan_depth: z.number().int().min(0).optional(),
+  token_budget: z.number().int().min(0).optional(),
+  recursive_scanning: z.boolean().optional(),
+  extensions: jsonObject.default({}),
+  entries: z.array(LoreEntry).max(limits.listItems).default([]),
+});
+export type Lorebook = z.infer<typeof Lorebook>;
+
+// ---- records ------------------------------------------------------------------------------------
+
+export const CharacterFields = z.object({
+  name: shortText.min(1, 'a character needs a name'),
+  description: longText.default(''),
+  personality: longText.default(''),
+  scenario: longText.default(''),
+  first_mes: longText.default(''),
+  mes_example: longText.default(''),
+  creator_notes: longText.default(''),
+  system_prompt: longText.default(''),
+  post_history_instructions: longText.default(''),
+  alternate_greetings: z.array(longText).max(limits.listItems).default([]),
+  group_only_greetings: z.array(longText).max(limits.listItems).default([]),
+  character_book: Lorebook.optional(),
+  tags: z.array(shortText).max(limits.listItems).default([]),
+  creator: shortText.default(''),
+  character_version: shortText.default(''),
+  nickname: shortText.optional(),
+  creator_notes_multilingual: z.record(z.string(), longText).optional(),
+  source: z.array(longText).max(limits.listItems).optional(),
+  creation_date: z.number().optional(),
+  modification_date: z.number().optional(),
+  assets: z.array(jsonObject).max(limits.listItems).optional(),
+  /** Card `data.extensions`: unknown keys are kept verbatim. */
+  extensions: jsonObject.default({}),
+  /** Unknown fields found at the card's top level and in `data`, kept so export gives them back. */
+  card_extra: jsonObject.default({}),
+  /** Encrypted asset holding the avatar image, if any. */
+  avatar_asset: z.string().optional(),
+});
+export type CharacterFields = z.infer<typeof CharacterFields>;
+export type CharacterInput = z.input<typeof CharacterFields>;
+export const CharacterPatch = CharacterFields.partial();
+export type CharacterPatch = z.infer<typeof CharacterPatch>;
+
+export const ScenarioFields = z.object({
+  title: shortText.min(1, 'a scenario needs a title'),
+  setting: longText.default(''),
+  characterIds: z.array(RecordId).max(1_000).default([]),
+  openingMessages: z.array(longText).max(limits.listItems).default([]),
+  /** Persona the user plays in this scenario, overriding their default. */
+  personaId: RecordId.optional(),
+  lorebook: Lorebook.optional(),
+});
+export type ScenarioFields = z.infer<typeof ScenarioFields>;
+export const ScenarioPatch = ScenarioFields.partial();
+export type ScenarioPatch = z.infer<typeof ScenarioPatch>;
+
+export const PersonaFields = z.object({
+  name: shortText.min(1, 'a persona needs a name'),
+  description: longText.default(''),
+  avatar_asset: z.string().optional(),
+});
+export type PersonaFields = z.infer<typeof PersonaFields>;
+export const PersonaPatch = PersonaFields.partial();
+export type PersonaPatch = z.infer<typeof PersonaPatch>;
+
+export const messageRoles = ['user', 'character', 'narrator', 'system'] as const;
+export const MessageRole = z.enum(messageRoles);
+export type MessageRole = z.infer<typeof MessageRole>;
+
+export const AlternativeStatus = z.enum(['complete', 'streaming', 'stopped', 'error']);
+export type AlternativeStatus = z.infer<typeof AlternativeStatus>;
+
+export const Alternative = z.object({
+  id: z.string(),
+  text: longText,
+  createdAt: z.number(),
+  status: AlternativeStatus.default('complete'),
+  provider: z.string().optional(),
+  model: z.string().optional(),
+  /** What went wrong, for status "error". */
+  error: z.string().optional(),
+});
+export type Alternative = z.infer<typeof Alternative>;
+
+/** A message as the API shows it: its current state after every edit, swipe and checkpoint. */
+export const Message = z.object({
+  id: z.string(),
+  role: MessageRole,
+  /** Character id for character messages; persona id (if any) for user messages. */
+  authorId: z.string().optional(),
+  createdAt: z.number(),
+  editedAt: z.number().optional(),
+  alternatives: z.array(Alternative).min(1),
+  /** Index into `alternatives` of the one shown (and sent to the provider). */
+  chosen: z.number().int().min(0),
+});
+export type Message = z.infer<typeof Message>;
+
+export const ConversationMeta = z.object({
+  title: shortText.default(''),
+  characterIds: z.array(RecordId).max(1_000).default([]),
+  scenarioId: RecordId.optional(),
+  personaId: RecordId.optional(),
+  /** Provider name this conversation prefers; falls back to the global order. */
+  provider: z.string().optional(),
+  branchedFrom: z.object({ conversationId: RecordId, messageId: z.string() }).optional(),
+});
+export type ConversationMeta = z.infer<typeof ConversationMeta>;
+export const ConversationMetaPatch = ConversationMeta.partial();
+
+export interface Conversation extends ConversationMeta {
+  id: RecordId;
+  createdAt: number;
+  updatedAt: number;
+  messages: Message[];
+}
+
+export interface CatalogEntry {
+  id: RecordId;
+  kind: RecordKind;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Character extends CharacterFields {
+  id: RecordId;
+  createdAt: number;
+  updatedAt: number;
+}
+export interface Scenario extends ScenarioFields {
+  id: RecordId;
+  createdAt: number;
+  updatedAt: number;
+}
+export interface Persona extends PersonaFields {
+  id: RecordId;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SearchHit {
+  recordId: RecordId;
+  kind: RecordKind;
+  title: string;
+  /** Message id when the hit is inside a conversation. */
+  messageId?: string;
+  /** A short excerpt around the match. */
+  excerpt: string;
+}
