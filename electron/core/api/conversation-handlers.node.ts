@@ -1,0 +1,146 @@
+/** Conversations: metadata, messages, alternatives, branching. Chat (providers, streaming) builds on these. */
+import type * as Y from 'yjs';
+import { MindstageError } from '../../../shared/result.std.ts';
+import type { Handlers } from '../../../shared/api/contract.std.ts';
+import type { recordCommands } from '../../../shared/api/records.std.ts';
+import type { Conversation, ConversationMeta, Message } from '../../../shared/domain.std.ts';
+import { getCatalogEntry } from '../docs/catalog.node.ts';
+import {
+  addAlternative,
+  appendMessage,
+  chooseAlternative,
+  deleteMessage,
+  patchAlternative,
+  readMessage,
+  readMessages,
+  readMeta,
+  writeMeta,
+} from '../docs/conversation-doc.node.ts';
+import { newItemId } from '../docs/ids.node.ts';
+import type { VaultSession } from '../session.node.ts';
+import type { CoreState } from './state.node.ts';
+
+type ConversationHandlers = Pick<
+  Handlers<typeof recordCommands>,
+  Extract<keyof typeof recordCommands, `conversation.${string}`>
+>;
+
+/** Checks that every record a conversation points at exists and has the right kind. */
+function checkReferences(s: VaultSession, meta: Partial<ConversationMeta>): void {
+  const check = (id: string | undefined, kind: 'character' | 'scenario' | 'persona') => {
+    if (id === undefined) return;
+    const e = getCatalogEntry(s.catalog, id);
+    if (!e || e.kind !== kind) throw new MindstageError('not_found', `No ${kind} with id ${id}.`, { recordId: id });
+  };
+  for (const c of meta.characterIds ?? []) check(c, 'character');
+  check(meta.scenarioId, 'scenario');
+  check(meta.personaId, 'persona');
+}
+
+export function readConversation(s: VaultSession, id: string): Conversation {
+  const live = s.record(id, 'conversation');
+  const entry = getCatalogEntry(s.catalog, id)!;
+  const { createdAt: _c, ...meta } = readMeta(live.doc);
+  return { ...meta, characterIds: meta.characterIds ?? [], title: meta.title ?? '', id, createdAt: entry.createdAt, updatedAt: entry.updatedAt, messages: readMessages(live.doc) };
+}
+
+export function addMessage(
+  s: VaultSession,
+  id: string,
+  m: { role: Message['role']; text: string; authorId?: string; status?: 'complete' | 'streaming'; provider?: string; model?: string },
+): Message {
+  const live = s.record(id, 'conversation');
+  const now = s.now();
+  const messageId = newItemId();
+  const alt = { id: newItemId(), text: m.text, createdAt: now, ...(m.status && m.status !== 'complete' ? { status: m.status } : {}) };
+  appendMessage(live.doc, { id: messageId, role: m.role, createdAt: now, alt, ...(m.authorId ? { authorId: m.authorId } : {}) });
+  s.touch(id);
+  return readMessage(live.doc, messageId)!;
+}
+
+function requireMessage(s: VaultSession, id: string, messageId: string): Message {
+  const msg = readMessage(s.record(id, 'conversation').doc, messageId);
+  if (!msg) throw new MindstageError('not_found', `No message ${messageId} in conversation ${id}.`, { recordId: id });
+  return msg;
+}
+
+export function conversationHandlers(state: CoreState): ConversationHandlers {
+  const changed = (id: string) => state.emit('records.changed', { ids: [id] });
+  return {
+    'conversation.create': async (meta) => {
+      const s = state.requireSession();
+      checkReferences(s, meta);
+      const id = s.createRecord('conversation', meta.title, (doc) => writeMeta(doc, { ...meta, createdAt: s.now() }));
+      return { id };
+    },
+    'conversation.get': async ({ id }) => readConversation(state.requireSession(), id),
+    'conversation.update': async ({ id, patch }) => {
+      const s = state.requireSession();
+      checkReferences(s, patch);
+      writeMeta(s.record(id, 'conversation').doc, patch);
+      s.touch(id, patch.title);
+      changed(id);
+      return null;
+    },
+    'conversation.delete': async ({ id }) => {
+      state.requireSession().deleteRecord(id, 'conversation');
+      changed(id);
+      return null;
+    },
+    'conversation.addMessage': async ({ id, role, text, authorId }) => {
+      const msg = addMessage(state.requireSession(), id, { role, text, ...(authorId ? { authorId } : {}) });
+      changed(id);
+      return msg;
+    },
+    'conversation.editMessage': async ({ id, messageId, text }) => {
+      const s = state.requireSession();
+      const msg = requireMessage(s, id, messageId);
+      const alt = msg.alternatives[msg.chosen]!;
+      patchAlternative(s.record(id, 'conversation').doc, alt.id, { text, editedAt: s.now() });
+      s.touch(id);
+      changed(id);
+      return null;
+    },
+    'conversation.deleteMessage': async ({ id, messageId }) => {
+      const s = state.requireSession();
+      requireMessage(s, id, messageId);
+      deleteMessage(s.record(id, 'conversation').doc, messageId);
+      s.touch(id);
+      changed(id);
+      return null;
+    },
+    'conversation.chooseAlternative': async ({ id, messageId, index }) => {
+      const s = state.requireSession();
+      const msg = requireMessage(s, id, messageId);
+      const alt = msg.alternatives[index];
+      if (!alt) throw new MindstageError('usage', `Message ${messageId} has ${msg.alternatives.length} alternatives; there is no number ${index + 1}.`);
+      chooseAlternative(s.record(id, 'conversation').doc, messageId, alt.id);
+      changed(id);
+      return null;
+    },
+    'conversation.branch': async ({ id, messageId }) => {
+      const s = state.requireSession();
+      const source = readConversation(s, id);
+      const upTo = source.messages.findIndex((m) => m.id === messageId);
+      if (upTo < 0) throw new MindstageError('not_found', `No message ${messageId} in conversation ${id}.`, { recordId: id });
+      const { id: _id, messages, createdAt: _c, updatedAt: _u, ...meta } = source;
+      const title = `${source.title || 'Conversation'} (branch)`;
+      const newId = s.createRecord('conversation', title, (doc) => {
+        writeMeta(doc, { ...meta, title, branchedFrom: { conversationId: id, messageId }, createdAt: s.now() });
+        copyMessages(doc, messages.slice(0, upTo + 1));
+      });
+      return { id: newId };
+    },
+  };
+}
+
+/** Copies messages verbatim (ids, alternatives, choice), as branch and import need. */
+export function copyMessages(doc: Y.Doc, messages: Message[]): void {
+  for (const m of messages) {
+    const [first, ...rest] = m.alternatives;
+    appendMessage(doc, { id: m.id, role: m.role, createdAt: m.createdAt, alt: first!, ...(m.authorId ? { authorId: m.authorId } : {}) });
+    for (const a of rest) addAlternative(doc, m.id, a);
+    if (rest.length > 0) chooseAlternative(doc, m.id, m.alternatives[m.chosen]!.id);
+    if (m.editedAt !== undefined) patchAlternative(doc, m.alternatives[m.chosen]!.id, { editedAt: m.editedAt });
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * What every transport (direct calls, WebSocket for browser mode, Electron IPC) gets from the core.
+ * `invoke` validates its input with the command's schema and never throws for expected failures:
+ * it resolves to a Result. Events are pushed to every listener.
+ */
+import type { ApiEventName, ApiEvents, MindstageInvoke } from '../../../shared/api/index.std.ts';
+
+export interface Core {
+  invoke: MindstageInvoke;
+  on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface CoreOptions {
+  /** The data folder holding the vault database. */
+  dataDir: string;
+}

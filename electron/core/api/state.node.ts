@@ -1,0 +1,61 @@
+/**
+ * The core's state: which data folder, whether a database is open, and the unlocked session if any. Handlers get
+ * the session through `requireSession()` so "locked" is one error in one place.
+ */
+import { MindstageError } from '../../../shared/result.std.ts';
+import type { ApiEventName, ApiEvents } from '../../../shared/api/index.std.ts';
+import { openDb, vaultExists, type Db } from '../store/db.node.ts';
+import { createSqliteStorage } from '../store/sqlite-storage.node.ts';
+import type { VaultStorage } from '../store/storage.node.ts';
+import type { VaultSession } from '../session.node.ts';
+
+export type Emit = <E extends ApiEventName>(event: E, payload: ApiEvents[E]) => void;
+
+export class CoreState {
+  readonly dataDir: string;
+  readonly emit: Emit;
+  #db: Db | null = null;
+  #storage: VaultStorage | null = null;
+  session: VaultSession | null = null;
+
+  constructor(dataDir: string, emit: Emit) {
+    this.dataDir = dataDir;
+    this.emit = emit;
+  }
+
+  hasVault(): boolean {
+    return this.#storage !== null || vaultExists(this.dataDir);
+  }
+
+  /** Opens the database (creating it only when asked) once, and keeps it open while the core lives. */
+  storage(create = false): VaultStorage {
+    if (!this.#storage) {
+      this.#db = openDb(this.dataDir, { create });
+      this.#storage = createSqliteStorage(this.#db);
+    }
+    return this.#storage;
+  }
+
+  requireSession(): VaultSession {
+    if (!this.session || this.session.vault.locked) throw new MindstageError('locked', 'The vault is locked. Unlock it first.');
+    return this.session;
+  }
+
+  lock(reason: ApiEvents['vault.locked']['reason']): void {
+    if (!this.session) return;
+    this.session.close();
+    this.session = null;
+    this.emit('vault.locked', { reason });
+  }
+
+  close(): void {
+    this.lock('manual');
+    if (this.#db) {
+      // Fold the WAL into the main file so a closed vault is a single file.
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+      this.#db.close();
+    }
+    this.#db = null;
+    this.#storage = null;
+  }
+}

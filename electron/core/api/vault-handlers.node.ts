@@ -1,0 +1,46 @@
+import type { Handlers } from '../../../shared/api/contract.std.ts';
+import type { vaultCommands } from '../../../shared/api/vault.std.ts';
+import { VaultSession, openSession } from '../session.node.ts';
+import { changePassphrase, createVault, readVaultId, recoverVault, unlockVault } from '../vault/vault.node.ts';
+import type { CoreState } from './state.node.ts';
+
+export function vaultHandlers(state: CoreState): Handlers<typeof vaultCommands> {
+  return {
+    'vault.status': async () => {
+      if (!state.hasVault()) return { exists: false, unlocked: false };
+      const vaultId = readVaultId(state.storage());
+      if (vaultId === null) return { exists: false, unlocked: false };
+      return { exists: true, unlocked: state.session !== null, vaultId };
+    },
+    'vault.create': async ({ passphrase }) => {
+      const storage = state.storage(true);
+      const { vault, recoveryKey } = createVault(storage, passphrase);
+      state.session = new VaultSession(storage, vault);
+      // Write the catalog right away: from now on a vault without one has been tampered with.
+      state.session.catalog.getMap('meta').set('createdAt', Date.now());
+      return { vaultId: vault.vaultIdHex, recoveryKey };
+    },
+    'vault.unlock': async ({ passphrase }) => {
+      const storage = state.storage();
+      const vault = unlockVault(storage, passphrase);
+      state.lock('manual');
+      state.session = openSession(storage, vault);
+      return { vaultId: vault.vaultIdHex };
+    },
+    'vault.lock': async () => {
+      state.lock('manual');
+      return null;
+    },
+    'vault.changePassphrase': async ({ current, next }) => {
+      changePassphrase(state.storage(), current, next);
+      return null;
+    },
+    'vault.recover': async ({ recoveryKey, newPassphrase }) => {
+      const storage = state.storage();
+      const vault = recoverVault(storage, recoveryKey, newPassphrase);
+      state.lock('manual');
+      state.session = openSession(storage, vault);
+      return { vaultId: vault.vaultIdHex };
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * openCore: the backend behind every transport. Validates each command's input with its schema, runs the handler,
+ * and answers with a Result — expected failures as { code, message }, anything unexpected as "internal" (logged
+ * without content).
+ */
+import { EventEmitter } from 'node:events';
+import { commands, type ApiEventName, type ApiEvents, type CommandName, type MindstageInvoke } from '../../shared/api/index.std.ts';
+import { MindstageError, toErrorShape, type Result } from '../../shared/result.std.ts';
+import type { Core, CoreOptions } from './api/core-types.node.ts';
+import { createHandlers } from './api/handlers.node.ts';
+import { CoreState } from './api/state.node.ts';
+import { translateSqliteError, dbPath } from './store/db.node.ts';
+
+export type { Core, CoreOptions };
+
+function describeIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+export async function openCore(options: CoreOptions): Promise<Core> {
+  const events = new EventEmitter();
+  const state = new CoreState(options.dataDir, (event, payload) => events.emit(event, payload));
+  const handlers = createHandlers(state) as unknown as Record<string, (input: unknown) => Promise<unknown>>;
+  let closed = false;
+
+  const invoke = (async (command: CommandName, input: unknown): Promise<Result<unknown>> => {
+    try {
+      if (closed) throw new MindstageError('internal', 'Mindstage is shutting down.');
+      const def = Object.hasOwn(commands, command) ? commands[command] : undefined;
+      if (!def) throw new MindstageError('usage', `Unknown command "${String(command)}".`);
+      const parsed = def.input.safeParse(input ?? {});
+      if (!parsed.success) throw new MindstageError('usage', `Invalid input for ${command}: ${describeIssues(parsed.error)}.`);
+      return { ok: true, value: await handlers[command]!(parsed.data) };
+    } catch (e) {
+      const translated = translateSqliteError(e, dbPath(options.dataDir));
+      if (!(translated instanceof MindstageError)) {
+        // Unexpected: a bug. Log the kind of error and where, never its message (it could hold content).
+        console.error(`[mindstage] internal error in ${String(command)}: ${(translated as Error)?.name ?? typeof translated}`);
+        if (process.env['MINDSTAGE_DEBUG']) console.error(translated);
+      }
+      return { ok: false, error: toErrorShape(translated) };
+    }
+  }) as MindstageInvoke;
+
+  return {
+    invoke,
+    on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void) {
+      events.on(event, listener);
+      return () => events.off(event, listener);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      state.close();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The one place the core touches libsodium. Everything here works on Uint8Array and fails with
+ * MindstageError('integrity') when authenticated data does not verify.
+ *
+ * Nonces and random keys come from node:crypto: libsodium.js's randombytes_buf is slow for many small calls, and
+ * both draw from the OS CSPRNG.
+ */
+import { randomFillSync } from 'node:crypto';
+import sodiumModule from 'libsodium-wrappers-sumo';
+import { MindstageError } from '../../../shared/result.std.ts';
+
+await sodiumModule.ready;
+export const sodium = sodiumModule;
+
+export const KEY_BYTES = 32;
+export const NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES; // 24
+export const TAG_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES; // 16
+
+export function randomBytes(length: number): Uint8Array {
+  return randomFillSync(new Uint8Array(length));
+}
+
+/** XChaCha20-Poly1305: returns nonce ‖ ciphertext. */
+export function aeadSeal(key: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
+  const nonce = randomBytes(NONCE_BYTES);
+  const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, null, nonce, key);
+  const out = new Uint8Array(NONCE_BYTES + ct.length);
+  out.set(nonce, 0);
+  out.set(ct, NONCE_BYTES);
+  return out;
+}
+
+/** Opens nonce ‖ ciphertext; returns null when it does not authenticate (callers decide what that means). */
+export function aeadOpen(key: Uint8Array, sealed: Uint8Array, ad: Uint8Array): Uint8Array | null {
+  if (sealed.length < NONCE_BYTES + TAG_BYTES) return null;
+  try {
+    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      sealed.subarray(NONCE_BYTES),
+      ad,
+      sealed.subarray(0, NONCE_BYTES),
+      key,
+    );
+  } catch {
+    return null;
+  }
+}
+
+/** One purpose per subkey (design §2). Ids are stable forever: never renumber. */
+export const subkeyIds = {
+  localStore: 1,
+  idHash: 2,
+  accountSigning: 3,
+  syncContent: 4,
+  ledger: 5,
+} as const;
+export type SubkeyPurpose = keyof typeof subkeyIds;
+
+const KDF_CONTEXT = 'mstage01'; // crypto_kdf contexts are exactly 8 bytes
+
+export function deriveSubkey(vaultKey: Uint8Array, purpose: SubkeyPurpose): Uint8Array {
+  return sodium.crypto_kdf_derive_from_key(KEY_BYTES, subkeyIds[purpose], KDF_CONTEXT, vaultKey);
+}
+
+/** Keyed BLAKE2b, for ids that must not reveal what they name. */
+export function keyedHash(key: Uint8Array, data: Uint8Array | string, bytes = 16): Uint8Array {
+  return sodium.crypto_generichash(bytes, data, key);
+}
+
+export function wipe(...buffers: (Uint8Array | null | undefined)[]): void {
+  for (const b of buffers) if (b) sodium.memzero(b);
+}
+
+export interface KdfParams {
+  alg: 'argon2id13';
+  opslimit: number;
+  memlimit: number;
+  salt: Uint8Array;
+}
+
+/** Minimums are enforced when a vault is read, so a tampered header cannot downgrade them (design §2). */
+export const KDF_MIN = { opslimit: 3, memlimit: 64 * 1024 * 1024 } as const;
+/** Maximums keep a tampered header from making unlock take hours or exhaust memory. */
+export const KDF_MAX = { opslimit: 20, memlimit: 1024 * 1024 * 1024 } as const;
+
+export function newKdfParams(): KdfParams {
+  return { alg: 'argon2id13', opslimit: KDF_MIN.opslimit, memlimit: KDF_MIN.memlimit, salt: randomBytes(16) };
+}
+
+export function checkKdfParams(p: KdfParams): void {
+  if (p.alg !== 'argon2id13') throw new MindstageError('integrity', `The vault asks for an unknown key-derivation function (${p.alg}).`);
+  if (p.salt.length !== 16) throw new MindstageError('integrity', 'The vault header has a malformed salt.');
+  if (p.opslimit < KDF_MIN.opslimit || p.memlimit < KDF_MIN.memlimit) {
+    throw new MindstageError('integrity', 'The vault header asks for weaker key derivation than Mindstage allows; it may have been tampered with.');
+  }
+  if (p.opslimit > KDF_MAX.opslimit || p.memlimit > KDF_MAX.memlimit) {
+    throw new MindstageError('integrity', 'The vault header asks for unreasonably expensive key derivation; it may have been tampered with.');
+  }
+}
+
+/** Argon2id: passphrase → key-encryption key. Slow on purpose (≈0.4 s here). */
+export function deriveKek(passphrase: string, p: KdfParams): Uint8Array {
+  checkKdfParams(p);
+  return sodium.crypto_pwhash(KEY_BYTES, passphrase, p.salt, p.opslimit, p.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13);
+}
+
+export const toBase64 = (b: Uint8Array): string => sodium.to_base64(b, sodium.base64_variants.URLSAFE_NO_PADDING);
+export const fromBase64 = (s: string): Uint8Array => sodium.from_base64(s, sodium.base64_variants.URLSAFE_NO_PADDING);
+export const toHex = (b: Uint8Array): string => sodium.to_hex(b);
+export const fromHex = (s: string): Uint8Array => sodium.from_hex(s);

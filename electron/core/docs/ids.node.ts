@@ -1,0 +1,19 @@
+/** Record and message ids, and the storage ids of the vault's well-known documents. */
+import { keyedHash, randomBytes, toBase64, toHex, fromHex } from '../crypto/sodium.node.ts';
+import type { RecordKind } from '../../../shared/domain.std.ts';
+import type { DocRef } from './doc-store.node.ts';
+
+export const newRecordId = (): string => toHex(randomBytes(16));
+/** Message and alternative ids: short, unique within a conversation and across devices. */
+export const newItemId = (): string => toBase64(randomBytes(12));
+
+export function recordRef(id: string, kind: RecordKind): DocRef {
+  return { storageId: fromHex(id), kind, recordId: id };
+}
+
+export type SystemDoc = 'catalog' | 'settings' | 'ledger';
+
+/** Well-known documents get ids derived from the vault's id-hashing key, so they look like any other row. */
+export function systemRef(idKey: Uint8Array, name: SystemDoc): DocRef {
+  return { storageId: keyedHash(idKey, `mindstage.system.${name}`, 16), kind: name, recordId: name };
+}

@@ -1,0 +1,82 @@
+/**
+ * Live Yjs documents of the unlocked vault. A document is loaded (decrypted) once and kept in memory; every local
+ * change is encrypted and committed the moment its Yjs transaction ends, and every few hundred updates the document
+ * is compacted into one encrypted snapshot.
+ */
+import * as Y from 'yjs';
+import type { EncryptedDocStore} from './doc-store.node.ts';
+import { type DocRef } from './doc-store.node.ts';
+
+/** Transaction origin for applying stored updates: they are already on disk. */
+export const FROM_STORE = Symbol('from-store');
+/** How many updates may pile up before a document is compacted. */
+export const COMPACT_EVERY = 300;
+
+export interface LiveDoc {
+  ref: DocRef;
+  doc: Y.Doc;
+}
+
+export class DocRepo {
+  readonly store: EncryptedDocStore;
+  readonly #live = new Map<string, LiveDoc>();
+  readonly #listeners = new Set<(ref: DocRef, update: Uint8Array, origin: unknown) => void>();
+
+  constructor(store: EncryptedDocStore) {
+    this.store = store;
+  }
+
+  /** Called after every committed local update (sync uses it to fill its outbox). */
+  onCommitted(fn: (ref: DocRef, update: Uint8Array, origin: unknown) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** Opens a document, creating an empty one in memory if it does not exist on disk. */
+  open(ref: DocRef): LiveDoc {
+    const cached = this.#live.get(ref.recordId);
+    if (cached) return cached;
+    const doc = new Y.Doc();
+    const loaded = this.store.load(ref);
+    if (loaded) {
+      // One merged update applies faster than many small ones when a document has a snapshot plus a tail.
+      const update = loaded.updates.length === 1 ? loaded.updates[0]! : Y.mergeUpdates(loaded.updates);
+      Y.applyUpdate(doc, update, FROM_STORE);
+    }
+    doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === FROM_STORE) return;
+      this.store.append(ref, update);
+      if (this.store.updatesSinceSnapshot(ref) >= COMPACT_EVERY) this.store.compact(ref, Y.encodeStateAsUpdate(doc));
+      for (const l of this.#listeners) l(ref, update, origin);
+    });
+    const live = { ref, doc };
+    this.#live.set(ref.recordId, live);
+    return live;
+  }
+
+  exists(ref: DocRef): boolean {
+    return this.#live.has(ref.recordId) || this.store.load(ref) !== null;
+  }
+
+  /** Compacts now, whatever the count (used before export, after passphrase change, and by tests). */
+  compact(ref: DocRef): void {
+    const live = this.open(ref);
+    this.store.compact(ref, Y.encodeStateAsUpdate(live.doc));
+  }
+
+  compactAll(): void {
+    for (const live of this.#live.values()) if (this.store.updatesSinceSnapshot(live.ref) > 0) this.compact(live.ref);
+  }
+
+  delete(ref: DocRef): void {
+    this.#live.get(ref.recordId)?.doc.destroy();
+    this.#live.delete(ref.recordId);
+    this.store.delete(ref);
+  }
+
+  /** Drops every document from memory (on lock). */
+  close(): void {
+    for (const live of this.#live.values()) live.doc.destroy();
+    this.#live.clear();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * An unlocked vault: the open database, the keys, and the live documents. Exactly one exists while the vault is
+ * unlocked; locking closes it, wipes the keys and drops every decrypted document from memory.
+ */
+import type * as Y from 'yjs';
+import { MindstageError } from '../../shared/result.std.ts';
+import type { RecordKind } from '../../shared/domain.std.ts';
+import { EncryptedDocStore, type DocRef } from './docs/doc-store.node.ts';
+import { DocRepo, type LiveDoc } from './docs/repo.node.ts';
+import { newRecordId, recordRef, systemRef, type SystemDoc } from './docs/ids.node.ts';
+import { addCatalogEntry, getCatalogEntry, markCatalogDeleted, touchCatalogEntry } from './docs/catalog.node.ts';
+import type { VaultStorage } from './store/storage.node.ts';
+import type { UnlockedVault } from './vault/vault.node.ts';
+
+export class VaultSession {
+  readonly storage: VaultStorage;
+  readonly vault: UnlockedVault;
+  readonly repo: DocRepo;
+  readonly now: () => number;
+
+  constructor(storage: VaultStorage, vault: UnlockedVault, now: () => number = Date.now) {
+    this.storage = storage;
+    this.vault = vault;
+    this.repo = new DocRepo(new EncryptedDocStore(storage, vault));
+    this.now = now;
+  }
+
+  systemDoc(name: SystemDoc): LiveDoc {
+    return this.repo.open(systemRef(this.vault.subkey('idHash'), name));
+  }
+
+  get catalog(): Y.Doc {
+    return this.systemDoc('catalog').doc;
+  }
+
+  /** Creates a record: its document (initialised by `init`) and its catalog entry, as two commits. */
+  createRecord(kind: RecordKind, title: string, init: (doc: Y.Doc) => void, id: string = newRecordId(), createdAt = this.now()): string {
+    const live = this.repo.open(recordRef(id, kind));
+    live.doc.transact(() => init(live.doc));
+    addCatalogEntry(this.catalog, id, kind, title, createdAt);
+    return id;
+  }
+
+  /** Opens a record, checking it exists and is of the expected kind. */
+  record(id: string, kind: RecordKind): LiveDoc {
+    const entry = getCatalogEntry(this.catalog, id);
+    if (!entry || entry.kind !== kind) throw new MindstageError('not_found', `No ${kind} with id ${id}.`, { recordId: id });
+    return this.repo.open(recordRef(id, kind));
+  }
+
+  touch(id: string, title?: string): void {
+    touchCatalogEntry(this.catalog, id, this.now(), title);
+  }
+
+  deleteRecord(id: string, kind: RecordKind): void {
+    this.record(id, kind);
+    const ref: DocRef = recordRef(id, kind);
+    this.storage.transaction(() => {
+      this.repo.delete(ref);
+      markCatalogDeleted(this.catalog, id, this.now());
+    });
+  }
+
+  close(): void {
+    this.repo.close();
+    this.vault.lock();
+  }
+}
+
+/** Starts a session and checks that the vault's catalog is there (every vault has one from its first second). */
+export function openSession(storage: VaultStorage, vault: UnlockedVault): VaultSession {
+  const session = new VaultSession(storage, vault);
+  const catalogRef = systemRef(vault.subkey('idHash'), 'catalog');
+  if (!session.repo.exists(catalogRef)) {
+    session.close();
+    throw new MindstageError('integrity', 'The vault\'s catalog is missing: the vault file was altered or truncated.');
+  }
+  return session;
+}

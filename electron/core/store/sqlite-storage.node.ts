@@ -1,0 +1,70 @@
+/** VaultStorage on the vault's SQLite database (see db.node.ts for how it is opened). */
+import type { Db } from './db.node.ts';
+import type { VaultStorage } from './storage.node.ts';
+
+const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+export function createSqliteStorage(db: Db): VaultStorage {
+  const q = {
+    readHeader: db.prepare<[], { header: string }>('SELECT header FROM vault WHERE id = 1'),
+    writeHeader: db.prepare('INSERT INTO vault (id, header) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET header = excluded.header'),
+    docIds: db.prepare<[], { id: Buffer }>(
+      'SELECT id FROM docs UNION SELECT doc FROM updates UNION SELECT doc FROM snapshots',
+    ),
+    head: db.prepare<[Uint8Array], { head: Buffer }>('SELECT head FROM docs WHERE id = ?'),
+    snapshot: db.prepare<[Uint8Array], { seq: number; body: Buffer }>('SELECT seq, body FROM snapshots WHERE doc = ?'),
+    updates: db.prepare<[Uint8Array], { seq: number; body: Buffer }>('SELECT seq, body FROM updates WHERE doc = ? ORDER BY seq'),
+    insertUpdate: db.prepare('INSERT INTO updates (doc, seq, body) VALUES (?, ?, ?)'),
+    upsertHead: db.prepare('INSERT INTO docs (id, head) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET head = excluded.head'),
+    upsertSnapshot: db.prepare(
+      'INSERT INTO snapshots (doc, seq, body) VALUES (?, ?, ?) ON CONFLICT (doc) DO UPDATE SET seq = excluded.seq, body = excluded.body',
+    ),
+    pruneUpdates: db.prepare('DELETE FROM updates WHERE doc = ? AND seq <= ?'),
+    deleteHead: db.prepare('DELETE FROM docs WHERE id = ?'),
+    deleteUpdates: db.prepare('DELETE FROM updates WHERE doc = ?'),
+    deleteSnapshot: db.prepare('DELETE FROM snapshots WHERE doc = ?'),
+    putAsset: db.prepare('INSERT INTO assets (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
+    getAsset: db.prepare<[Uint8Array], { body: Buffer }>('SELECT body FROM assets WHERE id = ?'),
+    deleteAsset: db.prepare('DELETE FROM assets WHERE id = ?'),
+  };
+  const tx = <T>(fn: () => T): T => (db.inTransaction ? fn() : db.transaction(fn)());
+  return {
+    readHeader: () => q.readHeader.get()?.header ?? null,
+    writeHeader: (h) => void q.writeHeader.run(h),
+    docIds: () => q.docIds.all().map((r) => u8(r.id)),
+    readDoc: (id) => {
+      const head = q.head.get(id);
+      const snap = q.snapshot.get(id);
+      return {
+        head: head ? u8(head.head) : null,
+        snapshot: snap ? { seq: snap.seq, body: u8(snap.body) } : null,
+        updates: q.updates.all(id).map((r) => ({ seq: r.seq, body: u8(r.body) })),
+      };
+    },
+    appendUpdate: (id, seq, body, head) =>
+      tx(() => {
+        q.insertUpdate.run(id, seq, body);
+        q.upsertHead.run(id, head);
+      }),
+    writeSnapshot: (id, seq, body, head) =>
+      tx(() => {
+        q.upsertSnapshot.run(id, seq, body);
+        q.pruneUpdates.run(id, seq);
+        q.upsertHead.run(id, head);
+      }),
+    deleteDoc: (id) =>
+      tx(() => {
+        q.deleteUpdates.run(id);
+        q.deleteSnapshot.run(id);
+        q.deleteHead.run(id);
+      }),
+    putAsset: (id, body) => void q.putAsset.run(id, body),
+    getAsset: (id) => {
+      const r = q.getAsset.get(id);
+      return r ? u8(r.body) : null;
+    },
+    deleteAsset: (id) => void q.deleteAsset.run(id),
+    transaction: tx,
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The one test suite every VaultStorage implementation must pass (in the style of automerge-repo's
+ * runStorageAdapterTests). Call it from a *.test.ts with a factory.
+ */
+import { describe, expect, it } from 'vitest';
+import type { VaultStorage } from './storage.node.ts';
+
+const id = (n: number) => new Uint8Array(16).fill(n);
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+export function runVaultStorageTests(name: string, make: () => VaultStorage): void {
+  describe(`VaultStorage: ${name}`, () => {
+    it('stores and replaces the header', () => {
+      const s = make();
+      expect(s.readHeader()).toBeNull();
+      s.writeHeader('a');
+      s.writeHeader('b');
+      expect(s.readHeader()).toBe('b');
+      s.close();
+    });
+
+    it('appends updates in order and keeps the latest head', () => {
+      const s = make();
+      s.appendUpdate(id(1), 2, bytes('u2'), bytes('h2'));
+      s.appendUpdate(id(1), 1, bytes('u1'), bytes('h1'));
+      const d = s.readDoc(id(1));
+      expect(d.updates.map((u) => [u.seq, new TextDecoder().decode(u.body)])).toEqual([[1, 'u1'], [2, 'u2']]);
+      expect(new TextDecoder().decode(d.head!)).toBe('h1');
+      expect(d.snapshot).toBeNull();
+      s.close();
+    });
+
+    it('refuses a second update with the same sequence number', () => {
+      const s = make();
+      s.appendUpdate(id(1), 1, bytes('a'), bytes('h'));
+      expect(() => s.appendUpdate(id(1), 1, bytes('b'), bytes('h'))).toThrow();
+      expect(s.readDoc(id(1)).updates).toHaveLength(1);
+      s.close();
+    });
+
+    it('keeps documents apart', () => {
+      const s = make();
+      s.appendUpdate(id(1), 1, bytes('one'), bytes('h'));
+      s.appendUpdate(id(2), 1, bytes('two'), bytes('h'));
+      expect(new TextDecoder().decode(s.readDoc(id(2)).updates[0]!.body)).toBe('two');
+      expect(s.docIds().map((d) => d[0]).sort()).toEqual([1, 2]);
+      s.close();
+    });
+
+    it('a snapshot prunes exactly the updates it covers', () => {
+      const s = make();
+      for (let i = 1; i <= 5; i++) s.appendUpdate(id(1), i, bytes(`u${i}`), bytes('h'));
+      s.writeSnapshot(id(1), 3, bytes('snap'), bytes('h3'));
+      const d = s.readDoc(id(1));
+      expect(d.snapshot?.seq).toBe(3);
+      expect(d.updates.map((u) => u.seq)).toEqual([4, 5]);
+      expect(new TextDecoder().decode(d.head!)).toBe('h3');
+      s.close();
+    });
+
+    it('deleting a document removes every row at once', () => {
+      const s = make();
+      s.appendUpdate(id(1), 1, bytes('a'), bytes('h'));
+      s.writeSnapshot(id(1), 1, bytes('s'), bytes('h'));
+      s.appendUpdate(id(1), 2, bytes('b'), bytes('h'));
+      s.deleteDoc(id(1));
+      expect(s.readDoc(id(1))).toEqual({ head: null, snapshot: null, updates: [] });
+      expect(s.docIds()).toEqual([]);
+      s.close();
+    });
+
+    it('stores, replaces and deletes assets', () => {
+      const s = make();
+      expect(s.getAsset(id(9))).toBeNull();
+      s.putAsset(id(9), bytes('png'));
+      s.putAsset(id(9), bytes('png2'));
+      expect(new TextDecoder().decode(s.getAsset(id(9))!)).toBe('png2');
+      s.deleteAsset(id(9));
+      expect(s.getAsset(id(9))).toBeNull();
+      s.close();
+    });
+
+    it('a failing transaction leaves nothing behind', () => {
+      const s = make();
+      if (name === 'memory') return s.close(); // the in-memory store has no rollback; it is never used for crash safety
+      expect(() =>
+        s.transaction(() => {
+          s.appendUpdate(id(1), 1, bytes('a'), bytes('h'));
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
+      expect(s.readDoc(id(1)).updates).toEqual([]);
+      s.close();
+    });
+  });
+}
