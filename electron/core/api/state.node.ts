@@ -2,6 +2,7 @@
  * The core's state: which data folder, whether a database is open, and the unlocked session if any. Handlers get
  * the session through `requireSession()` so "locked" is one error in one place.
  */
+import { existsSync, statSync } from 'node:fs';
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { ApiEventName, ApiEvents } from '../../../shared/api/index.std.ts';
 import { openDb, vaultExists, type Db } from '../store/db.node.ts';
@@ -24,6 +25,9 @@ export class CoreState {
   }
 
   hasVault(): boolean {
+    if (existsSync(this.dataDir) && !statSync(this.dataDir).isDirectory()) {
+      throw new MindstageError('usage', `${this.dataDir} is a file, not a data folder. Pass a folder with --data.`);
+    }
     return this.#storage !== null || vaultExists(this.dataDir);
   }
 

@@ -1,0 +1,85 @@
+import { Option, type Command } from 'commander';
+import type { Conversation } from '../../../../shared/domain.std.ts';
+import type { CliContext } from '../context.node.ts';
+import { formatList } from './records.node.ts';
+
+export function formatConversation(c: Conversation): string[] {
+  const lines = [`${c.title || '(untitled)'} — ${c.messages.length} message${c.messages.length === 1 ? '' : 's'}`];
+  for (const m of c.messages) {
+    const alt = m.alternatives[m.chosen]!;
+    const swipe = m.alternatives.length > 1 ? ` (${m.chosen + 1}/${m.alternatives.length})` : '';
+    const status = alt.status !== 'complete' ? ` [${alt.status}${alt.error ? `: ${alt.error}` : ''}]` : '';
+    lines.push(`[${m.id}] ${m.role}${swipe}${status}: ${alt.text}`);
+  }
+  return lines;
+}
+
+export function registerConversationCommands(program: Command, ctx: CliContext): void {
+  const group = program.command('conversation').description('manage conversations');
+
+  group
+    .command('create')
+    .description('start a conversation; prints its id')
+    .addOption(new Option('--character <id>', 'a character in it (repeatable)').argParser((v: string, p: string[] = []) => [...p, v]))
+    .option('--scenario <id>', 'scenario')
+    .option('--persona <id>', 'persona you play')
+    .option('--title <text>', 'title')
+    .action((o: { character?: string[]; scenario?: string; persona?: string; title?: string }) =>
+      ctx.withCore(async (call) => {
+        const { id } = await call('conversation.create', {
+          characterIds: o.character ?? [],
+          ...(o.scenario ? { scenarioId: o.scenario } : {}),
+          ...(o.persona ? { personaId: o.persona } : {}),
+          title: o.title ?? '',
+        });
+        ctx.out().result({ id }, id);
+      }),
+    );
+
+  group
+    .command('add-message')
+    .argument('<id>')
+    .description('append a message without asking the AI')
+    .addOption(new Option('--role <role>', 'who speaks').choices(['user', 'character', 'narrator']).makeOptionMandatory())
+    .requiredOption('--text <text>', 'message text')
+    .option('--author <id>', 'character or persona id of the speaker')
+    .action((id: string, o: { role: 'user' | 'character' | 'narrator'; text: string; author?: string }) =>
+      ctx.withCore(async (call) => {
+        const msg = await call('conversation.addMessage', { id, role: o.role, text: o.text, ...(o.author ? { authorId: o.author } : {}) });
+        ctx.out().result({ id: msg.id }, msg.id);
+      }),
+    );
+
+  group.command('show').argument('<id>').description('show a conversation and its messages').action((id: string) =>
+    ctx.withCore(async (call) => {
+      const c = await call('conversation.get', { id });
+      ctx.out().result(c, formatConversation(c));
+    }),
+  );
+
+  group.command('list').description('list conversations').action(() =>
+    ctx.withCore(async (call) => {
+      const entries = await call('records.list', { kind: 'conversation' });
+      ctx.out().result(entries, formatList(entries));
+    }),
+  );
+
+  group.command('delete').argument('<id>').description('delete a conversation').action((id: string) =>
+    ctx.withCore(async (call) => {
+      await call('conversation.delete', { id });
+      ctx.out().result({ id, deleted: true }, `Deleted conversation ${id}.`);
+    }),
+  );
+
+  group
+    .command('branch')
+    .argument('<id>')
+    .requiredOption('--message <messageId>', 'last message to keep')
+    .description('start a new conversation from a message of this one; prints its id')
+    .action((id: string, o: { message: string }) =>
+      ctx.withCore(async (call) => {
+        const { id: newId } = await call('conversation.branch', { id, messageId: o.message });
+        ctx.out().result({ id: newId }, newId);
+      }),
+    );
+}
