@@ -103,5 +103,6 @@ export function writeCharx(card: Record<string, unknown>, avatar: CardImage | un
   }
   for (const file of files) if (!(file.path in zip) && file.path !== 'card.json') zip[file.path] = [file.bytes, { level: 0 }];
   zip['card.json'] = strToU8(JSON.stringify({ ...card, data }));
-  return zipSync(zip, { level: 6 });
+  // A fixed timestamp makes the export a function of the card alone (same card, same bytes).
+  return zipSync(zip, { level: 6, mtime: new Date(1980, 0, 1) });
 }
