@@ -5,7 +5,7 @@
  */
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import type { Zippable } from 'fflate';
-import { fail } from '../../../shared/result.std.ts';
+import { fail, MindstageError } from '../../../shared/result.std.ts';
 import { isObject, parseCardJson } from './spec.node.ts';
 
 export interface CardImage {
@@ -18,7 +18,10 @@ export interface CardFile {
   bytes: Uint8Array;
 }
 
-/** Declared sizes are checked before inflating, so a zip bomb is refused instead of filling memory. */
+/**
+ * Declared sizes are checked before inflating, so a zip bomb is refused instead of filling memory (fflate never
+ * inflates past an entry's declared size).
+ */
 const maxUnpackedBytes = 200 * 1024 * 1024;
 const embedded = /^embedd?ed:\/\//;
 
@@ -37,7 +40,7 @@ function unzip(bytes: Uint8Array, wanted: (name: string) => boolean): Record<str
       },
     });
   } catch (e) {
-    if (e instanceof Error && e.name === 'MindstageError') throw e;
+    if (e instanceof MindstageError) throw e; // our own size refusal, thrown from inside the filter
     return fail('usage', 'The CHARX file is not a valid zip archive (it is damaged or cut short).', { cause: e });
   }
 }
@@ -89,10 +92,10 @@ export function mimeOf(bytes: Uint8Array, name = ''): string {
  * entry (`ccdefault:`) is pointed at it; the other files keep the paths their asset entries already name.
  */
 export function writeCharx(card: Record<string, unknown>, avatar: CardImage | undefined, files: readonly CardFile[]): Uint8Array {
-  const zip: Zippable = {};
+  const zip: Zippable = Object.create(null) as Zippable; // paths are data: none may collide with Object.prototype
   const data = isObject(card.data) ? { ...card.data } : {};
   if (avatar !== undefined) {
-    const ext = extByMime[avatar.mime] ?? 'png';
+    const ext = extByMime[avatar.mime] ?? extByMime[mimeOf(avatar.bytes)] ?? 'bin';
     const path = `assets/icon/images/main.${ext}`;
     const assets = Array.isArray(data.assets) ? data.assets.map((a: unknown) => (isObject(a) ? { ...a } : a)) : [];
     const icon = assets.find((a): a is Record<string, unknown> => isObject(a) && a.type === 'icon' && a.uri === 'ccdefault:');
@@ -101,7 +104,7 @@ export function writeCharx(card: Record<string, unknown>, avatar: CardImage | un
     data.assets = assets;
     zip[path] = [avatar.bytes, { level: 0 }]; // images are already compressed
   }
-  for (const file of files) if (!(file.path in zip) && file.path !== 'card.json') zip[file.path] = [file.bytes, { level: 0 }];
+  for (const file of files) if (!Object.hasOwn(zip, file.path) && file.path !== 'card.json') zip[file.path] = [file.bytes, { level: 0 }];
   zip['card.json'] = strToU8(JSON.stringify({ ...card, data }));
   // A fixed timestamp makes the export a function of the card alone (same card, same bytes).
   return zipSync(zip, { level: 6, mtime: new Date(1980, 0, 1) });

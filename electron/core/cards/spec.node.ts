@@ -84,10 +84,10 @@ export function cardToFields(card: unknown): { spec: CardSpec; fields: Character
 
 function readSpec(root: Json): CardSpec {
   const spec = root.spec;
-  if (spec === undefined) return 'v1';
+  if (spec === undefined || spec === null) return 'v1';
   if (spec === 'chara_card_v2') return 'v2';
   if (spec === 'chara_card_v3') return 'v3';
-  if (typeof spec === 'string' && /^chara_card_v\d+$/.test(spec)) {
+  if (typeof spec === 'string' && Number(/^chara_card_v(\d+)$/.exec(spec)?.[1] ?? 0) > 3) {
     return fail('unsupported', `This card uses the format "${spec}", which is newer than this version of Mindstage understands.`);
   }
   return fail('usage', 'The file is not a character card: its "spec" is not chara_card_v2 or chara_card_v3.');
