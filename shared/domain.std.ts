@@ -26,6 +26,19 @@ export type RecordKind = z.infer<typeof RecordKind>;
 export const RecordId = z.string().regex(/^[0-9a-f]{32}$/, 'is not a record id (32 hex characters)');
 export type RecordId = z.infer<typeof RecordId>;
 
+/**
+ * A schema for partial updates: every field optional and — unlike zod's .partial() — without defaults, so a
+ * patch that omits a field leaves it alone instead of resetting it.
+ */
+function patchOf<T extends z.ZodRawShape>(schema: z.ZodObject<T>): z.ZodType<Partial<z.output<z.ZodObject<T>>>, Partial<z.input<z.ZodObject<T>>>> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const inner = field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType);
+    shape[key] = inner.optional();
+  }
+  return z.strictObject(shape) as unknown as z.ZodType<Partial<z.output<z.ZodObject<T>>>, Partial<z.input<z.ZodObject<T>>>>;
+}
+
 // ---- lorebooks (Character Card V2/V3 `character_book`) -------------------------------------------
 
 export const LoreEntry = z.looseObject({
@@ -91,8 +104,8 @@ export const CharacterFields = z.object({
 });
 export type CharacterFields = z.infer<typeof CharacterFields>;
 export type CharacterInput = z.input<typeof CharacterFields>;
-export const CharacterPatch = CharacterFields.partial();
-export type CharacterPatch = z.infer<typeof CharacterPatch>;
+export const CharacterPatch = patchOf(CharacterFields);
+export type CharacterPatch = Partial<CharacterFields>;
 
 export const ScenarioFields = z.object({
   title: shortText.min(1, 'a scenario needs a title'),
@@ -104,8 +117,8 @@ export const ScenarioFields = z.object({
   lorebook: Lorebook.optional(),
 });
 export type ScenarioFields = z.infer<typeof ScenarioFields>;
-export const ScenarioPatch = ScenarioFields.partial();
-export type ScenarioPatch = z.infer<typeof ScenarioPatch>;
+export const ScenarioPatch = patchOf(ScenarioFields);
+export type ScenarioPatch = Partial<ScenarioFields>;
 
 export const PersonaFields = z.object({
   name: shortText.min(1, 'a persona needs a name'),
@@ -113,8 +126,8 @@ export const PersonaFields = z.object({
   avatar_asset: z.string().optional(),
 });
 export type PersonaFields = z.infer<typeof PersonaFields>;
-export const PersonaPatch = PersonaFields.partial();
-export type PersonaPatch = z.infer<typeof PersonaPatch>;
+export const PersonaPatch = patchOf(PersonaFields);
+export type PersonaPatch = Partial<PersonaFields>;
 
 export const messageRoles = ['user', 'character', 'narrator', 'system'] as const;
 export const MessageRole = z.enum(messageRoles);
@@ -159,7 +172,7 @@ export const ConversationMeta = z.object({
   branchedFrom: z.object({ conversationId: RecordId, messageId: z.string() }).optional(),
 });
 export type ConversationMeta = z.infer<typeof ConversationMeta>;
-export const ConversationMetaPatch = ConversationMeta.partial();
+export const ConversationMetaPatch = patchOf(ConversationMeta);
 
 export interface Conversation extends ConversationMeta {
   id: RecordId;

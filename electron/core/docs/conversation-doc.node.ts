@@ -4,14 +4,15 @@
  *
  *   meta      Y.Map     title, characters, scenario, persona, provider, branch origin, createdAt
  *   messages  Y.Array   one immutable JSON value per message, holding its first alternative
- *   alts      Y.Map     messageId → Y.Array of further alternatives (regenerations), appended concurrently-safely
+ *   alts      Y.Array   further alternatives (regenerations) as {m: messageId, a: alternative}; one shared array,
+ *                       because two devices creating a per-message array under the same map key would lose one
  *   patches   Y.Map     alternativeId → latest {text, status, error, editedAt}: edits and streaming checkpoints
  *   chosen    Y.Map     messageId → alternativeId shown
  *
  * Mutations never rewrite a message value, so concurrent edits from devices merge: appends interleave, each
  * alternative's text is last-writer-wins, deletions remove the message wherever it is.
  */
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import type { Alternative, ConversationMeta, Message, MessageRole } from '../../../shared/domain.std.ts';
 
 export interface StoredAlternative {
@@ -32,6 +33,11 @@ interface StoredMessage {
   alt: StoredAlternative;
 }
 
+interface StoredExtra {
+  m: string;
+  a: StoredAlternative;
+}
+
 interface Patch {
   text?: string;
   status?: Alternative['status'];
@@ -44,7 +50,7 @@ interface Patch {
 const parts = (doc: Y.Doc) => ({
   meta: doc.getMap<unknown>('meta'),
   messages: doc.getArray<StoredMessage>('messages'),
-  alts: doc.getMap<Y.Array<StoredAlternative>>('alts'),
+  alts: doc.getArray<StoredExtra>('alts'),
   patches: doc.getMap<Patch>('patches'),
   chosen: doc.getMap<string>('chosen'),
 });
@@ -68,9 +74,21 @@ function applyPatch(a: StoredAlternative, p: Patch | undefined): Alternative & {
   return p ? { ...base, ...p } : base;
 }
 
-function toMessage(m: StoredMessage, alts: Y.Map<Y.Array<StoredAlternative>>, patches: Y.Map<Patch>, chosen: Y.Map<string>): Message {
-  const extra = alts.get(m.id);
-  const stored = extra ? [m.alt, ...extra.toArray()] : [m.alt];
+type ExtrasByMessage = Map<string, StoredAlternative[]>;
+
+function extrasByMessage(alts: Y.Array<StoredExtra>): ExtrasByMessage {
+  const out: ExtrasByMessage = new Map();
+  for (const { m, a } of alts.toArray()) {
+    const list = out.get(m);
+    if (list) list.push(a);
+    else out.set(m, [a]);
+  }
+  return out;
+}
+
+function toMessage(m: StoredMessage, extras: ExtrasByMessage, patches: Y.Map<Patch>, chosen: Y.Map<string>): Message {
+  const extra = extras.get(m.id);
+  const stored = extra ? [m.alt, ...extra] : [m.alt];
   let editedAt: number | undefined;
   const alternatives = stored.map((a) => {
     const { editedAt: e, ...alt } = applyPatch(a, patches.get(a.id));
@@ -87,7 +105,8 @@ function toMessage(m: StoredMessage, alts: Y.Map<Y.Array<StoredAlternative>>, pa
 
 export function readMessages(doc: Y.Doc): Message[] {
   const { messages, alts, patches, chosen } = parts(doc);
-  return messages.toArray().map((m) => toMessage(m, alts, patches, chosen));
+  const extras = extrasByMessage(alts);
+  return messages.toArray().map((m) => toMessage(m, extras, patches, chosen));
 }
 
 export function messageCount(doc: Y.Doc): number {
@@ -97,7 +116,7 @@ export function messageCount(doc: Y.Doc): number {
 export function readMessage(doc: Y.Doc, messageId: string): Message | undefined {
   const { messages, alts, patches, chosen } = parts(doc);
   const m = findStored(messages, messageId);
-  return m && toMessage(m.value, alts, patches, chosen);
+  return m && toMessage(m.value, extrasByMessage(alts), patches, chosen);
 }
 
 function findStored(messages: Y.Array<StoredMessage>, id: string): { index: number; value: StoredMessage } | undefined {
@@ -122,9 +141,7 @@ export function appendMessage(
 export function addAlternative(doc: Y.Doc, messageId: string, alt: StoredAlternative): void {
   const { alts, chosen } = parts(doc);
   doc.transact(() => {
-    let list = alts.get(messageId);
-    if (!list) alts.set(messageId, (list = new Y.Array<StoredAlternative>()));
-    list.push([alt]);
+    alts.push([{ m: messageId, a: alt }]);
     chosen.set(messageId, alt.id);
   });
 }
@@ -146,8 +163,12 @@ export function deleteMessage(doc: Y.Doc, messageId: string): boolean {
   doc.transact(() => {
     messages.delete(found.index, 1);
     patches.delete(found.value.alt.id);
-    for (const a of alts.get(messageId)?.toArray() ?? []) patches.delete(a.id);
-    alts.delete(messageId);
+    const extras = alts.toArray();
+    for (let i = extras.length - 1; i >= 0; i--) {
+      if (extras[i]!.m !== messageId) continue;
+      patches.delete(extras[i]!.a.id);
+      alts.delete(i, 1);
+    }
     chosen.delete(messageId);
   });
   return true;

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import type { MindstageError } from '../../../shared/result.std.ts';
+import { createMemoryStorage } from '../store/storage.node.ts';
+import { decodeHeader, encodeHeader } from './header.node.ts';
+import { changePassphrase, createVault, recoverVault, unlockVault } from './vault.node.ts';
+
+const code = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    return (e as MindstageError).code;
+  }
+  return 'no error';
+};
+
+describe('vault keys', () => {
+  it('unlocks with the passphrase to the same keys', () => {
+    const s = createMemoryStorage();
+    const { vault } = createVault(s, 'pass one');
+    const again = unlockVault(s, 'pass one');
+    expect(again.vaultIdHex).toBe(vault.vaultIdHex);
+    expect(Buffer.from(again.subkey('localStore')).equals(Buffer.from(vault.subkey('localStore')))).toBe(true);
+  });
+
+  it('refuses a wrong passphrase and leaves the header as it was', () => {
+    const s = createMemoryStorage();
+    createVault(s, 'right');
+    const before = s.readHeader();
+    expect(code(() => unlockVault(s, 'wrong'))).toBe('wrong_secret');
+    expect(code(() => changePassphrase(s, 'wrong', 'new'))).toBe('wrong_secret');
+    expect(s.readHeader()).toBe(before);
+  });
+
+  it('changes the passphrase by re-wrapping only: old fails, new works, keys unchanged', () => {
+    const s = createMemoryStorage();
+    const { vault } = createVault(s, 'old');
+    const key = Buffer.from(vault.subkey('localStore'));
+    changePassphrase(s, 'old', 'new');
+    expect(code(() => unlockVault(s, 'old'))).toBe('wrong_secret');
+    expect(Buffer.from(unlockVault(s, 'new').subkey('localStore')).equals(key)).toBe(true);
+  });
+
+  it('recovers with the recovery key (typed sloppily) and sets a new passphrase', () => {
+    const s = createMemoryStorage();
+    const { vault, recoveryKey } = createVault(s, 'forgotten');
+    expect(recoveryKey).toMatch(/^([0-9A-Z]{4}-){12}[0-9A-Z]{4}$/);
+    const sloppy = recoveryKey.toLowerCase().replace(/-/g, ' ');
+    expect(recoverVault(s, sloppy, 'fresh').vaultIdHex).toBe(vault.vaultIdHex);
+    expect(unlockVault(s, 'fresh').vaultIdHex).toBe(vault.vaultIdHex);
+    expect(code(() => unlockVault(s, 'forgotten'))).toBe('wrong_secret');
+  });
+
+  it('refuses a wrong or malformed recovery key without changing anything', () => {
+    const s = createMemoryStorage();
+    const { recoveryKey } = createVault(s, 'p');
+    const before = s.readHeader();
+    const wrong = (recoveryKey.startsWith('0') ? '1' : '0') + recoveryKey.slice(1);
+    expect(code(() => recoverVault(s, wrong, 'x'))).toBe('wrong_secret');
+    expect(code(() => recoverVault(s, 'not a key!', 'x'))).toBe('wrong_secret');
+    expect(code(() => recoverVault(s, 'ABCD-EFGH', 'x'))).toBe('wrong_secret');
+    expect(s.readHeader()).toBe(before);
+  });
+
+  it('locking wipes the keys', () => {
+    const s = createMemoryStorage();
+    const { vault } = createVault(s, 'p');
+    const k = vault.subkey('localStore');
+    vault.lock();
+    expect(k.every((b) => b === 0)).toBe(true);
+    expect(code(() => vault.subkey('localStore'))).toBe('locked');
+  });
+
+  it('refuses a header whose KDF parameters were weakened, before deriving anything', () => {
+    const s = createMemoryStorage();
+    createVault(s, 'p');
+    const h = decodeHeader(s.readHeader()!);
+    s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, opslimit: 1 } }));
+    expect(code(() => unlockVault(s, 'p'))).toBe('integrity');
+    s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, memlimit: 8 * 1024 * 1024 } }));
+    expect(code(() => unlockVault(s, 'p'))).toBe('integrity');
+  });
+
+  it('detects KDF parameters raised or salt changed (bound into the wrapping)', () => {
+    const s = createMemoryStorage();
+    createVault(s, 'p');
+    const h = decodeHeader(s.readHeader()!);
+    s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, opslimit: 4 } }));
+    expect(code(() => unlockVault(s, 'p'))).toBe('wrong_secret');
+  });
+
+  it('reports a damaged header as an integrity error', () => {
+    const s = createMemoryStorage();
+    createVault(s, 'p');
+    s.writeHeader('{"format":"mindstage-vault"');
+    expect(code(() => unlockVault(s, 'p'))).toBe('integrity');
+    s.writeHeader('{"format":"something-else"}');
+    expect(code(() => unlockVault(s, 'p'))).toBe('integrity');
+  });
+
+  it('refuses to create a second vault over the first', () => {
+    const s = createMemoryStorage();
+    createVault(s, 'p');
+    expect(code(() => createVault(s, 'q'))).toBe('exists');
+  });
+});
