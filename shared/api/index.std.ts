@@ -4,12 +4,14 @@
  * until the new commands are implemented.
  */
 import type { CommandDefs, Invoke } from './contract.std.ts';
+import { cardCommands } from './cards.std.ts';
 import { recordCommands } from './records.std.ts';
 import { vaultCommands } from './vault.std.ts';
 
 export const commands = {
   ...vaultCommands,
   ...recordCommands,
+  ...cardCommands,
 } satisfies CommandDefs;
 
 export type Commands = typeof commands;

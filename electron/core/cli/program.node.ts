@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { MindstageError, toErrorShape } from '../../../shared/result.std.ts';
 import { createContext } from './context.node.ts';
 import { createOutput } from './output.node.ts';
+import { registerCardCommands } from './commands/cards.node.ts';
 import { registerConversationCommands } from './commands/conversation.node.ts';
 import { registerDataCommands } from './commands/data.node.ts';
 import { registerRecordCommands } from './commands/records.node.ts';
@@ -21,6 +22,7 @@ export function buildProgram(argv: string[] = []): Command {
   const ctx = createContext(program);
   registerVaultCommands(program, ctx);
   registerRecordCommands(program, ctx);
+  registerCardCommands(program, ctx);
   registerConversationCommands(program, ctx);
   registerDataCommands(program, ctx);
   // Usage errors from any sub-command must also exit with 2, not terminate the process.
