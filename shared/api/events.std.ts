@@ -7,5 +7,17 @@ export interface ApiEvents {
   'vault.locked': { reason: 'manual' | 'idle' | 'sleep' | 'wipe' };
   /** A record changed (locally or from sync); clients refetch what they show. */
   'records.changed': { ids: string[] };
+  /** Text arriving for a streaming reply. `text` is the delta; clients append it to the alternative. */
+  'chat.delta': { conversationId: string; messageId: string; alternativeId: string; text: string };
+  /** A reply finished: complete, stopped by the user, or failed (what arrived is kept; `error` says what failed). */
+  'chat.done': {
+    conversationId: string;
+    messageId: string;
+    alternativeId: string;
+    status: 'complete' | 'stopped' | 'error';
+    error?: { code: string; message: string };
+    provider?: string;
+    model?: string;
+  };
 }
 export type ApiEventName = keyof ApiEvents;

@@ -1,0 +1,83 @@
+/**
+ * The settings document: providers (with their API keys — this document is encrypted like every other), their
+ * fallback order, and preferences. API keys leave this module only towards the provider client, never to the API.
+ */
+import type * as Y from 'yjs';
+import type { ProviderSampling, ProviderView } from '../../../shared/api/chat.std.ts';
+import type { z } from 'zod';
+
+export interface StoredProvider {
+  name: string;
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  contextWindow: number;
+  maxTokens: number;
+  sampling: z.infer<typeof ProviderSampling>;
+  createdAt: number;
+}
+
+export interface Preferences {
+  /** Minutes of inactivity before the app locks itself; 0 = never. */
+  idleLockMinutes: number;
+  theme: 'system' | 'light' | 'dark';
+  /** The persona used when a conversation names none. */
+  defaultPersonaId?: string;
+}
+
+export const defaultPreferences: Preferences = { idleLockMinutes: 15, theme: 'system' };
+
+const providers = (doc: Y.Doc) => doc.getMap<StoredProvider>('providers');
+const prefs = (doc: Y.Doc) => doc.getMap<unknown>('prefs');
+
+export function listProviders(doc: Y.Doc): StoredProvider[] {
+  const all = [...providers(doc).values()];
+  const order = (prefs(doc).get('providerOrder') as string[] | undefined) ?? [];
+  const rank = (name: string) => {
+    const i = order.indexOf(name);
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  // Providers missing from the order (added on another device meanwhile) come last, oldest first.
+  return all.sort((a, b) => rank(a.name) - rank(b.name) || a.createdAt - b.createdAt);
+}
+
+export function getProvider(doc: Y.Doc, name: string): StoredProvider | undefined {
+  return providers(doc).get(name);
+}
+
+export function putProvider(doc: Y.Doc, p: StoredProvider): void {
+  providers(doc).set(p.name, p);
+}
+
+export function removeProvider(doc: Y.Doc, name: string): void {
+  doc.transact(() => {
+    providers(doc).delete(name);
+    const order = (prefs(doc).get('providerOrder') as string[] | undefined) ?? [];
+    if (order.includes(name)) prefs(doc).set('providerOrder', order.filter((n) => n !== name));
+  });
+}
+
+export function setProviderOrder(doc: Y.Doc, names: string[]): void {
+  prefs(doc).set('providerOrder', names);
+}
+
+export function toProviderView(p: StoredProvider): ProviderView {
+  return {
+    name: p.name,
+    baseUrl: p.baseUrl,
+    model: p.model,
+    hasApiKey: Boolean(p.apiKey),
+    contextWindow: p.contextWindow,
+    maxTokens: p.maxTokens,
+    sampling: p.sampling,
+  };
+}
+
+export function readPreferences(doc: Y.Doc): Preferences {
+  const stored = prefs(doc).get('preferences') as Partial<Preferences> | undefined;
+  return { ...defaultPreferences, ...stored };
+}
+
+export function writePreferences(doc: Y.Doc, patch: Partial<Preferences>): void {
+  prefs(doc).set('preferences', { ...readPreferences(doc), ...patch });
+}

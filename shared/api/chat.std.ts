@@ -1,0 +1,105 @@
+/**
+ * Providers, chat and the privacy ledger. Streaming replies arrive as events (events.std.ts: chat.delta, chat.done);
+ * the commands return as soon as the messages exist, so the UI can show them at once.
+ */
+import { z } from 'zod';
+import { RecordId } from '../domain.std.ts';
+import { returns, type CommandDefs } from './contract.std.ts';
+
+export const ProviderSampling = z
+  .object({
+    temperature: z.number().min(0).max(2).optional(),
+    top_p: z.number().min(0).max(1).optional(),
+    frequency_penalty: z.number().min(-2).max(2).optional(),
+    presence_penalty: z.number().min(-2).max(2).optional(),
+    seed: z.number().int().optional(),
+  })
+  .strict();
+
+const providerName = z.string().min(1, 'a provider needs a name').max(100).regex(/^[^\s].*$/, 'must not start with a space');
+
+export const ProviderInput = z.object({
+  name: providerName,
+  baseUrl: z.string().url('must be a URL such as https://api.openai.com/v1').max(500),
+  model: z.string().min(1, 'a provider needs a model').max(200),
+  apiKey: z.string().max(500).optional(),
+  contextWindow: z.number().int().min(512).max(10_000_000).default(8192),
+  maxTokens: z.number().int().min(1).max(1_000_000).default(512),
+  sampling: ProviderSampling.default({}),
+});
+export type ProviderInput = z.input<typeof ProviderInput>;
+
+/** What the API shows of a provider: never the API key itself. */
+export interface ProviderView {
+  name: string;
+  baseUrl: string;
+  model: string;
+  hasApiKey: boolean;
+  contextWindow: number;
+  maxTokens: number;
+  sampling: z.infer<typeof ProviderSampling>;
+}
+
+export interface ProviderPreset {
+  id: string;
+  label: string;
+  baseUrl: string;
+  model: string;
+  needsApiKey: boolean;
+  local: boolean;
+  contextWindow: number;
+}
+
+export interface LedgerEntryView {
+  at: number;
+  host: string;
+  purpose: 'chat' | 'image' | 'test';
+  bytesOut: number;
+  bytesIn: number;
+  status: number | null;
+  outcome: string;
+}
+
+export interface ChatStarted {
+  conversationId: string;
+  /** The user's message, when the command added one. */
+  userMessageId?: string;
+  /** The message the reply streams into, and the alternative being written. */
+  replyMessageId: string;
+  alternativeId: string;
+}
+
+const conversationId = RecordId;
+
+export const chatCommands = {
+  'provider.presets': { input: z.object({}), output: returns<ProviderPreset[]>() },
+  'provider.list': { input: z.object({}), output: returns<ProviderView[]>() },
+  'provider.add': { input: ProviderInput, output: returns<null>() },
+  'provider.update': {
+    input: z.object({ name: providerName, patch: ProviderInput.partial().omit({ name: true }).extend({ apiKey: z.string().max(500).nullable().optional() }) }),
+    output: returns<null>(),
+  },
+  'provider.remove': { input: z.object({ name: providerName }), output: returns<null>() },
+  /** Sets the fallback order: the first is tried first. Every provider must be named once. */
+  'provider.order': { input: z.object({ names: z.array(providerName).max(100) }), output: returns<null>() },
+  /** A tiny real request, to check the URL, model and key. */
+  'provider.test': { input: z.object({ name: providerName }), output: returns<{ ok: boolean; message: string; latencyMs: number }>() },
+
+  /** Adds the user's message and streams the reply of the character whose turn it is (or `characterId`). */
+  'chat.send': {
+    input: z.object({ conversationId, text: z.string().min(1).max(1_000_000), characterId: RecordId.optional() }),
+    output: returns<ChatStarted>(),
+  },
+  /** Stops the reply streaming in this conversation; the partial text is kept and marked "stopped". */
+  'chat.stop': { input: z.object({ conversationId }), output: returns<null>() },
+  /** Streams a new alternative for a character message (default: the last one), kept beside the old as a swipe. */
+  'chat.regenerate': { input: z.object({ conversationId, messageId: z.string().optional() }), output: returns<ChatStarted>() },
+  /** Streams more text onto a character message (default: the last one). */
+  'chat.continue': { input: z.object({ conversationId, messageId: z.string().optional() }), output: returns<ChatStarted>() },
+  /** Asks a character to speak next without a user message (group chats, or to nudge). */
+  'chat.impersonate': { input: z.object({ conversationId, characterId: RecordId }), output: returns<ChatStarted>() },
+  /** Generates a portrait through the first provider with an images endpoint; stored as the character's avatar. */
+  'chat.generatePortrait': { input: z.object({ characterId: RecordId, prompt: z.string().max(4000).optional() }), output: returns<{ assetId: string }>() },
+
+  'ledger.list': { input: z.object({ limit: z.number().int().min(1).max(100_000).default(1000) }), output: returns<LedgerEntryView[]>() },
+} satisfies CommandDefs;
