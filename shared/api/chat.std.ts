@@ -71,7 +71,24 @@ export interface ChatStarted {
 
 const conversationId = RecordId;
 
-export const chatCommands = {
+export const preferencesShape = z
+  .object({
+    idleLockMinutes: z.number().int().min(0).max(24 * 60),
+    theme: z.enum(['system', 'light', 'dark']),
+    defaultPersonaId: RecordId.optional(),
+  })
+  .partial()
+  .strict();
+
+export interface PreferencesView {
+  idleLockMinutes: number;
+  theme: 'system' | 'light' | 'dark';
+  defaultPersonaId?: string;
+}
+
+export const providerCommands = {
+  'settings.get': { input: z.object({}), output: returns<PreferencesView>() },
+  'settings.update': { input: preferencesShape, output: returns<PreferencesView>() },
   'provider.presets': { input: z.object({}), output: returns<ProviderPreset[]>() },
   'provider.list': { input: z.object({}), output: returns<ProviderView[]>() },
   'provider.add': { input: ProviderInput, output: returns<null>() },
@@ -82,9 +99,11 @@ export const chatCommands = {
   'provider.remove': { input: z.object({ name: providerName }), output: returns<null>() },
   /** Sets the fallback order: the first is tried first. Every provider must be named once. */
   'provider.order': { input: z.object({ names: z.array(providerName).max(100) }), output: returns<null>() },
+} satisfies CommandDefs;
+
+export const chatCommands = {
   /** A tiny real request, to check the URL, model and key. */
   'provider.test': { input: z.object({ name: providerName }), output: returns<{ ok: boolean; message: string; latencyMs: number }>() },
-
   /** Adds the user's message and streams the reply of the character whose turn it is (or `characterId`). */
   'chat.send': {
     input: z.object({ conversationId, text: z.string().min(1).max(1_000_000), characterId: RecordId.optional() }),

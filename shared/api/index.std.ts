@@ -5,6 +5,7 @@
  */
 import type { CommandDefs, Invoke } from './contract.std.ts';
 import { cardCommands } from './cards.std.ts';
+import { providerCommands } from './chat.std.ts';
 import { recordCommands } from './records.std.ts';
 import { vaultCommands } from './vault.std.ts';
 
@@ -12,6 +13,7 @@ export const commands = {
   ...vaultCommands,
   ...recordCommands,
   ...cardCommands,
+  ...providerCommands,
 } satisfies CommandDefs;
 
 export type Commands = typeof commands;

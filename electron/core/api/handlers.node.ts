@@ -6,6 +6,7 @@ import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { Commands } from '../../../shared/api/index.std.ts';
 import { cardHandlers } from './card-handlers.node.ts';
 import { conversationHandlers } from './conversation-handlers.node.ts';
+import { providerHandlers } from './provider-handlers.node.ts';
 import { fieldRecordHandlers } from './record-handlers.node.ts';
 import { search } from './search-handlers.node.ts';
 import type { CoreState } from './state.node.ts';
@@ -19,6 +20,7 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     ...fieldRecordHandlers(state),
     ...conversationHandlers(state),
     ...cardHandlers(state),
+    ...providerHandlers(state),
     'records.list': async ({ kind }) => listCatalog(state.requireSession().catalog, kind),
     'search.query': async ({ text, limit }) => search(state.requireSession(), text, limit),
     'data.export': async () => ({ json: JSON.stringify(exportAll(state.requireSession()), null, 2) }),

@@ -9,6 +9,7 @@ import { createOutput } from './output.node.ts';
 import { registerCardCommands } from './commands/cards.node.ts';
 import { registerConversationCommands } from './commands/conversation.node.ts';
 import { registerDataCommands } from './commands/data.node.ts';
+import { registerProviderCommands } from './commands/providers.node.ts';
 import { registerRecordCommands } from './commands/records.node.ts';
 import { registerVaultCommands } from './commands/vault.node.ts';
 
@@ -25,6 +26,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerCardCommands(program, ctx);
   registerConversationCommands(program, ctx);
   registerDataCommands(program, ctx);
+  registerProviderCommands(program, ctx);
   // Usage errors from any sub-command must also exit with 2, not terminate the process.
   // With --json, commander's own error text would break the one-JSON-line contract on stderr.
   const quiet = argv.includes('--json');
