@@ -10,6 +10,7 @@ import type { Core, CoreOptions } from './api/core-types.node.ts';
 import { createHandlers } from './api/handlers.node.ts';
 import { CoreState } from './api/state.node.ts';
 import { translateSqliteError, dbPath } from './store/db.node.ts';
+import { readPreferences } from './docs/settings-doc.node.ts';
 
 export type { Core, CoreOptions };
 
@@ -25,8 +26,20 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const state = new CoreState(options.dataDir, (event, payload) => events.emit(event, payload));
   const handlers = createHandlers(state) as unknown as Record<string, (input: unknown) => Promise<unknown>>;
   let closed = false;
+  let lastActivity = Date.now();
+
+  // Idle lock lives in the core so every transport (window, browser tab, CLI session) gets it. Reading the
+  // preference needs the session, so the check runs only while unlocked.
+  const idleTimer = setInterval(() => {
+    const s = state.session;
+    if (!s) return;
+    const minutes = readPreferences(s.systemDoc('settings').doc).idleLockMinutes;
+    if (minutes > 0 && Date.now() - lastActivity > minutes * 60_000) state.lock('idle');
+  }, options.idleCheckMs ?? 15_000);
+  idleTimer.unref();
 
   const invoke = (async (command: CommandName, input: unknown): Promise<Result<unknown>> => {
+    lastActivity = Date.now();
     try {
       if (closed) throw new MindstageError('internal', 'Mindstage is shutting down.');
       const def = Object.hasOwn(commands, command) ? commands[command] : undefined;
@@ -54,6 +67,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(idleTimer);
       state.close();
     },
   };

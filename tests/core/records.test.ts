@@ -145,3 +145,28 @@ function stripTimes(r: { updatedAt?: number }) {
   const { updatedAt: _u, ...rest } = r;
   return rest;
 }
+
+describe('idle lock', () => {
+  it('locks after the configured idle time and tells clients why', async () => {
+    const idle = await openCore({ dataDir: mkdtempSync(join(tmpdir(), 'ms-idle-')), idleCheckMs: 20 });
+    const c = callFor(idle);
+    await c('vault.create', { passphrase: 'idle' });
+    const reasons: string[] = [];
+    idle.on('vault.locked', (e) => reasons.push(e.reason));
+    await c('settings.update', { idleLockMinutes: 1 });
+    // Still active: no lock.
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await c('vault.status', {})).unlocked).toBe(true);
+    // Pretend a minute passed without activity.
+    const realNow = Date.now;
+    Date.now = () => realNow() + 61_000;
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      Date.now = realNow;
+    }
+    expect(reasons).toEqual(['idle']);
+    expect((await c('vault.status', {})).unlocked).toBe(false);
+    await idle.close();
+  });
+});

@@ -14,4 +14,6 @@ export interface Core {
 export interface CoreOptions {
   /** The data folder holding the vault database. */
   dataDir: string;
+  /** How often the idle-lock timer checks (tests shorten it). */
+  idleCheckMs?: number;
 }
