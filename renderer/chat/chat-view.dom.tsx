@@ -1,0 +1,137 @@
+/**
+ * The chat view. The message list is virtualized: only the messages on screen (plus a few) are rendered, so a
+ * 10,000-message conversation opens as fast as a short one and scrolls smoothly.
+ */
+import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { Message } from '../../shared/domain.std.ts';
+import { call, messageOf } from '../lib/api.dom.ts';
+import { useChat } from '../stores/chat.dom.ts';
+import { useLibrary } from '../stores/library.dom.ts';
+import { useNav } from '../stores/nav.dom.ts';
+import { MessageView, type MessageActions } from './message.dom.tsx';
+import { Composer } from './composer.dom.tsx';
+import { ChatPickers } from './pickers.dom.tsx';
+
+export function ChatView({ id }: { id: string }) {
+  const { conversation, loading, streams, active, error, open, close, refresh, run, setError } = useChat();
+  const entries = useLibrary((s) => s.entries);
+  const loadLibrary = useLibrary((s) => s.load);
+  const navigate = useNav((s) => s.navigate);
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+
+  useEffect(() => {
+    void open(id);
+    if (!useLibrary.getState().loaded) void loadLibrary();
+    return () => close();
+  }, [id, open, close, loadLibrary]);
+
+  const names = useMemo(() => new Map(entries.map((e) => [e.id, e.title])), [entries]);
+  const messages = conversation?.messages ?? [];
+  const busy = active !== null;
+
+  const virtualizer = useVirtualizer({
+    count: messages.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 120,
+    overscan: 6,
+    getItemKey: (i) => messages[i]?.id ?? i,
+  });
+
+  // Follow the conversation's end while the user is at the bottom (new messages, streaming text).
+  const lastText = messages.at(-1) ? Object.values(streams).reduce((n, s) => n + s.text.length, 0) : 0;
+  useEffect(() => {
+    if (messages.length && stick.current) virtualizer.scrollToIndex(messages.length - 1, { align: 'end' });
+  }, [messages.length, lastText, virtualizer]);
+
+  const authorOf = useCallback(
+    (m: Message) => {
+      if (m.role === 'user') return (m.authorId && names.get(m.authorId)) || (conversation?.personaId && names.get(conversation.personaId)) || 'You';
+      if (m.role === 'character') return (m.authorId && names.get(m.authorId)) || names.get(conversation?.characterIds[0] ?? '') || 'Character';
+      return m.role === 'narrator' ? 'Narrator' : 'System';
+    },
+    [names, conversation?.personaId, conversation?.characterIds],
+  );
+
+  const cid = conversation?.id;
+  const actions = useMemo<MessageActions>(() => {
+    const attempt = (f: () => Promise<unknown>) => void f().then(refresh, (e) => setError(messageOf(e)));
+    return {
+      choose: (m, index) => attempt(() => call('conversation.chooseAlternative', { id: cid!, messageId: m.id, index })),
+      regenerate: (m) => void run(() => call('chat.regenerate', { conversationId: cid!, messageId: m.id })),
+      continueMsg: (m) => void run(() => call('chat.continue', { conversationId: cid!, messageId: m.id })),
+      edit: (m, text) => attempt(() => call('conversation.editMessage', { id: cid!, messageId: m.id, text })),
+      remove: (m) => {
+        if (window.confirm('Delete this message? This cannot be undone.')) attempt(() => call('conversation.deleteMessage', { id: cid!, messageId: m.id }));
+      },
+      branch: (m) =>
+        void call('conversation.branch', { id: cid!, messageId: m.id }).then(
+          (r) => {
+            void loadLibrary();
+            navigate({ name: 'chat', id: r.id });
+          },
+          (e) => setError(messageOf(e)),
+        ),
+    };
+  }, [cid, refresh, run, setError, navigate, loadLibrary]);
+
+  if (loading) return <p className="muted pad" role="status">Opening conversation…</p>;
+  if (!conversation) return <p className="error pad">{error ?? 'This conversation could not be opened.'}</p>;
+
+  const items = virtualizer.getVirtualItems();
+  return (
+    <div className="chat">
+      <header className="page-head chat-head">
+        <button type="button" className="ghost" onClick={() => navigate({ name: 'library', tab: 'conversation' })}>
+          ← Library
+        </button>
+        <h1>{conversation.title || 'Conversation'}</h1>
+        <ChatPickers conversation={conversation} />
+      </header>
+      <div
+        className="messages"
+        ref={scroller}
+        tabIndex={0}
+        role="log"
+        aria-label="Messages"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+        }}
+      >
+        {messages.length === 0 ? <p className="empty">Say hello to begin.</p> : null}
+        <div className="messages-inner" style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((v) => {
+            const m = messages[v.index]!;
+            const alt = m.alternatives[m.chosen];
+            return (
+              <div key={v.key} data-index={v.index} ref={virtualizer.measureElement} className="msg-slot" style={{ transform: `translateY(${v.start}px)` }}>
+                <MessageView message={m} author={authorOf(m)} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} />
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      {error ? (
+        <div className="error banner" role="alert">
+          <span>{error}</span>
+          <button type="button" onClick={() => navigate({ name: 'providers' })}>
+            Open Providers
+          </button>
+          <button type="button" className="ghost" aria-label="Dismiss error" onClick={() => setError(null)}>
+            ×
+          </button>
+        </div>
+      ) : null}
+      <Composer
+        busy={busy}
+        onSend={(text) => {
+          stick.current = true;
+          void run(() => call('chat.send', { conversationId: conversation.id, text }));
+        }}
+        onStop={() => void useChat.getState().stop()}
+      />
+    </div>
+  );
+}

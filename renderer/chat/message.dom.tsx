@@ -1,0 +1,107 @@
+/** One message: author, text (or an editor), swipes between alternatives, and the per-message actions. */
+import { memo, useState } from 'react';
+import type { Message } from '../../shared/domain.std.ts';
+import { MessageText } from './markdown.dom.tsx';
+import type { Stream } from '../stores/chat.dom.ts';
+
+export interface MessageActions {
+  choose(m: Message, index: number): void;
+  regenerate(m: Message): void;
+  continueMsg(m: Message): void;
+  edit(m: Message, text: string): void;
+  remove(m: Message): void;
+  branch(m: Message): void;
+}
+
+interface Props {
+  message: Message;
+  author: string;
+  stream: Stream | undefined;
+  isLast: boolean;
+  busy: boolean;
+  actions: MessageActions;
+}
+
+export const MessageView = memo(function MessageView({ message: m, author, stream, isLast, busy, actions }: Props) {
+  const [editing, setEditing] = useState<string | null>(null);
+  const alt = m.alternatives[m.chosen] ?? m.alternatives[0]!;
+  const text = stream && stream.alternativeId === alt.id ? stream.base + stream.text : alt.text;
+  const streaming = alt.status === 'streaming' || (stream !== undefined && stream.alternativeId === alt.id);
+  const fromAi = m.role === 'character';
+  const n = m.alternatives.length;
+
+  return (
+    <article className={`msg msg-${m.role}`} aria-label={`${author} said`}>
+      <header className="msg-head">
+        <span className="msg-author">{author}</span>
+        {alt.status === 'stopped' ? <span className="badge">stopped</span> : null}
+        {streaming ? <span className="badge live">writing…</span> : null}
+        {m.editedAt ? <span className="muted small">edited</span> : null}
+      </header>
+      {editing !== null ? (
+        <form
+          className="msg-edit"
+          onSubmit={(e) => {
+            e.preventDefault();
+            actions.edit(m, editing);
+            setEditing(null);
+          }}
+        >
+          <label className="visually-hidden" htmlFor={`edit-${m.id}`}>
+            Edit message
+          </label>
+          <textarea id={`edit-${m.id}`} value={editing} rows={Math.min(16, editing.split('\n').length + 2)} onChange={(e) => setEditing(e.target.value)} autoFocus />
+          <div className="row">
+            <button type="submit" className="primary">
+              Save edit
+            </button>
+            <button type="button" onClick={() => setEditing(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : (
+        <MessageText text={text} />
+      )}
+      {alt.status === 'error' && alt.error ? (
+        <p className="error small" role="alert">
+          {alt.error}
+        </p>
+      ) : null}
+      <footer className="msg-actions">
+        {n > 1 ? (
+          <span className="swipes" role="group" aria-label="Alternatives">
+            <button type="button" className="icon" aria-label="Previous alternative" disabled={m.chosen === 0 || busy} onClick={() => actions.choose(m, m.chosen - 1)}>
+              ‹
+            </button>
+            <span aria-live="polite">
+              {m.chosen + 1}/{n}
+            </span>
+            <button type="button" className="icon" aria-label="Next alternative" disabled={m.chosen >= n - 1 || busy} onClick={() => actions.choose(m, m.chosen + 1)}>
+              ›
+            </button>
+          </span>
+        ) : null}
+        {fromAi ? (
+          <button type="button" disabled={busy} onClick={() => actions.regenerate(m)}>
+            Regenerate
+          </button>
+        ) : null}
+        {fromAi && isLast ? (
+          <button type="button" disabled={busy} onClick={() => actions.continueMsg(m)}>
+            Continue
+          </button>
+        ) : null}
+        <button type="button" disabled={busy} onClick={() => setEditing(alt.text)}>
+          Edit
+        </button>
+        <button type="button" disabled={busy} onClick={() => actions.branch(m)}>
+          Branch
+        </button>
+        <button type="button" className="danger" disabled={busy} onClick={() => actions.remove(m)}>
+          Delete
+        </button>
+      </footer>
+    </article>
+  );
+});

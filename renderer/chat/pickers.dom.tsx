@@ -1,0 +1,49 @@
+/** Per-conversation persona and provider choice. */
+import { useEffect, useId, useState } from 'react';
+import type { Conversation } from '../../shared/domain.std.ts';
+import type { ProviderView } from '../../shared/api/chat.std.ts';
+import { call, messageOf } from '../lib/api.dom.ts';
+import { useChat } from '../stores/chat.dom.ts';
+import { useLibrary } from '../stores/library.dom.ts';
+
+export function ChatPickers({ conversation }: { conversation: Conversation }) {
+  const personas = useLibrary((s) => s.entries).filter((e) => e.kind === 'persona');
+  const { refresh, setError } = useChat();
+  const [providers, setProviders] = useState<ProviderView[]>([]);
+  const personaId = useId();
+  const providerId = useId();
+
+  useEffect(() => {
+    void call('provider.list', {}).then(setProviders, () => setProviders([]));
+  }, []);
+
+  const update = (patch: { personaId?: string; provider?: string }) =>
+    void call('conversation.update', { id: conversation.id, patch }).then(refresh, (e) => setError(messageOf(e)));
+
+  return (
+    <div className="pickers">
+      <div className="field inline">
+        <label htmlFor={personaId}>You play</label>
+        <select id={personaId} value={conversation.personaId ?? ''} onChange={(e) => update({ personaId: e.target.value || undefined })}>
+          <option value="">Default persona</option>
+          {personas.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.title}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field inline">
+        <label htmlFor={providerId}>Provider</label>
+        <select id={providerId} value={conversation.provider ?? ''} onChange={(e) => update({ provider: e.target.value || undefined })}>
+          <option value="">First available</option>
+          {providers.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.name} · {p.model}
+            </option>
+          ))}
+        </select>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,96 @@
+/** Labelled inputs: every control has a visible label tied to it, so screen readers announce it. */
+import { useId, type ReactNode } from 'react';
+
+interface TextProps {
+  label: string;
+  value: string;
+  onChange(value: string): void;
+  multiline?: boolean;
+  rows?: number;
+  hint?: ReactNode;
+  required?: boolean;
+  placeholder?: string;
+  type?: 'text' | 'password' | 'date' | 'number' | 'url';
+  autoComplete?: string;
+  autoFocus?: boolean;
+  name?: string;
+}
+
+export function TextField(p: TextProps) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const common = {
+    id,
+    name: p.name,
+    value: p.value,
+    required: p.required,
+    placeholder: p.placeholder,
+    autoFocus: p.autoFocus,
+    'aria-describedby': p.hint ? hintId : undefined,
+  };
+  return (
+    <div className="field">
+      <label htmlFor={id}>{p.label}</label>
+      {p.multiline ? (
+        <textarea {...common} rows={p.rows ?? 4} onChange={(e) => p.onChange(e.target.value)} spellCheck />
+      ) : (
+        <input {...common} type={p.type ?? 'text'} autoComplete={p.autoComplete ?? 'off'} onChange={(e) => p.onChange(e.target.value)} />
+      )}
+      {p.hint ? (
+        <div className="hint" id={hintId}>
+          {p.hint}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export function CheckField(p: { label: string; checked: boolean; onChange(v: boolean): void }) {
+  const id = useId();
+  return (
+    <div className="check">
+      <input id={id} type="checkbox" checked={p.checked} onChange={(e) => p.onChange(e.target.checked)} />
+      <label htmlFor={id}>{p.label}</label>
+    </div>
+  );
+}
+
+/** A list of long texts (alternate greetings, opening messages), each with its own label and remove button. */
+export function TextListField(p: { label: string; itemLabel: string; items: string[]; onChange(items: string[]): void }) {
+  return (
+    <fieldset className="list-field">
+      <legend>{p.label}</legend>
+      {p.items.length === 0 ? <p className="muted">None yet.</p> : null}
+      {p.items.map((item, i) => (
+        <div className="list-item" key={i}>
+          <TextField label={`${p.itemLabel} ${i + 1}`} value={item} multiline rows={3} onChange={(v) => p.onChange(p.items.map((x, j) => (j === i ? v : x)))} />
+          <button type="button" className="ghost" onClick={() => p.onChange(p.items.filter((_, j) => j !== i))}>
+            Remove {p.itemLabel.toLowerCase()} {i + 1}
+          </button>
+        </div>
+      ))}
+      <button type="button" onClick={() => p.onChange([...p.items, ''])}>
+        Add {p.itemLabel.toLowerCase()}
+      </button>
+    </fieldset>
+  );
+}
+
+/** Comma-separated short values (tags, lorebook keys) edited as one line. */
+export function CommaField(p: { label: string; values: string[]; onChange(values: string[]): void; hint?: string }) {
+  return (
+    <TextField
+      label={p.label}
+      value={p.values.join(', ')}
+      hint={p.hint ?? 'Separate with commas.'}
+      onChange={(v) =>
+        p.onChange(
+          v
+            .split(',')
+            .map((x, i, all) => (i === all.length - 1 ? x.trimStart() : x.trim()))
+            .filter((x, i, all) => x !== '' || i === all.length - 1),
+        )
+      }
+    />
+  );
+}

@@ -1,0 +1,45 @@
+import type { FormEvent, ReactNode } from 'react';
+import { useNav } from '../stores/nav.dom.ts';
+
+/** Title bar, save/back buttons and error line shared by every editor. Ctrl/Cmd+S saves. */
+export function EditorFrame(p: { title: string; back: 'character' | 'scenario' | 'persona'; dirty: boolean; saving: boolean; error: string | null; onSave(): void; children: ReactNode; aside?: ReactNode }) {
+  const navigate = useNav((s) => s.navigate);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    p.onSave();
+  };
+  return (
+    <form
+      className="editor"
+      onSubmit={submit}
+      onKeyDown={(e) => {
+        if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
+          e.preventDefault();
+          p.onSave();
+        }
+      }}
+    >
+      <header className="page-head sticky">
+        <button type="button" className="ghost" onClick={() => navigate({ name: 'library', tab: p.back })}>
+          ← Library
+        </button>
+        <h1>{p.title}</h1>
+        <span className="muted small" aria-live="polite">
+          {p.saving ? 'Saving…' : p.dirty ? 'Unsaved changes' : 'All changes saved'}
+        </span>
+        <button type="submit" className="primary" disabled={p.saving || !p.dirty}>
+          Save
+        </button>
+      </header>
+      {p.error ? (
+        <p className="error" role="alert">
+          {p.error}
+        </p>
+      ) : null}
+      <div className="editor-body">
+        <div className="editor-main">{p.children}</div>
+        {p.aside ? <aside className="editor-aside">{p.aside}</aside> : null}
+      </div>
+    </form>
+  );
+}

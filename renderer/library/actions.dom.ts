@@ -1,0 +1,63 @@
+/** Library actions that take more than one call: duplicate, start a chat, import and export cards. */
+import type { CatalogEntry } from '../../shared/domain.std.ts';
+import { call } from '../lib/api.dom.ts';
+import { downloadBytes, fileToBase64 } from '../lib/bytes.dom.ts';
+
+/** Copies a character, scenario or persona as a new record titled "… (copy)". */
+export async function duplicate(entry: CatalogEntry): Promise<string> {
+  const { id } = entry;
+  if (entry.kind === 'character') {
+    const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = await call('character.get', { id });
+    return (await call('character.create', { ...fields, name: `${fields.name} (copy)` })).id;
+  }
+  if (entry.kind === 'scenario') {
+    const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = await call('scenario.get', { id });
+    return (await call('scenario.create', { ...fields, title: `${fields.title} (copy)` })).id;
+  }
+  if (entry.kind === 'persona') {
+    const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = await call('persona.get', { id });
+    return (await call('persona.create', { ...fields, name: `${fields.name} (copy)` })).id;
+  }
+  const c = await call('conversation.get', { id });
+  const last = c.messages.at(-1);
+  if (last) return (await call('conversation.branch', { id, messageId: last.id })).id;
+  const { title, characterIds, scenarioId, personaId, provider } = c;
+  return (await call('conversation.create', { title: `${title} (copy)`, characterIds, scenarioId, personaId, provider })).id;
+}
+
+/** A new conversation with a character, opened by its first message when it has one. */
+export async function chatWithCharacter(characterId: string): Promise<string> {
+  const ch = await call('character.get', { id: characterId });
+  const { id } = await call('conversation.create', { title: ch.name, characterIds: [characterId] });
+  if (ch.first_mes.trim()) await call('conversation.addMessage', { id, role: 'character', text: ch.first_mes, authorId: characterId });
+  return id;
+}
+
+/** A new conversation in a scenario: its characters, persona override and opening messages. */
+export async function playScenario(scenarioId: string): Promise<string> {
+  const sc = await call('scenario.get', { id: scenarioId });
+  const { id } = await call('conversation.create', { title: sc.title, characterIds: sc.characterIds, scenarioId, personaId: sc.personaId });
+  for (const text of sc.openingMessages) if (text.trim()) await call('conversation.addMessage', { id, role: 'narrator', text });
+  return id;
+}
+
+export const cardFiles = '.png,.json,.charx,image/png,application/json';
+
+export async function importCards(files: Iterable<File>): Promise<{ imported: string[]; failed: string[] }> {
+  const imported: string[] = [];
+  const failed: string[] = [];
+  for (const file of files) {
+    try {
+      const r = await call('cards.import', { fileName: file.name, bytesBase64: await fileToBase64(file) });
+      imported.push(r.name);
+    } catch (e) {
+      failed.push(`${file.name}: ${e instanceof Error ? e.message : 'could not be read'}`);
+    }
+  }
+  return { imported, failed };
+}
+
+export async function exportCard(id: string, format: 'png' | 'json' | 'charx'): Promise<void> {
+  const r = await call('cards.export', { id, format });
+  downloadBytes(r.fileName, r.mime, r.bytesBase64);
+}

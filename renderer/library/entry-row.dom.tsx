@@ -1,0 +1,106 @@
+/** One library row: avatar, title, when it changed, and its actions. */
+import { useEffect, useState } from 'react';
+import type { CatalogEntry } from '../../shared/domain.std.ts';
+import { call, messageOf } from '../lib/api.dom.ts';
+import { Avatar } from '../components/avatar.dom.tsx';
+import { useLibrary } from '../stores/library.dom.ts';
+import { useNav } from '../stores/nav.dom.ts';
+import { chatWithCharacter, duplicate, exportCard, playScenario } from './actions.dom.ts';
+
+const avatarIds = new Map<string, Promise<string | undefined>>();
+
+function useAvatarId(entry: CatalogEntry): string | undefined {
+  const [id, setId] = useState<string | undefined>();
+  useEffect(() => {
+    if (entry.kind !== 'character' && entry.kind !== 'persona') return;
+    const key = `${entry.id}:${entry.updatedAt}`;
+    let p = avatarIds.get(key);
+    if (!p) {
+      p = (entry.kind === 'character' ? call('character.get', { id: entry.id }) : call('persona.get', { id: entry.id })).then((r) => r.avatar_asset).catch(() => undefined);
+      avatarIds.set(key, p);
+    }
+    let live = true;
+    void p.then((a) => live && setId(a));
+    return () => {
+      live = false;
+    };
+  }, [entry.id, entry.kind, entry.updatedAt]);
+  return id;
+}
+
+const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function EntryRow({ entry }: { entry: CatalogEntry }) {
+  const navigate = useNav((s) => s.navigate);
+  const { remove, load, toast } = useLibrary();
+  const avatarId = useAvatarId(entry);
+  const title = entry.title || 'Untitled';
+
+  const open = () => navigate(entry.kind === 'conversation' ? { name: 'chat', id: entry.id } : { name: entry.kind, id: entry.id });
+  const attempt = (f: () => Promise<void>) => () => void f().catch((e) => toast(messageOf(e), 'error'));
+
+  return (
+    <li className="entry">
+      <button type="button" className="entry-main" onClick={open} aria-label={`Open ${title}`}>
+        <Avatar name={title} assetId={avatarId} />
+        <span className="entry-text">
+          <span className="entry-title">{title}</span>
+          <span className="muted small">Edited {when.format(entry.updatedAt)}</span>
+        </span>
+      </button>
+      <div className="entry-actions">
+        {entry.kind === 'character' ? (
+          <button type="button" onClick={attempt(async () => {
+            navigate({ name: 'chat', id: await chatWithCharacter(entry.id) });
+          })}>
+            Chat
+          </button>
+        ) : null}
+        {entry.kind === 'scenario' ? (
+          <button type="button" onClick={attempt(async () => {
+            navigate({ name: 'chat', id: await playScenario(entry.id) });
+          })}>
+            Play
+          </button>
+        ) : null}
+        <button
+          type="button"
+          aria-label={`Duplicate ${title}`}
+          onClick={attempt(async () => {
+            await duplicate(entry);
+            await load();
+            toast(`Duplicated “${title}”.`);
+          })}
+        >
+          Duplicate
+        </button>
+        {entry.kind === 'character' ? <ExportMenu id={entry.id} title={title} /> : null}
+        <button type="button" className="danger" aria-label={`Delete ${title}`} onClick={() => remove(entry)}>
+          Delete
+        </button>
+      </div>
+    </li>
+  );
+}
+
+function ExportMenu({ id, title }: { id: string; title: string }) {
+  const toast = useLibrary((s) => s.toast);
+  return (
+    <label className="export">
+      <span className="visually-hidden">Export {title} as</span>
+      <select
+        value=""
+        onChange={(e) => {
+          const format = e.target.value as 'png' | 'json' | 'charx';
+          e.target.value = '';
+          if (format) void exportCard(id, format).catch((err) => toast(messageOf(err), 'error'));
+        }}
+      >
+        <option value="">Export…</option>
+        <option value="png">PNG card</option>
+        <option value="json">JSON card</option>
+        <option value="charx">CHARX</option>
+      </select>
+    </label>
+  );
+}

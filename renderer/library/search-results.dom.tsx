@@ -1,0 +1,41 @@
+import type { SearchHit } from '../../shared/domain.std.ts';
+import { useNav } from '../stores/nav.dom.ts';
+import { useLibrary } from '../stores/library.dom.ts';
+
+const kindLabel = { character: 'Character', scenario: 'Scenario', persona: 'Persona', conversation: 'Conversation' } as const;
+
+export function SearchResults({ hits, query }: { hits: SearchHit[]; query: string }) {
+  const navigate = useNav((s) => s.navigate);
+  const search = useLibrary((s) => s.search);
+  const pending = new Set(useLibrary((s) => s.pending).map((p) => p.id));
+  const shown = hits.filter((h) => !pending.has(h.recordId));
+  return (
+    <section aria-label="Search results" className="entries">
+      <p className="muted" role="status">
+        {shown.length === 0 ? `Nothing matches “${query}”.` : `${shown.length} result${shown.length === 1 ? '' : 's'} for “${query}”.`}{' '}
+        <button type="button" className="link" onClick={() => void search('')}>
+          Clear search
+        </button>
+      </p>
+      <ul className="entry-list">
+        {shown.map((h, i) => (
+          <li key={`${h.recordId}-${h.messageId ?? ''}-${i}`} className="entry">
+            <button
+              type="button"
+              className="entry-main"
+              onClick={() => {
+                if (navigate(h.kind === 'conversation' ? { name: 'chat', id: h.recordId } : { name: h.kind, id: h.recordId })) void search('');
+              }}
+            >
+              <span className="badge">{kindLabel[h.kind]}</span>
+              <span className="entry-text">
+                <span className="entry-title">{h.title || 'Untitled'}</span>
+                <span className="muted small excerpt">{h.excerpt}</span>
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

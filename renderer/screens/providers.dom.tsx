@@ -1,0 +1,181 @@
+/** AI providers: presets (cloud and local servers), add, test connection, reorder (fallback order), remove. */
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import type { ProviderPreset, ProviderView } from '../../shared/api/chat.std.ts';
+import { call, messageOf } from '../lib/api.dom.ts';
+import { TextField } from '../components/fields.dom.tsx';
+import { useLibrary } from '../stores/library.dom.ts';
+
+interface Draft {
+  name: string;
+  baseUrl: string;
+  model: string;
+  apiKey: string;
+  contextWindow: string;
+}
+const empty: Draft = { name: '', baseUrl: '', model: '', apiKey: '', contextWindow: '8192' };
+
+export function Providers() {
+  const [list, setList] = useState<ProviderView[]>([]);
+  const [presets, setPresets] = useState<ProviderPreset[]>([]);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tests, setTests] = useState<Record<string, { ok: boolean; message: string } | 'running'>>({});
+  const toast = useLibrary((s) => s.toast);
+
+  const reload = useCallback(async () => {
+    try {
+      setList(await call('provider.list', {}));
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  }, []);
+
+  useEffect(() => {
+    void reload();
+    void call('provider.presets', {}).then(setPresets, () => setPresets([]));
+  }, [reload]);
+
+  const usePreset = (p: ProviderPreset) =>
+    setDraft({ name: list.some((x) => x.name === p.label) ? `${p.label} 2` : p.label, baseUrl: p.baseUrl, model: p.model, apiKey: '', contextWindow: String(p.contextWindow) });
+
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!draft) return;
+    setError(null);
+    const apiKey = draft.apiKey.trim();
+    try {
+      await call('provider.add', {
+        name: draft.name.trim(),
+        baseUrl: draft.baseUrl.trim(),
+        model: draft.model.trim(),
+        ...(apiKey ? { apiKey } : {}),
+        contextWindow: Number(draft.contextWindow) || 8192,
+      });
+      // The key went to the core; the renderer keeps no copy.
+      setDraft(null);
+      toast(`Added ${draft.name.trim()}.`);
+      await reload();
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+
+  const test = async (name: string) => {
+    setTests((t) => ({ ...t, [name]: 'running' }));
+    try {
+      const r = await call('provider.test', { name });
+      setTests((t) => ({ ...t, [name]: { ok: r.ok, message: r.ok ? `Works (${r.latencyMs} ms).` : r.message } }));
+    } catch (err) {
+      setTests((t) => ({ ...t, [name]: { ok: false, message: messageOf(err) } }));
+    }
+  };
+
+  const move = async (i: number, delta: number) => {
+    const names = list.map((p) => p.name);
+    const j = i + delta;
+    if (j < 0 || j >= names.length) return;
+    [names[i], names[j]] = [names[j]!, names[i]!];
+    try {
+      await call('provider.order', { names });
+      await reload();
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+
+  const remove = async (name: string) => {
+    if (!window.confirm(`Remove the provider “${name}”? Its API key is deleted too.`)) return;
+    try {
+      await call('provider.remove', { name });
+      await reload();
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+
+  const set = (k: keyof Draft) => (v: string) => setDraft((d) => (d ? { ...d, [k]: v } : d));
+
+  return (
+    <div className="page">
+      <header className="page-head">
+        <h1>AI providers</h1>
+      </header>
+      <p className="muted">
+        Mindstage sends a conversation only to the provider you choose, for the reply you asked for, with no identity attached. Providers are tried in this order; if one is down or
+        busy before its first word, the next one answers.
+      </p>
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {list.length === 0 ? <p className="empty">No providers yet. Pick a preset below — a local server such as Ollama keeps everything on this computer.</p> : null}
+      <ol className="provider-list">
+        {list.map((p, i) => {
+          const t = tests[p.name];
+          return (
+            <li key={p.name} className="provider">
+              <div className="provider-text">
+                <strong>{p.name}</strong>
+                <span className="muted small">
+                  {p.model} · {p.baseUrl} · {p.hasApiKey ? 'API key saved' : 'no API key'}
+                </span>
+                {t ? (
+                  <span className={`small ${t === 'running' ? 'muted' : t.ok ? 'ok' : 'error'}`} role="status">
+                    {t === 'running' ? 'Testing…' : t.message}
+                  </span>
+                ) : null}
+              </div>
+              <div className="entry-actions">
+                <button type="button" onClick={() => void test(p.name)} disabled={t === 'running'}>
+                  Test connection
+                </button>
+                <button type="button" className="icon" aria-label={`Move ${p.name} up`} disabled={i === 0} onClick={() => void move(i, -1)}>
+                  ↑
+                </button>
+                <button type="button" className="icon" aria-label={`Move ${p.name} down`} disabled={i === list.length - 1} onClick={() => void move(i, 1)}>
+                  ↓
+                </button>
+                <button type="button" className="danger" onClick={() => void remove(p.name)}>
+                  Remove
+                </button>
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+
+      <section aria-labelledby="add-provider">
+        <h2 id="add-provider">Add a provider</h2>
+        <div className="presets">
+          {presets.map((p) => (
+            <button key={p.id} type="button" onClick={() => usePreset(p)}>
+              {p.label}
+              {p.local ? <span className="badge">local</span> : null}
+            </button>
+          ))}
+          <button type="button" onClick={() => setDraft({ ...empty })}>
+            Custom…
+          </button>
+        </div>
+        {draft ? (
+          <form className="card provider-form" onSubmit={add}>
+            <TextField label="Name" value={draft.name} onChange={set('name')} required autoFocus />
+            <TextField label="Base URL" type="url" value={draft.baseUrl} onChange={set('baseUrl')} required hint="An OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama." />
+            <TextField label="Model" value={draft.model} onChange={set('model')} required />
+            <TextField label="API key" type="password" value={draft.apiKey} onChange={set('apiKey')} autoComplete="off" hint="Stored encrypted in your vault; never shown again. Leave empty for local servers." />
+            <TextField label="Context window (tokens)" type="number" value={draft.contextWindow} onChange={set('contextWindow')} />
+            <div className="row">
+              <button type="submit" className="primary">
+                Add provider
+              </button>
+              <button type="button" onClick={() => setDraft(null)}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        ) : null}
+      </section>
+    </div>
+  );
+}

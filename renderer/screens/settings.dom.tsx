@@ -1,0 +1,83 @@
+/** Preferences: theme, idle lock, and changing the passphrase. */
+import { useId, useState, type FormEvent } from 'react';
+import { useSession } from '../stores/session.dom.ts';
+import { call, messageOf } from '../lib/api.dom.ts';
+import { TextField } from '../components/fields.dom.tsx';
+import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.dom.tsx';
+import { useLibrary } from '../stores/library.dom.ts';
+
+export function Settings() {
+  const { theme, setTheme, idleLockMinutes, setIdleLockMinutes } = useSession();
+  const toast = useLibrary((s) => s.toast);
+  const themeId = useId();
+  const idleId = useId();
+  return (
+    <div className="page">
+      <header className="page-head">
+        <h1>Settings</h1>
+      </header>
+      <section className="card">
+        <h2>Appearance and locking</h2>
+        <div className="field">
+          <label htmlFor={themeId}>Theme</label>
+          <select id={themeId} value={theme} onChange={(e) => void setTheme(e.target.value as 'system' | 'light' | 'dark').catch((err) => toast(messageOf(err), 'error'))}>
+            <option value="system">Same as the system</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={idleId}>Lock after inactivity</label>
+          <select id={idleId} value={String(idleLockMinutes)} onChange={(e) => void setIdleLockMinutes(Number(e.target.value)).catch((err) => toast(messageOf(err), 'error'))}>
+            {[1, 5, 15, 30, 60, 240].map((m) => (
+              <option key={m} value={m}>
+                {m < 60 ? `${m} minute${m === 1 ? '' : 's'}` : `${m / 60} hour${m === 60 ? '' : 's'}`}
+              </option>
+            ))}
+            <option value="0">Never</option>
+            {![0, 1, 5, 15, 30, 60, 240].includes(idleLockMinutes) ? <option value={idleLockMinutes}>{idleLockMinutes} minutes</option> : null}
+          </select>
+        </div>
+      </section>
+      <ChangePassphrase />
+    </div>
+  );
+}
+
+function ChangePassphrase() {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const strength = useStrength(next);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (next !== confirm) return setMessage({ ok: false, text: 'The two new passphrases are not the same.' });
+    if (!strength || strength.score < MIN_SCORE) return setMessage({ ok: false, text: 'Choose a stronger passphrase.' });
+    const [c, n] = [current, next];
+    setCurrent('');
+    setNext('');
+    setConfirm('');
+    try {
+      await call('vault.changePassphrase', { current: c, next: n });
+      setMessage({ ok: true, text: 'Passphrase changed. Your recovery key still works.' });
+    } catch (err) {
+      setMessage({ ok: false, text: messageOf(err) });
+    }
+  };
+  return (
+    <form className="card" onSubmit={submit}>
+      <h2>Change passphrase</h2>
+      <TextField label="Current passphrase" type="password" value={current} onChange={setCurrent} autoComplete="current-password" required />
+      <TextField label="New passphrase" type="password" value={next} onChange={setNext} autoComplete="new-password" required />
+      <StrengthMeter strength={strength} />
+      <TextField label="Confirm new passphrase" type="password" value={confirm} onChange={setConfirm} autoComplete="new-password" required />
+      {message ? (
+        <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>
+          {message.text}
+        </p>
+      ) : null}
+      <button type="submit">Change passphrase</button>
+    </form>
+  );
+}

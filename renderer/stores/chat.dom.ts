@@ -1,0 +1,166 @@
+/**
+ * The open conversation and the replies streaming into it. The conversation from the core is the truth; while a
+ * reply streams, its deltas are shown on top of the text the alternative had when streaming began, and the
+ * conversation is fetched again when the reply is done.
+ */
+import { create } from 'zustand';
+import type { Conversation, Message } from '../../shared/domain.std.ts';
+import type { ChatStarted } from '../../shared/api/chat.std.ts';
+import { call, messageOf, on } from '../lib/api.dom.ts';
+import { onPlaintextDrop } from './reset.dom.ts';
+
+export interface Stream {
+  messageId: string;
+  alternativeId: string;
+  base: string;
+  text: string;
+}
+
+interface ChatState {
+  conversation: Conversation | null;
+  loading: boolean;
+  /** Streams of the open conversation, by alternative id. */
+  streams: Record<string, Stream>;
+  /** The reply currently streaming (what Stop stops), if any. */
+  active: { messageId: string; alternativeId: string } | null;
+  error: string | null;
+  open(id: string): Promise<void>;
+  refresh(): Promise<void>;
+  close(): void;
+  run(start: () => Promise<ChatStarted>): Promise<void>;
+  stop(): Promise<void>;
+  setError(error: string | null): void;
+}
+
+function altText(c: Conversation | null, messageId: string, alternativeId: string): string {
+  const m = c?.messages.find((x) => x.id === messageId);
+  return m?.alternatives.find((a) => a.id === alternativeId)?.text ?? '';
+}
+
+export const useChat = create<ChatState>((set, get) => ({
+  conversation: null,
+  loading: false,
+  streams: {},
+  active: null,
+  error: null,
+
+  async open(id) {
+    set({ loading: true, conversation: null, streams: {}, active: null, error: null });
+    try {
+      const conversation = await call('conversation.get', { id });
+      const streaming = lastStreaming(conversation.messages);
+      set({ conversation, loading: false, active: streaming });
+    } catch (e) {
+      set({ loading: false, error: messageOf(e) });
+    }
+  },
+
+  async refresh() {
+    const id = get().conversation?.id;
+    if (!id) return;
+    try {
+      const conversation = await call('conversation.get', { id });
+      if (get().conversation?.id === id) set({ conversation });
+    } catch (e) {
+      set({ error: messageOf(e) });
+    }
+  },
+
+  close() {
+    set({ conversation: null, streams: {}, active: null, error: null });
+  },
+
+  async run(start) {
+    set({ error: null });
+    try {
+      const started = await start();
+      const s = get();
+      if (!s.streams[started.alternativeId]) {
+        const base = altText(s.conversation, started.replyMessageId, started.alternativeId);
+        set({ streams: { ...s.streams, [started.alternativeId]: { messageId: started.replyMessageId, alternativeId: started.alternativeId, base, text: '' } } });
+      }
+      // chat.done may already have arrived for a very short reply; only mark active if the stream is still open.
+      if (!finished.has(started.alternativeId)) set({ active: { messageId: started.replyMessageId, alternativeId: started.alternativeId } });
+      await get().refresh();
+    } catch (e) {
+      set({ error: messageOf(e) });
+      await get().refresh();
+    }
+  },
+
+  async stop() {
+    const id = get().conversation?.id;
+    if (!id) return;
+    try {
+      await call('chat.stop', { conversationId: id });
+    } catch (e) {
+      set({ error: messageOf(e) });
+    }
+  },
+
+  setError(error) {
+    set({ error });
+  },
+}));
+
+function lastStreaming(messages: Message[]): { messageId: string; alternativeId: string } | null {
+  const last = messages.at(-1);
+  const alt = last?.alternatives[last.chosen];
+  return last && alt?.status === 'streaming' ? { messageId: last.id, alternativeId: alt.id } : null;
+}
+
+const finished = new Set<string>();
+
+let listening = false;
+/** Wires the streaming events once at start-up. */
+export function listenForChat(): void {
+  if (listening) return;
+  listening = true;
+  on('chat.delta', (d) => {
+    const s = useChat.getState();
+    if (s.conversation?.id !== d.conversationId) return;
+    const prev = s.streams[d.alternativeId] ?? {
+      messageId: d.messageId,
+      alternativeId: d.alternativeId,
+      base: altText(s.conversation, d.messageId, d.alternativeId),
+      text: '',
+    };
+    useChat.setState({
+      streams: { ...s.streams, [d.alternativeId]: { ...prev, text: prev.text + d.text } },
+      active: s.active ?? { messageId: d.messageId, alternativeId: d.alternativeId },
+    });
+  });
+  on('chat.done', (d) => {
+    finished.add(d.alternativeId);
+    const s = useChat.getState();
+    if (s.conversation?.id !== d.conversationId) return;
+    useChat.setState({
+      active: s.active?.alternativeId === d.alternativeId ? null : s.active,
+      error: d.status === 'error' && d.error ? providerHelp(d.error) : s.error,
+    });
+    void useChat
+      .getState()
+      .refresh()
+      .then(() => {
+        const rest = { ...useChat.getState().streams };
+        delete rest[d.alternativeId];
+        useChat.setState({ streams: rest });
+      });
+  });
+}
+
+/** Turns a provider failure into something the user can act on. */
+export function providerHelp(error: { code: string; message: string }): string {
+  const hint =
+    error.code === 'network'
+      ? ' Check that the provider is running and its address is right in Providers.'
+      : error.code === 'provider'
+        ? ' Check the model name and API key in Providers, or try another provider.'
+        : '';
+  return `${error.message}${hint}`;
+}
+
+onPlaintextDrop(() => {
+  finished.clear();
+  useChat.setState({ conversation: null, streams: {}, active: null, error: null, loading: false });
+});

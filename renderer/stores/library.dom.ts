@@ -1,0 +1,130 @@
+/**
+ * The library: catalog entries of every kind, search hits, and deletions waiting out their undo window.
+ * A deletion hides the record at once and only reaches the core when the undo window closes.
+ */
+import { create } from 'zustand';
+import type { CatalogEntry, RecordKind, SearchHit } from '../../shared/domain.std.ts';
+import { call, messageOf } from '../lib/api.dom.ts';
+import { onPlaintextDrop } from './reset.dom.ts';
+
+export const UNDO_MS = 6_000;
+
+export interface PendingDelete {
+  id: string;
+  kind: RecordKind;
+  title: string;
+  timer: number;
+}
+
+export interface Toast {
+  id: number;
+  text: string;
+  undoId?: string;
+  tone: 'info' | 'error';
+}
+
+interface LibraryState {
+  entries: CatalogEntry[];
+  loaded: boolean;
+  query: string;
+  hits: SearchHit[] | null;
+  pending: PendingDelete[];
+  toasts: Toast[];
+  load(): Promise<void>;
+  search(text: string): Promise<void>;
+  remove(entry: CatalogEntry): void;
+  undo(id: string): void;
+  flushDeletes(): Promise<void>;
+  toast(text: string, tone?: Toast['tone'], undoId?: string): void;
+  dismiss(id: number): void;
+}
+
+let toastSeq = 0;
+let searchSeq = 0;
+
+export const useLibrary = create<LibraryState>((set, get) => ({
+  entries: [],
+  loaded: false,
+  query: '',
+  hits: null,
+  pending: [],
+  toasts: [],
+
+  async load() {
+    try {
+      const entries = await call('records.list', {});
+      set({ entries, loaded: true });
+    } catch (e) {
+      get().toast(messageOf(e), 'error');
+    }
+  },
+
+  async search(text) {
+    const seq = ++searchSeq;
+    set({ query: text });
+    if (text.trim() === '') {
+      set({ hits: null });
+      return;
+    }
+    try {
+      const hits = await call('search.query', { text: text.trim(), limit: 200 });
+      if (seq === searchSeq) set({ hits });
+    } catch (e) {
+      if (seq === searchSeq) get().toast(messageOf(e), 'error');
+    }
+  },
+
+  remove(entry) {
+    const timer = window.setTimeout(() => void commitDelete(entry.id), UNDO_MS);
+    set((s) => ({ pending: [...s.pending, { id: entry.id, kind: entry.kind, title: entry.title, timer }] }));
+    get().toast(`Deleted “${entry.title || 'Untitled'}”.`, 'info', entry.id);
+  },
+
+  undo(id) {
+    const p = get().pending.find((x) => x.id === id);
+    if (!p) return;
+    window.clearTimeout(p.timer);
+    set((s) => ({ pending: s.pending.filter((x) => x.id !== id), toasts: s.toasts.filter((t) => t.undoId !== id) }));
+  },
+
+  async flushDeletes() {
+    const pending = get().pending;
+    for (const p of pending) window.clearTimeout(p.timer);
+    await Promise.all(pending.map((p) => commitDelete(p.id)));
+  },
+
+  toast(text, tone = 'info', undoId) {
+    const id = ++toastSeq;
+    set((s) => ({ toasts: [...s.toasts.slice(-3), { id, text, tone, ...(undoId ? { undoId } : {}) }] }));
+    window.setTimeout(() => get().dismiss(id), undoId ? UNDO_MS : tone === 'error' ? 10_000 : 4_000);
+  },
+
+  dismiss(id) {
+    set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));
+  },
+}));
+
+const deleteCommand = {
+  character: 'character.delete',
+  scenario: 'scenario.delete',
+  persona: 'persona.delete',
+  conversation: 'conversation.delete',
+} as const;
+
+async function commitDelete(id: string): Promise<void> {
+  const p = useLibrary.getState().pending.find((x) => x.id === id);
+  if (!p) return;
+  try {
+    await call(deleteCommand[p.kind], { id });
+    useLibrary.setState((s) => ({ pending: s.pending.filter((x) => x.id !== id), entries: s.entries.filter((e) => e.id !== id) }));
+  } catch (e) {
+    // The record stays: show it again and say why.
+    useLibrary.setState((s) => ({ pending: s.pending.filter((x) => x.id !== id) }));
+    useLibrary.getState().toast(`Could not delete “${p.title}”: ${messageOf(e)}`, 'error');
+  }
+}
+
+onPlaintextDrop(() => {
+  for (const p of useLibrary.getState().pending) window.clearTimeout(p.timer);
+  useLibrary.setState({ entries: [], loaded: false, query: '', hits: null, pending: [], toasts: [] });
+});

@@ -1,0 +1,42 @@
+/**
+ * Which screen is shown. Editors mark themselves dirty; leaving a dirty editor asks first, so unsaved work is
+ * never dropped by a stray click.
+ */
+import { create } from 'zustand';
+import type { RecordKind } from '../../shared/domain.std.ts';
+import { onPlaintextDrop } from './reset.dom.ts';
+
+export type View =
+  | { name: 'library'; tab: RecordKind }
+  | { name: 'character' | 'scenario' | 'persona'; id: string | null }
+  | { name: 'chat'; id: string }
+  | { name: 'providers' }
+  | { name: 'settings' };
+
+interface NavState {
+  view: View;
+  dirty: boolean;
+  navigate(view: View): boolean;
+  setDirty(dirty: boolean): void;
+}
+
+export const LEAVE_PROMPT = 'You have unsaved changes. Leave without saving them?';
+
+export const useNav = create<NavState>((set, get) => ({
+  view: { name: 'library', tab: 'character' },
+  dirty: false,
+  navigate(view) {
+    if (get().dirty && !window.confirm(LEAVE_PROMPT)) return false;
+    set({ view, dirty: false });
+    return true;
+  },
+  setDirty(dirty) {
+    if (get().dirty !== dirty) set({ dirty });
+  },
+}));
+
+onPlaintextDrop(() => useNav.setState({ view: { name: 'library', tab: 'character' }, dirty: false }));
+
+window.addEventListener('beforeunload', (e) => {
+  if (useNav.getState().dirty) e.preventDefault();
+});
