@@ -15,5 +15,7 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     sourcemap: false,
+    // The zxcvbn dictionaries are one large chunk, loaded only when a passphrase is being chosen.
+    chunkSizeWarningLimit: 1500,
   },
 });

@@ -100,11 +100,11 @@ function Shell() {
           </li>
         </ul>
         <div className="sidebar-foot">
-          <button type="button" className="ghost" onClick={() => void setTheme(darkNow ? 'light' : 'dark').catch(() => undefined)} aria-label={darkNow ? 'Switch to light theme' : 'Switch to dark theme'}>
-            {darkNow ? '☀ Light' : '☾ Dark'}
+          <button type="button" className="ghost" onClick={() => void setTheme(darkNow ? 'light' : 'dark').catch(() => undefined)} aria-pressed={darkNow}>
+            Dark theme
           </button>
           <button type="button" onClick={() => void lockNow()}>
-            🔒 Lock
+            Lock vault
           </button>
         </div>
       </nav>

@@ -151,7 +151,7 @@ export function Providers() {
           {presets.map((p) => (
             <button key={p.id} type="button" onClick={() => usePreset(p)}>
               {p.label}
-              {p.local ? <span className="badge">local</span> : null}
+              {p.local && !/local/i.test(p.label) ? <span className="badge">local</span> : null}
             </button>
           ))}
           <button type="button" onClick={() => setDraft({ ...empty })}>
