@@ -95,6 +95,13 @@ export function ChatView({ id }: { id: string }) {
         tabIndex={0}
         role="log"
         aria-label="Messages"
+        onKeyDown={(e) => {
+          // Native Home/End scroll by estimated heights, which drift on a long list; jump by index instead.
+          if (e.target !== e.currentTarget || (e.key !== 'Home' && e.key !== 'End')) return;
+          e.preventDefault();
+          stick.current = e.key === 'End';
+          virtualizer.scrollToIndex(e.key === 'Home' ? 0 : messages.length - 1, { align: e.key === 'Home' ? 'start' : 'end' });
+        }}
         onScroll={(e) => {
           const el = e.currentTarget;
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;

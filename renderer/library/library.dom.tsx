@@ -21,9 +21,10 @@ export function Library({ tab }: { tab: RecordKind }) {
   const fileInput = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
 
+  // The catalog is in memory in the core, so refetching on every tab switch is cheap and keeps counts honest.
   useEffect(() => {
     void load();
-  }, [load]);
+  }, [load, tab]);
 
   const hidden = new Set(pending.map((p) => p.id));
   const shown = entries.filter((e) => e.kind === tab && !hidden.has(e.id)).sort((a, b) => b.updatedAt - a.updatedAt);

@@ -130,6 +130,11 @@ export function listenForChat(): void {
       active: s.active ?? { messageId: d.messageId, alternativeId: d.alternativeId },
     });
   });
+  on('records.changed', ({ ids }) => {
+    const s = useChat.getState();
+    // While a reply streams, its deltas are the live view; the conversation is fetched again when it is done.
+    if (s.conversation && !s.active && ids.includes(s.conversation.id)) void s.refresh();
+  });
   on('chat.done', (d) => {
     finished.add(d.alternativeId);
     const s = useChat.getState();

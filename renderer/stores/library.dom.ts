@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import type { CatalogEntry, RecordKind, SearchHit } from '../../shared/domain.std.ts';
-import { call, messageOf } from '../lib/api.dom.ts';
+import { call, messageOf, on } from '../lib/api.dom.ts';
 import { onPlaintextDrop } from './reset.dom.ts';
 
 export const UNDO_MS = 6_000;
@@ -128,3 +128,18 @@ onPlaintextDrop(() => {
   for (const p of useLibrary.getState().pending) window.clearTimeout(p.timer);
   useLibrary.setState({ entries: [], loaded: false, query: '', hits: null, pending: [], toasts: [] });
 });
+
+let listening = false;
+/** Records change underneath us (another window, sync, imports): refetch the catalog, at most every 200 ms. */
+export function listenForChanges(): void {
+  if (listening) return;
+  listening = true;
+  let timer = 0;
+  on('records.changed', () => {
+    if (!useLibrary.getState().loaded || timer) return;
+    timer = window.setTimeout(() => {
+      timer = 0;
+      void useLibrary.getState().load();
+    }, 200);
+  });
+}
