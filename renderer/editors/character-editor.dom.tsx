@@ -1,7 +1,7 @@
 /** Every Character Card field, grouped the way card authors think about them. */
 import type { CharacterFields } from '../../shared/domain.std.ts';
 import { CommaField, TextField, TextListField } from '../components/fields.dom.tsx';
-import { Avatar } from '../components/avatar.dom.tsx';
+import { AvatarPicker } from './avatar-picker.dom.tsx';
 import { EditorFrame } from './editor-frame.dom.tsx';
 import { LorebookEditor } from './lorebook.dom.tsx';
 import { useEditor } from './use-editor.dom.ts';
@@ -42,7 +42,7 @@ export function CharacterEditor({ id }: { id: string | null }) {
       onSave={() => void ed.save()}
       aside={
         <>
-          <Avatar name={d.name || '?'} assetId={d.avatar_asset} size="lg" />
+          <AvatarPicker recordId={ed.id} kind="character" name={d.name} assetId={d.avatar_asset} onChange={(a) => ed.adopt('avatar_asset', a)} />
           <TextField label="Creator" value={d.creator} onChange={(v) => ed.set('creator', v)} />
           <TextField label="Version" value={d.character_version} onChange={(v) => ed.set('character_version', v)} />
           <CommaField label="Tags" values={d.tags} onChange={(v) => ed.set('tags', v)} />

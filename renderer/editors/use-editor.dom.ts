@@ -13,6 +13,10 @@ type Kind = 'character' | 'scenario' | 'persona';
 interface Editor<T> {
   draft: T | null;
   set<K extends keyof T>(key: K, value: T[K]): void;
+  /** Takes a value the core already stored (e.g. a new avatar) without marking the editor dirty. */
+  adopt<K extends keyof T>(key: K, value: T[K]): void;
+  /** The record's id once it exists in the vault. */
+  id: string | null;
   dirty: boolean;
   saving: boolean;
   error: string | null;
@@ -59,6 +63,11 @@ export function useEditor<T extends object>(kind: Kind, id: string | null, blank
     setDraft((d) => (d ? { ...d, [key]: value } : d));
   }, []);
 
+  const adopt = useCallback(<K extends keyof T>(key: K, value: T[K]) => {
+    setDraft((d) => (d ? { ...d, [key]: value } : d));
+    setSaved((prev) => (prev ? JSON.stringify({ ...(JSON.parse(prev) as T), [key]: value }) : prev));
+  }, []);
+
   const save = async () => {
     if (!draft) return;
     setSaving(true);
@@ -87,5 +96,5 @@ export function useEditor<T extends object>(kind: Kind, id: string | null, blank
     }
   };
 
-  return { draft, set, dirty, saving, error, save };
+  return { draft, set, adopt, id: currentId.current, dirty, saving, error, save };
 }

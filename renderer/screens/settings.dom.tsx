@@ -1,5 +1,5 @@
 /** Preferences: theme, idle lock, and changing the passphrase. */
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useSession } from '../stores/session.dom.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { TextField } from '../components/fields.dom.tsx';
@@ -11,6 +11,19 @@ export function Settings() {
   const toast = useLibrary((s) => s.toast);
   const themeId = useId();
   const idleId = useId();
+  const personaId = useId();
+  const { entries, load } = useLibrary();
+  const [defaultPersona, setDefaultPersona] = useState('');
+  useEffect(() => {
+    void load();
+    void call('settings.get', {}).then((p) => setDefaultPersona(p.defaultPersonaId ?? ''), () => undefined);
+  }, [load]);
+  const chooseDefault = (id: string) => {
+    const previous = defaultPersona;
+    setDefaultPersona(id);
+    // An empty choice cannot be sent as "unset" through this patch shape, so only real ids are stored.
+    if (id) void call('settings.update', { defaultPersonaId: id }).catch((err) => (setDefaultPersona(previous), toast(messageOf(err), 'error')));
+  };
   return (
     <div className="page">
       <header className="page-head">
@@ -37,6 +50,22 @@ export function Settings() {
             <option value="0">Never</option>
             {![0, 1, 5, 15, 30, 60, 240].includes(idleLockMinutes) ? <option value={idleLockMinutes}>{idleLockMinutes} minutes</option> : null}
           </select>
+        </div>
+        <div className="field">
+          <label htmlFor={personaId}>Default persona</label>
+          <select id={personaId} value={defaultPersona} onChange={(e) => chooseDefault(e.target.value)}>
+            <option value="" disabled={defaultPersona !== ''}>
+              None
+            </option>
+            {entries
+              .filter((e) => e.kind === 'persona')
+              .map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.title}
+                </option>
+              ))}
+          </select>
+          <div className="hint">Who you play in new conversations unless a scenario says otherwise.</div>
         </div>
       </section>
       <ChangePassphrase />
