@@ -64,7 +64,7 @@ export function TextListField(p: { label: string; itemLabel: string; items: stri
       {p.items.map((item, i) => (
         <div className="list-item" key={i}>
           <TextField label={`${p.itemLabel} ${i + 1}`} value={item} multiline rows={3} onChange={(v) => p.onChange(p.items.map((x, j) => (j === i ? v : x)))} />
-          <button type="button" className="ghost" onClick={() => p.onChange(p.items.filter((_, j) => j !== i))}>
+          <button type="button" className="ghost danger" onClick={() => p.onChange(p.items.filter((_, j) => j !== i))}>
             Remove {p.itemLabel.toLowerCase()} {i + 1}
           </button>
         </div>

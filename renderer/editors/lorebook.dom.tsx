@@ -27,7 +27,7 @@ export function LorebookEditor({ book, onChange }: { book: Lorebook | undefined;
             <PositionSelect value={entry.position ?? 'before_char'} onChange={(position) => update(i, { position })} />
             <OrderInput value={entry.insertion_order} onChange={(insertion_order) => update(i, { insertion_order })} />
           </div>
-          <button type="button" className="ghost" onClick={() => setEntries(entries.filter((_, j) => j !== i))}>
+          <button type="button" className="ghost danger" onClick={() => setEntries(entries.filter((_, j) => j !== i))}>
             Remove entry {i + 1}
           </button>
         </fieldset>

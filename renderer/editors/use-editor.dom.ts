@@ -85,7 +85,6 @@ export function useEditor<T extends object>(kind: Kind, id: string | null, blank
       }
       setSaved(JSON.stringify(draft));
       setDirty(false);
-      useLibrary.getState().toast('Saved.');
       void useLibrary.getState().load();
       // Keep the URL-less nav in step so the editor now edits the saved record.
       if (id === null && currentId.current) navigate({ name: kind, id: currentId.current });
