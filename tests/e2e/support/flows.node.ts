@@ -1,0 +1,31 @@
+/** Steps a person takes in the UI, shared by the end-to-end tests. */
+import type { Page } from 'playwright-core';
+
+export const PASSPHRASE = 'quiet lantern harbour meadow 47';
+
+/** Age check, vault creation and the recovery key; returns the recovery key shown. */
+export async function onboard(page: Page, passphrase = PASSPHRASE): Promise<string> {
+  await page.getByLabel('Your date of birth').fill('1990-04-12');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByLabel('Confirm passphrase').fill(passphrase);
+  await page.getByText(/Strong|Very strong/).waitFor();
+  await page.getByRole('button', { name: 'Create vault' }).click();
+  const key = page.getByLabel('Recovery key', { exact: true });
+  await key.waitFor({ timeout: 60_000 });
+  const recoveryKey = (await key.textContent())!.trim();
+  await page.getByLabel('I have saved my recovery key somewhere safe').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('tab', { name: /Characters/ }).waitFor();
+  return recoveryKey;
+}
+
+export async function unlock(page: Page, passphrase = PASSPHRASE): Promise<void> {
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+}
+
+export async function lock(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Lock vault' }).click();
+  await page.getByRole('heading', { name: 'Unlock your vault' }).waitFor();
+}
