@@ -5,11 +5,13 @@ import type { ProviderView } from '../../shared/api/chat.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { useChat } from '../stores/chat.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
+import { useNav } from '../stores/nav.dom.ts';
 
 export function ChatPickers({ conversation }: { conversation: Conversation }) {
   const personas = useLibrary((s) => s.entries).filter((e) => e.kind === 'persona');
   const { refresh, setError } = useChat();
-  const [providers, setProviders] = useState<ProviderView[]>([]);
+  const [providers, setProviders] = useState<ProviderView[] | null>(null);
+  const navigate = useNav((s) => s.navigate);
   const personaId = useId();
   const providerId = useId();
 
@@ -37,13 +39,18 @@ export function ChatPickers({ conversation }: { conversation: Conversation }) {
         <label htmlFor={providerId}>Provider</label>
         <select id={providerId} value={conversation.provider ?? ''} onChange={(e) => update({ provider: e.target.value || undefined })}>
           <option value="">First available</option>
-          {providers.map((p) => (
+          {(providers ?? []).map((p) => (
             <option key={p.name} value={p.name}>
               {p.name} · {p.model}
             </option>
           ))}
         </select>
       </div>
+      {providers?.length === 0 ? (
+        <button type="button" className="link" onClick={() => navigate({ name: 'providers' })}>
+          Add a provider to chat
+        </button>
+      ) : null}
     </div>
   );
 }
