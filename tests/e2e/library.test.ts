@@ -196,6 +196,25 @@ describe.skipIf(skip !== null)('library and editors in browser mode', () => {
     await screenshot(page, 'settings');
   });
 
+  it('can be driven from the keyboard, with a visible focus ring', async () => {
+    const { page } = browser;
+    await page.reload();
+    await page.getByRole('tab', { name: /Characters/ }).waitFor();
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Skip to content');
+    await page.getByRole('tab', { name: /Characters/ }).focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(page.getByRole('tab', { name: /Scenarios/ }).getAttribute('aria-selected')).resolves.toBe('true');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('tab-scenario');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).toBe('solid');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'New scenario' }).waitFor();
+    await page.getByRole('button', { name: '← Library' }).click();
+  });
+
   it('works in the dark theme', async () => {
     const { page } = browser;
     await page.getByRole('button', { name: 'Characters', exact: true }).click();
