@@ -221,6 +221,9 @@ describe.skipIf(skip !== null)('library and editors in browser mode', () => {
     await page.getByRole('button', { name: 'Dark theme' }).click();
     await expect(page.evaluate(() => document.documentElement.dataset['theme'])).resolves.toBe('dark');
     await screenshot(page, 'library-dark');
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await screenshot(page, 'library-dark-large');
+    await page.setViewportSize({ width: 1024, height: 640 });
     await page.getByRole('button', { name: 'Dark theme' }).click();
   });
 
