@@ -1,0 +1,19 @@
+/** What a connection needs from the relay around it (kept as an interface so session.node.ts stays testable). */
+import type { Logger } from 'pino';
+import type { RelayIdentity } from './crypto.node.ts';
+import type { RelayLimits, TokenBucket } from './limits.node.ts';
+import type { Session } from './session.node.ts';
+import type { RelayStorage } from './storage/types.node.ts';
+
+export interface RelayContext {
+  storage: RelayStorage;
+  identity: RelayIdentity;
+  limits: RelayLimits;
+  log: Logger;
+  now: () => number;
+  /** Adds an authenticated session to its account; false when the account has too many connections already. */
+  register: (session: Session) => boolean;
+  unregister: (session: Session) => void;
+  /** The rate limiter shared by every connection of one device. */
+  deviceBucket: (accountId: Uint8Array, deviceId: Uint8Array) => TokenBucket;
+}

@@ -1,0 +1,333 @@
+/**
+ * One WebSocket connection to the relay. Messages are handled strictly one after another (a per-connection
+ * promise chain), so a device can pipeline uploads and still get acknowledgements in order.
+ *
+ * States: fresh → (hello) challenged → (auth) authed. Account operations signed by the account key (enroll,
+ * removeDevice, wipe) and taking a pairing blob work in any state; everything a device does needs `authed`.
+ * Every refusal is an `error` frame with a code and a plain-language message; `fatal` ones close the connection.
+ */
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import {
+  decodeClientMessage,
+  encodeMessage,
+  PROTOCOL_VERSION,
+  type ClientMessage,
+  type ClientMessageOf,
+  type RelayErrorCode,
+  type RelayMessage,
+} from '../shared/sync/messages.std.ts';
+import { authStatement, enrollStatement, equalBytes, itemStatement, receiptStatement, removeDeviceStatement, wipeStatement } from '../shared/sync/signing.std.ts';
+import { randomNonce, verifyEd25519 } from './crypto.node.ts';
+import { TokenBucket } from './limits.node.ts';
+import type { RelayContext } from './context.node.ts';
+import type { StoredItem, WriteRefusal } from './storage/types.node.ts';
+
+/** A refusal raised inside a handler; turned into an error frame by the dispatcher. */
+class Refusal extends Error {
+  readonly code: RelayErrorCode;
+  readonly fatal: boolean;
+  constructor(code: RelayErrorCode, message: string, fatal = false) {
+    super(message);
+    this.code = code;
+    this.fatal = fatal;
+  }
+}
+
+const writeRefusals: Record<WriteRefusal, [RelayErrorCode, string, boolean]> = {
+  unknown_account: ['unknown_account', 'This account does not exist on this relay (any more).', true],
+  unknown_device: ['unknown_device', 'This device is not enrolled in the account.', true],
+  revoked: ['revoked', 'This device was removed from the account.', true],
+  quota: ['quota', 'The account has used all the storage this relay allows.', false],
+  replay: ['replay', 'This device already used a higher sequence number; the item is a replay or was already covered by a snapshot.', false],
+  conflict: ['conflict', 'This device already stored different content under this sequence number.', false],
+  deleted: ['deleted', 'This document was deleted (it has a tombstone).', false],
+};
+
+const TOUCH_EVERY_MS = 3600_000;
+/** A peer that lets this much pile up unread is dropped; it can reconnect and pull. */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+export class Session {
+  readonly connId: string;
+  readonly authority: string;
+  accountId: Uint8Array | null = null;
+  deviceId: Uint8Array | null = null;
+  private state: 'fresh' | 'challenged' | 'authed' | 'closed' = 'fresh';
+  private nonce: Uint8Array | null = null;
+  private claimed: { accountId: Uint8Array; deviceId: Uint8Array } | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly ws: WebSocket;
+  private readonly ctx: RelayContext;
+  private log: Logger;
+  private readonly anonymous: TokenBucket;
+  private lastTouch = 0;
+  private readonly authTimer: NodeJS.Timeout;
+
+  constructor(ctx: RelayContext, ws: WebSocket, connId: string, authority: string) {
+    this.ctx = ctx;
+    this.ws = ws;
+    this.connId = connId;
+    this.authority = authority;
+    this.log = ctx.log.child({ conn: connId });
+    this.anonymous = new TokenBucket(ctx.limits.anonymousBurst, ctx.limits.anonymousRatePerSecond, ctx.now());
+    this.authTimer = setTimeout(() => {
+      if (this.state !== 'authed') this.refuse(null, new Refusal('timeout', 'Authenticate promptly; this connection was idle without authenticating.', true));
+    }, ctx.limits.authTimeoutMs);
+    this.authTimer.unref();
+  }
+
+  get authed(): boolean {
+    return this.state === 'authed';
+  }
+
+  /** Called by the socket layer for every message; never throws. */
+  receive(data: Buffer, isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    const started = performance.now();
+    if (!isBinary) return this.refuse(null, new Refusal('bad_frame', 'Text frames are not part of the protocol; send binary frames.', true));
+    if (data.length > this.ctx.limits.maxFrameBytes) {
+      return this.refuse(null, new Refusal('too_large', `Frame of ${data.length} bytes is over the limit of ${this.ctx.limits.maxFrameBytes}.`));
+    }
+    const bucket = this.state === 'authed' ? this.ctx.deviceBucket(this.accountId!, this.deviceId!) : this.anonymous;
+    const rate = bucket.take(this.ctx.now());
+    if (!rate.ok) {
+      this.log.info({ outcome: 'rate_limited' }, 'refused');
+      return this.send({ t: 'error', id: null, code: 'rate_limited', message: 'Too many requests; slow down.', fatal: false, retryAfterMs: rate.retryAfterMs });
+    }
+    const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const decoded = decodeClientMessage(frame, { maxFrameBytes: this.ctx.limits.maxFrameBytes, maxHeaderBytes: this.ctx.limits.maxHeaderBytes, maxBlobs: 20_000 });
+    if (!decoded.ok) {
+      // Not our framing at all: the peer is not speaking the protocol, so stop talking to it.
+      const fatal = decoded.id === null && decoded.code === 'bad_frame';
+      return this.refuse(decoded.id, new Refusal(decoded.code, decoded.message, fatal));
+    }
+    const msg = decoded.message;
+    this.chain = this.chain.then(async () => {
+      if (this.state === 'closed') return;
+      try {
+        await this.handle(msg);
+        this.log.debug({ t: msg.t, bytes: data.length, outcome: 'ok', ms: Math.round(performance.now() - started) }, 'handled');
+      } catch (e) {
+        if (e instanceof Refusal) this.refuse(msg.id, e, msg.t);
+        else {
+          this.log.error({ t: msg.t, err: { type: (e as Error)?.name, message: String((e as Error)?.message).slice(0, 200) } }, 'internal error');
+          this.refuse(msg.id, new Refusal('internal', 'The relay failed to handle this request; nothing was stored. Try again.'), msg.t);
+        }
+      }
+    });
+  }
+
+  send(message: RelayMessage): void {
+    if (this.state === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.log.warn({ outcome: 'slow_consumer', buffered: this.ws.bufferedAmount }, 'dropping connection');
+      this.close(1013, 'slow consumer');
+      return;
+    }
+    this.ws.send(encodeMessage(message));
+  }
+
+  refuse(id: number | null, r: Refusal, t?: string): void {
+    this.log.info({ t, code: r.code, fatal: r.fatal }, 'refused');
+    this.send({ t: 'error', id, code: r.code, message: r.message, fatal: r.fatal });
+    if (r.fatal) this.close(r.code === 'too_large' ? 1009 : 1008, r.code);
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.authTimer);
+    this.ctx.unregister(this);
+    this.ws.close(code, reason);
+  }
+
+  /** Connection went away (by either side). */
+  closed(): void {
+    this.state = 'closed';
+    clearTimeout(this.authTimer);
+    this.ctx.unregister(this);
+  }
+
+  /** Resolves once every message received so far has been handled. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  // ---- live events ----------------------------------------------------------------------------------------------
+
+  push(item: StoredItem): void {
+    if (this.state === 'authed') this.send({ t: 'push', item });
+  }
+
+  revoked(): void {
+    this.refuse(null, new Refusal('revoked', 'This device was removed from the account.', true));
+  }
+
+  wiped(marker: Extract<RelayMessage, { t: 'wiped' }>['marker']): void {
+    this.send({ t: 'wiped', id: null, marker });
+    this.close(1000, 'wiped');
+  }
+
+  // ---- handlers -------------------------------------------------------------------------------------------------
+
+  private async handle(msg: ClientMessage): Promise<void> {
+    switch (msg.t) {
+      case 'hello': return this.hello(msg);
+      case 'auth': return this.auth(msg);
+      case 'enroll': return this.enroll(msg);
+      case 'removeDevice': return this.removeDevice(msg);
+      case 'wipe': return this.wipe(msg);
+      case 'upload':
+      case 'snapshot':
+      case 'tombstone':
+        return this.write(msg);
+      case 'pull': return this.pull(msg);
+      case 'devices': {
+        const accountId = this.requireAuth();
+        const devices = await this.ctx.storage.devices(accountId);
+        return this.send({ t: 'deviceList', id: msg.id, devices: devices.map(({ lastSeq: _lastSeq, ...d }) => d) });
+      }
+      case 'pairPut': return this.pairPut(msg);
+      case 'pairTake': {
+        const body = await this.ctx.storage.takePairing(msg.mailbox, this.ctx.now());
+        if (!body) throw new Refusal('not_found', 'No such pairing code, or it expired or was already used.');
+        this.log.info({ t: msg.t, bytes: body.length, outcome: 'taken' }, 'pairing');
+        return this.send({ t: 'pairBody', id: msg.id, body });
+      }
+    }
+  }
+
+  private requireAuth(): Uint8Array {
+    if (this.state !== 'authed') throw new Refusal('auth_required', 'Authenticate this device first (hello, then auth).');
+    return this.accountId!;
+  }
+
+  private async hello(msg: ClientMessageOf<'hello'>): Promise<void> {
+    if (this.state !== 'fresh') throw new Refusal('auth_failed', 'hello may be sent once per connection.', true);
+    if (msg.protocol !== PROTOCOL_VERSION) throw new Refusal('unsupported', `This relay speaks protocol ${PROTOCOL_VERSION}, not ${msg.protocol}.`, true);
+    const { storage } = this.ctx;
+    const wipe = await storage.wipeRecord(msg.accountId);
+    if (wipe) {
+      this.log.info({ acct: this.ctx.identity.tag(msg.accountId), outcome: 'wiped' }, 'hello');
+      this.send({ t: 'wiped', id: msg.id, marker: wipe.marker });
+      return this.close(1000, 'wiped');
+    }
+    if (!(await storage.account(msg.accountId))) throw new Refusal('unknown_account', 'This account does not exist on this relay; enroll a device first.', true);
+    const device = await storage.device(msg.accountId, msg.deviceId);
+    if (!device) throw new Refusal('unknown_device', 'This device is not enrolled in the account.', true);
+    if (device.revokedAt !== null) throw new Refusal('revoked', 'This device was removed from the account.', true);
+    this.claimed = { accountId: msg.accountId, deviceId: msg.deviceId };
+    this.nonce = randomNonce();
+    this.state = 'challenged';
+    this.send({ t: 'challenge', id: msg.id, nonce: this.nonce, relayKey: this.ctx.identity.publicKey, authority: this.authority });
+  }
+
+  private async auth(msg: ClientMessageOf<'auth'>): Promise<void> {
+    const nonce = this.nonce;
+    const claimed = this.claimed;
+    this.nonce = null; // one answer per challenge, right or wrong
+    if (this.state !== 'challenged' || !nonce || !claimed) throw new Refusal('auth_failed', 'No challenge is outstanding on this connection (send hello first; a challenge is answered once).', true);
+    const ok = verifyEd25519(msg.sig, authStatement({ nonce, accountId: claimed.accountId, deviceId: claimed.deviceId, authority: this.authority }), claimed.deviceId);
+    const tags = { acct: this.ctx.identity.tag(claimed.accountId), dev: this.ctx.identity.tag(claimed.deviceId) };
+    if (!ok) {
+      this.log.info({ ...tags, outcome: 'bad_signature' }, 'auth');
+      throw new Refusal('auth_failed', 'The challenge signature does not verify with this device key for this relay.', true);
+    }
+    const device = await this.ctx.storage.device(claimed.accountId, claimed.deviceId);
+    if (!device || device.revokedAt !== null) throw new Refusal('revoked', 'This device was removed from the account.', true);
+    this.accountId = claimed.accountId;
+    this.deviceId = claimed.deviceId;
+    if (!this.ctx.register(this)) {
+      this.accountId = this.deviceId = null;
+      throw new Refusal('too_many_connections', 'This account has too many open connections to this relay.', true);
+    }
+    this.state = 'authed';
+    clearTimeout(this.authTimer);
+    this.log = this.log.child(tags);
+    const now = this.ctx.now();
+    await this.ctx.storage.touch(this.accountId, now);
+    this.lastTouch = now;
+    const account = await this.ctx.storage.account(this.accountId);
+    this.log.info({ outcome: 'ok' }, 'auth');
+    this.send({ t: 'welcome', id: msg.id, head: account?.head ?? 0, serverTime: now });
+  }
+
+  private async enroll(msg: ClientMessageOf<'enroll'>): Promise<void> {
+    if (!verifyEd25519(msg.sig, enrollStatement(msg), msg.accountId)) throw new Refusal('auth_failed', 'The enrollment is not signed by the account key.');
+    const r = await this.ctx.storage.enroll(msg.accountId, { deviceId: msg.deviceId, enrolledAt: msg.enrolledAt, enrollSig: msg.sig }, this.ctx.now());
+    this.log.info({ acct: this.ctx.identity.tag(msg.accountId), dev: this.ctx.identity.tag(msg.deviceId), outcome: r }, 'enroll');
+    if (r === 'revoked') throw new Refusal('revoked', 'This device was removed from the account and cannot be enrolled again; make a new device key.');
+    if (r === 'wiped') throw new Refusal('wiped', 'This account was wiped; it cannot be used again.');
+    this.send({ t: 'done', id: msg.id });
+  }
+
+  private async removeDevice(msg: ClientMessageOf<'removeDevice'>): Promise<void> {
+    if (!verifyEd25519(msg.sig, removeDeviceStatement(msg), msg.accountId)) throw new Refusal('auth_failed', 'The removal is not signed by the account key.');
+    const r = await this.ctx.storage.revoke(msg.accountId, msg.deviceId, this.ctx.now());
+    this.log.info({ acct: this.ctx.identity.tag(msg.accountId), dev: this.ctx.identity.tag(msg.deviceId), outcome: r }, 'remove device');
+    if (r === 'not_found') throw new Refusal('not_found', 'No such device in this account.');
+    await this.ctx.storage.publish({ type: 'revoked', accountId: msg.accountId, deviceId: msg.deviceId, origin: this.connId });
+    this.send({ t: 'done', id: msg.id });
+  }
+
+  private async wipe(msg: ClientMessageOf<'wipe'>): Promise<void> {
+    const { marker } = msg;
+    if (marker.authority !== this.authority) throw new Refusal('auth_failed', `The wipe is addressed to ${marker.authority}, not to this relay (${this.authority}).`);
+    if (!verifyEd25519(marker.sig, wipeStatement(marker), marker.accountId)) throw new Refusal('auth_failed', 'The wipe is not signed by the account key.');
+    const r = await this.ctx.storage.wipe(marker, this.ctx.now());
+    const acct = this.ctx.identity.tag(marker.accountId);
+    if (r === 'unknown_account') throw new Refusal('unknown_account', 'This relay holds nothing for this account.');
+    this.log.info({ acct, counts: r.counts, outcome: 'wiped' }, 'wipe');
+    const unsigned = { accountId: r.marker.accountId, wipedAt: r.wipedAt, counts: r.counts, markerSig: r.marker.sig, relayKey: this.ctx.identity.publicKey };
+    const receipt = { ...unsigned, sig: await this.ctx.identity.sign(receiptStatement(unsigned)) };
+    this.send({ t: 'receipt', id: msg.id, receipt, marker: r.marker });
+    await this.ctx.storage.publish({ type: 'wiped', accountId: marker.accountId, origin: this.connId });
+    if (this.accountId && equalBytes(this.accountId, marker.accountId)) this.close(1000, 'wiped');
+  }
+
+  private async write(msg: ClientMessageOf<'upload' | 'snapshot' | 'tombstone'>): Promise<void> {
+    const accountId = this.requireAuth();
+    if (!equalBytes(msg.deviceId, this.deviceId!)) throw new Refusal('auth_failed', 'Items must name the device that authenticated this connection.');
+    const kind = msg.t === 'upload' ? 'update' : msg.t;
+    const body = msg.t === 'tombstone' ? undefined : msg.body;
+    const covers = msg.t === 'snapshot' ? msg.covers : [];
+    const statement = itemStatement({ kind, accountId, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers });
+    if (!verifyEd25519(msg.sig, statement, msg.deviceId)) throw new Refusal('auth_failed', 'The item signature does not verify with this device key.');
+    const r = await this.ctx.storage.write(accountId, { kind, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers, sig: msg.sig }, this.ctx.limits.maxBytesPerAccount);
+    if (!r.ok) {
+      const [code, message, fatal] = writeRefusals[r.reason];
+      throw new Refusal(code, message, fatal);
+    }
+    this.log.debug({ t: msg.t, bytes: body?.length ?? 0, seq: r.item.serverSeq, duplicate: r.duplicate, removed: r.removed }, 'stored');
+    this.send({ t: 'ack', id: msg.id, serverSeq: r.item.serverSeq, duplicate: r.duplicate, removed: r.removed });
+    if (!r.duplicate) await this.ctx.storage.publish({ type: 'item', accountId, serverSeq: r.item.serverSeq, origin: this.connId, item: r.item });
+    const now = this.ctx.now();
+    if (now - this.lastTouch > TOUCH_EVERY_MS) {
+      this.lastTouch = now;
+      await this.ctx.storage.touch(accountId, now);
+    }
+  }
+
+  private async pull(msg: ClientMessageOf<'pull'>): Promise<void> {
+    const accountId = this.requireAuth();
+    const { limits, storage } = this.ctx;
+    // Head first: every item up to it is committed, so a client that moves its cursor to `head` when `more` is
+    // false can never skip an item committed while this pull ran (that one gets a higher number).
+    const head = (await storage.account(accountId))?.head ?? 0;
+    const limit = Math.min(msg.limit ?? limits.pullMaxItems, limits.pullMaxItems);
+    const items = await storage.itemsAfter(accountId, msg.after, limit, limits.pullMaxBytes);
+    const last = items.at(-1)?.serverSeq ?? head;
+    this.send({ t: 'items', id: msg.id, items, head, more: items.length > 0 && (last < head || items.length >= limit) });
+  }
+
+  private async pairPut(msg: ClientMessageOf<'pairPut'>): Promise<void> {
+    const accountId = this.requireAuth();
+    const r = await this.ctx.storage.putPairing(accountId, msg.mailbox, msg.body, this.ctx.now() + msg.ttlMs, this.ctx.limits.maxBytesPerAccount);
+    this.log.info({ t: msg.t, bytes: msg.body.length, outcome: r }, 'pairing');
+    if (r === 'exists') throw new Refusal('exists', 'This pairing mailbox is already in use; make a new code.');
+    if (r === 'quota') throw new Refusal('quota', 'The account has used all the storage this relay allows.');
+    if (r === 'unknown_account') throw new Refusal('unknown_account', 'This account does not exist on this relay (any more).', true);
+    this.send({ t: 'done', id: msg.id });
+  }
+}

@@ -1,0 +1,40 @@
+/** Small pieces every storage implementation shares. */
+import type { CoverRange, WipeCounts } from '../../shared/sync/messages.std.ts';
+import { equalBytes } from '../../shared/sync/signing.std.ts';
+import type { RelayEvent } from './types.node.ts';
+
+export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+export const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
+/** A private copy: callers may hand us views into a frame buffer that will be reused. */
+export const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
+
+export const covered = (covers: CoverRange[], deviceId: Uint8Array, deviceSeq: number): boolean =>
+  covers.some((c) => deviceSeq >= c.from && deviceSeq <= c.to && equalBytes(c.deviceId, deviceId));
+
+export const zeroCounts = (): WipeCounts => ({ updates: 0, snapshots: 0, tombstones: 0, devices: 0, pairings: 0, bytes: 0 });
+
+/** Covers travel to storage as JSON (hex device ids) in SQL implementations. */
+export const coversToJson = (covers: CoverRange[]): string => JSON.stringify(covers.map((c) => [hex(c.deviceId), c.from, c.to]));
+export const coversFromJson = (json: string): CoverRange[] =>
+  (JSON.parse(json) as [string, number, number][]).map(([d, from, to]) => ({ deviceId: unhex(d), from, to }));
+
+/** In-process delivery of relay events; PostgreSQL adds cross-instance delivery on top. */
+export class LocalBus {
+  private readonly listeners = new Set<(event: RelayEvent) => void>();
+  subscribe(listener: (event: RelayEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  emit(event: RelayEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // One failing listener must not stop delivery to the others; the relay logs its own failures.
+      }
+    }
+  }
+}
+
+/** Database drivers hand back Buffers; the protocol works on plain Uint8Array views. */
+export const u8 = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);

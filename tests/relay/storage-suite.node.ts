@@ -1,0 +1,244 @@
+/**
+ * The one test suite every RelayStorage implementation must pass (memory, SQLite, PostgreSQL). Call
+ * runRelayStorageTests from a *.test.ts with a factory that returns a fresh, empty storage.
+ */
+import { describe, expect, it } from 'vitest';
+import type { WipeMarker } from '../../shared/sync/messages.std.ts';
+import type { NewItem, RelayEvent, RelayStorage } from '../../sync-server/storage/types.node.ts';
+
+const id = (n: number, fill = 0) => {
+  const b = new Uint8Array(32).fill(fill);
+  b[0] = n;
+  return b;
+};
+const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array | undefined) => (b ? new TextDecoder().decode(b) : undefined);
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const sig = (n: number) => new Uint8Array(64).fill(n % 256);
+
+const A = id(1, 0xaa);
+const B = id(2, 0xbb);
+const D1 = id(1, 0xd1);
+const D2 = id(2, 0xd2);
+const DOC1 = id(1, 0x01);
+const DOC2 = id(2, 0x02);
+const QUOTA = 1_000_000;
+const T0 = 1_700_000_000_000;
+
+const update = (deviceId: Uint8Array, deviceSeq: number, docId = DOC1, body = `u${deviceSeq}`): NewItem => ({
+  kind: 'update', docId, deviceId, deviceSeq, body: bytes(body), covers: [], sig: sig(deviceSeq),
+});
+const enroll = (s: RelayStorage, accountId: Uint8Array, deviceId: Uint8Array, now = T0) =>
+  s.enroll(accountId, { deviceId, enrolledAt: now, enrollSig: sig(7) }, now);
+const marker = (accountId: Uint8Array): WipeMarker => ({ accountId, issuedAt: T0 + 5, authority: 'relay.test:1', sig: sig(9) });
+
+async function ok(s: RelayStorage, accountId: Uint8Array, item: NewItem, quota = QUOTA) {
+  const r = await s.write(accountId, item, quota);
+  if (!r.ok) throw new Error(`write refused: ${r.reason}`);
+  return r;
+}
+
+export function runRelayStorageTests(name: string, make: () => Promise<RelayStorage>): void {
+  describe(`RelayStorage: ${name}`, () => {
+    const withStorage = (title: string, fn: (s: RelayStorage) => Promise<void>) =>
+      it(title, async () => {
+        const s = await make();
+        try {
+          await fn(s);
+        } finally {
+          await s.close();
+        }
+      });
+
+    withStorage('creates the relay seed once and keeps it', async (s) => {
+      const first = await s.relaySeed(() => id(5, 5));
+      expect(hex(first)).toBe(hex(id(5, 5)));
+      expect(hex(await s.relaySeed(() => id(6, 6)))).toBe(hex(id(5, 5)));
+    });
+
+    withStorage('creates an account on first enrollment and lists its devices', async (s) => {
+      expect(await s.account(A)).toBeNull();
+      expect(await enroll(s, A, D1)).toBe('enrolled');
+      expect(await enroll(s, A, D1)).toBe('already');
+      expect(await enroll(s, A, D2, T0 + 1)).toBe('enrolled');
+      expect(await s.account(A)).toMatchObject({ head: 0, bytesUsed: 0, createdAt: T0 });
+      const devices = await s.devices(A);
+      expect(devices.map((d) => hex(d.deviceId))).toEqual([hex(D1), hex(D2)]);
+      expect(devices[0]).toMatchObject({ enrolledAt: T0, revokedAt: null, lastSeq: 0 });
+      expect(hex(devices[0]!.enrollSig)).toBe(hex(sig(7)));
+      expect(await s.devices(B)).toEqual([]);
+    });
+
+    withStorage('numbers items per account without gaps and reads them after a cursor', async (s) => {
+      await enroll(s, A, D1);
+      await enroll(s, B, D1);
+      for (let i = 1; i <= 5; i++) expect((await ok(s, A, update(D1, i))).item.serverSeq).toBe(i);
+      expect((await ok(s, B, update(D1, 1))).item.serverSeq).toBe(1);
+      const after2 = await s.itemsAfter(A, 2, 100, 1e9);
+      expect(after2.map((i) => [i.serverSeq, i.deviceSeq, text(i.body)])).toEqual([[3, 3, 'u3'], [4, 4, 'u4'], [5, 5, 'u5']]);
+      expect(hex(after2[0]!.docId)).toBe(hex(DOC1));
+      expect(hex(after2[0]!.sig)).toBe(hex(sig(3)));
+      expect((await s.itemsAfter(A, 0, 2, 1e9)).map((i) => i.serverSeq)).toEqual([1, 2]);
+      // The byte limit stops a page early but always returns at least one item.
+      expect((await s.itemsAfter(A, 0, 100, 5)).map((i) => i.serverSeq)).toEqual([1, 2]);
+      expect((await s.itemsAfter(A, 0, 100, 1)).map((i) => i.serverSeq)).toEqual([1]);
+      expect(await s.itemsAfter(A, 5, 100, 1e9)).toEqual([]);
+      expect(await s.account(A)).toMatchObject({ head: 5, bytesUsed: 10 });
+      expect((await s.device(A, D1))?.lastSeq).toBe(5);
+    });
+
+    withStorage('answers a resent item with the stored one, and refuses replays and conflicts', async (s) => {
+      await enroll(s, A, D1);
+      await ok(s, A, update(D1, 1));
+      await ok(s, A, update(D1, 2));
+      const again = await ok(s, A, update(D1, 1));
+      expect(again).toMatchObject({ duplicate: true });
+      expect(again.item.serverSeq).toBe(1);
+      expect(await s.write(A, { ...update(D1, 2), sig: sig(99) }, QUOTA)).toEqual({ ok: false, reason: 'conflict' });
+      expect(await s.write(A, update(D1, 3, DOC1, 'x'), QUOTA)).toMatchObject({ ok: true, duplicate: false });
+      // Sequence numbers only rise: a gap is fine, going back is a replay.
+      expect((await ok(s, A, update(D1, 10))).item.serverSeq).toBe(4);
+      const back = { ...update(D1, 7), sig: sig(77) };
+      expect(await s.write(A, back, QUOTA)).toEqual({ ok: false, reason: 'replay' });
+      expect((await s.account(A))?.head).toBe(4);
+    });
+
+    withStorage('refuses unknown accounts, unknown devices and removed devices', async (s) => {
+      expect(await s.write(A, update(D1, 1), QUOTA)).toEqual({ ok: false, reason: 'unknown_account' });
+      await enroll(s, A, D1);
+      expect(await s.write(A, update(D2, 1), QUOTA)).toEqual({ ok: false, reason: 'unknown_device' });
+      expect(await s.revoke(A, D1, T0 + 1)).toBe('revoked');
+      expect(await s.revoke(A, D1, T0 + 2)).toBe('already');
+      expect(await s.revoke(A, D2, T0 + 2)).toBe('not_found');
+      expect((await s.device(A, D1))?.revokedAt).toBe(T0 + 1);
+      expect(await s.write(A, update(D1, 1), QUOTA)).toEqual({ ok: false, reason: 'revoked' });
+      expect(await enroll(s, A, D1)).toBe('revoked');
+    });
+
+    withStorage('a snapshot prunes exactly the items it names, in its own document only', async (s) => {
+      await enroll(s, A, D1);
+      await enroll(s, A, D2);
+      for (let i = 1; i <= 4; i++) await ok(s, A, update(D1, i)); // server 1-4
+      await ok(s, A, update(D2, 1)); // 5
+      await ok(s, A, update(D2, 2)); // 6
+      await ok(s, A, update(D1, 5, DOC2)); // 7: other document, inside the named range
+      const snap = await ok(s, A, {
+        kind: 'snapshot', docId: DOC1, deviceId: D2, deviceSeq: 3, body: bytes('snap'), sig: sig(103),
+        covers: [{ deviceId: D1, from: 1, to: 5 }, { deviceId: D2, from: 1, to: 1 }],
+      });
+      expect(snap.removed).toBe(5);
+      expect(snap.item.serverSeq).toBe(8);
+      const left = await s.itemsAfter(A, 0, 100, 1e9);
+      expect(left.map((i) => [i.serverSeq, i.kind])).toEqual([[6, 'update'], [7, 'update'], [8, 'snapshot']]);
+      expect(left[2]!.covers.map((c) => [hex(c.deviceId), c.from, c.to])).toEqual([[hex(D1), 1, 5], [hex(D2), 1, 1]]);
+      expect((await s.account(A))?.bytesUsed).toBe(2 + 2 + 4);
+      // A later snapshot may cover an earlier one.
+      const snap2 = await ok(s, A, { kind: 'snapshot', docId: DOC1, deviceId: D1, deviceSeq: 6, body: bytes('s2'), sig: sig(106), covers: [{ deviceId: D2, from: 2, to: 3 }] });
+      expect(snap2.removed).toBe(2);
+      expect((await s.itemsAfter(A, 0, 100, 1e9)).map((i) => i.serverSeq)).toEqual([7, 9]);
+    });
+
+    withStorage('a tombstone removes every blob of its document and stays', async (s) => {
+      await enroll(s, A, D1);
+      await enroll(s, A, D2);
+      await ok(s, A, update(D1, 1));
+      await ok(s, A, update(D2, 1));
+      await ok(s, A, { kind: 'snapshot', docId: DOC1, deviceId: D1, deviceSeq: 2, body: bytes('snap'), sig: sig(2), covers: [{ deviceId: D1, from: 1, to: 1 }] });
+      await ok(s, A, update(D1, 3, DOC2, 'keep'));
+      const t = await ok(s, A, { kind: 'tombstone', docId: DOC1, deviceId: D2, deviceSeq: 2, covers: [], sig: sig(202) });
+      expect(t.removed).toBe(2);
+      const left = await s.itemsAfter(A, 0, 100, 1e9);
+      expect(left.map((i) => [i.kind, hex(i.docId).slice(0, 2)])).toEqual([['update', '02'], ['tombstone', '01']]);
+      expect(left[1]!.body).toBeUndefined();
+      expect((await s.account(A))?.bytesUsed).toBe(4);
+      expect(await s.write(A, update(D1, 4), QUOTA)).toEqual({ ok: false, reason: 'deleted' });
+      expect(await s.write(A, { kind: 'tombstone', docId: DOC1, deviceId: D1, deviceSeq: 5, covers: [], sig: sig(5) }, QUOTA)).toEqual({ ok: false, reason: 'deleted' });
+    });
+
+    withStorage('enforces the storage quota, counting what a snapshot frees', async (s) => {
+      await enroll(s, A, D1);
+      await ok(s, A, update(D1, 1, DOC1, 'x'.repeat(60)), 100);
+      expect(await s.write(A, update(D1, 2, DOC1, 'y'.repeat(50)), 100)).toEqual({ ok: false, reason: 'quota' });
+      // A refused write consumes nothing: the same sequence number can be used again.
+      expect((await s.device(A, D1))?.lastSeq).toBe(1);
+      await ok(s, A, { kind: 'snapshot', docId: DOC1, deviceId: D1, deviceSeq: 2, body: bytes('z'.repeat(90)), sig: sig(2), covers: [{ deviceId: D1, from: 1, to: 1 }] }, 100);
+      expect((await s.account(A))?.bytesUsed).toBe(90);
+      // Tombstones carry no body and are never refused for space.
+      await ok(s, A, { kind: 'tombstone', docId: DOC1, deviceId: D1, deviceSeq: 3, covers: [], sig: sig(3) }, 100);
+      expect((await s.account(A))?.bytesUsed).toBe(0);
+    });
+
+    withStorage('wipes every row of one account, keeps the marker, and stays wiped', async (s) => {
+      await enroll(s, A, D1);
+      await enroll(s, A, D2);
+      await enroll(s, B, D1);
+      await ok(s, A, update(D1, 1));
+      await ok(s, A, update(D1, 2));
+      await ok(s, A, { kind: 'snapshot', docId: DOC1, deviceId: D2, deviceSeq: 1, body: bytes('snap'), sig: sig(101), covers: [{ deviceId: D1, from: 1, to: 1 }] });
+      await ok(s, A, { kind: 'tombstone', docId: DOC2, deviceId: D2, deviceSeq: 2, covers: [], sig: sig(102) });
+      await ok(s, B, update(D1, 1));
+      expect(await s.putPairing(A, id(9, 9), bytes('pair'), T0 + 60_000, QUOTA)).toBe('stored');
+      const w = await s.wipe(marker(A), T0 + 10);
+      if (w === 'unknown_account') throw new Error('expected a wipe');
+      expect(w.counts).toEqual({ updates: 1, snapshots: 1, tombstones: 1, devices: 2, pairings: 1, bytes: 2 + 4 + 4 });
+      expect(w.wipedAt).toBe(T0 + 10);
+      expect(await s.account(A)).toBeNull();
+      expect(await s.devices(A)).toEqual([]);
+      expect(await s.itemsAfter(A, 0, 100, 1e9)).toEqual([]);
+      expect(await s.takePairing(id(9, 9), T0)).toBeNull();
+      const rec = await s.wipeRecord(A);
+      expect(rec?.marker.authority).toBe('relay.test:1');
+      expect(hex(rec!.marker.sig)).toBe(hex(sig(9)));
+      expect(rec?.counts).toEqual(w.counts);
+      // Repeating the wipe returns the first record; the account cannot come back.
+      const again = await s.wipe({ ...marker(A), issuedAt: T0 + 99 }, T0 + 100);
+      expect(again !== 'unknown_account' && again.wipedAt).toBe(T0 + 10);
+      expect(await enroll(s, A, D1)).toBe('wiped');
+      // Other accounts are untouched.
+      expect((await s.itemsAfter(B, 0, 100, 1e9)).length).toBe(1);
+      expect(await s.wipe(marker(id(3, 3)), T0)).toBe('unknown_account');
+      expect(await s.wipeRecord(B)).toBeNull();
+    });
+
+    withStorage('pairing mailboxes are read once, expire, and count against the quota', async (s) => {
+      await enroll(s, A, D1);
+      const M = id(4, 4);
+      expect(await s.putPairing(B, M, bytes('x'), T0 + 1000, QUOTA)).toBe('unknown_account');
+      expect(await s.putPairing(A, M, bytes('ciphertext'), T0 + 1000, QUOTA)).toBe('stored');
+      expect(await s.putPairing(A, M, bytes('other'), T0 + 1000, QUOTA)).toBe('exists');
+      expect(text((await s.takePairing(M, T0 + 10)) ?? undefined)).toBe('ciphertext');
+      expect(await s.takePairing(M, T0 + 10)).toBeNull();
+      expect(await s.putPairing(A, id(5, 5), bytes('late'), T0 + 1000, QUOTA)).toBe('stored');
+      expect(await s.takePairing(id(5, 5), T0 + 1000)).toBeNull();
+      expect(await s.putPairing(A, id(6, 6), bytes('x'.repeat(20)), T0 + 1000, 10)).toBe('quota');
+    });
+
+    withStorage('the retention sweep removes inactive accounts, expired mailboxes and old markers', async (s) => {
+      await enroll(s, A, D1, T0);
+      await enroll(s, B, D1, T0);
+      await ok(s, A, update(D1, 1));
+      await s.touch(B, T0 + 5_000);
+      await s.putPairing(B, id(7, 7), bytes('p'), T0 + 1_000, QUOTA);
+      await enroll(s, id(3, 3), D1, T0);
+      await s.wipe(marker(id(3, 3)), T0 + 100);
+      const r = await s.sweep(T0 + 2_000, T0 + 1_000, T0 + 1_000);
+      expect(r).toEqual({ accounts: 1, pairings: 1, markers: 1 });
+      expect(await s.account(A)).toBeNull();
+      expect(await s.itemsAfter(A, 0, 10, 1e9)).toEqual([]);
+      expect(await s.devices(A)).toEqual([]);
+      expect(await s.account(B)).not.toBeNull();
+      expect(await s.wipeRecord(id(3, 3))).toBeNull();
+      expect(await s.sweep(T0 + 2_000, T0 + 1_000, T0 + 1_000)).toEqual({ accounts: 0, pairings: 0, markers: 0 });
+    });
+
+    withStorage('delivers published events to subscribers until they unsubscribe', async (s) => {
+      const seen: RelayEvent[] = [];
+      const off = s.subscribe((e) => seen.push(e));
+      await s.publish({ type: 'revoked', accountId: A, deviceId: D1, origin: 'c1' });
+      await s.publish({ type: 'wiped', accountId: B, origin: 'c2' });
+      off();
+      await s.publish({ type: 'wiped', accountId: A, origin: 'c3' });
+      expect(seen.map((e) => [e.type, hex(e.accountId).slice(0, 2), e.origin])).toEqual([['revoked', '01', 'c1'], ['wiped', '02', 'c2']]);
+    });
+  });
+}

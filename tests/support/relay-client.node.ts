@@ -1,0 +1,127 @@
+/**
+ * Test-side helpers for the relay: real Ed25519 keys (libsodium), accounts and devices, connecting and
+ * authenticating with the protocol client, and running the relay as a child process (`npm run relay`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import sodiumModule from 'libsodium-wrappers-sumo';
+import { RelayConnection, type ConnectOptions } from '../../shared/sync/client.std.ts';
+import type { Item } from '../../shared/sync/messages.std.ts';
+import type { Signer, Verifier } from '../../shared/sync/signing.std.ts';
+
+await sodiumModule.ready;
+export const sodium = sodiumModule;
+
+export interface KeyPair {
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+  sign: Signer;
+}
+export function newKeys(): KeyPair {
+  const { publicKey, privateKey } = sodium.crypto_sign_keypair();
+  return { publicKey, secretKey: privateKey, sign: (m) => sodium.crypto_sign_detached(m, privateKey) };
+}
+export const verify: Verifier = (sig, message, publicKey) => {
+  try {
+    return sodium.crypto_sign_verify_detached(sig, message, publicKey);
+  } catch {
+    return false;
+  }
+};
+export const randomId = (): Uint8Array => sodium.randombytes_buf(32);
+
+export interface TestAccount {
+  keys: KeyPair;
+  accountId: Uint8Array;
+}
+export const newAccount = (): TestAccount => {
+  const keys = newKeys();
+  return { keys, accountId: keys.publicKey };
+};
+
+export interface TestDevice {
+  account: TestAccount;
+  keys: KeyPair;
+  deviceId: Uint8Array;
+}
+
+/** Enrolls a new device key in the account (over its own short connection). */
+export async function enrollDevice(url: string, account: TestAccount): Promise<TestDevice> {
+  const keys = newKeys();
+  const c = await RelayConnection.connect(url);
+  try {
+    await c.enroll({ accountId: account.accountId, deviceId: keys.publicKey, signAccount: account.keys.sign });
+  } finally {
+    c.close();
+  }
+  return { account, keys, deviceId: keys.publicKey };
+}
+
+/** Connects and authenticates an enrolled device. */
+export async function connectDevice(url: string, device: TestDevice, options: ConnectOptions = {}): Promise<RelayConnection> {
+  const c = await RelayConnection.connect(url, options);
+  await c.authenticate({ accountId: device.account.accountId, deviceId: device.deviceId, sign: device.keys.sign });
+  return c;
+}
+
+/** Resolves with the next pushed item(s), for live-push tests. */
+export function pushCollector(): { options: ConnectOptions; next: (n?: number, timeoutMs?: number) => Promise<Item[]> } {
+  const got: Item[] = [];
+  let wake: (() => void) | null = null;
+  return {
+    options: { onPush: (item) => { got.push(item); wake?.(); } },
+    next: async (n = 1, timeoutMs = 5_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (got.length < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} pushed item(s), got ${got.length}`);
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 50);
+        });
+      }
+      return got.splice(0, n);
+    },
+  };
+}
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const nodeBin = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
+
+export interface RelayProcess {
+  url: string;
+  child: ChildProcess;
+  /** Every stdout/stderr line the relay printed so far. */
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+/** Starts `sync-server/main.node.ts` on a free port and waits for its "relay listening" log line. */
+export async function spawnRelay(args: string[]): Promise<RelayProcess> {
+  const child = spawn(nodeBin, ['--disable-warning=ExperimentalWarning', 'sync-server/main.node.ts', '--port', '0', ...args], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${output.join('\n')}`)), 20_000);
+    const onLine = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        output.push(line);
+        try {
+          const j = JSON.parse(line) as { msg?: string; url?: string };
+          if (j.msg === 'relay listening' && j.url) {
+            clearTimeout(timer);
+            resolve(j.url);
+          }
+        } catch {
+          // not a log line
+        }
+      }
+    };
+    child.stdout!.on('data', onLine);
+    child.stderr!.on('data', onLine);
+    void exited.then((code) => reject(new Error(`relay exited with ${code}:\n${output.join('\n')}`)));
+  });
+  return { url, child, output, exited };
+}
