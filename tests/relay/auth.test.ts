@@ -1,0 +1,126 @@
+/**
+ * Challenge-response authentication: success, and every way it must fail (each with a clear refusal and the
+ * connection closed), while the relay goes on serving everyone else.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RelayConnection, RelayError } from '../../shared/sync/client.std.ts';
+import { PROTOCOL_VERSION, type RelayMessageOf } from '../../shared/sync/messages.std.ts';
+import { authStatement } from '../../shared/sync/signing.std.ts';
+import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
+import { connectDevice, enrollDevice, newAccount, newKeys, randomId, type TestDevice } from '../support/relay-client.node.ts';
+
+let relay: TestRelay;
+let device: TestDevice;
+beforeAll(async () => {
+  relay = await startTestRelay();
+  device = await enrollDevice(relay.url, newAccount());
+});
+afterAll(async () => {
+  await relay?.close();
+});
+
+const refusal = async (p: Promise<unknown>): Promise<RelayError> => {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof RelayError) return e;
+    throw e;
+  }
+  throw new Error('expected a refusal');
+};
+
+/** Opens a connection that reports when the relay closes it. */
+async function open() {
+  const state = { closed: false };
+  const c = await RelayConnection.connect(relay.url, { onClose: () => (state.closed = true) });
+  return { c, state };
+}
+
+async function hello(c: RelayConnection, d: TestDevice, protocol = PROTOCOL_VERSION) {
+  return (await c.request({ t: 'hello', protocol, accountId: d.account.accountId, deviceId: d.deviceId })) as RelayMessageOf<'challenge'>;
+}
+
+describe('relay authentication', () => {
+  it('admits an enrolled device that signs the challenge, and tells it the head and the relay key', async () => {
+    const c = await connectDevice(relay.url, device);
+    expect(c.relayKey && Buffer.from(c.relayKey).equals(Buffer.from(relay.relayKey))).toBe(true);
+    expect((await c.pull(0)).head).toBe(0);
+    c.close();
+  });
+
+  const failures: [string, (c: RelayConnection) => Promise<unknown>, string][] = [
+    ['an unknown account', (c) => c.authenticate({ accountId: randomId(), deviceId: device.deviceId, sign: device.keys.sign }), 'unknown_account'],
+    ['an unknown device', (c) => { const k = newKeys(); return c.authenticate({ accountId: device.account.accountId, deviceId: k.publicKey, sign: k.sign }); }, 'unknown_device'],
+    ['a signature by another key', (c) => c.authenticate({ accountId: device.account.accountId, deviceId: device.deviceId, sign: newKeys().sign }), 'auth_failed'],
+    ['a signature by the account key instead of the device key', (c) => c.authenticate({ accountId: device.account.accountId, deviceId: device.deviceId, sign: device.account.keys.sign }), 'auth_failed'],
+    ['a signature made for another relay', async (c) => {
+      const ch = await hello(c, device);
+      const sig = device.keys.sign(authStatement({ nonce: ch.nonce, accountId: device.account.accountId, deviceId: device.deviceId, authority: 'other-relay.example:443' }));
+      return c.request({ t: 'auth', sig: sig as Uint8Array });
+    }, 'auth_failed'],
+    ['auth without hello', (c) => c.request({ t: 'auth', sig: new Uint8Array(64) }), 'auth_failed'],
+    ['an unsupported protocol version', (c) => hello(c, device, PROTOCOL_VERSION + 1), 'unsupported'],
+  ];
+  for (const [what, attempt, code] of failures) {
+    it(`refuses ${what} and closes the connection`, async () => {
+      const { c, state } = await open();
+      const e = await refusal(attempt(c));
+      expect(e.relayCode).toBe(code);
+      expect(e.message.length).toBeGreaterThan(20);
+      await expect.poll(() => state.closed).toBe(true);
+    });
+  }
+
+  it('refuses a replayed challenge answer on a new connection, and a second answer on the same one', async () => {
+    let captured: Uint8Array | null = null;
+    const first = await RelayConnection.connect(relay.url);
+    await first.authenticate({
+      accountId: device.account.accountId,
+      deviceId: device.deviceId,
+      sign: (m) => (captured = device.keys.sign(m) as Uint8Array),
+    });
+    // The same answer again on the same connection: the challenge was used up.
+    expect((await refusal(first.request({ t: 'auth', sig: captured! }))).relayCode).toBe('auth_failed');
+
+    const { c, state } = await open();
+    await hello(c, device);
+    expect((await refusal(c.request({ t: 'auth', sig: captured! }))).relayCode).toBe('auth_failed');
+    await expect.poll(() => state.closed).toBe(true);
+  });
+
+  it('refuses device operations before authentication, without closing', async () => {
+    const { c, state } = await open();
+    const e = await refusal(c.request({ t: 'upload', docId: randomId(), deviceId: device.deviceId, deviceSeq: 1, body: new Uint8Array(4), sig: new Uint8Array(64) }));
+    expect(e.relayCode).toBe('auth_required');
+    expect((await refusal(c.request({ t: 'pull', after: 0 }))).relayCode).toBe('auth_required');
+    expect(state.closed).toBe(false);
+    c.close();
+  });
+
+  it('refuses enrollments not signed by the account key', async () => {
+    const { c } = await open();
+    const k = newKeys();
+    const e = await refusal(c.enroll({ accountId: device.account.accountId, deviceId: k.publicKey, signAccount: device.keys.sign }));
+    expect(e.relayCode).toBe('auth_failed');
+    const self = await refusal(c.enroll({ accountId: newKeys().publicKey, deviceId: k.publicKey, signAccount: k.sign }));
+    expect(self.relayCode).toBe('auth_failed');
+    c.close();
+  });
+
+  it('closes connections that never authenticate', async () => {
+    const quick = await startTestRelay({ limits: { authTimeoutMs: 200 } });
+    const errors: RelayError[] = [];
+    let closed = false;
+    await RelayConnection.connect(quick.url, { onError: (e) => errors.push(e), onClose: () => (closed = true) });
+    await expect.poll(() => closed).toBe(true);
+    expect(errors.map((e) => e.relayCode)).toEqual(['timeout']);
+    await quick.close();
+  });
+
+  it('keeps serving after all of that', async () => {
+    const other = await enrollDevice(relay.url, newAccount());
+    const c = await connectDevice(relay.url, other);
+    expect((await c.upload({ docId: randomId(), deviceSeq: 1, body: new Uint8Array(8) })).serverSeq).toBe(1);
+    c.close();
+  });
+});
