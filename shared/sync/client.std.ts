@@ -24,16 +24,19 @@ import {
 } from './messages.std.ts';
 import { authStatement, enrollStatement, itemStatement, relayAuthority, removeDeviceStatement, wipeStatement, type Signer } from './signing.std.ts';
 
+/** Handler types checked bivariantly (like the DOM's own), so the standard WebSocket fits SocketLike. */
+type Handler<E> = { bivariance(ev: E): void }['bivariance'] | null;
+
 /** The part of the standard WebSocket this client uses. */
 export interface SocketLike {
   binaryType: string;
   readonly readyState: number;
-  send(data: Uint8Array): void;
+  send(data: Uint8Array<ArrayBuffer>): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  onopen: Handler<unknown>;
+  onmessage: Handler<{ data: unknown }>;
+  onclose: Handler<{ code: number; reason: string }>;
+  onerror: Handler<unknown>;
 }
 export type SocketFactory = (url: string) => SocketLike;
 
@@ -148,7 +151,7 @@ export class RelayConnection {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.socket.send(encodeMessage({ ...message, id } as ClientMessage));
+      this.socket.send(encodeMessage({ ...message, id } as ClientMessage) as Uint8Array<ArrayBuffer>);
     });
   }
 

@@ -132,6 +132,7 @@ describe('relay sync', () => {
     expect(forged.relayCode).toBe('auth_failed');
     await anon.removeDevice({ accountId: account.accountId, deviceId: d2.deviceId, signAccount: account.keys.sign });
     await expect.poll(() => closed).toBe(true);
+    expect(c2.isOpen).toBe(false);
     expect(errors.map((e) => e.relayCode)).toEqual(['revoked']);
     expect((await c1.devices()).find((d) => hex(d.deviceId) === hex(d2.deviceId))?.revokedAt).toBeGreaterThan(0);
     const back = await RelayConnection.connect(relay.url);

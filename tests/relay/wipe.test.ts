@@ -54,7 +54,7 @@ async function wipeStory(relay: TestRelay): Promise<Scenario> {
   const snapshotBody = sodium.randombytes_buf(300);
   stored.push(snapshotBody);
   await c1.snapshot({ docId: docs[0]!, deviceSeq: ++seq, body: snapshotBody, covers: [{ deviceId: d1.deviceId, from: 1, to: 2 }] });
-  await c1.tombstone({ docId: docs[1]!, deviceSeq: ++seq });
+  await c1.tombstone({ docId: docs[1]!, deviceSeq: seq + 1 });
   const pairing = sodium.randombytes_buf(120);
   stored.push(pairing);
   await c1.pairPut({ mailbox: randomId(), body: pairing, ttlMs: 600_000 });

@@ -95,7 +95,7 @@ export interface RelayProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `sync-server/main.node.ts` on a free port and waits for its "relay listening" log line. */
+/** Starts `sync-server/main.node.ts` on a free port and waits for its "relay listening" log line (log level info or lower). */
 export async function spawnRelay(args: string[]): Promise<RelayProcess> {
   const child = spawn(nodeBin, ['--disable-warning=ExperimentalWarning', 'sync-server/main.node.ts', '--port', '0', ...args], {
     cwd: repo,
