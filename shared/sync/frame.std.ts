@@ -53,6 +53,10 @@ export function encodeFrame(message: object): Uint8Array {
       blobs.push(raw);
       return { $b: blobs.length - 1 };
     }
+    // Keep the reserved shapes unambiguous: they could only come from a caller bug, never from the protocol.
+    if (isBlobRef(value) || (key === '' && typeof value === 'object' && value !== null && '$blobs' in value)) {
+      throw new FrameError('malformed', 'a message may not use the reserved keys $b and $blobs');
+    }
     return value;
   });
   // `$blobs` goes last so that it can be appended without re-serialising; `json` is always an object here.
