@@ -9,7 +9,7 @@
  * - better-sqlite3 is synchronous, so each method runs as one uninterrupted transaction in this process.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WipeCounts, WipeMarker } from '../../shared/sync/messages.std.ts';
 import { copy, covered, coversFromJson, coversToJson, LocalBus, u8, zeroCounts } from './common.node.ts';
@@ -87,7 +87,10 @@ export const SQLITE_FILE = 'relay.sqlite';
 
 export function sqliteStorage(dataDir: string): RelayStorage {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = new Database(join(dataDir, SQLITE_FILE));
+  const file = join(dataDir, SQLITE_FILE);
+  // Owner-only from the first byte: SQLite gives the WAL and SHM files the database file's permissions.
+  closeSync(openSync(file, 'a', 0o600));
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('secure_delete = ON');
