@@ -1,0 +1,159 @@
+/**
+ * Browser mode: the built renderer and a WebSocket to the core, on loopback only. Static files carry nothing
+ * secret (they are the public build), but every request still passes the loopback and Host checks; the WebSocket
+ * (the only way to the core) also needs our Origin and the per-launch token. See guard.node.ts for why.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, resolve, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { serveCore, type CoreLike } from '../../../shared/transport/serve.std.ts';
+import { MAX_FRAME_BYTES } from '../../../shared/transport/protocol.std.ts';
+import { WS_PROTOCOL } from '../../../shared/transport/client.std.ts';
+import { checkRequest, checkUpgrade, newToken, securityHeaders, type Refusal } from './guard.node.ts';
+
+export interface WebServerOptions {
+  core: CoreLike;
+  /** Loopback only in practice: peers that are not loopback are refused whatever this says. */
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** The vite build output (dist/renderer). */
+  rendererDir: string;
+  /** Tests pass their own; otherwise 32 fresh random bytes. */
+  token?: string;
+  /** Told about each refused request (reason only: no URL, no headers, nothing the client sent). */
+  onRefused?: (refusal: Refusal) => void;
+}
+
+export interface WebServer {
+  /** What to open: http://127.0.0.1:PORT/#token=… (the fragment never reaches a server or a log). */
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** Maps a URL path to a file inside rendererDir, or null (outside it, hidden, or not a plain path). */
+export function staticFile(rendererDir: string, urlPath: string): string | null {
+  let path: string;
+  try {
+    path = decodeURIComponent(urlPath.split('?')[0]!.split('#')[0]!);
+  } catch {
+    return null;
+  }
+  if (path.includes('\0') || path.includes('\\')) return null;
+  if (path === '/' || path === '') path = '/index.html';
+  const root = resolve(rendererDir);
+  const file = resolve(root, `.${path}`);
+  if (!file.startsWith(root + sep)) return null;
+  if (file.slice(root.length).split(sep).some((part) => part.startsWith('.'))) return null;
+  return file;
+}
+
+export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const token = options.token ?? newToken();
+  const host = options.host ?? '127.0.0.1';
+  let port = 0; // known once listening; every check compares against the real port
+  const refuse = (refusal: Refusal) => options.onRefused?.(refusal);
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, securityHeaders(port));
+      res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const refusal = checkRequest({ remoteAddress: req.socket.remoteAddress, host: req.headers.host }, port);
+    if (refusal) {
+      refuse(refusal);
+      res.writeHead(refusal.status, { ...securityHeaders(port), 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      return res.end(`${refusal.reason}\n`);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...securityHeaders(port), allow: 'GET, HEAD' });
+      return res.end();
+    }
+    const file = staticFile(options.rendererDir, req.url ?? '/');
+    const info = file ? await stat(file).catch(() => null) : null;
+    if (!file || !info?.isFile()) {
+      res.writeHead(404, { ...securityHeaders(port), 'content-type': 'text/plain; charset=utf-8' });
+      return res.end('not found\n');
+    }
+    const body = await readFile(file);
+    res.writeHead(200, { ...securityHeaders(port), 'content-type': types[extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    // Answer with the version protocol only: the token must not be echoed into a response header.
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const refusal = checkUpgrade(
+      {
+        remoteAddress: req.socket.remoteAddress,
+        host: req.headers.host,
+        origin: req.headers.origin,
+        protocols: req.headers['sec-websocket-protocol'],
+        path: (req.url ?? '').split('?')[0]!,
+      },
+      port,
+      token,
+    );
+    if (refusal) {
+      refuse(refusal);
+      socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+  });
+
+  function connect(ws: WebSocket) {
+    const served = serveCore(options.core, (text) => ws.send(text));
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return ws.close(1003, 'text frames only');
+      void served.receive(Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
+    });
+    ws.on('close', () => served.close());
+    ws.on('error', () => served.close());
+  }
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolveListen());
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}/#token=${token}`,
+    port,
+    token,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
