@@ -6,12 +6,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFile, stat } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
+import { extname } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { serveCore, type CoreLike } from '../../../shared/transport/serve.std.ts';
 import { MAX_FRAME_BYTES } from '../../../shared/transport/protocol.std.ts';
 import { WS_PROTOCOL } from '../../../shared/transport/client.std.ts';
+import { contentTypes, staticFile } from './static.node.ts';
 import { checkRequest, checkUpgrade, newToken, securityHeaders, type Refusal } from './guard.node.ts';
+
+export { staticFile };
 
 export interface WebServerOptions {
   core: CoreLike;
@@ -33,37 +36,6 @@ export interface WebServer {
   port: number;
   token: string;
   close(): Promise<void>;
-}
-
-const types: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-/** Maps a URL path to a file inside rendererDir, or null (outside it, hidden, or not a plain path). */
-export function staticFile(rendererDir: string, urlPath: string): string | null {
-  let path: string;
-  try {
-    path = decodeURIComponent(urlPath.split('?')[0]!.split('#')[0]!);
-  } catch {
-    return null;
-  }
-  if (path.includes('\0') || path.includes('\\')) return null;
-  if (path === '/' || path === '') path = '/index.html';
-  const root = resolve(rendererDir);
-  const file = resolve(root, `.${path}`);
-  if (!file.startsWith(root + sep)) return null;
-  if (file.slice(root.length).split(sep).some((part) => part.startsWith('.'))) return null;
-  return file;
 }
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
@@ -97,7 +69,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return res.end('not found\n');
     }
     const body = await readFile(file);
-    res.writeHead(200, { ...securityHeaders(port), 'content-type': types[extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
+    res.writeHead(200, { ...securityHeaders(port), 'content-type': contentTypes[extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
