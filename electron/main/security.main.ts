@@ -48,6 +48,8 @@ export function webPreferences(preloadPath: string, options: { devTools: boolean
     webviewTag: false,
     experimentalFeatures: false,
     navigateOnDragDrop: false,
+    // Middle-click (auxclick) on a link would otherwise open it as a new window request.
+    disableBlinkFeatures: 'Auxclick',
     // Dictionaries would be downloaded from a Google CDN: a network request the user did not ask for.
     spellcheck: false,
     safeDialogs: true,
