@@ -5,7 +5,9 @@
  */
 import type { ApiEventName, ApiEvents, MindstageInvoke } from '../api/index.std.ts';
 import type { ApiErrorShape, Result } from '../result.std.ts';
-import { decodeServerMessage, encodeRequest, MAX_FRAME_BYTES } from './protocol.std.ts';
+import { decodeServerMessage, encodeRequest, MAX_FRAME_BYTES, tokenProtocol, WS_PROTOCOL } from './wire.std.ts';
+
+export { tokenProtocol, WS_PROTOCOL };
 
 export interface TransportClient {
   invoke: MindstageInvoke;
@@ -99,10 +101,6 @@ interface SocketLike {
   addEventListener(type: 'message', fn: (event: { data: unknown }) => void): void;
 }
 type SocketConstructor = new (url: string, protocols?: string | string[]) => SocketLike;
-
-/** Subprotocols a client offers: the protocol version, and the launch token (browsers cannot set headers). */
-export const WS_PROTOCOL = 'mindstage.v1';
-export const tokenProtocol = (token: string) => `mindstage.token.${token}`;
 
 /**
  * Connects to browser mode's WebSocket. Calls made before the socket opens wait for it; if it never opens (wrong

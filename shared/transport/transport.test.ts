@@ -59,6 +59,13 @@ describe('decodeServerMessage', () => {
     });
     expect(() => decodeServerMessage('{"event":"not.an.event","payload":1}')).toThrow(/neither/);
     expect(() => decodeServerMessage('{"id":1,"result":{"ok":"yes"}}')).toThrow(/neither/);
+    expect(() => decodeServerMessage('{"id":1,"result":{"ok":true,"value":1},"x":1}')).toThrow(/neither/);
+    expect(() => decodeServerMessage('{"id":-1,"result":{"ok":true,"value":1}}')).toThrow(/neither/);
+    expect(() => decodeServerMessage('{"id":1,"result":{"ok":false,"error":{"code":"usage"}}}')).toThrow(/neither/);
+    expect(() => decodeServerMessage('{"event":"vault.locked","payload":{},"id":1}')).toThrow(/neither/);
+    expect(() => decodeServerMessage('[]')).toThrow(/neither/);
+    expect(() => decodeServerMessage('x'.repeat(50), 10)).toThrow(/limit/);
+    expect(decodeServerMessage('{"id":null,"result":{"ok":false,"error":{"code":"usage","message":"m"}}}')).toMatchObject({ kind: 'response', id: null });
   });
 });
 
