@@ -24,6 +24,8 @@ export interface WebArgs {
 export interface RunningWeb {
   url: string;
   close(): Promise<void>;
+  /** Resolves once the server and core are closed (by close() or a signal): a CLI awaits it before exiting. */
+  closed: Promise<void>;
 }
 
 export function parsePort(value: number | string | undefined): number {
@@ -58,10 +60,13 @@ export async function runWeb(args: WebArgs = {}, print: (line: string) => void =
     throw e;
   }
   let closing: Promise<void> | undefined;
+  let markClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (markClosed = resolve));
   const close = () =>
     (closing ??= (async () => {
       await server.close();
       await core.close();
+      markClosed();
     })());
 
   print('Mindstage is running in browser mode. Open this address in your browser:');
@@ -73,5 +78,5 @@ export async function runWeb(args: WebArgs = {}, print: (line: string) => void =
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   }
-  return { url: server.url, close };
+  return { url: server.url, close, closed };
 }

@@ -94,8 +94,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     );
     if (refusal) {
       refuse(refusal);
+      // end() flushes the status line before closing; destroy() right away could drop it.
       socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      socket.destroy();
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
