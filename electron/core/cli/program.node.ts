@@ -12,6 +12,7 @@ import { registerDataCommands } from './commands/data.node.ts';
 import { registerProviderCommands } from './commands/providers.node.ts';
 import { registerRecordCommands } from './commands/records.node.ts';
 import { registerVaultCommands } from './commands/vault.node.ts';
+import { registerWebCommands } from './commands/web.node.ts';
 
 export function buildProgram(argv: string[] = []): Command {
   const program = new Command('mindstage')
@@ -27,6 +28,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerConversationCommands(program, ctx);
   registerDataCommands(program, ctx);
   registerProviderCommands(program, ctx);
+  registerWebCommands(program, ctx);
   // Usage errors from any sub-command must also exit with 2, not terminate the process.
   // With --json, commander's own error text would break the one-JSON-line contract on stderr.
   const quiet = argv.includes('--json');
