@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
-import { onboard } from './support/flows.node.ts';
+import { onboard, openApp } from './support/flows.node.ts';
 
 const skip = chromiumMissing();
 const fixtures = join(import.meta.dirname, '../../../shared/fixtures/cards');
@@ -33,7 +33,7 @@ describe.skipIf(skip !== null)('character cards in browser mode', () => {
   beforeAll(async () => {
     app = await startBrowserMode();
     browser = await launchBrowser();
-    await browser.page.goto(app.url);
+    await openApp(browser.page, app.url);
     await onboard(browser.page);
   });
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findSecrets } from '../support/files.node.ts';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
-import { lock, onboard, unlock } from './support/flows.node.ts';
+import { lock, onboard, openApp, unlock } from './support/flows.node.ts';
 
 const skip = chromiumMissing();
 const canary = (label: string) => `canary${label}${randomBytes(6).toString('hex')}`;
@@ -21,7 +21,7 @@ describe.skipIf(skip !== null)('library and editors in browser mode', () => {
   beforeAll(async () => {
     app = await startBrowserMode();
     browser = await launchBrowser({ width: 1024, height: 640 });
-    await browser.page.goto(app.url);
+    await openApp(browser.page, app.url);
     await onboard(browser.page);
   });
   afterAll(async () => {
@@ -198,7 +198,9 @@ describe.skipIf(skip !== null)('library and editors in browser mode', () => {
 
   it('can be driven from the keyboard, with a visible focus ring', async () => {
     const { page } = browser;
-    await page.reload();
+    // A reload loses the in-memory token (by design): open the printed URL again, as a person would. The vault
+    // is still unlocked in the core, so the library shows at once.
+    await openApp(page, app.url);
     await page.getByRole('tab', { name: /Characters/ }).waitFor();
     await page.keyboard.press('Tab');
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Skip to content');

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
-import { PASSPHRASE, lock, unlock } from './support/flows.node.ts';
+import { PASSPHRASE, lock, openApp, unlock } from './support/flows.node.ts';
 
 const skip = chromiumMissing();
 
@@ -23,7 +23,7 @@ describe.skipIf(skip !== null)('onboarding in browser mode', () => {
 
   it('refuses anyone under 18 and says why, saving nothing', async () => {
     const { page } = browser;
-    await page.goto(app.url);
+    await openApp(page, app.url);
     await page.getByRole('heading', { name: 'Welcome' }).waitFor();
     await screenshot(page, 'onboarding-age');
     const today = new Date();
@@ -40,7 +40,7 @@ describe.skipIf(skip !== null)('onboarding in browser mode', () => {
 
   it('creates a vault only with a strong, confirmed passphrase and shows the recovery key once', async () => {
     const { page } = browser;
-    await page.goto(app.url);
+    await openApp(page, app.url);
     await page.getByLabel('Your date of birth').fill('1988-02-29');
     await page.getByRole('button', { name: 'Continue' }).click();
 

@@ -1,6 +1,15 @@
 /** Steps a person takes in the UI, shared by the end-to-end tests. */
 import type { Page } from 'playwright-core';
 
+/**
+ * Opens the app at the URL browser mode printed. The page takes the token out of the address bar, so a second
+ * visit to the same URL would only change the fragment (no reload): start from a blank page each time.
+ */
+export async function openApp(page: Page, url: string): Promise<void> {
+  await page.goto('about:blank');
+  await page.goto(url);
+}
+
 export const PASSPHRASE = 'quiet lantern harbour meadow 47';
 
 /** Age check, vault creation and the recovery key; returns the recovery key shown. */
