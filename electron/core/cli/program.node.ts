@@ -11,6 +11,7 @@ import { registerConversationCommands } from './commands/conversation.node.ts';
 import { registerDataCommands } from './commands/data.node.ts';
 import { registerProviderCommands } from './commands/providers.node.ts';
 import { registerRecordCommands } from './commands/records.node.ts';
+import { registerRelayCommands } from './commands/relay.node.ts';
 import { registerVaultCommands } from './commands/vault.node.ts';
 import { registerWebCommands } from './commands/web.node.ts';
 
@@ -29,6 +30,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerDataCommands(program, ctx);
   registerProviderCommands(program, ctx);
   registerWebCommands(program, ctx);
+  registerRelayCommands(program, ctx);
   // Usage errors from any sub-command must also exit with 2, not terminate the process.
   // With --json, commander's own error text would break the one-JSON-line contract on stderr.
   const quiet = argv.includes('--json');
