@@ -100,8 +100,9 @@ function Shell() {
           </li>
         </ul>
         <div className="sidebar-foot">
-          <button type="button" className="ghost" onClick={() => void setTheme(darkNow ? 'light' : 'dark').catch(() => undefined)} aria-pressed={darkNow}>
+          <button type="button" className="toggle" onClick={() => void setTheme(darkNow ? 'light' : 'dark').catch(() => undefined)} aria-pressed={darkNow}>
             Dark theme
+            <span className="switch" aria-hidden="true" />
           </button>
           <button type="button" onClick={() => void lockNow()}>
             Lock vault
