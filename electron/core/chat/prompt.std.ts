@@ -143,8 +143,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   let used =
     tokensPerReply +
     tokensPerMessage +
-    systemParts.reduce((n, p) => n + count(p), 0) +
-    separatorTokens * (systemParts.length - 1) +
+    count(systemParts.join(separator)) +
     (post ? count(post) + tokensPerMessage : 0) +
     (partial !== undefined ? count(partial) + tokensPerMessage : 0);
 
