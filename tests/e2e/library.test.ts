@@ -13,7 +13,7 @@ import { lock, onboard, openApp, unlock } from './support/flows.node.ts';
 const skip = chromiumMissing();
 const canary = (label: string) => `canary${label}${randomBytes(6).toString('hex')}`;
 
-describe.skipIf(skip !== null)('library and editors in browser mode', () => {
+describe.skipIf(skip !== null)(`library and editors in browser mode${skip ? ` (${skip})` : ''}`, () => {
   let app: BrowserMode;
   let browser: Browser;
   const canaries = { name: canary('Name'), description: canary('Desc'), greeting: canary('Greet'), lore: canary('Lore') };
@@ -241,8 +241,4 @@ describe.skipIf(skip !== null)('library and editors in browser mode', () => {
     expect(remoteRequests).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
-});
-
-describe.skipIf(skip === null)('library and editors in browser mode', () => {
-  it.skip(skip ?? '', () => {});
 });

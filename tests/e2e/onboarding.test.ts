@@ -8,7 +8,7 @@ import { PASSPHRASE, lock, openApp, unlock } from './support/flows.node.ts';
 
 const skip = chromiumMissing();
 
-describe.skipIf(skip !== null)('onboarding in browser mode', () => {
+describe.skipIf(skip !== null)(`onboarding, lock and unlock in browser mode${skip ? ` (${skip})` : ''}`, () => {
   let app: BrowserMode;
   let browser: Browser;
 
@@ -123,11 +123,28 @@ describe.skipIf(skip !== null)('onboarding in browser mode', () => {
     await lock(page);
     await unlock(page, next);
     await page.getByRole('tab', { name: /Characters/ }).waitFor();
+  });
+
+  it('locks by itself after the idle time chosen in Settings', async () => {
+    const { page } = browser;
+    // The page's clock, under the test's control: minutes of idleness pass in an instant.
+    await page.clock.install();
+    await openApp(page, app.url);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByLabel('Lock after inactivity').selectOption('1');
+    await expect.poll(async () => {
+      const r = await app.core.invoke('settings.get', {});
+      return r.ok ? r.value.idleLockMinutes : -1;
+    }).toBe(1);
+    await page.clock.fastForward('00:40');
+    await page.waitForTimeout(500); // a lock would need a round trip to the core; give it one
+    await expect(page.getByRole('heading', { name: 'Settings' }).isVisible()).resolves.toBe(true);
+    await page.clock.fastForward('00:30');
+    await page.getByRole('heading', { name: 'Unlock your vault' }).waitFor();
+    await page.getByText('Locked after a period without activity.').waitFor();
+    await screenshot(page, 'unlock-after-idle');
+    await expect(app.core.invoke('vault.status', {})).resolves.toMatchObject({ ok: true, value: { unlocked: false } });
     expect(browser.remoteRequests).toEqual([]);
     expect(browser.pageErrors).toEqual([]);
   });
-});
-
-describe.skipIf(skip === null)('onboarding in browser mode', () => {
-  it.skip(skip ?? '', () => {});
 });
