@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
 import { onboard, openApp } from './support/flows.node.ts';
-import { layoutProblems } from './support/layout.node.ts';
+import { layoutProblems, tabThrough } from './support/layout.node.ts';
 
 const skip = chromiumMissing();
 const fixtures = join(import.meta.dirname, '../../../shared/fixtures/cards');
@@ -129,6 +129,32 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
       });
     }
   }
+
+  it('reaches every control of the library, an editor and a chat with Tab, each with a visible focus ring', async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await setTheme(page, 'light');
+    const reach = async (screen: string, expected: string[]) => {
+      const stops = await tabThrough(page);
+      const names = stops.map((s) => s.name);
+      for (const name of expected) expect(names, `${screen}: ${name} reachable by Tab`).toContain(name);
+      expect(stops.filter((s) => !s.ringVisible).map((s) => `${screen}: ${s.name}`)).toEqual([]);
+    };
+    await page.getByRole('button', { name: 'Characters', exact: true }).click();
+    await page.getByRole('button', { name: 'Open Seraphina' }).waitFor();
+    await reach('library', ['Skip to content', 'Characters', 'Providers', 'Settings', 'Dark theme', 'Lock vault', 'Search everything', 'Import card…', 'New character', 'Open Seraphina', 'Duplicate Seraphina', 'Export Seraphina as', 'Delete Seraphina']);
+
+    await page.getByRole('button', { name: 'Open Seraphina' }).click();
+    await page.getByLabel('Description').waitFor();
+    await reach('character editor', ['← Library', 'Name', 'Description', 'First message', 'Change picture…', 'Add greeting', 'Add lorebook entry']);
+    await page.getByRole('button', { name: '← Library' }).click();
+
+    await page.getByRole('button', { name: 'Conversations', exact: true }).click();
+    await page.getByRole('button', { name: 'Open Seraphina' }).click();
+    await page.getByText('Then walk with me.', { exact: false }).first().waitFor();
+    await reach('chat', ['← Library', 'You play', 'Provider', 'Messages', 'Regenerate', 'Continue', 'Edit', 'Branch', 'Delete', 'Your message']);
+    await page.getByRole('button', { name: '← Library' }).click();
+  });
 
   it('the lock and onboarding screens hold up in both themes and at the narrow width', async () => {
     const { page } = browser;

@@ -1,7 +1,8 @@
 /**
  * Layout checks a person would notice, measured in the page: a page wider than the window, a control cut off at
  * the window's edge or under another control, a button whose label spills out of it, and text whose contrast
- * with what is behind it is below WCAG AA (4.5:1, or 3:1 for large text). Each finding names the element.
+ * with what is behind it is below WCAG AA (4.5:1, or 3:1 for large text), and a control with no name a screen
+ * reader could say. Each finding names the element.
  */
 import type { Page } from 'playwright-core';
 
@@ -120,6 +121,41 @@ export async function layoutProblems(page: Page): Promise<string[]> {
       const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
       if (ratio < (large ? 3 : 4.5)) problems.push(`${describe(el)}: contrast ${ratio.toFixed(2)}:1 is too low`);
     }
+    // 4. Every control has a name a screen reader can say.
+    for (const el of document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, [role=tab], [role=log]')) {
+      if (el.closest('[aria-hidden="true"]') || (el as HTMLInputElement).type === 'file') continue;
+      const labelled = el.getAttribute('aria-labelledby')?.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join('');
+      const name = el.getAttribute('aria-label') || labelled || [...((el as HTMLInputElement).labels ?? [])].map((l) => [...l.childNodes].filter((n) => !n.contains(el)).map((n) => n.textContent).join('')).join('') || (el.tagName === 'BUTTON' || el.tagName === 'A' || el.getAttribute('role') === 'tab' ? (el as HTMLElement).innerText : '') || el.getAttribute('title');
+      if (!name?.trim()) problems.push(`${describe(el)} has no accessible name`);
+    }
     return problems;
   });
+}
+
+export interface FocusStop {
+  name: string;
+  /** Whether the focused element shows a ring (outline or box-shadow) a sighted keyboard user can see. */
+  ringVisible: boolean;
+}
+
+/** Presses Tab until focus comes back round (or `max` stops), recording each stop and whether its focus shows. */
+export async function tabThrough(page: Page, max = 80): Promise<FocusStop[]> {
+  const stops: FocusStop[] = [];
+  let first: string | null = null;
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return null;
+      const cs = getComputedStyle(el);
+      const ring = (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2) || (cs.boxShadow !== 'none' && cs.boxShadow !== '');
+      const name = el.getAttribute('aria-label') || [...((el as HTMLInputElement).labels ?? [])].map((l) => [...l.childNodes].filter((n) => !n.contains(el)).map((n) => n.textContent).join('')).join('') || el.innerText?.trim() || el.tagName;
+      return { key: `${el.tagName}#${el.id}:${name}:${Math.round(el.getBoundingClientRect().top)}`, name: name.trim().replace(/\s+/g, ' '), ringVisible: ring };
+    });
+    if (!stop) continue;
+    if (stop.key === first) break;
+    first ??= stop.key;
+    stops.push({ name: stop.name, ringVisible: stop.ringVisible });
+  }
+  return stops;
 }
