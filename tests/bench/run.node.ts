@@ -8,6 +8,8 @@ import { formatTable, type BenchRow } from './report.node.ts';
 
 const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> = {
   storage: () => import('./storage.bench.node.ts'),
+  prompt: () => import('./prompt.bench.node.ts'),
+  relay: () => import('./relay.bench.node.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
