@@ -1,0 +1,146 @@
+/**
+ * Issue 3 performance: building the prompt for a 10,000-message conversation with a 200-entry lorebook, for
+ * gpt-4o (real o200k_base tokenizer) at 128k and 8k context windows and for a model counted by the estimate,
+ * beside the plain concatenation of the same text (every card field, lore entry and message joined).
+ *
+ * "warm" rebuilds the prompt of the same conversation, as every reply after the first does (token counts
+ * cached); "cold" clears the token caches and uses a fresh lorebook object each time (first reply after unlock).
+ */
+import { Lorebook, CharacterFields } from '../../shared/domain.std.ts';
+import { buildPrompt, clearTokenCache, type PromptHistoryMessage, type PromptInput } from '../../electron/core/chat/prompt.std.ts';
+import { median, percentile, sample, type BenchRow } from './report.node.ts';
+
+const SUITE = 'prompt';
+const TARGET_MS = 50;
+
+const words = (
+  'the a and of to in she he it her his you was that with as for on at by from into over under through before after ' +
+  'lantern storm harbor lighthouse kraken sea wave rock cliff rope sail ship boat oar tide wind rain thunder night ' +
+  'morning fire ember ash smoke candle glass door stair window cloak hood boots sword dagger shield map letter key ' +
+  'whispered said asked laughed smiled frowned turned walked ran climbed looked watched listened waited held pulled ' +
+  'quietly softly slowly suddenly carefully gently finally nearly almost still never always again perhaps truly ' +
+  'old cold warm bright dark broken hidden ancient quiet restless gentle strange familiar heavy narrow distant'
+).split(' ');
+const names = ['Mira', 'Bram', 'Oswin', 'Talia', 'Corvin', 'Elsbeth', 'Rook', 'Hale'];
+
+/** Deterministic pseudo-random numbers, so every run builds the same conversation. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** Roleplay-style prose: sentences, *actions*, "speech", names; lengths from ~40 to ~950 characters (mean ~380,
+ * about the ~370 of DESIGN.md §3 and the storage bench). */
+function prose(r: () => number, chars: number): string {
+  let s = '';
+  while (s.length < chars) {
+    const n = 5 + Math.floor(r() * 12);
+    const sentence: string[] = [];
+    for (let i = 0; i < n; i++) sentence.push(r() < 0.06 ? names[Math.floor(r() * names.length)]! : words[Math.floor(r() * words.length)]!);
+    let text = sentence.join(' ');
+    text = text[0]!.toUpperCase() + text.slice(1);
+    const kind = r();
+    s += kind < 0.3 ? `*${text}.* ` : kind < 0.6 ? `"${text}?" ` : `${text}. `;
+  }
+  return s.trimEnd();
+}
+
+function conversation(n: number): PromptHistoryMessage[] {
+  const r = rng(42);
+  const out: PromptHistoryMessage[] = [];
+  for (let i = 0; i < n; i++) {
+    const length = Math.round(40 + (r() ** 2) * 850 + r() * 60);
+    out.push(i % 2 ? { role: 'character', name: 'Mira', text: prose(r, length), authorId: 'c1' } : { role: 'user', name: 'Alex', text: prose(r, length) });
+  }
+  // Recent messages mention a few lore keys, as a real chat would.
+  out[n - 1]!.text += ' "Did you see the kraken near the old harbor?"';
+  out[n - 2]!.text += ' *She points at Saltmere beyond the cliffs.*';
+  return out;
+}
+
+function lorebook(entries: number): Lorebook {
+  const r = rng(7);
+  return Lorebook.parse({
+    name: 'Coast',
+    scan_depth: 4,
+    token_budget: 2_048,
+    entries: Array.from({ length: entries }, (_, i) => ({
+      keys: [`place${i}`, `person${i}`, ...(i === 3 ? ['kraken'] : []), ...(i === 17 ? ['harbor'] : []), ...(i === 42 ? ['saltmere'] : [])],
+      secondary_keys: i % 5 === 0 ? [`detail${i}`, 'storm'] : [],
+      selective: i % 5 === 0,
+      use_regex: i % 20 === 1,
+      ...(i % 20 === 1 ? { keys: [`/\\bplace${i}s?\\b/`, `hero(ine)?${i}`] } : {}),
+      constant: i < 3,
+      insertion_order: Math.floor(r() * 200),
+      name: `Entry ${i}`,
+      content: prose(r, 300 + Math.floor(r() * 500)),
+      position: i % 3 ? 'before_char' : 'after_char',
+    })),
+  });
+}
+
+const character = CharacterFields.parse({
+  name: 'Mira',
+  description: prose(rng(1), 2_500),
+  personality: 'curious, kind, stubborn',
+  scenario: prose(rng(2), 400),
+  mes_example: `<START>\n{{user}}: ${prose(rng(3), 200)}\n{{char}}: ${prose(rng(4), 500)}\n<START>\n{{user}}: ${prose(rng(5), 150)}\n{{char}}: ${prose(rng(6), 400)}`,
+  system_prompt: '{{original}} Stay in character as {{char}}.',
+  post_history_instructions: 'Reply as {{char}} only, in two or three paragraphs.',
+});
+
+/** What the builder is measured against: the same text, every field, entry and message, joined once. */
+function concatenation(input: PromptInput): string {
+  const c = input.character;
+  const parts = [c.system_prompt, c.description, c.personality, c.scenario, input.persona?.description ?? '', c.mes_example, c.post_history_instructions];
+  for (const book of input.lorebooks) for (const e of book.entries) parts.push(e.content);
+  for (const m of input.history) parts.push(m.text);
+  return parts.join('\n');
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const history = conversation(10_000);
+  const book = lorebook(200);
+  const base: PromptInput = {
+    character,
+    otherCharacters: [],
+    persona: { name: 'Alex', description: '{{user}} is a sailor who came ashore in the storm.' },
+    userName: 'Alex',
+    history,
+    lorebooks: [book],
+    contextWindow: 128_000,
+    maxTokens: 1_024,
+    model: 'gpt-4o',
+    mode: 'reply',
+  };
+  const chars = history.reduce((n, m) => n + m.text.length, 0);
+  process.stderr.write(`  10,000 messages, ${(chars / 1e6).toFixed(2)} MB of text, mean ${Math.round(chars / 10_000)} characters\n`);
+
+  const baseline = await sample(200, () => concatenation(base).length, 5);
+  const cases: Array<{ label: string; input: PromptInput }> = [
+    { label: 'gpt-4o, 128k context', input: base },
+    { label: 'gpt-4o, 8k context', input: { ...base, contextWindow: 8_192 } },
+    { label: 'estimate (llama3), 128k context', input: { ...base, model: 'llama3.1:70b' } },
+  ];
+  for (const { label, input } of cases) {
+    const built = buildPrompt(input);
+    process.stderr.write(
+      `  ${label}: ${built.historyIncluded} messages, ${built.promptTokens} tokens (${built.tokenizer}), lore ${built.loreIncluded.length}, examples ${built.exampleDialogueIncluded}\n`,
+    );
+    const warm = await sample(100, () => buildPrompt(input), 5);
+    // A fresh lorebook object and empty token caches: nothing carried over from an earlier build.
+    const fresh = Array.from({ length: 60 }, () => structuredClone(book));
+    let i = 0;
+    const cold = await sample(60, () => {
+      clearTokenCache();
+      return buildPrompt({ ...input, lorebooks: [fresh[i++ % fresh.length]!] });
+    }, 0);
+    const target = `< ${TARGET_MS} ms`;
+    rows.push({ suite: SUITE, name: `build, ${label} (median)`, value: median(warm), unit: 'ms', baselineName: 'concatenation', baseline: median(baseline), target, pass: median(warm) < TARGET_MS });
+    rows.push({ suite: SUITE, name: `build, ${label} (p99)`, value: percentile(warm, 99), unit: 'ms', baselineName: 'concatenation p99', baseline: percentile(baseline, 99), target, pass: percentile(warm, 99) < TARGET_MS });
+    rows.push({ suite: SUITE, name: `build cold caches, ${label} (median)`, value: median(cold), unit: 'ms', baselineName: 'concatenation', baseline: median(baseline), target, pass: median(cold) < TARGET_MS });
+    rows.push({ suite: SUITE, name: `build cold caches, ${label} (p99)`, value: percentile(cold, 99), unit: 'ms', baselineName: 'concatenation p99', baseline: percentile(baseline, 99), target, pass: percentile(cold, 99) < TARGET_MS });
+  }
+  return rows;
+}
