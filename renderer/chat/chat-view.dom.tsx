@@ -2,7 +2,7 @@
  * The chat view. The message list is virtualized: only the messages on screen (plus a few) are rendered, so a
  * 10,000-message conversation opens as fast as a short one and scrolls smoothly.
  */
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Message } from '../../shared/domain.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
@@ -12,6 +12,28 @@ import { useNav } from '../stores/nav.dom.ts';
 import { MessageView, type MessageActions } from './message.dom.tsx';
 import { Composer } from './composer.dom.tsx';
 import { ChatPickers } from './pickers.dom.tsx';
+
+/** The avatar asset of each character and persona taking part, by record id (fetched once per conversation). */
+function useAvatars(characterIds: string[], personaId: string | undefined): Map<string, string> {
+  const [avatars, setAvatars] = useState(new Map<string, string>());
+  const key = [...characterIds, personaId ?? ''].join(',');
+  useEffect(() => {
+    let live = true;
+    const ids = key.split(',');
+    const persona = ids.pop();
+    const lookups = [
+      ...ids.filter(Boolean).map((id) => call('character.get', { id }).then((c) => [id, c.avatar_asset] as const)),
+      ...(persona ? [call('persona.get', { id: persona }).then((p) => [persona, p.avatar_asset] as const)] : []),
+    ].map((p) => p.catch(() => null));
+    void Promise.all(lookups).then((pairs) => {
+      if (live) setAvatars(new Map(pairs.filter((p): p is readonly [string, string] => !!p?.[1])));
+    });
+    return () => {
+      live = false;
+    };
+  }, [key]);
+  return avatars;
+}
 
 export function ChatView({ id }: { id: string }) {
   const { conversation, loading, streams, active, error, open, close, refresh, run, setError } = useChat();
@@ -28,6 +50,7 @@ export function ChatView({ id }: { id: string }) {
   }, [id, open, close, loadLibrary]);
 
   const names = useMemo(() => new Map(entries.map((e) => [e.id, e.title])), [entries]);
+  const avatars = useAvatars(conversation?.characterIds ?? [], conversation?.personaId);
   const messages = conversation?.messages ?? [];
   const busy = active !== null;
 
@@ -52,6 +75,15 @@ export function ChatView({ id }: { id: string }) {
       return m.role === 'narrator' ? 'Narrator' : 'System';
     },
     [names, conversation?.personaId, conversation?.characterIds],
+  );
+
+  const avatarOf = useCallback(
+    (m: Message) => {
+      if (m.role === 'user') return avatars.get((m.authorId ?? conversation?.personaId) || '');
+      if (m.role === 'character') return avatars.get(m.authorId || conversation?.characterIds[0] || '');
+      return undefined;
+    },
+    [avatars, conversation?.personaId, conversation?.characterIds],
   );
 
   const cid = conversation?.id;
@@ -114,7 +146,7 @@ export function ChatView({ id }: { id: string }) {
             const alt = m.alternatives[m.chosen];
             return (
               <div key={v.key} data-index={v.index} ref={virtualizer.measureElement} className="msg-slot" style={{ transform: `translateY(${v.start}px)` }}>
-                <MessageView message={m} author={authorOf(m)} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} />
+                <MessageView message={m} author={authorOf(m)} avatarId={avatarOf(m)} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} />
               </div>
             );
           })}

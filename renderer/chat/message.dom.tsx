@@ -2,6 +2,7 @@
 import { memo, useState } from 'react';
 import type { Message } from '../../shared/domain.std.ts';
 import { MessageText } from './markdown.dom.tsx';
+import { Avatar } from '../components/avatar.dom.tsx';
 import type { Stream } from '../stores/chat.dom.ts';
 
 export interface MessageActions {
@@ -16,13 +17,14 @@ export interface MessageActions {
 interface Props {
   message: Message;
   author: string;
+  avatarId: string | undefined;
   stream: Stream | undefined;
   isLast: boolean;
   busy: boolean;
   actions: MessageActions;
 }
 
-export const MessageView = memo(function MessageView({ message: m, author, stream, isLast, busy, actions }: Props) {
+export const MessageView = memo(function MessageView({ message: m, author, avatarId, stream, isLast, busy, actions }: Props) {
   const [editing, setEditing] = useState<string | null>(null);
   const alt = m.alternatives[m.chosen] ?? m.alternatives[0]!;
   const text = stream && stream.alternativeId === alt.id ? stream.base + stream.text : alt.text;
@@ -33,6 +35,7 @@ export const MessageView = memo(function MessageView({ message: m, author, strea
   return (
     <article className={`msg msg-${m.role}`} aria-label={`${author} said`}>
       <header className="msg-head">
+        {m.role === 'user' || m.role === 'character' ? <Avatar name={author} assetId={avatarId} size="sm" /> : null}
         <span className="msg-author">{author}</span>
         {alt.status === 'stopped' ? <span className="badge">stopped</span> : null}
         {streaming ? <span className="badge live">writing…</span> : null}

@@ -97,6 +97,9 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
     await page.getByRole('button', { name: 'Conversations', exact: true }).click();
     await page.getByRole('button', { name: 'Open Seraphina' }).click();
     await page.getByText('Then walk with me.', { exact: false }).first().waitFor();
+    // The character's picture beside each of its messages; initials for the persona, which has none.
+    await expect.poll(() => page.locator('.msg-character .avatar img[src^="blob:"]').count()).toBeGreaterThan(0);
+    await expect(page.locator('.msg-user .avatar').first().textContent()).resolves.toBe('W');
     await check('chat');
     await page.getByRole('button', { name: '← Library' }).click();
 
