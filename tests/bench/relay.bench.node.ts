@@ -7,11 +7,13 @@
  */
 import type { BenchRow } from './report.node.ts';
 import { fanout } from './relay/fanout.node.ts';
+import { initialSync } from './relay/initial-sync.node.ts';
 import { latency } from './relay/latency.node.ts';
 
 const parts: Record<string, () => Promise<BenchRow[]>> = {
   latency: () => latency(),
   fanout: () => fanout(),
+  initial: () => initialSync(),
 };
 
 export async function run(): Promise<BenchRow[]> {
