@@ -141,6 +141,27 @@ describe.skipIf(skip !== null)(`library and editors in browser mode${skip ? ` ($
     await page.getByRole('button', { name: '← Library' }).click();
   });
 
+  it('duplicates a scenario, a persona and a conversation', async () => {
+    const { page } = browser;
+    const cases = [
+      { tab: /Scenarios/, title: 'The long night', copy: 'The long night (copy)' },
+      { tab: /Personas/, title: 'Wren', copy: 'Wren (copy)' },
+      // A conversation with messages is duplicated as a branch from its last message.
+      { tab: /Conversations/, title: 'The long night', copy: 'The long night (branch)' },
+    ];
+    for (const c of cases) {
+      await page.getByRole('tab', { name: c.tab }).click();
+      await page.getByRole('button', { name: `Duplicate ${c.title}`, exact: true }).click();
+      await page.getByRole('button', { name: `Open ${c.copy}`, exact: true }).waitFor();
+    }
+    const kinds = await Promise.all((['scenario', 'persona', 'conversation'] as const).map((kind) => app.core.invoke('records.list', { kind })));
+    expect(kinds.map((r) => (r.ok ? r.value.length : -1))).toEqual([2, 2, 2]);
+    const branch = await app.core.invoke('records.list', { kind: 'conversation' });
+    const copyId = branch.ok ? branch.value.find((e) => e.title === 'The long night (branch)')!.id : '';
+    const copied = await app.core.invoke('conversation.get', { id: copyId });
+    expect(copied.ok && copied.value.messages.map((m) => m.alternatives[m.chosen]!.text)).toEqual(['Snow hammers the *glass*.']);
+  });
+
   it('opens a 10,000-message conversation in under a second and scrolls it', async () => {
     const { page } = browser;
     const now = Date.now();
