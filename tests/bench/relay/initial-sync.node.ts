@@ -171,11 +171,11 @@ export async function initialSync(): Promise<BenchRow[]> {
   const base = await yWebsocketBaseline(states);
   const relay = await relayLevelSync(states);
   const ratio = relay.syncMs / base.syncMs;
-  const label = `${CONVERSATIONS.toLocaleString('en')} conversations × ${MESSAGES_PER_CONVERSATION} = ${(CONVERSATIONS * MESSAGES_PER_CONVERSATION).toLocaleString('en')} messages`;
+  const label = `${(CONVERSATIONS * MESSAGES_PER_CONVERSATION).toLocaleString('en')} messages in ${CONVERSATIONS.toLocaleString('en')} docs`;
   return [
     {
       suite: SUITE,
-      name: `initial sync to a new device, RELAY LEVEL (RelayConnection + verify + decrypt + Yjs apply; not the client engine), ${label}`,
+      name: `initial sync to a new device, RELAY LEVEL (pull + verify + decrypt + Yjs apply, no engine), ${label}`,
       value: relay.syncMs,
       unit: 'ms',
       baselineName: 'y-websocket server, unencrypted',
@@ -183,7 +183,7 @@ export async function initialSync(): Promise<BenchRow[]> {
       target: '< 10 s and ≤ 2× y-websocket',
       pass: relay.syncMs < 10_000 && ratio <= 2,
     },
-    { suite: SUITE, name: 'first upload of the same vault by device A (sealed, signed, stored with fsync)', value: relay.uploadMs, unit: 'ms', baselineName: 'y-websocket, A syncs up', baseline: base.uploadMs },
+    { suite: SUITE, name: 'first upload of the vault by device A (seal, sign, relay stores with fsync)', value: relay.uploadMs, unit: 'ms', baselineName: 'y-websocket, A syncs up', baseline: base.uploadMs },
     { suite: SUITE, name: 'bytes moved for the vault (sealed envelopes)', value: relay.bytes / 1e6, unit: 'MB', baselineName: 'plain Yjs states', baseline: plainBytes / 1e6 },
     { suite: SUITE, name: 'server peak RSS during initial sync', value: relay.serverMB, unit: 'MB', baselineName: 'y-websocket server (in memory)', baseline: base.serverMB },
   ];
