@@ -5,7 +5,7 @@
  */
 import type { CommandDefs, Invoke } from './contract.std.ts';
 import { cardCommands } from './cards.std.ts';
-import { providerCommands } from './chat.std.ts';
+import { chatCommands, providerCommands } from './chat.std.ts';
 import { recordCommands } from './records.std.ts';
 import { vaultCommands } from './vault.std.ts';
 
@@ -14,6 +14,7 @@ export const commands = {
   ...recordCommands,
   ...cardCommands,
   ...providerCommands,
+  ...chatCommands,
 } satisfies CommandDefs;
 
 export type Commands = typeof commands;

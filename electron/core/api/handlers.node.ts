@@ -5,6 +5,7 @@
 import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { Commands } from '../../../shared/api/index.std.ts';
 import { cardHandlers } from './card-handlers.node.ts';
+import { chatHandlers } from './chat-handlers.node.ts';
 import { conversationHandlers } from './conversation-handlers.node.ts';
 import { providerHandlers } from './provider-handlers.node.ts';
 import { fieldRecordHandlers } from './record-handlers.node.ts';
@@ -21,6 +22,7 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     ...conversationHandlers(state),
     ...cardHandlers(state),
     ...providerHandlers(state),
+    ...chatHandlers(state),
     'records.list': async ({ kind }) => listCatalog(state.requireSession().catalog, kind),
     'search.query': async ({ text, limit }) => search(state.requireSession(), text, limit),
     'data.export': async () => ({ json: JSON.stringify(exportAll(state.requireSession()), null, 2) }),

@@ -18,6 +18,7 @@ export class CoreState {
   #db: Db | null = null;
   #storage: VaultStorage | null = null;
   session: VaultSession | null = null;
+  readonly #lockListeners = new Set<(session: VaultSession) => void>();
 
   constructor(dataDir: string, emit: Emit) {
     this.dataDir = dataDir;
@@ -45,8 +46,15 @@ export class CoreState {
     return this.session;
   }
 
+  /** Runs just before a session closes, while it can still write (chat saves and stops its streams). */
+  onLock(listener: (session: VaultSession) => void): () => void {
+    this.#lockListeners.add(listener);
+    return () => this.#lockListeners.delete(listener);
+  }
+
   lock(reason: ApiEvents['vault.locked']['reason']): void {
     if (!this.session) return;
+    for (const listener of this.#lockListeners) listener(this.session);
     this.session.close();
     this.session = null;
     this.emit('vault.locked', { reason });

@@ -145,6 +145,8 @@ export interface StreamRequest {
   /** Aborting it stops the reply: the outcome is "stopped". */
   signal: AbortSignal;
   onText: (text: string) => void;
+  /** Filled in as bytes flow, so a caller can record a request that never finishes (the vault locked). */
+  meter?: Meter;
 }
 
 /** The request body: the prompt, the model and the sampling settings; nothing else. */
@@ -166,7 +168,7 @@ export function chatBody(provider: StoredProvider, messages: ChatPromptMessage[]
 
 export async function streamChat(req: StreamRequest): Promise<Attempt> {
   const { provider, timeouts } = req;
-  const meter = newMeter();
+  const meter = req.meter ?? newMeter();
   const startedAt = Date.now();
   const host = new URL(provider.baseUrl).host;
   const controller = new AbortController();

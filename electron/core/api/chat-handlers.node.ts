@@ -1,0 +1,210 @@
+/**
+ * Chat commands: send, stop, regenerate, continue, impersonate, provider test, portraits and the ledger. Each chat
+ * command writes the messages it needs first (so they exist the moment the command returns), then the engine
+ * (chat/engine.node.ts) streams the reply as chat.delta events and ends it with chat.done.
+ */
+import { MindstageError } from '../../../shared/result.std.ts';
+import type { Handlers } from '../../../shared/api/contract.std.ts';
+import type { ChatStarted, chatCommands } from '../../../shared/api/chat.std.ts';
+import type { CharacterFields, Message } from '../../../shared/domain.std.ts';
+import { addAlternative, patchAlternative } from '../docs/conversation-doc.node.ts';
+import { deleteAsset, putAsset } from '../docs/assets.node.ts';
+import { readFields, writeFields } from '../docs/fields-doc.node.ts';
+import { newItemId } from '../docs/ids.node.ts';
+import { appendLedger, readLedger } from '../docs/ledger-doc.node.ts';
+import { getProvider, listProviders, type StoredProvider } from '../docs/settings-doc.node.ts';
+import type { VaultSession } from '../session.node.ts';
+import { loadContext, nextSpeaker, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
+import { ChatEngine } from '../chat/engine.node.ts';
+import { buildPrompt, type PromptHistoryMessage } from '../chat/prompt.std.ts';
+import { generateImage, testProvider } from '../chat/provider-client.node.ts';
+import { addMessage } from './conversation-handlers.node.ts';
+import type { CoreState } from './state.node.ts';
+
+const TEST_TIMEOUT_MS = 30_000;
+const IMAGE_TIMEOUT_MS = 180_000;
+
+function orderedProviders(s: VaultSession, preferred: string | undefined): StoredProvider[] {
+  const all = listProviders(s.systemDoc('settings').doc);
+  if (all.length === 0) throw new MindstageError('not_found', 'No AI provider is set up yet. Add one under Providers (or "mindstage provider add").');
+  const first = preferred ? all.find((p) => p.name === preferred) : undefined;
+  return first ? [first, ...all.filter((p) => p !== first)] : all;
+}
+
+/** The character message a command acts on: the given one, else the last character message. */
+function targetMessage(ctx: ChatContext, messageId: string | undefined, what: string): { message: Message; index: number } {
+  const messages = ctx.conversation.messages;
+  const index = messageId === undefined ? messages.findLastIndex((m) => m.role === 'character') : messages.findIndex((m) => m.id === messageId);
+  if (index < 0) {
+    throw messageId === undefined
+      ? new MindstageError('usage', `There is no character message to ${what} yet.`)
+      : new MindstageError('not_found', `No message ${messageId} in conversation ${ctx.conversation.id}.`, { recordId: ctx.conversation.id });
+  }
+  const message = messages[index]!;
+  if (message.role !== 'character') throw new MindstageError('usage', `Only a character's message can be asked to ${what}; this one is a ${message.role} message.`);
+  return { message, index };
+}
+
+/** Image bytes' type from their first bytes; providers answer PNG, sometimes JPEG or WebP. */
+function imageMime(bytes: Uint8Array): string | null {
+  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'image/png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'image/jpeg';
+  if (bytes.length > 12 && new TextDecoder().decode(bytes.subarray(8, 12)) === 'WEBP') return 'image/webp';
+  return null;
+}
+
+export function portraitPrompt(c: CharacterFields): string {
+  const about = [c.description, c.personality].map((t) => t.replace(/\{\{char\}\}/gi, c.name).replace(/\{\{user\}\}/gi, 'the viewer').trim()).filter(Boolean).join(' ');
+  const clipped = about.length > 1500 ? `${about.slice(0, 1500)}…` : about;
+  return `Portrait of ${c.name}, head and shoulders, facing the viewer.${clipped ? ` ${clipped}` : ''}`;
+}
+
+export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngine(state)): Handlers<typeof chatCommands> {
+  const changed = (id: string) => state.emit('records.changed', { ids: [id] });
+
+  /** Opens the conversation for a new reply: nothing may be streaming in it, and leftovers of a crash are closed. */
+  const prepare = (conversationId: string): { s: VaultSession; ctx: ChatContext } => {
+    const s = state.requireSession();
+    if (engine.isStreaming(conversationId)) throw new MindstageError('usage', 'A reply is still streaming in this conversation. Stop it first.');
+    const ctx = loadContext(s, conversationId);
+    const doc = s.record(conversationId, 'conversation').doc;
+    for (const m of ctx.conversation.messages) {
+      for (const a of m.alternatives) {
+        if (a.status !== 'streaming') continue;
+        // Streaming here but not in this process: Mindstage stopped while it streamed. The checkpoint is kept.
+        patchAlternative(doc, a.id, { status: 'stopped', error: 'Interrupted: Mindstage closed while this reply was streaming.' });
+        a.status = 'stopped';
+      }
+    }
+    return { s, ctx };
+  };
+
+  const start = (
+    s: VaultSession,
+    ctx: ChatContext,
+    r: { messageId: string; alternativeId: string; baseText: string; speaker: string; history: PromptHistoryMessage[]; mode: 'reply' | 'continue'; providers: StoredProvider[] },
+  ) => {
+    const base = promptBase(ctx, r.speaker, r.history, r.mode);
+    engine.start({
+      session: s,
+      conversationId: ctx.conversation.id,
+      messageId: r.messageId,
+      alternativeId: r.alternativeId,
+      baseText: r.baseText,
+      providers: r.providers,
+      prompt: (p) => buildPrompt({ ...base, contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model }).messages,
+    });
+    changed(ctx.conversation.id);
+  };
+
+  /** A new character message, streaming, after everything in the conversation. */
+  const reply = (s: VaultSession, ctx: ChatContext, speaker: string, extra: Message[], providers: StoredProvider[]): ChatStarted => {
+    const id = ctx.conversation.id;
+    const msg = addMessage(s, id, { role: 'character', text: '', authorId: speaker, status: 'streaming' });
+    const alternativeId = msg.alternatives[0]!.id;
+    start(s, ctx, { messageId: msg.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, [...ctx.conversation.messages, ...extra]), mode: 'reply', providers });
+    return { conversationId: id, replyMessageId: msg.id, alternativeId };
+  };
+
+  const ledgerEntry = (s: VaultSession, purpose: 'test' | 'image', a: { meter: { bytesOut: number; bytesIn: number; status: number | null }; startedAt: number; host: string }, ok: boolean) => {
+    if (state.session !== s || s.vault.locked) return;
+    const outcome = ok ? 'ok' : a.meter.status !== null && a.meter.status !== 200 ? `error: HTTP ${a.meter.status}` : 'error: no answer';
+    appendLedger(s.systemDoc('ledger').doc, { at: a.startedAt, host: a.host, purpose, bytesOut: a.meter.bytesOut, bytesIn: a.meter.bytesIn, status: a.meter.status, outcome });
+  };
+
+  return {
+    'provider.test': async ({ name }) => {
+      const s = state.requireSession();
+      const provider = getProvider(s.systemDoc('settings').doc, name);
+      if (!provider) throw new MindstageError('not_found', `No provider named "${name}".`);
+      const t0 = Date.now();
+      const r = await testProvider(provider, TEST_TIMEOUT_MS);
+      ledgerEntry(s, 'test', r.attempt, r.ok);
+      return { ok: r.ok, message: r.message, latencyMs: Date.now() - t0 };
+    },
+
+    'chat.send': async ({ conversationId, text, characterId }) => {
+      const { s, ctx } = prepare(conversationId);
+      const providers = orderedProviders(s, ctx.conversation.provider);
+      const speaker = nextSpeaker(ctx, characterId);
+      const user = addMessage(s, conversationId, { role: 'user', text, ...(ctx.persona ? { authorId: ctx.persona.id } : {}) });
+      return { ...reply(s, ctx, speaker, [user], providers), userMessageId: user.id };
+    },
+
+    'chat.impersonate': async ({ conversationId, characterId }) => {
+      const { s, ctx } = prepare(conversationId);
+      const providers = orderedProviders(s, ctx.conversation.provider);
+      return reply(s, ctx, nextSpeaker(ctx, characterId), [], providers);
+    },
+
+    'chat.stop': async ({ conversationId }) => {
+      state.requireSession();
+      if (engine.stop(conversationId)) await engine.settled(conversationId);
+      return null;
+    },
+
+    'chat.regenerate': async ({ conversationId, messageId }) => {
+      const { s, ctx } = prepare(conversationId);
+      const providers = orderedProviders(s, ctx.conversation.provider);
+      const { message, index } = targetMessage(ctx, messageId, 'regenerate');
+      const speaker = message.authorId && ctx.characters.has(message.authorId) ? message.authorId : nextSpeaker(ctx, undefined, index);
+      const alternativeId = newItemId();
+      addAlternative(s.record(conversationId, 'conversation').doc, message.id, { id: alternativeId, text: '', createdAt: s.now(), status: 'streaming' });
+      s.touch(conversationId);
+      start(s, ctx, { messageId: message.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, ctx.conversation.messages.slice(0, index)), mode: 'reply', providers });
+      return { conversationId, replyMessageId: message.id, alternativeId };
+    },
+
+    'chat.continue': async ({ conversationId, messageId }) => {
+      const { s, ctx } = prepare(conversationId);
+      const providers = orderedProviders(s, ctx.conversation.provider);
+      const { message, index } = targetMessage(ctx, messageId, 'continue');
+      const speaker = message.authorId && ctx.characters.has(message.authorId) ? message.authorId : nextSpeaker(ctx, undefined, index);
+      const alt = message.alternatives[message.chosen]!;
+      patchAlternative(s.record(conversationId, 'conversation').doc, alt.id, { status: 'streaming' });
+      // Continuing a reply that never got any text is simply replying again.
+      const mode = alt.text === '' ? 'reply' : 'continue';
+      const history = toHistory(ctx, ctx.conversation.messages.slice(0, mode === 'continue' ? index + 1 : index));
+      start(s, ctx, { messageId: message.id, alternativeId: alt.id, baseText: alt.text, speaker, history, mode, providers });
+      return { conversationId, replyMessageId: message.id, alternativeId: alt.id };
+    },
+
+    'chat.generatePortrait': async ({ characterId, prompt }) => {
+      const s = state.requireSession();
+      const fields = readFields<CharacterFields>(s.record(characterId, 'character').doc);
+      const text = prompt?.trim() || portraitPrompt({ ...fields, description: fields.description ?? '', personality: fields.personality ?? '' });
+      const failures: string[] = [];
+      let anyProvider = false;
+      // Whether a provider has an images endpoint is learnt by asking: the first that answers with an image wins.
+      for (const provider of orderedProviders(s, undefined)) {
+        const r = await generateImage(provider, text, IMAGE_TIMEOUT_MS);
+        ledgerEntry(s, 'image', r.attempt, r.bytes !== undefined);
+        if (r.failure) {
+          if (r.failure.code === 'provider') anyProvider = true;
+          failures.push(`${provider.name} (${r.failure.reason})`);
+          continue;
+        }
+        const bytes = r.bytes!;
+        const mime = imageMime(bytes);
+        if (!mime) {
+          failures.push(`${provider.name} (the answer was not an image)`);
+          continue;
+        }
+        const live = state.requireSession() === s ? s.record(characterId, 'character') : null;
+        if (!live) throw new MindstageError('locked', 'The vault was locked before the portrait arrived.');
+        const previous = readFields<{ avatar_asset?: string }>(live.doc).avatar_asset;
+        const assetId = s.storage.transaction(() => {
+          const id = putAsset(s, { mime, bytes });
+          writeFields(live.doc, { avatar_asset: id });
+          if (previous) deleteAsset(s, previous);
+          return id;
+        });
+        changed(characterId);
+        return { assetId };
+      }
+      throw new MindstageError(anyProvider ? 'provider' : 'network', `No portrait. Tried ${failures.join('; ')}.`);
+    },
+
+    'ledger.list': async ({ limit }) => readLedger(state.requireSession().systemDoc('ledger').doc, limit),
+  };
+}
