@@ -44,7 +44,11 @@ export const recordCommands = {
   'persona.update': { input: z.object({ id: RecordId, patch: PersonaPatch }), output: done },
   'persona.delete': { input: byId, output: done },
 
-  'conversation.create': { input: ConversationMeta, output: created },
+  /**
+   * `withGreeting`: the conversation opens with its first character's greeting (first_mes), the card's alternate
+   * greetings (and, in a group, its group-only greetings) offered as alternatives of that first message.
+   */
+  'conversation.create': { input: ConversationMeta.extend({ withGreeting: z.boolean().optional() }), output: created },
   'conversation.get': { input: byId, output: returns<Conversation>() },
   'conversation.update': { input: z.object({ id: RecordId, patch: ConversationMetaPatch }), output: done },
   'conversation.delete': { input: byId, output: done },

@@ -3,7 +3,7 @@ import type * as Y from 'yjs';
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { recordCommands } from '../../../shared/api/records.std.ts';
-import type { Conversation, ConversationMeta, Message } from '../../../shared/domain.std.ts';
+import type { CharacterFields, Conversation, ConversationMeta, Message } from '../../../shared/domain.std.ts';
 import { getCatalogEntry } from '../docs/catalog.node.ts';
 import {
   addAlternative,
@@ -16,6 +16,7 @@ import {
   readMeta,
   writeMeta,
 } from '../docs/conversation-doc.node.ts';
+import { readFields } from '../docs/fields-doc.node.ts';
 import { newItemId } from '../docs/ids.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import type { CoreState } from './state.node.ts';
@@ -67,10 +68,14 @@ function requireMessage(s: VaultSession, id: string, messageId: string): Message
 export function conversationHandlers(state: CoreState): ConversationHandlers {
   const changed = (id: string) => state.emit('records.changed', { ids: [id] });
   return {
-    'conversation.create': async (meta) => {
+    'conversation.create': async ({ withGreeting, ...meta }) => {
       const s = state.requireSession();
       checkReferences(s, meta);
-      const id = s.createRecord('conversation', meta.title, (doc) => writeMeta(doc, { ...meta, createdAt: s.now() }));
+      const greetings = withGreeting ? greetingsOf(s, meta.characterIds) : null;
+      const id = s.createRecord('conversation', meta.title, (doc) => {
+        writeMeta(doc, { ...meta, createdAt: s.now() });
+        if (greetings) addGreeting(doc, greetings, s.now());
+      });
       return { id };
     },
     'conversation.get': async ({ id }) => readConversation(state.requireSession(), id),
@@ -132,6 +137,24 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       return { id: newId };
     },
   };
+}
+
+/** The first character's greeting and the texts offered beside it, or null when it has none. */
+function greetingsOf(s: VaultSession, characterIds: string[]): { authorId: string; texts: string[] } | null {
+  const first = characterIds[0];
+  if (first === undefined) return null;
+  const c = readFields<Partial<CharacterFields>>(s.record(first, 'character').doc);
+  const texts = [c.first_mes ?? '', ...(c.alternate_greetings ?? []), ...(characterIds.length > 1 ? (c.group_only_greetings ?? []) : [])].filter((t) => t.trim() !== '');
+  return texts.length > 0 ? { authorId: first, texts } : null;
+}
+
+/** The greeting as the first message; the others as its alternatives, the first one shown. */
+function addGreeting(doc: Y.Doc, g: { authorId: string; texts: string[] }, now: number): void {
+  const [first, ...rest] = g.texts.map((text) => ({ id: newItemId(), text, createdAt: now }));
+  const messageId = newItemId();
+  appendMessage(doc, { id: messageId, role: 'character', authorId: g.authorId, createdAt: now, alt: first! });
+  for (const a of rest) addAlternative(doc, messageId, a);
+  if (rest.length > 0) chooseAlternative(doc, messageId, first!.id);
 }
 
 /** Copies messages verbatim (ids, alternatives, choice), as branch and import need. */
