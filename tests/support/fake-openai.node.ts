@@ -112,8 +112,10 @@ const errorTypes: Record<number, { type: string; code: string | null; message: s
   503: { type: 'server_error', code: null, message: 'The engine is currently overloaded, please try again later.' },
 };
 
+/** Word by word, each with the spaces after it (the first with those before it too); joins back to `text`. */
 function splitText(text: string): string[] {
-  return text.match(/[^ ]+ */g) ?? (text ? [text] : []);
+  const parts = text.match(/ *[^ ]+ */g) ?? [];
+  return parts.join('') === text ? parts : text ? [text] : [];
 }
 
 function errorBody(e: FakeError) {

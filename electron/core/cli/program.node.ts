@@ -7,6 +7,7 @@ import { MindstageError, toErrorShape } from '../../../shared/result.std.ts';
 import { createContext } from './context.node.ts';
 import { createOutput } from './output.node.ts';
 import { registerCardCommands } from './commands/cards.node.ts';
+import { registerChatCommands } from './commands/chat.node.ts';
 import { registerConversationCommands } from './commands/conversation.node.ts';
 import { registerDataCommands } from './commands/data.node.ts';
 import { registerProviderCommands } from './commands/providers.node.ts';
@@ -29,6 +30,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerConversationCommands(program, ctx);
   registerDataCommands(program, ctx);
   registerProviderCommands(program, ctx);
+  registerChatCommands(program, ctx);
   registerWebCommands(program, ctx);
   registerRelayCommands(program, ctx);
   // Usage errors from any sub-command must also exit with 2, not terminate the process.

@@ -1,0 +1,106 @@
+/**
+ * `chat ID TEXT` (stream a reply to stdout), `chat regenerate ID`, `chat continue ID`, and `ledger`.
+ * A reply that fails exits 5 (provider or network); the user's message stays in the conversation either way.
+ */
+import type { Command } from 'commander';
+import type { ApiEvents } from '../../../../shared/api/index.std.ts';
+import type { ChatStarted, LedgerEntryView } from '../../../../shared/api/chat.std.ts';
+import { MindstageError, errorCodes, type ErrorCode } from '../../../../shared/result.std.ts';
+import type { Core } from '../../core.node.ts';
+import type { CliContext } from '../context.node.ts';
+
+/** Starts a reply, prints its text as it arrives (not with --json), and resolves with how it ended. */
+async function streamReply(ctx: CliContext, core: Core, conversationId: string, start: () => Promise<ChatStarted>): Promise<void> {
+  const json = ctx.out().json;
+  let text = '';
+  let started: ChatStarted | null = null;
+  const done = new Promise<ApiEvents['chat.done']>((resolve) => {
+    const offDone = core.on('chat.done', (e) => {
+      if (e.conversationId !== conversationId) return;
+      offDone();
+      resolve(e);
+    });
+  });
+  const offDelta = core.on('chat.delta', (e) => {
+    if (e.conversationId !== conversationId) return;
+    text += e.text;
+    if (!json) process.stdout.write(e.text);
+  });
+  // Ctrl-C stops the reply (what arrived is kept, marked stopped) instead of killing the process mid-write.
+  const onSigint = () => void core.invoke('chat.stop', { conversationId });
+  process.on('SIGINT', onSigint);
+  try {
+    started = await start();
+    const end = await done;
+    if (!json && text !== '') process.stdout.write('\n');
+    if (json) {
+      process.stdout.write(
+        `${JSON.stringify({ conversationId, userMessageId: started.userMessageId, messageId: end.messageId, alternativeId: end.alternativeId, status: end.status, text, provider: end.provider, model: end.model, ...(end.error ? { error: end.error } : {}) })}\n`,
+      );
+    }
+    if (end.status === 'error') {
+      const code: ErrorCode = (errorCodes as readonly string[]).includes(end.error?.code ?? '') ? (end.error!.code as ErrorCode) : 'provider';
+      throw new MindstageError(code, end.error?.message ?? 'The reply failed.');
+    }
+    if (end.status === 'stopped') throw new MindstageError('aborted', 'Stopped; the text so far is kept.');
+  } finally {
+    offDelta();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function formatLedger(entries: LedgerEntryView[]): string[] {
+  if (entries.length === 0) return ['No requests have left this device yet.'];
+  const rows = entries.map((e) => [new Date(e.at).toISOString().replace('T', ' ').slice(0, 19), e.purpose, e.host, e.status === null ? '-' : String(e.status), String(e.bytesOut), String(e.bytesIn), e.outcome]);
+  const header = ['time (UTC)', 'purpose', 'host', 'status', 'bytes out', 'bytes in', 'outcome'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 4 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+export function registerChatCommands(program: Command, ctx: CliContext): void {
+  const chat = program
+    .command('chat')
+    .description('talk in a conversation: the reply streams to stdout (exit 5 if no provider could answer; your message is kept)')
+    .argument('<conversation-id>')
+    .argument('<text>', 'what you say')
+    .option('--character <id>', 'who answers (group conversations); default: whose turn it is')
+    .action((conversationId: string, text: string, o: { character?: string }) =>
+      ctx.withCore((call, core) =>
+        streamReply(ctx, core, conversationId, () => call('chat.send', { conversationId, text, ...(o.character ? { characterId: o.character } : {}) })),
+      ),
+    );
+
+  chat
+    .command('regenerate')
+    .argument('<conversation-id>')
+    .option('--message <id>', 'the character message to regenerate (default: the last one)')
+    .description('a new reply beside the last one (kept as an alternative)')
+    .action((conversationId: string, o: { message?: string }) =>
+      ctx.withCore((call, core) => streamReply(ctx, core, conversationId, () => call('chat.regenerate', { conversationId, ...(o.message ? { messageId: o.message } : {}) }))),
+    );
+
+  chat
+    .command('continue')
+    .argument('<conversation-id>')
+    .option('--message <id>', 'the character message to continue (default: the last one)')
+    .description('more text onto the last reply')
+    .action((conversationId: string, o: { message?: string }) =>
+      ctx.withCore((call, core) => streamReply(ctx, core, conversationId, () => call('chat.continue', { conversationId, ...(o.message ? { messageId: o.message } : {}) }))),
+    );
+
+  program
+    .command('ledger')
+    .description('every request that left this device: when, where, why, how many bytes, and the outcome (never content)')
+    .option('--limit <n>', 'newest N entries', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new MindstageError('usage', `--limit must be a positive whole number, not "${v}".`);
+      return n;
+    })
+    .action((o: { limit?: number }) =>
+      ctx.withCore(async (call) => {
+        const entries = await call('ledger.list', { limit: o.limit ?? 100_000 });
+        ctx.out().result(entries, formatLedger(entries));
+      }),
+    );
+}
