@@ -13,7 +13,6 @@ import type { CliContext } from '../context.node.ts';
 async function streamReply(ctx: CliContext, core: Core, conversationId: string, start: () => Promise<ChatStarted>): Promise<void> {
   const json = ctx.out().json;
   let text = '';
-  let started: ChatStarted | null = null;
   const done = new Promise<ApiEvents['chat.done']>((resolve) => {
     const offDone = core.on('chat.done', (e) => {
       if (e.conversationId !== conversationId) return;
@@ -30,7 +29,7 @@ async function streamReply(ctx: CliContext, core: Core, conversationId: string, 
   const onSigint = () => void core.invoke('chat.stop', { conversationId });
   process.on('SIGINT', onSigint);
   try {
-    started = await start();
+    const started = await start();
     const end = await done;
     if (!json && text !== '') process.stdout.write('\n');
     if (json) {
