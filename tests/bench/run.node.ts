@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   storage: () => import('./storage.bench.node.ts'),
   prompt: () => import('./prompt.bench.node.ts'),
   relay: () => import('./relay.bench.node.ts'),
+  chat: () => import('./chat.bench.node.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
