@@ -195,6 +195,36 @@ describe('failures after the first token keep what arrived and do not fall back'
   }
 });
 
+describe('the ledger names each failure in fixed words', () => {
+  it('timeout, refused, stall, cut, provider error, HTTP status', async () => {
+    const outcomes = async (setUp: () => void, n: number) => {
+      setUp();
+      const { reply } = await send('ledger outcome');
+      await reply;
+      return (await h.call('ledger.list', { limit: n })).map((e) => e.outcome);
+    };
+    expect(await outcomes(() => (a.script({ text: 'late', firstTokenDelayMs: 5_000 }), b.script({ text: 'ok' })), 2)).toEqual(['ok', 'error: timeout before the first token']);
+    expect(await outcomes(() => a.script({ text: 'a b c', stallAfterTokens: 1, stallMs: 5_000 }), 1)).toEqual(['error: stalled']);
+    expect(await outcomes(() => a.script({ text: 'a b c', cutAfterTokens: 1 }), 1)).toEqual(['error: the connection was cut mid-reply']);
+    expect(await outcomes(() => a.script({ text: 'a b c', errorAfterTokens: 1, streamError: { message: 'secret detail' } }), 1)).toEqual(['error: provider error mid-reply']);
+    expect(await outcomes(() => (a.script({ error: { status: 500 } }), b.script({ error: { status: 404 } })), 2)).toEqual(['error: HTTP 404', 'error: HTTP 500']);
+  });
+});
+
+describe('deleting a conversation while it streams', () => {
+  it('stops the stream, still ends it with chat.done, and writes nothing into the deleted record', async () => {
+    a.script({ tokens: Array.from({ length: 300 }, (_, i) => `d${i} `), tokenDelayMs: 10 });
+    const { id, reply } = await send('about to be deleted');
+    await until(() => reply.deltas.length >= 3);
+    await h.call('conversation.delete', { id });
+    const r = await reply;
+    expect(['stopped', 'complete']).toContain(r.done.status);
+    expect(r.deltas.length).toBeLessThan(300);
+    const gone = await h.core.invoke('conversation.get', { id });
+    expect(gone.ok).toBe(false);
+  });
+});
+
 describe('one reply at a time', () => {
   it('refuses a second send while a reply streams, and stop on an idle conversation is harmless', async () => {
     a.script({ text: 'slow reply here', tokenDelayMs: 100 });

@@ -106,9 +106,8 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
     return { conversationId: id, replyMessageId: msg.id, alternativeId };
   };
 
-  const ledgerEntry = (s: VaultSession, purpose: 'test' | 'image', a: { meter: { bytesOut: number; bytesIn: number; status: number | null }; startedAt: number; host: string }, ok: boolean) => {
+  const ledgerEntry = (s: VaultSession, purpose: 'test' | 'image', a: { meter: { bytesOut: number; bytesIn: number; status: number | null }; startedAt: number; host: string }, outcome: string) => {
     if (state.session !== s || s.vault.locked) return;
-    const outcome = ok ? 'ok' : a.meter.status !== null && a.meter.status !== 200 ? `error: HTTP ${a.meter.status}` : 'error: no answer';
     appendLedger(s.systemDoc('ledger').doc, { at: a.startedAt, host: a.host, purpose, bytesOut: a.meter.bytesOut, bytesIn: a.meter.bytesIn, status: a.meter.status, outcome });
   };
 
@@ -119,7 +118,8 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       if (!provider) throw new MindstageError('not_found', `No provider named "${name}".`);
       const t0 = Date.now();
       const r = await testProvider(provider, TEST_TIMEOUT_MS);
-      ledgerEntry(s, 'test', r.attempt, r.ok);
+      const status = r.attempt.meter.status;
+      ledgerEntry(s, 'test', r.attempt, r.ok ? 'ok' : status !== null && status !== 200 ? `error: HTTP ${status}` : 'error: no answer');
       return { ok: r.ok, message: r.message, latencyMs: Date.now() - t0 };
     },
 
@@ -178,7 +178,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       // Whether a provider has an images endpoint is learnt by asking: the first that answers with an image wins.
       for (const provider of orderedProviders(s, undefined)) {
         const r = await generateImage(provider, text, IMAGE_TIMEOUT_MS);
-        ledgerEntry(s, 'image', r.attempt, r.bytes !== undefined);
+        ledgerEntry(s, 'image', r.attempt, r.failure ? `error: ${r.failure.tag}` : 'ok');
         if (r.failure) {
           if (r.failure.code === 'provider') anyProvider = true;
           failures.push(`${provider.name} (${r.failure.reason})`);

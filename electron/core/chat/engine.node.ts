@@ -75,10 +75,8 @@ interface Ending {
 }
 
 /** What the ledger says about a failure: fixed words and status codes, never text a provider sent back. */
-function ledgerOutcome(f: Failure, status: number | null, afterFirstToken: boolean): string {
-  const where = afterFirstToken ? ' mid-reply' : '';
-  if (f.code === 'provider') return status !== null && status !== 200 ? `error: HTTP ${status}` : `error: provider error${where}`;
-  return `error: ${f.reason.replace(/ \d+(\.\d+)? m?s$/, '')}${where}`;
+function ledgerOutcome(f: Failure, afterFirstToken: boolean): string {
+  return `error: ${f.tag}${afterFirstToken && f.tag !== 'stalled' ? ' mid-reply' : ''}`;
 }
 
 export class ChatEngine {
@@ -185,7 +183,7 @@ export class ChatEngine {
         this.#ledger(run.session, entry('stopped'));
         return this.#finish(run, 'stopped', run.text !== run.baseText ? { provider: provider.name, model: o.model } : {});
       }
-      this.#ledger(run.session, entry(ledgerOutcome(o.failure, meter.status, o.afterFirstToken)));
+      this.#ledger(run.session, entry(ledgerOutcome(o.failure, o.afterFirstToken)));
       if (o.afterFirstToken) {
         return this.#finish(run, 'error', {
           provider: provider.name,
@@ -208,6 +206,7 @@ export class ChatEngine {
     run.finished = true;
     clearInterval(run.timer);
     if (this.#runs.get(run.conversationId) === run) this.#runs.delete(run.conversationId);
+    // Not written when the vault was locked meanwhile or the conversation deleted; the events go out regardless.
     if (this.#alive(run) && getCatalogEntry(run.session.catalog, run.conversationId)?.kind === 'conversation') {
       patchAlternative(run.session.record(run.conversationId, 'conversation').doc, run.alternativeId, {
         text: run.text,

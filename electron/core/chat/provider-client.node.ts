@@ -75,6 +75,8 @@ export type Failure = {
   reason: string;
   /** True when the next provider should be tried (only meaningful before the first token). */
   retryable: boolean;
+  /** For the ledger: fixed words, never text from the provider. */
+  tag: string;
 };
 
 export type StreamOutcome =
@@ -119,11 +121,11 @@ function connectionReason(e: unknown): string {
 
 /** Turns whatever the SDK threw into a Failure. `cause` is our own abort reason, if we aborted. */
 export function classify(e: unknown, apiKey: string | undefined): Failure {
-  if (e instanceof APIConnectionError) return { code: 'network', reason: connectionReason(e), retryable: true };
+  if (e instanceof APIConnectionError) return { code: 'network', reason: connectionReason(e), retryable: true, tag: connectionReason(e) };
   if (e instanceof APIError) {
     const status = e.status;
     const detail = scrub((e.error as { message?: unknown } | undefined)?.message?.toString() ?? '', apiKey);
-    if (status === undefined) return { code: 'provider', reason: `the provider reported an error${detail ? `: ${detail}` : ''}`, retryable: false };
+    if (status === undefined) return { code: 'provider', reason: `the provider reported an error${detail ? `: ${detail}` : ''}`, retryable: false, tag: 'provider error' };
     const what =
       status === 401 ? 'the API key was refused'
       : status === 403 ? 'access denied'
@@ -131,11 +133,11 @@ export function classify(e: unknown, apiKey: string | undefined): Failure {
       : status === 429 ? 'rate limited'
       : status >= 500 ? 'server error'
       : 'request refused';
-    return { code: 'provider', reason: `HTTP ${status} ${what}${detail ? ` (${detail})` : ''}`, retryable: status === 429 || status >= 500 };
+    return { code: 'provider', reason: `HTTP ${status} ${what}${detail ? ` (${detail})` : ''}`, retryable: status === 429 || status >= 500, tag: `HTTP ${status}` };
   }
   const code = (e as { code?: string })?.code;
-  if (code) return { code: 'network', reason: connectionReason(e), retryable: true };
-  return { code: 'provider', reason: 'the reply could not be read', retryable: false };
+  if (code) return { code: 'network', reason: connectionReason(e), retryable: true, tag: connectionReason(e) };
+  return { code: 'provider', reason: 'the reply could not be read', retryable: false, tag: 'unreadable reply' };
 }
 
 export interface StreamRequest {
@@ -190,8 +192,8 @@ export async function streamChat(req: StreamRequest): Promise<Attempt> {
 
   const result = (outcome: StreamOutcome): Attempt => ({ outcome, meter, host, startedAt, firstTokenMs });
   const stoppedOrTimedOut = (): StreamOutcome | null => {
-    if (timedOut === 'first') return { kind: 'failed', afterFirstToken: false, model, failure: { code: 'network', reason: `no reply within ${seconds(timeouts.firstTokenMs)}`, retryable: true } };
-    if (timedOut === 'stall') return { kind: 'failed', afterFirstToken: true, model, failure: { code: 'network', reason: `the reply stalled for ${seconds(timeouts.stallMs)}`, retryable: false } };
+    if (timedOut === 'first') return { kind: 'failed', afterFirstToken: false, model, failure: { code: 'network', reason: `no reply within ${seconds(timeouts.firstTokenMs)}`, retryable: true, tag: 'timeout before the first token' } };
+    if (timedOut === 'stall') return { kind: 'failed', afterFirstToken: true, model, failure: { code: 'network', reason: `the reply stalled for ${seconds(timeouts.stallMs)}`, retryable: false, tag: 'stalled' } };
     if (req.signal.aborted) return { kind: 'stopped', model };
     return null;
   };
@@ -261,10 +263,10 @@ export async function generateImage(
   try {
     const res = await client.images.generate({ prompt, n: 1, size: '512x512', response_format: 'b64_json' }, { signal });
     const b64 = res.data?.[0]?.b64_json;
-    if (!b64) return { attempt, failure: { code: 'provider', reason: 'the answer held no image', retryable: true } };
+    if (!b64) return { attempt, failure: { code: 'provider', reason: 'the answer held no image', retryable: true, tag: 'no image' } };
     return { attempt, bytes: new Uint8Array(Buffer.from(b64, 'base64')) };
   } catch (e) {
-    if (signal.aborted) return { attempt, failure: { code: 'network', reason: `no answer within ${seconds(timeoutMs)}`, retryable: true } };
+    if (signal.aborted) return { attempt, failure: { code: 'network', reason: `no answer within ${seconds(timeoutMs)}`, retryable: true, tag: 'timeout' } };
     return { attempt, failure: classify(e, provider.apiKey) };
   }
 }
