@@ -54,7 +54,7 @@ export function scrub(text: string, apiKey: string | undefined): string {
   let out = text;
   if (apiKey && apiKey.length >= 4) out = out.split(apiKey).join('[API key]');
   // Providers echo keys partly masked ("sk-abc***xyz"); drop any such token, and any of the key's long pieces.
-  out = out.replace(/\b(sk|pk|rk|or|key)[-_][A-Za-z0-9_*.-]{6,}/gi, '[API key]');
+  out = out.replace(/\b(sk|pk|rk|or|key)[-_][A-Za-z0-9_*-]{6,}/gi, '[API key]');
   if (apiKey && apiKey.length >= 12) {
     for (let i = 0; i + 8 <= apiKey.length; i += 4) out = out.split(apiKey.slice(i, i + 8)).join('[API key]');
   }
