@@ -165,9 +165,12 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   };
   const taken: Array<{ message: ChatPromptMessage; tokens: number }> = [];
   /** Takes history messages newest first while they fit, up to `limit` in all; stops at the first that does not. */
+  let next = end - 1; // newest history message not yet considered
   const takeHistory = (limit: number): void => {
-    while (taken.length < limit && taken.length < end) {
-      const message = format(history[end - 1 - taken.length]!);
+    for (; taken.length < limit && next >= 0; next--) {
+      const m = history[next]!;
+      if (m.text.trim() === '') continue; // an empty (failed or placeholder) message tells the model nothing
+      const message = format(m);
       const tokens = count(message.content) + tokensPerMessage;
       // The newest message always goes in, even alone over the budget (then overBudget says so).
       if (used + tokens > budget && taken.length > 0) return;
@@ -192,7 +195,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   const exampleDialogueIncluded = exampleTokens > 0 && used + exampleTokens <= budget;
   if (exampleDialogueIncluded) used += exampleTokens;
 
-  takeHistory(end);
+  takeHistory(Infinity);
 
   // ---- assemble in the documented order ----------------------------------------------------------------------
   const mainSystem = [system, ...lore.before.map((e) => e.content), ...cardSections, ...lore.after.map((e) => e.content), othersSection]

@@ -155,6 +155,15 @@ describe('budget: contextWindow − maxTokens', () => {
     expect(p.exampleDialogueIncluded).toBe(false);
   });
 
+  it('leaves out empty messages (a failed or placeholder alternative) without counting them', () => {
+    const p = buildPrompt(base({ history: [user('First.'), char(''), char('  \n'), user('Second.')] }));
+    expect(historyOf(p)).toEqual([
+      { role: 'user', content: 'First.' },
+      { role: 'user', content: 'Second.' },
+    ]);
+    expect(p.historyIncluded).toBe(2);
+  });
+
   it('counts with the estimate for models without a known tokenizer', () => {
     const p = buildPrompt(base({ model: 'llama3.1:8b', history: chat(10) }));
     expect(p.tokenizer).toBe('estimate');
