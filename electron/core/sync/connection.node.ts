@@ -1,0 +1,57 @@
+/**
+ * Opening an authenticated connection for a replica: dial, authenticate with the device key, insist on the pinned
+ * relay key, refresh the verified device list, and turn a wipe answer into a verified marker (or a refusal).
+ */
+import { RelayConnection, RelayError, type ConnectOptions, type SocketFactory } from '../../../shared/sync/client.std.ts';
+import type { WipeMarker } from '../../../shared/sync/messages.std.ts';
+import { relayAuthority, verifyWipeMarker } from '../../../shared/sync/signing.std.ts';
+import { MindstageError } from '../../../shared/result.std.ts';
+import { sodium } from '../crypto/sodium.node.ts';
+import { verify } from './keys.node.ts';
+import type { Replica } from './replica.node.ts';
+
+/** The account was wiped and the marker verified with the account key for this relay. */
+export class WipedError extends MindstageError {
+  readonly marker: WipeMarker;
+  constructor(marker: WipeMarker) {
+    super('network', 'This account was wiped from another device (the wipe marker is signed by the account key).');
+    this.name = 'WipedError';
+    this.marker = marker;
+  }
+}
+
+export function checkMarker(r: Replica, marker: WipeMarker, relayUrl = r.config.relayUrl): boolean {
+  return verifyWipeMarker(verify, marker, { accountId: r.keys.accountId, authority: relayAuthority(relayUrl) });
+}
+
+/** A marker that does not verify is refused loudly and changes nothing. */
+export function forgedMarker(): MindstageError {
+  return new MindstageError('integrity', 'The relay sent a wipe marker that is not signed by this account\'s key. It was refused; nothing was wiped.');
+}
+
+export async function openConnection(r: Replica, socket: SocketFactory | undefined, handlers: Omit<ConnectOptions, 'socket'> = {}): Promise<RelayConnection> {
+  const url = r.config.relayUrl;
+  let conn: RelayConnection;
+  try {
+    conn = await RelayConnection.connect(url, { ...handlers, ...(socket ? { socket } : {}) });
+  } catch (e) {
+    if (e instanceof RelayError) throw new MindstageError('network', `Cannot reach the sync relay at ${relayAuthority(url)}.`);
+    throw e;
+  }
+  try {
+    const { relayKey } = await conn.authenticate({ accountId: r.keys.accountId, deviceId: r.device.publicKey, sign: r.device.sign });
+    if (!sodium.memcmp(relayKey, r.config.relayKey)) {
+      throw new MindstageError('integrity', `The relay at ${relayAuthority(url)} presented a different key than the one pinned when sync was enabled. Nothing was sent. If the relay was really replaced, disable and re-enable sync.`);
+    }
+    r.setDevices(await conn.devices());
+    return conn;
+  } catch (e) {
+    conn.close();
+    if (e instanceof RelayError && e.relayCode === 'wiped' && e.marker) {
+      if (checkMarker(r, e.marker)) throw new WipedError(e.marker);
+      throw forgedMarker();
+    }
+    if (e instanceof RelayError && e.relayCode === 'revoked') throw new MindstageError('network', 'This device was removed from the account; it can no longer sync.');
+    throw e;
+  }
+}

@@ -1,0 +1,430 @@
+/**
+ * The sync engine: one per unlocked vault. Programmatic API (docs/sync-client.md):
+ *
+ *   const engine = createSyncEngine({ session, store, onChange, onStatus, onWiped });
+ *   await engine.enable({ relayUrl });   // once: enrolls this device, pins the relay key
+ *   await engine.syncOnce();             // push the outbox, pull after the cursor → { up, down, … }
+ *   engine.watch();                      // stay connected: live pushes, local changes, backoff when offline
+ *   await engine.close();
+ *
+ * Every operation on the replica runs one at a time (#exclusive), so a round, a live push and a local change never
+ * interleave.
+ */
+import { RelayConnection, RelayError, type SocketFactory } from '../../../shared/sync/client.std.ts';
+import type { Item, WipeMarker } from '../../../shared/sync/messages.std.ts';
+import { relayAuthority } from '../../../shared/sync/signing.std.ts';
+import { MindstageError } from '../../../shared/result.std.ts';
+import { toHex } from '../crypto/sodium.node.ts';
+import type { VaultSession } from '../session.node.ts';
+import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.node.ts';
+import { commitBatch, pendingSummary, processBatch, retryPending } from './batch.node.ts';
+import { checkMarker, forgedMarker, openConnection, WipedError } from './connection.node.ts';
+import { reapplyHeld } from './inbound.node.ts';
+import { newDeviceSeed, signingKeysFromSeed } from './keys.node.ts';
+import { Capture, prepare, reconcile } from './outbox.node.ts';
+import { Replica, type Problem } from './replica.node.ts';
+import type { SyncStore } from './store.node.ts';
+import { uploadOutbox } from './upload.node.ts';
+
+export interface SyncEngineOptions {
+  session: VaultSession;
+  store: SyncStore;
+  /** WebSocket factory (tests put a hostile proxy here); the standard global WebSocket by default. */
+  socket?: SocketFactory;
+  /** Records changed by items from other devices. */
+  onChange?: (ids: string[]) => void;
+  onStatus?: (status: SyncStatus) => void;
+  /** A verified wipe marker arrived: the owner wipes the local vault (wipe.node.ts). */
+  onWiped?: (marker: WipeMarker) => void | Promise<void>;
+  backoff?: BackoffOptions;
+  /** How long watch mode waits between idle checks. */
+  idleMs?: number;
+}
+
+export interface RoundResult {
+  /** Items this device uploaded. */
+  up: number;
+  /** Items from other devices applied here. */
+  down: number;
+  /** Items waiting for earlier ones (gaps), and items refused. */
+  pending: number;
+  quarantined: number;
+  cursor: number;
+  problems: Problem[];
+}
+
+export type SyncState = 'off' | 'idle' | 'syncing' | 'watching' | 'offline' | 'wiped' | 'closed';
+
+export interface SyncStatus {
+  enabled: boolean;
+  state: SyncState;
+  relayUrl?: string;
+  accountId?: string;
+  deviceId?: string;
+  /** Local changes not yet acknowledged by the relay. */
+  outbox: number;
+  pending: number;
+  pendingMessage?: string;
+  quarantined: number;
+  cursor: number;
+  lastSyncAt?: number;
+  lastError?: { code: string; message: string };
+  retryInMs?: number;
+  problems: Problem[];
+}
+
+export class SyncEngine {
+  readonly replica: Replica;
+  readonly capture: Capture;
+  readonly #o: SyncEngineOptions;
+  #queue: Promise<unknown> = Promise.resolve();
+  #ready = false;
+  #state: SyncState;
+  #lastSyncAt: number | undefined;
+  #lastError: { code: string; message: string } | undefined;
+  #retryInMs: number | undefined;
+  #watch: Promise<void> | null = null;
+  #stopped = false;
+  #wake: (() => void) | null = null;
+  #pushed: Item[] = [];
+  #localWork = false;
+  #conn: RelayConnection | null = null;
+  #closed = false;
+
+  constructor(o: SyncEngineOptions) {
+    this.#o = o;
+    this.replica = new Replica(o.session, o.store);
+    this.replica.onChange = (ids) => o.onChange?.(ids);
+    this.capture = new Capture(this.replica, () => {
+      this.#localWork = true;
+      this.#wake?.();
+    });
+    this.#state = this.replica.enabled ? 'idle' : 'off';
+  }
+
+  get enabled(): boolean {
+    return this.replica.enabled;
+  }
+
+  get session(): VaultSession {
+    return this.#o.session;
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #setState(s: SyncState): void {
+    this.#state = s;
+    this.#o.onStatus?.(this.status());
+  }
+
+  status(): SyncStatus {
+    const r = this.replica;
+    const base: SyncStatus = { enabled: r.enabled, state: this.#state, outbox: 0, pending: 0, quarantined: 0, cursor: 0, problems: r.problems.slice(-20) };
+    if (!r.enabled || this.#closed) return base;
+    const pend = pendingSummary(r);
+    return {
+      ...base,
+      relayUrl: r.config.relayUrl,
+      accountId: toHex(r.keys.accountId),
+      deviceId: r.deviceHex,
+      outbox: r.store.outboxCount() + r.store.raws(100_000).length + this.capture.queued,
+      pending: pend.count,
+      ...(pend.message ? { pendingMessage: pend.message } : {}),
+      quarantined: r.store.quarantine().length,
+      cursor: r.state.cursor,
+      ...(this.#lastSyncAt ? { lastSyncAt: this.#lastSyncAt } : {}),
+      ...(this.#lastError ? { lastError: this.#lastError } : {}),
+      ...(this.#retryInMs !== undefined ? { retryInMs: this.#retryInMs } : {}),
+    };
+  }
+
+  /** Enrolls this device in the account (creating it on first use) and pins the relay's key. */
+  enable(a: { relayUrl: string; expectRelayKey?: Uint8Array }): Promise<{ accountId: string; deviceId: string; relayKey: string }> {
+    return this.#exclusive(async () => {
+      const r = this.replica;
+      const relayUrl = checkRelayUrl(a.relayUrl);
+      if (r.enabled) {
+        if (r.config.relayUrl !== relayUrl) throw new MindstageError('exists', `Sync is already enabled with ${r.config.relayUrl}.`);
+        return { accountId: toHex(r.keys.accountId), deviceId: r.deviceHex, relayKey: toHex(r.config.relayKey) };
+      }
+      const seed = newDeviceSeed();
+      const device = signingKeysFromSeed(seed);
+      const enrolledAt = Date.now();
+      const conn = await dial(relayUrl, this.#o.socket);
+      try {
+        await conn.enroll({ accountId: r.keys.accountId, deviceId: device.publicKey, enrolledAt, signAccount: r.keys.account.sign });
+        const { relayKey } = await conn.authenticate({ accountId: r.keys.accountId, deviceId: device.publicKey, sign: device.sign });
+        if (a.expectRelayKey && toHex(a.expectRelayKey) !== toHex(relayKey)) {
+          throw new MindstageError('integrity', `The relay at ${relayAuthority(relayUrl)} is not the one the other device uses (its key differs). Nothing was sent.`);
+        }
+        r.setConfig({ relayUrl, relayKey, deviceSeed: seed, enrolledAt });
+        this.#prepareOnce();
+        this.#setState('idle');
+        return { accountId: toHex(r.keys.accountId), deviceId: toHex(device.publicKey), relayKey: toHex(relayKey) };
+      } catch (e) {
+        if (e instanceof RelayError && e.relayCode === 'wiped') throw new MindstageError('network', 'This account was wiped on that relay; a wiped account stays closed. Create a new vault to sync again.');
+        throw e;
+      } finally {
+        conn.close();
+        device.secretKey.fill(0);
+      }
+    });
+  }
+
+  #prepareOnce(): void {
+    if (this.#ready) return;
+    reapplyHeld(this.replica);
+    reconcile(this.replica, this.capture);
+    this.#ready = true;
+  }
+
+  /** Opens an authenticated connection (for devices, pairing and wipe operations). */
+  connect(handlers: Parameters<typeof openConnection>[2] = {}): Promise<RelayConnection> {
+    this.#requireEnabled();
+    return openConnection(this.replica, this.#o.socket, handlers);
+  }
+
+  #requireEnabled(): void {
+    if (!this.replica.enabled) throw new MindstageError('not_found', 'Sync is not enabled. Enable it with "mindstage sync enable --relay URL".');
+    if (this.#closed) throw new MindstageError('internal', 'The sync engine was closed.');
+  }
+
+  /** Runs fn with the replica to itself (used by devices, pairing and wipe). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#exclusive(fn);
+  }
+
+  /** One round: upload everything waiting, download everything new, upload what that made due (snapshots). */
+  syncOnce(): Promise<RoundResult> {
+    this.#requireEnabled();
+    return this.#exclusive(async () => {
+      this.#setState('syncing');
+      let conn: RelayConnection | null = null;
+      try {
+        conn = await openConnection(this.replica, this.#o.socket, {
+          onWiped: () => undefined, // answered on the pending request, handled below
+        });
+        const result = await this.#round(conn);
+        this.#lastError = undefined;
+        this.#setState('idle');
+        return result;
+      } catch (e) {
+        return await this.#failed(e);
+      } finally {
+        conn?.close();
+      }
+    });
+  }
+
+  async #failed(e: unknown): Promise<never> {
+    if (e instanceof WipedError) {
+      await this.#wiped(e.marker);
+      throw e;
+    }
+    const shape = e instanceof MindstageError ? { code: e.code, message: e.message } : { code: 'internal', message: 'sync failed unexpectedly' };
+    this.#lastError = shape;
+    this.#setState(this.#watch ? 'offline' : 'idle');
+    throw e;
+  }
+
+  async #round(conn: RelayConnection): Promise<RoundResult> {
+    const r = this.replica;
+    const before = r.problems.length;
+    this.#prepareOnce();
+    this.capture.flush();
+    prepare(r);
+    let up = await uploadOutbox(r, conn);
+    const down = await this.#pull(conn);
+    this.capture.flush();
+    prepare(r);
+    up += await uploadOutbox(r, conn);
+    this.#lastSyncAt = Date.now();
+    return {
+      up,
+      down,
+      pending: r.store.pending().length,
+      quarantined: r.store.quarantine().length,
+      cursor: r.state.cursor,
+      problems: r.problems.slice(before),
+    };
+  }
+
+  async #pull(conn: RelayConnection): Promise<number> {
+    const r = this.replica;
+    let applied = 0;
+    let fresh = true; // openConnection just refreshed the device list
+    for (;;) {
+      const page = await conn.pull(r.state.cursor);
+      applied += await this.#apply(conn, page.items, fresh, page.more ? undefined : page.head);
+      fresh = false;
+      if (!page.more) return applied;
+    }
+  }
+
+  async #apply(conn: RelayConnection, items: Item[], fresh: boolean, head?: number): Promise<number> {
+    const r = this.replica;
+    const batch = processBatch(r, items, fresh);
+    const fx = batch.fx;
+    let cursor = batch.cursor;
+    if (fx.needDevices && !fresh) {
+      r.setDevices(await conn.devices());
+      retryPending(r, fx, true);
+    }
+    if (head !== undefined) cursor = Math.max(cursor, head);
+    commitBatch(r, fx, cursor, this.capture);
+    return fx.applied;
+  }
+
+  async #wiped(marker: WipeMarker): Promise<void> {
+    this.#stopped = true;
+    this.#setState('wiped');
+    await this.#o.onWiped?.(marker);
+  }
+
+  /** Stays connected in the background until close(): live pushes in, local changes out, backoff when offline. */
+  watch(): void {
+    this.#requireEnabled();
+    if (this.#watch) return;
+    this.#stopped = false;
+    this.#watch = this.#watchLoop().finally(() => {
+      this.#watch = null;
+    });
+  }
+
+  get watching(): boolean {
+    return this.#watch !== null;
+  }
+
+  async stopWatch(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    this.#conn?.close();
+    await this.#watch;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.#wake = done;
+    }).finally(() => {
+      this.#wake = null;
+    });
+  }
+
+  async #watchLoop(): Promise<void> {
+    const backoff = this.#o.backoff ?? defaultBackoff;
+    let attempt = 0;
+    let wipedMarker: WipeMarker | null = null;
+    while (!this.#stopped) {
+      try {
+        const conn = await this.#exclusive(() =>
+          openConnection(this.replica, this.#o.socket, {
+            onPush: (item) => {
+              this.#pushed.push(item);
+              this.#wake?.();
+            },
+            onWiped: (marker) => {
+              wipedMarker = marker;
+              this.#wake?.();
+            },
+            onClose: () => this.#wake?.(),
+          }),
+        );
+        this.#conn = conn;
+        await this.#exclusive(() => this.#round(conn));
+        attempt = 0;
+        this.#retryInMs = undefined;
+        this.#lastError = undefined;
+        this.#setState('watching');
+        while (conn.isOpen && !this.#stopped) {
+          if (wipedMarker) break;
+          if (this.#pushed.length === 0 && !this.#localWork) await this.#sleep(this.#o.idleMs ?? 30_000);
+          if (wipedMarker || this.#stopped || !conn.isOpen) break;
+          await this.#exclusive(() => this.#live(conn));
+        }
+        conn.close();
+        if (wipedMarker) {
+          if (checkMarker(this.replica, wipedMarker)) throw new WipedError(wipedMarker);
+          throw forgedMarker();
+        }
+      } catch (e) {
+        this.#conn?.close();
+        if (e instanceof WipedError) {
+          await this.#wiped(e.marker);
+          return;
+        }
+        this.#lastError = e instanceof MindstageError ? { code: e.code, message: e.message } : { code: 'internal', message: 'sync failed unexpectedly' };
+        if (!(e instanceof MindstageError)) console.error(`[mindstage] sync: unexpected ${(e as Error)?.name ?? typeof e}`);
+      }
+      this.#conn = null;
+      if (this.#stopped) break;
+      const delay = backoffDelay(attempt++, backoff);
+      this.#retryInMs = delay;
+      this.#setState('offline');
+      await this.#sleep(delay);
+    }
+    this.#setState(this.#closed ? 'closed' : 'idle');
+  }
+
+  /** One step of watch mode: apply live pushes (or pull when one is missing), send local changes. */
+  async #live(conn: RelayConnection): Promise<void> {
+    const r = this.replica;
+    const pushed = this.#pushed.splice(0).sort((a, b) => a.serverSeq - b.serverSeq);
+    if (pushed.length) {
+      const contiguous = pushed.every((it, i) => it.serverSeq === r.state.cursor + 1 + i || it.serverSeq <= r.state.cursor);
+      if (contiguous) await this.#apply(conn, pushed, false);
+      else await this.#pull(conn);
+    }
+    if (this.#localWork) {
+      this.#localWork = false;
+      this.capture.flush();
+      prepare(r);
+      await uploadOutbox(r, conn);
+    }
+    this.#lastSyncAt = Date.now();
+  }
+
+  /** Stops watching, writes what was captured, and zeroes the keys this engine derived. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.stopWatch();
+    await this.#exclusive(async () => undefined);
+    this.#closed = true;
+    this.capture.close();
+    this.replica.close();
+    this.#o.store.close();
+    this.#state = 'closed';
+  }
+}
+
+export function createSyncEngine(o: SyncEngineOptions): SyncEngine {
+  return new SyncEngine(o);
+}
+
+export function checkRelayUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new MindstageError('usage', `${url} is not a relay URL (expected ws://host:port or wss://host).`);
+  }
+  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new MindstageError('usage', `${url} is not a relay URL (expected ws:// or wss://).`);
+  return u.toString().replace(/\/$/, '');
+}
+
+export async function dial(url: string, socket?: SocketFactory): Promise<RelayConnection> {
+  try {
+    return await RelayConnection.connect(url, socket ? { socket } : {});
+  } catch (e) {
+    if (e instanceof RelayError) throw new MindstageError('network', `Cannot reach the sync relay at ${relayAuthority(url)}.`);
+    throw e;
+  }
+}

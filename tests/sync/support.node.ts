@@ -1,0 +1,62 @@
+/**
+ * Test helpers for the sync client: vaults that share one vault key (as paired devices do), each with its own
+ * engine, in memory (fast; for property tests) or on real SQLite files (for crash and canary tests).
+ */
+import * as Y from 'yjs';
+import { createMemoryStorage, type VaultStorage } from '../../electron/core/store/storage.node.ts';
+import { createVault, UnlockedVault } from '../../electron/core/vault/vault.node.ts';
+import { VaultSession } from '../../electron/core/session.node.ts';
+import { createMemorySyncStore, type SyncStore } from '../../electron/core/sync/store.node.ts';
+import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from '../../electron/core/sync/engine.node.ts';
+import { readFields } from '../../electron/core/docs/fields-doc.node.ts';
+import { listCatalog } from '../../electron/core/docs/catalog.node.ts';
+import { recordRef } from '../../electron/core/docs/ids.node.ts';
+
+export interface TestDevice {
+  session: VaultSession;
+  engine: SyncEngine;
+  storage: VaultStorage;
+  store: SyncStore;
+  changed: string[];
+}
+
+/** One vault key, `n` devices (memory storage), none enabled yet. */
+export function memoryDevices(n: number, options: Partial<SyncEngineOptions> = {}): TestDevice[] {
+  const first = createMemoryStorage();
+  const { vault } = createVault(first, 'test passphrase');
+  const key = vault.vaultKeyForWrap().slice();
+  const out: TestDevice[] = [];
+  for (let i = 0; i < n; i++) {
+    const storage = i === 0 ? first : createMemoryStorage();
+    if (i > 0) storage.writeHeader(first.readHeader()!);
+    const session = new VaultSession(storage, i === 0 ? vault : new UnlockedVault(vault.vaultId, key.slice()));
+    if (i === 0) session.catalog.getMap('meta').set('createdAt', 1);
+    out.push(withEngine(session, storage, createMemorySyncStore(), options));
+  }
+  return out;
+}
+
+export function withEngine(session: VaultSession, storage: VaultStorage, store: SyncStore, options: Partial<SyncEngineOptions> = {}): TestDevice {
+  const changed: string[] = [];
+  const engine = createSyncEngine({ session, store, onChange: (ids) => changed.push(...ids), ...options });
+  return { session, engine, storage, store, changed };
+}
+
+/** A comparable picture of everything a device holds: catalog and every record's fields/content. */
+export function picture(s: VaultSession): unknown {
+  const entries = listCatalog(s.catalog).sort((a, b) => a.id.localeCompare(b.id));
+  return entries.map((e) => {
+    const doc = s.repo.open(recordRef(e.id, e.kind)).doc;
+    return { id: e.id, kind: e.kind, title: e.title, fields: e.kind === 'conversation' ? Y.encodeStateVector(doc).length : readFields(doc) };
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
