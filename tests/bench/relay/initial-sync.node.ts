@@ -8,12 +8,14 @@
  * provider, decoded). y-websocket has one document per connection; B keeps 100 of them in flight (faster here than
  * opening all 1,000 at once, so the baseline is y-websocket at its best, not a strawman).
  *
- * Mindstage, relay level (until the client engine has a programmatic API, see docs/sync-protocol.md §Benchmarks):
- * the same 1,000 documents' states sealed as the store seals them (XChaCha20-Poly1305 envelopes, padded), uploaded
- * by A through RelayConnection (each signed by A's device key) to the real relay process (SQLite, fsync per item);
+ * Mindstage, client engine (the figure with the target): engine-sync.node.ts — real vaults on SQLite, the engine
+ * end to end, B's local encrypted store included.
+ *
+ * Mindstage, relay level (a breakdown: what the wire and the crypto cost without the engine's bookkeeping and
+ * disk writes): the same states sealed as the store seals them (XChaCha20-Poly1305 envelopes, padded), uploaded by
+ * A through RelayConnection (each signed by A's device key) to the real relay process (SQLite, fsync per item);
  * then B connects, authenticates, pulls everything, checks each item's signature, opens each envelope and applies
- * it to a fresh Yjs document. B's clock covers all of that. Not covered: the engine's hash chains and writing B's
- * local encrypted store.
+ * it to a fresh in-memory Yjs document.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +28,7 @@ import { itemStatement } from '../../../shared/sync/signing.std.ts';
 import { connectDevice, enrollDevice, newAccount, sodium, verify } from '../../support/relay-client.node.ts';
 import type { BenchRow } from '../report.node.ts';
 import { buildVault, CONVERSATIONS, MESSAGES_PER_CONVERSATION } from './dataset.node.ts';
+import { engineSync } from './engine-sync.node.ts';
 import { binding, newSealKey } from './payloads.node.ts';
 import { memoryOf, startMindstageRelay, startYWebsocketServer } from './processes.node.ts';
 
@@ -66,11 +69,12 @@ async function syncAll(url: string, docs: Y.Doc[], window = 100): Promise<void> 
 
 export interface YjsBaseline {
   uploadMs: number;
-  syncMs: number;
+  /** One per new device. */
+  syncMs: number[];
   serverMB: number;
 }
 
-export async function yWebsocketBaseline(states: Uint8Array[]): Promise<YjsBaseline> {
+export async function yWebsocketBaseline(states: Uint8Array[], newDevices = 2): Promise<YjsBaseline> {
   const server = await startYWebsocketServer();
   // One provider per document registers a process 'exit' listener each.
   const maxListeners = process.getMaxListeners();
@@ -86,13 +90,16 @@ export async function yWebsocketBaseline(states: Uint8Array[]): Promise<YjsBasel
     const uploadMs = performance.now() - t;
     for (const d of aDocs) d.destroy();
 
-    const bDocs = states.map(() => new Y.Doc());
-    t = performance.now();
-    await syncAll(server.url, bDocs);
-    const syncMs = performance.now() - t;
+    const syncMs: number[] = [];
+    for (let run = 0; run < newDevices; run++) {
+      const bDocs = states.map(() => new Y.Doc());
+      t = performance.now();
+      await syncAll(server.url, bDocs);
+      syncMs.push(performance.now() - t);
+      checkVault(bDocs, 'y-websocket');
+      for (const d of bDocs) d.destroy();
+    }
     const serverMB = memoryOf(server.pid).peakMB;
-    checkVault(bDocs, 'y-websocket');
-    for (const d of bDocs) d.destroy();
     return { uploadMs, syncMs, serverMB };
   } finally {
     process.setMaxListeners(maxListeners);
@@ -100,14 +107,37 @@ export async function yWebsocketBaseline(states: Uint8Array[]): Promise<YjsBasel
   }
 }
 
+async function downloadAll(url: string, device: Awaited<ReturnType<typeof enrollDevice>>, seal: ReturnType<typeof newSealKey>): Promise<Map<string, Y.Doc>> {
+  const b = await connectDevice(url, device);
+  const docs = new Map<string, Y.Doc>();
+  let cursor = 0;
+  for (;;) {
+    const page = await b.pull(cursor);
+    for (const item of page.items) {
+      const statement = itemStatement({ kind: item.kind, accountId: device.account.accountId, docId: item.docId, deviceId: item.deviceId, deviceSeq: item.deviceSeq, body: item.body });
+      if (!item.body || !verify(item.sig, statement, item.deviceId)) throw new Error(`item ${item.serverSeq} does not verify`);
+      const plain = openEnvelope(seal.key, item.body, binding(seal, item.docId, item.deviceSeq), 'bench');
+      const key = Buffer.from(item.docId).toString('hex');
+      let doc = docs.get(key);
+      if (!doc) docs.set(key, (doc = new Y.Doc()));
+      Y.applyUpdate(doc, plain);
+    }
+    cursor = Math.max(cursor, page.items.at(-1)?.serverSeq ?? cursor);
+    if (!page.more) break;
+  }
+  b.close();
+  return docs;
+}
+
 export interface RelayLevel {
   uploadMs: number;
-  syncMs: number;
+  /** One per new download. */
+  syncMs: number[];
   bytes: number;
   serverMB: number;
 }
 
-export async function relayLevelSync(states: Uint8Array[]): Promise<RelayLevel> {
+export async function relayLevelSync(states: Uint8Array[], newDevices = 2): Promise<RelayLevel> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ms-bench-initial-'));
   const relay = await startMindstageRelay(dataDir);
   try {
@@ -134,30 +164,16 @@ export async function relayLevelSync(states: Uint8Array[]): Promise<RelayLevel> 
     const uploadMs = performance.now() - t;
     a.close();
 
-    // Device B, new: connect, authenticate, pull everything, verify, decrypt, apply.
-    t = performance.now();
-    const b = await connectDevice(relay.url, deviceB);
-    const docs = new Map<string, Y.Doc>();
-    let cursor = 0;
-    for (;;) {
-      const page = await b.pull(cursor);
-      for (const item of page.items) {
-        const statement = itemStatement({ kind: item.kind, accountId: account.accountId, docId: item.docId, deviceId: item.deviceId, deviceSeq: item.deviceSeq, body: item.body });
-        if (!item.body || !verify(item.sig, statement, item.deviceId)) throw new Error(`item ${item.serverSeq} does not verify`);
-        const plain = openEnvelope(seal.key, item.body, binding(seal, item.docId, item.deviceSeq), 'bench');
-        const key = Buffer.from(item.docId).toString('hex');
-        let doc = docs.get(key);
-        if (!doc) docs.set(key, (doc = new Y.Doc()));
-        Y.applyUpdate(doc, plain);
-      }
-      cursor = Math.max(cursor, page.items.at(-1)?.serverSeq ?? cursor);
-      if (!page.more) break;
+    // Device B, new each time: connect, authenticate, pull everything, verify, decrypt, apply.
+    const syncMs: number[] = [];
+    for (let run = 0; run < newDevices; run++) {
+      t = performance.now();
+      const docs = await downloadAll(relay.url, deviceB, seal);
+      syncMs.push(performance.now() - t);
+      checkVault([...docs.values()], 'Mindstage relay');
+      for (const d of docs.values()) d.destroy();
     }
-    const syncMs = performance.now() - t;
-    b.close();
     const serverMB = memoryOf(relay.pid).peakMB;
-    checkVault([...docs.values()], 'Mindstage relay');
-    for (const d of docs.values()) d.destroy();
     return { uploadMs, syncMs, bytes, serverMB };
   } finally {
     await relay.stop();
@@ -169,22 +185,26 @@ export async function initialSync(): Promise<BenchRow[]> {
   const states = buildVault();
   const plainBytes = states.reduce((n, s) => n + s.length, 0);
   const base = await yWebsocketBaseline(states);
+  const engine = await engineSync(states);
   const relay = await relayLevelSync(states);
-  const ratio = relay.syncMs / base.syncMs;
+  const best = (xs: number[]) => Math.min(...xs);
+  const ratio = best(engine.syncMs) / best(base.syncMs);
   const label = `${(CONVERSATIONS * MESSAGES_PER_CONVERSATION).toLocaleString('en')} messages in ${CONVERSATIONS.toLocaleString('en')} docs`;
   return [
     {
       suite: SUITE,
-      name: `initial sync to a new device, RELAY LEVEL (pull + verify + decrypt + Yjs apply, no engine), ${label}`,
-      value: relay.syncMs,
+      name: `initial sync to a new device, client engine (enable + first round, to disk; best of ${engine.syncMs.length}), ${label}`,
+      value: best(engine.syncMs),
       unit: 'ms',
-      baselineName: 'y-websocket server, unencrypted',
-      baseline: base.syncMs,
+      baselineName: `y-websocket server, unencrypted (best of ${base.syncMs.length})`,
+      baseline: best(base.syncMs),
       target: '< 10 s and ≤ 2× y-websocket',
-      pass: relay.syncMs < 10_000 && ratio <= 2,
+      pass: Math.max(...engine.syncMs) < 10_000 && ratio <= 2 && engine.downloaded >= CONVERSATIONS,
     },
-    { suite: SUITE, name: 'first upload of the vault by device A (seal, sign, relay stores with fsync)', value: relay.uploadMs, unit: 'ms', baselineName: 'y-websocket, A syncs up', baseline: base.uploadMs },
-    { suite: SUITE, name: 'bytes moved for the vault (sealed envelopes)', value: relay.bytes / 1e6, unit: 'MB', baselineName: 'plain Yjs states', baseline: plainBytes / 1e6 },
-    { suite: SUITE, name: 'server peak RSS during initial sync', value: relay.serverMB, unit: 'MB', baselineName: 'y-websocket server (in memory)', baseline: base.serverMB },
+    { suite: SUITE, name: `initial sync, worst new device (client engine, of ${engine.syncMs.length})`, value: Math.max(...engine.syncMs), unit: 'ms', baselineName: 'y-websocket worst', baseline: Math.max(...base.syncMs) },
+    { suite: SUITE, name: 'same, relay level only (pull + verify + decrypt + Yjs apply in memory; best)', value: best(relay.syncMs), unit: 'ms', baselineName: 'y-websocket server, unencrypted', baseline: best(base.syncMs) },
+    { suite: SUITE, name: `first upload of the vault by device A, client engine (${engine.uploaded} items)`, value: engine.uploadMs, unit: 'ms', baselineName: 'y-websocket, A syncs up', baseline: base.uploadMs },
+    { suite: SUITE, name: 'bytes moved for the vault (sealed envelopes, relay level)', value: relay.bytes / 1e6, unit: 'MB', baselineName: 'plain Yjs states', baseline: plainBytes / 1e6 },
+    { suite: SUITE, name: 'relay peak RSS during initial sync (client engine run)', value: engine.serverMB, unit: 'MB', baselineName: 'y-websocket server (in memory)', baseline: base.serverMB },
   ];
 }
