@@ -36,7 +36,7 @@ function useAvatars(characterIds: string[], personaId: string | undefined): Map<
 }
 
 export function ChatView({ id }: { id: string }) {
-  const { conversation, loading, streams, active, error, open, close, refresh, run, setError } = useChat();
+  const { conversation, loading, streams, active, error, failed, open, close, refresh, run, setError } = useChat();
   const entries = useLibrary((s) => s.entries);
   const loadLibrary = useLibrary((s) => s.load);
   const navigate = useNav((s) => s.navigate);
@@ -155,9 +155,16 @@ export function ChatView({ id }: { id: string }) {
       {error ? (
         <div className="error banner" role="alert">
           <span>{error}</span>
-          <button type="button" onClick={() => navigate({ name: 'providers' })}>
-            Open Providers
-          </button>
+          {failed && !busy && messages.some((m) => m.id === failed.messageId) ? (
+            <button type="button" className="primary" onClick={() => void run(() => call('chat.regenerate', { conversationId: conversation.id, messageId: failed.messageId }))}>
+              Try again
+            </button>
+          ) : null}
+          {!failed || failed.providerIssue ? (
+            <button type="button" onClick={() => navigate({ name: 'providers' })}>
+              Open Providers
+            </button>
+          ) : null}
           <button type="button" className="ghost" aria-label="Dismiss error" onClick={() => setError(null)}>
             ×
           </button>

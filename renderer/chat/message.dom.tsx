@@ -40,6 +40,11 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
         {alt.status === 'stopped' ? <span className="badge">stopped</span> : null}
         {streaming ? <span className="badge live">writing…</span> : null}
         {m.editedAt ? <span className="muted small">edited</span> : null}
+        {fromAi && alt.provider ? (
+          <span className="muted small" title={alt.model ? `${alt.provider} · ${alt.model}` : alt.provider}>
+            via {alt.provider}
+          </span>
+        ) : null}
       </header>
       {editing !== null ? (
         <form
@@ -90,7 +95,7 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
             Regenerate
           </button>
         ) : null}
-        {fromAi && isLast ? (
+        {fromAi && isLast && text.trim() ? (
           <button type="button" disabled={busy} onClick={() => actions.continueMsg(m)}>
             Continue
           </button>

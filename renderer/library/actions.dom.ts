@@ -25,12 +25,10 @@ export async function duplicate(entry: CatalogEntry): Promise<string> {
   return (await call('conversation.create', { title: `${title} (copy)`, characterIds, scenarioId, personaId, provider })).id;
 }
 
-/** A new conversation with a character, opened by its first message when it has one. */
+/** A new conversation with a character, opened by its greeting; the card's alternate greetings are its swipes. */
 export async function chatWithCharacter(characterId: string): Promise<string> {
   const ch = await call('character.get', { id: characterId });
-  const { id } = await call('conversation.create', { title: ch.name, characterIds: [characterId] });
-  if (ch.first_mes.trim()) await call('conversation.addMessage', { id, role: 'character', text: ch.first_mes, authorId: characterId });
-  return id;
+  return (await call('conversation.create', { title: ch.name, characterIds: [characterId], withGreeting: true })).id;
 }
 
 /** A new conversation in a scenario: its characters, persona override and opening messages. */

@@ -8,6 +8,7 @@ import type { Conversation, Message } from '../../shared/domain.std.ts';
 import type { ChatStarted } from '../../shared/api/chat.std.ts';
 import { call, messageOf, on } from '../lib/api.dom.ts';
 import { onPlaintextDrop } from './reset.dom.ts';
+import { providerHelp } from '../lib/provider-help.dom.ts';
 
 export interface Stream {
   messageId: string;
@@ -24,6 +25,8 @@ interface ChatState {
   /** The reply currently streaming (what Stop stops), if any. */
   active: { messageId: string; alternativeId: string } | null;
   error: string | null;
+  /** When the error is a failed reply: the message to try again, and whether the fix lies in Providers. */
+  failed: { messageId: string; providerIssue: boolean } | null;
   open(id: string): Promise<void>;
   refresh(): Promise<void>;
   close(): void;
@@ -43,9 +46,10 @@ export const useChat = create<ChatState>((set, get) => ({
   streams: {},
   active: null,
   error: null,
+  failed: null,
 
   async open(id) {
-    set({ loading: true, conversation: null, streams: {}, active: null, error: null });
+    set({ loading: true, conversation: null, streams: {}, active: null, error: null, failed: null });
     try {
       const conversation = await call('conversation.get', { id });
       const streaming = lastStreaming(conversation.messages);
@@ -67,11 +71,11 @@ export const useChat = create<ChatState>((set, get) => ({
   },
 
   close() {
-    set({ conversation: null, streams: {}, active: null, error: null });
+    set({ conversation: null, streams: {}, active: null, error: null, failed: null });
   },
 
   async run(start) {
-    set({ error: null });
+    set({ error: null, failed: null });
     try {
       const started = await start();
       const s = get();
@@ -99,7 +103,7 @@ export const useChat = create<ChatState>((set, get) => ({
   },
 
   setError(error) {
-    set({ error });
+    set({ error, failed: null });
   },
 }));
 
@@ -141,7 +145,9 @@ export function listenForChat(): void {
     if (s.conversation?.id !== d.conversationId) return;
     useChat.setState({
       active: s.active?.alternativeId === d.alternativeId ? null : s.active,
-      error: d.status === 'error' && d.error ? providerHelp(d.error) : s.error,
+      ...(d.status === 'error' && d.error
+        ? { error: providerHelp(d.error), failed: { messageId: d.messageId, providerIssue: d.error.code === 'provider' || d.error.code === 'network' } }
+        : {}),
     });
     void useChat
       .getState()
@@ -154,18 +160,7 @@ export function listenForChat(): void {
   });
 }
 
-/** Turns a provider failure into something the user can act on. */
-export function providerHelp(error: { code: string; message: string }): string {
-  const hint =
-    error.code === 'network'
-      ? ' Check that the provider is running and its address is right in Providers.'
-      : error.code === 'provider'
-        ? ' Check the model name and API key in Providers, or try another provider.'
-        : '';
-  return `${error.message}${hint}`;
-}
-
 onPlaintextDrop(() => {
   finished.clear();
-  useChat.setState({ conversation: null, streams: {}, active: null, error: null, loading: false });
+  useChat.setState({ conversation: null, streams: {}, active: null, error: null, failed: null, loading: false });
 });
