@@ -162,6 +162,27 @@ describe.skipIf(skip !== null)(`character cards in browser mode${skip ? ` (${ski
     await screenshot(page, 'cards-after-round-trip');
   });
 
+  it('opens a chat with the greeting of the card, its alternate greetings offered as swipes', async () => {
+    const { page } = browser;
+    const list = await app.core.invoke('records.list', { kind: 'character' });
+    const id = list.ok ? list.value.find((e) => e.title === 'Default-chan')!.id : '';
+    const card = await app.core.invoke('character.get', { id });
+    if (!card.ok) throw new Error(card.error.message);
+    expect(card.value.alternate_greetings.length).toBe(2);
+    await page.getByRole('listitem').filter({ has: page.getByRole('button', { name: 'Open Default-chan' }) }).first().getByRole('button', { name: 'Chat' }).click();
+    const greeting = page.locator('article.msg').first();
+    const swipes = greeting.getByRole('group', { name: 'Alternatives' });
+    await expect.poll(() => swipes.textContent()).toContain('1/3');
+    await swipes.getByRole('button', { name: 'Next alternative' }).click();
+    await expect.poll(() => swipes.textContent()).toContain('2/3');
+    // Markdown is rendered (the *action* becomes emphasis), so compare the plain words of its first line.
+    const words = card.value.alternate_greetings[0]!.split('\n')[0]!.replace(/\*/g, '').slice(0, 40);
+    await expect.poll(() => greeting.textContent()).toContain(words);
+    await screenshot(page, 'chat-greeting-swipes');
+    await page.getByRole('button', { name: '← Library' }).click();
+    await page.getByRole('tab', { name: /Characters/ }).click();
+  });
+
   it('renders a hostile card as text: no script runs, no image loads, no request leaves', async () => {
     const { page } = browser;
     const chooser = page.waitForEvent('filechooser');

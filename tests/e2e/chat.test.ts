@@ -320,6 +320,26 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     expect(browser.pageErrors).toEqual([]);
   });
 
+  it('locking while a reply streams stops it, keeps the text so far, and clears the screen', async () => {
+    const { page } = browser;
+    ai.script({ tokens: Array.from({ length: 200 }, (_, i) => `late${i} `), tokenDelayMs: 100 });
+    await send(page, 'One more thing.');
+    await lastMessage(page).getByText('late2').waitFor();
+    await page.getByRole('button', { name: 'Lock vault' }).click();
+    await page.getByRole('heading', { name: 'Unlock your vault' }).waitFor();
+    await expect(page.getByText('late2').count()).resolves.toBe(0);
+    await page.getByLabel('Passphrase', { exact: true }).fill('quiet lantern harbour meadow 47');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('tab', { name: /Characters/ }).waitFor();
+    const last = (await conversation()).messages.at(-1)!;
+    expect(last.alternatives[0]!.status).toBe('stopped');
+    expect(last.alternatives[0]!.text).toMatch(/^late0 late1 late2 /);
+    await page.getByRole('button', { name: 'Conversations', exact: true }).click();
+    await page.getByRole('button', { name: /^Open Ada/ }).first().click();
+    await lastMessage(page).getByText('stopped').waitFor();
+    await idle(page);
+  });
+
   it('never writes a canary typed into the chat, the API key or a reply to any file, in the data folder or the browser profile', async () => {
     const { page } = browser;
     await page.getByRole('button', { name: 'Lock vault' }).click();
