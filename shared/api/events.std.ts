@@ -2,6 +2,8 @@
  * Events the core pushes to its clients (the renderer or the CLI) over the same transport as commands.
  * Each domain adds its events here.
  */
+import type { SyncStatusView } from './sync.std.ts';
+
 export interface ApiEvents {
   /** The vault was locked (by hand, idle timer, sleep, or wipe); clients drop any plaintext they hold. */
   'vault.locked': { reason: 'manual' | 'idle' | 'sleep' | 'wipe' };
@@ -19,5 +21,7 @@ export interface ApiEvents {
     provider?: string;
     model?: string;
   };
+  /** The sync engine's state changed (connected, offline with retry time, wiped, problems found). */
+  'sync.status': SyncStatusView;
 }
 export type ApiEventName = keyof ApiEvents;

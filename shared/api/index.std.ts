@@ -7,6 +7,7 @@ import type { CommandDefs, Invoke } from './contract.std.ts';
 import { cardCommands } from './cards.std.ts';
 import { chatCommands, providerCommands } from './chat.std.ts';
 import { recordCommands } from './records.std.ts';
+import { syncCommands } from './sync.std.ts';
 import { vaultCommands } from './vault.std.ts';
 
 export const commands = {
@@ -15,6 +16,7 @@ export const commands = {
   ...cardCommands,
   ...providerCommands,
   ...chatCommands,
+  ...syncCommands,
 } satisfies CommandDefs;
 
 export type Commands = typeof commands;

@@ -10,6 +10,7 @@ import { conversationHandlers } from './conversation-handlers.node.ts';
 import { providerHandlers } from './provider-handlers.node.ts';
 import { fieldRecordHandlers } from './record-handlers.node.ts';
 import { search } from './search-handlers.node.ts';
+import { syncHandlers } from './sync-handlers.node.ts';
 import type { CoreState } from './state.node.ts';
 import { exportAll, importAll } from './transfer-handlers.node.ts';
 import { vaultHandlers } from './vault-handlers.node.ts';
@@ -23,6 +24,7 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     ...cardHandlers(state),
     ...providerHandlers(state),
     ...chatHandlers(state),
+    ...syncHandlers(state),
     'records.list': async ({ kind }) => listCatalog(state.requireSession().catalog, kind),
     'search.query': async ({ text, limit }) => search(state.requireSession(), text, limit),
     'data.export': async () => ({ json: JSON.stringify(exportAll(state.requireSession()), null, 2) }),

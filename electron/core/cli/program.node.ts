@@ -12,6 +12,7 @@ import { registerConversationCommands } from './commands/conversation.node.ts';
 import { registerDataCommands } from './commands/data.node.ts';
 import { registerProviderCommands } from './commands/providers.node.ts';
 import { registerRecordCommands } from './commands/records.node.ts';
+import { registerSyncCommands } from './commands/sync.node.ts';
 import { registerRelayCommands } from './commands/relay.node.ts';
 import { registerVaultCommands } from './commands/vault.node.ts';
 import { registerWebCommands } from './commands/web.node.ts';
@@ -30,6 +31,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerConversationCommands(program, ctx);
   registerDataCommands(program, ctx);
   registerProviderCommands(program, ctx);
+  registerSyncCommands(program, ctx);
   registerChatCommands(program, ctx);
   registerWebCommands(program, ctx);
   registerRelayCommands(program, ctx);

@@ -88,13 +88,17 @@ export function handleItem(r: Replica, item: Item, fx: InboundEffects, devicesFr
     }
     return quarantine(r, fx, item, 'it was written by a device this account never enrolled');
   }
-  if (known.revokedAt !== null) return quarantine(r, fx, item, 'it was written by a removed device');
+  // A removed device's items are dropped unread: the relay no longer accepts its writes, so anything still arriving
+  // was either written before the removal or injected with its stolen key. Honest edits not yet received are lost
+  // with it (docs/sync-client.md, "Removing a device").
+  if (known.revokedAt !== null) return 'ignored';
   const statement = itemStatement({ kind: item.kind, accountId: r.keys.accountId, docId: item.docId, deviceId: item.deviceId, deviceSeq: item.deviceSeq, body: item.body, covers: item.covers });
   if (!verify(item.sig, statement, item.deviceId)) return quarantine(r, fx, item, 'its signature does not verify (forged or altered in transit or at rest)');
 
   if (eq(item.docId, r.keys.keyringDocId)) {
     if (item.kind !== 'update' || !item.body) return quarantine(r, fx, item, 'it is a malformed keyring entry');
-    const got = openKeyringBody(item.body, r.keys.accountId, r.device);
+    let got = openKeyringBody(item.body, r.keys.accountId, r.device);
+    for (const k of r.extraRecipients) got ??= openKeyringBody(item.body, r.keys.accountId, k);
     if (got) learnEpoch(r, got.epoch, got.key);
     return got ? 'applied' : 'ignored';
   }

@@ -180,6 +180,7 @@ export function reconcile(r: Replica, capture: Capture): number {
       if (dsOnly.length <= 2) continue;
       diff = dsOnly;
     }
+    if (diff.length <= 2) continue; // the empty update: nothing to send
     capture.update(ref, diff);
     queued++;
   }

@@ -43,6 +43,8 @@ export class Replica {
   readonly problems: Problem[] = [];
   readonly devices = new Map<string, KnownDevice>();
   onChange: (ids: string[]) => void = () => {};
+  /** Other keys that may open keyring boxes (the recovery recipient, while restoring with the recovery key). */
+  extraRecipients: SigningKeys[] = [];
   #device: SigningKeys | null = null;
   #config: SyncConfig | null = null;
 

@@ -36,11 +36,17 @@ export function registerVaultCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('recover')
-    .description('set a new passphrase using the recovery key')
+    .description('set a new passphrase using the recovery key; with --relay, restore the vault from the relay into a new --data folder')
     .requiredOption('--recovery-key <code>', 'the recovery key printed by init')
-    .action((o: { recoveryKey: string }) =>
+    .option('--relay <url>', 'restore from this relay (needs "sync enable --recovery-key" on a device earlier)')
+    .action((o: { recoveryKey: string; relay?: string }) =>
       ctx.withCore(async (call) => {
         const newPassphrase = await readNewSecret('MINDSTAGE_NEW_PASSPHRASE', 'New passphrase: ', 'new passphrase');
+        if (o.relay) {
+          const r = await call('vault.recoverFromRelay', { recoveryKey: o.recoveryKey, relayUrl: o.relay, newPassphrase });
+          ctx.out().result(r, [`Restored vault ${r.vaultId} from ${o.relay} as device ${r.deviceId}; the new passphrase is set.`, `Synced: ↓ ${r.round.down} item(s) down.`]);
+          return;
+        }
         const { vaultId } = await call('vault.recover', { recoveryKey: o.recoveryKey, newPassphrase });
         ctx.out().result({ vaultId }, `Recovered vault ${vaultId}; the new passphrase is set.`);
       }, { unlock: false }),

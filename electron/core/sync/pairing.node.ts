@@ -1,0 +1,88 @@
+/**
+ * Pairing a new device (docs/sync-client.md, "Pairing"). The existing device seals the vault key material, the
+ * relay's pinned key, every content-key epoch and the recovery recipient under a key derived from a fresh
+ * one-time code, and leaves the ciphertext in the relay's mailbox (at most 24 h; 10 minutes by default). The new
+ * device takes it — the relay deletes it on that read — sets up its vault with its own passphrase, enrolls itself
+ * with the account key and pulls everything.
+ */
+import { MindstageError } from '../../../shared/result.std.ts';
+import { RelayError, type SocketFactory } from '../../../shared/sync/client.std.ts';
+import { fromBase64, fromHex, toBase64, toHex } from '../crypto/sodium.node.ts';
+import { decodeHeader } from '../vault/header.node.ts';
+import { dial, type SyncEngine } from './engine.node.ts';
+import { epochs } from './keyring.node.ts';
+import type { VaultMaterial } from './local-vault.node.ts';
+import { newPairCode, openPairPayload, pairKeys, parsePairCode, sealPairPayload } from './pair-code.node.ts';
+import { recoveryRecipient } from './recovery.node.ts';
+
+export const DEFAULT_PAIR_TTL_MS = 10 * 60_000;
+
+export interface PairPayload {
+  material: VaultMaterial;
+  relayUrl: string;
+  relayKey: Uint8Array;
+  epochs: [number, Uint8Array][];
+  recipient: Uint8Array | null;
+}
+
+export async function createPairing(engine: SyncEngine, ttlMs = DEFAULT_PAIR_TTL_MS): Promise<{ code: string; expiresAt: number; relayUrl: string }> {
+  const r = engine.replica;
+  const s = engine.session;
+  const header = decodeHeader(s.storage.readHeader()!);
+  const { code, secret } = newPairCode();
+  const json = {
+    v: 1,
+    vaultId: toBase64(header.vaultId),
+    vaultKey: toBase64(s.vault.vaultKeyForWrap()),
+    createdAt: header.createdAt,
+    wrappedByRecovery: toBase64(header.wrappedByRecovery),
+    relayUrl: r.config.relayUrl,
+    relayKey: toHex(r.config.relayKey),
+    epochs: [...epochs(r).keys].map(([n, k]) => [n, toBase64(k)]),
+    recipient: recoveryRecipient(r) && toHex(recoveryRecipient(r)!),
+  };
+  const body = sealPairPayload(secret, new TextEncoder().encode(JSON.stringify(json)));
+  await engine.exclusive(async () => {
+    const conn = await engine.connect();
+    try {
+      await conn.pairPut({ mailbox: pairKeys(secret).mailbox, body, ttlMs });
+    } finally {
+      conn.close();
+    }
+  });
+  return { code, expiresAt: Date.now() + ttlMs, relayUrl: r.config.relayUrl };
+}
+
+/** Takes (and so consumes) the payload for a code. */
+export async function takePairing(code: string, relayUrl: string, socket?: SocketFactory): Promise<PairPayload> {
+  const secret = parsePairCode(code);
+  const conn = await dial(relayUrl, socket);
+  let sealed: Uint8Array;
+  try {
+    sealed = await conn.pairTake(pairKeys(secret).mailbox);
+  } catch (e) {
+    if (e instanceof RelayError && e.relayCode === 'not_found') throw new MindstageError('not_found', 'No pairing is waiting for this code: it is wrong, expired, or was already used.');
+    throw e;
+  } finally {
+    conn.close();
+  }
+  const j = JSON.parse(new TextDecoder().decode(openPairPayload(secret, sealed))) as {
+    v: number;
+    vaultId: string;
+    vaultKey: string;
+    createdAt: number;
+    wrappedByRecovery: string;
+    relayUrl: string;
+    relayKey: string;
+    epochs: [number, string][];
+    recipient: string | null;
+  };
+  if (j.v !== 1) throw new MindstageError('unsupported', 'The other device uses a newer pairing format; update Mindstage.');
+  return {
+    material: { vaultId: fromBase64(j.vaultId), vaultKey: fromBase64(j.vaultKey), createdAt: j.createdAt, wrappedByRecovery: fromBase64(j.wrappedByRecovery) },
+    relayUrl: j.relayUrl,
+    relayKey: fromHex(j.relayKey),
+    epochs: j.epochs.map(([n, k]) => [n, fromBase64(k)]),
+    recipient: j.recipient === null ? null : fromHex(j.recipient),
+  };
+}

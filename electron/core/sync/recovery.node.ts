@@ -1,0 +1,134 @@
+/**
+ * Restoring from the relay with nothing but the recovery key (docs/sync-client.md, "Recovery from the relay").
+ *
+ * Devices never keep the recovery key, and the relay serves nothing without authentication, so `sync enable
+ * --recovery-key` (or `sync recovery --recovery-key`) sets up a second, tiny relay account whose keys all derive
+ * from the recovery key R:
+ *
+ *   locator account / device = Ed25519 from BLAKE2b(R, "mindstage.recovery.account.v1" / ".device.v1")
+ *   bundle key               = BLAKE2b(R, "mindstage.recovery.bundle.v1")
+ *   recipient                = Ed25519 from BLAKE2b(R, "mindstage.recovery.recipient.v1"); its X25519 form
+ *                              receives every later content-key epoch (keyring.node.ts)
+ *
+ * It holds one item: the bundle {vaultId, createdAt, wrappedByRecovery, relayKey}, sealed with the bundle key. A new
+ * device given R derives the locator, authenticates, takes the bundle, unwraps the vault key with R exactly as the
+ * local `recover` does, and from then on is an ordinary device of the main account.
+ */
+import { MindstageError } from '../../../shared/result.std.ts';
+import type { SocketFactory } from '../../../shared/sync/client.std.ts';
+import { itemStatement } from '../../../shared/sync/signing.std.ts';
+import { aeadOpen, aeadSeal, fromBase64, fromHex, sodium, toBase64, toHex } from '../crypto/sodium.node.ts';
+import { decodeHeader, recoveryWrapAd } from '../vault/header.node.ts';
+import { decodeRecoveryCode } from '../vault/recovery-code.node.ts';
+import { dial, type SyncEngine } from './engine.node.ts';
+import { signingKeysFromSeed, verify, type SigningKeys } from './keys.node.ts';
+import type { VaultMaterial } from './local-vault.node.ts';
+import type { Replica } from './replica.node.ts';
+
+const label = (s: string) => new TextEncoder().encode(s);
+const derive = (R: Uint8Array, what: string) => sodium.crypto_generichash(32, label(`mindstage.recovery.${what}.v1`), R);
+
+export interface RecoveryIdentity {
+  account: SigningKeys;
+  device: SigningKeys;
+  bundleKey: Uint8Array;
+  bundleDocId: Uint8Array;
+  recipient: SigningKeys;
+}
+
+export function recoveryIdentity(R: Uint8Array): RecoveryIdentity {
+  return {
+    account: signingKeysFromSeed(derive(R, 'account')),
+    device: signingKeysFromSeed(derive(R, 'device')),
+    bundleKey: derive(R, 'bundle'),
+    bundleDocId: derive(R, 'bundle-doc'),
+    recipient: signingKeysFromSeed(derive(R, 'recipient')),
+  };
+}
+
+export function recoveryRecipient(r: Replica): Uint8Array | null {
+  const v = r.store.getMeta('recovery');
+  return v ? fromHex(r.state.sealer.openJson<{ recipient: string }>('meta', 'recovery', v).recipient) : null;
+}
+
+export function setRecoveryRecipient(r: Replica, recipient: Uint8Array): void {
+  r.store.putMeta('recovery', r.state.sealer.sealJson('meta', 'recovery', { recipient: toHex(recipient) }));
+}
+
+const bundleAd = (docId: Uint8Array) => {
+  const p = label('mindstage.recovery.bundle.v1\0');
+  const out = new Uint8Array(p.length + 32);
+  out.set(p, 0);
+  out.set(docId, p.length);
+  return out;
+};
+
+/** Checks the recovery key against this vault, then publishes the recovery bundle. */
+export async function setupRecovery(engine: SyncEngine, code: string, socket?: SocketFactory): Promise<{ recipient: string }> {
+  const r = engine.replica;
+  const session = engine.session;
+  const R = decodeRecoveryCode(code);
+  try {
+    const header = decodeHeader(session.storage.readHeader()!);
+    const vk = aeadOpen(R, header.wrappedByRecovery, recoveryWrapAd(header.vaultId));
+    if (!vk || !sodium.memcmp(vk, session.vault.vaultKeyForWrap())) throw new MindstageError('wrong_secret', 'Wrong recovery key.');
+    const id = recoveryIdentity(R);
+    const conn = await dial(r.config.relayUrl, socket);
+    try {
+      await conn.enroll({ accountId: id.account.publicKey, deviceId: id.device.publicKey, enrolledAt: header.createdAt, signAccount: id.account.sign }).catch((e: unknown) => {
+        // Enrolling the same locator device again is refused as a replay after the first time; that is fine.
+        if (!(e instanceof Error && /exists|replay|already/.test(e.message))) throw e;
+      });
+      const { relayKey } = await conn.authenticate({ accountId: id.account.publicKey, deviceId: id.device.publicKey, sign: id.device.sign });
+      if (!sodium.memcmp(relayKey, r.config.relayKey)) throw new MindstageError('integrity', 'The relay presented a different key than the one pinned; recovery was not set up.');
+      const json = { vaultId: toBase64(header.vaultId), createdAt: header.createdAt, wrappedByRecovery: toBase64(header.wrappedByRecovery), relayKey: toHex(relayKey) };
+      const body = aeadSeal(id.bundleKey, label(JSON.stringify(json)), bundleAd(id.bundleDocId));
+      await conn.upload({ docId: id.bundleDocId, deviceSeq: Date.now(), body });
+    } finally {
+      conn.close();
+    }
+    setRecoveryRecipient(r, id.recipient.publicKey);
+    return { recipient: toHex(id.recipient.publicKey) };
+  } finally {
+    sodium.memzero(R);
+  }
+}
+
+/** Fetches and opens the recovery bundle: the vault material, the relay key to pin, and the recipient keys. */
+export async function fetchRecoveryBundle(relayUrl: string, code: string, socket?: SocketFactory): Promise<{ material: VaultMaterial; relayKey: Uint8Array; recipient: SigningKeys }> {
+  const R = decodeRecoveryCode(code);
+  try {
+    const id = recoveryIdentity(R);
+    const conn = await dial(relayUrl, socket);
+    let items;
+    let relayKey: Uint8Array;
+    try {
+      relayKey = (await conn.authenticate({ accountId: id.account.publicKey, deviceId: id.device.publicKey, sign: id.device.sign })).relayKey;
+      items = (await conn.pullAll(0)).items;
+    } catch (e) {
+      if (e instanceof MindstageError && /unknown_account|unknown_device/.test(e.message)) {
+        throw new MindstageError('not_found', 'This relay holds no recovery bundle for that recovery key (wrong key, wrong relay, or recovery was never set up with "sync enable --recovery-key").');
+      }
+      throw e;
+    } finally {
+      conn.close();
+    }
+    for (const item of items.sort((a, b) => b.deviceSeq - a.deviceSeq)) {
+      if (!item.body || !sodium.memcmp(item.docId, id.bundleDocId)) continue;
+      const st = itemStatement({ kind: item.kind, accountId: id.account.publicKey, docId: item.docId, deviceId: item.deviceId, deviceSeq: item.deviceSeq, body: item.body, covers: item.covers });
+      if (!verify(item.sig, st, id.device.publicKey)) continue;
+      const plain = aeadOpen(id.bundleKey, item.body, bundleAd(id.bundleDocId));
+      if (!plain) continue;
+      const j = JSON.parse(new TextDecoder().decode(plain)) as { vaultId: string; createdAt: number; wrappedByRecovery: string; relayKey: string };
+      if (toHex(relayKey) !== j.relayKey) throw new MindstageError('integrity', 'The relay presents a different key than the one recorded in the recovery bundle.');
+      const vaultId = fromBase64(j.vaultId);
+      const wrappedByRecovery = fromBase64(j.wrappedByRecovery);
+      const vaultKey = aeadOpen(R, wrappedByRecovery, recoveryWrapAd(vaultId));
+      if (!vaultKey) throw new MindstageError('wrong_secret', 'Wrong recovery key.');
+      return { material: { vaultId, vaultKey, createdAt: j.createdAt, wrappedByRecovery }, relayKey, recipient: id.recipient };
+    }
+    throw new MindstageError('not_found', 'This relay holds no readable recovery bundle for that recovery key.');
+  } finally {
+    sodium.memzero(R);
+  }
+}

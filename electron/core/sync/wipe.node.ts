@@ -1,0 +1,115 @@
+/**
+ * Wipe in one action (docs/sync-client.md, "Wipe"):
+ *
+ * 1. Remote first. The account key signs wipe(accountId, issuedAt, relay authority); the relay deletes everything
+ *    and answers a receipt signed with its own key, which is verified against the key pinned at enable time.
+ * 2. Then local: the engine and the session close (keys zeroed), and the vault database with its WAL and SHM files
+ *    is deleted (SQLite's secure_delete had already zeroed freed pages inside it).
+ *
+ * Offline, the signed marker is written to `pending-wipe.json` in the data folder — it holds no secret, only the
+ * relay, its pinned key and the already-signed marker — and the local part goes ahead. Running `mindstage wipe
+ * --yes` on that folder again (or any sync command in the app) sends it, verifies the receipt and deletes the file.
+ */
+import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SocketFactory } from '../../../shared/sync/client.std.ts';
+import { RelayError } from '../../../shared/sync/client.std.ts';
+import type { WipeMarker, WipeReceipt } from '../../../shared/sync/messages.std.ts';
+import { relayAuthority, verifyWipeReceipt, wipeStatement } from '../../../shared/sync/signing.std.ts';
+import { MindstageError } from '../../../shared/result.std.ts';
+import { fromHex, toHex } from '../crypto/sodium.node.ts';
+import { DB_FILE } from '../store/db.node.ts';
+import { dial, type SyncEngine } from './engine.node.ts';
+import { verify } from './keys.node.ts';
+
+export const PENDING_WIPE_FILE = 'pending-wipe.json';
+
+export interface PendingWipe {
+  relayUrl: string;
+  relayKey: Uint8Array;
+  marker: WipeMarker;
+}
+
+export interface VerifiedReceipt {
+  relay: string;
+  relayKey: string;
+  accountId: string;
+  wipedAt: number;
+  counts: WipeReceipt['counts'];
+}
+
+/** Signs the wipe marker for the engine's relay (no network). */
+export function signWipe(engine: SyncEngine, issuedAt = Date.now()): PendingWipe {
+  const r = engine.replica;
+  const unsigned = { accountId: r.keys.accountId, issuedAt, authority: relayAuthority(r.config.relayUrl) };
+  return { relayUrl: r.config.relayUrl, relayKey: r.config.relayKey, marker: { ...unsigned, sig: r.keys.account.sign(wipeStatement(unsigned)) as Uint8Array } };
+}
+
+/** Sends a signed marker; returns the receipt once it verifies with the pinned relay key. */
+export async function sendWipe(p: PendingWipe, socket?: SocketFactory, timeoutMs = 15_000): Promise<VerifiedReceipt> {
+  const conn = await dial(p.relayUrl, socket);
+  try {
+    const answer = await Promise.race([
+      conn.sendWipe(p.marker),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new MindstageError('network', 'The relay did not answer the wipe in time.')), timeoutMs).unref()),
+    ]);
+    if (!verifyWipeReceipt(verify, answer.receipt, { accountId: p.marker.accountId, relayKey: p.relayKey, marker: p.marker })) {
+      throw new MindstageError('integrity', 'The relay answered the wipe with a receipt that is not signed by the relay key pinned when sync was enabled. The wipe cannot be confirmed.');
+    }
+    const rc = answer.receipt;
+    return { relay: relayAuthority(p.relayUrl), relayKey: toHex(rc.relayKey), accountId: toHex(rc.accountId), wipedAt: rc.wipedAt, counts: rc.counts };
+  } catch (e) {
+    if (e instanceof RelayError && e.relayCode === 'unknown_account') {
+      throw new MindstageError('not_found', 'The relay has no such account (never enrolled, or deleted for inactivity); there is nothing to wipe there.');
+    }
+    throw e;
+  } finally {
+    conn.close();
+  }
+}
+
+export function writePendingWipe(dataDir: string, p: PendingWipe): string {
+  const file = join(dataDir, PENDING_WIPE_FILE);
+  const m = p.marker;
+  const json = {
+    format: 'mindstage-pending-wipe',
+    note: 'The remote part of a wipe that could not reach the relay. It holds no secret. Run "mindstage wipe --yes" with this data folder to finish it.',
+    relayUrl: p.relayUrl,
+    relayKey: toHex(p.relayKey),
+    marker: { accountId: toHex(m.accountId), issuedAt: m.issuedAt, authority: m.authority, sig: toHex(m.sig) },
+  };
+  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`, { mode: 0o600 });
+  return file;
+}
+
+export function readPendingWipe(dataDir: string): PendingWipe | null {
+  const file = join(dataDir, PENDING_WIPE_FILE);
+  if (!existsSync(file)) return null;
+  try {
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { relayUrl: string; relayKey: string; marker: { accountId: string; issuedAt: number; authority: string; sig: string } };
+    return {
+      relayUrl: j.relayUrl,
+      relayKey: fromHex(j.relayKey),
+      marker: { accountId: fromHex(j.marker.accountId), issuedAt: j.marker.issuedAt, authority: j.marker.authority, sig: fromHex(j.marker.sig) },
+    };
+  } catch {
+    throw new MindstageError('integrity', `${file} is damaged; the pending remote wipe cannot be finished from it.`);
+  }
+}
+
+export function clearPendingWipe(dataDir: string): void {
+  rmSync(join(dataDir, PENDING_WIPE_FILE), { force: true });
+}
+
+/** Deletes the vault database and its companions. Returns the files that existed. */
+export function deleteVaultFiles(dataDir: string): string[] {
+  const removed: string[] = [];
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    const f = join(dataDir, DB_FILE + suffix);
+    if (existsSync(f)) {
+      unlinkSync(f);
+      removed.push(f);
+    }
+  }
+  return removed;
+}
