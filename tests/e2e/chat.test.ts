@@ -14,6 +14,7 @@ import { findSecrets } from '../support/files.node.ts';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
 import { onboard, openApp } from './support/flows.node.ts';
+import { layoutProblems } from './support/layout.node.ts';
 
 const skip = chromiumMissing();
 const canary = (label: string) => `canary${label}${randomBytes(6).toString('hex')}`;
@@ -144,6 +145,7 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     await expect(lastMessage(page).textContent()).resolves.not.toContain(canaries.reply);
     await expect(page.getByRole('button', { name: 'Stop' }).isVisible()).resolves.toBe(true);
     await screenshot(page, 'chat-streaming');
+    expect(await layoutProblems(page)).toEqual([]);
     await lastMessage(page).getByText(canaries.reply).waitFor();
     await idle(page);
     await expect(lastMessage(page).getByText('writing…').count()).resolves.toBe(0);
@@ -189,6 +191,7 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     await swipes.getByRole('button', { name: 'Next alternative' }).click();
     await lastMessage(page).getByText('A second thought entirely.').waitFor();
     await screenshot(page, 'chat-swipes');
+    expect(await layoutProblems(page)).toEqual([]);
   });
 
   it('continues a reply', async () => {
@@ -243,6 +246,7 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     await expect(banner.getByRole('button', { name: 'Open Providers' }).isVisible()).resolves.toBe(true);
     await expect(lastMessage(page).getByRole('alert').textContent()).resolves.toContain('No reply.');
     await screenshot(page, 'chat-provider-error');
+    expect(await layoutProblems(page)).toEqual([]);
     ai.script({ text: 'Yes, here I am.' });
     await banner.getByRole('button', { name: 'Try again' }).click();
     await lastMessage(page).getByText('Yes, here I am.').waitFor();
@@ -276,6 +280,7 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     await idle(page);
     await lastMessage(page).getByText('Half a thought').waitFor();
     await screenshot(page, 'chat-error-mid-reply');
+    expect(await layoutProblems(page)).toEqual([]);
     await banner.getByRole('button', { name: 'Open Providers' }).click();
     await page.getByRole('heading', { name: 'AI providers' }).waitFor();
   });
