@@ -7,8 +7,8 @@
  *   Device B: a new data folder holding the same vault key and nothing else — what pairing hands over, and how the
  *   engine's own tests make paired devices (tests/sync/support.node.ts); the key transfer itself is not timed.
  *   B's clock: enable (enroll, authenticate, pin the relay key) + one round (pull, verify signatures and hash chains,
- *   decrypt, apply, write B's encrypted store), then every conversation is checked outside the clock. Several new
- *   devices join one after another (the machine is shared and noisy; the caller takes the best).
+ *   decrypt, apply, write B's encrypted store), then every conversation is checked outside the clock. Each call of
+ *   newDevice() is a fresh device; the caller alternates them with y-websocket's and takes the best of each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,21 +29,34 @@ import { memoryOf, startMindstageRelay } from './processes.node.ts';
 
 const PASS = 'benchmark passphrase';
 
-export interface EngineSync {
+export interface EngineSide {
   /** A's first round: reconcile, seal, sign and upload the whole vault. */
   uploadMs: number;
   uploaded: number;
-  /** Each new device B: enable + first round. */
-  syncMs: number[];
-  downloaded: number;
-  serverMB: number;
+  /** One new device B: enable + first round, checked afterwards; returns its time. */
+  newDevice: () => Promise<number>;
+  serverMB: () => number;
+  stop: () => Promise<void>;
 }
 
-export async function engineSync(states: Uint8Array[], newDevices = 2): Promise<EngineSync> {
+export async function engineSide(states: Uint8Array[]): Promise<EngineSide> {
   const root = mkdtempSync(join(tmpdir(), 'ms-bench-engine-'));
-  const relay = await startMindstageRelay(join(root, 'relay'));
   const closers: (() => void | Promise<void>)[] = [];
+  const stop = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch {
+        // best effort: the folder is removed next
+      }
+    }
+    closers.length = 0;
+    rmSync(root, { recursive: true, force: true });
+  };
   try {
+    const relay = await startMindstageRelay(join(root, 'relay'));
+    closers.push(() => relay.stop());
+
     // ---- device A: a vault with the documents, on disk --------------------------------------------------------
     const dirA = join(root, 'a');
     const core = await openCore({ dataDir: dirA });
@@ -55,6 +68,7 @@ export async function engineSync(states: Uint8Array[], newDevices = 2): Promise<
     const vaultA = unlockVault(storageA, PASS);
     const key = vaultA.vaultKeyForWrap().slice();
     const sessionA = openSession(storageA, vaultA);
+    closers.push(() => sessionA.close());
     storageA.transaction(() => {
       states.forEach((state, c) => sessionA.createRecord('conversation', `Conversation ${c}`, (doc) => Y.applyUpdate(doc, state)));
     });
@@ -63,50 +77,42 @@ export async function engineSync(states: Uint8Array[], newDevices = 2): Promise<
     const engineA = createSyncEngine({ session: sessionA, store: openSqliteSyncStore(dirA) });
     closers.push(() => engineA.close());
     await engineA.enable({ relayUrl: relay.url });
-    let t = performance.now();
+    const t = performance.now();
     const up = await engineA.syncOnce();
     const uploadMs = performance.now() - t;
     if (up.problems.length) throw new Error(`device A: ${up.problems.map((p) => p.message).join('; ')}`);
 
-    // ---- new devices B1…Bn, one after another: same vault key, empty folder ---------------------------------
-    const syncMs: number[] = [];
-    let downloaded = 0;
-    for (let i = 0; i < newDevices; i++) {
-      const dirB = join(root, `b${i}`);
+    // ---- a new device: same vault key, empty folder ----------------------------------------------------------
+    let devices = 0;
+    const newDevice = async (): Promise<number> => {
+      const dirB = join(root, `b${devices++}`);
       const dbB = openDb(dirB, { create: true });
       const storageB = createSqliteStorage(dbB);
       storageB.writeHeader(storageA.readHeader()!);
       const sessionB = new VaultSession(storageB, new UnlockedVault(vaultA.vaultId, key.slice()));
       const engineB = createSyncEngine({ session: sessionB, store: openSqliteSyncStore(dirB) });
       try {
-        t = performance.now();
+        const t0 = performance.now();
         await engineB.enable({ relayUrl: relay.url });
         const down = await engineB.syncOnce();
-        syncMs.push(performance.now() - t);
-        downloaded = down.down;
+        const ms = performance.now() - t0;
         if (down.problems.length || down.pending || down.quarantined) throw new Error(`device B: ${JSON.stringify({ ...down, problems: down.problems.slice(0, 3) })}`);
         const entries = listCatalog(sessionB.catalog).filter((e) => e.kind === 'conversation');
         const messages = entries.reduce((n, e) => n + messageCount(sessionB.record(e.id, 'conversation').doc), 0);
         if (entries.length !== states.length || messages !== states.length * MESSAGES_PER_CONVERSATION) {
           throw new Error(`device B holds ${entries.length} conversations / ${messages} messages after its first sync, expected ${states.length} / ${states.length * MESSAGES_PER_CONVERSATION}`);
         }
+        return ms;
       } finally {
         await engineB.close();
         sessionB.close();
         dbB.close();
+        rmSync(dirB, { recursive: true, force: true });
       }
-    }
-    const serverMB = memoryOf(relay.pid).peakMB;
-    return { uploadMs, uploaded: up.up, syncMs, downloaded, serverMB };
-  } finally {
-    for (const close of closers.reverse()) {
-      try {
-        await close();
-      } catch {
-        // best effort: the folder is removed next
-      }
-    }
-    await relay.stop();
-    rmSync(root, { recursive: true, force: true });
+    };
+    return { uploadMs, uploaded: up.up, newDevice, serverMB: () => memoryOf(relay.pid).peakMB, stop };
+  } catch (e) {
+    await stop();
+    throw e;
   }
 }
