@@ -10,12 +10,13 @@ import { decodeItem, encodeItem, handleItem, newEffects, type InboundEffects } f
 import type { Capture } from './outbox.node.ts';
 import type { Replica } from './replica.node.ts';
 
-export function processBatch(r: Replica, items: Item[], devicesFresh: boolean): { fx: InboundEffects; cursor: number } {
+/** `repair`: items re-pulled from before the cursor to fill a gap; the cursor does not move back. */
+export function processBatch(r: Replica, items: Item[], devicesFresh: boolean, repair = false): { fx: InboundEffects; cursor: number } {
   const fx = newEffects();
   let cursor = r.state.cursor;
   for (const item of items) {
-    if (item.serverSeq <= cursor) continue;
-    cursor = item.serverSeq;
+    if (item.serverSeq <= cursor && !repair) continue;
+    cursor = Math.max(cursor, item.serverSeq);
     if (handleItem(r, item, fx, devicesFresh) === 'pending') fx.newPending.set(item.serverSeq, item);
   }
   retryPending(r, fx, devicesFresh);
@@ -70,4 +71,20 @@ export function pendingSummary(r: Replica): { count: number; message?: string } 
     count: rows.length,
     message: `${rows.length} item(s) from the relay are waiting for earlier items of the same device (or a key or device not yet known); they are kept and applied once those arrive. A relay that withholds items causes this.`,
   };
+}
+
+/**
+ * Where to pull again from when something is missing: a chain with a gap (re-pull after the last item applied in
+ * it) or an item refused this round (re-pull it: a relay that corrupted one copy may serve a good one). Null when
+ * nothing is missing.
+ */
+export function repairFrom(r: Replica, quarantinedSince: number): number | null {
+  let from = Infinity;
+  for (const p of r.store.pending()) {
+    const item = decodeItem(p.item);
+    const chain = r.state.doc(item.docId)?.chains.get(Buffer.from(item.deviceId).toString('hex'));
+    from = Math.min(from, chain?.serverSeq ?? 0);
+  }
+  for (const q of r.store.quarantine()) if (q.serverSeq > quarantinedSince) from = Math.min(from, q.serverSeq - 1);
+  return from === Infinity || from >= r.state.cursor ? null : from;
 }

@@ -17,7 +17,7 @@ import { MindstageError } from '../../../shared/result.std.ts';
 import { toHex } from '../crypto/sodium.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.node.ts';
-import { commitBatch, pendingSummary, processBatch, retryPending } from './batch.node.ts';
+import { commitBatch, pendingSummary, processBatch, repairFrom, retryPending } from './batch.node.ts';
 import { checkMarker, forgedMarker, openConnection, WipedError } from './connection.node.ts';
 import { reapplyHeld } from './inbound.node.ts';
 import { newDeviceSeed, signingKeysFromSeed } from './keys.node.ts';
@@ -238,7 +238,10 @@ export class SyncEngine {
     this.capture.flush();
     prepare(r);
     let up = await uploadOutbox(r, conn);
-    const down = await this.#pull(conn);
+    const quarantinedBefore = Math.max(0, ...r.store.quarantine().map((q) => q.serverSeq));
+    let down = await this.#pull(conn);
+    const from = repairFrom(r, quarantinedBefore);
+    if (from !== null) down += await this.#repair(conn, from);
     this.capture.flush();
     prepare(r);
     up += await uploadOutbox(r, conn);
@@ -265,9 +268,20 @@ export class SyncEngine {
     }
   }
 
-  async #apply(conn: RelayConnection, items: Item[], fresh: boolean, head?: number): Promise<number> {
+  /** Pulls again from `from` (before the cursor) once, to fill gaps; duplicates are ignored by the chain checks. */
+  async #repair(conn: RelayConnection, from: number): Promise<number> {
+    let applied = 0;
+    for (let after = from; ; ) {
+      const page = await conn.pull(after);
+      applied += await this.#apply(conn, page.items, true, undefined, true);
+      after = page.items.at(-1)?.serverSeq ?? after;
+      if (!page.more) return applied;
+    }
+  }
+
+  async #apply(conn: RelayConnection, items: Item[], fresh: boolean, head?: number, repair = false): Promise<number> {
     const r = this.replica;
-    const batch = processBatch(r, items, fresh);
+    const batch = processBatch(r, items, fresh, repair);
     const fx = batch.fx;
     let cursor = batch.cursor;
     if (fx.needDevices && !fresh) {

@@ -149,13 +149,13 @@ export function handleItem(r: Replica, item: Item, fx: InboundEffects, devicesFr
   if (item.kind === 'snapshot') {
     for (const h of inner.heads) {
       const hex = toHex(h.deviceId);
-      if ((ds.chains.get(hex)?.docSeq ?? 0) < h.docSeq) ds.chains.set(hex, { docSeq: h.docSeq, deviceSeq: h.deviceSeq, hash: h.hash });
+      if ((ds.chains.get(hex)?.docSeq ?? 0) < h.docSeq) ds.chains.set(hex, { docSeq: h.docSeq, deviceSeq: h.deviceSeq, hash: h.hash, serverSeq: item.serverSeq });
     }
     ds.since = 0;
   } else {
     ds.since++;
   }
-  ds.chains.set(dev, { docSeq: inner.docSeq, deviceSeq: item.deviceSeq, hash });
+  ds.chains.set(dev, { docSeq: inner.docSeq, deviceSeq: item.deviceSeq, hash, serverSeq: item.serverSeq });
   ds.sentSv = Y.encodeStateVector(live.doc);
   const { pendingStructs, pendingDs } = live.doc.store;
   ds.held = pendingStructs || pendingDs ? Y.mergeUpdates([pendingStructs?.update, pendingDs].filter((u): u is Uint8Array => !!u)) : null;

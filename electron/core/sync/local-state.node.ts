@@ -66,6 +66,8 @@ export interface ChainPos {
   docSeq: number;
   deviceSeq: number;
   hash: Uint8Array;
+  /** Relay sequence number of the item that set this position (0 when unknown): where to re-pull from after a gap. */
+  serverSeq?: number;
 }
 
 export interface DocState {
@@ -89,7 +91,7 @@ type DocJson = {
   sentSv: string | null;
   since: number;
   tombstoned: boolean;
-  chains: [string, number, number, string][];
+  chains: [string, number, number, string, number?][];
   held: string | null;
 };
 
@@ -166,7 +168,7 @@ export class LocalState {
       sentSv: j.sentSv === null ? null : fromBase64(j.sentSv),
       since: j.since,
       tombstoned: j.tombstoned,
-      chains: new Map(j.chains.map(([d, s, ds2, h]) => [d, { docSeq: s, deviceSeq: ds2, hash: fromBase64(h) }])),
+      chains: new Map(j.chains.map(([d, s, ds2, h, ss]) => [d, { docSeq: s, deviceSeq: ds2, hash: fromBase64(h), serverSeq: ss ?? 0 }])),
       held: j.held === null ? null : fromBase64(j.held),
     };
     this.#docs.set(k, ds);
@@ -180,7 +182,7 @@ export class LocalState {
       sentSv: ds.sentSv && toBase64(ds.sentSv),
       since: ds.since,
       tombstoned: ds.tombstoned,
-      chains: [...ds.chains].map(([d, c]) => [d, c.docSeq, c.deviceSeq, toBase64(c.hash)]),
+      chains: [...ds.chains].map(([d, c]) => [d, c.docSeq, c.deviceSeq, toBase64(c.hash), c.serverSeq ?? 0]),
       held: ds.held && toBase64(ds.held),
     };
     this.store.putDoc(docId, this.sealer.sealJson('doc', docId, j));

@@ -101,6 +101,7 @@ export class Replica {
   }
 
   problem(p: Problem): void {
+    if (this.problems.some((q) => q.serverSeq === p.serverSeq && q.message === p.message)) return;
     this.problems.push(p);
   }
 
