@@ -74,13 +74,13 @@ async function healsAndConverges(s: Scene): Promise<void> {
   await s.honest.engine.syncOnce();
   expect(picture(s.b.session)).toEqual(picture(s.a.session));
   expect(picture(s.honest.session)).toEqual(picture(s.a.session));
-  expect(readFields(s.b.session.record(s.id, 'character').doc)).toMatchObject({ step: STEPS, [`k${STEPS}`]: `v${STEPS}` });
+  expect(readFields<Record<string, unknown>>(s.b.session.record(s.id, 'character').doc)).toMatchObject({ step: STEPS, [`k${STEPS}`]: `v${STEPS}` });
   for (const d of [s.a, s.b, s.honest]) await d.engine.close();
 }
 
 /** What B holds of the target record must be exactly A's state after `upTo` steps: a prefix, never a mix. */
 function holdsPrefix(s: Scene, upTo: number): void {
-  const f = readFields(s.b.session.record(s.id, 'character').doc);
+  const f = readFields<Record<string, unknown>>(s.b.session.record(s.id, 'character').doc);
   expect(f['step']).toBe(upTo);
   for (let i = 1; i <= STEPS; i++) expect(f[`k${i}`]).toBe(i <= upTo ? `v${i}` : undefined);
 }
@@ -155,7 +155,7 @@ describe('hostile relay', () => {
     await s.a.engine.syncOnce();
     const r = await s.b.engine.syncOnce();
     expect(r.pending).toBeGreaterThan(0);
-    expect(readFields(s.b.session.record(s.id, 'character').doc)['late']).toBeUndefined();
+    expect(readFields<Record<string, unknown>>(s.b.session.record(s.id, 'character').doc)['late']).toBeUndefined();
     await healsAndConverges(s);
   });
 
