@@ -2,7 +2,6 @@
  * Test helpers for the sync client: vaults that share one vault key (as paired devices do), each with its own
  * engine, in memory (fast; for property tests) or on real SQLite files (for crash and canary tests).
  */
-import * as Y from 'yjs';
 import { createMemoryStorage, type VaultStorage } from '../../electron/core/store/storage.node.ts';
 import { createVault, UnlockedVault } from '../../electron/core/vault/vault.node.ts';
 import { VaultSession } from '../../electron/core/session.node.ts';
@@ -11,6 +10,7 @@ import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from '../..
 import { readFields } from '../../electron/core/docs/fields-doc.node.ts';
 import { listCatalog } from '../../electron/core/docs/catalog.node.ts';
 import { recordRef } from '../../electron/core/docs/ids.node.ts';
+import { readMessages } from '../../electron/core/docs/conversation-doc.node.ts';
 
 export interface TestDevice {
   session: VaultSession;
@@ -47,7 +47,7 @@ export function picture(s: VaultSession): unknown {
   const entries = listCatalog(s.catalog).sort((a, b) => a.id.localeCompare(b.id));
   return entries.map((e) => {
     const doc = s.repo.open(recordRef(e.id, e.kind)).doc;
-    return { id: e.id, kind: e.kind, title: e.title, fields: e.kind === 'conversation' ? Y.encodeStateVector(doc).length : readFields(doc) };
+    return { id: e.id, kind: e.kind, title: e.title, fields: e.kind === 'conversation' ? readMessages(doc) : readFields(doc) };
   });
 }
 

@@ -13,9 +13,11 @@ import type { Replica } from './replica.node.ts';
 /** `repair`: items re-pulled from before the cursor to fill a gap; the cursor does not move back. */
 export function processBatch(r: Replica, items: Item[], devicesFresh: boolean, repair = false): { fx: InboundEffects; cursor: number } {
   const fx = newEffects();
-  let cursor = r.state.cursor;
+  const start = r.state.cursor;
+  let cursor = start;
   for (const item of items) {
-    if (item.serverSeq <= cursor && !repair) continue;
+    // Compared with where the page started, not the running maximum: a page may arrive out of order.
+    if (item.serverSeq <= start && !repair) continue;
     cursor = Math.max(cursor, item.serverSeq);
     if (handleItem(r, item, fx, devicesFresh) === 'pending') fx.newPending.set(item.serverSeq, item);
   }

@@ -98,8 +98,9 @@ export class Capture {
   tombstone(ref: DocRef): void {
     const docId = this.#r.keys.relayDocId(ref);
     const ds = this.#r.state.doc(docId);
-    // Only documents the relay may hold need a tombstone.
-    if (!ds || ds.tombstoned) return;
+    // Only documents the relay may hold need a tombstone (known, or with changes queued for it right now).
+    const queued = this.#queue.some((q) => !q.tombstone && bytesEqual(q.docId, docId));
+    if ((!ds && !queued) || ds?.tombstoned) return;
     this.#push({ docId, ref, tombstone: true, body: this.#r.state.sealer.seal('raw', docId, Uint8Array.of(RAW_TOMBSTONE)), sv: null });
   }
 
