@@ -1,0 +1,135 @@
+/**
+ * Wipe end to end (core API, real SQLite vaults, real relay process): remote first with the receipt verified
+ * against the pinned relay key, then local files; the other device verifies the marker on its next connection and
+ * wipes itself; a forged or misdirected marker is refused and changes nothing; offline, the local part happens at
+ * once and the remote part waits in pending-wipe.json until the relay is back.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relayAuthority, wipeStatement } from '../../shared/sync/signing.std.ts';
+import { createSyncEngine } from '../../electron/core/sync/engine.node.ts';
+import { writeFields } from '../../electron/core/docs/fields-doc.node.ts';
+import { newKeys, spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
+import { tempDir } from '../support/files.node.ts';
+import { hostileRelay } from './hostile-proxy.node.ts';
+import { firstDevice, openDevice, pairedDevice, refusal } from './core-support.node.ts';
+import { memoryDevices, picture } from './support.node.ts';
+
+let relay: RelayProcess;
+let relayDir: string;
+beforeAll(async () => {
+  relayDir = tempDir('wipe-relay');
+  relay = await spawnRelay(['--data', relayDir, '--log-level', 'info']);
+});
+afterAll(async () => {
+  relay?.child.kill('SIGKILL');
+  await relay?.exited;
+});
+
+const dbFiles = (dir: string) => ['mindstage.db', 'mindstage.db-wal', 'mindstage.db-shm'].filter((f) => existsSync(join(dir, f)));
+
+describe('wipe', () => {
+  it('wipes the relay (verified receipt) then this device; the other device wipes itself on its next connection', async () => {
+    const a = await firstDevice(relay.url);
+    await a.call('character.create', { name: 'Soon gone' });
+    await a.call('sync.now', {});
+    const b = await pairedDevice(a, relay.url);
+    const { accountId } = await a.call('sync.status', {});
+    expect(dbFiles(a.dir)).toContain('mindstage.db');
+
+    const report = await a.call('vault.wipe', {});
+    expect(report.remote).toBe('wiped');
+    expect(report.receipt).toMatchObject({ accountId, relay: relayAuthority(relay.url) });
+    expect(report.receipt!.counts.devices).toBe(2);
+    expect(report.receipt!.counts.updates).toBeGreaterThan(0);
+    expect(report.local).toBe('wiped');
+    expect(dbFiles(a.dir)).toEqual([]);
+    expect(await a.call('vault.status', {})).toMatchObject({ exists: false });
+    // The relay keeps no item, device or pairing of the account.
+    const db = new Database(join(relayDir, 'relay.sqlite'), { readonly: true });
+    const acct = Buffer.from(accountId!, 'hex');
+    for (const table of ['items', 'devices', 'pairings']) expect(db.prepare(`SELECT count(*) FROM ${table} WHERE account_id = ?`).pluck().get(acct), table).toBe(0);
+    db.close();
+
+    const locked: string[] = [];
+    b.core.on('vault.locked', (e) => locked.push(e.reason));
+    const r = await b.call('sync.now', {});
+    expect(r.wiped).toBe(true);
+    expect(locked).toContain('wipe');
+    expect(dbFiles(b.dir)).toEqual([]);
+    await a.core.close();
+    await b.core.close();
+  });
+
+  it('refuses a forged marker, and one signed for another relay; nothing is wiped', async () => {
+    const hostile = hostileRelay();
+    const [a, b] = memoryDevices(2);
+    let wiped = 0;
+    b!.engine = createSyncEngine({ session: b!.session, store: b!.store, socket: hostile.socket, onWiped: () => void wiped++ });
+    for (const d of [a!, b!]) await d.engine.enable({ relayUrl: relay.url });
+    a!.session.createRecord('character', 'Kept', (doc) => writeFields(doc, { name: 'Kept' }));
+    await a!.engine.syncOnce();
+    await b!.engine.syncOnce();
+    const before = picture(b!.session);
+    const accountId = a!.engine.replica.keys.accountId;
+
+    const stranger = newKeys();
+    const unsigned = { accountId, issuedAt: Date.now(), authority: relayAuthority(relay.url) };
+    hostile.forgedWipe = { ...unsigned, sig: stranger.sign(wipeStatement(unsigned)) as Uint8Array };
+    expect(await refusal(b!.engine.syncOnce())).toMatchObject({ code: 'integrity', message: expect.stringMatching(/not signed by this account/) });
+    // Genuinely signed by the account key, but for another relay: also refused.
+    const elsewhere = { ...unsigned, authority: 'other.example:443' };
+    hostile.forgedWipe = { ...elsewhere, sig: a!.engine.replica.keys.account.sign(wipeStatement(elsewhere)) as Uint8Array };
+    expect(await refusal(b!.engine.syncOnce())).toMatchObject({ code: 'integrity' });
+    expect(wiped).toBe(0);
+    expect(picture(b!.session)).toEqual(before);
+    hostile.forgedWipe = null;
+    expect(await b!.engine.syncOnce()).toMatchObject({ problems: [] });
+    for (const d of [a!, b!]) await d.engine.close();
+  });
+
+  it('offline: wipes this device at once, keeps the signed request, and finishes on the relay later', async () => {
+    const port = await freePort();
+    const dir = tempDir('wipe-offline-relay');
+    let offline = await spawnRelay(['--data', dir, '--port', String(port), '--log-level', 'info']);
+    const a = await firstDevice(offline.url);
+    await a.call('character.create', { name: 'Offline' });
+    await a.call('sync.now', {});
+    offline.child.kill('SIGKILL');
+    await offline.exited;
+
+    const report = await a.call('vault.wipe', {});
+    expect(report).toMatchObject({ remote: 'pending', local: 'wiped', pendingFile: 'pending-wipe.json' });
+    expect(report.remoteError).toMatch(/Cannot reach/);
+    expect(dbFiles(a.dir)).toEqual([]);
+    const pending = JSON.parse(readFileSync(join(a.dir, 'pending-wipe.json'), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(pending).sort()).toEqual(['format', 'marker', 'note', 'relayKey', 'relayUrl']);
+    await a.core.close();
+
+    offline = await spawnRelay(['--data', dir, '--port', String(port), '--log-level', 'info']);
+    try {
+      const again = await openDevice(a.dir);
+      const done = await again.call('vault.wipe', {});
+      expect(done.remote).toBe('wiped');
+      expect(done.receipt!.counts.updates).toBeGreaterThan(0);
+      expect(existsSync(join(a.dir, 'pending-wipe.json'))).toBe(false);
+      await again.core.close();
+    } finally {
+      offline.child.kill('SIGKILL');
+      await offline.exited;
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
