@@ -88,4 +88,23 @@ describe('sync engine', () => {
     expect(stored.length).toBeLessThan(100);
     for (const d of [a!, b!, c!]) await d.engine.close();
   });
+
+  it('a connected device in watch mode gets the wipe live, verifies it and hands it over; closing zeroes the keys', async () => {
+    const wipedWith: unknown[] = [];
+    const [a, b] = memoryDevices(2, { idleMs: 200 });
+    const { createSyncEngine } = await import('../../electron/core/sync/engine.node.ts');
+    const { signWipe, sendWipe } = await import('../../electron/core/sync/wipe.node.ts');
+    b!.engine = createSyncEngine({ session: b!.session, store: b!.store, idleMs: 200, onWiped: (m) => void wipedWith.push(m) });
+    for (const d of [a!, b!]) await d.engine.enable({ relayUrl: relay.url });
+    b!.engine.watch();
+    await until(() => b!.engine.status().state === 'watching', 10_000, 'watching');
+    const receipt = await sendWipe(signWipe(a!.engine));
+    expect(receipt.counts.devices).toBe(2);
+    await until(() => wipedWith.length === 1, 10_000, 'live wipe');
+    expect(b!.engine.status().state).toBe('wiped');
+    const keys = b!.engine.replica.keys;
+    await b!.engine.close();
+    await a!.engine.close();
+    for (const k of [keys.local, keys.epochZero, keys.docIdKey, keys.account.secretKey]) expect(k.every((x) => x === 0)).toBe(true);
+  });
 });

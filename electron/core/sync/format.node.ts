@@ -125,9 +125,19 @@ function itemAd(a: { accountId: Uint8Array; docId: Uint8Array; deviceId: Uint8Ar
   return w.bytes(AD_PREFIX).bytes(a.accountId).bytes(a.docId).bytes(a.deviceId).u64(a.deviceSeq).u8(a.kind === 'update' ? 1 : 2).u32(a.epoch).out;
 }
 
-/** Seals an inner for the relay under one content-key epoch; a fresh random nonce every time (node:crypto). */
-export function sealBody(key: Uint8Array, epoch: number, accountId: Uint8Array, inner: Inner): Uint8Array {
-  const sealed = aeadSeal(key, pad(encodeInner(inner)), itemAd({ accountId, docId: inner.docId, deviceId: inner.deviceId, deviceSeq: inner.deviceSeq, kind: inner.type, epoch }));
+/**
+ * Seals an inner for the relay under one content-key epoch; a fresh random nonce every time (node:crypto). `outer`
+ * is what the AD binds and defaults to the inner's own header; only tests pass a different one, to check that
+ * openBody notices an inside that disagrees with the outside.
+ */
+export function sealBody(
+  key: Uint8Array,
+  epoch: number,
+  accountId: Uint8Array,
+  inner: Inner,
+  outer: Pick<Inner, 'docId' | 'deviceId' | 'deviceSeq' | 'type'> = inner,
+): Uint8Array {
+  const sealed = aeadSeal(key, pad(encodeInner(inner)), itemAd({ accountId, docId: outer.docId, deviceId: outer.deviceId, deviceSeq: outer.deviceSeq, kind: outer.type, epoch }));
   const out = new Uint8Array(5 + sealed.length);
   out[0] = CONTENT_VERSION;
   new DataView(out.buffer).setUint32(1, epoch);
