@@ -18,15 +18,26 @@ export const ProviderSampling = z
 
 const providerName = z.string().min(1, 'a provider needs a name').max(100).regex(/^[^\s].*$/, 'must not start with a space');
 
-export const ProviderInput = z.object({
-  name: providerName,
+/** A provider's settings without defaults, so the same rules serve both adding and patching. */
+const providerFields = {
   baseUrl: z.string().url('must be a URL such as https://api.openai.com/v1').max(500),
   model: z.string().min(1, 'a provider needs a model').max(200),
-  apiKey: z.string().max(500).optional(),
-  contextWindow: z.number().int().min(512).max(10_000_000).default(8192),
-  maxTokens: z.number().int().min(1).max(1_000_000).default(512),
-  sampling: ProviderSampling.default({}),
+  apiKey: z.string().max(500),
+  contextWindow: z.number().int().min(512).max(10_000_000),
+  maxTokens: z.number().int().min(1).max(1_000_000),
+  sampling: ProviderSampling,
+};
+
+export const ProviderInput = z.object({
+  name: providerName,
+  ...providerFields,
+  apiKey: providerFields.apiKey.optional(),
+  contextWindow: providerFields.contextWindow.default(8192),
+  maxTokens: providerFields.maxTokens.default(512),
+  sampling: providerFields.sampling.default({}),
 });
+/** A patch changes only the fields it names (zod's .partial() would keep defaults and reset the others). */
+const ProviderPatch = z.object({ ...providerFields, apiKey: providerFields.apiKey.nullable() }).partial().strict();
 export type ProviderInput = z.input<typeof ProviderInput>;
 
 /** What the API shows of a provider: never the API key itself. */
@@ -93,7 +104,7 @@ export const providerCommands = {
   'provider.list': { input: z.object({}), output: returns<ProviderView[]>() },
   'provider.add': { input: ProviderInput, output: returns<null>() },
   'provider.update': {
-    input: z.object({ name: providerName, patch: ProviderInput.partial().omit({ name: true }).extend({ apiKey: z.string().max(500).nullable().optional() }) }),
+    input: z.object({ name: providerName, patch: ProviderPatch }),
     output: returns<null>(),
   },
   'provider.remove': { input: z.object({ name: providerName }), output: returns<null>() },

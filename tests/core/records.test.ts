@@ -170,3 +170,24 @@ describe('idle lock', () => {
     await idle.close();
   });
 });
+
+describe('providers', () => {
+  it('an update changes only the fields it names', async () => {
+    await call('provider.add', { name: 'local', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3', apiKey: 'sk-keep', contextWindow: 32_000, maxTokens: 900, sampling: { temperature: 0.7 } });
+    await call('provider.update', { name: 'local', patch: { baseUrl: 'http://127.0.0.1:1234/v1' } });
+    expect((await call('provider.list', {})).find((p) => p.name === 'local')).toEqual({
+      name: 'local',
+      baseUrl: 'http://127.0.0.1:1234/v1',
+      model: 'llama3',
+      hasApiKey: true,
+      contextWindow: 32_000,
+      maxTokens: 900,
+      sampling: { temperature: 0.7 },
+    });
+    await call('provider.update', { name: 'local', patch: { apiKey: null } });
+    expect((await call('provider.list', {})).find((p) => p.name === 'local')?.hasApiKey).toBe(false);
+    // Unknown fields are refused rather than ignored.
+    const unknown = await core.invoke('provider.update', { name: 'local', patch: { colour: 'red' } as never });
+    expect(unknown.ok ? 'no error' : unknown.error.code).toBe('usage');
+  });
+});

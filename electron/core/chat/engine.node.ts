@@ -20,7 +20,7 @@ import { appendLedger } from '../docs/ledger-doc.node.ts';
 import type { StoredProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import { newMeter, type Meter } from './http.node.ts';
-import type { ChatPromptMessage } from './prompt.std.ts';
+import { clearTokenCache, type ChatPromptMessage } from './prompt.std.ts';
 import { streamChat, type Failure, type Timeouts } from './provider-client.node.ts';
 
 export interface ChatEngineOptions extends Timeouts {
@@ -188,7 +188,7 @@ export class ChatEngine {
         return this.#finish(run, 'error', {
           provider: provider.name,
           model: o.model,
-          error: { code: o.failure.code, message: `${provider.name} failed mid-reply: ${o.failure.reason}. The text that arrived is kept.` },
+          error: { code: o.failure.code, message: `${provider.name} failed mid-reply: ${o.failure.reason.replace(/[.\s]+$/, '')}. The text that arrived is kept.` },
         });
       }
       failures.push(`${provider.name} (${o.failure.reason})`);
@@ -229,6 +229,8 @@ export class ChatEngine {
   }
 
   #onLock(session: VaultSession): void {
+    // Token counts are cached by a hash of message text; a locked vault should leave no trace of what was counted.
+    clearTokenCache();
     for (const run of [...this.#runs.values()]) {
       if (run.session !== session) continue;
       const cur = run.current;
