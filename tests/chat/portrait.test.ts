@@ -74,7 +74,7 @@ describe('provider.test', () => {
     images.script({ error: { status: 401 } });
     const bad = await h.call('provider.test', { name: 'with-images' });
     expect(bad.ok).toBe(false);
-    expect(bad.message).toMatch(/with-images: HTTP 401 the API key was refused/);
+    expect(bad.message).toMatch(/with-images: HTTP 401: the API key was refused/);
     expect(bad.message).not.toContain('sk-images-key-0123456789');
     const ledger = await h.call('ledger.list', { limit: 2 });
     expect(ledger.map((e) => [e.purpose, e.outcome])).toEqual([['test', 'error: HTTP 401'], ['test', 'ok']]);

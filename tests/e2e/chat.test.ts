@@ -242,7 +242,7 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     ai.script({ error: { status: 401 } });
     await send(page, 'Are you there?');
     await banner.filter({ hasText: 'Check the API key of that provider in Providers.' }).waitFor();
-    await expect(banner.textContent()).resolves.toContain('Fake local (HTTP 401 the API key was refused');
+    await expect(banner.textContent()).resolves.toContain('Fake local (HTTP 401: the API key was refused');
     await expect(banner.getByRole('button', { name: 'Open Providers' }).isVisible()).resolves.toBe(true);
     await expect(lastMessage(page).getByRole('alert').textContent()).resolves.toContain('No reply.');
     await screenshot(page, 'chat-provider-error');
@@ -269,7 +269,7 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     await all.waitFor();
     const text = (await all.textContent())!;
     expect(text).toContain('Offline box (connection refused)');
-    expect(text).toContain('Fake local (HTTP 503 server error');
+    expect(text).toContain('Fake local (HTTP 503: server error');
     expect(text).toContain('try again in a moment, or add another provider');
     await idle(page);
 

@@ -133,7 +133,7 @@ export function classify(e: unknown, apiKey: string | undefined): Failure {
       : status === 429 ? 'rate limited'
       : status >= 500 ? 'server error'
       : 'request refused';
-    return { code: 'provider', reason: `HTTP ${status} ${what}${detail ? ` (${detail})` : ''}`, retryable: status === 429 || status >= 500, tag: `HTTP ${status}` };
+    return { code: 'provider', reason: `HTTP ${status}: ${what}${detail ? ` (${detail})` : ''}`, retryable: status === 429 || status >= 500, tag: `HTTP ${status}` };
   }
   const code = (e as { code?: string })?.code;
   if (code) return { code: 'network', reason: connectionReason(e), retryable: true, tag: connectionReason(e) };
