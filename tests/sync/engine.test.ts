@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFields, readFields } from '../../electron/core/docs/fields-doc.node.ts';
 import { getCatalogEntry } from '../../electron/core/docs/catalog.node.ts';
+import { appendMessage, readMessages } from '../../electron/core/docs/conversation-doc.node.ts';
+import { recordRef } from '../../electron/core/docs/ids.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { memoryDevices, picture, until } from './support.node.ts';
 
@@ -42,6 +44,35 @@ describe('sync engine', () => {
     expect(readFields(a!.session.record(id, 'character').doc)).toMatchObject({ description: 'from a', scenario: 'from b' });
     // Nothing left to move.
     expect((await a!.engine.syncOnce())).toMatchObject({ up: 0, down: 0, pending: 0, quarantined: 0 });
+    await a!.engine.close();
+    await b!.engine.close();
+  });
+
+  it('applies to documents already open on the receiving device, stores new ones as received, and both reload from the store', async () => {
+    const [a, b] = memoryDevices(2);
+    await a!.engine.enable({ relayUrl: relay.url });
+    await b!.engine.enable({ relayUrl: relay.url });
+    const x = a!.session.createRecord('character', 'Open early', (doc) => writeFields(doc, { name: 'X', description: 'filled later' }));
+    const c = a!.session.createRecord('conversation', 'New here', (doc) => {
+      for (let i = 0; i < 5; i++) appendMessage(doc, { id: `m${i}`, role: 'user', createdAt: i, alt: { id: `a${i}`, text: `hello ${i}`, createdAt: i } });
+    });
+    await a!.engine.syncOnce();
+    // B opens X before its content arrives (as a record() call that then fails does): an empty document in memory
+    // that the store does not hold.
+    const early = b!.session.repo.open(recordRef(x, 'character')).doc;
+    expect(readFields(early)).toEqual({});
+    const r = await b!.engine.syncOnce();
+    expect(r.problems).toEqual([]);
+    expect(readFields(early)).toMatchObject({ name: 'X', description: 'filled later' }); // the open document got it
+    expect(readMessages(b!.session.record(c, 'conversation').doc).map((m) => m.id)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    // A local edit on B after the first sync, then everything reloads from B's store.
+    appendMessage(b!.session.record(c, 'conversation').doc, { id: 'b1', role: 'user', createdAt: 9, alt: { id: 'ab1', text: 'from b', createdAt: 9 } });
+    b!.session.repo.close();
+    expect(readFields(b!.session.record(x, 'character').doc)).toMatchObject({ name: 'X', description: 'filled later' });
+    expect(readMessages(b!.session.record(c, 'conversation').doc).map((m) => m.id)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'b1']);
+    await b!.engine.syncOnce();
+    await a!.engine.syncOnce();
+    expect(picture(a!.session)).toEqual(picture(b!.session));
     await a!.engine.close();
     await b!.engine.close();
   });

@@ -55,6 +55,11 @@ export class DocRepo {
     return live;
   }
 
+  /** Whether the document is open in memory (loaded, or created empty by open()), without loading it. */
+  isOpen(ref: DocRef): boolean {
+    return this.#live.has(ref.recordId);
+  }
+
   exists(ref: DocRef): boolean {
     return this.#live.has(ref.recordId) || this.store.load(ref) !== null;
   }

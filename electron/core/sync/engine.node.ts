@@ -260,11 +260,21 @@ export class SyncEngine {
     const r = this.replica;
     let applied = 0;
     let fresh = true; // openConnection just refreshed the device list
+    // The next page is asked for while this one is applied (the relay reads and sends while we verify and write).
+    // It starts after the highest item of this page, which is where the cursor stands once this page is committed;
+    // if applying fails, the request is abandoned (its answer is dropped, its error swallowed here).
+    let next = conn.pull(r.state.cursor);
     for (;;) {
-      const page = await conn.pull(r.state.cursor);
+      const page = await next;
+      const after = page.items.reduce((m, i) => Math.max(m, i.serverSeq), r.state.cursor);
+      if (page.more) {
+        next = conn.pull(after);
+        next.catch(() => {});
+      }
       applied += await this.#apply(conn, page.items, fresh, page.more ? undefined : page.head);
       fresh = false;
       if (!page.more) return applied;
+      if (r.state.cursor !== after) next = conn.pull(r.state.cursor);
     }
   }
 

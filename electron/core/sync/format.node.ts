@@ -183,9 +183,13 @@ const CHAIN_PREFIX = new TextEncoder().encode('mindstage.sync.chain.v1\0');
 
 /** The hash the next item of the same device and document names as prevHash. */
 export function chainHash(accountId: Uint8Array, item: Pick<Item, 'kind' | 'docId' | 'deviceId' | 'deviceSeq' | 'body' | 'covers'>): Uint8Array {
-  const st = itemStatement({ kind: item.kind, accountId, docId: item.docId, deviceId: item.deviceId, deviceSeq: item.deviceSeq, body: item.body, covers: item.covers });
-  const input = new Uint8Array(CHAIN_PREFIX.length + st.length);
-  input.set(CHAIN_PREFIX, 0);
-  input.set(st, CHAIN_PREFIX.length);
-  return sodium.crypto_generichash(32, input, null);
+  return chainHashOfStatement(itemStatement({ kind: item.kind, accountId, docId: item.docId, deviceId: item.deviceId, deviceSeq: item.deviceSeq, body: item.body, covers: item.covers }));
+}
+
+/** chainHash from the item's signed statement, when the caller already built it (to verify the signature). */
+export function chainHashOfStatement(statement: Uint8Array): Uint8Array {
+  const state = sodium.crypto_generichash_init(null, 32);
+  sodium.crypto_generichash_update(state, CHAIN_PREFIX);
+  sodium.crypto_generichash_update(state, statement);
+  return sodium.crypto_generichash_final(state, 32);
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../../shared/sync/messages.std.ts';
-import { randomBytes } from '../crypto/sodium.node.ts';
-import { bodyEpoch, chainHash, decodeInner, encodeInner, openBody, sealBody, ZERO_HASH, type Inner } from './format.node.ts';
+import { itemStatement } from '../../../shared/sync/signing.std.ts';
+import { randomBytes, sodium } from '../crypto/sodium.node.ts';
+import { bodyEpoch, chainHash, chainHashOfStatement, decodeInner, encodeInner, openBody, sealBody, ZERO_HASH, type Inner } from './format.node.ts';
 import { newKeyringBody, openKeyringBody } from './keyring.node.ts';
 import { signingKeysFromSeed } from './keys.node.ts';
 
@@ -72,6 +73,12 @@ describe('sync item format', () => {
     expect(Buffer.from(h).equals(Buffer.from(chainHash(accountId, asItem(i, body))))).toBe(true);
     expect(Buffer.from(h).equals(Buffer.from(chainHash(accountId, asItem(i, body, { deviceSeq: 8 }))))).toBe(false);
     expect(Buffer.from(h).equals(Buffer.from(ZERO_HASH))).toBe(false);
+    // The definition: BLAKE2b-256("mindstage.sync.chain.v1\0" ‖ the signed statement), hashed incrementally or not.
+    const it = asItem(i, body);
+    const st = itemStatement({ kind: it.kind, accountId, docId: it.docId, deviceId: it.deviceId, deviceSeq: it.deviceSeq, body: it.body, covers: it.covers });
+    const oneShot = sodium.crypto_generichash(32, Buffer.concat([Buffer.from('mindstage.sync.chain.v1\0'), st]), null);
+    expect(Buffer.from(chainHashOfStatement(st)).equals(Buffer.from(oneShot))).toBe(true);
+    expect(Buffer.from(h).equals(Buffer.from(oneShot))).toBe(true);
   });
 
   it('keyring boxes open only for their recipients, bound to account and epoch', () => {

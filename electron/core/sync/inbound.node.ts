@@ -18,11 +18,13 @@ import { encodeFrame, decodeFrame } from '../../../shared/sync/frame.std.ts';
 import type { Item } from '../../../shared/sync/messages.std.ts';
 import { sodium, toHex } from '../crypto/sodium.node.ts';
 import { markCatalogDeleted, getCatalogEntry } from '../docs/catalog.node.ts';
-import { chainHash, openBody, ZERO_HASH, type Inner } from './format.node.ts';
+import { chainHashOfStatement, openBody, ZERO_HASH, type Inner } from './format.node.ts';
 import { docKindFromCode, verify } from './keys.node.ts';
-import { keyFor, learnEpoch, openKeyringBody } from './keyring.node.ts';
+import { keyFor, learnEpochCached, openKeyringBody } from './keyring.node.ts';
 import { newDocState, type DocState } from './local-state.node.ts';
 import { FROM_SYNC, refOf, type Replica } from './replica.node.ts';
+import type { DocRef } from '../docs/doc-store.node.ts';
+import { COMPACT_EVERY } from '../docs/repo.node.ts';
 
 type Outcome = 'applied' | 'ignored' | 'pending' | 'quarantined';
 
@@ -37,6 +39,24 @@ export interface InboundEffects {
   quarantine: { serverSeq: number; item: Item; info: unknown }[];
   /** An item came from a device we do not know yet: refresh the device list and retry. */
   needDevices: boolean;
+  /** A keyring item taught a new epoch key (kept in memory until the batch commits). */
+  epochsChanged: boolean;
+  /**
+   * Documents that existed neither on disk nor in memory when this batch first met them, by record id: applied to
+   * a bare Y.Doc (no listeners, so Yjs does not re-encode what it integrates) and stored as the received update
+   * bytes. Valid only while the batch runs synchronously inside the vault transaction (batch.node.ts): nothing
+   * else can open the document meanwhile. Afterwards the repo loads it from the store like any other.
+   */
+  fresh: Map<string, FreshDoc>;
+  /** Every fresh document written in the current vault transaction (to forget on rollback). */
+  freshWritten: Map<string, DocRef>;
+  /** Storage ids (hex) stored in the vault when the current transaction first needed them. */
+  storedIds: Set<string> | null;
+}
+
+export interface FreshDoc {
+  ref: DocRef;
+  doc: Y.Doc;
 }
 
 export const newEffects = (): InboundEffects => ({
@@ -49,7 +69,37 @@ export const newEffects = (): InboundEffects => ({
   resolvedPending: new Set(),
   quarantine: [],
   needDevices: false,
+  epochsChanged: false,
+  fresh: new Map(),
+  freshWritten: new Map(),
+  storedIds: null,
 });
+
+/**
+ * Where an item's update goes. A document open in the repo (or stored on disk) is applied through the repo, which
+ * commits it like any change. A document that does not exist locally yet — every document of a new device's first
+ * sync — skips loading and re-encoding: a bare Y.Doc, and the received bytes stored as they are.
+ */
+function targetDoc(r: Replica, fx: InboundEffects, ref: DocRef): { doc: Y.Doc; fresh: FreshDoc | null } {
+  const known = fx.fresh.get(ref.recordId);
+  if (known) return { doc: known.doc, fresh: known };
+  const repo = r.session.repo;
+  // Documents stored (listed once per transaction) or open in memory (even if empty) go through the repo.
+  fx.storedIds ??= new Set(r.session.storage.docIds().map(toHex));
+  if (!fx.storedIds.has(toHex(ref.storageId)) && !repo.isOpen(ref)) {
+    // A guid of our own: Y.Doc's default (lib0 uuidv4) draws 31 random numbers, which cost more than the rest here.
+    const f: FreshDoc = { ref, doc: new Y.Doc({ guid: ref.recordId }) };
+    fx.fresh.set(ref.recordId, f);
+    return { doc: f.doc, fresh: f };
+  }
+  return { doc: repo.open(ref).doc, fresh: null };
+}
+
+function storeRaw(r: Replica, f: FreshDoc, update: Uint8Array): void {
+  const store = r.session.repo.store;
+  store.append(f.ref, update);
+  if (store.updatesSinceSnapshot(f.ref) >= COMPACT_EVERY) store.compact(f.ref, Y.encodeStateAsUpdate(f.doc));
+}
 
 const eq = (a: Uint8Array, b: Uint8Array) => a.length === b.length && sodium.memcmp(a, b);
 const short = (b: Uint8Array) => toHex(b).slice(0, 12);
@@ -99,7 +149,9 @@ export function handleItem(r: Replica, item: Item, fx: InboundEffects, devicesFr
     if (item.kind !== 'update' || !item.body) return quarantine(r, fx, item, 'it is a malformed keyring entry');
     let got = openKeyringBody(item.body, r.keys.accountId, r.device);
     for (const k of r.extraRecipients) got ??= openKeyringBody(item.body, r.keys.accountId, k);
-    if (got) learnEpoch(r, got.epoch, got.key);
+    // Cached only: the batch writes the epochs with the cursor (no write on the client's connection while the
+    // vault's connection holds its transaction).
+    if (got && learnEpochCached(r, got.epoch, got.key)) fx.epochsChanged = true;
     return got ? 'applied' : 'ignored';
   }
   if (item.kind === 'tombstone') return tombstone(r, item, fx);
@@ -122,7 +174,7 @@ export function handleItem(r: Replica, item: Item, fx: InboundEffects, devicesFr
   }
   if (ds.tombstoned) return 'ignored';
   const ref = refOf(ds)!;
-  const hash = chainHash(r.keys.accountId, item);
+  const hash = chainHashOfStatement(statement);
   const cur = ds.chains.get(dev) ?? { docSeq: 0, deviceSeq: 0, hash: ZERO_HASH };
 
   if (inner.docSeq <= cur.docSeq) {
@@ -140,11 +192,17 @@ export function handleItem(r: Replica, item: Item, fx: InboundEffects, devicesFr
     if (bad) return quarantine(r, fx, item, bad, ref.recordId);
   }
 
-  const live = r.session.repo.open(ref);
+  const target = targetDoc(r, fx, ref);
   try {
-    Y.applyUpdate(live.doc, inner.payload, FROM_SYNC);
+    Y.applyUpdate(target.doc, inner.payload, FROM_SYNC);
   } catch {
+    // A fresh document that half-integrated a bad update is forgotten: the store holds only what applied cleanly.
+    if (target.fresh) fx.fresh.delete(ref.recordId);
     return quarantine(r, fx, item, 'its content is not a valid document update', ref.recordId);
+  }
+  if (target.fresh) {
+    fx.freshWritten.set(ref.recordId, ref);
+    storeRaw(r, target.fresh, inner.payload);
   }
   if (item.kind === 'snapshot') {
     for (const h of inner.heads) {
@@ -156,8 +214,8 @@ export function handleItem(r: Replica, item: Item, fx: InboundEffects, devicesFr
     ds.since++;
   }
   ds.chains.set(dev, { docSeq: inner.docSeq, deviceSeq: item.deviceSeq, hash, serverSeq: item.serverSeq });
-  ds.sentSv = Y.encodeStateVector(live.doc);
-  const { pendingStructs, pendingDs } = live.doc.store;
+  ds.sentSv = Y.encodeStateVector(target.doc);
+  const { pendingStructs, pendingDs } = target.doc.store;
   ds.held = pendingStructs || pendingDs ? Y.mergeUpdates([pendingStructs?.update, pendingDs].filter((u): u is Uint8Array => !!u)) : null;
   r.state.putDocCached(item.docId, ds);
   touch(fx, item.docId);
@@ -200,6 +258,7 @@ function tombstone(r: Replica, item: Item, fx: InboundEffects): Outcome {
   touch(fx, item.docId);
   const ref = refOf(ds);
   if (ref) {
+    fx.fresh.delete(ref.recordId);
     r.session.repo.delete(ref);
     const catalog = r.session.catalog;
     // A local catalog edit, synced like any other, so every device's catalog agrees the record is gone.

@@ -113,6 +113,17 @@ export function learnEpoch(r: Replica, epoch: number, key: Uint8Array): void {
   putEpochs(r, next);
 }
 
+/** Learns an epoch key in memory only (the caller persists epochs(r) later with putEpochs); true when it was new. */
+export function learnEpochCached(r: Replica, epoch: number, key: Uint8Array): boolean {
+  if (epoch === 0) return false;
+  const e = epochs(r);
+  if (e.keys.has(epoch)) return false;
+  const next: Epochs = { current: Math.max(e.current, epoch), keys: new Map(e.keys) };
+  next.keys.set(epoch, key.slice());
+  cache.set(r, next);
+  return true;
+}
+
 /** Starts a new epoch and returns its keyring body (the caller puts it in the outbox). */
 export function rotate(r: Replica, recipients: Uint8Array[]): { epoch: number; body: Uint8Array } {
   const e = epochs(r);
