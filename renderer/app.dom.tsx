@@ -12,6 +12,10 @@ import { PersonaEditor } from './editors/persona-editor.dom.tsx';
 import { ChatView } from './chat/chat-view.dom.tsx';
 import { Providers } from './screens/providers.dom.tsx';
 import { Settings } from './screens/settings.dom.tsx';
+import { SyncScreen } from './screens/sync.dom.tsx';
+import { Ledger } from './screens/ledger.dom.tsx';
+import { JoinDevice, RestoreFromRelay } from './screens/join.dom.tsx';
+import { Wiped } from './screens/wipe.dom.tsx';
 import { Toasts } from './components/toasts.dom.tsx';
 
 export function App() {
@@ -49,6 +53,12 @@ export function App() {
       return <Unlock />;
     case 'recover':
       return <Recover />;
+    case 'join':
+      return <JoinDevice />;
+    case 'restore':
+      return <RestoreFromRelay />;
+    case 'wiped':
+      return <Wiped />;
     case 'ready':
       return <Shell />;
   }
@@ -94,6 +104,16 @@ function Shell() {
             </button>
           </li>
           <li>
+            <button type="button" aria-current={view.name === 'sync' ? 'page' : undefined} onClick={() => navigate({ name: 'sync' })}>
+              Sync &amp; devices
+            </button>
+          </li>
+          <li>
+            <button type="button" aria-current={view.name === 'ledger' ? 'page' : undefined} onClick={() => navigate({ name: 'ledger' })}>
+              Privacy ledger
+            </button>
+          </li>
+          <li>
             <button type="button" aria-current={view.name === 'settings' ? 'page' : undefined} onClick={() => navigate({ name: 'settings' })}>
               Settings
             </button>
@@ -133,5 +153,9 @@ function Screen({ view }: { view: View }) {
       return <Providers />;
     case 'settings':
       return <Settings />;
+    case 'sync':
+      return <SyncScreen />;
+    case 'ledger':
+      return <Ledger />;
   }
 }

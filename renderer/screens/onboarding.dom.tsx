@@ -54,7 +54,7 @@ export function CreateVault() {
   const [confirm, setConfirm] = useState('');
   const [localError, setLocalError] = useState<string | null>(null);
   const strength = useStrength(pass);
-  const { busy, error, createVault } = useSession();
+  const { busy, error, createVault, go } = useSession();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (pass !== confirm) return setLocalError('The two passphrases are not the same.');
@@ -82,6 +82,14 @@ export function CreateVault() {
           {busy ? 'Creating… (this takes a moment)' : 'Create vault'}
         </button>
       </form>
+      <div className="other-ways">
+        <button type="button" className="link" onClick={() => go('join')}>
+          I already use Mindstage on another device
+        </button>
+        <button type="button" className="link" onClick={() => go('restore')}>
+          Restore from the relay with my recovery key
+        </button>
+      </div>
     </Card>
   );
 }

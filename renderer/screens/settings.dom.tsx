@@ -1,10 +1,11 @@
-/** Preferences: theme, idle lock, and changing the passphrase. */
-import { useEffect, useId, useState, type FormEvent } from 'react';
+/** Preferences: theme, idle lock, changing the passphrase, export and import, and wiping everything. */
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useSession } from '../stores/session.dom.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { TextField } from '../components/fields.dom.tsx';
 import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.dom.tsx';
 import { useLibrary } from '../stores/library.dom.ts';
+import { DangerZone } from './wipe.dom.tsx';
 
 export function Settings() {
   const { theme, setTheme, idleLockMinutes, setIdleLockMinutes } = useSession();
@@ -69,6 +70,8 @@ export function Settings() {
         </div>
       </section>
       <ChangePassphrase />
+      <ExportImport />
+      <DangerZone />
     </div>
   );
 }
@@ -108,5 +111,64 @@ function ChangePassphrase() {
       ) : null}
       <button type="submit">Change passphrase</button>
     </form>
+  );
+}
+
+function ExportImport() {
+  const input = useRef<HTMLInputElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const exportAll = async () => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const { json } = await call('data.export', {});
+      const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `mindstage-export-${new Date().toISOString().slice(0, 10)}.json`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setMessage({ ok: true, text: 'Exported. The file is not encrypted: keep it somewhere safe, or delete it when done.' });
+    } catch (e) {
+      setMessage({ ok: false, text: messageOf(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const importFile = async (file: File) => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const { imported } = await call('data.import', { json: await file.text() });
+      setMessage({ ok: true, text: imported === 0 ? 'Nothing new to import: everything in that file is already in this vault.' : `Imported ${imported} item${imported === 1 ? '' : 's'}.` });
+      void useLibrary.getState().load();
+    } catch (e) {
+      setMessage({ ok: false, text: messageOf(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="export-title">
+      <h2 id="export-title">Export and import</h2>
+      <p>Export writes everything in your vault to one JSON file, decrypted, so you can keep a copy or move it elsewhere. Import adds the contents of such a file to this vault.</p>
+      <input ref={input} type="file" accept="application/json,.json" hidden onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0]).then(() => (e.target.value = ''))} />
+      <div className="row">
+        <button type="button" onClick={() => void exportAll()} disabled={busy}>
+          Export everything
+        </button>
+        <button type="button" onClick={() => input.current?.click()} disabled={busy}>
+          Import from a file…
+        </button>
+      </div>
+      {message ? (
+        <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>
+          {message.text}
+        </p>
+      ) : null}
+    </section>
   );
 }

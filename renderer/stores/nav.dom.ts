@@ -11,6 +11,8 @@ export type View =
   | { name: 'character' | 'scenario' | 'persona'; id: string | null }
   | { name: 'chat'; id: string }
   | { name: 'providers' }
+  | { name: 'sync' }
+  | { name: 'ledger' }
   | { name: 'settings' };
 
 interface NavState {

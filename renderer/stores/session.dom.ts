@@ -7,8 +7,9 @@ import { create } from 'zustand';
 import { call, codeOf, messageOf, on } from '../lib/api.dom.ts';
 import { dropAllPlaintext } from './reset.dom.ts';
 import { ageOn } from '../lib/age.dom.ts';
+import type { WipeReport } from '../../shared/api/sync.std.ts';
 
-export type Phase = 'loading' | 'age' | 'underage' | 'create' | 'recovery' | 'unlock' | 'recover' | 'ready' | 'offline';
+export type Phase = 'loading' | 'age' | 'underage' | 'create' | 'recovery' | 'unlock' | 'recover' | 'join' | 'restore' | 'ready' | 'wiped' | 'offline';
 
 interface SessionState {
   phase: Phase;
@@ -18,6 +19,10 @@ interface SessionState {
   lockReason: string | null;
   idleLockMinutes: number;
   theme: 'system' | 'light' | 'dark';
+  /** What the last wipe from this window did (shown on the "wiped" page); null when another device wiped us. */
+  wipeReport: WipeReport | null;
+  wipeError: string | null;
+  wiping: boolean;
   init(): Promise<void>;
   go(phase: Phase): void;
   confirmAge(birthdate: string, today?: Date): void;
@@ -26,6 +31,12 @@ interface SessionState {
   unlock(passphrase: string): Promise<boolean>;
   recover(recoveryKey: string, newPassphrase: string): Promise<boolean>;
   lock(): Promise<void>;
+  /** Pair this new data folder with a device that already has the vault (a one-time code through the relay). */
+  join(code: string, relayUrl: string, passphrase: string): Promise<boolean>;
+  /** Restore on this new data folder from the relay with the recovery key alone. */
+  restoreFromRelay(recoveryKey: string, relayUrl: string, newPassphrase: string): Promise<boolean>;
+  /** Wipes the relay's copy (verified receipt) and this device; the app then shows what was wiped. */
+  wipe(): Promise<void>;
   loadPreferences(): Promise<void>;
   setIdleLockMinutes(minutes: number): Promise<void>;
   setTheme(theme: 'system' | 'light' | 'dark'): Promise<void>;
@@ -39,6 +50,9 @@ export const useSession = create<SessionState>((set, get) => ({
   lockReason: null,
   idleLockMinutes: 15,
   theme: 'system',
+  wipeReport: null,
+  wipeError: null,
+  wiping: false,
 
   async init() {
     try {
@@ -108,6 +122,54 @@ export const useSession = create<SessionState>((set, get) => ({
     }
   },
 
+  async join(code, relayUrl, passphrase) {
+    set({ busy: true, error: null });
+    try {
+      await call('pair.join', { code: code.trim().toUpperCase(), relayUrl: relayUrl.trim(), passphrase });
+      set({ busy: false, phase: 'ready', lockReason: null });
+      await get().loadPreferences();
+      return true;
+    } catch (e) {
+      const notFound = codeOf(e) === 'not_found';
+      set({
+        busy: false,
+        error: notFound ? 'No device is waiting with that code on this relay. A code works once and expires: check it, or make a new one on your other device.' : messageOf(e),
+      });
+      return false;
+    }
+  },
+
+  async restoreFromRelay(recoveryKey, relayUrl, newPassphrase) {
+    set({ busy: true, error: null });
+    try {
+      await call('vault.recoverFromRelay', { recoveryKey: recoveryKey.trim(), relayUrl: relayUrl.trim(), newPassphrase });
+      set({ busy: false, phase: 'ready', lockReason: null });
+      await get().loadPreferences();
+      return true;
+    } catch (e) {
+      const notFound = codeOf(e) === 'not_found';
+      set({
+        busy: false,
+        error: notFound
+          ? 'The relay has nothing to restore for that recovery key. Check the key, and that "Allow restoring with the recovery key" was turned on when sync was enabled.'
+          : messageOf(e),
+      });
+      return false;
+    }
+  },
+
+  async wipe() {
+    set({ wipeReport: null, wipeError: null, wiping: true });
+    try {
+      const report = await call('vault.wipe', {});
+      lockedLocally('wipe');
+      set({ wipeReport: report, wiping: false });
+    } catch (e) {
+      set({ wipeError: messageOf(e), wiping: false });
+      throw e;
+    }
+  },
+
   async lock() {
     try {
       await call('vault.lock', {});
@@ -153,6 +215,11 @@ const reasons: Record<string, string> = {
 
 function lockedLocally(reason: string): void {
   dropAllPlaintext();
+  if (reason === 'wipe') {
+    // The vault is gone: there is nothing to unlock. The "wiped" page says what happened, then onboarding.
+    useSession.setState({ phase: 'wiped', recoveryKey: null, error: null, busy: false, lockReason: null });
+    return;
+  }
   useSession.setState({ phase: 'unlock', recoveryKey: null, error: null, busy: false, lockReason: reasons[reason] ?? 'Locked.' });
 }
 

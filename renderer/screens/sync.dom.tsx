@@ -1,0 +1,393 @@
+/**
+ * Sync & devices: turn on end-to-end-encrypted sync through a relay, see what is waiting and whether this device is
+ * connected, sync now or stay connected, list and remove devices, and make a one-time code to add a device.
+ * The relay only ever sees ciphertext (docs/sync-client.md).
+ */
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import type { DeviceView, SyncStatusView } from '../../shared/api/sync.std.ts';
+import { call, codeOf, messageOf, on } from '../lib/api.dom.ts';
+import { TextField } from '../components/fields.dom.tsx';
+
+export const shortId = (id: string) => id.slice(0, 8);
+const when = (t: number) => new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** A relay URL problem the UI can name before asking the core (which has the final word). */
+export function relayUrlProblem(url: string): string | null {
+  const u = url.trim();
+  if (!u) return 'Enter the relay’s address, for example wss://relay.example.org.';
+  let parsed: URL;
+  try {
+    parsed = new URL(u);
+  } catch {
+    return 'That is not a relay address. It looks like wss://relay.example.org (or ws://127.0.0.1:8787 for one on this computer).';
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') return `A relay address starts with wss:// (or ws:// for one on this computer or network), not ${parsed.protocol}//.`;
+  return null;
+}
+
+function stateText(s: SyncStatusView): { label: string; tone: 'ok' | 'warn' | 'muted' } {
+  switch (s.state) {
+    case 'watching':
+      return { label: 'Connected — live', tone: 'ok' };
+    case 'syncing':
+      return { label: 'Syncing…', tone: 'muted' };
+    case 'idle':
+      return { label: s.lastError ? 'Not connected' : 'Idle — syncs when you press “Sync now” or turn on live sync', tone: s.lastError ? 'warn' : 'muted' };
+    case 'offline':
+      return { label: `Offline${s.retryInMs !== undefined ? ` — retrying in ${Math.max(1, Math.round(s.retryInMs / 1000))} s` : ''}`, tone: 'warn' };
+    case 'wiped':
+      return { label: 'Wiped', tone: 'warn' };
+    case 'closed':
+    case 'off':
+      return { label: 'Off', tone: 'muted' };
+  }
+}
+
+export function SyncScreen() {
+  const [status, setStatus] = useState<SyncStatusView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  // While "Enable sync" runs, status events already say "enabled": keep the form (and its outcome) on screen.
+  const [enabling, setEnabling] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    try {
+      setStatus(await call('sync.status', {}));
+      setError(null);
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+    return on('sync.status', (s) => setStatus((old) => ({ ...s, recoveryReady: s.recoveryReady ?? old?.recoveryReady })));
+  }, [load]);
+
+  return (
+    <div className="page sync-page">
+      <header className="page-head">
+        <h1>Sync &amp; devices</h1>
+      </header>
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {status === null ? (
+        <p className="muted" role="status">
+          Loading…
+        </p>
+      ) : status.enabled && !enabling ? (
+        <>
+          {notice ? (
+            <p className="error" role="alert">
+              {notice}
+            </p>
+          ) : null}
+          <StatusCard status={status} onChange={setStatus} reload={load} />
+          <Devices />
+          <AddDevice relayUrl={status.relayUrl ?? ''} />
+        </>
+      ) : (
+        <EnableSync
+          onStart={() => {
+            setEnabling(true);
+            setNotice(null);
+          }}
+          onDone={async (problem) => {
+            await load();
+            setNotice(problem);
+            setEnabling(false);
+          }}
+          pendingWipe={status.pendingWipe?.relay}
+        />
+      )}
+    </div>
+  );
+}
+
+function EnableSync({ onStart, onDone, pendingWipe }: { onStart(): void; onDone(problem: string | null): Promise<void>; pendingWipe?: string | undefined }) {
+  const [relayUrl, setRelayUrl] = useState('');
+  const [withRecovery, setWithRecovery] = useState(false);
+  const [recoveryKey, setRecoveryKey] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const problem = relayUrlProblem(relayUrl);
+    if (problem) return setError(problem);
+    if (withRecovery && !recoveryKey.trim()) return setError('Enter your recovery key, or untick “Also allow restoring with my recovery key”.');
+    setBusy(true);
+    setError(null);
+    onStart();
+    try {
+      await call('sync.enable', { relayUrl: relayUrl.trim(), ...(withRecovery ? { recoveryKey: recoveryKey.trim() } : {}) });
+      setRecoveryKey('');
+      await onDone(null);
+    } catch (err) {
+      const code = codeOf(err);
+      const text =
+        code === 'network'
+          ? `${messageOf(err)} Check the address and that the relay is running, then try again.`
+          : code === 'wrong_secret'
+            ? 'That recovery key does not open this vault. Check each group of characters.'
+            : messageOf(err);
+      setError(text);
+      // Sync itself may be on even though a later step (the recovery key) failed: the status screen then says so.
+      await onDone(`Sync is on, but: ${text}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="enable-sync">
+      <h2 id="enable-sync">Sync is off</h2>
+      <p>
+        Sync keeps your characters, scenarios and chats the same on all your devices. Everything is encrypted on this device before it leaves;
+        the relay stores only ciphertext it cannot read.
+      </p>
+      {pendingWipe ? <p className="error">A wipe of {pendingWipe} is still waiting to reach that relay.</p> : null}
+      <TextField label="Relay address" type="url" value={relayUrl} onChange={setRelayUrl} placeholder="wss://relay.example.org" required hint="The address of a Mindstage relay you run or trust to store your encrypted data." />
+      <div className="check">
+        <input id="with-recovery" type="checkbox" checked={withRecovery} onChange={(e) => setWithRecovery(e.target.checked)} />
+        <label htmlFor="with-recovery">Also allow restoring from the relay with my recovery key (if every device is lost)</label>
+      </div>
+      {withRecovery ? <TextField label="Recovery key" value={recoveryKey} onChange={setRecoveryKey} hint="The key you saved when you created the vault. It is checked, used once and not stored." /> : null}
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? 'Connecting…' : 'Enable sync'}
+      </button>
+    </form>
+  );
+}
+
+function StatusCard({ status, onChange, reload }: { status: SyncStatusView; onChange(s: SyncStatusView): void; reload(): Promise<void> }) {
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const st = stateText(status);
+  const live = status.state === 'watching' || (status.state === 'offline' && status.retryInMs !== undefined);
+  const syncNow = async () => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const r = await call('sync.now', {});
+      const parts = [`sent ${r.up}`, `received ${r.down}`];
+      if (r.pending) parts.push(`${r.pending} waiting for earlier changes`);
+      if (r.quarantined) parts.push(`${r.quarantined} refused`);
+      setMessage({ ok: r.problems.length === 0, text: `Synced: ${parts.join(', ')}.` });
+      await reload();
+    } catch (e) {
+      setMessage({ ok: false, text: messageOf(e) });
+      await reload();
+    } finally {
+      setBusy(false);
+    }
+  };
+  const toggleLive = async () => {
+    try {
+      onChange(await call('sync.setWatch', { on: !live }));
+    } catch (e) {
+      setMessage({ ok: false, text: messageOf(e) });
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="sync-status">
+      <h2 id="sync-status">Status</h2>
+      <dl className="facts">
+        <dt>Connection</dt>
+        <dd className={st.tone === 'ok' ? 'ok' : st.tone === 'warn' ? 'error' : undefined} data-testid="sync-state">
+          {st.label}
+        </dd>
+        <dt>Relay</dt>
+        <dd className="mono">{status.relayUrl}</dd>
+        <dt>Last sync</dt>
+        <dd>{status.lastSyncAt ? when(status.lastSyncAt) : 'Not yet'}</dd>
+        <dt>Waiting to upload</dt>
+        <dd data-testid="sync-outbox">{status.outbox}</dd>
+        <dt>Received, waiting for earlier changes</dt>
+        <dd>{status.pending}</dd>
+        {status.quarantined ? (
+          <>
+            <dt>Refused (not applied)</dt>
+            <dd className="error">{status.quarantined}</dd>
+          </>
+        ) : null}
+        <dt>Restore with recovery key</dt>
+        <dd>{status.recoveryReady ? 'Set up' : 'Not set up'}</dd>
+      </dl>
+      {status.lastError ? (
+        <p className="error" role="alert">
+          {status.lastError.message}
+        </p>
+      ) : null}
+      {status.problems.length ? (
+        <ul className="problems">
+          {status.problems.map((p, i) => (
+            <li key={i} className="error">
+              {p.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="row">
+        <button type="button" className="primary" onClick={() => void syncNow()} disabled={busy}>
+          {busy ? 'Syncing…' : 'Sync now'}
+        </button>
+        <button type="button" className="toggle bordered" aria-pressed={live} onClick={() => void toggleLive()}>
+          Live sync (stay connected)
+          <span className="switch" aria-hidden="true" />
+        </button>
+      </div>
+      {message ? (
+        <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>
+          {message.text}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function Devices() {
+  const [devices, setDevices] = useState<DeviceView[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    try {
+      setDevices(await call('devices.list', {}));
+      setError(null);
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  }, []);
+  useEffect(() => void load(), [load]);
+  const remove = async (d: DeviceView) => {
+    const ok = window.confirm(
+      `Remove device ${shortId(d.deviceId)}?\n\nIt will no longer be able to sync with this account, and new content keys are made that it never receives, so it cannot read anything written from now on. What it already has stays on it — wipe or reset that device separately if it is lost or someone else has it.`,
+    );
+    if (!ok) return;
+    try {
+      await call('devices.remove', { deviceId: d.deviceId });
+      await load();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="devices-title">
+      <h2 id="devices-title">Devices</h2>
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {devices === null ? (
+        <p className="muted">Loading…</p>
+      ) : (
+        <ul className="device-list">
+          {devices.map((d) => (
+            <li key={d.deviceId} className="device">
+              <div className="device-text">
+                <span>
+                  <strong>Device {shortId(d.deviceId)}</strong>
+                  {d.thisDevice ? <span className="badge">This device</span> : null}
+                  {d.removedAt ? <span className="badge removed">Removed</span> : null}
+                </span>
+                <span className="muted small">
+                  Added {when(d.enrolledAt)}
+                  {d.removedAt ? ` · removed ${when(d.removedAt)}` : ''}
+                </span>
+              </div>
+              {!d.thisDevice && !d.removedAt ? (
+                <button type="button" className="danger" onClick={() => void remove(d)} aria-label={`Remove device ${shortId(d.deviceId)}`}>
+                  Remove
+                </button>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function AddDevice({ relayUrl }: { relayUrl: string }) {
+  const [pairing, setPairing] = useState<{ code: string; expiresAt: number; relayUrl: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!pairing) return;
+    const t = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(t);
+  }, [pairing]);
+  const create = async () => {
+    setBusy(true);
+    setError(null);
+    setCopied(false);
+    try {
+      setPairing(await call('pair.create', {}));
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const copy = async () => {
+    if (!pairing) return;
+    try {
+      await navigator.clipboard.writeText(pairing.code);
+      setCopied(true);
+    } catch {
+      setError('Could not copy: select the code and copy it by hand.');
+    }
+  };
+  const left = pairing ? pairing.expiresAt - now : 0;
+  const expired = pairing !== null && left <= 0;
+  return (
+    <section className="card" aria-labelledby="add-device">
+      <h2 id="add-device">Add a device</h2>
+      <p>
+        On the new device, install Mindstage and choose <strong>I already use Mindstage on another device</strong>. It asks for a one-time code
+        and this relay’s address.
+      </p>
+      {pairing && !expired ? (
+        <div className="pairing">
+          <p className="small muted" id="pair-code-label">
+            One-time code — keep it as secret as your passphrase until it is used
+          </p>
+          <div className="row">
+            <output className="pair-code" aria-labelledby="pair-code-label" data-testid="pair-code">
+              {pairing.code}
+            </output>
+            <button type="button" onClick={() => void copy()}>
+              {copied ? 'Copied' : 'Copy code'}
+            </button>
+          </div>
+          <p>
+            Relay address: <span className="mono">{pairing.relayUrl || relayUrl}</span>
+          </p>
+          <p className="small">
+            Expires at {new Date(pairing.expiresAt).toLocaleTimeString(undefined, { timeStyle: 'short' })} (in {Math.ceil(left / 60_000)} minute
+            {Math.ceil(left / 60_000) === 1 ? '' : 's'}). It works once.
+          </p>
+          <p className="small muted">From a terminal on the new device instead:</p>
+          <pre className="command" aria-label="Command to join from a terminal">
+            mindstage --data NEW_FOLDER pair join {pairing.code} --relay {pairing.relayUrl || relayUrl}
+          </pre>
+        </div>
+      ) : null}
+      {expired ? <p className="error">That code has expired. Make a new one.</p> : null}
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <button type="button" onClick={() => void create()} disabled={busy}>
+        {busy ? 'Making a code…' : pairing && !expired ? 'Make a new code' : 'Add a device'}
+      </button>
+    </section>
+  );
+}
