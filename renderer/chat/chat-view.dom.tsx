@@ -170,6 +170,24 @@ export function ChatView({ id }: { id: string }) {
           </button>
         </div>
       ) : null}
+      {conversation.characterIds.length > 1 ? (
+        <div className="speak-row" role="group" aria-label="Who speaks next">
+          <span className="muted small">Let a character speak without a message from you:</span>
+          {conversation.characterIds.map((charId) => (
+            <button
+              key={charId}
+              type="button"
+              disabled={busy}
+              onClick={() => {
+                stick.current = true;
+                void run(() => call('chat.impersonate', { conversationId: conversation.id, characterId: charId }));
+              }}
+            >
+              Let {names.get(charId) ?? 'this character'} speak
+            </button>
+          ))}
+        </div>
+      ) : null}
       <Composer
         busy={busy}
         onSend={(text) => {

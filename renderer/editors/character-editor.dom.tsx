@@ -2,6 +2,7 @@
 import type { CharacterFields } from '../../shared/domain.std.ts';
 import { CommaField, TextField, TextListField } from '../components/fields.dom.tsx';
 import { AvatarPicker } from './avatar-picker.dom.tsx';
+import { GeneratePortrait } from './portrait.dom.tsx';
 import { EditorFrame } from './editor-frame.dom.tsx';
 import { LorebookEditor } from './lorebook.dom.tsx';
 import { useEditor } from './use-editor.dom.ts';
@@ -43,6 +44,7 @@ export function CharacterEditor({ id }: { id: string | null }) {
       aside={
         <>
           <AvatarPicker recordId={ed.id} kind="character" name={d.name} assetId={d.avatar_asset} onChange={(a) => ed.adopt('avatar_asset', a)} />
+          <GeneratePortrait recordId={ed.id} onGenerated={(a) => ed.adopt('avatar_asset', a)} />
           <TextField label="Creator" value={d.creator} onChange={(v) => ed.set('creator', v)} />
           <TextField label="Version" value={d.character_version} onChange={(v) => ed.set('character_version', v)} />
           <CommaField label="Tags" values={d.tags} onChange={(v) => ed.set('tags', v)} />

@@ -1,4 +1,4 @@
-/** AI providers: presets (cloud and local servers), add, test connection, reorder (fallback order), remove. */
+/** AI providers: presets (cloud and local servers), add, edit, test connection, reorder (fallback order), remove. */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ProviderPreset, ProviderView } from '../../shared/api/chat.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
@@ -20,6 +20,7 @@ export function Providers() {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tests, setTests] = useState<Record<string, { ok: boolean; message: string } | 'running'>>({});
+  const [editing, setEditing] = useState<string | null>(null);
   const toast = useLibrary((s) => s.toast);
 
   const reload = useCallback(async () => {
@@ -114,7 +115,7 @@ export function Providers() {
         {list.map((p, i) => {
           const t = tests[p.name];
           return (
-            <li key={p.name} className="provider">
+            <li key={p.name} className={editing === p.name ? 'provider editing' : 'provider'}>
               <div className="provider-text">
                 <strong>{p.name}</strong>
                 <span className="muted small">
@@ -130,6 +131,9 @@ export function Providers() {
                 <button type="button" onClick={() => void test(p.name)} disabled={t === 'running'}>
                   Test connection
                 </button>
+                <button type="button" aria-expanded={editing === p.name} aria-label={`Edit ${p.name}`} onClick={() => setEditing(editing === p.name ? null : p.name)}>
+                  Edit
+                </button>
                 <button type="button" className="icon" aria-label={`Move ${p.name} up`} disabled={i === 0} onClick={() => void move(i, -1)}>
                   ↑
                 </button>
@@ -140,6 +144,18 @@ export function Providers() {
                   Remove
                 </button>
               </div>
+              {editing === p.name ? (
+                <EditProvider
+                  provider={p}
+                  onDone={async (saved) => {
+                    setEditing(null);
+                    if (saved) {
+                      toast(`Saved ${p.name}.`);
+                      await reload();
+                    }
+                  }}
+                />
+              ) : null}
             </li>
           );
         })}
@@ -177,5 +193,70 @@ export function Providers() {
         ) : null}
       </section>
     </div>
+  );
+}
+
+function EditProvider({ provider, onDone }: { provider: ProviderView; onDone(saved: boolean): Promise<void> }) {
+  const [baseUrl, setBaseUrl] = useState(provider.baseUrl);
+  const [model, setModel] = useState(provider.model);
+  const [apiKey, setApiKey] = useState('');
+  const [dropKey, setDropKey] = useState(false);
+  const [contextWindow, setContextWindow] = useState(String(provider.contextWindow));
+  const [maxTokens, setMaxTokens] = useState(String(provider.maxTokens));
+  const [error, setError] = useState<string | null>(null);
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const patch: { baseUrl?: string; model?: string; apiKey?: string | null; contextWindow?: number; maxTokens?: number } = {};
+    if (baseUrl.trim() !== provider.baseUrl) patch.baseUrl = baseUrl.trim();
+    if (model.trim() !== provider.model) patch.model = model.trim();
+    if (dropKey) patch.apiKey = null;
+    else if (apiKey.trim()) patch.apiKey = apiKey.trim();
+    if (Number(contextWindow) !== provider.contextWindow) patch.contextWindow = Number(contextWindow);
+    if (Number(maxTokens) !== provider.maxTokens) patch.maxTokens = Number(maxTokens);
+    if (Object.keys(patch).length === 0) return void onDone(false);
+    try {
+      await call('provider.update', { name: provider.name, patch });
+      setApiKey('');
+      await onDone(true);
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+  return (
+    <form className="provider-edit" onSubmit={save} aria-label={`Edit ${provider.name}`}>
+      <TextField label="Base URL" type="url" value={baseUrl} onChange={setBaseUrl} required />
+      <TextField label="Model" value={model} onChange={setModel} required />
+      <TextField
+        label={provider.hasApiKey ? 'New API key' : 'API key'}
+        type="password"
+        value={apiKey}
+        onChange={setApiKey}
+        hint={provider.hasApiKey ? 'Leave empty to keep the saved key.' : 'Leave empty for local servers.'}
+      />
+      {provider.hasApiKey ? (
+        <div className="check">
+          <input id={`drop-key-${provider.name}`} type="checkbox" checked={dropKey} onChange={(e) => setDropKey(e.target.checked)} />
+          <label htmlFor={`drop-key-${provider.name}`}>Delete the saved API key</label>
+        </div>
+      ) : null}
+      <div className="row">
+        <TextField label="Context window (tokens)" type="number" value={contextWindow} onChange={setContextWindow} />
+        <TextField label="Longest reply (tokens)" type="number" value={maxTokens} onChange={setMaxTokens} />
+      </div>
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <div className="row">
+        <button type="submit" className="primary">
+          Save changes
+        </button>
+        <button type="button" onClick={() => void onDone(false)}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }

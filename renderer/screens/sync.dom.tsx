@@ -207,7 +207,7 @@ function StatusCard({ status, onChange, reload }: { status: SyncStatusView; onCh
         <dd>{status.lastSyncAt ? when(status.lastSyncAt) : 'Not yet'}</dd>
         <dt>Waiting to upload</dt>
         <dd data-testid="sync-outbox">{status.outbox}</dd>
-        <dt>Received, waiting for earlier changes</dt>
+        <dt>Waiting for earlier changes</dt>
         <dd>{status.pending}</dd>
         {status.quarantined ? (
           <>
@@ -312,6 +312,12 @@ function Devices() {
   );
 }
 
+function minutesLeft(ms: number): string {
+  if (ms < 60_000) return 'less than a minute';
+  const m = Math.round(ms / 60_000);
+  return `${m} minute${m === 1 ? '' : 's'}`;
+}
+
 function AddDevice({ relayUrl }: { relayUrl: string }) {
   const [pairing, setPairing] = useState<{ code: string; expiresAt: number; relayUrl: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -370,8 +376,7 @@ function AddDevice({ relayUrl }: { relayUrl: string }) {
             Relay address: <span className="mono">{pairing.relayUrl || relayUrl}</span>
           </p>
           <p className="small">
-            Expires at {new Date(pairing.expiresAt).toLocaleTimeString(undefined, { timeStyle: 'short' })} (in {Math.ceil(left / 60_000)} minute
-            {Math.ceil(left / 60_000) === 1 ? '' : 's'}). It works once.
+            Expires at {new Date(pairing.expiresAt).toLocaleTimeString(undefined, { timeStyle: 'short' })} (in {minutesLeft(left)}). It works once.
           </p>
           <p className="small muted">From a terminal on the new device instead:</p>
           <pre className="command" aria-label="Command to join from a terminal">

@@ -97,7 +97,7 @@ export function Wiped() {
     <main className="center-page">
       <section className="card onboarding wiped" aria-labelledby="page-title">
         <p className="brand">Mindstage</p>
-        <h1 id="page-title">{report || !wiping ? 'Everything was wiped' : 'Wiping…'}</h1>
+        <h1 id="page-title">{report?.remote === 'pending' ? 'Wiped from this device — the relay is still to do' : report || !wiping ? 'Everything was wiped' : 'Wiping…'}</h1>
         {!report && !wiping ? (
           <p role="status">Your vault was wiped from another of your devices. Nothing of it is left on this device.</p>
         ) : null}
