@@ -9,6 +9,7 @@ import * as Y from 'yjs';
 import type { Item } from '../../../shared/sync/messages.std.ts';
 import type { DocRef } from '../docs/doc-store.node.ts';
 import { epochs, putEpochs } from './keyring.node.ts';
+import { commitAssetParts } from './assets.node.ts';
 import { decodeItem, encodeItem, handleItem, newEffects, type InboundEffects } from './inbound.node.ts';
 import type { Capture } from './outbox.node.ts';
 import type { Replica } from './replica.node.ts';
@@ -94,6 +95,7 @@ export function commitBatch(r: Replica, fx: InboundEffects, cursor: number, capt
     r.store.transaction(() => {
       capture.flush();
       if (fx.epochsChanged) putEpochs(r, epochs(r));
+      commitAssetParts(r, fx.assetParts);
       for (const docId of fx.touched.values()) r.state.flushDoc(docId);
       for (const [s, item] of fx.newPending) r.store.addPending({ serverSeq: s, doc: item.docId, item: encodeItem(item) });
       for (const s of fx.resolvedPending) r.store.deletePending(s);

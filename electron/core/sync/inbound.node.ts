@@ -22,7 +22,8 @@ import { chainHashOfStatement, openBody, ZERO_HASH, type Inner } from './format.
 import { docKindFromCode, verify } from './keys.node.ts';
 import { keyFor, learnEpochCached, openKeyringBody } from './keyring.node.ts';
 import { newDocState, type DocState } from './local-state.node.ts';
-import { FROM_SYNC, refOf, type Replica } from './replica.node.ts';
+import { FROM_SYNC, refOf, SYSTEM_KINDS, type Replica } from './replica.node.ts';
+import { applyAssetChunk, assetRefsOf, deleteLocalAsset, type AssetParts } from './assets.node.ts';
 import type { DocRef } from '../docs/doc-store.node.ts';
 import { COMPACT_EVERY } from '../docs/repo.node.ts';
 
@@ -52,6 +53,8 @@ export interface InboundEffects {
   freshWritten: Map<string, DocRef>;
   /** Storage ids (hex) stored in the vault when the current transaction first needed them. */
   storedIds: Set<string> | null;
+  /** Asset chunks waiting for the rest of their asset, written (or deleted, null) when the batch commits. */
+  assetParts: AssetParts;
 }
 
 export interface FreshDoc {
@@ -73,6 +76,7 @@ export const newEffects = (): InboundEffects => ({
   fresh: new Map(),
   freshWritten: new Map(),
   storedIds: null,
+  assetParts: new Map(),
 });
 
 /**
@@ -160,7 +164,8 @@ export function handleItem(r: Replica, item: Item, fx: InboundEffects, devicesFr
   if (!opened.ok) return opened.why === 'no_key' ? 'pending' : quarantine(r, fx, item, opened.detail);
   const inner = opened.inner;
   const kind = docKindFromCode(inner.kindCode);
-  if (!kind || kind === 'asset') return quarantine(r, fx, item, 'it names an unknown kind of document');
+  if (!kind) return quarantine(r, fx, item, 'it names an unknown kind of document');
+  if (kind === 'asset' && item.kind !== 'update') return quarantine(r, fx, item, 'it is an asset sent as a snapshot');
   if (!eq(r.keys.relayDocId({ kind, storageId: inner.storageId }), item.docId)) {
     return quarantine(r, fx, item, 'the document sealed inside it is not the document it was filed under (moved between documents)');
   }
@@ -192,6 +197,15 @@ export function handleItem(r: Replica, item: Item, fx: InboundEffects, devicesFr
     if (bad) return quarantine(r, fx, item, bad, ref.recordId);
   }
 
+  if (kind === 'asset') {
+    const bad = applyAssetChunk(r, fx.assetParts, item.docId, dev, inner.docSeq, inner.storageId, inner.payload);
+    if (bad) return quarantine(r, fx, item, bad);
+    ds.chains.set(dev, { docSeq: inner.docSeq, deviceSeq: item.deviceSeq, hash, serverSeq: item.serverSeq });
+    r.state.putDocCached(item.docId, ds);
+    touch(fx, item.docId);
+    fx.applied++;
+    return 'applied';
+  }
   const target = targetDoc(r, fx, ref);
   try {
     Y.applyUpdate(target.doc, inner.payload, FROM_SYNC);
@@ -216,6 +230,10 @@ export function handleItem(r: Replica, item: Item, fx: InboundEffects, devicesFr
   ds.chains.set(dev, { docSeq: inner.docSeq, deviceSeq: item.deviceSeq, hash, serverSeq: item.serverSeq });
   ds.sentSv = Y.encodeStateVector(target.doc);
   const { pendingStructs, pendingDs } = target.doc.store;
+  if (!SYSTEM_KINDS.has(ds.kind) && ds.kind !== 'conversation') {
+    const refs = [...assetRefsOf(target.doc)];
+    if (refs.length || ds.assets?.length) ds.assets = refs;
+  }
   ds.held = pendingStructs || pendingDs ? Y.mergeUpdates([pendingStructs?.update, pendingDs].filter((u): u is Uint8Array => !!u)) : null;
   r.state.putDocCached(item.docId, ds);
   touch(fx, item.docId);
@@ -257,7 +275,9 @@ function tombstone(r: Replica, item: Item, fx: InboundEffects): Outcome {
   r.state.putDocCached(item.docId, ds);
   touch(fx, item.docId);
   const ref = refOf(ds);
-  if (ref) {
+  if (ref?.kind === 'asset') {
+    deleteLocalAsset(r, ref.storageId);
+  } else if (ref) {
     fx.fresh.delete(ref.recordId);
     r.session.repo.delete(ref);
     const catalog = r.session.catalog;
@@ -274,7 +294,7 @@ export function reapplyHeld(r: Replica): void {
   for (const docId of r.store.docIds()) {
     const ds = r.state.doc(docId);
     const ref = ds && refOf(ds);
-    if (!ds?.held || !ref || ds.tombstoned) continue;
+    if (!ds?.held || !ref || ds.tombstoned || ref.kind === 'asset') continue;
     Y.applyUpdate(r.session.repo.open(ref).doc, ds.held, FROM_SYNC);
   }
 }

@@ -83,6 +83,8 @@ export interface DocState {
   chains: Map<string, ChainPos>;
   /** Yjs structs waiting for causal dependencies not yet received (reapplied on start). */
   held: Uint8Array | null;
+  /** Asset ids this record referenced when last captured or received (assets.node.ts). */
+  assets?: string[];
 }
 
 type DocJson = {
@@ -93,6 +95,7 @@ type DocJson = {
   tombstoned: boolean;
   chains: [string, number, number, string, number?][];
   held: string | null;
+  assets?: string[];
 };
 
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -170,6 +173,7 @@ export class LocalState {
       tombstoned: j.tombstoned,
       chains: new Map(j.chains.map(([d, s, ds2, h, ss]) => [d, { docSeq: s, deviceSeq: ds2, hash: fromBase64(h), serverSeq: ss ?? 0 }])),
       held: j.held === null ? null : fromBase64(j.held),
+      ...(j.assets ? { assets: j.assets } : {}),
     };
     this.#docs.set(k, ds);
     return ds;
@@ -184,6 +188,7 @@ export class LocalState {
       tombstoned: ds.tombstoned,
       chains: [...ds.chains].map(([d, c]) => [d, c.docSeq, c.deviceSeq, toBase64(c.hash), c.serverSeq ?? 0]),
       held: ds.held && toBase64(ds.held),
+      ...(ds.assets?.length ? { assets: ds.assets } : {}),
     };
     this.store.putDoc(docId, this.sealer.sealJson('doc', docId, j));
     this.#docs.set(hexOf(docId), ds);

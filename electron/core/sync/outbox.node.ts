@@ -21,7 +21,8 @@ import { recordRef, systemRef } from '../docs/ids.node.ts';
 import { FROM_STORE } from '../docs/repo.node.ts';
 import { chainHash, sealBody, ZERO_HASH, type ChainHead, type Inner } from './format.node.ts';
 import { contentKey } from './keyring.node.ts';
-import { FROM_SYNC, refOf, type Replica } from './replica.node.ts';
+import { FROM_SYNC, refOf, SYSTEM_KINDS, type Replica } from './replica.node.ts';
+import { assetChunks, assetRef, assetRefsOf } from './assets.node.ts';
 
 /** A document is snapshotted once this many items of it are on the relay. */
 export const SNAPSHOT_EVERY = 100;
@@ -48,10 +49,17 @@ interface Queued {
   tombstone: boolean;
   body: Uint8Array;
   sv: Uint8Array | null;
+  /** A record's referenced assets after this change (written to its DocState). */
+  assets?: string[];
 }
 
 const RAW_UPDATE = 1;
 const RAW_TOMBSTONE = 2;
+/** Upload the asset (read from the vault when prepared; assets.node.ts). */
+const RAW_ASSET = 3;
+
+/** Record kinds whose fields may reference assets. */
+const referencesAssets = (ref: DocRef) => ref.kind !== 'conversation' && ref.kind !== 'asset' && !SYSTEM_KINDS.has(ref.kind);
 
 export class Capture {
   readonly #r: Replica;
@@ -72,6 +80,7 @@ export class Capture {
       r.session.repo.onCommitted((ref, update, origin) => {
         if (origin === FROM_SYNC || origin === FROM_STORE || !this.active) return;
         this.update(ref, update);
+        if (referencesAssets(ref)) this.assets(ref, assetRefsOf(r.session.repo.open(ref).doc));
       }),
     );
     const records = r.session.catalog.getMap<{ kind: string; deletedAt?: number }>('records');
@@ -95,7 +104,35 @@ export class Capture {
     this.#push({ docId, ref, tombstone: false, body: this.#r.state.sealer.seal('raw', docId, plain), sv });
   }
 
+  /**
+   * A record's asset references after a change: uploads assets newly referenced that the relay does not have, and
+   * tombstones assets it no longer references. `reconciling`: also re-queue referenced assets never uploaded.
+   */
+  assets(ref: DocRef, now: Set<string>, reconciling = false): void {
+    const docId = this.#r.keys.relayDocId(ref);
+    const queued = this.#queue.findLast((q) => q.assets && bytesEqual(q.docId, docId));
+    const before = new Set(queued?.assets ?? this.#r.state.doc(docId)?.assets ?? []);
+    for (const a of now) if (reconciling || !before.has(a)) this.#asset(a);
+    for (const a of before) if (!now.has(a)) this.tombstone(assetRef(a));
+    if (before.size === now.size && [...now].every((a) => before.has(a))) return;
+    this.#push({ docId, ref, tombstone: false, body: new Uint8Array(0), sv: null, assets: [...now] });
+  }
+
+  #asset(hex: string): void {
+    const ref = assetRef(hex);
+    const docId = this.#r.keys.relayDocId(ref);
+    const ds = this.#r.state.doc(docId);
+    // Immutable: once any device's chunks are on the relay (or it was deleted), there is nothing to send.
+    if (ds && (ds.tombstoned || ds.chains.size > 0)) return;
+    this.#push({ docId, ref, tombstone: false, body: this.#r.state.sealer.seal('raw', docId, Uint8Array.of(RAW_ASSET)), sv: null });
+  }
+
   tombstone(ref: DocRef): void {
+    if (referencesAssets(ref)) {
+      const docId = this.#r.keys.relayDocId(ref);
+      const queued = this.#queue.findLast((q) => q.assets && bytesEqual(q.docId, docId));
+      for (const a of queued?.assets ?? this.#r.state.doc(docId)?.assets ?? []) this.tombstone(assetRef(a));
+    }
     const docId = this.#r.keys.relayDocId(ref);
     const ds = this.#r.state.doc(docId);
     // Only documents the relay may hold need a tombstone (known, or with changes queued for it right now).
@@ -123,8 +160,9 @@ export class Capture {
         ds.kind ??= q.ref.kind;
         ds.storageId ??= q.ref.storageId;
         if (q.sv) ds.sentSv = q.sv;
+        if (q.assets) ds.assets = q.assets;
         r.state.putDoc(q.docId, ds);
-        r.store.addRaw(q.docId, q.body);
+        if (q.body.length) r.store.addRaw(q.docId, q.body);
       }
     });
     this.#onFlushed();
@@ -181,6 +219,7 @@ export function reconcile(r: Replica, capture: Capture): number {
       if (dsOnly.length <= 2) continue;
       diff = dsOnly;
     }
+    if (referencesAssets(ref)) capture.assets(ref, assetRefsOf(doc), true);
     if (diff.length <= 2) continue; // the empty update: nothing to send
     capture.update(ref, diff);
     queued++;
@@ -235,12 +274,13 @@ export function prepare(r: Replica): number {
     const rows = r.store.raws(RAW_BATCH);
     if (rows.length === 0) return added;
     // Group by document, in order of first appearance; a tombstone drops the document's other changes.
-    const groups = new Map<string, { docId: Uint8Array; updates: Uint8Array[]; tombstone: boolean }>();
+    const groups = new Map<string, { docId: Uint8Array; updates: Uint8Array[]; tombstone: boolean; asset: boolean }>();
     for (const row of rows) {
       const plain = r.state.sealer.open('raw', row.doc, row.body);
-      const g = groups.get(toHex(row.doc)) ?? { docId: row.doc, updates: [], tombstone: false };
+      const g = groups.get(toHex(row.doc)) ?? { docId: row.doc, updates: [], tombstone: false, asset: false };
       groups.set(toHex(row.doc), g);
       if (plain[0] === RAW_TOMBSTONE) g.tombstone = true;
+      else if (plain[0] === RAW_ASSET) g.asset = true;
       else g.updates.push(plain.subarray(1));
     }
     let seq = r.state.lastSeq;
@@ -253,6 +293,16 @@ export function prepare(r: Replica): number {
       if (g.tombstone) {
         items.push({ kind: 'tombstone', docId: g.docId, deviceSeq: ++seq, covers: [] });
         ds.tombstoned = true;
+        continue;
+      }
+      if (ds.kind === 'asset') {
+        // Uploaded once, by the first device to prepare it; a device that received it has others' chains.
+        const parts = g.asset && ds.chains.size === 0 ? assetChunks(r, toHex(ds.storageId)) : null;
+        for (const payload of parts ?? []) {
+          const built = contentItem(r, g.docId, 'update', payload, [], ++seq);
+          items.push(built.item);
+          ds.chains.set(r.deviceHex, { docSeq: built.docSeq, deviceSeq: seq, hash: built.hash });
+        }
         continue;
       }
       for (const chunk of chunks(g.updates)) {
@@ -300,7 +350,7 @@ function* chunks(updates: Uint8Array[]): Generator<Uint8Array[]> {
  */
 export function maybeSnapshot(r: Replica, docId: Uint8Array, seq: number): OutboxItem | null {
   const ds = r.docState(docId);
-  if (ds.since < SNAPSHOT_EVERY || ds.tombstoned || ds.held) return null;
+  if (ds.since < SNAPSHOT_EVERY || ds.tombstoned || ds.held || ds.kind === 'asset') return null;
   const ref = refOf(ds);
   if (!ref) return null;
   const doc = r.session.repo.open(ref).doc;

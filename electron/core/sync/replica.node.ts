@@ -28,7 +28,7 @@ export interface KnownDevice {
   revokedAt: number | null;
 }
 
-const SYSTEM_KINDS = new Set(['catalog', 'settings', 'ledger']);
+export const SYSTEM_KINDS: ReadonlySet<string> = new Set(['catalog', 'settings', 'ledger']);
 
 export function refOf(ds: DocState): DocRef | null {
   if (!ds.kind || !ds.storageId) return null;
