@@ -38,7 +38,7 @@ export function GeneratePortrait(p: { recordId: string | null; onGenerated(asset
   };
   return (
     <div className="portrait">
-      <TextField label="Portrait description (optional)" value={prompt} onChange={setPrompt} hint="Left empty, the character’s description is used. It is sent to the provider." />
+      <TextField label="What the portrait should show (optional)" value={prompt} onChange={setPrompt} hint="Left empty, the character’s description is used. It is sent to the provider." />
       <button type="button" disabled={busy || why !== null || providers === null} onClick={() => void generate()} aria-describedby={why ? 'portrait-why' : undefined}>
         {busy ? 'Generating…' : 'Generate portrait'}
       </button>

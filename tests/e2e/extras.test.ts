@@ -61,7 +61,7 @@ describe.skipIf(skip !== null)(`portrait, provider edit and group chat turns${sk
     expect((await api('character.get', { id: ada })).avatar_asset).toBeUndefined();
 
     ai.scriptImages({});
-    await page.getByLabel('Portrait description (optional)').fill('ink-stained fingers, lamplight');
+    await page.getByLabel('What the portrait should show (optional)').fill('ink-stained fingers, lamplight');
     await generate.click();
     await page.getByRole('status').filter({ hasText: 'New portrait saved as the picture.' }).waitFor({ timeout: 20_000 });
     await expect.poll(async () => (await api('character.get', { id: ada })).avatar_asset).toMatch(/^[0-9a-f]{32}$/);

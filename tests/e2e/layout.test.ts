@@ -115,9 +115,21 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
     await check('providers');
     await page.getByRole('button', { name: 'Cancel' }).click();
 
+    await page.getByRole('button', { name: 'Sync & devices' }).click();
+    await page.getByRole('heading', { name: 'Sync is off' }).waitFor();
+    await check('sync');
+
+    await page.getByRole('button', { name: 'Privacy ledger' }).click();
+    await page.getByRole('heading', { name: 'Privacy ledger' }).waitFor();
+    await check('ledger');
+
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
     await check('settings');
+    await page.getByRole('button', { name: 'Wipe everything…' }).click();
+    await page.getByLabel('Type WIPE to confirm').scrollIntoViewIfNeeded();
+    await check('settings-wipe');
+    await page.getByRole('button', { name: 'Cancel' }).click();
     return problems;
   }
 
@@ -145,7 +157,7 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
     };
     await page.getByRole('button', { name: 'Characters', exact: true }).click();
     await page.getByRole('button', { name: 'Open Seraphina' }).waitFor();
-    await reach('library', ['Skip to content', 'Characters', 'Providers', 'Settings', 'Dark theme', 'Lock vault', 'Search everything', 'Import card…', 'New character', 'Open Seraphina', 'Duplicate Seraphina', 'Export Seraphina as', 'Delete Seraphina']);
+    await reach('library', ['Skip to content', 'Characters', 'Providers', 'Sync & devices', 'Privacy ledger', 'Settings', 'Dark theme', 'Lock vault', 'Search everything', 'Import card…', 'New character', 'Open Seraphina', 'Duplicate Seraphina', 'Export Seraphina as', 'Delete Seraphina']);
 
     await page.getByRole('button', { name: 'Open Seraphina' }).click();
     await page.getByLabel('Description').waitFor();
