@@ -348,6 +348,20 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await page.getByRole('button', { name: 'Start again' }).click();
     await page.getByLabel('Your date of birth').waitFor();
     await expect(page.getByText('Ada').count()).resolves.toBe(0);
+
+    // The restored device R, open in a window: its next sync verifies the marker, wipes it, and the window says so.
+    const restored = others[1]!;
+    const rPage = await browser.context.newPage();
+    await openApp(rPage, restored.url);
+    await rPage.getByRole('button', { name: 'Sync & devices' }).click();
+    await rPage.getByRole('button', { name: 'Sync now' }).click();
+    await rPage.getByRole('heading', { name: 'Everything was wiped' }).waitFor({ timeout: 30_000 });
+    await rPage.getByText('Your vault was wiped from another of your devices.').waitFor();
+    await expect(rPage.getByText('Cressida').count()).resolves.toBe(0);
+    expect(dbFiles(restored.dataDir)).toEqual([]);
+    await rPage.getByRole('button', { name: 'Start again' }).click();
+    await rPage.getByLabel('Your date of birth').waitFor();
+    await rPage.close();
   });
 
   it('offline, the wipe says the relay part is pending, and sends it once the relay is back', async () => {
