@@ -145,6 +145,10 @@ function EnableSync({ onStart, onDone, pendingWipe }: { onStart(): void; onDone(
         Sync keeps your characters, scenarios and chats the same on all your devices. Everything is encrypted on this device before it leaves;
         the relay stores only ciphertext it cannot read.
       </p>
+      <p className="muted small">
+        Your vault is already on another device? Turning sync on here would start a separate account. Instead, use <strong>Add a device</strong> on that
+        device, and open this one with <strong>I already use Mindstage on another device</strong> (a fresh install, or after wiping this vault).
+      </p>
       {pendingWipe ? <p className="error">A wipe of {pendingWipe} is still waiting to reach that relay.</p> : null}
       <TextField label="Relay address" type="url" value={relayUrl} onChange={setRelayUrl} placeholder="wss://relay.example.org" required hint="The address of a Mindstage relay you run or trust to store your encrypted data." />
       <div className="check">
