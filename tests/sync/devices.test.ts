@@ -67,6 +67,23 @@ describe('pairing, devices and recovery (relay process)', () => {
     expect(await refusal(openDevice().then((x) => x.call('vault.recoverFromRelay', { recoveryKey: a.recoveryKey.replace(/^./, a.recoveryKey[0] === 'A' ? 'B' : 'A'), relayUrl: relay.url, newPassphrase: 'zzz passphrase' })))).toMatchObject({ code: 'not_found' });
     for (const d of [a, b, c, r]) await d.core.close();
   });
+
+  it('a wrong recovery key given to sync.enable changes nothing; a round by hand keeps live sync on', async () => {
+    const d = await openDevice();
+    const { recoveryKey } = await d.call('vault.create', { passphrase: 'wrong key test' });
+    const typo = recoveryKey.replace(/^./, recoveryKey[0] === 'A' ? 'B' : 'A');
+    expect(await refusal(d.call('sync.enable', { relayUrl: relay.url, recoveryKey: typo }))).toMatchObject({ code: 'wrong_secret' });
+    expect((await d.call('sync.status', {})).enabled).toBe(false);
+
+    await d.call('sync.enable', { relayUrl: relay.url, recoveryKey });
+    expect((await d.call('sync.status', {})).recoveryReady).toBe(true);
+    await d.call('sync.setWatch', { on: true });
+    await expect.poll(async () => (await d.call('sync.status', {})).state, { timeout: 10_000 }).toBe('watching');
+    await d.call('sync.now', {});
+    expect((await d.call('sync.status', {})).state).toBe('watching');
+    await d.call('sync.setWatch', { on: false });
+    await d.core.close();
+  });
 });
 
 describe('content-key rotation (in-process relay)', () => {

@@ -15,7 +15,7 @@ import { learnEpoch } from '../sync/keyring.node.ts';
 import type { SigningKeys } from '../sync/keys.node.ts';
 import { installVault, type VaultMaterial } from '../sync/local-vault.node.ts';
 import { createPairing, takePairing } from '../sync/pairing.node.ts';
-import { fetchRecoveryBundle, recoveryRecipient, setRecoveryRecipient, setupRecovery } from '../sync/recovery.node.ts';
+import { fetchRecoveryBundle, recoveryRecipient, setRecoveryRecipient, setupRecovery, verifyRecoveryKey } from '../sync/recovery.node.ts';
 import { openSqliteSyncStore } from '../sync/sqlite-store.node.ts';
 import { clearPendingWipe, deleteVaultFiles, readPendingWipe, sendWipe, signWipe, writePendingWipe } from '../sync/wipe.node.ts';
 import type { CoreState } from './state.node.ts';
@@ -132,6 +132,7 @@ export function syncHandlers(state: CoreState): Handlers<typeof syncCommands> {
     },
     'sync.enable': async ({ relayUrl, recoveryKey }) => {
       const engine = engineFor(state);
+      if (recoveryKey) verifyRecoveryKey(engine, recoveryKey);
       const out = await engine.enable({ relayUrl });
       if (recoveryKey) await setupRecovery(engine, recoveryKey);
       return { ...out, recoveryReady: recoveryRecipient(engine.replica) !== null };

@@ -210,7 +210,8 @@ export class SyncEngine {
         });
         const result = await this.#round(conn);
         this.#lastError = undefined;
-        this.#setState('idle');
+        // A round run by hand while live sync is on must not report live sync as off.
+        this.#setState(this.#watch ? 'watching' : 'idle');
         return result;
       } catch (e) {
         return await this.#failed(e);

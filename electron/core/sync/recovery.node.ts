@@ -64,14 +64,30 @@ const bundleAd = (docId: Uint8Array) => {
 };
 
 /** Checks the recovery key against this vault, then publishes the recovery bundle. */
+/** Throws wrong_secret unless R unwraps this vault's key; returns the vault header. */
+function checkRecoveryKey(session: SyncEngine['session'], R: Uint8Array): ReturnType<typeof decodeHeader> {
+  const header = decodeHeader(session.storage.readHeader()!);
+  const vk = aeadOpen(R, header.wrappedByRecovery, recoveryWrapAd(header.vaultId));
+  if (!vk || !sodium.memcmp(vk, session.vault.vaultKeyForWrap())) throw new MindstageError('wrong_secret', 'Wrong recovery key.');
+  return header;
+}
+
+/** Checks a recovery key before anything is enabled, so a typo changes nothing. */
+export function verifyRecoveryKey(engine: SyncEngine, code: string): void {
+  const R = decodeRecoveryCode(code);
+  try {
+    checkRecoveryKey(engine.session, R);
+  } finally {
+    sodium.memzero(R);
+  }
+}
+
 export async function setupRecovery(engine: SyncEngine, code: string, socket?: SocketFactory): Promise<{ recipient: string }> {
   const r = engine.replica;
   const session = engine.session;
   const R = decodeRecoveryCode(code);
   try {
-    const header = decodeHeader(session.storage.readHeader()!);
-    const vk = aeadOpen(R, header.wrappedByRecovery, recoveryWrapAd(header.vaultId));
-    if (!vk || !sodium.memcmp(vk, session.vault.vaultKeyForWrap())) throw new MindstageError('wrong_secret', 'Wrong recovery key.');
+    const header = checkRecoveryKey(session, R);
     const id = recoveryIdentity(R);
     const conn = await dial(r.config.relayUrl, socket);
     try {
