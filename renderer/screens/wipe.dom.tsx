@@ -81,7 +81,7 @@ const countLabels: [keyof NonNullable<WipeReport['receipt']>['counts'], string][
 ];
 
 export function Wiped() {
-  const { wipeReport: report, wiping, init } = useSession();
+  const { wipeReport: report, wiping, init, go } = useSession();
   const [retry, setRetry] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
   const sendPending = async () => {
     setRetry({ busy: true, error: null });
@@ -153,11 +153,12 @@ export function Wiped() {
             {report.remote === 'not_enabled' ? <p>Sync was off, so no relay held anything of yours.</p> : null}
             <h2>On this device</h2>
             <p>
-              {report.local === 'wiped' ? `Deleted: ${report.files.map((f) => f.split(/[\\/]/).pop()).join(', ')}. The keys were cleared from memory.` : 'There was nothing left on this device.'}
+              {report.local === 'wiped' ? `Deleted: ${report.files.map((f) => f.split(/[\\/]/).pop()).join(', ')}. The keys were cleared from memory.` : 'Nothing of the vault is left on this device.'}
             </p>
           </>
         ) : null}
-        <button type="button" className="primary" onClick={() => void init()} disabled={wiping}>
+        {/* With the relay part still pending, init() would bring this page back: start onboarding directly. */}
+        <button type="button" className="primary" onClick={() => (report?.remote === 'pending' ? go('age') : void init())} disabled={wiping}>
           Start again
         </button>
       </section>

@@ -60,6 +60,13 @@ export const useSession = create<SessionState>((set, get) => ({
       if (status.unlocked) {
         set({ phase: 'ready', error: null });
         await get().loadPreferences();
+      } else if (!status.exists && status.pendingWipe) {
+        // This folder was wiped while the relay was unreachable: say so, and offer to send the relay part now.
+        set({
+          phase: 'wiped',
+          error: null,
+          wipeReport: { remote: 'pending', remoteError: `${status.pendingWipe.relay} was unreachable at the time`, local: 'nothing', files: [], pendingFile: 'pending-wipe.json' },
+        });
       } else set({ phase: status.exists ? 'unlock' : 'age', error: null });
     } catch (e) {
       set({ phase: 'offline', error: messageOf(e) });

@@ -9,6 +9,8 @@ export interface VaultStatus {
   exists: boolean;
   unlocked: boolean;
   vaultId?: string;
+  /** A wipe whose relay part could not be sent yet (the relay was unreachable); `relay` is its host:port. */
+  pendingWipe?: { relay: string };
 }
 
 export const vaultCommands = {

@@ -397,11 +397,20 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await page.getByRole('button', { name: 'Send the wipe to the relay now' }).click();
     await page.locator('.wiped .error').nth(1).waitFor({ timeout: 30_000 });
     expect(existsSync(join(d.dataDir, 'pending-wipe.json'))).toBe(true);
+    expect(await dCall('vault.status', {})).toEqual({ exists: false, unlocked: false, pendingWipe: { relay: `127.0.0.1:${port}` } });
+
+    // A new window (as after restarting the app) still shows the pending relay part and offers to send it.
+    await page.close();
+    const again = await browser.context.newPage();
+    await openApp(again, d.url);
+    await again.getByRole('heading', { name: 'On the relay: still pending' }).waitFor({ timeout: 30_000 });
+    await again.getByText('Nothing of the vault is left on this device.').waitFor();
+    const page2 = again;
 
     second = await startTestRelay({ dataDir: relayDir, port });
     try {
-      await page.getByRole('button', { name: 'Send the wipe to the relay now' }).click();
-      await page.getByText(/deleted everything it stored for your account/).waitFor({ timeout: 30_000 });
+      await page2.getByRole('button', { name: 'Send the wipe to the relay now' }).click();
+      await page2.getByText(/deleted everything it stored for your account/).waitFor({ timeout: 30_000 });
       expect(existsSync(join(d.dataDir, 'pending-wipe.json'))).toBe(false);
       const db = new Database(join(relayDir, 'relay.sqlite'), { readonly: true });
       for (const table of ['items', 'devices']) expect(db.prepare(`SELECT count(*) FROM ${table} WHERE account_id = ?`).pluck().get(Buffer.from(accountId!, 'hex')), table).toBe(0);
@@ -409,7 +418,7 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     } finally {
       await second.close();
     }
-    await page.close();
+    await page2.close();
     expect(browser.pageErrors).toEqual([]);
     expect(browser.remoteRequests).toEqual([]);
   });

@@ -2,15 +2,20 @@ import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { vaultCommands } from '../../../shared/api/vault.std.ts';
 import { VaultSession, openSession } from '../session.node.ts';
 import { changePassphrase, createVault, readVaultId, recoverVault, unlockVault } from '../vault/vault.node.ts';
+import { readPendingWipe } from '../sync/wipe.node.ts';
+import { relayAuthority } from '../../../shared/sync/signing.std.ts';
 import type { CoreState } from './state.node.ts';
 
 export function vaultHandlers(state: CoreState): Handlers<typeof vaultCommands> {
   return {
     'vault.status': async () => {
-      if (!state.hasVault()) return { exists: false, unlocked: false };
+      // After a local wipe the vault is gone but a relay part may still be pending; the UI offers to send it.
+      const pending = readPendingWipe(state.dataDir);
+      const extra = pending ? { pendingWipe: { relay: relayAuthority(pending.relayUrl) } } : {};
+      if (!state.hasVault()) return { exists: false, unlocked: false, ...extra };
       const vaultId = readVaultId(state.storage());
-      if (vaultId === null) return { exists: false, unlocked: false };
-      return { exists: true, unlocked: state.session !== null, vaultId };
+      if (vaultId === null) return { exists: false, unlocked: false, ...extra };
+      return { exists: true, unlocked: state.session !== null, vaultId, ...extra };
     },
     'vault.create': async ({ passphrase }) => {
       const storage = state.storage(true);
