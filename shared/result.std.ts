@@ -13,6 +13,7 @@ export const errorCodes = [
   'not_found', // no such record, vault, provider…
   'locked', // the vault must be unlocked first
   'exists', // something is already there (e.g. init over an existing vault)
+  'busy', // the data folder is open in another Mindstage process
   'unsupported', // a newer schema or format than this build understands
   'aborted', // the user stopped it
   'internal', // anything else

@@ -2,10 +2,11 @@
  * The core's state: which data folder, whether a database is open, and the unlocked session if any. Handlers get
  * the session through `requireSession()` so "locked" is one error in one place.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { ApiEventName, ApiEvents } from '../../../shared/api/index.std.ts';
 import { openDb, vaultExists, type Db } from '../store/db.node.ts';
+import { acquireFolderLock } from '../store/folder-lock.node.ts';
 import { createSqliteStorage } from '../store/sqlite-storage.node.ts';
 import type { VaultStorage } from '../store/storage.node.ts';
 import type { VaultSession } from '../session.node.ts';
@@ -17,6 +18,7 @@ export class CoreState {
   readonly emit: Emit;
   #db: Db | null = null;
   #storage: VaultStorage | null = null;
+  #releaseLock: (() => void) | null = null;
   session: VaultSession | null = null;
   readonly #lockListeners = new Set<(session: VaultSession) => void>();
 
@@ -35,7 +37,15 @@ export class CoreState {
   /** Opens the database (creating it only when asked) once, and keeps it open while the core lives. */
   storage(create = false): VaultStorage {
     if (!this.#storage) {
-      this.#db = openDb(this.dataDir, { create });
+      if (create) mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+      // Without a folder there is nothing to lock; openDb then says there is no vault.
+      if (existsSync(this.dataDir) && statSync(this.dataDir).isDirectory()) this.#releaseLock = acquireFolderLock(this.dataDir);
+      try {
+        this.#db = openDb(this.dataDir, { create });
+      } catch (e) {
+        this.#release();
+        throw e;
+      }
       this.#storage = createSqliteStorage(this.#db);
     }
     return this.#storage;
@@ -69,5 +79,11 @@ export class CoreState {
     }
     this.#db = null;
     this.#storage = null;
+    this.#release();
+  }
+
+  #release(): void {
+    this.#releaseLock?.();
+    this.#releaseLock = null;
   }
 }

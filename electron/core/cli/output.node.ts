@@ -10,6 +10,7 @@ export const exitCodes: Record<ErrorCode, number> = {
   not_found: 6,
   locked: 1,
   exists: 1,
+  busy: 1,
   unsupported: 1,
   aborted: 1,
   internal: 1,
