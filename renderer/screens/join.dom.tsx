@@ -46,27 +46,34 @@ function usePassphrasePair() {
   return { fields, problem, take };
 }
 
-export function JoinDevice() {
-  const [code, setCode] = useState('');
+/** The one form both ways share: a secret (code or recovery key), the relay, and this device's new passphrase. */
+function RelayVaultForm(props: {
+  title: string;
+  intro: React.ReactNode;
+  secretLabel: string;
+  secretPlaceholder?: string;
+  secretMissing: string;
+  submitLabel: string;
+  busyLabel: string;
+  action: (secret: string, relayUrl: string, passphrase: string) => Promise<boolean>;
+}) {
+  const [secret, setSecret] = useState('');
   const [relayUrl, setRelayUrl] = useState('');
   const [localError, setLocalError] = useState<string | null>(null);
   const pp = usePassphrasePair();
-  const { busy, error, join, go } = useSession();
+  const { busy, error, go } = useSession();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const problem = (code.trim() ? null : 'Enter the code shown on your other device.') ?? relayUrlProblem(relayUrl) ?? pp.problem();
+    const problem = (secret.trim() ? null : props.secretMissing) ?? relayUrlProblem(relayUrl) ?? pp.problem();
     if (problem) return setLocalError(problem);
     setLocalError(null);
-    if (await join(code, relayUrl, pp.take())) setCode('');
+    if (await props.action(secret, relayUrl, pp.take())) setSecret('');
   };
   return (
-    <Page title="Add this device">
-      <p>
-        On a device that already has your vault, open <strong>Sync &amp; devices</strong> and choose <strong>Add a device</strong>. Enter the one-time
-        code and relay address it shows.
-      </p>
+    <Page title={props.title}>
+      <p>{props.intro}</p>
       <form onSubmit={submit}>
-        <TextField label="One-time code" value={code} onChange={setCode} required autoFocus placeholder="XXXX-XXXX-XXXX-…" />
+        <TextField label={props.secretLabel} value={secret} onChange={setSecret} required autoFocus placeholder={props.secretPlaceholder} />
         <TextField label="Relay address" type="url" value={relayUrl} onChange={setRelayUrl} required placeholder="wss://relay.example.org" />
         {pp.fields}
         {localError || error ? (
@@ -75,7 +82,7 @@ export function JoinDevice() {
           </p>
         ) : null}
         <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Joining and downloading your vault…' : 'Join'}
+          {busy ? props.busyLabel : props.submitLabel}
         </button>
       </form>
       <button type="button" className="link" onClick={() => go('create')}>
@@ -85,41 +92,38 @@ export function JoinDevice() {
   );
 }
 
-export function RestoreFromRelay() {
-  const [key, setKey] = useState('');
-  const [relayUrl, setRelayUrl] = useState('');
-  const [localError, setLocalError] = useState<string | null>(null);
-  const pp = usePassphrasePair();
-  const { busy, error, restoreFromRelay, go } = useSession();
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const problem = (key.trim() ? null : 'Enter your recovery key.') ?? relayUrlProblem(relayUrl) ?? pp.problem();
-    if (problem) return setLocalError(problem);
-    setLocalError(null);
-    if (await restoreFromRelay(key, relayUrl, pp.take())) setKey('');
-  };
+export function JoinDevice() {
+  const join = useSession((s) => s.join);
   return (
-    <Page title="Restore from the relay">
-      <p>
-        If you no longer have any device with your vault, your recovery key can fetch it from the relay — if restoring was allowed when sync was
-        turned on.
-      </p>
-      <form onSubmit={submit}>
-        <TextField label="Recovery key" value={key} onChange={setKey} required autoFocus />
-        <TextField label="Relay address" type="url" value={relayUrl} onChange={setRelayUrl} required placeholder="wss://relay.example.org" />
-        {pp.fields}
-        {localError || error ? (
-          <p className="error" role="alert">
-            {localError ?? error}
-          </p>
-        ) : null}
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Restoring…' : 'Restore'}
-        </button>
-      </form>
-      <button type="button" className="link" onClick={() => go('create')}>
-        Back
-      </button>
-    </Page>
+    <RelayVaultForm
+      title="Add this device"
+      intro={
+        <>
+          On a device that already has your vault, open <strong>Sync &amp; devices</strong> and choose <strong>Add a device</strong>. Enter the one-time
+          code and relay address it shows.
+        </>
+      }
+      secretLabel="One-time code"
+      secretPlaceholder="XXXX-XXXX-XXXX-…"
+      secretMissing="Enter the code shown on your other device."
+      submitLabel="Join"
+      busyLabel="Joining and downloading your vault…"
+      action={join}
+    />
+  );
+}
+
+export function RestoreFromRelay() {
+  const restoreFromRelay = useSession((s) => s.restoreFromRelay);
+  return (
+    <RelayVaultForm
+      title="Restore from the relay"
+      intro="If you no longer have any device with your vault, your recovery key can fetch it from the relay — if restoring was allowed when sync was turned on."
+      secretLabel="Recovery key"
+      secretMissing="Enter your recovery key."
+      submitLabel="Restore"
+      busyLabel="Restoring…"
+      action={restoreFromRelay}
+    />
   );
 }

@@ -10,6 +10,7 @@
  * Every operation on the replica runs one at a time (#exclusive), so a round, a live push and a local change never
  * interleave.
  */
+import type { SyncStatusView } from '../../../shared/api/sync.std.ts';
 import { RelayConnection, RelayError, type SocketFactory } from '../../../shared/sync/client.std.ts';
 import type { Item, WipeMarker } from '../../../shared/sync/messages.std.ts';
 import { relayAuthority } from '../../../shared/sync/signing.std.ts';
@@ -53,25 +54,10 @@ export interface RoundResult {
   problems: Problem[];
 }
 
-export type SyncState = 'off' | 'idle' | 'syncing' | 'watching' | 'offline' | 'wiped' | 'closed';
+export type SyncState = SyncStatusView['state'];
 
-export interface SyncStatus {
-  enabled: boolean;
-  state: SyncState;
-  relayUrl?: string;
-  accountId?: string;
-  deviceId?: string;
-  /** Local changes not yet acknowledged by the relay. */
-  outbox: number;
-  pending: number;
-  pendingMessage?: string;
-  quarantined: number;
-  cursor: number;
-  lastSyncAt?: number;
-  lastError?: { code: string; message: string };
-  retryInMs?: number;
-  problems: Problem[];
-}
+/** What the engine knows of itself; the API adds what lives outside it (pending wipe, recovery). */
+export type SyncStatus = Omit<SyncStatusView, 'pendingWipe' | 'recoveryReady'>;
 
 export class SyncEngine {
   readonly replica: Replica;

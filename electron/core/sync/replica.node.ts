@@ -3,6 +3,7 @@
  * device's identity, the account's verified device list, and problems found so far. Outbound (outbox.node.ts) and
  * inbound (inbound.node.ts) logic are functions over it; the network loop is engine.node.ts.
  */
+import type { SyncProblem } from '../../../shared/api/sync.std.ts';
 import { toHex } from '../crypto/sodium.node.ts';
 import type { DocRef } from '../docs/doc-store.node.ts';
 import type { VaultSession } from '../session.node.ts';
@@ -15,12 +16,8 @@ import type { SyncStore } from './store.node.ts';
 /** Transaction origin of updates applied from the relay: the outbox ignores them. */
 export const FROM_SYNC = Symbol('from-sync');
 
-export interface Problem {
-  code: 'integrity' | 'network' | 'not_found';
-  message: string;
-  recordId?: string;
-  serverSeq?: number;
-}
+/** A record sync could not apply (the API shows it as a SyncProblem). */
+export type Problem = SyncProblem;
 
 export interface KnownDevice {
   deviceId: Uint8Array;
