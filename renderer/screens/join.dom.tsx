@@ -7,19 +7,8 @@ import { useState, type FormEvent } from 'react';
 import { useSession } from '../stores/session.dom.ts';
 import { TextField } from '../components/fields.dom.tsx';
 import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.dom.tsx';
+import { Card } from './onboarding.dom.tsx';
 import { relayUrlProblem } from './sync.dom.tsx';
-
-function Page({ title, children }: { title: string; children: React.ReactNode }) {
-  return (
-    <main className="center-page">
-      <section className="card onboarding" aria-labelledby="page-title">
-        <p className="brand">Mindstage</p>
-        <h1 id="page-title">{title}</h1>
-        {children}
-      </section>
-    </main>
-  );
-}
 
 function usePassphrasePair() {
   const [pass, setPass] = useState('');
@@ -70,7 +59,7 @@ function RelayVaultForm(props: {
     if (await props.action(secret, relayUrl, pp.take())) setSecret('');
   };
   return (
-    <Page title={props.title}>
+    <Card title={props.title}>
       <p>{props.intro}</p>
       <form onSubmit={submit}>
         <TextField label={props.secretLabel} value={secret} onChange={setSecret} required autoFocus placeholder={props.secretPlaceholder} />
@@ -88,7 +77,7 @@ function RelayVaultForm(props: {
       <button type="button" className="link" onClick={() => go('create')}>
         Back
       </button>
-    </Page>
+    </Card>
   );
 }
 

@@ -4,7 +4,8 @@ import { useSession } from '../stores/session.dom.ts';
 import { CheckField, TextField } from '../components/fields.dom.tsx';
 import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.dom.tsx';
 
-function Card({ title, children }: { title: string; children: React.ReactNode }) {
+/** The centred card every first-run page sits in (also join.dom.tsx). */
+export function Card({ title, children }: { title: string; children: React.ReactNode }) {
   return (
     <main className="center-page">
       <section className="card onboarding" aria-labelledby="page-title">
