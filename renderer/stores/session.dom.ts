@@ -8,6 +8,7 @@ import { call, codeOf, messageOf, on } from '../lib/api.dom.ts';
 import { dropAllPlaintext } from './reset.dom.ts';
 import { ageOn } from '../lib/age.dom.ts';
 import type { WipeReport } from '../../shared/api/sync.std.ts';
+import type { ErrorCode } from '../../shared/result.std.ts';
 
 export type Phase = 'loading' | 'age' | 'underage' | 'create' | 'recovery' | 'unlock' | 'recover' | 'join' | 'restore' | 'ready' | 'wiped' | 'offline';
 
@@ -101,69 +102,23 @@ export const useSession = create<SessionState>((set, get) => ({
     void get().loadPreferences();
   },
 
-  async unlock(passphrase) {
-    set({ busy: true, error: null });
-    try {
-      await call('vault.unlock', { passphrase });
-      set({ busy: false, phase: 'ready', lockReason: null });
-      await get().loadPreferences();
-      return true;
-    } catch (e) {
-      const wrong = codeOf(e) === 'wrong_secret';
-      set({ busy: false, error: wrong ? 'That passphrase is not right. Check Caps Lock and try again.' : messageOf(e) });
-      return false;
-    }
-  },
+  unlock: (passphrase) =>
+    enterVault(() => call('vault.unlock', { passphrase }), { wrong_secret: 'That passphrase is not right. Check Caps Lock and try again.' }),
 
-  async recover(recoveryKey, newPassphrase) {
-    set({ busy: true, error: null });
-    try {
-      await call('vault.recover', { recoveryKey, newPassphrase });
-      set({ busy: false, phase: 'ready', lockReason: null });
-      await get().loadPreferences();
-      return true;
-    } catch (e) {
-      const wrong = codeOf(e) === 'wrong_secret';
-      set({ busy: false, error: wrong ? 'That recovery key does not open this vault. Check each group of characters.' : messageOf(e) });
-      return false;
-    }
-  },
+  recover: (recoveryKey, newPassphrase) =>
+    enterVault(() => call('vault.recover', { recoveryKey, newPassphrase }), {
+      wrong_secret: 'That recovery key does not open this vault. Check each group of characters.',
+    }),
 
-  async join(code, relayUrl, passphrase) {
-    set({ busy: true, error: null });
-    try {
-      await call('pair.join', { code: code.trim().toUpperCase(), relayUrl: relayUrl.trim(), passphrase });
-      set({ busy: false, phase: 'ready', lockReason: null });
-      await get().loadPreferences();
-      return true;
-    } catch (e) {
-      const notFound = codeOf(e) === 'not_found';
-      set({
-        busy: false,
-        error: notFound ? 'No device is waiting with that code on this relay. A code works once and expires: check it, or make a new one on your other device.' : messageOf(e),
-      });
-      return false;
-    }
-  },
+  join: (code, relayUrl, passphrase) =>
+    enterVault(() => call('pair.join', { code: code.trim().toUpperCase(), relayUrl: relayUrl.trim(), passphrase }), {
+      not_found: 'No device is waiting with that code on this relay. A code works once and expires: check it, or make a new one on your other device.',
+    }),
 
-  async restoreFromRelay(recoveryKey, relayUrl, newPassphrase) {
-    set({ busy: true, error: null });
-    try {
-      await call('vault.recoverFromRelay', { recoveryKey: recoveryKey.trim(), relayUrl: relayUrl.trim(), newPassphrase });
-      set({ busy: false, phase: 'ready', lockReason: null });
-      await get().loadPreferences();
-      return true;
-    } catch (e) {
-      const notFound = codeOf(e) === 'not_found';
-      set({
-        busy: false,
-        error: notFound
-          ? 'The relay has nothing to restore for that recovery key. Check the key, and that "Allow restoring with the recovery key" was turned on when sync was enabled.'
-          : messageOf(e),
-      });
-      return false;
-    }
-  },
+  restoreFromRelay: (recoveryKey, relayUrl, newPassphrase) =>
+    enterVault(() => call('vault.recoverFromRelay', { recoveryKey: recoveryKey.trim(), relayUrl: relayUrl.trim(), newPassphrase }), {
+      not_found: 'The relay has nothing to restore for that recovery key. Check the key, and that "Allow restoring with the recovery key" was turned on when sync was enabled.',
+    }),
 
   async wipe() {
     set({ wipeReport: null, wipeError: null, wiping: true });
@@ -207,6 +162,24 @@ export const useSession = create<SessionState>((set, get) => ({
     await call('settings.update', { theme });
   },
 }));
+
+/**
+ * Every way into an unlocked vault (passphrase, recovery key, pairing, restore) ends the same: ready, preferences
+ * loaded — or an error, reworded for the expected failure codes.
+ */
+async function enterVault(open: () => Promise<unknown>, messages: Partial<Record<ErrorCode, string>>): Promise<boolean> {
+  useSession.setState({ busy: true, error: null });
+  try {
+    await open();
+    useSession.setState({ busy: false, phase: 'ready', lockReason: null });
+    await useSession.getState().loadPreferences();
+    return true;
+  } catch (e) {
+    const code = codeOf(e);
+    useSession.setState({ busy: false, error: (code && messages[code]) || messageOf(e) });
+    return false;
+  }
+}
 
 export function applyTheme(theme: 'system' | 'light' | 'dark'): void {
   if (theme === 'system') delete document.documentElement.dataset.theme;
