@@ -94,3 +94,13 @@ export function CommaField(p: { label: string; values: string[]; onChange(values
     />
   );
 }
+
+/** The outcome of an action beside its buttons: announced politely when it worked, as an alert when it did not. */
+export function Outcome({ message }: { message: { ok: boolean; text: string } | null }) {
+  if (!message) return null;
+  return (
+    <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>
+      {message.text}
+    </p>
+  );
+}

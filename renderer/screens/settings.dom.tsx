@@ -2,7 +2,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useSession } from '../stores/session.dom.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
-import { TextField } from '../components/fields.dom.tsx';
+import { TextField, Outcome } from '../components/fields.dom.tsx';
 import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.dom.tsx';
 import { useLibrary } from '../stores/library.dom.ts';
 import { DangerZone } from './wipe.dom.tsx';
@@ -104,11 +104,7 @@ function ChangePassphrase() {
       <TextField label="New passphrase" type="password" value={next} onChange={setNext} autoComplete="new-password" required />
       <StrengthMeter strength={strength} />
       <TextField label="Confirm new passphrase" type="password" value={confirm} onChange={setConfirm} autoComplete="new-password" required />
-      {message ? (
-        <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>
-          {message.text}
-        </p>
-      ) : null}
+      <Outcome message={message} />
       <button type="submit">Change passphrase</button>
     </form>
   );
@@ -164,11 +160,7 @@ function ExportImport() {
           Import from a file…
         </button>
       </div>
-      {message ? (
-        <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>
-          {message.text}
-        </p>
-      ) : null}
+      <Outcome message={message} />
     </section>
   );
 }

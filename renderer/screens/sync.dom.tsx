@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { DeviceView, SyncStatusView } from '../../shared/api/sync.std.ts';
 import { call, codeOf, messageOf, on } from '../lib/api.dom.ts';
-import { TextField } from '../components/fields.dom.tsx';
+import { TextField, Outcome } from '../components/fields.dom.tsx';
 
 export const shortId = (id: string) => id.slice(0, 8);
 const when = (t: number) => new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -245,11 +245,7 @@ function StatusCard({ status, onChange, reload }: { status: SyncStatusView; onCh
           <span className="switch" aria-hidden="true" />
         </button>
       </div>
-      {message ? (
-        <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>
-          {message.text}
-        </p>
-      ) : null}
+      <Outcome message={message} />
     </section>
   );
 }
