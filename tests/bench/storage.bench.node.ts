@@ -17,21 +17,10 @@ import { appendMessage } from '../../electron/core/docs/conversation-doc.node.ts
 import { listCatalog } from '../../electron/core/docs/catalog.node.ts';
 import { newItemId } from '../../electron/core/docs/ids.node.ts';
 import { median, percentile, sample, type BenchRow } from './report.node.ts';
+import { messageText } from './relay/dataset.node.ts';
 
 const PASS = 'benchmark passphrase';
 const SUITE = 'storage';
-
-/** ~370 characters of varied text per message: 10,000 messages ≈ 3.7 MB, as in DESIGN.md §3. */
-function messageText(i: number): string {
-  const words = ['the', 'lantern', 'flickered', 'as', 'Mira', 'stepped', 'into', 'hall', 'of', 'echoes', 'whispering', 'softly', 'about', 'old', 'storms'];
-  let s = `#${i} `;
-  let k = i;
-  while (s.length < 370) {
-    k = (k * 1103515245 + 12345) & 0x7fffffff;
-    s += `${words[k % words.length]} `;
-  }
-  return s;
-}
 
 function dirSize(dir: string): number {
   return readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);

@@ -8,10 +8,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './net.node.ts';
 
 export interface PgCluster {
   /** Connection URL of the `postgres` database (superuser `mindstage`, trust auth on loopback). */
@@ -40,16 +40,6 @@ export function postgresUnavailable(): string | null {
   if (process.env.CI === 'true') throw new Error(`${why} CI=true requires them, so this test fails instead of skipping.`);
   return why;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
 
 export async function startPostgres(): Promise<PgCluster> {
   const bin = findPostgresBin();

@@ -4,12 +4,12 @@
  * once, nothing was refused, nothing waits, and sync simply resumes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { firstDevice, openDevice, pairedDevice, PASS } from './core-support.node.ts';
+import { freePort } from '../support/net.node.ts';
 
 const child = fileURLToPath(new URL('./crash-client.node.ts', import.meta.url));
 const ROUNDS = 10;
@@ -107,13 +107,3 @@ describe('crash safety of sync', () => {
     await b2.core.close();
   }, 300_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}

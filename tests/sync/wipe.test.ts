@@ -5,7 +5,6 @@
  * once and the remote part waits in pending-wipe.json until the relay is back.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { tempDir } from '../support/files.node.ts';
 import { hostileRelay } from './hostile-proxy.node.ts';
 import { firstDevice, openDevice, pairedDevice, refusal } from './core-support.node.ts';
 import { memoryDevices, picture } from './support.node.ts';
+import { freePort } from '../support/net.node.ts';
 
 let relay: RelayProcess;
 let relayDir: string;
@@ -123,13 +123,3 @@ describe('wipe', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}

@@ -10,7 +10,8 @@ import { newItemId } from '../../../electron/core/docs/ids.node.ts';
 export const CONVERSATIONS = 1_000;
 export const MESSAGES_PER_CONVERSATION = 100;
 
-function messageText(i: number): string {
+/** ~370 characters of varied text per message: 10,000 messages ≈ 3.7 MB, as in DESIGN.md §3. */
+export function messageText(i: number): string {
   const words = ['the', 'lantern', 'flickered', 'as', 'Mira', 'stepped', 'into', 'hall', 'of', 'echoes', 'whispering', 'softly', 'about', 'old', 'storms'];
   let s = `#${i} `;
   let k = i;

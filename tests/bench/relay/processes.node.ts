@@ -7,9 +7,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { spawnRelay } from '../../support/relay-client.node.ts';
+import { freePort } from '../../support/net.node.ts';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const nodeBin = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url));
@@ -66,14 +66,6 @@ export async function startWsBroadcast(): Promise<ServerProcess> {
   const script = fileURLToPath(new URL('./ws-broadcast.node.ts', import.meta.url));
   const { child, match } = await spawnUntil(['--disable-warning=ExperimentalWarning', script], {}, /listening (ws:\/\/\S+)/);
   return { url: match[1]!, pid: child.pid!, child, stop: stopper(child) };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** y-websocket's server exactly as `npx y-websocket` runs it: documents in memory, no persistence. */
