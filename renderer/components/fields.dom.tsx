@@ -104,3 +104,13 @@ export function Outcome({ message }: { message: { ok: boolean; text: string } | 
     </p>
   );
 }
+
+/** An error beside the control it concerns, announced to screen readers; nothing when there is none. */
+export function ErrorLine({ text, small }: { text: string | null | undefined; small?: boolean }) {
+  if (!text) return null;
+  return (
+    <p className={small ? 'error small' : 'error'} role="alert">
+      {text}
+    </p>
+  );
+}

@@ -3,6 +3,7 @@ import { useRef, useState } from 'react';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { fileToBase64 } from '../lib/bytes.dom.ts';
 import { Avatar } from '../components/avatar.dom.tsx';
+import { ErrorLine } from '../components/fields.dom.tsx';
 
 const types = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
 type ImageType = (typeof types)[number];
@@ -29,11 +30,7 @@ export function AvatarPicker(p: { recordId: string | null; kind: 'character' | '
         {p.assetId ? 'Change picture…' : 'Add picture…'}
       </button>
       {!p.recordId ? <p className="hint">Save first to add a picture.</p> : null}
-      {error ? (
-        <p className="error small" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine text={error} small />
     </div>
   );
 }

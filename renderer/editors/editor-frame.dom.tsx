@@ -1,5 +1,6 @@
 import type { FormEvent, ReactNode } from 'react';
 import { useNav } from '../stores/nav.dom.ts';
+import { ErrorLine } from '../components/fields.dom.tsx';
 
 /** Title bar, save/back buttons and error line shared by every editor. Ctrl/Cmd+S saves. */
 export function EditorFrame(p: { title: string; back: 'character' | 'scenario' | 'persona'; dirty: boolean; saving: boolean; error: string | null; onSave(): void; children: ReactNode; aside?: ReactNode }) {
@@ -31,11 +32,7 @@ export function EditorFrame(p: { title: string; back: 'character' | 'scenario' |
           Save
         </button>
       </header>
-      {p.error ? (
-        <p className="error" role="alert">
-          {p.error}
-        </p>
-      ) : null}
+      <ErrorLine text={p.error} />
       <div className="editor-body">
         <div className="editor-main">{p.children}</div>
         {p.aside ? <aside className="editor-aside">{p.aside}</aside> : null}

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
-import { TextField } from '../components/fields.dom.tsx';
+import { TextField, ErrorLine } from '../components/fields.dom.tsx';
 
 export function GeneratePortrait(p: { recordId: string | null; onGenerated(assetId: string): void }) {
   const [providers, setProviders] = useState<number | null>(null);
@@ -57,11 +57,7 @@ export function GeneratePortrait(p: { recordId: string | null; onGenerated(asset
           New portrait saved as the picture.
         </p>
       ) : null}
-      {error ? (
-        <p className="error small" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine text={error} small />
     </div>
   );
 }

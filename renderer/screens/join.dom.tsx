@@ -5,7 +5,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { useSession } from '../stores/session.dom.ts';
-import { TextField } from '../components/fields.dom.tsx';
+import { TextField, ErrorLine } from '../components/fields.dom.tsx';
 import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.dom.tsx';
 import { Card } from './onboarding.dom.tsx';
 import { relayUrlProblem } from './sync.dom.tsx';
@@ -65,11 +65,7 @@ function RelayVaultForm(props: {
         <TextField label={props.secretLabel} value={secret} onChange={setSecret} required autoFocus placeholder={props.secretPlaceholder} />
         <TextField label="Relay address" type="url" value={relayUrl} onChange={setRelayUrl} required placeholder="wss://relay.example.org" />
         {pp.fields}
-        {localError || error ? (
-          <p className="error" role="alert">
-            {localError ?? error}
-          </p>
-        ) : null}
+        <ErrorLine text={localError ?? error} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? props.busyLabel : props.submitLabel}
         </button>

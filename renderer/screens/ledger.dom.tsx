@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { LedgerEntryView } from '../../shared/api/chat.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
+import { ErrorLine } from '../components/fields.dom.tsx';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -35,11 +36,7 @@ export function Ledger() {
         Every request Mindstage sends to an AI provider is listed here: when, why, to which host, how many bytes went out and came back, and how it
         ended. What you wrote and what came back — the content — is never recorded.
       </p>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine text={error} />
       {entries === null ? (
         <p className="muted">Loading…</p>
       ) : entries.length === 0 ? (

@@ -1,7 +1,7 @@
 /** First run: age check, vault creation with a strong passphrase, and the recovery key shown exactly once. */
 import { useState, type FormEvent } from 'react';
 import { useSession } from '../stores/session.dom.ts';
-import { CheckField, TextField } from '../components/fields.dom.tsx';
+import { CheckField, TextField, ErrorLine } from '../components/fields.dom.tsx';
 import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.dom.tsx';
 
 /** The centred card every first-run page sits in (also join.dom.tsx). */
@@ -74,11 +74,7 @@ export function CreateVault() {
         <TextField label="Passphrase" type="password" value={pass} onChange={setPass} autoComplete="new-password" required autoFocus />
         <StrengthMeter strength={strength} />
         <TextField label="Confirm passphrase" type="password" value={confirm} onChange={setConfirm} autoComplete="new-password" required />
-        {localError || error ? (
-          <p className="error" role="alert">
-            {localError ?? error}
-          </p>
-        ) : null}
+        <ErrorLine text={localError ?? error} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Creating… (this takes a moment)' : 'Create vault'}
         </button>

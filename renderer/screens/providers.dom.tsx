@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ProviderPreset, ProviderView } from '../../shared/api/chat.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
-import { TextField } from '../components/fields.dom.tsx';
+import { TextField, ErrorLine } from '../components/fields.dom.tsx';
 import { useLibrary } from '../stores/library.dom.ts';
 
 interface Draft {
@@ -105,11 +105,7 @@ export function Providers() {
         Mindstage sends a conversation only to the provider you choose, for the reply you asked for, with no identity attached. Providers are tried in this order; if one is down or
         busy before its first word, the next one answers.
       </p>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine text={error} />
       {list.length === 0 ? <p className="empty">No providers yet. Pick a preset below — a local server such as Ollama keeps everything on this computer.</p> : null}
       <ol className="provider-list">
         {list.map((p, i) => {
@@ -244,11 +240,7 @@ function EditProvider({ provider, onDone }: { provider: ProviderView; onDone(sav
         <TextField label="Context window (tokens)" type="number" value={contextWindow} onChange={setContextWindow} />
         <TextField label="Longest reply (tokens)" type="number" value={maxTokens} onChange={setMaxTokens} />
       </div>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine text={error} />
       <div className="row">
         <button type="submit" className="primary">
           Save changes

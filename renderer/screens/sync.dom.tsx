@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { DeviceView, SyncStatusView } from '../../shared/api/sync.std.ts';
 import { call, codeOf, messageOf, on } from '../lib/api.dom.ts';
-import { TextField, Outcome } from '../components/fields.dom.tsx';
+import { TextField, Outcome, ErrorLine } from '../components/fields.dom.tsx';
 
 export const shortId = (id: string) => id.slice(0, 8);
 const when = (t: number) => new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -67,22 +67,14 @@ export function SyncScreen() {
       <header className="page-head">
         <h1>Sync &amp; devices</h1>
       </header>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine text={error} />
       {status === null ? (
         <p className="muted" role="status">
           Loading…
         </p>
       ) : status.enabled && !enabling ? (
         <>
-          {notice ? (
-            <p className="error" role="alert">
-              {notice}
-            </p>
-          ) : null}
+          <ErrorLine text={notice} />
           <StatusCard status={status} onChange={setStatus} reload={load} />
           <Devices />
           <AddDevice relayUrl={status.relayUrl ?? ''} />
@@ -156,11 +148,7 @@ function EnableSync({ onStart, onDone, pendingWipe }: { onStart(): void; onDone(
         <label htmlFor="with-recovery">Also allow restoring from the relay with my recovery key (if every device is lost)</label>
       </div>
       {withRecovery ? <TextField label="Recovery key" value={recoveryKey} onChange={setRecoveryKey} hint="The key you saved when you created the vault. It is checked, used once and not stored." /> : null}
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine text={error} />
       <button type="submit" className="primary" disabled={busy}>
         {busy ? 'Connecting…' : 'Enable sync'}
       </button>
@@ -277,11 +265,7 @@ function Devices() {
   return (
     <section className="card" aria-labelledby="devices-title">
       <h2 id="devices-title">Devices</h2>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine text={error} />
       {devices === null ? (
         <p className="muted">Loading…</p>
       ) : (
@@ -385,11 +369,7 @@ function AddDevice({ relayUrl }: { relayUrl: string }) {
         </div>
       ) : null}
       {expired ? <p className="error">That code has expired. Make a new one.</p> : null}
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine text={error} />
       <button type="button" onClick={() => void create()} disabled={busy}>
         {busy ? 'Making a code…' : pairing && !expired ? 'Make a new code' : 'Add a device'}
       </button>

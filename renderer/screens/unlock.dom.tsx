@@ -1,7 +1,7 @@
 /** Unlock with the passphrase, or recover with the recovery key and set a new passphrase. */
 import { useState, type FormEvent } from 'react';
 import { useSession } from '../stores/session.dom.ts';
-import { TextField } from '../components/fields.dom.tsx';
+import { TextField, ErrorLine } from '../components/fields.dom.tsx';
 import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.dom.tsx';
 
 export function Unlock() {
@@ -21,11 +21,7 @@ export function Unlock() {
         {lockReason ? <p className="muted">{lockReason}</p> : null}
         <form onSubmit={submit}>
           <TextField label="Passphrase" type="password" value={pass} onChange={setPass} autoComplete="current-password" required autoFocus />
-          {error ? (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          ) : null}
+          <ErrorLine text={error} />
           <button type="submit" className="primary" disabled={busy}>
             {busy ? 'Unlocking…' : 'Unlock'}
           </button>
@@ -66,11 +62,7 @@ export function Recover() {
           <TextField label="New passphrase" type="password" value={pass} onChange={setPass} autoComplete="new-password" required />
           <StrengthMeter strength={strength} />
           <TextField label="Confirm new passphrase" type="password" value={confirm} onChange={setConfirm} autoComplete="new-password" required />
-          {localError || error ? (
-            <p className="error" role="alert">
-              {localError ?? error}
-            </p>
-          ) : null}
+          <ErrorLine text={localError ?? error} />
           <button type="submit" className="primary" disabled={busy}>
             {busy ? 'Recovering…' : 'Recover and unlock'}
           </button>

@@ -7,7 +7,7 @@ import type { WipeReport } from '../../shared/api/sync.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { useSession } from '../stores/session.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
-import { TextField } from '../components/fields.dom.tsx';
+import { TextField, ErrorLine } from '../components/fields.dom.tsx';
 import { formatBytes } from './ledger.dom.tsx';
 
 const WORD = 'WIPE';
@@ -46,11 +46,7 @@ export function DangerZone() {
       ) : (
         <form onSubmit={submit}>
           <TextField label={`Type ${WORD} to confirm`} value={typed} onChange={setTyped} autoFocus required />
-          {error ? (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          ) : null}
+          <ErrorLine text={error} />
           <div className="row">
             <button type="submit" className="danger-solid" disabled={wiping || typed.trim() !== WORD}>
               {wiping ? 'Wiping…' : 'Wipe everything now'}
