@@ -201,7 +201,15 @@ describe.skipIf(skip !== null)(`character cards in browser mode${skip ? ` (${ski
     // The javascript: link is neutralised.
     const hrefs = await message.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
     expect(hrefs.filter((h) => h.toLowerCase().startsWith('javascript'))).toEqual([]);
-    await message.getByRole('link', { name: 'link' }).click().catch(() => undefined);
+    // Clicking it runs nothing and asks nothing (a real click: it fails the test if the link is not there).
+    const dialogs: string[] = [];
+    const onDialog = (d: { message(): string; dismiss(): Promise<void> }) => void (dialogs.push(d.message()), d.dismiss());
+    page.on('dialog', onDialog);
+    const link = message.getByRole('link', { name: 'link' });
+    await expect(link.count()).resolves.toBe(1);
+    await link.click({ timeout: 10_000 });
+    page.off('dialog', onDialog);
+    expect(dialogs).toEqual([]);
 
     // The editor shows the fields as plain text in inputs.
     await page.getByRole('button', { name: '← Library' }).click();

@@ -316,9 +316,15 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     const hrefs = await lastMessage(page).locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
     expect(hrefs.filter((h) => /^\s*(javascript|data|vbscript):/i.test(h))).toEqual([]);
     // Clicking the neutralised link asks nothing and goes nowhere.
-    page.once('dialog', (d) => void d.dismiss());
-    await lastMessage(page).getByRole('link', { name: 'click me' }).click().catch(() => undefined);
+    const dialogs: string[] = [];
+    const onDialog = (d: { message(): string; dismiss(): Promise<void> }) => void (dialogs.push(d.message()), d.dismiss());
+    page.on('dialog', onDialog);
+    const link = lastMessage(page).getByRole('link', { name: 'click me' });
+    await expect(link.count()).resolves.toBe(1);
+    await link.click({ timeout: 10_000 });
     await page.waitForTimeout(300);
+    page.off('dialog', onDialog);
+    expect(dialogs).toEqual([]);
     await expect(page.evaluate(() => (window as { __pwned?: number }).__pwned)).resolves.toBeUndefined();
     expect(routedAway).toEqual([]);
     expect(browser.remoteRequests).toEqual([]);
