@@ -164,7 +164,8 @@ describe('the ledger', () => {
     const before = (await h.call('ledger.list', { limit: 100_000 })).length;
     const id = await h.newConversation();
     ai.script({ error: { status: 429 } });
-    await sendAndWait(id, c('ledger-message'));
+    // The provider's error text reaches the app (control) — and must go no further than the reply's error.
+    expect((await sendAndWait(id, c('ledger-message'))).done.error?.message).toContain(ai.errorCanary);
     ai.script({ text: c('ledger-reply') });
     await sendAndWait(id, 'again');
     const test = await h.call('provider.test', { name: 'keyed' });
@@ -183,7 +184,7 @@ describe('the ledger', () => {
       expect(Object.keys(e).sort()).toEqual(['at', 'bytesIn', 'bytesOut', 'host', 'outcome', 'purpose', 'status']);
     }
     const text = JSON.stringify(entries);
-    for (const secret of [...canaries, API_KEY, 'hello', 'Mira']) expect(text).not.toContain(secret);
+    for (const secret of [...canaries, API_KEY, 'hello', 'Mira', ai.errorCanary]) expect(text).not.toContain(secret);
   });
 });
 

@@ -32,6 +32,7 @@
  * embed send timestamps this way) or `text` split after each space.
  * `requireApiKey` makes requests without `Authorization: Bearer <key>` get a 401.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -96,6 +97,11 @@ export interface FakeOpenAI {
   setDefault(reply: FakeReply): void;
   /** Number of chat replies still queued. */
   pending(): number;
+  /**
+   * A random marker in the text of every error this server sends without a scripted message (HTTP errors and
+   * mid-stream errors): what must never reach the ledger, a log or a file, so tests can look for it.
+   */
+  errorCanary: string;
   close(): Promise<void>;
 }
 
@@ -118,9 +124,9 @@ function splitText(text: string): string[] {
   return parts.join('') === text ? parts : text ? [text] : [];
 }
 
-function errorBody(e: FakeError) {
+function errorBody(e: FakeError, canary: string) {
   const known = errorTypes[e.status];
-  return { error: { message: e.message ?? known?.message ?? `Error ${e.status}`, type: e.type ?? known?.type ?? 'server_error', param: null, code: e.code ?? known?.code ?? null } };
+  return { error: { message: e.message ?? `${known?.message ?? `Error ${e.status}.`} (${canary})`, type: e.type ?? known?.type ?? 'server_error', param: null, code: e.code ?? known?.code ?? null } };
 }
 
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
@@ -133,6 +139,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   let closing = false;
   const closers = new Set<() => void>();
   let seq = 0;
+  const errorCanary = `FAKE-PROVIDER-ERROR-${randomBytes(6).toString('hex')}`;
 
   /** Waits ms (Infinity: until close); resolves false if the server is closing or the client went away. */
   const wait = (ms: number, res: ServerResponse) =>
@@ -161,7 +168,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const reply = queue.shift() ?? fallback;
     const body = (req.body ?? {}) as { stream?: boolean; stream_options?: { include_usage?: boolean }; messages?: unknown[] };
     if (reply.responseDelayMs && !(await wait(reply.responseDelayMs, res))) return;
-    if (reply.error) return sendJson(res, reply.error.status, errorBody(reply.error));
+    if (reply.error) return sendJson(res, reply.error.status, errorBody(reply.error, errorCanary));
     const id = `chatcmpl-fake${++seq}`;
     const created = Math.floor(Date.now() / 1000);
     const replyModel = reply.model ?? (typeof (req.body as { model?: unknown })?.model === 'string' ? (req.body as { model: string }).model : model);
@@ -204,7 +211,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return;
       }
       if (reply.errorAfterTokens === sent) {
-        const e = reply.streamError ?? { message: 'The server had an error while processing your request.', type: 'server_error' };
+        const e = reply.streamError ?? { message: `The server had an error while processing your request. (${errorCanary})`, type: 'server_error' };
         res.end(`data: ${JSON.stringify({ error: { message: e.message, type: e.type ?? 'server_error', param: null, code: e.code ?? null } })}\n\n`);
         return;
       }
@@ -227,7 +234,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   async function images(req: RecordedRequest, res: ServerResponse): Promise<void> {
     const reply = imageQueue.shift() ?? {};
     if (reply.delayMs && !(await wait(reply.delayMs, res))) return;
-    if (reply.error) return sendJson(res, reply.error.status, errorBody(reply.error));
+    if (reply.error) return sendJson(res, reply.error.status, errorBody(reply.error, errorCanary));
     const n = Math.max(1, Number((req.body as { n?: number })?.n ?? 1));
     sendJson(res, 200, { created: Math.floor(Date.now() / 1000), data: Array.from({ length: n }, () => ({ b64_json: reply.b64 ?? tinyPngBase64 })) });
   }
@@ -251,7 +258,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       const recorded: RecordedRequest = { method: inc.method ?? 'GET', path, headers, body, rawBody, at: Date.now() };
       requests.push(recorded);
       if (options.requireApiKey !== undefined && headers['authorization'] !== `Bearer ${options.requireApiKey}`) {
-        return sendJson(res, 401, errorBody({ status: 401 }));
+        return sendJson(res, 401, errorBody({ status: 401 }, errorCanary));
       }
       const route = `${recorded.method} ${path}`;
       const run =
@@ -261,7 +268,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
             ? images(recorded, res)
             : recorded.method === 'GET' && path.endsWith('/models')
               ? Promise.resolve(sendJson(res, 200, { object: 'list', data: [{ id: model, object: 'model', created: 1_700_000_000, owned_by: 'fake' }] }))
-              : Promise.resolve(sendJson(res, 404, errorBody({ status: 404, message: `Unknown route ${route}`, code: 'unknown_url' })));
+              : Promise.resolve(sendJson(res, 404, errorBody({ status: 404, message: `Unknown route ${route}`, code: 'unknown_url' }, errorCanary)));
       run.catch(() => res.destroy());
     });
   });
@@ -282,6 +289,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     scriptImages: (...replies) => void imageQueue.push(...replies),
     setDefault: (reply) => void (fallback = reply),
     pending: () => queue.length,
+    errorCanary,
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
