@@ -12,15 +12,15 @@ export const PAIR_CODE_BYTES = 16;
 
 export function newPairCode(): { code: string; secret: Uint8Array } {
   const secret = randomBytes(PAIR_CODE_BYTES);
-  const text = base32crockford.encode(secret).replace(/=+$/, '');
-  return { code: text.match(/.{1,4}/g)!.join('-'), secret };
+  // Crockford base32 has no padding: 26 characters for 16 bytes.
+  return { code: base32crockford.encode(secret).match(/.{1,4}/g)!.join('-'), secret };
 }
 
 export function parsePairCode(code: string): Uint8Array {
-  const cleaned = code.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   let secret: Uint8Array;
   try {
-    secret = base32crockford.decode(cleaned);
+    // The decoder itself reads any case, O as 0, and I or L as 1 (Crockford's rules); people add spaces and dashes.
+    secret = base32crockford.decode(code.replace(/[\s-]/g, ''));
   } catch {
     throw new MindstageError('usage', 'That is not a pairing code: it has characters a pairing code never contains.');
   }

@@ -42,7 +42,7 @@ describe('pairing codes', () => {
     expect(openPairPayload(secret, sealed)).toEqual(payload);
     const other = secret.slice();
     other[15]! ^= 1;
-    expect(refusal(() => openPairPayload(other, sealed))).toMatchObject({ code: 'integrity' });
+    expect(refusal(() => openPairPayload(other, sealed))).toMatchObject({ code: 'integrity', message: expect.stringMatching(/did not decrypt with this code/) });
     const flipped = sealed.slice();
     flipped[flipped.length - 1]! ^= 1;
     expect(refusal(() => openPairPayload(secret, flipped))).toMatchObject({ code: 'integrity' });

@@ -1,0 +1,92 @@
+/**
+ * `npm run mutation`: mutation testing (StrykerJS) over the security-critical modules, one module at a time, each
+ * with only the test files that cover it and its own incremental file (reports/mutation/<module>.incremental.json),
+ * so a rerun after a small change costs minutes. Not part of `npm test`. Scores and survivors: docs/testing.md.
+ *
+ *   npm run mutation                                   every module below, in order
+ *   npm run mutation -- sync-inbound pairing           the named modules
+ *   npm run mutation -- --mutate electron/core/sync/inbound.node.ts    the module holding that file
+ *   npm run mutation -- --list                         the modules, their files and tests
+ *   npm run mutation -- wipe --force                   ignore the incremental file (other flags go to Stryker)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface Module {
+  mutate: string[];
+  tests: string[];
+}
+
+/** Test files are chosen per module: the ones that exercise it directly, not every test that imports it. */
+export const modules: Record<string, Module> = {
+  'sync-inbound': {
+    mutate: ['electron/core/sync/inbound.node.ts'],
+    tests: ['tests/sync/inbound-checks.test.ts', 'tests/sync/hostile.test.ts', 'tests/sync/engine.test.ts', 'tests/sync/assets.test.ts', 'tests/sync/apply-rollback.test.ts', 'tests/sync/convergence.test.ts'],
+  },
+  pairing: { mutate: ['electron/core/sync/pair-code.node.ts'], tests: ['electron/core/sync/pair-code.test.ts', 'tests/sync/devices.test.ts'] },
+  keyring: { mutate: ['electron/core/sync/keyring.node.ts'], tests: ['tests/sync/devices.test.ts', 'tests/sync/inbound-checks.test.ts'] },
+  wipe: { mutate: ['electron/core/sync/wipe.node.ts'], tests: ['tests/sync/wipe.test.ts'] },
+  envelope: {
+    mutate: ['electron/core/crypto/envelope.node.ts', 'electron/core/crypto/padding.std.ts'],
+    tests: ['electron/core/crypto/envelope.test.ts', 'electron/core/crypto/padding.test.ts'],
+  },
+  'web-guard': { mutate: ['electron/core/web/guard.node.ts'], tests: ['tests/web/server.test.ts'] },
+  'sync-format': { mutate: ['electron/core/sync/format.node.ts'], tests: ['electron/core/sync/format.test.ts', 'tests/sync/inbound-checks.test.ts', 'tests/sync/hostile.test.ts'] },
+  'doc-store': { mutate: ['electron/core/docs/doc-store.node.ts'], tests: ['tests/core/tamper.test.ts', 'tests/core/records.test.ts'] },
+  vault: { mutate: ['electron/core/vault/vault.node.ts'], tests: ['electron/core/vault/vault.test.ts', 'tests/core/lock.test.ts'] },
+  sodium: { mutate: ['electron/core/crypto/sodium.node.ts'], tests: ['electron/core/crypto/sodium.test.ts', 'electron/core/crypto/envelope.test.ts'] },
+  'cards-spec': { mutate: ['electron/core/cards/spec.node.ts'], tests: ['electron/core/cards/formats.test.ts', 'electron/core/cards/errors.test.ts'] },
+};
+
+function usage(message: string): never {
+  console.error(`${message}\nModules: ${Object.keys(modules).join(', ')} (npm run mutation -- --list).`);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+const chosen: string[] = [];
+const passOn: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  if (a === '--list') {
+    for (const [name, m] of Object.entries(modules)) console.log(`${name}\n  mutates ${m.mutate.join(', ')}\n  tests   ${m.tests.join(', ')}`);
+    process.exit(0);
+  } else if (a === '--mutate' || a === '-m') {
+    const file = args[++i] ?? usage('--mutate needs a file.');
+    const name = Object.keys(modules).find((n) => modules[n]!.mutate.includes(file.replace(/^\.\//, '')));
+    if (!name) usage(`${file} is in no module of scripts/mutation.ts; add it there with the tests that cover it.`);
+    chosen.push(name);
+  } else if (a.startsWith('-')) {
+    passOn.push(a);
+  } else if (Object.hasOwn(modules, a)) {
+    chosen.push(a);
+  } else {
+    usage(`Unknown module "${a}".`);
+  }
+}
+
+const root = join(import.meta.dirname, '..');
+const outDir = join(root, 'reports', 'mutation');
+mkdirSync(outDir, { recursive: true });
+let failed = 0;
+for (const name of chosen.length ? chosen : Object.keys(modules)) {
+  const m = modules[name]!;
+  console.log(`\n=== ${name}: ${m.mutate.join(', ')}\n    tests: ${m.tests.join(', ')}`);
+  const run = spawnSync(
+    process.execPath,
+    [
+      join(root, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'),
+      'run',
+      'stryker.config.mjs',
+      '--mutate',
+      m.mutate.join(','),
+      '--incrementalFile',
+      join('reports', 'mutation', `${name}.incremental.json`),
+      ...passOn,
+    ],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, MUTATION_TESTS: m.tests.join(',') } },
+  );
+  if (run.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);

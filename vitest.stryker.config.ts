@@ -1,0 +1,11 @@
+/**
+ * The vitest configuration Stryker runs (stryker.config.json): the project's own, limited to the test files that
+ * cover the module being mutated (MUTATION_TESTS, set by scripts/mutation.ts), so a run costs minutes, not hours.
+ */
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config.ts';
+
+const tests = (process.env['MUTATION_TESTS'] ?? '').split(',').filter(Boolean);
+if (tests.length === 0) throw new Error('MUTATION_TESTS is empty: run mutation testing with `npm run mutation`.');
+
+export default defineConfig({ test: { ...base.test, include: tests } });
