@@ -16,7 +16,7 @@ const nodeOnly = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.scratch/**', 'dist/**', 'dist-electron/**', 'test-output/**', 'bench-results/**'] },
+  { ignores: ['node_modules/**', '.scratch/**', 'dist/**', 'dist-electron/**', 'test-output/**', 'bench-results/**', 'reports/**', '.stryker-tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
