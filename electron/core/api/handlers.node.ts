@@ -7,6 +7,7 @@ import type { Commands } from '../../../shared/api/index.std.ts';
 import { cardHandlers } from './card-handlers.node.ts';
 import { chatHandlers } from './chat-handlers.node.ts';
 import { conversationHandlers } from './conversation-handlers.node.ts';
+import { readWindow } from './conversation-events.node.ts';
 import { providerHandlers } from './provider-handlers.node.ts';
 import { fieldRecordHandlers } from './record-handlers.node.ts';
 import { search } from './search-handlers.node.ts';
@@ -25,6 +26,7 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     ...providerHandlers(state),
     ...chatHandlers(state),
     ...syncHandlers(state),
+    'conversation.window': async ({ id, beforeId, limit }) => readWindow(state, id, beforeId, limit),
     'records.list': async ({ kind }) => listCatalog(state.requireSession().catalog, kind),
     'search.query': async ({ text, limit }) => search(state.requireSession(), text, limit),
     'data.export': async () => ({ json: JSON.stringify(exportAll(state.requireSession()), null, 2) }),
