@@ -63,7 +63,7 @@ export function sealEnvelope(key: Uint8Array, plaintext: Uint8Array, binding: En
  * error (the public record id, not the storage id).
  */
 export function openEnvelope(key: Uint8Array, envelope: Uint8Array, binding: EnvelopeBinding, recordId: string): Uint8Array {
-  if (envelope.length < 1 || envelope[0] !== ENVELOPE_VERSION) {
+  if (envelope[0] !== ENVELOPE_VERSION) {
     throw new MindstageError('integrity', `Record ${recordId} is damaged: unknown envelope version.`, { recordId });
   }
   const padded = aeadOpen(key, envelope.subarray(1), associatedData(binding));

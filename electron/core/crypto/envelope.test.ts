@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MindstageError } from '../../../shared/result.std.ts';
-import { openEnvelope, sealEnvelope, type EnvelopeBinding } from './envelope.node.ts';
+import { associatedData, openEnvelope, sealEnvelope, type EnvelopeBinding } from './envelope.node.ts';
 import { randomBytes } from './sodium.node.ts';
 
 const key = randomBytes(32);
@@ -52,6 +52,20 @@ describe('envelopes', () => {
         expect((e as MindstageError).code).toBe('integrity');
         expect((e as MindstageError).recordId).toBe('rec-42');
       }
+    }
+  });
+
+  it('bind exactly what docs/storage.md lists, in that layout (vault files written before must keep opening)', () => {
+    const seq = Buffer.alloc(8);
+    seq.writeBigUInt64BE(7n);
+    const expected = Buffer.concat([Buffer.from('mindstage.store.v1\0'), binding.vaultId, binding.docId, Buffer.from([4, 2]), seq]);
+    expect(Buffer.from(associatedData(binding)).toString('hex')).toBe(expected.toString('hex'));
+  });
+
+  it('refuse an unknown version, or nothing at all, naming the record', () => {
+    const env = sealEnvelope(key, text, binding);
+    for (const bad of [Uint8Array.of(2, ...env.subarray(1)), new Uint8Array(0)]) {
+      expect(() => openEnvelope(key, bad, binding, 'rec-7')).toThrow(expect.objectContaining({ code: 'integrity', recordId: 'rec-7', message: expect.stringMatching(/unknown envelope version/) }));
     }
   });
 

@@ -10,6 +10,11 @@ describe('PADMÉ padding', () => {
     }
   });
 
+  it('gives the PADMÉ sizes (worked by hand from the paper\'s definition) and leaves a PADMÉ size as it is', () => {
+    expect([0, 1, 2, 3, 100, 1_000, 4_097].map(padmeLength)).toEqual([0, 1, 2, 3, 104, 1_024, 4_352]);
+    for (let n = 1; n < 5_000; n += 7) expect(padmeLength(padmeLength(n))).toBe(padmeLength(n));
+  });
+
   it('maps many lengths to few padded sizes', () => {
     const sizes = new Set<number>();
     for (let n = 10_000; n < 11_000; n++) sizes.add(padmeLength(n));
@@ -36,5 +41,7 @@ describe('PADMÉ padding', () => {
   it('rejects malformed padding', () => {
     expect(unpad(new Uint8Array([1, 2, 3]))).toBeNull();
     expect(unpad(new Uint8Array(8))).toBeNull();
+    // Anything but zeros after the 0x80 marker is not padding.
+    expect(unpad(new Uint8Array([1, 0x80, 0, 7]))).toBeNull();
   });
 });
