@@ -33,7 +33,7 @@ export const modules: Record<string, Module> = {
     mutate: ['electron/core/crypto/envelope.node.ts', 'electron/core/crypto/padding.std.ts'],
     tests: ['electron/core/crypto/envelope.test.ts', 'electron/core/crypto/padding.test.ts'],
   },
-  'web-guard': { mutate: ['electron/core/web/guard.node.ts'], tests: ['tests/web/server.test.ts'] },
+  'web-guard': { mutate: ['electron/core/web/guard.node.ts'], tests: ['electron/core/web/guard.test.ts', 'tests/web/server.test.ts'] },
   'sync-format': { mutate: ['electron/core/sync/format.node.ts'], tests: ['electron/core/sync/format.test.ts', 'tests/sync/inbound-checks.test.ts', 'tests/sync/hostile.test.ts'] },
   'doc-store': { mutate: ['electron/core/docs/doc-store.node.ts'], tests: ['tests/core/tamper.test.ts', 'tests/core/records.test.ts'] },
   vault: { mutate: ['electron/core/vault/vault.node.ts'], tests: ['electron/core/vault/vault.test.ts', 'tests/core/lock.test.ts'] },

@@ -22,12 +22,13 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 export const allowedHost = (port: number) => `127.0.0.1:${port}`;
 export const allowedOrigin = (port: number) => `http://127.0.0.1:${port}`;
 
+// Exact comparisons: the allowed values hold only digits, dots and a colon, so case does not arise.
 export function hostAllowed(host: string | undefined, port: number): boolean {
-  return host !== undefined && host.toLowerCase() === allowedHost(port);
+  return host === allowedHost(port);
 }
 
 export function originAllowed(origin: string | undefined, port: number): boolean {
-  return origin !== undefined && origin === allowedOrigin(port);
+  return origin === allowedOrigin(port);
 }
 
 /** Constant-time token check (hashing first makes the lengths equal, so length is not leaked either). */
