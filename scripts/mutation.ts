@@ -6,6 +6,7 @@
  *   npm run mutation                                   every module below, in order
  *   npm run mutation -- sync-inbound pairing           the named modules
  *   npm run mutation -- --mutate electron/core/sync/inbound.node.ts    the module holding that file
+ *   npm run mutation -- --mutate electron/core/sync/inbound.node.ts:134-208    only those lines (Stryker's ranges)
  *   npm run mutation -- --list                         the modules, their files and tests
  *   npm run mutation -- wipe --force                   ignore the incremental file (other flags go to Stryker)
  */
@@ -49,16 +50,20 @@ function usage(message: string): never {
 const args = process.argv.slice(2);
 const chosen: string[] = [];
 const passOn: string[] = [];
+/** Per module, what --mutate narrowed it to (a file of the module, or a line range of one). */
+const narrowed = new Map<string, string[]>();
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
   if (a === '--list') {
     for (const [name, m] of Object.entries(modules)) console.log(`${name}\n  mutates ${m.mutate.join(', ')}\n  tests   ${m.tests.join(', ')}`);
     process.exit(0);
   } else if (a === '--mutate' || a === '-m') {
-    const file = args[++i] ?? usage('--mutate needs a file.');
-    const name = Object.keys(modules).find((n) => modules[n]!.mutate.includes(file.replace(/^\.\//, '')));
+    const spec = (args[++i] ?? usage('--mutate needs a file.')).replace(/^\.\//, '');
+    const file = spec.replace(/:[\d:-]+$/, '');
+    const name = Object.keys(modules).find((n) => modules[n]!.mutate.includes(file));
     if (!name) usage(`${file} is in no module of scripts/mutation.ts; add it there with the tests that cover it.`);
-    chosen.push(name);
+    if (!chosen.includes(name)) chosen.push(name);
+    narrowed.set(name, [...(narrowed.get(name) ?? []), spec]);
   } else if (a.startsWith('-')) {
     passOn.push(a);
   } else if (Object.hasOwn(modules, a)) {
@@ -82,7 +87,7 @@ for (const name of chosen.length ? chosen : Object.keys(modules)) {
       'run',
       'stryker.config.mjs',
       '--mutate',
-      m.mutate.join(','),
+      (narrowed.get(name) ?? m.mutate).join(','),
       '--incrementalFile',
       join('reports', 'mutation', `${name}.incremental.json`),
       ...passOn,
