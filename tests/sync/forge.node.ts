@@ -25,6 +25,8 @@ export interface Forged {
   /** Sealed inside (content items only). */
   inner?: { storageId: Uint8Array; kindCode?: number; docSeq: number; prevHash: Uint8Array; heads?: ChainHead[]; payload: Uint8Array };
   covers?: Item['covers'];
+  /** Seal under this key and epoch instead of the device's current content key. */
+  sealWith?: { epoch: number; key: Uint8Array };
 }
 
 export function forge(f: Forged): Item {
@@ -34,7 +36,7 @@ export function forge(f: Forged): Item {
   let body: Uint8Array | undefined;
   if (f.kind !== 'tombstone') {
     const i = f.inner!;
-    const { epoch, key } = contentKey(r);
+    const { epoch, key } = f.sealWith ?? contentKey(r);
     body = sealBody(key, epoch, accountId, {
       type: f.kind,
       deviceId,

@@ -161,6 +161,28 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
     await close([s.a, s.b]);
   });
 
+  it('malformed from a real device: a keyring entry that is a tombstone, a body that does not open, an unknown kind are refused; an unknown key epoch waits', async () => {
+    const s = await scene();
+    const tip = tipOf(s, s.docOf(s.target));
+    const doc = s.a.session.record(s.target, 'character').doc;
+    const update = (extra: { sealWith?: { epoch: number; key: Uint8Array }; kindCode?: number }) => (serverSeq: number) =>
+      forge({ by: s.a.engine.replica, docId: s.docOf(s.target), kind: 'update', deviceSeq: 900 + serverSeq, serverSeq, sealWith: extra.sealWith, inner: { storageId: storageOf(s.target), kindCode: extra.kindCode, docSeq: tip.docSeq + 1, prevHash: tip.hash, payload: fieldsUpdate(doc, { forged: 'malformed' }) } });
+    const { round, serverSeqs } = await deliver(s, [
+      (serverSeq) => forge({ by: s.a.engine.replica, docId: s.a.engine.replica.keys.keyringDocId, kind: 'tombstone', deviceSeq: 900 + serverSeq, serverSeq }),
+      update({ sealWith: { epoch: 0, key: randomBytes(32) } }),
+      update({ kindCode: 99 }),
+      update({ sealWith: { epoch: 7, key: randomBytes(32) } }),
+    ]);
+    const why = (k: number) => round.problems.find((p) => p.serverSeq === serverSeqs[k])?.message;
+    expect(why(0)).toMatch(/malformed keyring entry/);
+    expect(why(1)).toMatch(/failed to decrypt/);
+    expect(why(2)).toMatch(/unknown kind of document/);
+    expect(why(3)).toBeUndefined();
+    expect(round.pending).toBeGreaterThan(0);
+    expect(fieldsOf(s.b, s.target)['forged']).toBeUndefined();
+    await close([s.a, s.b]);
+  });
+
   it('removed device: an item signed with the key of a device removed from the account is not applied; the same item from a device still on the list is', async () => {
     const s = await scene(2);
     const [kept, gone] = s.more as [TestDevice, TestDevice];
