@@ -45,7 +45,7 @@ beforeAll(async () => {
   conversation = (await json<{ id: string }>(['conversation', 'create', '--character', character, '--title', 'cli'])).id;
   const added = await ms(['provider', 'add', '--name', 'fake', '--base-url', ai.baseUrl, '--model', 'fake-model', '--api-key-env', 'FAKE_KEY', '--context-window', '4096', '--max-tokens', '256'], { FAKE_KEY: KEY });
   expect(added.code).toBe(0);
-}, 120_000);
+});
 
 afterAll(async () => {
   await ai.close();

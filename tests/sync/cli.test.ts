@@ -90,7 +90,7 @@ describe('sync CLI', () => {
     const local = runCli(['--data', b, 'wipe', '--yes', '--local-only'], { env: { MINDSTAGE_PASSPHRASE: undefined } });
     expect(local.code, local.stderr).toBe(0);
     expect(local.stdout).toMatch(/not touched \(--local-only\)/);
-  }, 180_000);
+  });
 });
 
 async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
