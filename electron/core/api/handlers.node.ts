@@ -11,6 +11,7 @@ import { chatCommands } from '../../../shared/api/chat.std.ts';
 import type { Commands } from '../../../shared/api/index.std.ts';
 import { syncCommands } from '../../../shared/api/sync.std.ts';
 import { conversationHandlers } from './conversation-handlers.node.ts';
+import { readWindow } from './conversation-events.node.ts';
 import { providerHandlers } from './provider-handlers.node.ts';
 import { fieldRecordHandlers } from './record-handlers.node.ts';
 import { search } from './search-handlers.node.ts';
@@ -42,6 +43,7 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     ...lazyHandlers(cardCommands, async () => (await import('./card-handlers.node.ts')).cardHandlers(state)),
     ...lazyHandlers(chatCommands, async () => (await import('./chat-handlers.node.ts')).chatHandlers(state)),
     ...lazyHandlers(syncCommands, async () => (await import('./sync-handlers.node.ts')).syncHandlers(state)),
+    'conversation.window': async ({ id, beforeId, limit }) => readWindow(state, id, beforeId, limit),
     'records.list': async ({ kind }) => listCatalog(state.requireSession().catalog, kind),
     'search.query': async ({ text, limit }) => search(state.requireSession(), text, limit),
     'data.export': async () => ({ json: JSON.stringify(exportAll(state.requireSession()), null, 2) }),
