@@ -1,11 +1,12 @@
 /**
- * The chat CLI end to end, in child processes against the fake provider: `chat ID TEXT` streams the reply to
- * stdout, regenerate and continue, `ledger` as a table and as JSON, and exit 5 when no provider answers — with the
- * user's message kept. (The CLI runs asynchronously here: the fake provider lives in this process.)
+ * The chat CLI end to end against the fake provider: `chat ID TEXT` streams the reply to stdout (a real process
+ * through bin/mindstage, asynchronously: the fake provider lives in this process), regenerate and continue,
+ * `ledger` as a table and as JSON, and exit 5 when no provider answers — with the user's message kept. Everything
+ * but the streaming runs the program in this process (runCliHere): those tests are about output and exit codes.
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliPath, type CliResult } from '../support/cli.node.ts';
+import { cliPath, runCliHere, type CliResult } from '../support/cli.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { closedBaseUrl, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.node.ts';
 
@@ -15,14 +16,14 @@ let dir: string;
 let ai: FakeOpenAI;
 let conversation = '';
 
-function ms(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+function spawned(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cliPath, ['--data', dir, ...args], { env: { ...process.env, MINDSTAGE_PASSPHRASE: PASS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -30,6 +31,9 @@ function ms(args: string[], env: Record<string, string> = {}): Promise<CliResult
     });
   });
 }
+
+const ms = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+  runCliHere(['--data', dir, ...args], { env: { MINDSTAGE_PASSPHRASE: PASS, ...env } });
 
 async function json<T>(args: string[], env?: Record<string, string>): Promise<T> {
   const r = await ms(['--json', ...args], env);
@@ -45,7 +49,7 @@ beforeAll(async () => {
   conversation = (await json<{ id: string }>(['conversation', 'create', '--character', character, '--title', 'cli'])).id;
   const added = await ms(['provider', 'add', '--name', 'fake', '--base-url', ai.baseUrl, '--model', 'fake-model', '--api-key-env', 'FAKE_KEY', '--context-window', '4096', '--max-tokens', '256'], { FAKE_KEY: KEY });
   expect(added.code).toBe(0);
-}, 120_000);
+});
 
 afterAll(async () => {
   await ai.close();
@@ -54,7 +58,7 @@ afterAll(async () => {
 describe('mindstage chat', () => {
   it('streams the reply to stdout', async () => {
     ai.script({ tokens: ['Welcome ', 'to the ', 'inn, ', 'traveller.'], tokenDelayMs: 5 });
-    const r = await ms(['chat', conversation, 'Good evening!']);
+    const r = await spawned(['chat', conversation, 'Good evening!']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('Welcome to the inn, traveller.\n');

@@ -63,7 +63,7 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     expect(ch.ok).toBe(true);
     const persona = await app.core.invoke('persona.create', { name: 'Wren', description: 'A visiting cartographer.' });
     expect(persona.ok).toBe(true);
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await app?.close();

@@ -31,7 +31,7 @@ describe.skipIf(skip !== null)(`portrait, provider edit and group chat turns${sk
     await onboard(browser.page);
     ada = (await api('character.create', { name: 'Ada', description: 'A bookkeeper with ink-stained fingers.', first_mes: 'Good evening.' })).id;
     brannock = (await api('character.create', { name: 'Brannock', description: 'The bell-ringer.' })).id;
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await app?.close();

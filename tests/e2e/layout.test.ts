@@ -56,7 +56,7 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
     await ok(core.invoke('conversation.addMessage', { id: conversationId, role: 'character', authorId: characterId, text: '*Seraphina smiles.* You are awake. How do you feel?\n\n> Rest now.\n\n`healing: 3 doses`' }));
     await ok(core.invoke('conversation.addMessage', { id: conversationId, role: 'user', text: `Better, thank you. ${'Supercalifragilisticexpialidocious'.repeat(4)}` }));
     await ok(core.invoke('conversation.addMessage', { id: conversationId, role: 'character', authorId: characterId, text: 'Then walk with me. '.repeat(30) }));
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await app?.close();

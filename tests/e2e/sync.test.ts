@@ -64,7 +64,7 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     recoveryKey = await onboard(browser.page);
     await aCall('character.create', { name: 'Ada', description: 'Keeps the ledger.' });
     await aCall('character.create', { name: 'Brannock', description: 'Rings the bell.' });
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     for (const o of others) await o.close();

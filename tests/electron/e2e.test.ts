@@ -42,7 +42,7 @@ describe.skipIf(!electron.found)(`the Electron app${skipReason ? ` — skipped: 
       env: { ...process.env, XDG_CONFIG_HOME: join(home, 'config'), MINDSTAGE_DATA: join(home, 'vault') } as Record<string, string>,
     });
     page = await app.firstWindow();
-  }, 180_000);
+  });
   afterAll(async () => {
     await app?.close();
   });

@@ -13,7 +13,7 @@ export interface CliResult {
 export function runCli(args: string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): CliResult {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  const r = spawnSync(cliPath, args, { env: env as NodeJS.ProcessEnv, input: options.input ?? '', encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(cliPath, args, { env: env as NodeJS.ProcessEnv, input: options.input ?? '', encoding: 'utf8', timeout: 240_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

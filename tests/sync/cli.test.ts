@@ -1,11 +1,12 @@
 /**
  * The sync CLI as a user types it, against a relay process: sync enable, sync, sync status, sync --watch, pair
  * create / pair join, devices, devices remove, recover --relay, wipe --yes, wipe --yes --local-only, and the
- * refusals (wipe without --yes, join into a folder that has a vault).
+ * refusals (wipe without --yes, join into a folder that has a vault). The commands run the program in this process
+ * (runCliHere); `sync --watch` runs as a real process, as it must to receive a live change and Ctrl-C.
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliJson, cliPath, runCli } from '../support/cli.node.ts';
+import { cliJsonHere, cliPath, runCliHere } from '../support/cli.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 
@@ -25,43 +26,43 @@ describe('sync CLI', () => {
     const a = tempDir('cli-a');
     const b = tempDir('cli-b');
     const c = tempDir('cli-c');
-    const { recoveryKey } = cliJson<{ recoveryKey: string }>(['--data', a, 'init'], env);
-    const { id } = cliJson<{ id: string }>(['--data', a, 'character', 'create', '--name', 'Cli Ada'], env);
+    const { recoveryKey } = await cliJsonHere<{ recoveryKey: string }>(['--data', a, 'init'], env);
+    const { id } = await cliJsonHere<{ id: string }>(['--data', a, 'character', 'create', '--name', 'Cli Ada'], env);
 
-    const enable = runCli(['--data', a, 'sync', 'enable', '--relay', relay.url, '--recovery-key', recoveryKey], { env });
+    const enable = await runCliHere(['--data', a, 'sync', 'enable', '--relay', relay.url, '--recovery-key', recoveryKey], { env });
     expect(enable.code, enable.stderr).toBe(0);
     expect(enable.stdout).toMatch(/Sync enabled with/);
     expect(enable.stdout).toMatch(/Relay key \(pinned\): [0-9a-f]{64}/);
     expect(enable.stdout).toMatch(/Synced: ↑ \d+ items? up, ↓ 0 items down/);
-    const round = runCli(['--data', a, 'sync'], { env });
+    const round = await runCliHere(['--data', a, 'sync'], { env });
     expect(round).toMatchObject({ code: 0, stdout: 'Synced: ↑ 0 items up, ↓ 0 items down.\n' });
-    const status = cliJson<{ enabled: boolean; recoveryReady: boolean; outbox: number }>(['--data', a, 'sync', 'status'], env);
+    const status = await cliJsonHere<{ enabled: boolean; recoveryReady: boolean; outbox: number }>(['--data', a, 'sync', 'status'], env);
     expect(status).toMatchObject({ enabled: true, recoveryReady: true, outbox: 0 });
 
-    const { code } = cliJson<{ code: string }>(['--data', a, 'pair', 'create'], env);
-    const join = runCli(['--data', b, 'pair', 'join', code, '--relay', relay.url], { env: { ...env, MINDSTAGE_PASSPHRASE: 'cli passphrase two' } });
+    const { code } = await cliJsonHere<{ code: string }>(['--data', a, 'pair', 'create'], env);
+    const join = await runCliHere(['--data', b, 'pair', 'join', code, '--relay', relay.url], { env: { ...env, MINDSTAGE_PASSPHRASE: 'cli passphrase two' } });
     expect(join.code, join.stderr).toBe(0);
     expect(join.stdout).toMatch(/Joined vault [0-9a-f]{32} as device [0-9a-f]{64}/);
-    expect(runCli(['--data', b, 'character', 'list'], { env: { ...env, MINDSTAGE_PASSPHRASE: 'cli passphrase two' } }).stdout).toContain('Cli Ada');
-    const again = runCli(['--data', b, 'pair', 'join', code, '--relay', relay.url], { env });
+    expect((await runCliHere(['--data', b, 'character', 'list'], { env: { ...env, MINDSTAGE_PASSPHRASE: 'cli passphrase two' } })).stdout).toContain('Cli Ada');
+    const again = await runCliHere(['--data', b, 'pair', 'join', code, '--relay', relay.url], { env });
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists/);
 
-    const devices = cliJson<{ deviceId: string; thisDevice: boolean }[]>(['--data', a, 'devices'], env);
+    const devices = await cliJsonHere<{ deviceId: string; thisDevice: boolean }[]>(['--data', a, 'devices'], env);
     expect(devices).toHaveLength(2);
     const other = devices.find((d) => !d.thisDevice)!.deviceId;
-    const removed = runCli(['--data', a, 'devices', 'remove', other], { env });
+    const removed = await runCliHere(['--data', a, 'devices', 'remove', other], { env });
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toMatch(/new epoch 1/);
-    const refused = runCli(['--data', b, 'sync'], { env: { ...env, MINDSTAGE_PASSPHRASE: 'cli passphrase two' } });
+    const refused = await runCliHere(['--data', b, 'sync'], { env: { ...env, MINDSTAGE_PASSPHRASE: 'cli passphrase two' } });
     expect(refused.code).toBe(5);
     expect(refused.stderr).toMatch(/removed/);
 
-    const restored = runCli(['--data', c, 'recover', '--recovery-key', recoveryKey, '--relay', relay.url], { env: { ...env, MINDSTAGE_NEW_PASSPHRASE: 'cli passphrase three' } });
+    const restored = await runCliHere(['--data', c, 'recover', '--recovery-key', recoveryKey, '--relay', relay.url], { env: { ...env, MINDSTAGE_NEW_PASSPHRASE: 'cli passphrase three' } });
     expect(restored.code, restored.stderr).toBe(0);
     expect(restored.stdout).toMatch(/Restored vault/);
     const cEnv = { ...env, MINDSTAGE_PASSPHRASE: 'cli passphrase three' };
-    expect(runCli(['--data', c, 'character', 'list'], { env: cEnv }).stdout).toContain(id);
+    expect((await runCliHere(['--data', c, 'character', 'list'], { env: cEnv })).stdout).toContain(id);
 
     // sync --watch: a change on A arrives live on C; Ctrl-C stops it cleanly.
     const watch = spawn(cliPath, ['--data', c, 'sync', '--watch'], { env: { ...process.env, ...cEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -70,30 +71,30 @@ describe('sync CLI', () => {
     watch.stdout.on('data', (d: Buffer) => (out += d.toString()));
     watch.stderr.on('data', (d: Buffer) => (err += d.toString()));
     await until(() => err.includes('sync: watching'), `watching (${err})`);
-    const { id: live } = cliJson<{ id: string }>(['--data', a, 'character', 'create', '--name', 'Live'], env);
-    expect(runCli(['--data', a, 'sync'], { env }).code).toBe(0);
+    const { id: live } = await cliJsonHere<{ id: string }>(['--data', a, 'character', 'create', '--name', 'Live'], env);
+    expect((await runCliHere(['--data', a, 'sync'], { env })).code).toBe(0);
     await until(() => out.includes(live), `live change (${out})`);
     watch.kill('SIGINT');
     const exit = await new Promise<number | null>((r) => watch.once('exit', r));
     expect(exit).toBe(0);
 
-    expect(runCli(['--data', a, 'wipe'], { env }).code).toBe(2);
-    const wipe = runCli(['--data', a, 'wipe', '--yes'], { env });
+    expect((await runCliHere(['--data', a, 'wipe'], { env })).code).toBe(2);
+    const wipe = await runCliHere(['--data', a, 'wipe', '--yes'], { env });
     expect(wipe.code, wipe.stderr).toBe(0);
     expect(wipe.stdout).toMatch(/Receipt verified with the pinned relay key [0-9a-f]{64}/);
     expect(wipe.stdout).toMatch(/This device: deleted .*mindstage\.db/);
-    const followed = runCli(['--data', c, 'sync'], { env: cEnv });
+    const followed = await runCliHere(['--data', c, 'sync'], { env: cEnv });
     expect(followed.code).toBe(0);
     expect(followed.stdout).toMatch(/wiped from another device/);
-    expect(runCli(['--data', c, 'character', 'list'], { env: cEnv }).code).toBe(6);
+    expect((await runCliHere(['--data', c, 'character', 'list'], { env: cEnv })).code).toBe(6);
 
-    const local = runCli(['--data', b, 'wipe', '--yes', '--local-only'], { env: { MINDSTAGE_PASSPHRASE: undefined } });
+    const local = await runCliHere(['--data', b, 'wipe', '--yes', '--local-only'], { env: { MINDSTAGE_PASSPHRASE: undefined } });
     expect(local.code, local.stderr).toBe(0);
     expect(local.stdout).toMatch(/not touched \(--local-only\)/);
-  }, 180_000);
+  });
 });
 
-async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+async function until(cond: () => boolean, what: string, ms = 120_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);

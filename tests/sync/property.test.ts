@@ -61,5 +61,5 @@ describe('convergence property', () => {
       }),
       { numRuns: 60 },
     );
-  }, 240_000);
+  }, 600_000);
 });

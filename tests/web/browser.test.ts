@@ -29,7 +29,7 @@ describe.skipIf(skip !== null)(`browser mode in Chromium${skip ? ` (${skip})` : 
     browser.context.on('console', (m: ConsoleMessage) => {
       if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
     });
-  }, 180_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
