@@ -155,26 +155,22 @@ function lastStreaming(messages: Message[]): { messageId: string; alternativeId:
 const finished = new Set<string>();
 
 /**
- * Tokens can arrive faster than the screen repaints (a local model sends hundreds a second); they are gathered and
- * shown once per frame, so the page re-renders at most at the display's rate while a reply streams. Any other
- * event about the conversation first shows what was gathered, so nothing is applied out of order.
+ * Tokens can arrive far faster than anyone reads (a local model sends hundreds a second), and each shown update
+ * re-renders the reply's Markdown. They are gathered and shown every STREAM_SHOW_MS (the first at once), so the
+ * page does a bounded amount of work per second however fast the model is. Any other event about the conversation
+ * first shows what was gathered, so nothing is applied out of order.
  */
+const STREAM_SHOW_MS = 50;
 const pendingDeltas = new Map<string, { conversationId: string; messageId: string; alternativeId: string; text: string }>();
-let flushScheduled = false;
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
 
 function scheduleFlush(): void {
-  if (flushScheduled) return;
-  flushScheduled = true;
-  // A hidden page gets no animation frames; the timer keeps the text current there too.
-  const timer = setTimeout(flushDeltas, 100);
-  requestAnimationFrame(() => {
-    clearTimeout(timer);
-    flushDeltas();
-  });
+  flushTimer ??= setTimeout(flushDeltas, STREAM_SHOW_MS);
 }
 
 function flushDeltas(): void {
-  flushScheduled = false;
+  if (flushTimer !== null) clearTimeout(flushTimer);
+  flushTimer = null;
   if (pendingDeltas.size === 0) return;
   const s = useChat.getState();
   let streams = s.streams;
