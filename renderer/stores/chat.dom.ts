@@ -154,12 +154,44 @@ function lastStreaming(messages: Message[]): { messageId: string; alternativeId:
 
 const finished = new Set<string>();
 
+/**
+ * Tokens can arrive far faster than anyone reads (a local model sends hundreds a second), and each shown update
+ * re-renders the reply's Markdown. They are gathered and shown every STREAM_SHOW_MS (the first at once), so the
+ * page does a bounded amount of work per second however fast the model is. Any other event about the conversation
+ * first shows what was gathered, so nothing is applied out of order.
+ */
+const STREAM_SHOW_MS = 50;
+const pendingDeltas = new Map<string, { conversationId: string; messageId: string; alternativeId: string; text: string }>();
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+function scheduleFlush(): void {
+  flushTimer ??= setTimeout(flushDeltas, STREAM_SHOW_MS);
+}
+
+function flushDeltas(): void {
+  if (flushTimer !== null) clearTimeout(flushTimer);
+  flushTimer = null;
+  if (pendingDeltas.size === 0) return;
+  const s = useChat.getState();
+  let streams = s.streams;
+  let active = s.active;
+  for (const d of pendingDeltas.values()) {
+    if (s.conversation?.id !== d.conversationId) continue;
+    const prev = streams[d.alternativeId] ?? { messageId: d.messageId, alternativeId: d.alternativeId, base: altText(s.messages, d.messageId, d.alternativeId), text: '' };
+    streams = { ...streams, [d.alternativeId]: { ...prev, text: prev.text + d.text } };
+    active ??= { messageId: d.messageId, alternativeId: d.alternativeId };
+  }
+  pendingDeltas.clear();
+  useChat.setState({ streams, active });
+}
+
 let listening = false;
 /** Wires the conversation and streaming events once at start-up. */
 export function listenForChat(): void {
   if (listening) return;
   listening = true;
   on('conversation.changed', (ev) => {
+    flushDeltas();
     const s = useChat.getState();
     const w = held(s);
     // A window still being fetched already includes what happened before it was read.
@@ -179,20 +211,16 @@ export function listenForChat(): void {
     useChat.setState({ ...hold(next), streams });
   });
   on('chat.delta', (d) => {
-    const s = useChat.getState();
-    if (s.conversation?.id !== d.conversationId) return;
-    const prev = s.streams[d.alternativeId] ?? {
-      messageId: d.messageId,
-      alternativeId: d.alternativeId,
-      base: altText(s.messages, d.messageId, d.alternativeId),
-      text: '',
-    };
-    useChat.setState({
-      streams: { ...s.streams, [d.alternativeId]: { ...prev, text: prev.text + d.text } },
-      active: s.active ?? { messageId: d.messageId, alternativeId: d.alternativeId },
-    });
+    if (useChat.getState().conversation?.id !== d.conversationId) return;
+    const p = pendingDeltas.get(d.alternativeId);
+    if (p) p.text += d.text;
+    else pendingDeltas.set(d.alternativeId, { ...d });
+    // A reply's first words show at once; what follows is gathered per frame.
+    if (useChat.getState().streams[d.alternativeId]?.text) scheduleFlush();
+    else flushDeltas();
   });
   on('chat.done', (d) => {
+    flushDeltas();
     finished.add(d.alternativeId);
     const s = useChat.getState();
     if (s.conversation?.id !== d.conversationId) return;
@@ -207,5 +235,6 @@ export function listenForChat(): void {
 
 onPlaintextDrop(() => {
   finished.clear();
+  pendingDeltas.clear();
   useChat.setState({ ...empty, loading: false });
 });

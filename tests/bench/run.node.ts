@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   relay: () => import('./relay.bench.node.ts'),
   chat: () => import('./chat.bench.node.ts'),
   cli: () => import('./cli.bench.node.ts'),
+  ui: () => import('./ui.bench.node.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

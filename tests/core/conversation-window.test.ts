@@ -176,6 +176,13 @@ describe('conversation.changed from sync', () => {
     expect(f.w!.messages.map((m) => m.alternatives[m.chosen]!.text)).toEqual(['a7', 'a8', 'a9', 'a11 edited', 'from a']);
     expect(f.w!.messages.at(-1)!.id).toBe(added.id);
     expect(f.w!.meta.title).toBe('shared, renamed');
+
+    // Deleted on the other device: the holder is told to drop its window.
+    await a.call('conversation.delete', { id });
+    await a.call('sync.now', {});
+    await b.call('sync.now', {});
+    expect(f.events.at(-1)).toEqual({ conversationId: id, total: 0, changes: [{ kind: 'reset' }] });
+    await expect(b.call('conversation.window', { id })).rejects.toMatchObject({ code: 'not_found' });
     f.off();
   });
 });

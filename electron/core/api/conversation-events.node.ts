@@ -45,3 +45,11 @@ export function emitMessagesChanged(state: CoreState, s: VaultSession, id: strin
   }
   if (changes.length) emitChanges(state, s, id, changes);
 }
+
+/**
+ * Records that are gone (deleted here or by another device): a client holding a window of one is told to read it
+ * again, which then says it no longer exists. Ids of records still listed are left alone.
+ */
+export function emitGone(state: CoreState, s: VaultSession, ids: string[]): void {
+  for (const id of ids) if (!getCatalogEntry(s.catalog, id)) state.emit('conversation.changed', { conversationId: id, total: 0, changes: [{ kind: 'reset' }] });
+}

@@ -19,7 +19,7 @@ import {
 import { readFields } from '../docs/fields-doc.node.ts';
 import { newItemId } from '../docs/ids.node.ts';
 import type { VaultSession } from '../session.node.ts';
-import { emitChanges, emitMessagesChanged, readInfo } from './conversation-events.node.ts';
+import { emitChanges, emitGone, emitMessagesChanged, readInfo } from './conversation-events.node.ts';
 import type { CoreState } from './state.node.ts';
 
 type ConversationHandlers = Pick<
@@ -93,8 +93,9 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       return null;
     },
     'conversation.delete': async ({ id }) => {
-      state.requireSession().deleteRecord(id, 'conversation');
-      state.emit('conversation.changed', { conversationId: id, total: 0, changes: [{ kind: 'reset' }] });
+      const s = state.requireSession();
+      s.deleteRecord(id, 'conversation');
+      emitGone(state, s, [id]);
       changed(id);
       return null;
     },

@@ -18,6 +18,7 @@ import { createPairing, takePairing } from '../sync/pairing.node.ts';
 import { fetchRecoveryBundle, recoveryRecipient, setRecoveryRecipient, setupRecovery, verifyRecoveryKey } from '../sync/recovery.node.ts';
 import { openSqliteSyncStore } from '../sync/sqlite-store.node.ts';
 import { clearPendingWipe, deleteVaultFiles, readPendingWipe, sendWipe, signWipe, writePendingWipe } from '../sync/wipe.node.ts';
+import { emitGone } from './conversation-events.node.ts';
 import type { CoreState } from './state.node.ts';
 
 interface Slot {
@@ -48,7 +49,10 @@ function engineFor(state: CoreState): SyncEngine {
   const engine = createSyncEngine({
     session,
     store: openSqliteSyncStore(state.dataDir),
-    onChange: (ids) => state.emit('records.changed', { ids }),
+    onChange: (ids) => {
+      emitGone(state, session, ids);
+      state.emit('records.changed', { ids });
+    },
     onStatus: (s) => state.emit('sync.status', view(state, s)),
     // Called from inside the engine's own loop: finish the wipe once it has unwound.
     onWiped: () => void setImmediate(() => void wipeFromMarker(state)),

@@ -167,14 +167,22 @@ function findStored(messages: Y.Array<string>, id: string): { index: number; val
   return undefined;
 }
 
-export function appendMessage(
-  doc: Y.Doc,
-  m: { id: string; role: MessageRole; authorId?: string; createdAt: number; alt: StoredAlternative },
-): void {
+type NewMessage = { id: string; role: MessageRole; authorId?: string; createdAt: number; alt: StoredAlternative };
+
+function storedJson(m: NewMessage): string {
   const stored: StoredMessage = { id: m.id, role: m.role, createdAt: m.createdAt, alt: m.alt };
   if (m.authorId !== undefined) stored.authorId = m.authorId;
   // `id` first: findStored relies on it to skip parsing.
-  parts(doc).messages.push([JSON.stringify(stored)]);
+  return JSON.stringify(stored);
+}
+
+export function appendMessage(doc: Y.Doc, m: NewMessage): void {
+  parts(doc).messages.push([storedJson(m)]);
+}
+
+/** Appends many messages as one insert (one Yjs item, not one per message), e.g. to seed a long history. */
+export function appendMessages(doc: Y.Doc, list: NewMessage[]): void {
+  parts(doc).messages.push(list.map(storedJson));
 }
 
 /** Adds an alternative (a regeneration or an alternate greeting) and shows it. */
