@@ -15,7 +15,6 @@ import type { LedgerEntryView } from '../../../shared/api/chat.std.ts';
 import type { AlternativeStatus } from '../../../shared/domain.std.ts';
 import type { CoreState } from '../api/state.node.ts';
 import { getCatalogEntry } from '../docs/catalog.node.ts';
-import { patchAlternative } from '../docs/conversation-doc.node.ts';
 import { appendLedger } from '../docs/ledger-doc.node.ts';
 import type { StoredProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
@@ -148,7 +147,7 @@ export class ChatEngine {
   #checkpoint(run: Run): void {
     if (run.finished || run.text === run.saved || !this.#alive(run)) return;
     try {
-      patchAlternative(run.session.record(run.conversationId, 'conversation').doc, run.alternativeId, { text: run.text, status: 'streaming' });
+      run.session.conversations.patchAlternative(run.conversationId, run.messageId, run.alternativeId, { text: run.text, status: 'streaming' });
       run.saved = run.text;
     } catch {
       // The conversation was deleted meanwhile: nothing to write into, so stop asking the provider.
@@ -208,7 +207,7 @@ export class ChatEngine {
     if (this.#runs.get(run.conversationId) === run) this.#runs.delete(run.conversationId);
     // Not written when the vault was locked meanwhile or the conversation deleted; the events go out regardless.
     if (this.#alive(run) && getCatalogEntry(run.session.catalog, run.conversationId)?.kind === 'conversation') {
-      patchAlternative(run.session.record(run.conversationId, 'conversation').doc, run.alternativeId, {
+      run.session.conversations.patchAlternative(run.conversationId, run.messageId, run.alternativeId, {
         text: run.text,
         status,
         error: end.error?.message,
