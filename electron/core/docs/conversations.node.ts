@@ -41,6 +41,11 @@ import type { DocRepo } from './repo.node.ts';
 
 /** Messages per segment before the next one begins. Measured: docs/decisions.md 19. */
 export const SEGMENT_SIZE = 1000;
+/**
+ * Tests of merging set a tiny size (MINDSTAGE_TEST_SEGMENT_SIZE) so devices roll over to new segments at once; any
+ * size reads the same, since readers follow the head's list, never the size.
+ */
+const segmentSize = (): number => Number(process.env['MINDSTAGE_TEST_SEGMENT_SIZE']) || SEGMENT_SIZE;
 /** Segment documents kept decoded across the vault (beyond those in use). */
 export const LIVE_SEGMENTS = 8;
 /** The head's own message parts (a conversation written before segments). */
@@ -231,7 +236,7 @@ export class Conversations {
       const last = segs.at(-1);
       const lastDoc = last && this.#doc(id, head, last.k);
       this.#host.transaction(() => {
-        if (lastDoc && messageCount(lastDoc) < SEGMENT_SIZE) {
+        if (lastDoc && messageCount(lastDoc) < segmentSize()) {
           appendMessage(lastDoc, m);
           this.#indexOf(id).set(m.id, last.k);
           return;
@@ -258,8 +263,9 @@ export class Conversations {
   #appendMany(id: string, head: Y.Doc, messages: readonly Message[]): void {
     const start = (readSegments(head).at(-1)?.k ?? -1) + 1;
     const counts: number[] = [];
-    for (let i = 0, k = start; i < messages.length; i += SEGMENT_SIZE, k++) {
-      const chunk = messages.slice(i, i + SEGMENT_SIZE);
+    const size = segmentSize();
+    for (let i = 0, k = start; i < messages.length; i += size, k++) {
+      const chunk = messages.slice(i, i + size);
       const ref = this.#ref(id, k);
       copyMessages(this.#host.repo.open(ref).doc, chunk);
       // Written once and not needed decoded: the repo may drop it right away.
