@@ -274,3 +274,50 @@ export function deleteMessage(doc: Y.Doc, messageId: string): boolean {
   });
   return true;
 }
+
+export interface MessageChanges {
+  added: string[];
+  /** Text, status, alternatives or choice changed. */
+  changed: string[];
+  deleted: string[];
+}
+
+/**
+ * Calls back after each transaction that changed messages of this part, naming them. Runs from Yjs observers, before
+ * deleted content is garbage-collected, so deleted messages are named too.
+ */
+export function observeMessages(doc: Y.Doc, fn: (changes: MessageChanges, origin: unknown) => void): void {
+  const { messages, alts, patches, chosen } = parts(doc);
+  let pending: MessageChanges | null = null;
+  const acc = (): MessageChanges => (pending ??= { added: [], changed: [], deleted: [] });
+  const ids = (items: Set<Y.Item>) => [...items].flatMap((i) => (i.content.getContent() as string[]).map((m) => (JSON.parse(m) as StoredMessage).id));
+  messages.observe((ev) => {
+    acc().added.push(...ids(ev.changes.added));
+    acc().deleted.push(...ids(ev.changes.deleted));
+  });
+  alts.observe((ev) => {
+    for (const i of ev.changes.added) for (const x of i.content.getContent() as StoredExtra[]) acc().changed.push(x.m);
+  });
+  chosen.observe((ev) => acc().changed.push(...ev.keysChanged));
+  patches.observe((ev) => {
+    // Patches are keyed by alternative: find each one's message (bounded by the part's size).
+    const owner = new Map<string, string>();
+    for (const m of messages.toArray()) {
+      const v = JSON.parse(m) as StoredMessage;
+      owner.set(v.alt.id, v.id);
+    }
+    for (const { m, a } of alts.toArray()) owner.set(a.id, m);
+    for (const altId of ev.keysChanged) {
+      const m = owner.get(altId);
+      if (m !== undefined) acc().changed.push(m);
+    }
+  });
+  doc.on('afterTransaction', (tr: Y.Transaction) => {
+    if (!pending) return;
+    const c = pending;
+    pending = null;
+    const gone = new Set(c.deleted);
+    const added = new Set(c.added.filter((m) => !gone.has(m)));
+    fn({ added: [...added], changed: [...new Set(c.changed)].filter((m) => !added.has(m) && !gone.has(m)), deleted: [...gone] }, tr.origin);
+  });
+}

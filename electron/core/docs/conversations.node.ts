@@ -27,12 +27,14 @@ import {
   deleteMessage,
   messageCount,
   newMessage,
+  observeMessages,
   patchAlternative,
   readMessage,
   readMessageIds,
   readMessages,
   readSegments,
   writeSegment,
+  type MessageChanges,
   type StoredAlternative,
 } from './conversation-doc.node.ts';
 import type { DocRef } from './doc-store.node.ts';
@@ -76,21 +78,47 @@ export class Conversations {
   readonly #host: ConversationHost;
   /** conversation → message id → part number, for the parts read so far. */
   readonly #index = new Map<string, Map<string, number>>();
-  /** segment record id (hex) → conversation, for segments whose ref was computed. */
-  readonly #owner = new Map<string, string>();
+  /** segment record id (hex) → conversation and segment number, for segments whose ref was computed. */
+  readonly #owner = new Map<string, { id: string; k: number }>();
+
+  readonly #changeListeners = new Set<(conversationId: string, changes: MessageChanges, origin: unknown) => void>();
 
   constructor(host: ConversationHost) {
     this.#host = host;
+    host.repo.onOpened((live) => {
+      if (live.ref.kind !== 'segment') return;
+      observeMessages(live.doc, (changes, origin) => {
+        const owner = this.#owner.get(live.ref.recordId);
+        if (owner === undefined) return;
+        const { id, k } = owner;
+        const index = this.#index.get(id);
+        if (index) {
+          for (const m of changes.deleted) index.delete(m);
+          for (const m of changes.added) index.set(m, k);
+        }
+        for (const l of this.#changeListeners) l(id, changes, origin);
+      });
+    });
+  }
+
+  /**
+   * Message-level changes of any conversation whose segments this session has opened, from any origin (local
+   * commands, sync): which messages were added, changed (text, status, alternatives, choice) or deleted. Lets the
+   * API tell a window of a conversation what to update instead of re-reading it.
+   */
+  onMessagesChanged(fn: (conversationId: string, changes: MessageChanges, origin: unknown) => void): () => void {
+    this.#changeListeners.add(fn);
+    return () => this.#changeListeners.delete(fn);
   }
 
   /** Which conversation a segment document belongs to (for change events), if this session has seen it. */
   ownerOf(segmentRecordId: string): string | undefined {
-    return this.#owner.get(segmentRecordId);
+    return this.#owner.get(segmentRecordId)?.id;
   }
 
   #ref(id: string, k: number): DocRef {
     const ref = segmentRef(this.#host.idKey(), id, k);
-    this.#owner.set(ref.recordId, id);
+    this.#owner.set(ref.recordId, { id, k });
     return ref;
   }
 

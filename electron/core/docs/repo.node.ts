@@ -20,6 +20,7 @@ export class DocRepo {
   readonly store: EncryptedDocStore;
   readonly #live = new Map<string, LiveDoc>();
   readonly #listeners = new Set<(ref: DocRef, update: Uint8Array, origin: unknown) => void>();
+  readonly #openers = new Set<(live: LiveDoc) => void>();
 
   constructor(store: EncryptedDocStore) {
     this.store = store;
@@ -29,6 +30,12 @@ export class DocRepo {
   onCommitted(fn: (ref: DocRef, update: Uint8Array, origin: unknown) => void): () => void {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
+  }
+
+  /** Called whenever a document is decoded into memory, after its stored state is applied (for observers). */
+  onOpened(fn: (live: LiveDoc) => void): () => void {
+    this.#openers.add(fn);
+    return () => this.#openers.delete(fn);
   }
 
   /** Opens a document, creating an empty one in memory if it does not exist on disk. */
@@ -66,6 +73,7 @@ export class DocRepo {
     });
     const live = { ref, doc };
     this.#live.set(ref.recordId, live);
+    for (const fn of this.#openers) fn(live);
     return live;
   }
 
