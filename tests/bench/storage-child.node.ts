@@ -4,7 +4,8 @@
  *   import <export.json> <dir> <passphrase>   create a vault, then import the file: time of the import alone
  *   plain-import <export.json> <out.jsonl>    the baseline: parse the same file and write it as plaintext JSONL
  *   idle <dir> <passphrase> <conversation>    unlock, list, add one message (the chat on screen), then sit idle
- *   plain-idle <file.jsonl>                   the baseline: the same messages as parsed JSONL held in memory
+ *   empty-idle <dir> <passphrase>             the baseline: the same core with an empty vault, unlocked and idle
+ *                                             (module graph and Argon2id's memory: what no message layout changes)
  *
  * Prints one JSON line: { ms?, peakMB, rssMB? }.
  */
@@ -45,9 +46,13 @@ if (mode === 'import') {
   await call('conversation.addMessage', { id: c, role: 'user', text: 'still here' });
   console.log(JSON.stringify({ rssMB: await rssAfterIdle(), peakMB: peakMB() }));
   await core.close();
-} else if (mode === 'plain-idle') {
-  const held = readFileSync(a, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
-  console.log(JSON.stringify({ rssMB: await rssAfterIdle(), peakMB: peakMB(), n: held.length }));
+} else if (mode === 'empty-idle') {
+  const core = await openCore({ dataDir: a });
+  const call = callFor(core);
+  await call('vault.create', { passphrase: b });
+  await call('records.list', {});
+  console.log(JSON.stringify({ rssMB: await rssAfterIdle(), peakMB: peakMB() }));
+  await core.close();
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
