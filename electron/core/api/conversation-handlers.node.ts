@@ -4,10 +4,11 @@ import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { recordCommands } from '../../../shared/api/records.std.ts';
 import type { CharacterFields, Conversation, ConversationMeta, Message } from '../../../shared/domain.std.ts';
 import { getCatalogEntry } from '../docs/catalog.node.ts';
-import { readMeta, writeMeta } from '../docs/conversation-doc.node.ts';
+import { writeMeta } from '../docs/conversation-doc.node.ts';
 import { readFields } from '../docs/fields-doc.node.ts';
 import { newItemId } from '../docs/ids.node.ts';
 import type { VaultSession } from '../session.node.ts';
+import { emitChanges, emitMessagesChanged, readInfo } from './conversation-events.node.ts';
 import type { CoreState } from './state.node.ts';
 
 type ConversationHandlers = Pick<
@@ -28,10 +29,7 @@ function checkReferences(s: VaultSession, meta: Partial<ConversationMeta>): void
 }
 
 export function readConversation(s: VaultSession, id: string): Conversation {
-  const live = s.record(id, 'conversation');
-  const entry = getCatalogEntry(s.catalog, id)!;
-  const { createdAt: _c, ...meta } = readMeta(live.doc);
-  return { ...meta, characterIds: meta.characterIds ?? [], title: meta.title ?? '', id, createdAt: entry.createdAt, updatedAt: entry.updatedAt, messages: s.conversations.all(id) };
+  return { ...readInfo(s, id), messages: s.conversations.all(id) };
 }
 
 export function addMessage(
@@ -44,6 +42,12 @@ export function addMessage(
   const msg = s.conversations.append(id, { id: newItemId(), role: m.role, createdAt: now, alt, ...(m.authorId ? { authorId: m.authorId } : {}) });
   s.touch(id);
   return msg;
+}
+
+/** Tells clients a message was appended (it is the last one). */
+export function emitAppended(state: CoreState, s: VaultSession, id: string, message: Message): void {
+  const total = s.conversations.count(id);
+  state.emit('conversation.changed', { conversationId: id, total, changes: [{ kind: 'added', index: total - 1, message }] });
 }
 
 function requireMessage(s: VaultSession, id: string, messageId: string): Message {
@@ -72,16 +76,20 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       checkReferences(s, patch);
       writeMeta(s.record(id, 'conversation').doc, patch);
       s.touch(id, patch.title);
+      emitChanges(state, s, id, [{ kind: 'meta', meta: readInfo(s, id) }]);
       changed(id);
       return null;
     },
     'conversation.delete': async ({ id }) => {
       state.requireSession().deleteRecord(id, 'conversation');
+      state.emit('conversation.changed', { conversationId: id, total: 0, changes: [{ kind: 'reset' }] });
       changed(id);
       return null;
     },
     'conversation.addMessage': async ({ id, role, text, authorId }) => {
-      const msg = addMessage(state.requireSession(), id, { role, text, ...(authorId ? { authorId } : {}) });
+      const s = state.requireSession();
+      const msg = addMessage(s, id, { role, text, ...(authorId ? { authorId } : {}) });
+      emitAppended(state, s, id, msg);
       changed(id);
       return msg;
     },
@@ -91,6 +99,7 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       const alt = msg.alternatives[msg.chosen]!;
       s.conversations.patchAlternative(id, messageId, alt.id, { text, editedAt: s.now() });
       s.touch(id);
+      emitMessagesChanged(state, s, id, [messageId]);
       changed(id);
       return null;
     },
@@ -99,6 +108,7 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       requireMessage(s, id, messageId);
       s.conversations.deleteMessage(id, messageId);
       s.touch(id);
+      emitChanges(state, s, id, [{ kind: 'deleted', messageIds: [messageId] }]);
       changed(id);
       return null;
     },
@@ -108,6 +118,7 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       const alt = msg.alternatives[index];
       if (!alt) throw new MindstageError('usage', `Message ${messageId} has ${msg.alternatives.length} alternatives; there is no number ${index + 1}.`);
       s.conversations.chooseAlternative(id, messageId, alt.id);
+      emitMessagesChanged(state, s, id, [messageId]);
       changed(id);
       return null;
     },

@@ -29,7 +29,7 @@ export interface StoredAlternative {
   error?: string;
 }
 
-interface StoredMessage {
+export interface StoredMessage {
   id: string;
   role: MessageRole;
   authorId?: string;
@@ -37,12 +37,12 @@ interface StoredMessage {
   alt: StoredAlternative;
 }
 
-interface StoredExtra {
+export interface StoredExtra {
   m: string;
   a: StoredAlternative;
 }
 
-interface Patch {
+export interface Patch {
   text?: string;
   status?: Alternative['status'];
   error?: string;
@@ -51,7 +51,8 @@ interface Patch {
   model?: string;
 }
 
-const parts = (doc: Y.Doc) => ({
+/** The document's shared types (conversation-observe.node.ts reads their events). */
+export const parts = (doc: Y.Doc) => ({
   meta: doc.getMap<unknown>('meta'),
   messages: doc.getArray<string>('messages'),
   alts: doc.getArray<StoredExtra>('alts'),
@@ -286,7 +287,7 @@ export interface MessageChanges {
  * Calls back after each transaction that changed messages of this part, naming them. Runs from Yjs observers, before
  * deleted content is garbage-collected, so deleted messages are named too.
  */
-export function observeMessages(doc: Y.Doc, fn: (changes: MessageChanges, origin: unknown) => void): void {
+export function observeMessages(doc: Y.Doc, fn: (changes: MessageChanges, tr: Y.Transaction) => void): void {
   const { messages, alts, patches, chosen } = parts(doc);
   let pending: MessageChanges | null = null;
   const acc = (): MessageChanges => (pending ??= { added: [], changed: [], deleted: [] });
@@ -318,6 +319,6 @@ export function observeMessages(doc: Y.Doc, fn: (changes: MessageChanges, origin
     pending = null;
     const gone = new Set(c.deleted);
     const added = new Set(c.added.filter((m) => !gone.has(m)));
-    fn({ added: [...added], changed: [...new Set(c.changed)].filter((m) => !added.has(m) && !gone.has(m)), deleted: [...gone] }, tr.origin);
+    fn({ added: [...added], changed: [...new Set(c.changed)].filter((m) => !added.has(m) && !gone.has(m)), deleted: [...gone] }, tr);
   });
 }

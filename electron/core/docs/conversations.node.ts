@@ -81,13 +81,15 @@ export class Conversations {
   /** segment record id (hex) → conversation and segment number, for segments whose ref was computed. */
   readonly #owner = new Map<string, { id: string; k: number }>();
 
-  readonly #changeListeners = new Set<(conversationId: string, changes: MessageChanges, origin: unknown) => void>();
+  readonly #changeListeners = new Set<(conversationId: string, changes: MessageChanges, tr: Y.Transaction) => void>();
+  /** While listeners run inside a Yjs transaction's cleanup, nothing may be dropped from memory. */
+  #dispatching = 0;
 
   constructor(host: ConversationHost) {
     this.#host = host;
     host.repo.onOpened((live) => {
       if (live.ref.kind !== 'segment') return;
-      observeMessages(live.doc, (changes, origin) => {
+      observeMessages(live.doc, (changes, tr) => {
         const owner = this.#owner.get(live.ref.recordId);
         if (owner === undefined) return;
         const { id, k } = owner;
@@ -96,7 +98,12 @@ export class Conversations {
           for (const m of changes.deleted) index.delete(m);
           for (const m of changes.added) index.set(m, k);
         }
-        for (const l of this.#changeListeners) l(id, changes, origin);
+        this.#dispatching++;
+        try {
+          for (const l of this.#changeListeners) l(id, changes, tr);
+        } finally {
+          this.#dispatching--;
+        }
       });
     });
   }
@@ -106,7 +113,7 @@ export class Conversations {
    * commands, sync): which messages were added, changed (text, status, alternatives, choice) or deleted. Lets the
    * API tell a window of a conversation what to update instead of re-reading it.
    */
-  onMessagesChanged(fn: (conversationId: string, changes: MessageChanges, origin: unknown) => void): () => void {
+  onMessagesChanged(fn: (conversationId: string, changes: MessageChanges, tr: Y.Transaction) => void): () => void {
     this.#changeListeners.add(fn);
     return () => this.#changeListeners.delete(fn);
   }
@@ -172,7 +179,7 @@ export class Conversations {
     try {
       return fn();
     } finally {
-      this.#host.repo.trim('segment', LIVE_SEGMENTS);
+      if (!this.#dispatching) this.#host.repo.trim('segment', LIVE_SEGMENTS);
     }
   }
 
@@ -191,18 +198,35 @@ export class Conversations {
     return undefined;
   }
 
+  #partCount(id: string, head: Y.Doc, k: number): number {
+    if (k === HEAD) return messageCount(head);
+    const segs = readSegments(head);
+    const s = segs.find((x) => x.k === k);
+    const newest = segs.at(-1)?.k === k;
+    return newest || !s || this.#host.repo.isOpen(this.#ref(id, k)) ? messageCount(this.#doc(id, head, k)) : s.n;
+  }
+
+  /** A message's absolute position (0 = first), or -1. */
+  indexOf(id: string, messageId: string): number {
+    return this.#op(() => {
+      const head = this.#head(id);
+      const k = this.#locate(id, head, messageId);
+      if (k === undefined) return -1;
+      let index = readMessageIds(this.#doc(id, head, k)).indexOf(messageId);
+      for (const q of this.#parts(id, head)) {
+        if (q === k) break;
+        index += this.#partCount(id, head, q);
+      }
+      return index;
+    });
+  }
+
   count(id: string): number {
     return this.#op(() => {
       const head = this.#head(id);
-      const segs = readSegments(head);
-      let n = messageCount(head);
-      segs.forEach((s, i) => {
-        const ref = this.#ref(id, s.k);
-        // Decoded segments (and the newest, which the first screen needs anyway) count exactly; older ones by the
-        // count recorded when the next segment began, kept current when a message is deleted from them.
-        n += i === segs.length - 1 || this.#host.repo.isOpen(ref) ? messageCount(this.#doc(id, head, s.k)) : s.n;
-      });
-      return n;
+      // Decoded segments (and the newest, which the first screen needs anyway) count exactly; older ones by the
+      // count recorded when the next segment began, kept current when a message is deleted from them.
+      return this.#parts(id, head).reduce((n, k) => n + this.#partCount(id, head, k), 0);
     });
   }
 
@@ -217,7 +241,7 @@ export class Conversations {
   }
 
   /** Up to `limit` messages, oldest first, ending with the newest or just before `before`. */
-  window(id: string, limit: number, before?: string): { messages: Message[]; hasOlder: boolean } {
+  window(id: string, limit: number, before?: string): { messages: Message[]; hasOlder: boolean; offset: number } {
     return this.#op(() => {
       const head = this.#head(id);
       const parts = this.#parts(id, head);
@@ -232,6 +256,8 @@ export class Conversations {
       const chunks: Message[][] = [];
       let got = 0;
       let hasOlder = false;
+      let startPart = p;
+      let startFrom = 0;
       for (; p >= 0; p--) {
         const msgs = this.#read(id, head, parts[p]!);
         const upTo = Math.min(end, msgs.length);
@@ -239,12 +265,18 @@ export class Conversations {
         const from = Math.max(0, upTo - (limit - got));
         chunks.unshift(msgs.slice(from, upTo));
         got += upTo - from;
+        startPart = p;
+        startFrom = from;
         if (got >= limit) {
           hasOlder = from > 0 || p > 0;
           break;
         }
       }
-      return { messages: chunks.flat(), hasOlder };
+      const messages = chunks.flat();
+      // Older parts by their counts (exact once decoded, else as recorded): the window's absolute position.
+      let offset = startFrom;
+      for (let q = 0; q < startPart; q++) offset += this.#partCount(id, head, parts[q]!);
+      return { messages, hasOlder, offset };
     });
   }
 
