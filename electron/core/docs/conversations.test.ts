@@ -99,7 +99,7 @@ describe('conversations in segments', () => {
     const id = newConversation(a.s);
     for (let i = 0; i < 12; i++) say(a.s, id, i);
     const seen: { id: string; changes: MessageChanges; origin: unknown }[] = [];
-    bs.conversations.onMessagesChanged((cid, changes, origin) => seen.push({ id: cid, changes, origin }));
+    bs.conversations.onMessagesChanged((cid, changes, tr) => seen.push({ id: cid, changes, origin: tr.origin }));
     expect(bs.conversations.count(id)).toBe(12);
     say(a.s, id, 12);
     a.s.conversations.patchAlternative(id, 'm2', 'a2', { text: 'edited remotely' });
