@@ -123,9 +123,17 @@ export class Conversations {
     return this.#owner.get(segmentRecordId)?.id;
   }
 
+  /** Segment refs by conversation and number: hashing one costs more than the rest of an append's lookups. */
+  readonly #refs = new Map<string, DocRef>();
+
   #ref(id: string, k: number): DocRef {
-    const ref = segmentRef(this.#host.idKey(), id, k);
-    this.#owner.set(ref.recordId, { id, k });
+    const key = `${id}.${k}`;
+    let ref = this.#refs.get(key);
+    if (!ref) {
+      ref = segmentRef(this.#host.idKey(), id, k);
+      this.#refs.set(key, ref);
+      this.#owner.set(ref.recordId, { id, k });
+    }
     return ref;
   }
 
@@ -198,12 +206,25 @@ export class Conversations {
     return undefined;
   }
 
-  #partCount(id: string, head: Y.Doc, k: number): number {
-    if (k === HEAD) return messageCount(head);
+  /** Each part's message count, in order: exact for the head, the newest and decoded segments, else as recorded. */
+  #counts(id: string, head: Y.Doc): { k: number; n: number }[] {
     const segs = readSegments(head);
-    const s = segs.find((x) => x.k === k);
-    const newest = segs.at(-1)?.k === k;
-    return newest || !s || this.#host.repo.isOpen(this.#ref(id, k)) ? messageCount(this.#doc(id, head, k)) : s.n;
+    const out = segs.map((s, i) => ({
+      k: s.k,
+      n: i === segs.length - 1 || this.#host.repo.isOpen(this.#ref(id, s.k)) ? messageCount(this.#doc(id, head, s.k)) : s.n,
+    }));
+    const own = messageCount(head);
+    return own > 0 ? [{ k: HEAD, n: own }, ...out] : out;
+  }
+
+  /** How many messages come before part k. */
+  #before(id: string, head: Y.Doc, k: number): number {
+    let n = 0;
+    for (const c of this.#counts(id, head)) {
+      if (c.k === k) break;
+      n += c.n;
+    }
+    return n;
   }
 
   /** A message's absolute position (0 = first), or -1. */
@@ -212,12 +233,7 @@ export class Conversations {
       const head = this.#head(id);
       const k = this.#locate(id, head, messageId);
       if (k === undefined) return -1;
-      let index = readMessageIds(this.#doc(id, head, k)).indexOf(messageId);
-      for (const q of this.#parts(id, head)) {
-        if (q === k) break;
-        index += this.#partCount(id, head, q);
-      }
-      return index;
+      return this.#before(id, head, k) + readMessageIds(this.#doc(id, head, k)).indexOf(messageId);
     });
   }
 
@@ -226,7 +242,7 @@ export class Conversations {
       const head = this.#head(id);
       // Decoded segments (and the newest, which the first screen needs anyway) count exactly; older ones by the
       // count recorded when the next segment began, kept current when a message is deleted from them.
-      return this.#parts(id, head).reduce((n, k) => n + this.#partCount(id, head, k), 0);
+      return this.#counts(id, head).reduce((n, c) => n + c.n, 0);
     });
   }
 
@@ -274,8 +290,7 @@ export class Conversations {
       }
       const messages = chunks.flat();
       // Older parts by their counts (exact once decoded, else as recorded): the window's absolute position.
-      let offset = startFrom;
-      for (let q = 0; q < startPart; q++) offset += this.#partCount(id, head, parts[q]!);
+      const offset = startPart < 0 ? 0 : this.#before(id, head, parts[startPart]!) + startFrom;
       return { messages, hasOlder, offset };
     });
   }
@@ -408,6 +423,7 @@ export class Conversations {
   /** Drops what is decoded (on lock). */
   clear(): void {
     this.#index.clear();
+    this.#refs.clear();
     this.#owner.clear();
   }
 }
