@@ -8,6 +8,7 @@ import type { RecordKind } from '../../shared/domain.std.ts';
 import { EncryptedDocStore, type DocRef } from './docs/doc-store.node.ts';
 import { DocRepo, type LiveDoc } from './docs/repo.node.ts';
 import { newRecordId, recordRef, systemRef, type SystemDoc } from './docs/ids.node.ts';
+import { Conversations } from './docs/conversations.node.ts';
 import { addCatalogEntry, getCatalogEntry, markCatalogDeleted, touchCatalogEntry } from './docs/catalog.node.ts';
 import type { VaultStorage } from './store/storage.node.ts';
 import type { UnlockedVault } from './vault/vault.node.ts';
@@ -17,12 +18,20 @@ export class VaultSession {
   readonly vault: UnlockedVault;
   readonly repo: DocRepo;
   readonly now: () => number;
+  /** Conversations' messages, in segment documents (docs/conversations.node.ts). */
+  readonly conversations: Conversations;
 
   constructor(storage: VaultStorage, vault: UnlockedVault, now: () => number = Date.now) {
     this.storage = storage;
     this.vault = vault;
     this.repo = new DocRepo(new EncryptedDocStore(storage, vault));
     this.now = now;
+    this.conversations = new Conversations({
+      repo: this.repo,
+      idKey: () => vault.subkey('idHash'),
+      head: (id) => this.record(id, 'conversation').doc,
+      transaction: (fn) => storage.transaction(fn),
+    });
   }
 
   systemDoc(name: SystemDoc): LiveDoc {
@@ -61,12 +70,14 @@ export class VaultSession {
     this.record(id, kind);
     const ref: DocRef = recordRef(id, kind);
     this.storage.transaction(() => {
+      if (kind === 'conversation') this.conversations.deleteSegments(id, this.repo.open(ref).doc);
       this.repo.delete(ref);
       markCatalogDeleted(this.catalog, id, this.now());
     });
   }
 
   close(): void {
+    this.conversations.clear();
     this.repo.close();
     this.vault.lock();
   }

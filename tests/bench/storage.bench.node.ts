@@ -1,7 +1,10 @@
 /**
- * Issue 2 performance: opening a 10,000-message conversation, unlocking and listing a 1,000-conversation vault,
- * appending one message, Argon2id, and size on disk — each beside its plaintext baseline.
+ * Storage performance (issues 2 and 9), each beside a plaintext baseline from the same run: one conversation grown
+ * to 1k/10k/50k/100k messages (import with peak RSS in a child process, first screen and whole-conversation open,
+ * append median/p99/max, idle RSS of the core), unlocking and listing a 1,000-conversation vault, Argon2id.
+ * MINDSTAGE_BENCH_SIZES=1000,10000 runs fewer sizes.
  */
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +15,7 @@ import { openDb } from '../../electron/core/store/db.node.ts';
 import { createSqliteStorage } from '../../electron/core/store/sqlite-storage.node.ts';
 import { unlockVault, UnlockedVault } from '../../electron/core/vault/vault.node.ts';
 import { VaultSession, openSession } from '../../electron/core/session.node.ts';
-import { readConversation } from '../../electron/core/api/conversation-handlers.node.ts';
-import { appendMessage } from '../../electron/core/docs/conversation-doc.node.ts';
+import { writeMeta } from '../../electron/core/docs/conversation-doc.node.ts';
 import { listCatalog } from '../../electron/core/docs/catalog.node.ts';
 import { newItemId } from '../../electron/core/docs/ids.node.ts';
 import { median, percentile, sample, type BenchRow } from './report.node.ts';
@@ -26,73 +28,111 @@ function dirSize(dir: string): number {
   return readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
 }
 
-/** SillyTavern-style JSONL: one JSON object per message. */
-function writeJsonl(file: string, n: number): void {
-  const lines = [JSON.stringify({ user_name: 'You', character_name: 'Mira', create_date: new Date().toISOString() })];
-  for (let i = 0; i < n; i++) {
-    lines.push(JSON.stringify({ name: i % 2 ? 'Mira' : 'You', is_user: i % 2 === 0, send_date: Date.now(), mes: messageText(i), swipes: [messageText(i)], swipe_id: 0 }));
-  }
-  writeFileSync(file, `${lines.join('\n')}\n`);
-}
-
 function readJsonl(file: string): unknown[] {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+}
+
+const sizes = (process.env['MINDSTAGE_BENCH_SIZES'] ?? '1000,10000,50000,100000').split(',').map(Number);
+const APPENDS = 500;
+const k = (n: number) => `${n / 1000}k`;
+
+/** One conversation of n messages as an export file; every 10th message has a second alternative. */
+function writeExport(file: string, n: number): string {
+  const id = 'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0';
+  const t0 = 1_790_000_000_000;
+  const messages = Array.from({ length: n }, (_, i) => ({
+    id: `m${i}`,
+    role: i % 2 ? 'character' : 'user',
+    createdAt: t0 + i,
+    alternatives: Array.from({ length: i % 10 === 9 ? 2 : 1 }, (_, j) => ({ id: `a${i}.${j}`, text: messageText(i + j), createdAt: t0 + i, status: 'complete' })),
+    chosen: 0,
+  }));
+  writeFileSync(file, JSON.stringify({ format: 'mindstage-export', version: 1, exportedAt: new Date(t0).toISOString(), conversations: [{ id, title: 'Long chat', characterIds: [], createdAt: t0, updatedAt: t0, messages }] }));
+  return id;
+}
+
+function child(...args: string[]): { ms: number; peakMB: number; rssMB: number } {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--disable-warning=ExperimentalWarning', join(import.meta.dirname, 'storage-child.node.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as { ms: number; peakMB: number; rssMB: number };
 }
 
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const root = mkdtempSync(join(tmpdir(), 'ms-bench-storage-'));
   try {
-    // ---- a 10,000-message conversation, written through the API as a user's chat would be -------------------
-    const dir = join(root, 'vault');
-    const core = await openCore({ dataDir: dir });
-    const call = callFor(core);
-    await call('vault.create', { passphrase: PASS });
-    const { id: conv } = await call('conversation.create', { title: 'Long chat' });
-    const appendTimes: number[] = [];
-    for (let i = 0; i < 10_000; i++) {
-      const t = performance.now();
-      await call('conversation.addMessage', { id: conv, role: i % 2 ? 'character' : 'user', text: messageText(i) });
-      appendTimes.push(performance.now() - t);
-    }
-    await core.close();
-
-    const jsonl = join(root, 'chat.jsonl');
-    writeJsonl(jsonl, 10_000);
-
-    // Baseline for appends: one plaintext JSONL line appended (no fsync, like our WAL commits).
+    // ---- one conversation at 1k … 100k messages: import, open, append, each beside its plaintext baseline ----
     const appendBase = await sample(2_000, () => appendFileSync(join(root, 'append.jsonl'), `${JSON.stringify({ mes: messageText(7) })}\n`));
-    rows.push({ suite: SUITE, name: 'append one message (median)', value: median(appendTimes), unit: 'ms', baselineName: 'JSONL append', baseline: median(appendBase), target: '< 2 ms', pass: median(appendTimes) < 2 });
-    rows.push({ suite: SUITE, name: 'append one message (p99)', value: percentile(appendTimes, 99), unit: 'ms', baselineName: 'JSONL append p99', baseline: percentile(appendBase, 99) });
+    let medianAt1k: number | undefined;
+    let last: { dir: string; conv: string; jsonl: string } | undefined;
+    for (const n of sizes) {
+      const file = join(root, `export-${n}.json`);
+      const conv = writeExport(file, n);
+      const dir = join(root, `vault-${n}`);
+      const jsonl = join(root, `chat-${n}.jsonl`);
+      const imp = child('import', file, dir, PASS);
+      const plainImp = child('plain-import', file, jsonl);
+      rmSync(file);
+      const importTarget = n === 50_000 ? { target: '< 10 s, peak RSS < 600 MB', pass: imp.ms < 10_000 && imp.peakMB < 600 } : n === 100_000 ? { target: '< 20 s', pass: imp.ms < 20_000 } : {};
+      rows.push({ suite: SUITE, name: `import ${k(n)}-message conversation (export file)`, value: imp.ms, unit: 'ms', baselineName: 'parse + write plaintext JSONL', baseline: plainImp.ms, ...importTarget });
+      rows.push({ suite: SUITE, name: `import ${k(n)}: peak RSS (child process)`, value: imp.peakMB, unit: 'MB', baselineName: 'parse + write JSONL peak', baseline: plainImp.peakMB });
 
-    // ---- Argon2id, then open the conversation cold (decrypt + verify + Yjs decode + build messages) ----------
-    const db = openDb(dir, { create: false });
-    const storage = createSqliteStorage(db);
-    const kdf = await sample(5, () => unlockVault(storage, PASS).lock(), 1);
-    rows.push({ suite: SUITE, name: 'Argon2id unlock (64 MiB, 3 passes)', value: median(kdf), unit: 'ms' });
+      // Open cold, without the KDF: a fresh session each time (decrypt + verify + decode).
+      const db = openDb(dir, { create: false });
+      const storage = createSqliteStorage(db);
+      const unlocked = unlockVault(storage, PASS);
+      const vaultKey = unlocked.vaultKeyForWrap();
+      const fresh = () => new VaultSession(storage, new UnlockedVault(unlocked.vaultId, vaultKey.slice()));
+      const first = await sample(10, () => {
+        if (fresh().conversations.window(conv, 50).messages.length !== 50) throw new Error('wrong window');
+      });
+      const whole = await sample(n >= 50_000 ? 3 : 7, () => {
+        if (fresh().conversations.all(conv).length !== n) throw new Error('wrong message count');
+      }, 1);
+      const plainRead = await sample(n >= 50_000 ? 3 : 7, () => readJsonl(jsonl), 1);
+      const big = n === 100_000;
+      rows.push({ suite: SUITE, name: `open ${k(n)}: first screenful (50 messages) ready`, value: median(first), unit: 'ms', baselineName: 'JSONL read+parse (all)', baseline: median(plainRead), ...(big ? { target: '< 50 ms', pass: median(first) < 50 } : {}) });
+      rows.push({ suite: SUITE, name: `open ${k(n)}: whole conversation`, value: median(whole), unit: 'ms', baselineName: 'JSONL read+parse', baseline: median(plainRead), ...(big ? { target: '< 10× JSONL', pass: median(whole) < 10 * median(plainRead) } : {}) });
+      db.close();
 
-    const unlocked = unlockVault(storage, PASS);
-    const vaultKey = unlocked.vaultKeyForWrap();
-    const freshVault = () => new UnlockedVault(unlocked.vaultId, vaultKey.slice());
-    const open = await sample(15, () => {
-      const s = new VaultSession(storage, freshVault());
-      const c = readConversation(s, conv);
-      if (c.messages.length !== 10_000) throw new Error('wrong message count');
-    });
-    const base = await sample(15, () => readJsonl(jsonl));
-    const ratio = median(open) / median(base);
-    rows.push({
-      suite: SUITE,
-      name: 'open 10,000-message conversation',
-      value: median(open),
-      unit: 'ms',
-      baselineName: 'plaintext JSONL read+parse',
-      baseline: median(base),
-      target: '< 150 ms and ≤ 3× JSONL',
-      pass: median(open) < 150 && ratio <= 3,
-    });
-    rows.push({ suite: SUITE, name: 'vault size on disk (10,000 messages)', value: dirSize(dir) / 1e6, unit: 'MB', baselineName: 'plaintext JSONL', baseline: statSync(jsonl).size / 1e6 });
-    db.close();
+      // Appends through the API, as a chat makes them (each one committed, compaction included when due).
+      const core = await openCore({ dataDir: dir });
+      const call = callFor(core);
+      await call('vault.unlock', { passphrase: PASS });
+      const times: number[] = [];
+      for (let i = 0; i < APPENDS; i++) {
+        const t = performance.now();
+        await call('conversation.addMessage', { id: conv, role: i % 2 ? 'character' : 'user', text: messageText(n + i) });
+        times.push(performance.now() - t);
+      }
+      await core.close();
+      const med = median(times);
+      if (n === 1_000) medianAt1k = med;
+      const p99 = percentile(times, 99);
+      const max = Math.max(...times);
+      rows.push({ suite: SUITE, name: `append at ${k(n)} (median of ${APPENDS})`, value: med, unit: 'ms', baselineName: 'JSONL append', baseline: median(appendBase), ...(big ? { target: '< 1 ms, ≤ 1.5× at 1k', pass: med < 1 && (medianAt1k === undefined || med <= 1.5 * medianAt1k) } : {}) });
+      rows.push({ suite: SUITE, name: `append at ${k(n)} (p99 / max)`, value: p99, unit: 'ms', baselineName: 'max', baseline: max, ...(big ? { target: 'p99 < 5 ms, max < 50 ms', pass: p99 < 5 && max < 50 } : {}) });
+      if (last) rmSync(last.dir, { recursive: true, force: true });
+      last = { dir, conv, jsonl };
+    }
+    if (last) {
+      const idle = child('idle', last.dir, PASS, last.conv);
+      const emptyIdle = child('empty-idle', join(root, 'empty'), PASS);
+      const n = sizes.at(-1)!;
+      rows.push({ suite: SUITE, name: `core RSS, ${k(n)}-message vault unlocked and idle`, value: idle.rssMB, unit: 'MB', baselineName: 'same core, empty vault', baseline: emptyIdle.rssMB, ...(n === 100_000 ? { target: '< 200 MB', pass: idle.rssMB < 200 } : {}) });
+      rows.push({ suite: SUITE, name: `vault size on disk (${k(n)} messages)`, value: dirSize(last.dir) / 1e6, unit: 'MB', baselineName: 'plaintext JSONL', baseline: statSync(last.jsonl).size / 1e6 });
+    }
+
+    // ---- Argon2id -----------------------------------------------------------------------------------------------
+    {
+      const dir = join(root, 'kdf');
+      const core = await openCore({ dataDir: dir });
+      await callFor(core)('vault.create', { passphrase: PASS });
+      await core.close();
+      const db = openDb(dir, { create: false });
+      const kdf = await sample(5, () => unlockVault(createSqliteStorage(db), PASS).lock(), 1);
+      rows.push({ suite: SUITE, name: 'Argon2id unlock (64 MiB, 3 passes)', value: median(kdf), unit: 'ms' });
+      db.close();
+    }
 
     // ---- a vault of 1,000 conversations / 100,000 messages: unlock (after KDF) and list ---------------------
     const bigDir = join(root, 'big');
@@ -108,9 +148,8 @@ export async function run(): Promise<BenchRow[]> {
       const now = Date.now();
       bigStorage.transaction(() => {
         for (let c = 0; c < 1_000; c++) {
-          s.createRecord('conversation', `Conversation ${c}`, (doc) => {
-            for (let m = 0; m < 100; m++) appendMessage(doc, { id: newItemId(), role: m % 2 ? 'character' : 'user', createdAt: now, alt: { id: newItemId(), text: messageText(c * 100 + m), createdAt: now } });
-          });
+          const id = s.createRecord('conversation', `Conversation ${c}`, (doc) => writeMeta(doc, { title: `Conversation ${c}`, createdAt: now }));
+          s.conversations.appendMany(id, Array.from({ length: 100 }, (_, m) => ({ id: newItemId(), role: m % 2 ? 'character' : 'user', createdAt: now, chosen: 0, alternatives: [{ id: newItemId(), text: messageText(c * 100 + m), createdAt: now, status: 'complete' }] })));
         }
       });
       s.repo.compactAll();

@@ -1,6 +1,7 @@
 /**
  * Tampering with the vault file, the way an attacker with write access (or a bad disk) would: each change is
- * detected as an integrity error naming the record, and the records nobody touched still open.
+ * detected as an integrity error naming the record, and the records nobody touched still open. A conversation's
+ * messages live in segment documents (docs/storage.md): tampering with a segment names its conversation.
  */
 import { mkdtempSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { openCore, type Core } from '../../electron/core/core.node.ts';
 import { dbPath, openDb } from '../../electron/core/store/db.node.ts';
 import { callFor } from '../../electron/core/cli/context.node.ts';
+import { segmentRef } from '../../electron/core/docs/conversations.node.ts';
 import { createSqliteStorage } from '../../electron/core/store/sqlite-storage.node.ts';
 import { unlockVault } from '../../electron/core/vault/vault.node.ts';
 import { VaultSession } from '../../electron/core/session.node.ts';
@@ -22,6 +24,8 @@ interface Fixture {
   a: string;
   b: string;
   conv: string;
+  /** Storage id of the segment holding the conversation's messages. */
+  seg: Buffer;
 }
 
 async function makeVault(): Promise<Fixture> {
@@ -36,7 +40,12 @@ async function makeVault(): Promise<Fixture> {
   const { id: conv } = await call('conversation.create', { characterIds: [a], title: 'Talk' });
   for (let i = 0; i < 5; i++) await call('conversation.addMessage', { id: conv, role: 'user', text: `message ${i}` });
   await core.close();
-  return { dir, a, b, conv };
+  const db = openDb(dir, { create: false });
+  const vault = unlockVault(createSqliteStorage(db), PASS);
+  const seg = Buffer.from(segmentRef(vault.subkey('idHash'), conv, 0).storageId);
+  vault.lock();
+  db.close();
+  return { dir, a, b, conv, seg };
 }
 
 async function withCore<T>(dir: string, fn: (core: Core) => Promise<T>): Promise<T> {
@@ -116,12 +125,16 @@ describe('tampering with the vault file', () => {
   });
 
   it('deleting a middle row, or the last row, is detected', async () => {
-    sql(f.dir, (db) => db.prepare('DELETE FROM updates WHERE doc = ? AND seq = 2').run(idBytes(f.conv)));
+    sql(f.dir, (db) => db.prepare('DELETE FROM updates WHERE doc = ? AND seq = 2').run(f.seg));
     expect((await outcomes(f)).conv).toBe(`integrity:${f.conv}`);
 
     const g = await makeVault();
-    sql(g.dir, (db) => db.prepare('DELETE FROM updates WHERE doc = ? AND seq = (SELECT max(seq) FROM updates WHERE doc = ?)').run(idBytes(g.conv), idBytes(g.conv)));
+    sql(g.dir, (db) => db.prepare('DELETE FROM updates WHERE doc = ? AND seq = (SELECT max(seq) FROM updates WHERE doc = ?)').run(g.seg, g.seg));
     expect(await outcomes(g)).toEqual({ a: 'ok', b: 'ok', conv: `integrity:${g.conv}` });
+
+    const h = await makeVault();
+    sql(h.dir, (db) => db.prepare('DELETE FROM updates WHERE doc = ? AND seq = (SELECT max(seq) FROM updates WHERE doc = ?)').run(idBytes(h.conv), idBytes(h.conv)));
+    expect(await outcomes(h)).toEqual({ a: 'ok', b: 'ok', conv: `integrity:${h.conv}` });
   });
 
   it('replaying a row, as an extra row or in place of another, is detected', async () => {
@@ -134,8 +147,8 @@ describe('tampering with the vault file', () => {
 
     const g = await makeVault();
     sql(g.dir, (db) => {
-      const body = db.prepare('SELECT body FROM updates WHERE doc = ? AND seq = 2').pluck().get(idBytes(g.conv));
-      db.prepare('UPDATE updates SET body = ? WHERE doc = ? AND seq = 3').run(body, idBytes(g.conv));
+      const body = db.prepare('SELECT body FROM updates WHERE doc = ? AND seq = 2').pluck().get(g.seg);
+      db.prepare('UPDATE updates SET body = ? WHERE doc = ? AND seq = 3').run(body, g.seg);
     });
     expect(await outcomes(g)).toEqual({ a: 'ok', b: 'ok', conv: `integrity:${g.conv}` });
   });
@@ -149,9 +162,17 @@ describe('tampering with the vault file', () => {
     expect(await outcomes(f)).toEqual({ a: `integrity:${f.a}`, b: `integrity:${f.b}`, conv: 'ok' });
   });
 
+  it('deleting every row of a conversation\'s segment is detected, naming the conversation', async () => {
+    sql(f.dir, (db) => {
+      db.prepare('DELETE FROM docs WHERE id = ?').run(f.seg);
+      db.prepare('DELETE FROM updates WHERE doc = ?').run(f.seg);
+    });
+    expect(await outcomes(f)).toEqual({ a: 'ok', b: 'ok', conv: `integrity:${f.conv}` });
+  });
+
   it('deleting the catalog makes unlock fail with an integrity error', async () => {
     sql(f.dir, (db) => {
-      const known = [f.a, f.b, f.conv].map((x) => idBytes(x).toString('hex'));
+      const known = [f.a, f.b, f.conv, f.seg.toString('hex')];
       for (const id of db.prepare('SELECT id FROM docs').pluck().all() as Buffer[]) {
         if (known.includes(id.toString('hex'))) continue;
         db.prepare('DELETE FROM docs WHERE id = ?').run(id);

@@ -1,10 +1,10 @@
 /**
  * Two and three devices edit the same records while offline from each other, then sync in every order: all end with
- * the same state, nothing refused, nothing waiting. Real relay process on loopback.
+ * the same state, nothing refused, nothing waiting. Real relay process on loopback. Segments of two messages, so
+ * devices begin new segments of the same conversation at once (docs/storage.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFields } from '../../electron/core/docs/fields-doc.node.ts';
-import { messageCount } from '../../electron/core/docs/conversation-doc.node.ts';
 import { spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { memoryDevices, picture } from './support.node.ts';
@@ -12,9 +12,11 @@ import { World } from './ops.node.ts';
 
 let relay: RelayProcess;
 beforeAll(async () => {
+  process.env['MINDSTAGE_TEST_SEGMENT_SIZE'] = '2';
   relay = await spawnRelay(['--data', tempDir('converge-relay'), '--log-level', 'info']);
 });
 afterAll(async () => {
+  delete process.env['MINDSTAGE_TEST_SEGMENT_SIZE'];
   relay?.child.kill('SIGKILL');
   await relay?.exited;
 });
@@ -40,7 +42,8 @@ async function offlineEdits(n: number, order: number[]) {
   const pics = devices.map((d) => picture(d.session));
   for (const p of pics.slice(1)) expect(p).toEqual(pics[0]);
   const s0 = devices[0]!.session;
-  expect(messageCount(s0.record(w.conversation, 'conversation').doc)).toBe(3 * n);
+  expect(s0.conversations.count(w.conversation)).toBe(3 * n);
+  expect(s0.conversations.all(w.conversation)).toHaveLength(3 * n);
   const f = readFields<Record<string, unknown>>(s0.record(w.ids[0]!, 'character').doc);
   for (let d = 0; d < n; d++) expect(f[`only${d}`]).toBe(d);
   expect((pics[0] as { id: string }[]).map((e) => e.id)).not.toContain(w.ids[1]);

@@ -1,6 +1,6 @@
 /** Random edits for convergence tests: field edits, chat messages, new and deleted records, on any device. */
 import { writeFields } from '../../electron/core/docs/fields-doc.node.ts';
-import { appendMessage, writeMeta } from '../../electron/core/docs/conversation-doc.node.ts';
+import { writeMeta } from '../../electron/core/docs/conversation-doc.node.ts';
 import { getCatalogEntry } from '../../electron/core/docs/catalog.node.ts';
 import type { TestDevice } from './support.node.ts';
 
@@ -41,7 +41,7 @@ export class World {
       }
       case 'say': {
         const id = live(this.conversation);
-        if (id) appendMessage(s.record(id, 'conversation').doc, { id: `${op.d}-${op.text}-${Math.random()}`, role: 'user', createdAt: 1, alt: { id: 'a', text: op.text, createdAt: 1 } });
+        if (id) s.conversations.append(id, { id: `${op.d}-${op.text}-${Math.random()}`, role: 'user', createdAt: 1, alt: { id: 'a', text: op.text, createdAt: 1 } });
         return;
       }
       case 'create':

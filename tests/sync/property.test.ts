@@ -13,9 +13,12 @@ import { prng, World, type Op } from './ops.node.ts';
 
 let relay: TestRelay;
 beforeAll(async () => {
+  // Segments of three messages: random runs begin new segments on several devices at once (docs/storage.md).
+  process.env['MINDSTAGE_TEST_SEGMENT_SIZE'] = '3';
   relay = await startTestRelay();
 });
 afterAll(async () => {
+  delete process.env['MINDSTAGE_TEST_SEGMENT_SIZE'];
   await relay?.close();
 });
 

@@ -10,7 +10,6 @@ import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from '../..
 import { readFields } from '../../electron/core/docs/fields-doc.node.ts';
 import { listCatalog } from '../../electron/core/docs/catalog.node.ts';
 import { recordRef } from '../../electron/core/docs/ids.node.ts';
-import { readMessages } from '../../electron/core/docs/conversation-doc.node.ts';
 
 export interface TestDevice {
   session: VaultSession;
@@ -47,7 +46,7 @@ export function picture(s: VaultSession): unknown {
   const entries = listCatalog(s.catalog).sort((a, b) => a.id.localeCompare(b.id));
   return entries.map((e) => {
     const doc = s.repo.open(recordRef(e.id, e.kind)).doc;
-    return { id: e.id, kind: e.kind, title: e.title, fields: e.kind === 'conversation' ? readMessages(doc) : readFields(doc) };
+    return { id: e.id, kind: e.kind, title: e.title, fields: e.kind === 'conversation' ? s.conversations.all(e.id) : readFields(doc) };
   });
 }
 

@@ -7,7 +7,6 @@ import { MindstageError } from '../../../shared/result.std.ts';
 import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { ChatStarted, chatCommands } from '../../../shared/api/chat.std.ts';
 import type { CharacterFields, Message } from '../../../shared/domain.std.ts';
-import { addAlternative, patchAlternative } from '../docs/conversation-doc.node.ts';
 import { deleteAsset, putAsset } from '../docs/assets.node.ts';
 import { readFields, writeFields } from '../docs/fields-doc.node.ts';
 import { newItemId } from '../docs/ids.node.ts';
@@ -68,13 +67,12 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
     const s = state.requireSession();
     if (engine.isStreaming(conversationId)) throw new MindstageError('usage', 'A reply is still streaming in this conversation. Stop it first.');
     const ctx = loadContext(s, conversationId);
-    const doc = s.record(conversationId, 'conversation').doc;
     const interrupted: string[] = [];
     for (const m of ctx.conversation.messages) {
       for (const a of m.alternatives) {
         if (a.status !== 'streaming') continue;
         // Streaming here but not in this process: Mindstage stopped while it streamed. The checkpoint is kept.
-        patchAlternative(doc, a.id, { status: 'stopped', error: 'Interrupted: Mindstage closed while this reply was streaming.' });
+        s.conversations.patchAlternative(conversationId, m.id, a.id, { status: 'stopped', error: 'Interrupted: Mindstage closed while this reply was streaming.' });
         a.status = 'stopped';
         interrupted.push(m.id);
       }
@@ -155,7 +153,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       const { message, index } = targetMessage(ctx, messageId, 'regenerate');
       const speaker = message.authorId && ctx.characters.has(message.authorId) ? message.authorId : nextSpeaker(ctx, undefined, index);
       const alternativeId = newItemId();
-      addAlternative(s.record(conversationId, 'conversation').doc, message.id, { id: alternativeId, text: '', createdAt: s.now(), status: 'streaming' });
+      s.conversations.addAlternative(conversationId, message.id, { id: alternativeId, text: '', createdAt: s.now(), status: 'streaming' });
       s.touch(conversationId);
       emitMessagesChanged(state, s, conversationId, [message.id]);
       start(s, ctx, { messageId: message.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, ctx.conversation.messages.slice(0, index)), mode: 'reply', providers });
@@ -168,7 +166,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       const { message, index } = targetMessage(ctx, messageId, 'continue');
       const speaker = message.authorId && ctx.characters.has(message.authorId) ? message.authorId : nextSpeaker(ctx, undefined, index);
       const alt = message.alternatives[message.chosen]!;
-      patchAlternative(s.record(conversationId, 'conversation').doc, alt.id, { status: 'streaming' });
+      s.conversations.patchAlternative(conversationId, message.id, alt.id, { status: 'streaming' });
       emitMessagesChanged(state, s, conversationId, [message.id]);
       // Continuing a reply that never got any text is simply replying again.
       const mode = alt.text === '' ? 'reply' : 'continue';

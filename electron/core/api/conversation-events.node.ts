@@ -1,13 +1,14 @@
 /**
  * `conversation.changed` events and the window a client reads. Every path that changes a conversation locally
- * reports what it did through these functions; changes arriving by sync are described by watching the document
- * (docs/conversation-observe.node.ts) once a client has opened a window on it.
+ * reports what it did through these functions; changes arriving by sync are described by watching the head
+ * (docs/conversation-observe.node.ts) and its segments (Conversations.onMessagesChanged) once a client has opened a
+ * window on it. Every read here costs one segment or a few, never the history (docs/storage.md).
  */
-import { MindstageError } from '../../../shared/result.std.ts';
 import type { ConversationChange, ConversationInfo, ConversationWindow } from '../../../shared/api/conversation.std.ts';
 import { getCatalogEntry } from '../docs/catalog.node.ts';
-import { messageCount, readMessage, readMessageWindow, readMeta } from '../docs/conversation-doc.node.ts';
-import { watchRemoteChanges } from '../docs/conversation-observe.node.ts';
+import { readMeta, type MessageChanges } from '../docs/conversation-doc.node.ts';
+import { MAX_DESCRIBED, watchRemoteChanges } from '../docs/conversation-observe.node.ts';
+import { FROM_STORE } from '../docs/repo.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import type { CoreState } from './state.node.ts';
 
@@ -18,29 +19,58 @@ export function readInfo(s: VaultSession, id: string): ConversationInfo {
   return { ...meta, characterIds: meta.characterIds ?? [], title: meta.title ?? '', id, createdAt: entry.createdAt, updatedAt: entry.updatedAt };
 }
 
+/** Conversations with a window open, per session: their segments' remote changes become events. */
+const windowed = new WeakMap<VaultSession, Set<string>>();
+
+function watch(state: CoreState, s: VaultSession, id: string): void {
+  const alive = (cid: string) => state.session === s && !s.vault.locked && getCatalogEntry(s.catalog, cid) !== undefined;
+  let ids = windowed.get(s);
+  if (!ids) {
+    const set = (ids = new Set());
+    windowed.set(s, set);
+    s.conversations.onMessagesChanged((cid, ch, tr) => {
+      if (tr.local || tr.origin === FROM_STORE || !set.has(cid) || !alive(cid)) return;
+      emitChanges(state, s, cid, describe(s, cid, ch));
+    });
+  }
+  ids.add(id);
+  watchRemoteChanges(s.record(id, 'conversation').doc, (changes, metaChanged) => {
+    if (alive(id)) emitChanges(state, s, id, metaChanged ? [...changes, { kind: 'meta', meta: readInfo(s, id) }] : changes);
+  });
+}
+
+function describe(s: VaultSession, id: string, ch: MessageChanges): ConversationChange[] {
+  if (ch.added.length > MAX_DESCRIBED) return [{ kind: 'reset' }];
+  const changes: ConversationChange[] = [];
+  if (ch.deleted.length) changes.push({ kind: 'deleted', messageIds: ch.deleted });
+  for (const m of ch.added) {
+    const message = s.conversations.message(id, m);
+    if (message) changes.push({ kind: 'added', index: s.conversations.indexOf(id, m), message });
+  }
+  for (const m of ch.changed) {
+    const message = s.conversations.message(id, m);
+    if (message) changes.push({ kind: 'message', message });
+  }
+  return changes;
+}
+
 export function readWindow(state: CoreState, id: string, beforeId: string | undefined, limit: number): ConversationWindow {
   const s = state.requireSession();
   const meta = readInfo(s, id);
-  const doc = s.record(id, 'conversation').doc;
-  watchRemoteChanges(doc, (total, changes, metaChanged) => {
-    if (state.session !== s || s.vault.locked || !getCatalogEntry(s.catalog, id)) return;
-    state.emit('conversation.changed', { conversationId: id, total, changes: metaChanged ? [...changes, { kind: 'meta', meta: readInfo(s, id) }] : changes });
-  });
-  const w = readMessageWindow(doc, beforeId, limit);
-  if (!w) throw new MindstageError('not_found', `No message ${beforeId} in conversation ${id}.`, { recordId: id });
-  return { meta, total: messageCount(doc), offset: w.offset, messages: w.messages };
+  watch(state, s, id);
+  const w = s.conversations.window(id, limit, beforeId);
+  return { meta, total: s.conversations.count(id), offset: w.offset, messages: w.messages };
 }
 
 export function emitChanges(state: CoreState, s: VaultSession, id: string, changes: ConversationChange[]): void {
-  state.emit('conversation.changed', { conversationId: id, total: messageCount(s.record(id, 'conversation').doc), changes });
+  state.emit('conversation.changed', { conversationId: id, total: s.conversations.count(id), changes });
 }
 
 /** Messages that changed in place (edited, an alternative added or chosen, a status or final text). */
 export function emitMessagesChanged(state: CoreState, s: VaultSession, id: string, messageIds: string[]): void {
-  const doc = s.record(id, 'conversation').doc;
   const changes: ConversationChange[] = [];
   for (const messageId of messageIds) {
-    const message = readMessage(doc, messageId);
+    const message = s.conversations.message(id, messageId);
     if (message) changes.push({ kind: 'message', message });
   }
   if (changes.length) emitChanges(state, s, id, changes);

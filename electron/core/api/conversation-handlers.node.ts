@@ -1,21 +1,10 @@
 /** Conversations: metadata, messages, alternatives, branching. Chat (providers, streaming) builds on these. */
-import type * as Y from 'yjs';
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { recordCommands } from '../../../shared/api/records.std.ts';
 import type { CharacterFields, Conversation, ConversationMeta, Message } from '../../../shared/domain.std.ts';
 import { getCatalogEntry } from '../docs/catalog.node.ts';
-import {
-  addAlternative,
-  appendMessage,
-  chooseAlternative,
-  deleteMessage,
-  patchAlternative,
-  messageCount,
-  readMessage,
-  readMessages,
-  writeMeta,
-} from '../docs/conversation-doc.node.ts';
+import { writeMeta } from '../docs/conversation-doc.node.ts';
 import { readFields } from '../docs/fields-doc.node.ts';
 import { newItemId } from '../docs/ids.node.ts';
 import type { VaultSession } from '../session.node.ts';
@@ -40,7 +29,7 @@ function checkReferences(s: VaultSession, meta: Partial<ConversationMeta>): void
 }
 
 export function readConversation(s: VaultSession, id: string): Conversation {
-  return { ...readInfo(s, id), messages: readMessages(s.record(id, 'conversation').doc) };
+  return { ...readInfo(s, id), messages: s.conversations.all(id) };
 }
 
 export function addMessage(
@@ -48,23 +37,21 @@ export function addMessage(
   id: string,
   m: { role: Message['role']; text: string; authorId?: string; status?: 'complete' | 'streaming'; provider?: string; model?: string },
 ): Message {
-  const live = s.record(id, 'conversation');
   const now = s.now();
-  const messageId = newItemId();
   const alt = { id: newItemId(), text: m.text, createdAt: now, ...(m.status && m.status !== 'complete' ? { status: m.status } : {}) };
-  appendMessage(live.doc, { id: messageId, role: m.role, createdAt: now, alt, ...(m.authorId ? { authorId: m.authorId } : {}) });
+  const msg = s.conversations.append(id, { id: newItemId(), role: m.role, createdAt: now, alt, ...(m.authorId ? { authorId: m.authorId } : {}) });
   s.touch(id);
-  return readMessage(live.doc, messageId)!;
+  return msg;
 }
 
 /** Tells clients a message was appended (it is the last one). */
 export function emitAppended(state: CoreState, s: VaultSession, id: string, message: Message): void {
-  const total = messageCount(s.record(id, 'conversation').doc);
+  const total = s.conversations.count(id);
   state.emit('conversation.changed', { conversationId: id, total, changes: [{ kind: 'added', index: total - 1, message }] });
 }
 
 function requireMessage(s: VaultSession, id: string, messageId: string): Message {
-  const msg = readMessage(s.record(id, 'conversation').doc, messageId);
+  const msg = s.conversations.message(id, messageId);
   if (!msg) throw new MindstageError('not_found', `No message ${messageId} in conversation ${id}.`, { recordId: id });
   return msg;
 }
@@ -76,9 +63,10 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       const s = state.requireSession();
       checkReferences(s, meta);
       const greetings = withGreeting ? greetingsOf(s, meta.characterIds) : null;
-      const id = s.createRecord('conversation', meta.title, (doc) => {
-        writeMeta(doc, { ...meta, createdAt: s.now() });
-        if (greetings) addGreeting(doc, greetings, s.now());
+      const id = s.storage.transaction(() => {
+        const created = s.createRecord('conversation', meta.title, (doc) => writeMeta(doc, { ...meta, createdAt: s.now() }));
+        if (greetings) s.conversations.appendMany(created, [greeting(greetings, s.now())]);
+        return created;
       });
       return { id };
     },
@@ -110,7 +98,7 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       const s = state.requireSession();
       const msg = requireMessage(s, id, messageId);
       const alt = msg.alternatives[msg.chosen]!;
-      patchAlternative(s.record(id, 'conversation').doc, alt.id, { text, editedAt: s.now() });
+      s.conversations.patchAlternative(id, messageId, alt.id, { text, editedAt: s.now() });
       s.touch(id);
       emitMessagesChanged(state, s, id, [messageId]);
       changed(id);
@@ -119,7 +107,7 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
     'conversation.deleteMessage': async ({ id, messageId }) => {
       const s = state.requireSession();
       requireMessage(s, id, messageId);
-      deleteMessage(s.record(id, 'conversation').doc, messageId);
+      s.conversations.deleteMessage(id, messageId);
       s.touch(id);
       emitChanges(state, s, id, [{ kind: 'deleted', messageIds: [messageId] }]);
       changed(id);
@@ -130,7 +118,7 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       const msg = requireMessage(s, id, messageId);
       const alt = msg.alternatives[index];
       if (!alt) throw new MindstageError('usage', `Message ${messageId} has ${msg.alternatives.length} alternatives; there is no number ${index + 1}.`);
-      chooseAlternative(s.record(id, 'conversation').doc, messageId, alt.id);
+      s.conversations.chooseAlternative(id, messageId, alt.id);
       emitMessagesChanged(state, s, id, [messageId]);
       changed(id);
       return null;
@@ -142,9 +130,10 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       if (upTo < 0) throw new MindstageError('not_found', `No message ${messageId} in conversation ${id}.`, { recordId: id });
       const { id: _id, messages, createdAt: _c, updatedAt: _u, ...meta } = source;
       const title = `${source.title || 'Conversation'} (branch)`;
-      const newId = s.createRecord('conversation', title, (doc) => {
-        writeMeta(doc, { ...meta, title, branchedFrom: { conversationId: id, messageId }, createdAt: s.now() });
-        copyMessages(doc, messages.slice(0, upTo + 1));
+      const newId = s.storage.transaction(() => {
+        const created = s.createRecord('conversation', title, (doc) => writeMeta(doc, { ...meta, title, branchedFrom: { conversationId: id, messageId }, createdAt: s.now() }));
+        s.conversations.appendMany(created, messages.slice(0, upTo + 1));
+        return created;
       });
       return { id: newId };
     },
@@ -161,21 +150,7 @@ function greetingsOf(s: VaultSession, characterIds: string[]): { authorId: strin
 }
 
 /** The greeting as the first message; the others as its alternatives, the first one shown. */
-function addGreeting(doc: Y.Doc, g: { authorId: string; texts: string[] }, now: number): void {
-  const [first, ...rest] = g.texts.map((text) => ({ id: newItemId(), text, createdAt: now }));
-  const messageId = newItemId();
-  appendMessage(doc, { id: messageId, role: 'character', authorId: g.authorId, createdAt: now, alt: first! });
-  for (const a of rest) addAlternative(doc, messageId, a);
-  if (rest.length > 0) chooseAlternative(doc, messageId, first!.id);
-}
-
-/** Copies messages verbatim (ids, alternatives, choice), as branch and import need. */
-export function copyMessages(doc: Y.Doc, messages: Message[]): void {
-  for (const m of messages) {
-    const [first, ...rest] = m.alternatives;
-    appendMessage(doc, { id: m.id, role: m.role, createdAt: m.createdAt, alt: first!, ...(m.authorId ? { authorId: m.authorId } : {}) });
-    for (const a of rest) addAlternative(doc, m.id, a);
-    if (rest.length > 0) chooseAlternative(doc, m.id, m.alternatives[m.chosen]!.id);
-    if (m.editedAt !== undefined) patchAlternative(doc, m.alternatives[m.chosen]!.id, { editedAt: m.editedAt });
-  }
+function greeting(g: { authorId: string; texts: string[] }, now: number): Message {
+  const alternatives = g.texts.map((text) => ({ id: newItemId(), text, createdAt: now, status: 'complete' as const }));
+  return { id: newItemId(), role: 'character', authorId: g.authorId, createdAt: now, alternatives, chosen: 0 };
 }

@@ -4,7 +4,7 @@
  */
 import type { RecordKind, SearchHit } from '../../../shared/domain.std.ts';
 import { listCatalog } from '../docs/catalog.node.ts';
-import { readMessages, readMeta } from '../docs/conversation-doc.node.ts';
+import { readMeta } from '../docs/conversation-doc.node.ts';
 import { readFields } from '../docs/fields-doc.node.ts';
 import { recordRef } from '../docs/ids.node.ts';
 import type { VaultSession } from '../session.node.ts';
@@ -39,7 +39,7 @@ export function search(s: VaultSession, query: string, limit: number): SearchHit
     if (entry.kind === 'conversation') {
       const t = match(String(readMeta(doc).title ?? ''));
       if (t) hits.push({ ...base, excerpt: t });
-      for (const m of readMessages(doc)) {
+      for (const m of s.conversations.all(entry.id)) {
         if (hits.length >= limit) break;
         for (const alt of m.alternatives) {
           const e = match(alt.text);

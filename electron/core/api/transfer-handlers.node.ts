@@ -19,7 +19,7 @@ import { readFields, writeFields } from '../docs/fields-doc.node.ts';
 import { writeMeta } from '../docs/conversation-doc.node.ts';
 import { recordRef } from '../docs/ids.node.ts';
 import type { VaultSession } from '../session.node.ts';
-import { copyMessages, readConversation } from './conversation-handlers.node.ts';
+import { readConversation } from './conversation-handlers.node.ts';
 
 export const EXPORT_FORMAT = 'mindstage-export';
 export const EXPORT_VERSION = 1;
@@ -103,10 +103,8 @@ export function importAll(s: VaultSession, json: string): number {
     }
     for (const { id, createdAt, updatedAt: _u, messages, ...meta } of file.conversations) {
       if (!fresh(id)) continue;
-      s.createRecord('conversation', meta.title, (doc) => {
-        writeMeta(doc, { ...meta, createdAt });
-        copyMessages(doc, messages);
-      }, id, createdAt);
+      s.createRecord('conversation', meta.title, (doc) => writeMeta(doc, { ...meta, createdAt }), id, createdAt);
+      s.conversations.appendMany(id, messages);
       imported++;
     }
   });

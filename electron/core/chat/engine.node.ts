@@ -16,7 +16,6 @@ import type { AlternativeStatus } from '../../../shared/domain.std.ts';
 import type { CoreState } from '../api/state.node.ts';
 import { emitMessagesChanged } from '../api/conversation-events.node.ts';
 import { getCatalogEntry } from '../docs/catalog.node.ts';
-import { patchAlternative } from '../docs/conversation-doc.node.ts';
 import { appendLedger } from '../docs/ledger-doc.node.ts';
 import type { StoredProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
@@ -149,7 +148,7 @@ export class ChatEngine {
   #checkpoint(run: Run): void {
     if (run.finished || run.text === run.saved || !this.#alive(run)) return;
     try {
-      patchAlternative(run.session.record(run.conversationId, 'conversation').doc, run.alternativeId, { text: run.text, status: 'streaming' });
+      run.session.conversations.patchAlternative(run.conversationId, run.messageId, run.alternativeId, { text: run.text, status: 'streaming' });
       run.saved = run.text;
     } catch {
       // The conversation was deleted meanwhile: nothing to write into, so stop asking the provider.
@@ -210,7 +209,7 @@ export class ChatEngine {
     // Not written when the vault was locked meanwhile or the conversation deleted; the events go out regardless.
     const written = this.#alive(run) && getCatalogEntry(run.session.catalog, run.conversationId)?.kind === 'conversation';
     if (written) {
-      patchAlternative(run.session.record(run.conversationId, 'conversation').doc, run.alternativeId, {
+      run.session.conversations.patchAlternative(run.conversationId, run.messageId, run.alternativeId, {
         text: run.text,
         status,
         error: end.error?.message,

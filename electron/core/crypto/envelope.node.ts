@@ -16,6 +16,8 @@ export const docKindCodes = {
   persona: 3,
   conversation: 4,
   asset: 5,
+  /** Part of a conversation's messages (docs/storage.md). */
+  segment: 6,
   catalog: 16,
   settings: 17,
   ledger: 18,

@@ -1,8 +1,11 @@
 /**
- * A conversation as a Yjs document, shaped for speed at 10,000+ messages (DESIGN.md §3: plain JSON values in a
- * Y.Array decode ~4× faster than one Y.Map per message):
+ * The Yjs shapes of a conversation. A conversation is a head document (the record: `meta`, and `segs`, the list of
+ * its segments) and segment documents of at most ~SEGMENT_SIZE messages each (docs/storage.md, conversations.node.ts).
+ * A segment holds (and a head written before segments existed still holds) the message parts, shaped for speed
+ * (DESIGN.md §3: plain JSON values in a Y.Array decode ~4× faster than one Y.Map per message):
  *
- *   meta      Y.Map     title, characters, scenario, persona, provider, branch origin, createdAt
+ *   meta      Y.Map     (head) title, characters, scenario, persona, provider, branch origin, createdAt
+ *   segs      Y.Map     (head) segment number → messages it held when the next one began (0 while newest)
  *   messages  Y.Array   one immutable JSON *string* per message, holding its first alternative — strings decode
  *                       ~5× faster in Yjs than object values, and JSON.parse is native (bench: storage suite)
  *   alts      Y.Array   further alternatives (regenerations) as {m: messageId, a: alternative}; one shared array,
@@ -57,6 +60,17 @@ export const parts = (doc: Y.Doc) => ({
   chosen: doc.getMap<string>('chosen'),
 });
 
+/** Segment numbers listed in a head, ascending, with the message count each had when the next one began. */
+export function readSegments(head: Y.Doc): { k: number; n: number }[] {
+  const out: { k: number; n: number }[] = [];
+  for (const [key, n] of head.getMap<number>('segs').entries()) out.push({ k: Number(key), n });
+  return out.sort((a, b) => a.k - b.k);
+}
+
+export function writeSegment(head: Y.Doc, k: number, n: number): void {
+  head.getMap<number>('segs').set(String(k), n);
+}
+
 export function readMeta(doc: Y.Doc): ConversationMeta & { createdAt: number } {
   return parts(doc).meta.toJSON() as ConversationMeta & { createdAt: number };
 }
@@ -77,8 +91,9 @@ function extrasByMessage(alts: Y.Array<StoredExtra>): ExtrasByMessage {
   const out: ExtrasByMessage = new Map();
   for (const { m, a } of alts.toArray()) {
     const list = out.get(m);
-    if (list) list.push(a);
-    else out.set(m, [a]);
+    if (!list) out.set(m, [a]);
+    // Two devices migrating one conversation at once copy the same alternative twice (docs/storage.md).
+    else if (!list.some((x) => x.id === a.id)) list.push(a);
   }
   return out;
 }
@@ -123,26 +138,28 @@ export function readMessages(doc: Y.Doc): Message[] {
   const extras = extrasByMessage(alts);
   const patchMap = new Map(patches.entries());
   const chosenMap = new Map(chosen.entries());
-  return messages.toArray().map((m) => toMessage(JSON.parse(m) as StoredMessage, extras, patchMap, chosenMap));
+  const out: Message[] = [];
+  const seen = new Set<string>();
+  for (const text of messages.toArray()) {
+    const m = JSON.parse(text) as StoredMessage;
+    // A message copied twice by concurrent migrations shows once (docs/storage.md).
+    if (seen.has(m.id)) continue;
+    seen.add(m.id);
+    out.push(toMessage(m, extras, patchMap, chosenMap));
+  }
+  return out;
 }
 
-/**
- * The `limit` messages just before `beforeId` (or the newest `limit`), with the absolute index of the first;
- * null when `beforeId` is not in the conversation. Parses only the messages it returns.
- */
-export function readMessageWindow(doc: Y.Doc, beforeId: string | undefined, limit: number): { offset: number; messages: Message[] } | null {
-  const { messages, alts, patches, chosen } = parts(doc);
-  let end = messages.length;
-  if (beforeId !== undefined) {
-    const found = findStored(messages, beforeId);
-    if (!found) return null;
-    end = found.index;
-  }
-  const offset = Math.max(0, end - limit);
-  const extras = extrasByMessage(alts);
-  const patchMap = new Map(patches.entries());
-  const chosenMap = new Map(chosen.entries());
-  return { offset, messages: messages.slice(offset, end).map((m) => toMessage(JSON.parse(m) as StoredMessage, extras, patchMap, chosenMap)) };
+/** The ids of a part's messages, in order (for the conversation's message index). */
+export function readMessageIds(doc: Y.Doc): string[] {
+  return parts(doc).messages.toArray().map((m) => (JSON.parse(m) as StoredMessage).id);
+}
+
+/** The message as appendMessage just stored it, without reading the document back. */
+export function newMessage(m: { id: string; role: MessageRole; authorId?: string; createdAt: number; alt: StoredAlternative }): Message {
+  const msg: Message = { id: m.id, role: m.role, createdAt: m.createdAt, alternatives: [toAlternative(m.alt, undefined)], chosen: 0 };
+  if (m.authorId !== undefined) msg.authorId = m.authorId;
+  return msg;
 }
 
 export function messageCount(doc: Y.Doc): number {
@@ -185,6 +202,49 @@ export function appendMessages(doc: Y.Doc, list: NewMessage[]): void {
   parts(doc).messages.push(list.map(storedJson));
 }
 
+/**
+ * Copies messages verbatim (ids, alternatives, choice, edit time) with one push per array, so building a part
+ * costs one pass whatever its length (one push per message walks the list: quadratic, see issue 9).
+ */
+export function copyMessages(doc: Y.Doc, list: readonly Message[]): void {
+  const { messages, alts, patches, chosen } = parts(doc);
+  const texts: string[] = [];
+  const extras: StoredExtra[] = [];
+  doc.transact(() => {
+    for (const m of list) {
+      const [first, ...rest] = m.alternatives.map(storedAlternative);
+      const stored: StoredMessage = { id: m.id, role: m.role, createdAt: m.createdAt, alt: first! };
+      if (m.authorId !== undefined) stored.authorId = m.authorId;
+      texts.push(JSON.stringify(stored));
+      for (const a of rest) extras.push({ m: m.id, a });
+      if (rest.length > 0) chosen.set(m.id, m.alternatives[m.chosen]!.id);
+      if (m.editedAt !== undefined) patches.set(m.alternatives[m.chosen]!.id, { editedAt: m.editedAt });
+    }
+    messages.push(texts);
+    if (extras.length > 0) alts.push(extras);
+  });
+}
+
+function storedAlternative(a: Alternative): StoredAlternative {
+  const out: StoredAlternative = { id: a.id, text: a.text, createdAt: a.createdAt };
+  if (a.status !== 'complete') out.status = a.status;
+  if (a.provider !== undefined) out.provider = a.provider;
+  if (a.model !== undefined) out.model = a.model;
+  if (a.error !== undefined) out.error = a.error;
+  return out;
+}
+
+/** Removes every message part from a head written before segments (after they were copied into segments). */
+export function clearMessageParts(doc: Y.Doc): void {
+  const { messages, alts, patches, chosen } = parts(doc);
+  doc.transact(() => {
+    messages.delete(0, messages.length);
+    alts.delete(0, alts.length);
+    for (const k of [...patches.keys()]) patches.delete(k);
+    for (const k of [...chosen.keys()]) chosen.delete(k);
+  });
+}
+
 /** Adds an alternative (a regeneration or an alternate greeting) and shows it. */
 export function addAlternative(doc: Y.Doc, messageId: string, alt: StoredAlternative): void {
   const { alts, chosen } = parts(doc);
@@ -210,6 +270,8 @@ export function deleteMessage(doc: Y.Doc, messageId: string): boolean {
   if (!found) return false;
   doc.transact(() => {
     messages.delete(found.index, 1);
+    // A copy left by concurrent migrations goes too.
+    for (let again = findStored(messages, messageId); again; again = findStored(messages, messageId)) messages.delete(again.index, 1);
     patches.delete(found.value.alt.id);
     const extras = alts.toArray();
     for (let i = extras.length - 1; i >= 0; i--) {
@@ -220,4 +282,51 @@ export function deleteMessage(doc: Y.Doc, messageId: string): boolean {
     chosen.delete(messageId);
   });
   return true;
+}
+
+export interface MessageChanges {
+  added: string[];
+  /** Text, status, alternatives or choice changed. */
+  changed: string[];
+  deleted: string[];
+}
+
+/**
+ * Calls back after each transaction that changed messages of this part, naming them. Runs from Yjs observers, before
+ * deleted content is garbage-collected, so deleted messages are named too.
+ */
+export function observeMessages(doc: Y.Doc, fn: (changes: MessageChanges, tr: Y.Transaction) => void): void {
+  const { messages, alts, patches, chosen } = parts(doc);
+  let pending: MessageChanges | null = null;
+  const acc = (): MessageChanges => (pending ??= { added: [], changed: [], deleted: [] });
+  const ids = (items: Set<Y.Item>) => [...items].flatMap((i) => (i.content.getContent() as string[]).map((m) => (JSON.parse(m) as StoredMessage).id));
+  messages.observe((ev) => {
+    acc().added.push(...ids(ev.changes.added));
+    acc().deleted.push(...ids(ev.changes.deleted));
+  });
+  alts.observe((ev) => {
+    for (const i of ev.changes.added) for (const x of i.content.getContent() as StoredExtra[]) acc().changed.push(x.m);
+  });
+  chosen.observe((ev) => acc().changed.push(...ev.keysChanged));
+  patches.observe((ev) => {
+    // Patches are keyed by alternative: find each one's message (bounded by the part's size).
+    const owner = new Map<string, string>();
+    for (const m of messages.toArray()) {
+      const v = JSON.parse(m) as StoredMessage;
+      owner.set(v.alt.id, v.id);
+    }
+    for (const { m, a } of alts.toArray()) owner.set(a.id, m);
+    for (const altId of ev.keysChanged) {
+      const m = owner.get(altId);
+      if (m !== undefined) acc().changed.push(m);
+    }
+  });
+  doc.on('afterTransaction', (tr: Y.Transaction) => {
+    if (!pending) return;
+    const c = pending;
+    pending = null;
+    const gone = new Set(c.deleted);
+    const added = new Set(c.added.filter((m) => !gone.has(m)));
+    fn({ added: [...added], changed: [...new Set(c.changed)].filter((m) => !added.has(m) && !gone.has(m)), deleted: [...gone] }, tr);
+  });
 }

@@ -1,16 +1,18 @@
 /**
- * Describes changes that reach a conversation document from elsewhere (sync) as `conversation.changed` changes,
- * read from the Yjs events of the document's shared types (shape: conversation-doc.node.ts). Local changes are
+ * Describes changes that reach a conversation's head from elsewhere (sync) as `conversation.changed` changes, read
+ * from the Yjs events of its shared types (shape: conversation-doc.node.ts): its metadata, and the messages a head
+ * written before segments still holds (its part comes first, so indexes are absolute). Segments report through
+ * Conversations.onMessagesChanged (conversations.node.ts). Local changes are
  * described by the handlers that make them, which know what they did; this covers only transactions that are not
  * local (Y.applyUpdate), so nothing is reported twice.
  */
 import type * as Y from 'yjs';
 import type { ConversationChange } from '../../../shared/api/conversation.std.ts';
-import { messageCount, parts, readMessage, type StoredExtra, type StoredMessage } from './conversation-doc.node.ts';
+import { parts, readMessage, type StoredExtra, type StoredMessage } from './conversation-doc.node.ts';
 import { FROM_STORE } from './repo.node.ts';
 
 /** Beyond this many messages added at once (a first sync of a long history), a reset is cheaper to describe. */
-const MAX_DESCRIBED = 200;
+export const MAX_DESCRIBED = 200;
 
 interface Pending {
   deleted: string[];
@@ -26,7 +28,7 @@ const watched = new WeakSet<Y.Doc>();
  * Calls `report` after every non-local transaction that changed the conversation. Idempotent per document; the
  * listeners go when the document is destroyed (lock, delete).
  */
-export function watchRemoteChanges(doc: Y.Doc, report: (total: number, changes: ConversationChange[], meta: boolean) => void): void {
+export function watchRemoteChanges(doc: Y.Doc, report: (changes: ConversationChange[], meta: boolean) => void): void {
   if (watched.has(doc)) return;
   watched.add(doc);
   const { messages, alts, patches, chosen, meta } = parts(doc);
@@ -70,8 +72,7 @@ export function watchRemoteChanges(doc: Y.Doc, report: (total: number, changes: 
     const p = pending;
     pending = null;
     if (!p) return;
-    const total = messageCount(doc);
-    if (p.added.length > MAX_DESCRIBED) return report(total, [{ kind: 'reset' }], p.meta);
+    if (p.added.length > MAX_DESCRIBED) return report([{ kind: 'reset' }], p.meta);
     const changes: ConversationChange[] = [];
     if (p.deleted.length) changes.push({ kind: 'deleted', messageIds: p.deleted });
     const addedIds = new Set<string>();
@@ -91,7 +92,7 @@ export function watchRemoteChanges(doc: Y.Doc, report: (total: number, changes: 
       const message = readMessage(doc, id);
       if (message) changes.push({ kind: 'message', message });
     }
-    if (changes.length || p.meta) report(total, changes, p.meta);
+    if (changes.length || p.meta) report(changes, p.meta);
   });
 }
 

@@ -4,8 +4,7 @@
  * is compacted into one encrypted snapshot.
  */
 import * as Y from 'yjs';
-import type { EncryptedDocStore} from './doc-store.node.ts';
-import { type DocRef } from './doc-store.node.ts';
+import type { DocRef, EncryptedDocStore } from './doc-store.node.ts';
 
 /** Transaction origin for applying stored updates: they are already on disk. */
 export const FROM_STORE = Symbol('from-store');
@@ -21,6 +20,7 @@ export class DocRepo {
   readonly store: EncryptedDocStore;
   readonly #live = new Map<string, LiveDoc>();
   readonly #listeners = new Set<(ref: DocRef, update: Uint8Array, origin: unknown) => void>();
+  readonly #openers = new Set<(live: LiveDoc) => void>();
 
   constructor(store: EncryptedDocStore) {
     this.store = store;
@@ -32,12 +32,33 @@ export class DocRepo {
     return () => this.#listeners.delete(fn);
   }
 
+  /** Called whenever a document is decoded into memory, after its stored state is applied (for observers). */
+  onOpened(fn: (live: LiveDoc) => void): () => void {
+    this.#openers.add(fn);
+    return () => this.#openers.delete(fn);
+  }
+
   /** Opens a document, creating an empty one in memory if it does not exist on disk. */
   open(ref: DocRef): LiveDoc {
-    const cached = this.#live.get(ref.recordId);
-    if (cached) return cached;
-    const doc = new Y.Doc();
+    return this.#open(ref, this.#live.has(ref.recordId) ? null : this.store.load(ref));
+  }
+
+  /** Opens a document that exists in memory or on disk; null when it does not exist at all. */
+  openExisting(ref: DocRef): LiveDoc | null {
+    if (this.#live.has(ref.recordId)) return this.#open(ref, null);
     const loaded = this.store.load(ref);
+    return loaded ? this.#open(ref, loaded) : null;
+  }
+
+  #open(ref: DocRef, loaded: ReturnType<EncryptedDocStore['load']>): LiveDoc {
+    const cached = this.#live.get(ref.recordId);
+    if (cached) {
+      // Most recently used last: trim() drops from the front.
+      this.#live.delete(ref.recordId);
+      this.#live.set(ref.recordId, cached);
+      return cached;
+    }
+    const doc = new Y.Doc();
     if (loaded) {
       // Applying in one transaction is far cheaper than Y.mergeUpdates first (measured: 110 ms vs 6 ms at 10k messages).
       doc.transact(() => {
@@ -52,7 +73,26 @@ export class DocRepo {
     });
     const live = { ref, doc };
     this.#live.set(ref.recordId, live);
+    for (const fn of this.#openers) fn(live);
     return live;
+  }
+
+  /**
+   * Drops documents of one kind from memory, least recently used first, until `keep` remain. Safe because every
+   * change is on disk when its transaction ends; a document holding structs that wait for missing dependencies
+   * (sync) stays, since they live only in memory until it is complete. Callers trim between operations, never
+   * while they hold a document.
+   */
+  trim(kind: DocRef['kind'], keep: number): void {
+    let n = 0;
+    for (const live of this.#live.values()) if (live.ref.kind === kind) n++;
+    for (const [id, live] of this.#live) {
+      if (n <= keep) break;
+      if (live.ref.kind !== kind || live.doc.store.pendingStructs || live.doc.store.pendingDs) continue;
+      live.doc.destroy();
+      this.#live.delete(id);
+      n--;
+    }
   }
 
   /** Whether the document is open in memory (loaded, or created empty by open()), without loading it. */

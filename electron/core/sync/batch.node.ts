@@ -109,7 +109,9 @@ export function commitBatch(r: Replica, fx: InboundEffects, cursor: number, capt
     r.state.dropCache();
     throw e;
   }
-  if (fx.changed.size) r.onChange([...fx.changed]);
+  // A segment's change is its conversation's.
+  const changed = new Set([...fx.changed].map((id) => r.session.conversations.ownerOf(id) ?? id));
+  if (changed.size) r.onChange([...changed]);
 }
 
 /** Why items wait, for the status line. */

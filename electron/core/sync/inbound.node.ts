@@ -230,7 +230,7 @@ export function handleItem(r: Replica, item: Item, fx: InboundEffects, devicesFr
   ds.chains.set(dev, { docSeq: inner.docSeq, deviceSeq: item.deviceSeq, hash, serverSeq: item.serverSeq });
   ds.sentSv = Y.encodeStateVector(target.doc);
   const { pendingStructs, pendingDs } = target.doc.store;
-  if (!SYSTEM_KINDS.has(ds.kind) && ds.kind !== 'conversation') {
+  if (!SYSTEM_KINDS.has(ds.kind) && ds.kind !== 'conversation' && ds.kind !== 'segment') {
     const refs = [...assetRefsOf(target.doc)];
     if (refs.length || ds.assets?.length) ds.assets = refs;
   }
@@ -279,6 +279,8 @@ function tombstone(r: Replica, item: Item, fx: InboundEffects): Outcome {
     deleteLocalAsset(r, ref.storageId);
   } else if (ref) {
     fx.fresh.delete(ref.recordId);
+    // A conversation's segments get tombstones of their own; deleting them here too leaves nothing readable meanwhile.
+    if (ref.kind === 'conversation') r.session.conversations.deleteSegments(ref.recordId, r.session.repo.open(ref).doc);
     r.session.repo.delete(ref);
     const catalog = r.session.catalog;
     // A local catalog edit, synced like any other, so every device's catalog agrees the record is gone.

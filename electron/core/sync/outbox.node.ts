@@ -18,6 +18,7 @@ import { docKindCodes } from '../crypto/envelope.node.ts';
 import { fromHex, sodium, toHex } from '../crypto/sodium.node.ts';
 import type { DocRef } from '../docs/doc-store.node.ts';
 import { recordRef, systemRef } from '../docs/ids.node.ts';
+import { LIVE_SEGMENTS, segmentRef } from '../docs/conversations.node.ts';
 import { FROM_STORE } from '../docs/repo.node.ts';
 import { chainHash, sealBody, ZERO_HASH, type ChainHead, type Inner } from './format.node.ts';
 import { contentKey } from './keyring.node.ts';
@@ -59,7 +60,7 @@ const RAW_TOMBSTONE = 2;
 const RAW_ASSET = 3;
 
 /** Record kinds whose fields may reference assets. */
-const referencesAssets = (ref: DocRef) => ref.kind !== 'conversation' && ref.kind !== 'asset' && !SYSTEM_KINDS.has(ref.kind);
+const referencesAssets = (ref: DocRef) => ref.kind !== 'conversation' && ref.kind !== 'segment' && ref.kind !== 'asset' && !SYSTEM_KINDS.has(ref.kind);
 
 export class Capture {
   readonly #r: Replica;
@@ -88,7 +89,9 @@ export class Capture {
       if (ev.transaction.origin === FROM_SYNC || ev.transaction.origin === FROM_STORE || !this.active) return;
       for (const id of ev.keysChanged) {
         const e = records.get(id);
-        if (e?.deletedAt !== undefined) this.tombstone(recordRef(id, e.kind as never));
+        if (e?.deletedAt === undefined) continue;
+        if (e.kind === 'conversation') this.tombstoneConversation(id);
+        else this.tombstone(recordRef(id, e.kind as never));
       }
     };
     records.observe(observer);
@@ -127,7 +130,18 @@ export class Capture {
     this.#push({ docId, ref, tombstone: false, body: this.#r.state.sealer.seal('raw', docId, Uint8Array.of(RAW_ASSET)), sv: null });
   }
 
-  tombstone(ref: DocRef): void {
+  /**
+   * A conversation's head and every segment the relay may hold. Its segments are gone locally by now, so they are
+   * found by number; segments begin in order, so the first one this device never knew ends the search.
+   */
+  tombstoneConversation(id: string): void {
+    this.tombstone(recordRef(id, 'conversation'));
+    const idKey = this.#r.session.vault.subkey('idHash');
+    for (let k = 0; this.tombstone(segmentRef(idKey, id, k)); k++);
+  }
+
+  /** Returns whether the relay may hold the document (so a tombstone is queued or was sent already). */
+  tombstone(ref: DocRef): boolean {
     if (referencesAssets(ref)) {
       const docId = this.#r.keys.relayDocId(ref);
       const queued = this.#queue.findLast((q) => q.assets && bytesEqual(q.docId, docId));
@@ -137,8 +151,10 @@ export class Capture {
     const ds = this.#r.state.doc(docId);
     // Only documents the relay may hold need a tombstone (known, or with changes queued for it right now).
     const queued = this.#queue.some((q) => !q.tombstone && bytesEqual(q.docId, docId));
-    if ((!ds && !queued) || ds?.tombstoned) return;
+    if (!ds && !queued) return false;
+    if (ds?.tombstoned) return true;
     this.#push({ docId, ref, tombstone: true, body: this.#r.state.sealer.seal('raw', docId, Uint8Array.of(RAW_TOMBSTONE)), sv: null });
+    return true;
   }
 
   #push(q: Queued): void {
@@ -191,8 +207,13 @@ export function localDocs(r: Replica): { live: DocRef[]; deleted: DocRef[] } {
   }
   for (const [id, e] of r.session.catalog.getMap<{ kind: string; deletedAt?: number }>('records').entries()) {
     const ref = recordRef(id, e.kind as never);
-    if (e.deletedAt !== undefined) deleted.push(ref);
-    else if (r.session.repo.exists(ref)) live.push(ref);
+    if (e.deletedAt !== undefined) {
+      deleted.push(ref);
+      if (e.kind === 'conversation') for (let k = 0, seg = segmentRef(idKey, id, k); r.state.doc(r.keys.relayDocId(seg)); seg = segmentRef(idKey, id, ++k)) deleted.push(seg);
+    } else if (r.session.repo.exists(ref)) {
+      live.push(ref);
+      if (e.kind === 'conversation') live.push(...r.session.conversations.segmentRefs(id, r.session.repo.open(ref).doc));
+    }
   }
   return { live, deleted };
 }
@@ -220,6 +241,8 @@ export function reconcile(r: Replica, capture: Capture): number {
       diff = dsOnly;
     }
     if (referencesAssets(ref)) capture.assets(ref, assetRefsOf(doc), true);
+    // Every segment of every conversation passes through here: keep only a few decoded.
+    if (ref.kind === 'segment') r.session.repo.trim('segment', LIVE_SEGMENTS);
     if (diff.length <= 2) continue; // the empty update: nothing to send
     capture.update(ref, diff);
     queued++;

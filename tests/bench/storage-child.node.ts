@@ -1,0 +1,58 @@
+/**
+ * The storage bench's child processes, so each peak RSS is one process's own (process.resourceUsage().maxRSS):
+ *
+ *   import <export.json> <dir> <passphrase>   create a vault, then import the file: time of the import alone
+ *   plain-import <export.json> <out.jsonl>    the baseline: parse the same file and write it as plaintext JSONL
+ *   idle <dir> <passphrase> <conversation>    unlock, list, add one message (the chat on screen), then sit idle
+ *   empty-idle <dir> <passphrase>             the baseline: the same core with an empty vault, unlocked and idle
+ *                                             (module graph and Argon2id's memory: what no message layout changes)
+ *
+ * Prints one JSON line: { ms?, peakMB, rssMB? }.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openCore } from '../../electron/core/core.node.ts';
+import { callFor } from '../../electron/core/cli/context.node.ts';
+
+const [mode, a, b, c] = process.argv.slice(2) as [string, string, string, string];
+const peakMB = () => process.resourceUsage().maxRSS / 1024;
+const rssAfterIdle = async () => {
+  await sleep(500);
+  (globalThis as { gc?: () => void }).gc?.();
+  await sleep(500);
+  return process.memoryUsage().rss / 2 ** 20;
+};
+
+if (mode === 'import') {
+  const core = await openCore({ dataDir: b });
+  const call = callFor(core);
+  await call('vault.create', { passphrase: c });
+  const json = readFileSync(a, 'utf8');
+  const t = performance.now();
+  await call('data.import', { json });
+  const ms = performance.now() - t;
+  await core.close();
+  console.log(JSON.stringify({ ms, peakMB: peakMB() }));
+} else if (mode === 'plain-import') {
+  const t = performance.now();
+  const file = JSON.parse(readFileSync(a, 'utf8')) as { conversations: { messages: unknown[] }[] };
+  writeFileSync(b, `${file.conversations[0]!.messages.map((m) => JSON.stringify(m)).join('\n')}\n`);
+  console.log(JSON.stringify({ ms: performance.now() - t, peakMB: peakMB() }));
+} else if (mode === 'idle') {
+  const core = await openCore({ dataDir: a });
+  const call = callFor(core);
+  await call('vault.unlock', { passphrase: b });
+  await call('records.list', {});
+  await call('conversation.addMessage', { id: c, role: 'user', text: 'still here' });
+  console.log(JSON.stringify({ rssMB: await rssAfterIdle(), peakMB: peakMB() }));
+  await core.close();
+} else if (mode === 'empty-idle') {
+  const core = await openCore({ dataDir: a });
+  const call = callFor(core);
+  await call('vault.create', { passphrase: b });
+  await call('records.list', {});
+  console.log(JSON.stringify({ rssMB: await rssAfterIdle(), peakMB: peakMB() }));
+  await core.close();
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
