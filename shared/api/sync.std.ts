@@ -18,7 +18,8 @@ export interface SyncProblem {
 
 export interface SyncStatusView {
   enabled: boolean;
-  state: 'off' | 'idle' | 'syncing' | 'watching' | 'offline' | 'wiped' | 'closed';
+  /** `removed`: another device removed this one from the account; the relay refuses it for good (lastError says so). */
+  state: 'off' | 'idle' | 'syncing' | 'watching' | 'offline' | 'wiped' | 'removed' | 'closed';
   relayUrl?: string;
   accountId?: string;
   deviceId?: string;

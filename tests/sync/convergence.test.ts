@@ -7,7 +7,7 @@ import { readFields } from '../../electron/core/docs/fields-doc.node.ts';
 import { messageCount } from '../../electron/core/docs/conversation-doc.node.ts';
 import { spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { tempDir } from '../support/files.node.ts';
-import { memoryDevices, picture } from './support.node.ts';
+import { enableAll, memoryDevices, picture } from './support.node.ts';
 import { World } from './ops.node.ts';
 
 let relay: RelayProcess;
@@ -23,7 +23,7 @@ const permutations = (n: number): number[][] => (n <= 1 ? [[0]] : permutations(n
 
 async function offlineEdits(n: number, order: number[]) {
   const devices = memoryDevices(n);
-  for (const d of devices) await d.engine.enable({ relayUrl: relay.url });
+  await enableAll(devices, relay.url);
   const w = new World(devices);
   await w.seed();
   // Offline: every device edits the same two characters and the same conversation; device 1 deletes one character

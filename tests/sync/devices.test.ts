@@ -12,7 +12,7 @@ import { spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { firstDevice, openDevice, refusal } from './core-support.node.ts';
-import { memoryDevices, picture } from './support.node.ts';
+import { enableAll, memoryDevices, picture } from './support.node.ts';
 
 describe('pairing, devices and recovery (relay process)', () => {
   let relay: RelayProcess;
@@ -97,7 +97,7 @@ describe('content-key rotation (in-process relay)', () => {
 
   it('a removed device cannot authenticate, and holds no key for anything written after its removal', async () => {
     const [a, b, gone] = memoryDevices(3);
-    for (const d of [a!, b!, gone!]) await d.engine.enable({ relayUrl: relay.url });
+    await enableAll([a!, b!, gone!], relay.url);
     a!.session.createRecord('character', 'Shared', (doc) => writeFields(doc, { name: 'Shared' }));
     await a!.engine.syncOnce();
     for (const d of [b!, gone!]) await d.engine.syncOnce();
