@@ -53,9 +53,19 @@ describe('sync CLI', () => {
     const removed = runCli(['--data', a, 'devices', 'remove', other], { env });
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toMatch(/new epoch 1/);
-    const refused = runCli(['--data', b, 'sync'], { env: { ...env, MINDSTAGE_PASSPHRASE: 'cli passphrase two' } });
-    expect(refused.code).toBe(5);
-    expect(refused.stderr).toMatch(/removed/);
+    const bEnv = { ...env, MINDSTAGE_PASSPHRASE: 'cli passphrase two' };
+    const refused = runCli(['--data', b, 'sync'], { env: bEnv });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/This device was removed from your account/);
+    // The exact sequence of issue 13: the removed device tries to wipe the account. The relay refuses it; the
+    // account and A's vault stay whole, and B is told plainly (exit 3, the removed-device code).
+    const wipeB = runCli(['--data', b, 'wipe', '--yes'], { env: bEnv });
+    expect(wipeB.code, wipeB.stderr).toBe(3);
+    expect(wipeB.stderr).toMatch(/This device was removed from your account/);
+    const afterWipe = runCli(['--data', a, 'sync'], { env });
+    expect(afterWipe.code, afterWipe.stderr).toBe(0);
+    expect(runCli(['--data', a, 'character', 'list'], { env }).stdout).toContain('Cli Ada');
+    expect(runCli(['--data', b, 'pair', 'create'], { env: bEnv }).code).toBe(3);
 
     const restored = runCli(['--data', c, 'recover', '--recovery-key', recoveryKey, '--relay', relay.url], { env: { ...env, MINDSTAGE_NEW_PASSPHRASE: 'cli passphrase three' } });
     expect(restored.code, restored.stderr).toBe(0);
@@ -90,7 +100,7 @@ describe('sync CLI', () => {
     const local = runCli(['--data', b, 'wipe', '--yes', '--local-only'], { env: { MINDSTAGE_PASSPHRASE: undefined } });
     expect(local.code, local.stderr).toBe(0);
     expect(local.stdout).toMatch(/not touched \(--local-only\)/);
-  }, 180_000);
+  }, 360_000);
 });
 
 async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {

@@ -53,7 +53,7 @@ describe('pairing, devices and recovery (relay process)', () => {
     const removed = await a.call('devices.remove', { deviceId: bId });
     expect(removed.epoch).toBe(1);
     expect((await a.call('devices.list', {})).find((d) => d.deviceId === bId)!.removedAt).not.toBeNull();
-    expect(await refusal(b.call('sync.now', {}))).toMatchObject({ code: 'network', message: expect.stringMatching(/removed/) });
+    expect(await refusal(b.call('sync.now', {}))).toMatchObject({ code: 'device_removed', message: expect.stringMatching(/removed/) });
 
     // After removal: new content, under the new epoch. The recovery key alone restores all of it on a new folder.
     const after = await a.call('character.create', { name: 'After removal' });
