@@ -172,8 +172,9 @@ describe('migrating a v1 account to a device list', () => {
     const keysA = signingKeysFromSeed(seedA);
     const keysOld = signingKeysFromSeed(new Uint8Array(32).fill(9));
     const v1 = sqliteStorage(dir);
-    for (const k of [keysA, keysOld]) await v1.enroll(accountId, { deviceId: k.publicKey, enrolledAt: 1_000, enrollSig: account.sign(enrollStatement({ accountId, deviceId: k.publicKey, enrolledAt: 1_000 })) as Uint8Array }, 1_000);
-    await v1.revoke(accountId, keysOld.publicKey, 2_000);
+    const t = Date.now() - 60_000; // recent: the relay's retention sweep keeps it
+    for (const k of [keysA, keysOld]) await v1.enroll(accountId, { deviceId: k.publicKey, enrolledAt: t, enrollSig: account.sign(enrollStatement({ accountId, deviceId: k.publicKey, enrolledAt: t })) as Uint8Array }, t);
+    await v1.revoke(accountId, keysOld.publicKey, t + 1);
     await v1.close();
     relay = await spawnRelay(['--data', dir, '--log-level', 'info']);
 
