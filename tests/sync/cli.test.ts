@@ -62,10 +62,7 @@ describe('sync CLI', () => {
     const wipeB = runCli(['--data', b, 'wipe', '--yes'], { env: bEnv });
     expect(wipeB.code, wipeB.stderr).toBe(3);
     expect(wipeB.stderr).toMatch(/This device was removed from your account/);
-    const afterWipe = runCli(['--data', a, 'sync'], { env });
-    expect(afterWipe.code, afterWipe.stderr).toBe(0);
-    expect(runCli(['--data', a, 'character', 'list'], { env }).stdout).toContain('Cli Ada');
-    expect(runCli(['--data', b, 'pair', 'create'], { env: bEnv }).code).toBe(3);
+    // (That A syncs on and keeps its data afterwards is tests/sync/revocation.test.ts, through the API.)
 
     const restored = runCli(['--data', c, 'recover', '--recovery-key', recoveryKey, '--relay', relay.url], { env: { ...env, MINDSTAGE_NEW_PASSPHRASE: 'cli passphrase three' } });
     expect(restored.code, restored.stderr).toBe(0);
@@ -100,7 +97,7 @@ describe('sync CLI', () => {
     const local = runCli(['--data', b, 'wipe', '--yes', '--local-only'], { env: { MINDSTAGE_PASSPHRASE: undefined } });
     expect(local.code, local.stderr).toBe(0);
     expect(local.stdout).toMatch(/not touched \(--local-only\)/);
-  }, 360_000);
+  }, 300_000);
 });
 
 async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {

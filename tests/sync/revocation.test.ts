@@ -103,11 +103,19 @@ describe('a removed device (relay process)', () => {
 
   it('holds no key, anywhere in its folder or memory, for anything written after its removal', async () => {
     const a = await firstDevice(relay.url, { recovery: true });
-    await a.call('character.create', { name: 'Before' });
+    const before = await a.call('character.create', { name: 'Before' });
     const b = await pairedDevice(a, relay.url);
     await b.call('sync.now', {});
     const bId = (await a.call('devices.list', {})).find((d) => !d.thisDevice)!.deviceId;
     await a.call('devices.remove', { deviceId: bId });
+    // Issue 13's sequence: the removed device asks to wipe the account. Refused with the removed-device error; the
+    // account, A's vault and B's own copy stay as they were.
+    expect(await refusal(b.call('vault.wipe', {}))).toMatchObject({ code: 'device_removed', message: expect.stringMatching(/removed from your account/) });
+    expect(await b.call('vault.status', {})).toMatchObject({ exists: true });
+    expect(await refusal(b.call('pair.create', {}))).toMatchObject({ code: 'device_removed' });
+    expect((await a.call('sync.now', {})).problems).toEqual([]);
+    expect((await a.call('character.get', { id: before.id })).name).toBe('Before');
+    expect((await b.call('character.get', { id: before.id })).name).toBe('Before');
     const CANARY = 'after-removal-canary-7f3a';
     const { id } = await a.call('character.create', { name: CANARY });
     await a.call('sync.now', {});
