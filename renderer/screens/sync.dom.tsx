@@ -228,6 +228,11 @@ function StatusCard({ status, onChange, reload }: { status: SyncStatusView; onCh
         <dt>Restore with recovery key</dt>
         <dd>{status.recoveryReady ? 'Set up' : 'Not set up'}</dd>
       </dl>
+      {status.withheld ? (
+        <p className="error" role="alert" data-testid="sync-withheld">
+          {status.withheld}
+        </p>
+      ) : null}
       {status.lastError ? (
         <p className="error" role="alert">
           {status.lastError.message}

@@ -31,6 +31,11 @@ export interface SyncStatusView {
   lastSyncAt?: number;
   lastError?: { code: string; message: string };
   retryInMs?: number;
+  /**
+   * Set when the relay looks like it is holding changes back (another device's signed statement names changes this
+   * one did not receive) or showed an older state than before; a plain sentence for the UI.
+   */
+  withheld?: string;
   problems: SyncProblem[];
   /** Set when a wipe's remote part is still waiting for the relay (pending-wipe.json in the data folder). */
   pendingWipe?: { relay: string };

@@ -70,7 +70,9 @@ export async function openConnection(r: Replica, socket: SocketFactory | undefin
     throw e;
   }
   try {
-    const { relayKey } = await conn.authenticate({ accountId: r.keys.accountId, deviceId: r.device.publicKey, sign: r.device.sign });
+    const { relayKey, head } = await conn.authenticate({ accountId: r.keys.accountId, deviceId: r.device.publicKey, sign: r.device.sign });
+    r.freshness.reset();
+    r.freshness.sawHead(head, r.state.cursor);
     if (!sodium.memcmp(relayKey, r.config.relayKey)) {
       throw new MindstageError('integrity', `The relay at ${relayAuthority(url)} presented a different key than the one pinned when sync was enabled. Nothing was sent. If the relay was really replaced, disable and re-enable sync.`);
     }

@@ -23,6 +23,7 @@ import { checkMarker, forgedMarker, openConnection, WipedError } from './connect
 import { reapplyHeld } from './inbound.node.ts';
 import { changeList, genesisList } from './devices.node.ts';
 import { newDeviceSeed, signingKeysFromSeed, type SigningKeys } from './keys.node.ts';
+import { queueHeadStatement } from './freshness.node.ts';
 import { Capture, prepare, reconcile } from './outbox.node.ts';
 import { Replica, type Problem } from './replica.node.ts';
 import type { SyncStore } from './store.node.ts';
@@ -128,6 +129,7 @@ export class SyncEngine {
       ...(this.#lastSyncAt ? { lastSyncAt: this.#lastSyncAt } : {}),
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
       ...(this.#retryInMs !== undefined ? { retryInMs: this.#retryInMs } : {}),
+      ...(r.freshness.message ? { withheld: r.freshness.message } : {}),
     };
   }
 
@@ -270,7 +272,10 @@ export class SyncEngine {
     if (from !== null) down += await this.#repair(conn, from);
     this.capture.flush();
     prepare(r);
-    up += await uploadOutbox(r, conn);
+    // Head statements are bookkeeping: sent after this round's items, not counted as something that moved.
+    const stated = queueHeadStatement(r) ? 1 : 0;
+    up += (await uploadOutbox(r, conn)) - stated;
+    r.freshness.check(r);
     this.#lastSyncAt = Date.now();
     return {
       up,

@@ -135,6 +135,11 @@ export class SyncKeys {
     return keyedHash(this.docIdKey, label('mindstage.sync.keyring.v1'), 32);
   }
 
+  /** The document that carries every device's head statements (freshness.node.ts). */
+  get headsDocId(): Uint8Array {
+    return keyedHash(this.docIdKey, label('mindstage.sync.heads.v1'), 32);
+  }
+
   /** Zeroes what this object derived (the vault's own subkeys are zeroed when it locks). */
   wipe(): void {
     sodium.memzero(this.docIdKey);

@@ -11,6 +11,7 @@ import type { VaultSession } from '../session.node.ts';
 import { enrollStatement, equalBytes, verifyDeviceChain } from '../../../shared/sync/signing.std.ts';
 import type { DeviceInfo, DeviceList } from '../../../shared/sync/messages.std.ts';
 import { SyncKeys, signingKeysFromSeed, verify, type SigningKeys } from './keys.node.ts';
+import { Freshness } from './freshness.node.ts';
 import { LocalSealer, LocalState, newDocState, type DocState, type SyncConfig } from './local-state.node.ts';
 import type { SyncStore } from './store.node.ts';
 
@@ -41,6 +42,8 @@ export class Replica {
   readonly problems: Problem[] = [];
   readonly devices = new Map<string, KnownDevice>();
   onChange: (ids: string[]) => void = () => {};
+  /** Peers' head statements and whether the relay looked like it was holding back (freshness.node.ts). */
+  readonly freshness: Freshness;
   /** Other keys that may open keyring boxes (the recovery recipient, while restoring with the recovery key). */
   extraRecipients: SigningKeys[] = [];
   #device: SigningKeys | null = null;
@@ -52,6 +55,7 @@ export class Replica {
     this.keys = new SyncKeys(session.vault);
     this.state = new LocalState(store, new LocalSealer(this.keys.local, session.vault.vaultId));
     this.#config = this.state.config();
+    this.freshness = new Freshness(this);
     if (this.#config) this.#device = signingKeysFromSeed(this.#config.deviceSeed);
   }
 
