@@ -14,7 +14,7 @@ import { createSyncEngine } from '../../electron/core/sync/engine.node.ts';
 import { spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { hostileRelay } from './hostile-proxy.node.ts';
-import { enableAll, memoryDevices, picture } from './support.node.ts';
+import { enableAll, memoryDevices, picture, type TestDevice } from './support.node.ts';
 
 let relay: RelayProcess;
 beforeAll(async () => {
@@ -40,8 +40,7 @@ async function scene() {
   return { a: a!, b: b!, hostile, id, other, docOf };
 }
 
-const step = (d: { session: { record: (id: string, k: 'character') => { doc: import('yjs').Doc } } }, id: string) =>
-  readFields<{ step: number }>(d.session.record(id, 'character').doc).step;
+const step = (d: TestDevice, id: string) => readFields<{ step: number }>(d.session.record(id, 'character').doc).step;
 
 describe('freshness against a hostile relay', () => {
   it('withholding the newest item of a chain is reported once a later statement from its device arrives', async () => {
