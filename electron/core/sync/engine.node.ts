@@ -2,7 +2,7 @@
  * The sync engine: one per unlocked vault. Programmatic API (docs/sync-client.md):
  *
  *   const engine = createSyncEngine({ session, store, onChange, onStatus, onWiped });
- *   await engine.enable({ relayUrl });   // once: enrolls this device, pins the relay key
+ *   await engine.enable({ relayUrl });   // once: joins the device list, pins the relay key
  *   await engine.syncOnce();             // push the outbox, pull after the cursor → { up, down, … }
  *   engine.watch();                      // stay connected: live pushes, local changes, backoff when offline
  *   await engine.close();
