@@ -9,6 +9,7 @@ export const errorCodes = [
   'wrong_secret', // wrong passphrase or recovery key
   'integrity', // authenticated data failed to verify: tampering or corruption
   'network', // the relay or a provider could not be reached or refused us
+  'device_removed', // this device was removed from its sync account: the relay refuses it for good
   'provider', // the AI provider answered with an error
   'not_found', // no such record, vault, provider…
   'locked', // the vault must be unlocked first

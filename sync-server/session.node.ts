@@ -2,8 +2,11 @@
  * One WebSocket connection to the relay. Messages are handled strictly one after another (a per-connection
  * promise chain), so a device can pipeline uploads and still get acknowledgements in order.
  *
- * States: fresh → (hello) challenged → (auth) authed. Account operations signed by the account key (enroll,
- * removeDevice, wipe) and taking a pairing blob work in any state; everything a device does needs `authed`.
+ * States: fresh → (hello) challenged → (auth) authed. Who may connect is the account's current signed device list
+ * (docs/sync-protocol.md, "Devices"): a device on it, or — only to read the list and sign its next version — the
+ * list's recovery authority. Operations whose signature is their authority (a new device-list version, a wipe) and
+ * taking a pairing blob work in any state, but only when signed by a device on the current list (or the recovery
+ * authority): a removed device is refused everything, whatever keys it kept.
  * Every refusal is an `error` frame with a code and a plain-language message; `fatal` ones close the connection.
  */
 import type { Logger } from 'pino';
@@ -17,7 +20,7 @@ import {
   type RelayErrorCode,
   type RelayMessage,
 } from '../shared/sync/messages.std.ts';
-import { authStatement, enrollStatement, equalBytes, itemStatement, receiptStatement, removeDeviceStatement, wipeStatement } from '../shared/sync/signing.std.ts';
+import { authStatement, equalBytes, itemStatement, listStepError, mayAct, receiptStatement, wipeStatement } from '../shared/sync/signing.std.ts';
 import { randomNonce, verifyEd25519 } from './crypto.node.ts';
 import { TokenBucket } from './limits.node.ts';
 import type { RelayContext } from './context.node.ts';
@@ -54,6 +57,8 @@ export class Session {
   accountId: Uint8Array | null = null;
   deviceId: Uint8Array | null = null;
   private state: 'fresh' | 'challenged' | 'authed' | 'closed' = 'fresh';
+  /** A device on the list, or the list's recovery authority (which may only read and extend the list). */
+  private role: 'device' | 'recovery' = 'device';
   private nonce: Uint8Array | null = null;
   private claimed: { accountId: Uint8Array; deviceId: Uint8Array } | null = null;
   private chain: Promise<void> = Promise.resolve();
@@ -175,8 +180,7 @@ export class Session {
     switch (msg.t) {
       case 'hello': return this.hello(msg);
       case 'auth': return this.auth(msg);
-      case 'enroll': return this.enroll(msg);
-      case 'removeDevice': return this.removeDevice(msg);
+      case 'setDevices': return this.setDevices(msg);
       case 'wipe': return this.wipe(msg);
       case 'upload':
       case 'snapshot':
@@ -185,8 +189,10 @@ export class Session {
       case 'pull': return this.pull(msg);
       case 'devices': {
         const accountId = this.requireAuth();
-        const devices = await this.ctx.storage.devices(accountId);
-        return this.send({ t: 'deviceList', id: msg.id, devices: devices.map(({ lastSeq: _lastSeq, ...d }) => d) });
+        const lists = await this.ctx.storage.deviceLists(accountId);
+        // A v1 account not migrated yet: its enrolled rows, so a device can sign version 1 from them.
+        const legacy = lists.length > 0 ? [] : (await this.ctx.storage.devices(accountId)).map(({ lastSeq: _lastSeq, ...d }) => d);
+        return this.send({ t: 'deviceList', id: msg.id, lists, legacy });
       }
       case 'pairPut': return this.pairPut(msg);
       case 'pairTake': {
@@ -203,6 +209,21 @@ export class Session {
     return this.accountId!;
   }
 
+  /** Writing, reading items and pairing are for devices; the recovery authority only reads and extends the list. */
+  private requireDevice(): Uint8Array {
+    const accountId = this.requireAuth();
+    if (this.role !== 'device') throw new Refusal('auth_failed', 'The recovery key may only add a device to the list; it cannot sync.');
+    return accountId;
+  }
+
+  /** Who `key` is in the account now: a device on the list, its recovery authority, removed, or unknown. */
+  private async standing(accountId: Uint8Array, key: Uint8Array): Promise<'device' | 'recovery' | 'revoked' | 'unknown'> {
+    const device = await this.ctx.storage.device(accountId, key);
+    if (device) return device.revokedAt === null ? 'device' : 'revoked';
+    const current = (await this.ctx.storage.deviceLists(accountId)).at(-1);
+    return current?.recovery && equalBytes(current.recovery, key) ? 'recovery' : 'unknown';
+  }
+
   private async hello(msg: ClientMessageOf<'hello'>): Promise<void> {
     if (this.state !== 'fresh') throw new Refusal('auth_failed', 'hello may be sent once per connection.', true);
     if (msg.protocol !== PROTOCOL_VERSION) throw new Refusal('unsupported', `This relay speaks protocol ${PROTOCOL_VERSION}, not ${msg.protocol}.`, true);
@@ -214,9 +235,10 @@ export class Session {
       return this.close(1000, 'wiped');
     }
     if (!(await storage.account(msg.accountId))) throw new Refusal('unknown_account', 'This account does not exist on this relay; enroll a device first.', true);
-    const device = await storage.device(msg.accountId, msg.deviceId);
-    if (!device) throw new Refusal('unknown_device', 'This device is not enrolled in the account.', true);
-    if (device.revokedAt !== null) throw new Refusal('revoked', 'This device was removed from the account.', true);
+    const standing = await this.standing(msg.accountId, msg.deviceId);
+    if (standing === 'unknown') throw new Refusal('unknown_device', 'This device is not enrolled in the account.', true);
+    if (standing === 'revoked') throw new Refusal('revoked', 'This device was removed from the account.', true);
+    this.role = standing;
     this.claimed = { accountId: msg.accountId, deviceId: msg.deviceId };
     this.nonce = randomNonce();
     this.state = 'challenged';
@@ -234,8 +256,8 @@ export class Session {
       this.log.info({ ...tags, outcome: 'bad_signature' }, 'auth');
       throw new Refusal('auth_failed', 'The challenge signature does not verify with this device key for this relay.', true);
     }
-    const device = await this.ctx.storage.device(claimed.accountId, claimed.deviceId);
-    if (!device || device.revokedAt !== null) throw new Refusal('revoked', 'This device was removed from the account.', true);
+    // Checked again: the list may have changed since hello.
+    if ((await this.standing(claimed.accountId, claimed.deviceId)) !== this.role) throw new Refusal('revoked', 'This device was removed from the account.', true);
     this.accountId = claimed.accountId;
     this.deviceId = claimed.deviceId;
     if (!this.ctx.register(this)) {
@@ -253,28 +275,56 @@ export class Session {
     this.send({ t: 'welcome', id: msg.id, head: account?.head ?? 0, serverTime: now });
   }
 
-  private async enroll(msg: ClientMessageOf<'enroll'>): Promise<void> {
-    if (!verifyEd25519(msg.sig, enrollStatement(msg), msg.accountId)) throw new Refusal('auth_failed', 'The enrollment is not signed by the account key.');
-    const r = await this.ctx.storage.enroll(msg.accountId, { deviceId: msg.deviceId, enrolledAt: msg.enrolledAt, enrollSig: msg.sig }, this.ctx.now());
-    this.log.info({ acct: this.ctx.identity.tag(msg.accountId), dev: this.ctx.identity.tag(msg.deviceId), outcome: r }, 'enroll');
-    if (r === 'revoked') throw new Refusal('revoked', 'This device was removed from the account and cannot be enrolled again; make a new device key.');
-    if (r === 'wiped') throw new Refusal('wiped', 'This account was wiped; it cannot be used again.');
-    this.send({ t: 'done', id: msg.id });
-  }
-
-  private async removeDevice(msg: ClientMessageOf<'removeDevice'>): Promise<void> {
-    if (!verifyEd25519(msg.sig, removeDeviceStatement(msg), msg.accountId)) throw new Refusal('auth_failed', 'The removal is not signed by the account key.');
-    const r = await this.ctx.storage.revoke(msg.accountId, msg.deviceId, this.ctx.now());
-    this.log.info({ acct: this.ctx.identity.tag(msg.accountId), dev: this.ctx.identity.tag(msg.deviceId), outcome: r }, 'remove device');
-    if (r === 'not_found') throw new Refusal('not_found', 'No such device in this account.');
-    await this.ctx.storage.publish({ type: 'revoked', accountId: msg.accountId, deviceId: msg.deviceId, origin: this.connId });
+  /**
+   * The next version of the device list. Version 1 (the genesis) is signed by the account id's key and creates the
+   * account — or, for an account made by protocol v1, migrates it: then it must come over a connection of one of
+   * the account's active devices and list exactly those devices, so a removed device that kept the vault key cannot
+   * choose who stays. Every later version must be signed by a device on the current version or its recovery
+   * authority and follow it; storage applies it atomically (compare-and-set on the version).
+   */
+  private async setDevices(msg: ClientMessageOf<'setDevices'>): Promise<void> {
+    const { list } = msg;
+    const { storage } = this.ctx;
+    const accountId = list.accountId;
+    const lists = await storage.deviceLists(accountId);
+    const current = lists.at(-1) ?? null;
+    const tags = { acct: this.ctx.identity.tag(accountId), v: list.version };
+    if (current && !mayAct(current, list.signer)) {
+      const standing = await this.standing(accountId, list.signer);
+      this.log.info({ ...tags, outcome: standing }, 'set devices');
+      if (standing === 'revoked') throw new Refusal('revoked', 'This device was removed from the account; it cannot change the device list.');
+      throw new Refusal('auth_failed', 'The device list is not signed by a device on the account\'s current list.');
+    }
+    if (current && list.version !== current.version + 1) throw new Refusal('conflict', `The device list is at version ${current.version}; fetch it and sign the next version.`);
+    const why = listStepError(verifyEd25519, accountId, current, list);
+    if (why) throw new Refusal('auth_failed', `The device list was refused: ${why}.`);
+    if (!current && (await storage.account(accountId))) {
+      const active = (await storage.devices(accountId)).filter((d) => d.revokedAt === null);
+      const same = active.length === list.devices.length && active.every((d) => list.devices.some((x) => equalBytes(x, d.deviceId)));
+      if (!this.authed || !equalBytes(this.accountId!, accountId) || this.role !== 'device') throw new Refusal('auth_failed', 'Migrating this account to a device list needs a connection of one of its devices.');
+      if (!same) throw new Refusal('conflict', 'Migrating this account to a device list must list exactly its active devices.');
+    }
+    const r = await storage.putDeviceList(accountId, list, this.ctx.now());
+    this.log.info({ ...tags, outcome: r.ok ? 'stored' : r.reason, removed: r.ok ? r.removed.length : 0 }, 'set devices');
+    if (!r.ok) {
+      if (r.reason === 'revoked') throw new Refusal('revoked', 'A removed device cannot be added again; make a new device key.');
+      if (r.reason === 'wiped') throw new Refusal('wiped', 'This account was wiped; it cannot be used again.');
+      throw new Refusal('conflict', 'The device list changed meanwhile; fetch it and sign the next version.');
+    }
+    for (const deviceId of r.removed) await storage.publish({ type: 'revoked', accountId, deviceId, origin: this.connId });
     this.send({ t: 'done', id: msg.id });
   }
 
   private async wipe(msg: ClientMessageOf<'wipe'>): Promise<void> {
     const { marker } = msg;
     if (marker.authority !== this.authority) throw new Refusal('auth_failed', `The wipe is addressed to ${marker.authority}, not to this relay (${this.authority}).`);
-    if (!verifyEd25519(marker.sig, wipeStatement(marker), marker.accountId)) throw new Refusal('auth_failed', 'The wipe is not signed by the account key.');
+    const current = (await this.ctx.storage.deviceLists(marker.accountId)).at(-1);
+    if (!current || !mayAct(current, marker.signer)) {
+      if ((await this.standing(marker.accountId, marker.signer)) === 'revoked') throw new Refusal('revoked', 'This device was removed from the account; it cannot wipe it.');
+      if (!(await this.ctx.storage.account(marker.accountId)) && !(await this.ctx.storage.wipeRecord(marker.accountId))) throw new Refusal('unknown_account', 'This relay holds nothing for this account.');
+      if (!(await this.ctx.storage.wipeRecord(marker.accountId))) throw new Refusal('auth_failed', 'The wipe is not signed by a device on the account\'s current list.');
+    }
+    if (!verifyEd25519(marker.sig, wipeStatement(marker), marker.signer)) throw new Refusal('auth_failed', 'The wipe signature does not verify.');
     const r = await this.ctx.storage.wipe(marker, this.ctx.now());
     const acct = this.ctx.identity.tag(marker.accountId);
     if (r === 'unknown_account') throw new Refusal('unknown_account', 'This relay holds nothing for this account.');
@@ -287,7 +337,7 @@ export class Session {
   }
 
   private async write(msg: ClientMessageOf<'upload' | 'snapshot' | 'tombstone'>): Promise<void> {
-    const accountId = this.requireAuth();
+    const accountId = this.requireDevice();
     if (!equalBytes(msg.deviceId, this.deviceId!)) throw new Refusal('auth_failed', 'Items must name the device that authenticated this connection.');
     const kind = msg.t === 'upload' ? 'update' : msg.t;
     const body = msg.t === 'tombstone' ? undefined : msg.body;
@@ -310,7 +360,7 @@ export class Session {
   }
 
   private async pull(msg: ClientMessageOf<'pull'>): Promise<void> {
-    const accountId = this.requireAuth();
+    const accountId = this.requireDevice();
     const { limits, storage } = this.ctx;
     // Head first: every item up to it is committed, so a client that moves its cursor to `head` when `more` is
     // false can never skip an item committed while this pull ran (that one gets a higher number).
@@ -322,7 +372,7 @@ export class Session {
   }
 
   private async pairPut(msg: ClientMessageOf<'pairPut'>): Promise<void> {
-    const accountId = this.requireAuth();
+    const accountId = this.requireDevice();
     const r = await this.ctx.storage.putPairing(accountId, msg.mailbox, msg.body, this.ctx.now() + msg.ttlMs, this.ctx.limits.maxBytesPerAccount);
     this.log.info({ t: msg.t, bytes: msg.body.length, outcome: r }, 'pairing');
     if (r === 'exists') throw new Refusal('exists', 'This pairing mailbox is already in use; make a new code.');

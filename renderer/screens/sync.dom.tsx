@@ -37,6 +37,8 @@ function stateText(s: SyncStatusView): { label: string; tone: 'ok' | 'warn' | 'm
       return { label: `Offline${s.retryInMs !== undefined ? ` — retrying in ${Math.max(1, Math.round(s.retryInMs / 1000))} s` : ''}`, tone: 'warn' };
     case 'wiped':
       return { label: 'Wiped', tone: 'warn' };
+    case 'removed':
+      return { label: 'Removed from your account', tone: 'warn' };
     case 'closed':
     case 'off':
       return { label: 'Off', tone: 'muted' };
@@ -72,6 +74,8 @@ export function SyncScreen() {
         <p className="muted" role="status">
           Loading…
         </p>
+      ) : status.enabled && status.state === 'removed' ? (
+        <Removed />
       ) : status.enabled && !enabling ? (
         <>
           <ErrorLine text={notice} />
@@ -94,6 +98,20 @@ export function SyncScreen() {
         />
       )}
     </div>
+  );
+}
+
+/** This device was removed by another one: no live sync, no adding or removing devices — the relay refuses it all. */
+function Removed() {
+  return (
+    <section className="card" aria-labelledby="removed-title" data-testid="sync-removed">
+      <h2 id="removed-title">This device was removed from your account</h2>
+      <p>
+        Another of your devices removed this one. It can no longer sync, add or remove devices, or change your account, and nothing written on your
+        other devices from now on can reach it or be read with what it holds.
+      </p>
+      <p>What was already on this device is still here until you delete it.</p>
+    </section>
   );
 }
 
@@ -210,6 +228,11 @@ function StatusCard({ status, onChange, reload }: { status: SyncStatusView; onCh
         <dt>Restore with recovery key</dt>
         <dd>{status.recoveryReady ? 'Set up' : 'Not set up'}</dd>
       </dl>
+      {status.withheld ? (
+        <p className="error" role="alert" data-testid="sync-withheld">
+          {status.withheld}
+        </p>
+      ) : null}
       {status.lastError ? (
         <p className="error" role="alert">
           {status.lastError.message}
@@ -252,7 +275,7 @@ function Devices() {
   useEffect(() => void load(), [load]);
   const remove = async (d: DeviceView) => {
     const ok = window.confirm(
-      `Remove device ${shortId(d.deviceId)}?\n\nIt will no longer be able to sync with this account, and new content keys are made that it never receives, so it cannot read anything written from now on. What it already has stays on it — wipe or reset that device separately if it is lost or someone else has it.`,
+      `Remove device ${shortId(d.deviceId)}?\n\nFrom now on the relay refuses it everything: it cannot sync, add devices, remove devices or wipe your account. New keys are made that it never receives, so it cannot read anything written after this. What it already has stays on it: if it is lost or someone else has it, treat everything it held until now as theirs.`,
     );
     if (!ok) return;
     try {

@@ -18,7 +18,8 @@ export interface SyncProblem {
 
 export interface SyncStatusView {
   enabled: boolean;
-  state: 'off' | 'idle' | 'syncing' | 'watching' | 'offline' | 'wiped' | 'closed';
+  /** `removed`: another device removed this one from the account; the relay refuses it for good (lastError says so). */
+  state: 'off' | 'idle' | 'syncing' | 'watching' | 'offline' | 'wiped' | 'removed' | 'closed';
   relayUrl?: string;
   accountId?: string;
   deviceId?: string;
@@ -30,6 +31,11 @@ export interface SyncStatusView {
   lastSyncAt?: number;
   lastError?: { code: string; message: string };
   retryInMs?: number;
+  /**
+   * Set when the relay looks like it is holding changes back (another device's signed statement names changes this
+   * one did not receive) or showed an older state than before; a plain sentence for the UI.
+   */
+  withheld?: string;
   problems: SyncProblem[];
   /** Set when a wipe's remote part is still waiting for the relay (pending-wipe.json in the data folder). */
   pendingWipe?: { relay: string };

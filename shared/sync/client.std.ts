@@ -15,6 +15,7 @@ import {
   type ClientMessage,
   type CoverRange,
   type DeviceInfo,
+  type DeviceList,
   type Item,
   type RelayErrorCode,
   type RelayMessage,
@@ -22,7 +23,7 @@ import {
   type WipeMarker,
   type WipeReceipt,
 } from './messages.std.ts';
-import { authStatement, enrollStatement, itemStatement, relayAuthority, removeDeviceStatement, wipeStatement, type Signer } from './signing.std.ts';
+import { authStatement, deviceListStatement, itemStatement, relayAuthority, wipeStatement, type Signer } from './signing.std.ts';
 
 /** Handler types checked bivariantly (like the DOM's own), so the standard WebSocket fits SocketLike. */
 type Handler<E> = { bivariance(ev: E): void }['bivariance'] | null;
@@ -48,7 +49,7 @@ const mindstageCode: Record<RelayErrorCode, ErrorCode> = {
   auth_failed: 'network',
   unknown_account: 'network',
   unknown_device: 'network',
-  revoked: 'network',
+  revoked: 'device_removed',
   wiped: 'network',
   rate_limited: 'network',
   too_many_connections: 'network',
@@ -208,23 +209,22 @@ export class RelayConnection {
     return { head: welcome.head, serverTime: welcome.serverTime, relayKey: challenge.relayKey };
   }
 
-  /** Admits a device; `signAccount` signs with the account key. Works before authentication. */
-  async enroll(a: { accountId: Uint8Array; deviceId: Uint8Array; enrolledAt?: number; signAccount: Signer }): Promise<void> {
-    const enrolledAt = a.enrolledAt ?? Date.now();
-    const sig = await a.signAccount(enrollStatement({ accountId: a.accountId, deviceId: a.deviceId, enrolledAt }));
-    await this.expect('done', { t: 'enroll', accountId: a.accountId, deviceId: a.deviceId, enrolledAt, sig });
-  }
-
-  async removeDevice(a: { accountId: Uint8Array; deviceId: Uint8Array; issuedAt?: number; signAccount: Signer }): Promise<void> {
-    const issuedAt = a.issuedAt ?? Date.now();
-    const sig = await a.signAccount(removeDeviceStatement({ accountId: a.accountId, deviceId: a.deviceId, issuedAt }));
-    await this.expect('done', { t: 'removeDevice', accountId: a.accountId, deviceId: a.deviceId, issuedAt, sig });
+  /**
+   * Signs and sends the next version of the device list (`signer`: a device on the current version or its recovery
+   * authority; for version 1, the account id's key). Works before authentication: the signature is the authority.
+   */
+  async setDevices(a: Omit<DeviceList, 'sig' | 'issuedAt' | 'signer'> & { issuedAt?: number; signer: Uint8Array; sign: Signer }): Promise<DeviceList> {
+    const { sign, ...rest } = a;
+    const unsigned = { ...rest, issuedAt: a.issuedAt ?? Date.now() };
+    const list = { ...unsigned, sig: await sign(deviceListStatement(unsigned)) };
+    await this.expect('done', { t: 'setDevices', list });
+    return list;
   }
 
   /** Signs a wipe for this relay and sends it. Verify the receipt (verifyWipeReceipt) against the pinned relay key. */
-  async wipe(a: { accountId: Uint8Array; issuedAt?: number; signAccount: Signer }): Promise<{ receipt: WipeReceipt; marker: WipeMarker }> {
-    const unsigned = { accountId: a.accountId, issuedAt: a.issuedAt ?? Date.now(), authority: this.authority };
-    const marker = { ...unsigned, sig: await a.signAccount(wipeStatement(unsigned)) };
+  async wipe(a: { accountId: Uint8Array; issuedAt?: number; signer: Uint8Array; sign: Signer }): Promise<{ receipt: WipeReceipt; marker: WipeMarker }> {
+    const unsigned = { accountId: a.accountId, issuedAt: a.issuedAt ?? Date.now(), authority: this.authority, signer: a.signer };
+    const marker = { ...unsigned, sig: await a.sign(wipeStatement(unsigned)) };
     return this.sendWipe(marker);
   }
 
@@ -273,8 +273,10 @@ export class RelayConnection {
     }
   }
 
-  async devices(): Promise<DeviceInfo[]> {
-    return (await this.expect('deviceList', { t: 'devices' })).devices;
+  /** Every version of the device list, oldest first (verify with verifyDeviceChain); `legacy`: v1 rows of an account without a list yet. */
+  async devices(): Promise<{ lists: DeviceList[]; legacy: DeviceInfo[] }> {
+    const m = await this.expect('deviceList', { t: 'devices' });
+    return { lists: m.lists, legacy: m.legacy };
   }
 
   async pairPut(a: { mailbox: Uint8Array; body: Uint8Array; ttlMs: number }): Promise<void> {

@@ -35,8 +35,11 @@ export const CoverRange = z
   .refine((r) => r.from <= r.to, 'cover range must have from ≤ to');
 export type CoverRange = z.infer<typeof CoverRange>;
 
-/** A wipe request, signed by the account key; the relay keeps it as the marker other devices verify. */
-export const WipeMarker = z.strictObject({ accountId: id32('accountId'), issuedAt: time, authority, sig });
+/**
+ * A wipe request, signed by a device on the account's current device list (or its recovery authority); the relay
+ * keeps it as the marker other devices verify against the list they last verified.
+ */
+export const WipeMarker = z.strictObject({ accountId: id32('accountId'), issuedAt: time, authority, signer: id32('signer'), sig });
 export type WipeMarker = z.infer<typeof WipeMarker>;
 
 export const WipeCounts = z.strictObject({
@@ -76,8 +79,30 @@ export const Item = z.strictObject({
 });
 export type Item = z.infer<typeof Item>;
 
+/** A device row of an account made by protocol v1 (enrolled with the account key), before it had a device list. */
 export const DeviceInfo = z.strictObject({ deviceId: id32('deviceId'), enrolledAt: time, enrollSig: sig, revokedAt: time.nullable() });
 export type DeviceInfo = z.infer<typeof DeviceInfo>;
+
+export const MAX_LIST_DEVICES = 256;
+export const MAX_LIST_VERSIONS = 100_000;
+
+/**
+ * One version of an account's device list (docs/sync-protocol.md, "Devices"). Version 1 is signed by the account
+ * id's own key (the genesis); every later version by a device on the version before it, or by that version's
+ * recovery authority, and names the previous version's signature (`prev`; 64 zero bytes for version 1), so the
+ * versions form one chain nobody can fork or reorder. `devices` are sorted ascending, without repeats.
+ */
+export const DeviceList = z.strictObject({
+  accountId: id32('accountId'),
+  version: z.number().int().min(1).max(2 ** 31),
+  prev: sig,
+  devices: z.array(id32('device')).min(1).max(MAX_LIST_DEVICES),
+  recovery: id32('recovery').nullable(),
+  issuedAt: time,
+  signer: id32('signer'),
+  sig,
+});
+export type DeviceList = z.infer<typeof DeviceList>;
 
 // ---- client → relay ------------------------------------------------------------------------------------------
 
@@ -86,8 +111,7 @@ const req = <K extends string, T extends z.ZodRawShape>(t: K, shape: T) => z.str
 export const ClientMessage = z.discriminatedUnion('t', [
   req('hello', { protocol: z.number().int(), accountId: id32('accountId'), deviceId: id32('deviceId') }),
   req('auth', { sig }),
-  req('enroll', { accountId: id32('accountId'), deviceId: id32('deviceId'), enrolledAt: time, sig }),
-  req('removeDevice', { accountId: id32('accountId'), deviceId: id32('deviceId'), issuedAt: time, sig }),
+  req('setDevices', { list: DeviceList }),
   req('wipe', { marker: WipeMarker }),
   req('upload', { docId: id32('docId'), deviceId: id32('deviceId'), deviceSeq, body: blob, sig }),
   req('snapshot', { docId: id32('docId'), deviceId: id32('deviceId'), deviceSeq, body: blob, covers: z.array(CoverRange).min(1).max(MAX_COVER_RANGES), sig }),
@@ -110,7 +134,7 @@ export const relayErrorCodes = [
   'auth_failed', // bad signature, wrong relay, replayed or missing challenge
   'unknown_account',
   'unknown_device',
-  'revoked', // the device was removed by the account key
+  'revoked', // the device is not (any more) on the account's device list
   'wiped', // the account was wiped; the marker follows
   'rate_limited',
   'too_many_connections',
@@ -133,7 +157,7 @@ export const RelayMessage = z.discriminatedUnion('t', [
   res('welcome', { head: seq, serverTime: time }),
   res('ack', { serverSeq: seq, duplicate: z.boolean(), removed: seq }),
   res('items', { items: z.array(Item).max(MAX_PULL_ITEMS), head: seq, more: z.boolean() }),
-  res('deviceList', { devices: z.array(DeviceInfo) }),
+  res('deviceList', { lists: z.array(DeviceList).max(MAX_LIST_VERSIONS), legacy: z.array(DeviceInfo).max(10_000) }),
   res('done', {}),
   res('receipt', { receipt: WipeReceipt, marker: WipeMarker }),
   res('pairBody', { body: blob }),

@@ -9,7 +9,7 @@
  * Signing and verifying are injected (libsodium Ed25519 in Node: sync-server/crypto.node.ts and
  * tests/support/relay-client.node.ts), which keeps this file pure.
  */
-import type { CoverRange, WipeCounts, WipeMarker, WipeReceipt } from './messages.std.ts';
+import type { CoverRange, DeviceList, WipeCounts, WipeMarker, WipeReceipt } from './messages.std.ts';
 
 export type Signer = (message: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 export type Verifier = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
@@ -47,16 +47,26 @@ function statement(label: string, fields: Field[]): Uint8Array {
 export const authStatement = (a: { nonce: Uint8Array; accountId: Uint8Array; deviceId: Uint8Array; authority: string }) =>
   statement('auth', [a.nonce, a.accountId, a.deviceId, a.authority]);
 
-/** The account key admits a device. Device ids are Ed25519 public keys. */
+/** Protocol v1: the account key admitted a device. Only read now, to migrate v1 accounts to a device list. */
 export const enrollStatement = (a: { accountId: Uint8Array; deviceId: Uint8Array; enrolledAt: number }) =>
   statement('enroll', [a.accountId, a.deviceId, a.enrolledAt]);
 
-/** The account key removes a device for good (it can never be enrolled again). */
-export const removeDeviceStatement = (a: { accountId: Uint8Array; deviceId: Uint8Array; issuedAt: number }) =>
-  statement('remove-device', [a.accountId, a.deviceId, a.issuedAt]);
+const concat = (parts: Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+};
 
-/** The account key asks one relay to delete everything; the same signature is the marker other devices verify. */
-export const wipeStatement = (m: Omit<WipeMarker, 'sig'>) => statement('wipe', [m.accountId, m.issuedAt, m.authority]);
+/** One version of the device list (messages.std.ts, DeviceList). */
+export const deviceListStatement = (l: Omit<DeviceList, 'sig'>) =>
+  statement('device-list', [l.accountId, l.version, l.prev, concat(l.devices), l.recovery ?? new Uint8Array(0), l.issuedAt, l.signer]);
+
+/** A device on the current list (or the recovery authority) asks one relay to delete everything; the same signature is the marker other devices verify. */
+export const wipeStatement = (m: Omit<WipeMarker, 'sig'>) => statement('wipe', [m.accountId, m.issuedAt, m.authority, m.signer]);
 
 const coversField = (covers: CoverRange[]): Uint8Array => {
   const out = new Uint8Array(covers.length * 48);
@@ -86,13 +96,54 @@ const countsFields = (c: WipeCounts): number[] => [c.updates, c.snapshots, c.tom
 export const receiptStatement = (r: Omit<WipeReceipt, 'sig'>) =>
   statement('wipe-receipt', [r.accountId, r.wipedAt, ...countsFields(r.counts), r.markerSig, r.relayKey]);
 
-/** A marker is genuine when the account key signed it for this relay. */
-export function verifyWipeMarker(verify: Verifier, marker: WipeMarker, expected: { accountId: Uint8Array; authority: string }): boolean {
+/** May `key` speak for the account under this list version: a device on it, or its recovery authority? */
+export function mayAct(list: Pick<DeviceList, 'devices' | 'recovery'>, key: Uint8Array): boolean {
+  return list.devices.some((d) => equalBytes(d, key)) || (list.recovery !== null && equalBytes(list.recovery, key));
+}
+
+/**
+ * A marker is genuine when a device on the list this device last verified (or that list's recovery authority)
+ * signed it for this relay. A removed device's marker never is, whatever keys it kept.
+ */
+export function verifyWipeMarker(verify: Verifier, marker: WipeMarker, expected: { accountId: Uint8Array; authority: string; list: Pick<DeviceList, 'devices' | 'recovery'> }): boolean {
   return (
     equalBytes(marker.accountId, expected.accountId) &&
     marker.authority === expected.authority &&
-    verify(marker.sig, wipeStatement(marker), marker.accountId)
+    mayAct(expected.list, marker.signer) &&
+    verify(marker.sig, wipeStatement(marker), marker.signer)
   );
+}
+
+const hexOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+/**
+ * Why `next` may not follow `prev` (null: it may). Version 1 must be signed by the account id's key; each later
+ * version by a device on the previous one or its recovery authority, naming the previous signature. Devices must be
+ * sorted ascending without repeats, so one list has one encoding.
+ */
+export function listStepError(verify: Verifier, accountId: Uint8Array, prev: DeviceList | null, next: DeviceList): string | null {
+  if (!equalBytes(next.accountId, accountId)) return 'it names another account';
+  for (let i = 1; i < next.devices.length; i++) if (hexOf(next.devices[i - 1]!) >= hexOf(next.devices[i]!)) return 'its devices are not sorted or repeat';
+  if (prev === null) {
+    if (next.version !== 1 || !next.prev.every((b) => b === 0)) return 'the first version must be version 1';
+    if (!equalBytes(next.signer, accountId)) return 'version 1 must be signed by the account key';
+  } else {
+    if (next.version !== prev.version + 1 || !equalBytes(next.prev, prev.sig)) return `it does not follow version ${prev.version}`;
+    if (!mayAct(prev, next.signer)) return 'its signer is not on the previous version';
+  }
+  if (!verify(next.sig, deviceListStatement(next), next.signer)) return 'its signature does not verify';
+  return null;
+}
+
+/** Verifies a whole chain from version 1; returns the newest version, or why the chain is not genuine. */
+export function verifyDeviceChain(verify: Verifier, accountId: Uint8Array, lists: DeviceList[]): { ok: true; current: DeviceList | null } | { ok: false; why: string } {
+  let prev: DeviceList | null = null;
+  for (const l of lists) {
+    const why = listStepError(verify, accountId, prev, l);
+    if (why) return { ok: false, why: `device list version ${l.version}: ${why}` };
+    prev = l;
+  }
+  return { ok: true, current: prev };
 }
 
 /** A receipt is genuine when the pinned relay key signed it for this account and this marker. */

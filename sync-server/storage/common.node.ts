@@ -1,5 +1,5 @@
 /** Small pieces every storage implementation shares. */
-import type { CoverRange, WipeCounts } from '../../shared/sync/messages.std.ts';
+import type { CoverRange, DeviceList, WipeCounts } from '../../shared/sync/messages.std.ts';
 import { equalBytes } from '../../shared/sync/signing.std.ts';
 import type { RelayEvent } from './types.node.ts';
 
@@ -17,6 +17,26 @@ export const zeroCounts = (): WipeCounts => ({ updates: 0, snapshots: 0, tombsto
 export const coversToJson = (covers: CoverRange[]): string => JSON.stringify(covers.map((c) => [hex(c.deviceId), c.from, c.to]));
 export const coversFromJson = (json: string): CoverRange[] =>
   (JSON.parse(json) as [string, number, number][]).map(([d, from, to]) => ({ deviceId: unhex(d), from, to }));
+
+/** Device lists travel to SQL storage as one JSON text per version (hex byte strings); they are small. */
+export const listToJson = (l: DeviceList): string =>
+  JSON.stringify({ ...l, accountId: hex(l.accountId), prev: hex(l.prev), devices: l.devices.map(hex), recovery: l.recovery && hex(l.recovery), signer: hex(l.signer), sig: hex(l.sig) });
+export function listFromJson(json: string): DeviceList {
+  const j = JSON.parse(json) as Record<string, unknown> & { devices: string[]; recovery: string | null };
+  const b = (k: string) => unhex(j[k] as string);
+  return { accountId: b('accountId'), version: j.version as number, prev: b('prev'), devices: j.devices.map(unhex), recovery: j.recovery === null ? null : unhex(j.recovery), issuedAt: j.issuedAt as number, signer: b('signer'), sig: b('sig') };
+}
+
+/** Which of `rows` (active devices) a new list version drops, and whether it names a device removed before. */
+export function listChange(list: DeviceList, rows: { deviceId: Uint8Array; revokedAt: number | null }[]): { removed: Uint8Array[]; added: Uint8Array[]; readmits: boolean } {
+  const inList = new Set(list.devices.map(hex));
+  const known = new Map(rows.map((r) => [hex(r.deviceId), r]));
+  return {
+    removed: rows.filter((r) => r.revokedAt === null && !inList.has(hex(r.deviceId))).map((r) => r.deviceId),
+    added: list.devices.filter((d) => !known.has(hex(d))),
+    readmits: list.devices.some((d) => known.get(hex(d))?.revokedAt != null),
+  };
+}
 
 /** In-process delivery of relay events; PostgreSQL adds cross-instance delivery on top. */
 export class LocalBus {

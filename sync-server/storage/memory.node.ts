@@ -1,7 +1,7 @@
 /** In-memory relay storage: the reference implementation of the interface, for tests and throwaway relays. */
-import type { WipeMarker } from '../../shared/sync/messages.std.ts';
+import type { DeviceList, WipeMarker } from '../../shared/sync/messages.std.ts';
 import { equalBytes } from '../../shared/sync/signing.std.ts';
-import { copy, covered, hex, LocalBus, zeroCounts } from './common.node.ts';
+import { copy, covered, hex, listChange, listFromJson, listToJson, LocalBus, zeroCounts } from './common.node.ts';
 import type { AccountRow, DeviceRow, NewItem, RelayEvent, RelayStorage, StoredItem, StoredWipe, SweepResult, WriteOutcome } from './types.node.ts';
 
 interface Account {
@@ -9,6 +9,7 @@ interface Account {
   devices: Map<string, DeviceRow>;
   /** serverSeq → item; insertion order is serverSeq order because sequence numbers only grow. */
   items: Map<number, StoredItem>;
+  lists: DeviceList[];
 }
 
 export function memoryStorage(): RelayStorage {
@@ -23,6 +24,8 @@ export function memoryStorage(): RelayStorage {
     return undefined;
   };
 
+  const newAccount = (now: number): Account => ({ row: { createdAt: now, lastActiveAt: now, head: 0, bytesUsed: 0 }, devices: new Map(), items: new Map(), lists: [] });
+
   const storage: RelayStorage = {
     kind: 'memory',
 
@@ -36,7 +39,7 @@ export function memoryStorage(): RelayStorage {
       if (wipes.has(key)) return 'wiped';
       let a = accounts.get(key);
       if (!a) {
-        a = { row: { createdAt: now, lastActiveAt: now, head: 0, bytesUsed: 0 }, devices: new Map(), items: new Map() };
+        a = newAccount(now);
         accounts.set(key, a);
       }
       const existing = a.devices.get(hex(device.deviceId));
@@ -67,6 +70,26 @@ export function memoryStorage(): RelayStorage {
       if (d.revokedAt !== null) return 'already';
       d.revokedAt = now;
       return 'revoked';
+    },
+
+    async deviceLists(accountId) {
+      return (accounts.get(hex(accountId))?.lists ?? []).map((l) => listFromJson(listToJson(l)));
+    },
+
+    async putDeviceList(accountId, list, now) {
+      const key = hex(accountId);
+      if (wipes.has(key)) return { ok: false, reason: 'wiped' };
+      const existing = accounts.get(key);
+      if ((existing?.lists.length ?? 0) !== list.version - 1 || (!existing && list.version !== 1)) return { ok: false, reason: 'stale' };
+      const a = existing ?? newAccount(now);
+      const change = listChange(list, [...a.devices.values()]);
+      if (change.readmits) return { ok: false, reason: 'revoked' };
+      accounts.set(key, a);
+      a.lists.push(listFromJson(listToJson(list)));
+      for (const d of change.added) a.devices.set(hex(d), { deviceId: copy(d), enrolledAt: list.issuedAt, enrollSig: copy(list.sig), revokedAt: null, lastSeq: 0 });
+      for (const d of change.removed) a.devices.get(hex(d))!.revokedAt = now;
+      a.row.lastActiveAt = Math.max(a.row.lastActiveAt, now);
+      return { ok: true, removed: change.removed.map(copy) };
     },
 
     async touch(accountId, now) {
@@ -141,7 +164,7 @@ export function memoryStorage(): RelayStorage {
         pairings.delete(m);
       }
       accounts.delete(key);
-      const record: StoredWipe = { marker: { ...marker, accountId: copy(marker.accountId), sig: copy(marker.sig) }, wipedAt: now, counts };
+      const record: StoredWipe = { marker: { ...marker, accountId: copy(marker.accountId), signer: copy(marker.signer), sig: copy(marker.sig) }, wipedAt: now, counts };
       wipes.set(key, record);
       return record;
     },

@@ -10,8 +10,8 @@
  */
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import type { WipeCounts, WipeMarker } from '../../shared/sync/messages.std.ts';
-import { copy, covered, coversFromJson, coversToJson, hex, LocalBus, u8, unhex, zeroCounts } from './common.node.ts';
+import type { DeviceList, WipeCounts, WipeMarker } from '../../shared/sync/messages.std.ts';
+import { copy, covered, coversFromJson, coversToJson, hex, listChange, listFromJson, listToJson, LocalBus, u8, unhex, zeroCounts } from './common.node.ts';
 import type { DeviceRow, NewItem, RelayEvent, RelayStorage, StoredItem, StoredWipe, WriteOutcome } from './types.node.ts';
 
 const CHANNEL = 'mindstage_relay';
@@ -38,6 +38,9 @@ CREATE INDEX IF NOT EXISTS pairings_account ON pairings (account_id);
 CREATE TABLE IF NOT EXISTS wipes (
   account_id bytea PRIMARY KEY, issued_at bigint NOT NULL, authority text NOT NULL, sig bytea NOT NULL,
   wiped_at bigint NOT NULL, counts text NOT NULL);
+ALTER TABLE wipes ADD COLUMN IF NOT EXISTS signer bytea;
+CREATE TABLE IF NOT EXISTS device_lists (
+  account_id bytea NOT NULL, version bigint NOT NULL, list text NOT NULL, PRIMARY KEY (account_id, version));
 `;
 
 /** bigint (int8) and count(*) come back as strings by default; every value we store fits a double exactly. */
@@ -75,8 +78,9 @@ const toDevice = (r: { device_id: Buffer; enrolled_at: number; enroll_sig: Buffe
   revokedAt: r.revoked_at,
   lastSeq: r.last_seq,
 });
-const toWipe = (r: { account_id: Buffer; issued_at: number; authority: string; sig: Buffer; wiped_at: number; counts: string }): StoredWipe => ({
-  marker: { accountId: u8(r.account_id), issuedAt: r.issued_at, authority: r.authority, sig: u8(r.sig) },
+const toWipe = (r: { account_id: Buffer; issued_at: number; authority: string; sig: Buffer; signer: Buffer | null; wiped_at: number; counts: string }): StoredWipe => ({
+  // A wipe stored before device lists was signed by the account key: its signer is the account id.
+  marker: { accountId: u8(r.account_id), issuedAt: r.issued_at, authority: r.authority, signer: u8(r.signer ?? r.account_id), sig: u8(r.sig) },
   wipedAt: r.wiped_at,
   counts: JSON.parse(r.counts) as WipeCounts,
 });
@@ -212,6 +216,27 @@ export async function postgresStorage(connectionString: string, options: Postgre
       return r.rows[0].revoked_at === now ? 'revoked' : 'already';
     },
 
+    deviceLists: async (accountId) =>
+      (await pool.query<{ list: string }>('SELECT list FROM device_lists WHERE account_id = $1 ORDER BY version', [buf(accountId)])).rows.map((r) => listFromJson(r.list)),
+
+    putDeviceList: (accountId, list: DeviceList, now) =>
+      tx(async (c) => {
+        const a = buf(accountId);
+        if ((await c.query('SELECT 1 FROM wipes WHERE account_id = $1', [a])).rowCount) return { ok: false, reason: 'wiped' } as const;
+        if (list.version === 1) await c.query('INSERT INTO accounts VALUES ($1, $2, $2, 0, 0) ON CONFLICT (account_id) DO NOTHING', [a, now]);
+        if (!(await lockAccount(c, accountId))) return { ok: false, reason: list.version === 1 ? 'wiped' : 'stale' } as const;
+        const n = (await c.query<{ n: number }>('SELECT count(*) AS n FROM device_lists WHERE account_id = $1', [a])).rows[0]!.n;
+        if (n !== list.version - 1) return { ok: false, reason: 'stale' } as const;
+        const rows = (await c.query<Parameters<typeof toDevice>[0]>('SELECT * FROM devices WHERE account_id = $1', [a])).rows.map(toDevice);
+        const change = listChange(list, rows);
+        if (change.readmits) return { ok: false, reason: 'revoked' } as const;
+        await c.query('INSERT INTO device_lists VALUES ($1, $2, $3)', [a, list.version, listToJson(list)]);
+        for (const d of change.added) await c.query('INSERT INTO devices VALUES ($1, $2, $3, $4, NULL, 0)', [a, buf(d), list.issuedAt, buf(list.sig)]);
+        if (change.removed.length > 0) await c.query('UPDATE devices SET revoked_at = $2 WHERE account_id = $1 AND device_id = ANY($3::bytea[])', [a, now, change.removed.map(buf)]);
+        await c.query('UPDATE accounts SET last_active_at = greatest(last_active_at, $2) WHERE account_id = $1', [a, now]);
+        return { ok: true, removed: change.removed.map(copy) } as const;
+      }),
+
     async touch(accountId, now) {
       await pool.query('UPDATE accounts SET last_active_at = greatest(last_active_at, $2) WHERE account_id = $1', [buf(accountId), now]);
     },
@@ -292,9 +317,12 @@ export async function postgresStorage(connectionString: string, options: Postgre
         counts.pairings = p.length;
         counts.bytes += p.reduce((n, r) => n + r.size, 0);
         await c.query('DELETE FROM items WHERE account_id = $1', [a]);
+        await c.query('DELETE FROM device_lists WHERE account_id = $1', [a]);
         await c.query('DELETE FROM accounts WHERE account_id = $1', [a]);
-        await c.query('INSERT INTO wipes VALUES ($1, $2, $3, $4, $5, $6)', [a, marker.issuedAt, marker.authority, buf(marker.sig), now, JSON.stringify(counts)]);
-        return { marker: { ...marker, accountId: copy(marker.accountId), sig: copy(marker.sig) }, wipedAt: now, counts };
+        await c.query('INSERT INTO wipes (account_id, issued_at, authority, sig, wiped_at, counts, signer) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+          a, marker.issuedAt, marker.authority, buf(marker.sig), now, JSON.stringify(counts), buf(marker.signer),
+        ]);
+        return { marker: { ...marker, accountId: copy(marker.accountId), signer: copy(marker.signer), sig: copy(marker.sig) }, wipedAt: now, counts };
       }),
 
     async wipeRecord(accountId) {
@@ -320,7 +348,7 @@ export async function postgresStorage(connectionString: string, options: Postgre
     sweep: (now, inactiveBefore, markersBefore) =>
       tx(async (c) => {
         const stale = (await c.query<{ account_id: Buffer }>('DELETE FROM accounts WHERE last_active_at < $1 RETURNING account_id', [inactiveBefore])).rows.map((r) => r.account_id);
-        if (stale.length > 0) for (const t of ['items', 'devices', 'pairings']) await c.query(`DELETE FROM ${t} WHERE account_id = ANY($1::bytea[])`, [stale]);
+        if (stale.length > 0) for (const t of ['items', 'devices', 'device_lists', 'pairings']) await c.query(`DELETE FROM ${t} WHERE account_id = ANY($1::bytea[])`, [stale]);
         const pairings = (await c.query('DELETE FROM pairings WHERE expires_at <= $1', [now])).rowCount ?? 0;
         const markers = (await c.query('DELETE FROM wipes WHERE wiped_at < $1', [markersBefore])).rowCount ?? 0;
         return { accounts: stale.length, pairings, markers };

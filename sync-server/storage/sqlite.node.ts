@@ -11,8 +11,8 @@
 import Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WipeCounts, WipeMarker } from '../../shared/sync/messages.std.ts';
-import { copy, covered, coversFromJson, coversToJson, LocalBus, u8, zeroCounts } from './common.node.ts';
+import type { DeviceList, WipeCounts, WipeMarker } from '../../shared/sync/messages.std.ts';
+import { copy, covered, coversFromJson, coversToJson, listChange, listFromJson, listToJson, LocalBus, u8, zeroCounts } from './common.node.ts';
 import type { AccountRow, DeviceRow, NewItem, RelayStorage, StoredItem, StoredWipe, WriteOutcome } from './types.node.ts';
 
 const SCHEMA = `
@@ -36,7 +36,15 @@ CREATE INDEX IF NOT EXISTS pairings_account ON pairings (account_id);
 CREATE TABLE IF NOT EXISTS wipes (
   account_id BLOB PRIMARY KEY, issued_at INTEGER NOT NULL, authority TEXT NOT NULL, sig BLOB NOT NULL,
   wiped_at INTEGER NOT NULL, counts TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS device_lists (
+  account_id BLOB NOT NULL, version INTEGER NOT NULL, list TEXT NOT NULL, PRIMARY KEY (account_id, version)) WITHOUT ROWID;
 `;
+
+/** Relay databases made before device lists: their wipes table has no signer column (such markers were signed by the account key). */
+const addWipeSigner = (db: Database.Database) => {
+  const cols = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('wipes')").all();
+  if (!cols.some((c) => c.name === 'signer')) db.exec('ALTER TABLE wipes ADD COLUMN signer BLOB');
+};
 
 interface ItemRow {
   server_seq: number;
@@ -74,11 +82,13 @@ interface WipeSqlRow {
   issued_at: number;
   authority: string;
   sig: Uint8Array;
+  signer: Uint8Array | null;
   wiped_at: number;
   counts: string;
 }
 const toWipe = (r: WipeSqlRow): StoredWipe => ({
-  marker: { accountId: u8(r.account_id), issuedAt: r.issued_at, authority: r.authority, sig: u8(r.sig) },
+  // A wipe stored before device lists was signed by the account key: its signer is the account id.
+  marker: { accountId: u8(r.account_id), issuedAt: r.issued_at, authority: r.authority, signer: u8(r.signer ?? r.account_id), sig: u8(r.sig) },
   wipedAt: r.wiped_at,
   counts: JSON.parse(r.counts) as WipeCounts,
 });
@@ -96,6 +106,7 @@ export function sqliteStorage(dataDir: string): RelayStorage {
   db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  addWipeSigner(db);
   const bus = new LocalBus();
 
   const q = {
@@ -129,14 +140,17 @@ export function sqliteStorage(dataDir: string): RelayStorage {
     countPairings: db.prepare<[Uint8Array], { n: number; bytes: number }>(
       'SELECT count(*) AS n, coalesce(sum(length(body)), 0) AS bytes FROM pairings WHERE account_id = ?',
     ),
-    insertWipe: db.prepare('INSERT INTO wipes (account_id, issued_at, authority, sig, wiped_at, counts) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertWipe: db.prepare('INSERT INTO wipes (account_id, issued_at, authority, sig, wiped_at, counts, signer) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    lists: db.prepare<[Uint8Array], { list: string }>('SELECT list FROM device_lists WHERE account_id = ? ORDER BY version'),
+    listCount: db.prepare<[Uint8Array], { n: number }>('SELECT count(*) AS n FROM device_lists WHERE account_id = ?'),
+    insertList: db.prepare('INSERT INTO device_lists (account_id, version, list) VALUES (?, ?, ?)'),
     pairing: db.prepare<[Uint8Array], { body: Uint8Array; expires_at: number }>('SELECT body, expires_at FROM pairings WHERE mailbox = ?'),
     insertPairing: db.prepare('INSERT INTO pairings (mailbox, account_id, body, expires_at) VALUES (?, ?, ?, ?)'),
     deletePairing: db.prepare('DELETE FROM pairings WHERE mailbox = ?'),
   };
 
   const deleteAccountRows = (accountId: Uint8Array) => {
-    for (const table of ['items', 'devices', 'pairings', 'accounts']) db.prepare(`DELETE FROM ${table} WHERE account_id = ?`).run(accountId);
+    for (const table of ['items', 'devices', 'device_lists', 'pairings', 'accounts']) db.prepare(`DELETE FROM ${table} WHERE account_id = ?`).run(accountId);
   };
 
   const write = db.transaction((accountId: Uint8Array, item: NewItem, quotaBytes: number): WriteOutcome => {
@@ -188,8 +202,22 @@ export function sqliteStorage(dataDir: string): RelayStorage {
     counts.pairings = p.n;
     counts.bytes += p.bytes;
     deleteAccountRows(marker.accountId);
-    q.insertWipe.run(marker.accountId, marker.issuedAt, marker.authority, marker.sig, now, JSON.stringify(counts));
-    return { marker: { ...marker, accountId: copy(marker.accountId), sig: copy(marker.sig) }, wipedAt: now, counts };
+    q.insertWipe.run(marker.accountId, marker.issuedAt, marker.authority, marker.sig, now, JSON.stringify(counts), marker.signer);
+    return { marker: { ...marker, accountId: copy(marker.accountId), signer: copy(marker.signer), sig: copy(marker.sig) }, wipedAt: now, counts };
+  });
+
+  const putList = db.transaction((accountId: Uint8Array, list: DeviceList, now: number) => {
+    if (q.wipeRow.get(accountId)) return { ok: false, reason: 'wiped' } as const;
+    const exists = q.account.get(accountId) !== undefined;
+    if (q.listCount.get(accountId)!.n !== list.version - 1 || (!exists && list.version !== 1)) return { ok: false, reason: 'stale' } as const;
+    const change = listChange(list, q.devices.all(accountId).map(toDevice));
+    if (change.readmits) return { ok: false, reason: 'revoked' } as const;
+    if (!exists) q.insertAccount.run(accountId, now, now);
+    q.insertList.run(accountId, list.version, listToJson(list));
+    for (const d of change.added) q.insertDevice.run(accountId, d, list.issuedAt, list.sig);
+    for (const d of change.removed) q.revoke.run(now, accountId, d);
+    q.touch.run(now, accountId);
+    return { ok: true, removed: change.removed.map(copy) } as const;
   });
 
   const checkpoint = () => db.pragma('wal_checkpoint(TRUNCATE)');
@@ -235,6 +263,9 @@ export function sqliteStorage(dataDir: string): RelayStorage {
         q.revoke.run(now, accountId, deviceId);
         return 'revoked' as const;
       }).immediate(),
+
+    deviceLists: async (accountId) => q.lists.all(accountId).map((r) => listFromJson(r.list)),
+    putDeviceList: async (accountId, list, now) => putList.immediate(accountId, list, now),
 
     async touch(accountId, now) {
       q.touch.run(now, accountId);

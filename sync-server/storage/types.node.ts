@@ -8,7 +8,7 @@
  * them again. Implementations: memory.node.ts, sqlite.node.ts (default), postgres.node.ts. One shared suite
  * (tests/relay/storage-suite.node.ts) runs against all three.
  */
-import type { CoverRange, Item, ItemKind, WipeCounts, WipeMarker } from '../../shared/sync/messages.std.ts';
+import type { CoverRange, DeviceList, Item, ItemKind, WipeCounts, WipeMarker } from '../../shared/sync/messages.std.ts';
 
 export interface DeviceRow {
   deviceId: Uint8Array;
@@ -68,12 +68,24 @@ export interface RelayStorage {
   /** The relay's Ed25519 seed: created once by `create` and shared by every instance on the same storage. */
   relaySeed(create: () => Uint8Array): Promise<Uint8Array>;
 
-  /** Creates the account on its first enrollment. A wiped account stays closed; a removed device stays removed. */
+  /**
+   * Protocol v1 (account-key enrollment), kept only so tests can build a v1 account to migrate; the relay no longer
+   * offers it. Creates the account on its first enrollment. A wiped account stays closed; a removed device stays removed.
+   */
   enroll(accountId: Uint8Array, device: { deviceId: Uint8Array; enrolledAt: number; enrollSig: Uint8Array }, now: number): Promise<'enrolled' | 'already' | 'revoked' | 'wiped'>;
   account(accountId: Uint8Array): Promise<AccountRow | null>;
   device(accountId: Uint8Array, deviceId: Uint8Array): Promise<DeviceRow | null>;
   devices(accountId: Uint8Array): Promise<DeviceRow[]>;
   revoke(accountId: Uint8Array, deviceId: Uint8Array, now: number): Promise<'revoked' | 'already' | 'not_found'>;
+  /** Every version of the account's device list, oldest first (empty for a v1 account not yet migrated). */
+  deviceLists(accountId: Uint8Array): Promise<DeviceList[]>;
+  /**
+   * Stores the next version of the device list, atomically with its effect on the device rows: devices new to the
+   * account are enrolled, active devices it leaves out are removed (for good). Signatures and who may sign are the
+   * relay's business (checked before); this only makes sure the version follows the stored one (compare-and-set:
+   * 'stale' otherwise), that no removed device comes back, and that version 1 creates the account when there is none.
+   */
+  putDeviceList(accountId: Uint8Array, list: DeviceList, now: number): Promise<{ ok: true; removed: Uint8Array[] } | { ok: false; reason: 'stale' | 'revoked' | 'wiped' }>;
   /** Records activity, which keeps the account from the retention sweep. */
   touch(accountId: Uint8Array, now: number): Promise<void>;
 

@@ -195,8 +195,8 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     });
     await page.getByRole('button', { name: `Remove device ${other.deviceId.slice(0, 8)}` }).click();
     await expect.poll(() => dialogs.length).toBe(1);
-    expect(dialogs[0]).toMatch(/no longer be able to sync/);
-    expect(dialogs[0]).toMatch(/new content keys/);
+    expect(dialogs[0]).toMatch(/refuses it everything: it cannot sync, add devices, remove devices or wipe your account/);
+    expect(dialogs[0]).toMatch(/New keys are made that it never receives/);
     expect((await aCall('devices.list', {})).every((d) => d.removedAt === null)).toBe(true);
 
     page.once('dialog', (d) => void d.accept());

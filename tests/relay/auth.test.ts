@@ -97,13 +97,20 @@ describe('relay authentication', () => {
     c.close();
   });
 
-  it('refuses enrollments not signed by the account key', async () => {
+  it('refuses device-list versions not signed by a device on the current list (or, for version 1, the account key)', async () => {
     const { c } = await open();
     const k = newKeys();
-    const e = await refusal(c.enroll({ accountId: device.account.accountId, deviceId: k.publicKey, signAccount: device.keys.sign }));
-    expect(e.relayCode).toBe('auth_failed');
-    const self = await refusal(c.enroll({ accountId: newKeys().publicKey, deviceId: k.publicKey, signAccount: k.sign }));
-    expect(self.relayCode).toBe('auth_failed');
+    const account = device.account;
+    const next = { accountId: account.accountId, version: 2, prev: account.list!.sig, devices: [device.deviceId, k.publicKey].sort((x, y) => Buffer.compare(x, y)), recovery: null };
+    // A stranger, and the account key itself (it only ever signs version 1): refused.
+    expect((await refusal(c.setDevices({ ...next, signer: k.publicKey, sign: k.sign }))).relayCode).toBe('auth_failed');
+    expect((await refusal(c.setDevices({ ...next, signer: account.accountId, sign: account.keys.sign }))).relayCode).toBe('auth_failed');
+    expect((await refusal(c.setDevices({ ...next, version: 1, prev: new Uint8Array(64), signer: account.accountId, sign: account.keys.sign }))).relayCode).toBe('auth_failed');
+    // A signer on the list, but a forged signature.
+    expect((await refusal(c.setDevices({ ...next, signer: device.deviceId, sign: k.sign }))).relayCode).toBe('auth_failed');
+    // Version 1 of a new account must be signed by its own key.
+    const other = newKeys();
+    expect((await refusal(c.setDevices({ accountId: other.publicKey, version: 1, prev: new Uint8Array(64), devices: [k.publicKey], recovery: null, signer: k.publicKey, sign: k.sign }))).relayCode).toBe('auth_failed');
     c.close();
   });
 

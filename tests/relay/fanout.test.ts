@@ -8,7 +8,7 @@ import type { RelayError } from '../../shared/sync/client.std.ts';
 import type { WipeMarker } from '../../shared/sync/messages.std.ts';
 import { relayAuthority, verifyWipeMarker } from '../../shared/sync/signing.std.ts';
 import { postgresUnavailable, startPostgres, type PgCluster } from '../support/postgres.node.ts';
-import { connectDevice, enrollDevice, newAccount, pushCollector, randomId, verify } from '../support/relay-client.node.ts';
+import { connectDevice, enrollDevice, newAccount, pushCollector, randomId, removeFromList, verify, wipeAccount } from '../support/relay-client.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 
 const skipPg = postgresUnavailable();
@@ -65,12 +65,12 @@ describe.skipIf(skipPg !== null)(`two relay instances on one PostgreSQL${skipPg 
     let marker: WipeMarker | null = null;
     await connectDevice(publicUrl, d2, { ...via(a), onError: (e) => errors.push(e) });
     const onB = await connectDevice(publicUrl, d1, via(b));
-    await onB.removeDevice({ accountId: account.accountId, deviceId: d2.deviceId, signAccount: account.keys.sign });
+    await removeFromList(b.url, account, d2.deviceId);
     await expect.poll(() => errors.map((e) => e.relayCode)).toEqual(['revoked']);
 
     await connectDevice(publicUrl, d1, { ...via(a), onWiped: (m) => (marker = m) });
-    await onB.wipe({ accountId: account.accountId, signAccount: account.keys.sign });
+    await wipeAccount(onB, account, d1.keys);
     await expect.poll(() => marker !== null).toBe(true);
-    expect(verifyWipeMarker(verify, marker!, { accountId: account.accountId, authority: relayAuthority(publicUrl) })).toBe(true);
+    expect(verifyWipeMarker(verify, marker!, { accountId: account.accountId, authority: relayAuthority(publicUrl), list: account.list! })).toBe(true);
   });
 });

@@ -9,7 +9,7 @@ import {
   itemStatement,
   receiptStatement,
   relayAuthority,
-  removeDeviceStatement,
+  deviceListStatement,
   wipeStatement,
 } from '../../shared/sync/signing.std.ts';
 import { newKeys, randomId, verify } from '../support/relay-client.node.ts';
@@ -87,7 +87,8 @@ describe('messages', () => {
     const msgs: ClientMessage[] = [
       { t: 'hello', id: 1, protocol: 1, accountId: randomId(), deviceId: randomId() },
       { t: 'snapshot', id: 2, docId: randomId(), deviceId: randomId(), deviceSeq: 9, body: new Uint8Array(5), covers: [{ deviceId: randomId(), from: 1, to: 8 }], sig: new Uint8Array(64) },
-      { t: 'wipe', id: 3, marker: { accountId: randomId(), issuedAt: 5, authority: 'relay.example:8787', sig: new Uint8Array(64) } },
+      { t: 'wipe', id: 3, marker: { accountId: randomId(), issuedAt: 5, authority: 'relay.example:8787', signer: randomId(), sig: new Uint8Array(64) } },
+      { t: 'setDevices', id: 5, list: { accountId: randomId(), version: 2, prev: new Uint8Array(64), devices: [randomId(), randomId()], recovery: null, issuedAt: 3, signer: randomId(), sig: new Uint8Array(64) } },
       { t: 'pull', id: 4, after: 0 },
     ];
     for (const m of msgs) {
@@ -115,8 +116,12 @@ describe('signed statements', () => {
       authStatement({ nonce: docId, accountId, deviceId, authority: 'a:1' }),
       authStatement({ nonce: docId, accountId, deviceId, authority: 'a:2' }),
       enrollStatement({ accountId, deviceId, enrolledAt: 1 }),
-      removeDeviceStatement({ accountId, deviceId, issuedAt: 1 }),
-      wipeStatement({ accountId, issuedAt: 1, authority: 'a:1' }),
+      wipeStatement({ accountId, issuedAt: 1, authority: 'a:1', signer: deviceId }),
+      wipeStatement({ accountId, issuedAt: 1, authority: 'a:1', signer: docId }),
+      deviceListStatement({ accountId, version: 1, prev: new Uint8Array(64), devices: [deviceId], recovery: null, issuedAt: 1, signer: accountId }),
+      deviceListStatement({ accountId, version: 2, prev: new Uint8Array(64), devices: [deviceId], recovery: null, issuedAt: 1, signer: accountId }),
+      deviceListStatement({ accountId, version: 1, prev: new Uint8Array(64), devices: [deviceId], recovery: docId, issuedAt: 1, signer: accountId }),
+      deviceListStatement({ accountId, version: 1, prev: new Uint8Array(64), devices: [deviceId, docId], recovery: null, issuedAt: 1, signer: accountId }),
       itemStatement({ kind: 'update', accountId, docId, deviceId, deviceSeq: 1, body }),
       itemStatement({ kind: 'snapshot', accountId, docId, deviceId, deviceSeq: 1, body, covers: [{ deviceId, from: 1, to: 1 }] }),
       itemStatement({ kind: 'snapshot', accountId, docId, deviceId, deviceSeq: 1, body, covers: [{ deviceId, from: 1, to: 2 }] }),

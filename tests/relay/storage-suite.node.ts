@@ -3,7 +3,7 @@
  * runRelayStorageTests from a *.test.ts with a factory that returns a fresh, empty storage.
  */
 import { describe, expect, it } from 'vitest';
-import type { WipeMarker } from '../../shared/sync/messages.std.ts';
+import type { DeviceList, WipeMarker } from '../../shared/sync/messages.std.ts';
 import type { NewItem, RelayEvent, RelayStorage } from '../../sync-server/storage/types.node.ts';
 
 const id = (n: number, fill = 0) => {
@@ -30,7 +30,11 @@ const update = (deviceId: Uint8Array, deviceSeq: number, docId = DOC1, body = `u
 });
 const enroll = (s: RelayStorage, accountId: Uint8Array, deviceId: Uint8Array, now = T0) =>
   s.enroll(accountId, { deviceId, enrolledAt: now, enrollSig: sig(7) }, now);
-const marker = (accountId: Uint8Array): WipeMarker => ({ accountId, issuedAt: T0 + 5, authority: 'relay.test:1', sig: sig(9) });
+const marker = (accountId: Uint8Array): WipeMarker => ({ accountId, issuedAt: T0 + 5, authority: 'relay.test:1', signer: D1, sig: sig(9) });
+/** A device-list version; storage checks only the version order and its effect on device rows (signatures are the relay's). */
+const list = (accountId: Uint8Array, version: number, devices: Uint8Array[], recovery: Uint8Array | null = null): DeviceList => ({
+  accountId, version, prev: sig(version - 1), devices, recovery, issuedAt: T0 + version, signer: D1, sig: sig(100 + version),
+});
 
 async function ok(s: RelayStorage, accountId: Uint8Array, item: NewItem, quota = QUOTA) {
   const r = await s.write(accountId, item, quota);
@@ -67,6 +71,43 @@ export function runRelayStorageTests(name: string, make: () => Promise<RelayStor
       expect(devices[0]).toMatchObject({ enrolledAt: T0, revokedAt: null, lastSeq: 0 });
       expect(hex(devices[0]!.enrollSig)).toBe(hex(sig(7)));
       expect(await s.devices(B)).toEqual([]);
+    });
+
+    withStorage('keeps the device-list chain, applies each version to the device rows, and refuses stale versions and readmissions', async (s) => {
+      expect(await s.deviceLists(A)).toEqual([]);
+      expect(await s.putDeviceList(A, list(A, 2, [D1]), T0)).toEqual({ ok: false, reason: 'stale' });
+      expect(await s.account(A)).toBeNull();
+      expect(await s.putDeviceList(A, list(A, 1, [D1], D2), T0)).toEqual({ ok: true, removed: [] });
+      expect(await s.account(A)).toMatchObject({ createdAt: T0, head: 0 });
+      expect(await s.putDeviceList(A, list(A, 1, [D1]), T0)).toEqual({ ok: false, reason: 'stale' });
+      expect(await s.device(A, D1)).toMatchObject({ enrolledAt: T0 + 1, revokedAt: null, lastSeq: 0 });
+      const D3 = id(3, 0xd3);
+      expect(await s.putDeviceList(A, list(A, 2, [D1, D3]), T0 + 10)).toEqual({ ok: true, removed: [] });
+      const r = await s.putDeviceList(A, list(A, 3, [D3]), T0 + 20);
+      expect(r.ok && r.removed.map(hex)).toEqual([hex(D1)]);
+      expect(await s.device(A, D1)).toMatchObject({ revokedAt: T0 + 20 });
+      expect((await s.write(A, update(D1, 1), QUOTA))).toEqual({ ok: false, reason: 'revoked' });
+      await ok(s, A, update(D3, 1));
+      // A removed device stays removed; the stored chain is unchanged by refusals.
+      expect(await s.putDeviceList(A, list(A, 4, [D1, D3]), T0 + 30)).toEqual({ ok: false, reason: 'revoked' });
+      const chain = await s.deviceLists(A);
+      expect(chain.map((l) => [l.version, l.devices.map(hex), l.recovery && hex(l.recovery), hex(l.sig)])).toEqual([
+        [1, [hex(D1)], hex(D2), hex(sig(101))],
+        [2, [hex(D1), hex(D3)], null, hex(sig(102))],
+        [3, [hex(D3)], null, hex(sig(103))],
+      ]);
+      // Another account is untouched; a v1 account (enrolled rows, no list) migrates with version 1.
+      expect(await s.deviceLists(B)).toEqual([]);
+      await enroll(s, B, D1);
+      await enroll(s, B, D2);
+      const m = await s.putDeviceList(B, list(B, 1, [D2]), T0 + 40);
+      expect(m.ok && m.removed.map(hex)).toEqual([hex(D1)]);
+      expect(await s.device(B, D1)).toMatchObject({ revokedAt: T0 + 40 });
+      // Wiping takes the chain with it, and a wiped account takes no new list.
+      await s.wipe(marker(A), T0 + 50);
+      expect(await s.deviceLists(A)).toEqual([]);
+      expect(await s.putDeviceList(A, list(A, 1, [D1]), T0 + 60)).toEqual({ ok: false, reason: 'wiped' });
+      expect(hex((await s.wipeRecord(A))!.marker.signer)).toBe(hex(D1));
     });
 
     withStorage('numbers items per account without gaps and reads them after a cursor', async (s) => {

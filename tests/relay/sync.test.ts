@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayConnection, RelayError } from '../../shared/sync/client.std.ts';
-import { enrollStatement, itemStatement } from '../../shared/sync/signing.std.ts';
+import { itemStatement, verifyDeviceChain } from '../../shared/sync/signing.std.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
-import { connectDevice, enrollDevice, newAccount, pushCollector, randomId, verify } from '../support/relay-client.node.ts';
+import { connectDevice, enrollDevice, newAccount, pushCollector, randomId, removeFromList, verify, wipeAccount } from '../support/relay-client.node.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -115,7 +115,7 @@ describe('relay sync', () => {
     c2.close();
   });
 
-  it('lists devices with their enrollment signatures; a removed device is cut off and cannot come back', async () => {
+  it('serves the signed device-list chain; a removed device is cut off and cannot come back, sign what it may', async () => {
     const account = newAccount();
     const d1 = await enrollDevice(relay.url, account);
     const d2 = await enrollDevice(relay.url, account);
@@ -123,24 +123,35 @@ describe('relay sync', () => {
     const errors: RelayError[] = [];
     let closed = false;
     const c2 = await connectDevice(relay.url, d2, { onError: (e) => errors.push(e), onClose: () => (closed = true) });
-    const list = await c1.devices();
-    expect(list.map((d) => hex(d.deviceId)).sort()).toEqual([hex(d1.deviceId), hex(d2.deviceId)].sort());
-    for (const d of list) expect(verify(d.enrollSig, enrollStatement({ accountId: account.accountId, deviceId: d.deviceId, enrolledAt: d.enrolledAt }), account.accountId)).toBe(true);
+    const { lists, legacy } = await c1.devices();
+    expect(legacy).toEqual([]);
+    expect(lists.map((l) => l.version)).toEqual([1, 2]);
+    expect(verifyDeviceChain(verify, account.accountId, lists)).toMatchObject({ ok: true });
+    expect(lists[1]!.devices.map(hex).sort()).toEqual([hex(d1.deviceId), hex(d2.deviceId)].sort());
 
+    // d2 may not remove d1 by signing a stale version, and nobody may skip a version.
+    const v2 = account.list!;
     const anon = await RelayConnection.connect(relay.url);
-    const forged = await refusal(anon.removeDevice({ accountId: account.accountId, deviceId: d2.deviceId, signAccount: d1.keys.sign }));
-    expect(forged.relayCode).toBe('auth_failed');
-    await anon.removeDevice({ accountId: account.accountId, deviceId: d2.deviceId, signAccount: account.keys.sign });
+    const skip = { accountId: account.accountId, version: 4, prev: v2.sig, devices: [d1.deviceId], recovery: null };
+    expect((await refusal(anon.setDevices({ ...skip, signer: d1.deviceId, sign: d1.keys.sign }))).relayCode).toBe('conflict');
+    await removeFromList(relay.url, account, d2.deviceId, d1.keys);
     await expect.poll(() => closed).toBe(true);
     expect(c2.isOpen).toBe(false);
     expect(errors.map((e) => e.relayCode)).toEqual(['revoked']);
-    expect((await c1.devices()).find((d) => hex(d.deviceId) === hex(d2.deviceId))?.revokedAt).toBeGreaterThan(0);
     const back = await RelayConnection.connect(relay.url);
     expect((await refusal(back.authenticate({ accountId: account.accountId, deviceId: d2.deviceId, sign: d2.keys.sign }))).relayCode).toBe('revoked');
-    const again = await RelayConnection.connect(relay.url);
-    expect((await refusal(again.enroll({ accountId: account.accountId, deviceId: d2.deviceId, signAccount: account.keys.sign }))).relayCode).toBe('revoked');
+    // Whatever it signs with — its own key or the account key — the removed device cannot change the list…
+    const v3 = account.list!;
+    const readd = { accountId: account.accountId, version: 4, prev: v3.sig, devices: [d1.deviceId, d2.deviceId].sort((x, y) => Buffer.compare(x, y)), recovery: null };
+    expect((await refusal(anon.setDevices({ ...readd, signer: d2.deviceId, sign: d2.keys.sign }))).relayCode).toBe('revoked');
+    expect((await refusal(anon.setDevices({ ...readd, signer: account.accountId, sign: account.keys.sign }))).relayCode).toBe('auth_failed');
+    expect((await refusal(anon.setDevices({ ...readd, version: 1, prev: new Uint8Array(64), signer: account.accountId, sign: account.keys.sign }))).relayCode).toBe('auth_failed');
+    // …nor wipe the account; and a device on the list cannot bring it back either.
+    expect((await refusal(wipeAccount(anon, account, d2.keys))).relayCode).toBe('revoked');
+    expect((await refusal(anon.wipe({ accountId: account.accountId, signer: account.accountId, sign: account.keys.sign }))).relayCode).toBe('auth_failed');
+    expect((await refusal(anon.setDevices({ ...readd, signer: d1.deviceId, sign: d1.keys.sign }))).relayCode).toBe('revoked');
+    expect((await c1.devices()).lists).toHaveLength(3);
     anon.close();
-    again.close();
     c1.close();
   });
 

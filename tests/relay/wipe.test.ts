@@ -13,7 +13,7 @@ import { relayAuthority, verifyWipeMarker, verifyWipeReceipt, wipeStatement } fr
 import { SQLITE_FILE } from '../../sync-server/storage/sqlite.node.ts';
 import { listFiles } from '../support/files.node.ts';
 import { postgresUnavailable, startPostgres, type PgCluster } from '../support/postgres.node.ts';
-import { connectDevice, enrollDevice, newAccount, newKeys, randomId, sodium, verify, type TestAccount } from '../support/relay-client.node.ts';
+import { connectDevice, enrollDevice, newAccount, newKeys, randomId, sodium, verify, wipeAccount, type TestAccount } from '../support/relay-client.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 
 const refusal = async (p: Promise<unknown>): Promise<RelayError> => {
@@ -40,7 +40,8 @@ async function wipeStory(relay: TestRelay): Promise<Scenario> {
   const d2 = await enrollDevice(relay.url, account);
   const d3 = await enrollDevice(relay.url, account);
   const c1 = await connectDevice(relay.url, d1);
-  const stored: Uint8Array[] = [d1.deviceId, d2.deviceId, d3.deviceId];
+  // d1 signs the wipe, and the marker the relay keeps names its signer; the other device ids must go.
+  const stored: Uint8Array[] = [d2.deviceId, d3.deviceId];
   const docs = [randomId(), randomId(), randomId()];
   stored.push(...docs);
   let seq = 0;
@@ -67,9 +68,14 @@ async function wipeStory(relay: TestRelay): Promise<Scenario> {
 
   // Forged wipes change nothing.
   const anon = await RelayConnection.connect(relay.url);
-  expect((await refusal(anon.wipe({ accountId: account.accountId, signAccount: d1.keys.sign }))).relayCode).toBe('auth_failed');
-  const elsewhere = { accountId: account.accountId, issuedAt: Date.now(), authority: 'other-relay.example:443' };
-  const misaddressed = await refusal(anon.sendWipe({ ...elsewhere, sig: account.keys.sign(wipeStatement(elsewhere)) as Uint8Array }));
+  // Not on the list (the account key included: it only ever signs version 1 of the list).
+  expect((await refusal(anon.wipe({ accountId: account.accountId, signer: account.accountId, sign: account.keys.sign }))).relayCode).toBe('auth_failed');
+  const stranger = newKeys();
+  expect((await refusal(anon.wipe({ accountId: account.accountId, signer: stranger.publicKey, sign: stranger.sign }))).relayCode).toBe('auth_failed');
+  // On the list, but the signature is someone else's.
+  expect((await refusal(anon.wipe({ accountId: account.accountId, signer: d1.deviceId, sign: stranger.sign }))).relayCode).toBe('auth_failed');
+  const elsewhere = { accountId: account.accountId, issuedAt: Date.now(), authority: 'other-relay.example:443', signer: d1.deviceId };
+  const misaddressed = await refusal(anon.sendWipe({ ...elsewhere, sig: d1.keys.sign(wipeStatement(elsewhere)) as Uint8Array }));
   expect(misaddressed.relayCode).toBe('auth_failed');
   expect((await c1.pull(0)).items.length).toBeGreaterThan(0);
 
@@ -78,7 +84,7 @@ async function wipeStory(relay: TestRelay): Promise<Scenario> {
   let d2Closed = false;
   await connectDevice(relay.url, d2, { onWiped: (m) => (liveMarker = m), onClose: () => (d2Closed = true) });
 
-  const { receipt, marker } = await c1.wipe({ accountId: account.accountId, signAccount: account.keys.sign });
+  const { receipt, marker } = await wipeAccount(c1, account, d1.keys);
   const relayKey = c1.relayKey!;
   expect(Buffer.from(relayKey).equals(Buffer.from(relay.relayKey))).toBe(true);
   expect(verifyWipeReceipt(verify, receipt, { accountId: account.accountId, relayKey, marker })).toBe(true);
@@ -91,7 +97,7 @@ async function wipeStory(relay: TestRelay): Promise<Scenario> {
 
   // The online device got the marker and was disconnected; it verifies.
   await expect.poll(() => d2Closed).toBe(true);
-  const expected = { accountId: account.accountId, authority: relayAuthority(relay.url) };
+  const expected = { accountId: account.accountId, authority: relayAuthority(relay.url), list: account.list! };
   expect(liveMarker && verifyWipeMarker(verify, liveMarker, expected)).toBe(true);
 
   // A device that connects later is handed the marker instead of a session.
@@ -106,13 +112,18 @@ async function wipeStory(relay: TestRelay): Promise<Scenario> {
   expect(verifyWipeMarker(verify, { ...e.marker!, issuedAt: e.marker!.issuedAt + 1 }, expected)).toBe(false);
   expect(verifyWipeMarker(verify, e.marker!, { ...expected, authority: 'other-relay.example:443' })).toBe(false);
   expect(verifyWipeMarker(verify, { ...forged, accountId: forgedBy.publicKey, sig: forgedBy.sign(wipeStatement({ ...forged, accountId: forgedBy.publicKey })) as Uint8Array }, expected)).toBe(false);
+  // A marker signed by a key not on the list the device verified (a removed device's, say) is refused too.
+  const bySelf = { ...e.marker!, signer: forgedBy.publicKey };
+  expect(verifyWipeMarker(verify, { ...bySelf, sig: forgedBy.sign(wipeStatement(bySelf)) as Uint8Array }, expected)).toBe(false);
+  expect(verifyWipeMarker(verify, e.marker!, { ...expected, list: { devices: [d2.deviceId], recovery: null } })).toBe(false);
 
   // Repeating the wipe (a lost answer) gets the same receipt; the account cannot be revived.
   const again = await RelayConnection.connect(relay.url);
   const repeat = await again.sendWipe(marker);
   expect(repeat.receipt.counts).toEqual(receipt.counts);
   expect(repeat.receipt.wipedAt).toBe(receipt.wipedAt);
-  expect((await refusal(again.enroll({ accountId: account.accountId, deviceId: newKeys().publicKey, signAccount: account.keys.sign }))).relayCode).toBe('wiped');
+  const revive = { accountId: account.accountId, version: 1, prev: new Uint8Array(64), devices: [newKeys().publicKey], recovery: null, signer: account.accountId, sign: account.keys.sign };
+  expect((await refusal(again.setDevices(revive))).relayCode).toBe('wiped');
 
   expect((await cb.pullAll(0)).items.map((i) => Buffer.from(i.body!).equals(Buffer.from(survivorBody)))).toEqual([true]);
   for (const c of [c1, cb, anon, late, again]) c.close();

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import sodiumModule from 'libsodium-wrappers-sumo';
 import { RelayConnection, type ConnectOptions } from '../../shared/sync/client.std.ts';
-import type { Item } from '../../shared/sync/messages.std.ts';
+import type { DeviceList, Item, WipeMarker, WipeReceipt } from '../../shared/sync/messages.std.ts';
 import type { Signer, Verifier } from '../../shared/sync/signing.std.ts';
 
 await sodiumModule.ready;
@@ -33,11 +33,45 @@ export const randomId = (): Uint8Array => sodium.randombytes_buf(32);
 export interface TestAccount {
   keys: KeyPair;
   accountId: Uint8Array;
+  /** The newest device-list version this helper signed, and the keys of the devices on it. */
+  list: DeviceList | null;
+  members: KeyPair[];
 }
 export const newAccount = (): TestAccount => {
   const keys = newKeys();
-  return { keys, accountId: keys.publicKey };
+  return { keys, accountId: keys.publicKey, list: null, members: [] };
 };
+
+const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/**
+ * Signs and sends the account's next device-list version with `members` on it: version 1 with the account key,
+ * later ones with the first device of the current version (or `signer`).
+ */
+export async function setMembers(url: string, account: TestAccount, members: KeyPair[], signer?: KeyPair): Promise<void> {
+  const sorted = [...members].sort((a, b) => hexOf(a.publicKey).localeCompare(hexOf(b.publicKey)));
+  const by = signer ?? (account.list ? account.members[0]! : account.keys);
+  const c = await RelayConnection.connect(url);
+  try {
+    account.list = await c.setDevices({
+      accountId: account.accountId,
+      version: (account.list?.version ?? 0) + 1,
+      prev: account.list?.sig ?? new Uint8Array(64),
+      devices: sorted.map((m) => m.publicKey),
+      recovery: account.list?.recovery ?? null,
+      signer: by.publicKey,
+      sign: by.sign,
+    });
+    account.members = sorted;
+  } finally {
+    c.close();
+  }
+}
+
+/** Wipes the account with the first device on its list (or `signer`). */
+export function wipeAccount(c: RelayConnection, account: TestAccount, signer: KeyPair = account.members[0]!, issuedAt?: number): Promise<{ receipt: WipeReceipt; marker: WipeMarker }> {
+  return c.wipe({ accountId: account.accountId, signer: signer.publicKey, sign: signer.sign, ...(issuedAt === undefined ? {} : { issuedAt }) });
+}
 
 export interface TestDevice {
   account: TestAccount;
@@ -45,16 +79,16 @@ export interface TestDevice {
   deviceId: Uint8Array;
 }
 
-/** Enrolls a new device key in the account (over its own short connection). */
+/** Adds a new device key to the account's device list (over its own short connection). */
 export async function enrollDevice(url: string, account: TestAccount): Promise<TestDevice> {
   const keys = newKeys();
-  const c = await RelayConnection.connect(url);
-  try {
-    await c.enroll({ accountId: account.accountId, deviceId: keys.publicKey, signAccount: account.keys.sign });
-  } finally {
-    c.close();
-  }
+  await setMembers(url, account, [...account.members, keys]);
   return { account, keys, deviceId: keys.publicKey };
+}
+
+/** Takes a device off the account's device list. */
+export async function removeFromList(url: string, account: TestAccount, deviceId: Uint8Array, signer?: KeyPair): Promise<void> {
+  await setMembers(url, account, account.members.filter((m) => hexOf(m.publicKey) !== hexOf(deviceId)), signer);
 }
 
 /** Connects and authenticates an enrolled device. */

@@ -16,7 +16,7 @@ import { openSqliteSyncStore } from '../../electron/core/sync/sqlite-store.node.
 import { UnlockedVault } from '../../electron/core/vault/vault.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
-import { memoryDevices, withEngine } from './support.node.ts';
+import { addDevice, memoryDevices, withEngine } from './support.node.ts';
 
 let relay: TestRelay;
 beforeAll(async () => {
@@ -42,7 +42,7 @@ describe('a page that fails part-way', () => {
     const vault = a!.session.vault;
     const session = new VaultSession(storage, new UnlockedVault(vault.vaultId, vault.vaultKeyForWrap().slice()));
     const b = withEngine(session, storage, openSqliteSyncStore(dir));
-    await b.engine.enable({ relayUrl: relay.url });
+    await b.engine.enable({ relayUrl: relay.url, deviceSeed: await addDevice(a!.engine) });
     expect((await b.engine.syncOnce()).problems).toEqual([]);
     const zDoc = b.session.record(z, 'character').doc; // open (and stored)
     b.session.repo.close(); // X is on disk only from here on …

@@ -21,7 +21,7 @@ import { assetRef } from '../../electron/core/sync/assets.node.ts';
 import { openBody, sealBody } from '../../electron/core/sync/format.node.ts';
 import { keyFor } from '../../electron/core/sync/keyring.node.ts';
 import { flipBit, hostileRelay } from './hostile-proxy.node.ts';
-import { memoryDevices, type TestDevice } from './support.node.ts';
+import { enableAll, memoryDevices, type TestDevice } from './support.node.ts';
 
 const FIXTURE = '/work/shared/fixtures/cards/v2-pure-melina.png';
 const canary = `ASSETCANARY-${randomBytes(6).toString('hex')}`;
@@ -126,7 +126,7 @@ describe('assets through a hostile relay', () => {
     const hostile = hostileRelay();
     const [a, b] = memoryDevices(2);
     b!.engine = (await import('../../electron/core/sync/engine.node.ts')).createSyncEngine({ session: b!.session, store: b!.store, socket: hostile.socket });
-    for (const d of [a!, b!]) await d.engine.enable({ relayUrl: relay.url });
+    await enableAll([a!, b!], relay.url);
     const bytes = canaryImage(9 * 1024 * 1024);
     const asset = putAsset(a!.session, { mime: 'image/png', bytes });
     a!.session.createRecord('character', 'Pictured', (doc) => writeFields(doc, { name: 'Pictured', avatar_asset: asset }));

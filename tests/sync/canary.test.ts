@@ -13,7 +13,7 @@ import { postgresUnavailable, startPostgres, type PgCluster } from '../support/p
 import { spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { startTestRelay } from '../support/relay-harness.node.ts';
 import { firstDevice, pairedDevice, type CoreDevice } from './core-support.node.ts';
-import { memoryDevices } from './support.node.ts';
+import { enableAll, memoryDevices } from './support.node.ts';
 import { writeFields } from '../../electron/core/docs/fields-doc.node.ts';
 
 const run = randomBytes(6).toString('hex');
@@ -85,7 +85,7 @@ describe.skipIf(skipPg !== null)(`canaries through the engine on PostgreSQL${ski
     const url = await cluster.createDatabase('synccanary');
     const relay = await startTestRelay({ postgresUrl: url });
     const [a, b] = memoryDevices(2);
-    for (const d of [a!, b!]) await d.engine.enable({ relayUrl: relay.url });
+    await enableAll([a!, b!], relay.url);
     const id = a!.session.createRecord('character', canaries[0]!, (doc) => writeFields(doc, { name: canaries[0], description: canaries[1] }));
     for (let i = 0; i < 120; i++) {
       writeFields(a!.session.record(id, 'character').doc, { [`f${i % 5}`]: `${canaries[2]} ${i}` });

@@ -54,9 +54,16 @@ describe('sync CLI', () => {
     const removed = await runCliHere(['--data', a, 'devices', 'remove', other], { env });
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toMatch(/new epoch 1/);
-    const refused = await runCliHere(['--data', b, 'sync'], { env: { ...env, MINDSTAGE_PASSPHRASE: 'cli passphrase two' } });
-    expect(refused.code).toBe(5);
-    expect(refused.stderr).toMatch(/removed/);
+    const bEnv = { ...env, MINDSTAGE_PASSPHRASE: 'cli passphrase two' };
+    const refused = await runCliHere(['--data', b, 'sync'], { env: bEnv });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/This device was removed from your account/);
+    // The exact sequence of issue 13: the removed device tries to wipe the account. The relay refuses it; the
+    // account and A's vault stay whole, and B is told plainly (exit 3, the removed-device code).
+    const wipeB = await runCliHere(['--data', b, 'wipe', '--yes'], { env: bEnv });
+    expect(wipeB.code, wipeB.stderr).toBe(3);
+    expect(wipeB.stderr).toMatch(/This device was removed from your account/);
+    // (That A syncs on and keeps its data afterwards is tests/sync/revocation.test.ts, through the API.)
 
     const restored = await runCliHere(['--data', c, 'recover', '--recovery-key', recoveryKey, '--relay', relay.url], { env: { ...env, MINDSTAGE_NEW_PASSPHRASE: 'cli passphrase three' } });
     expect(restored.code, restored.stderr).toBe(0);

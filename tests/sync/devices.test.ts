@@ -13,7 +13,7 @@ import { spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { firstDevice, openDevice, refusal } from './core-support.node.ts';
-import { memoryDevices, picture } from './support.node.ts';
+import { enableAll, memoryDevices, picture } from './support.node.ts';
 
 describe('pairing, devices and recovery (relay process)', () => {
   let relay: RelayProcess;
@@ -57,7 +57,7 @@ describe('pairing, devices and recovery (relay process)', () => {
     const removed = await a.call('devices.remove', { deviceId: bId });
     expect(removed.epoch).toBe(1);
     expect((await a.call('devices.list', {})).find((d) => d.deviceId === bId)!.removedAt).not.toBeNull();
-    expect(await refusal(b.call('sync.now', {}))).toMatchObject({ code: 'network', message: expect.stringMatching(/removed/) });
+    expect(await refusal(b.call('sync.now', {}))).toMatchObject({ code: 'device_removed', message: expect.stringMatching(/removed/) });
 
     // After removal: new content, under the new epoch. The recovery key alone restores all of it on a new folder.
     const after = await a.call('character.create', { name: 'After removal' });
@@ -101,7 +101,7 @@ describe('content-key rotation (in-process relay)', () => {
 
   it('a removed device cannot authenticate, and holds no key for anything written after its removal', async () => {
     const [a, b, gone, late] = memoryDevices(4);
-    for (const d of [a!, b!, gone!, late!]) await d.engine.enable({ relayUrl: relay.url });
+    await enableAll([a!, b!, gone!, late!], relay.url);
     a!.session.createRecord('character', 'Shared', (doc) => writeFields(doc, { name: 'Shared' }));
     await a!.engine.syncOnce();
     for (const d of [b!, gone!, late!]) await d.engine.syncOnce();

@@ -8,7 +8,7 @@ import { getCatalogEntry } from '../../electron/core/docs/catalog.node.ts';
 import { appendMessage, readMessages } from '../../electron/core/docs/conversation-doc.node.ts';
 import { recordRef } from '../../electron/core/docs/ids.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
-import { memoryDevices, picture, until } from './support.node.ts';
+import { enableAll, memoryDevices, picture, until } from './support.node.ts';
 
 let relay: TestRelay;
 beforeAll(async () => {
@@ -21,8 +21,7 @@ afterAll(async () => {
 describe('sync engine', () => {
   it('moves records between two devices and reports what moved', async () => {
     const [a, b] = memoryDevices(2);
-    await a!.engine.enable({ relayUrl: relay.url });
-    await b!.engine.enable({ relayUrl: relay.url });
+    await enableAll([a!, b!], relay.url);
     const id = a!.session.createRecord('character', 'Ada', (doc) => writeFields(doc, { name: 'Ada', description: 'first' }));
     const up = await a!.engine.syncOnce();
     expect(up.up).toBeGreaterThan(0);
@@ -50,8 +49,7 @@ describe('sync engine', () => {
 
   it('applies to documents already open on the receiving device, stores new ones as received, and both reload from the store', async () => {
     const [a, b] = memoryDevices(2);
-    await a!.engine.enable({ relayUrl: relay.url });
-    await b!.engine.enable({ relayUrl: relay.url });
+    await enableAll([a!, b!], relay.url);
     const x = a!.session.createRecord('character', 'Open early', (doc) => writeFields(doc, { name: 'X', description: 'filled later' }));
     const c = a!.session.createRecord('conversation', 'New here', (doc) => {
       for (let i = 0; i < 5; i++) appendMessage(doc, { id: `m${i}`, role: 'user', createdAt: i, alt: { id: `a${i}`, text: `hello ${i}`, createdAt: i } });
@@ -79,8 +77,7 @@ describe('sync engine', () => {
 
   it('delivers live updates in watch mode and deletes records everywhere with a tombstone', async () => {
     const [a, b] = memoryDevices(2, { idleMs: 200 });
-    await a!.engine.enable({ relayUrl: relay.url });
-    await b!.engine.enable({ relayUrl: relay.url });
+    await enableAll([a!, b!], relay.url);
     a!.engine.watch();
     b!.engine.watch();
     await until(() => a!.engine.status().state === 'watching' && b!.engine.status().state === 'watching', 10_000, 'watching');
@@ -97,7 +94,7 @@ describe('sync engine', () => {
 
   it('snapshots a busy document so the relay prunes what the snapshot covers, and a new device still gets everything', async () => {
     const [a, b, c] = memoryDevices(3);
-    for (const d of [a!, b!, c!]) await d.engine.enable({ relayUrl: relay.url });
+    await enableAll([a!, b!, c!], relay.url);
     const id = a!.session.createRecord('character', 'Busy', (doc) => writeFields(doc, { name: 'Busy', n: 0 }));
     await a!.engine.syncOnce();
     await b!.engine.syncOnce();
@@ -126,7 +123,7 @@ describe('sync engine', () => {
     const { createSyncEngine } = await import('../../electron/core/sync/engine.node.ts');
     const { signWipe, sendWipe } = await import('../../electron/core/sync/wipe.node.ts');
     b!.engine = createSyncEngine({ session: b!.session, store: b!.store, idleMs: 200, onWiped: (m) => void wipedWith.push(m) });
-    for (const d of [a!, b!]) await d.engine.enable({ relayUrl: relay.url });
+    await enableAll([a!, b!], relay.url);
     b!.engine.watch();
     await until(() => b!.engine.status().state === 'watching', 10_000, 'watching');
     const receipt = await sendWipe(signWipe(a!.engine));

@@ -16,6 +16,8 @@ export interface Hostile {
   forgedWipe: WipeMarker | null;
   /** Items the relay sent, in the order it sent them. */
   seen: Item[];
+  /** When set, the relay's head (in welcome and pull answers) is replaced by this older number: a rollback. */
+  head: number | null;
 }
 
 export function hostileRelay(): Hostile {
@@ -23,6 +25,7 @@ export function hostileRelay(): Hostile {
     rewrite: null,
     forgedWipe: null,
     seen: [],
+    head: null,
     socket: (url) => {
       const inner = new WebSocket(url);
       inner.binaryType = 'arraybuffer';
@@ -56,6 +59,10 @@ export function hostileRelay(): Hostile {
         const decoded = decodeRelayMessage(new Uint8Array(data), { maxFrameBytes: 64 * 1024 * 1024, maxHeaderBytes: 8 * 1024 * 1024, maxBlobs: 100_000 });
         if (!decoded.ok) return outer.onmessage?.({ data });
         const m = decoded.message;
+        if (h.head !== null && (m.t === 'welcome' || m.t === 'items')) {
+          const old = { ...m, head: h.head, ...(m.t === 'items' ? { items: m.items.filter((i) => i.serverSeq <= h.head!), more: false } : {}) };
+          return outer.onmessage?.({ data: toArrayBuffer(encodeMessage(old as RelayMessage)) });
+        }
         if (m.t === 'items') {
           h.seen.push(...m.items);
           if (h.rewrite) return outer.onmessage?.({ data: toArrayBuffer(encodeMessage({ ...m, items: h.rewrite(m.items, 'pull') })) });

@@ -13,7 +13,7 @@ import { toHex } from '../../electron/core/crypto/sodium.node.ts';
 import { newKeys, spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { flipBit, hostileRelay } from './hostile-proxy.node.ts';
-import { memoryDevices, picture, type TestDevice } from './support.node.ts';
+import { enableAll, memoryDevices, picture, type TestDevice } from './support.node.ts';
 
 let relay: RelayProcess;
 beforeAll(async () => {
@@ -40,7 +40,7 @@ async function scene(): Promise<Scene> {
   const hostile = hostileRelay();
   const [a, b, honest] = memoryDevices(3, {});
   b!.engine = (await import('../../electron/core/sync/engine.node.ts')).createSyncEngine({ session: b!.session, store: b!.store, socket: hostile.socket });
-  for (const d of [a!, b!, honest!]) await d.engine.enable({ relayUrl: relay.url });
+  await enableAll([a!, b!, honest!], relay.url);
   const id = a!.session.createRecord('character', 'Target', (doc) => writeFields(doc, { name: 'Target', step: 0 }));
   const other = a!.session.createRecord('character', 'Other', (doc) => writeFields(doc, { name: 'Other' }));
   await a!.engine.syncOnce();

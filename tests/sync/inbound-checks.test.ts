@@ -17,7 +17,7 @@ import { ZERO_HASH } from '../../electron/core/sync/format.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { hostileRelay, type Hostile } from './hostile-proxy.node.ts';
 import { chainTip, fieldsUpdate, forge } from './forge.node.ts';
-import { memoryDevices, type TestDevice } from './support.node.ts';
+import { enableAll, memoryDevices, type TestDevice } from './support.node.ts';
 
 let relay: TestRelay;
 beforeAll(async () => {
@@ -44,7 +44,7 @@ async function scene(extra = 0): Promise<Scene> {
   const hostile = hostileRelay();
   const [a, b, ...more] = memoryDevices(2 + extra);
   b!.engine = createSyncEngine({ session: b!.session, store: b!.store, socket: hostile.socket });
-  for (const d of [a!, b!, ...more]) await d.engine.enable({ relayUrl: relay.url });
+  await enableAll([a!, b!, ...more], relay.url);
   const target = a!.session.createRecord('character', 'Target', (doc) => writeFields(doc, { name: 'Target', step: 0 }));
   const other = a!.session.createRecord('character', 'Other', (doc) => writeFields(doc, { name: 'Other' }));
   const carrier = a!.session.createRecord('character', 'Carrier', (doc) => writeFields(doc, { name: 'Carrier' }));

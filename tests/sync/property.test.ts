@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncEngine } from '../../electron/core/sync/engine.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { hostileRelay } from './hostile-proxy.node.ts';
-import { memoryDevices, picture } from './support.node.ts';
+import { enableAll, memoryDevices, picture } from './support.node.ts';
 import { prng, World, type Op } from './ops.node.ts';
 
 let relay: TestRelay;
@@ -46,10 +46,8 @@ describe('convergence property', () => {
           return out;
         };
         const devices = memoryDevices(n);
-        for (const d of devices) {
-          d.engine = createSyncEngine({ session: d.session, store: d.store, socket: proxy.socket });
-          await d.engine.enable({ relayUrl: relay.url });
-        }
+        for (const d of devices) d.engine = createSyncEngine({ session: d.session, store: d.store, socket: proxy.socket });
+        await enableAll(devices, relay.url);
         const w = new World(devices);
         try {
           await w.seed();

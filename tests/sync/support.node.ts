@@ -8,6 +8,8 @@ import { VaultSession } from '../../electron/core/session.node.ts';
 import { createMemorySyncStore, type SyncStore } from '../../electron/core/sync/store.node.ts';
 import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from '../../electron/core/sync/engine.node.ts';
 import { readFields } from '../../electron/core/docs/fields-doc.node.ts';
+import { changeList } from '../../electron/core/sync/devices.node.ts';
+import { newDeviceSeed, signingKeysFromSeed } from '../../electron/core/sync/keys.node.ts';
 import { listCatalog } from '../../electron/core/docs/catalog.node.ts';
 import { recordRef } from '../../electron/core/docs/ids.node.ts';
 
@@ -33,6 +35,30 @@ export function memoryDevices(n: number, options: Partial<SyncEngineOptions> = {
     out.push(withEngine(session, storage, createMemorySyncStore(), options));
   }
   return out;
+}
+
+/**
+ * Enables sync on every device of one vault: the first creates the account (version 1 of its device list), each
+ * other is put on the list by the first, as pairing does, then joins with that key.
+ */
+export async function enableAll(devices: TestDevice[], relayUrl: string): Promise<void> {
+  const [first, ...rest] = devices;
+  await first!.engine.enable({ relayUrl });
+  for (const d of rest) await d.engine.enable({ relayUrl, deviceSeed: await addDevice(first!.engine) });
+}
+
+/** Puts a new device key on the account's list (signed by `by`), as pairing does; returns its seed. */
+export async function addDevice(by: SyncEngine): Promise<Uint8Array> {
+  const seed = newDeviceSeed();
+  await by.exclusive(async () => {
+    const conn = await by.connect();
+    try {
+      await changeList(by.replica, conn, { add: signingKeysFromSeed(seed).publicKey }, by.replica.device);
+    } finally {
+      conn.close();
+    }
+  });
+  return seed;
 }
 
 export function withEngine(session: VaultSession, storage: VaultStorage, store: SyncStore, options: Partial<SyncEngineOptions> = {}): TestDevice {

@@ -15,7 +15,7 @@ import { newKeys, spawnRelay, type RelayProcess } from '../support/relay-client.
 import { tempDir } from '../support/files.node.ts';
 import { hostileRelay } from './hostile-proxy.node.ts';
 import { firstDevice, openDevice, pairedDevice, refusal } from './core-support.node.ts';
-import { memoryDevices, picture } from './support.node.ts';
+import { enableAll, memoryDevices, picture } from './support.node.ts';
 import { freePort } from '../support/net.node.ts';
 
 let relay: RelayProcess;
@@ -69,7 +69,7 @@ describe('wipe', () => {
     const [a, b] = memoryDevices(2);
     let wiped = 0;
     b!.engine = createSyncEngine({ session: b!.session, store: b!.store, socket: hostile.socket, onWiped: () => void wiped++ });
-    for (const d of [a!, b!]) await d.engine.enable({ relayUrl: relay.url });
+    await enableAll([a!, b!], relay.url);
     a!.session.createRecord('character', 'Kept', (doc) => writeFields(doc, { name: 'Kept' }));
     await a!.engine.syncOnce();
     await b!.engine.syncOnce();
@@ -77,12 +77,16 @@ describe('wipe', () => {
     const accountId = a!.engine.replica.keys.accountId;
 
     const stranger = newKeys();
-    const unsigned = { accountId, issuedAt: Date.now(), authority: relayAuthority(relay.url) };
+    const unsigned = { accountId, issuedAt: Date.now(), authority: relayAuthority(relay.url), signer: stranger.publicKey };
     hostile.forgedWipe = { ...unsigned, sig: stranger.sign(wipeStatement(unsigned)) as Uint8Array };
-    expect(await refusal(b!.engine.syncOnce())).toMatchObject({ code: 'integrity', message: expect.stringMatching(/not signed by this account/) });
-    // Genuinely signed by the account key, but for another relay: also refused.
-    const elsewhere = { ...unsigned, authority: 'other.example:443' };
-    hostile.forgedWipe = { ...elsewhere, sig: a!.engine.replica.keys.account.sign(wipeStatement(elsewhere)) as Uint8Array };
+    expect(await refusal(b!.engine.syncOnce())).toMatchObject({ code: 'integrity', message: expect.stringMatching(/not signed by a device of this account/) });
+    // Signed by the account key, which every device that ever held the vault key can derive: it is no authority.
+    const byAccount = { ...unsigned, signer: accountId };
+    hostile.forgedWipe = { ...byAccount, sig: a!.engine.replica.keys.account.sign(wipeStatement(byAccount)) as Uint8Array };
+    expect(await refusal(b!.engine.syncOnce())).toMatchObject({ code: 'integrity' });
+    // Genuinely signed by device A, but for another relay: also refused.
+    const elsewhere = { ...unsigned, authority: 'other.example:443', signer: a!.engine.replica.device.publicKey };
+    hostile.forgedWipe = { ...elsewhere, sig: a!.engine.replica.device.sign(wipeStatement(elsewhere)) as Uint8Array };
     expect(await refusal(b!.engine.syncOnce())).toMatchObject({ code: 'integrity' });
     expect(wiped).toBe(0);
     expect(picture(b!.session)).toEqual(before);

@@ -98,7 +98,12 @@ async function syncNow(state: CoreState, engine: SyncEngine): Promise<SyncRound>
 }
 
 /** A new device from vault material (pairing or recovery): vault, session, enrolled engine, first round. */
-async function newDevice(state: CoreState, m: VaultMaterial, passphrase: string, a: { relayUrl: string; relayKey: Uint8Array; epochs: [number, Uint8Array][]; recipient: Uint8Array | null; extra?: Parameters<typeof setupExtra>[1] }) {
+async function newDevice(
+  state: CoreState,
+  m: VaultMaterial,
+  passphrase: string,
+  a: { relayUrl: string; relayKey: Uint8Array; epochs: [number, Uint8Array][]; recipient: Uint8Array | null; deviceSeed?: Uint8Array; extra?: Parameters<typeof setupExtra>[1] },
+) {
   if (state.hasVault() && state.storage().readHeader() !== null) throw new MindstageError('exists', `A vault already exists in ${state.dataDir}; use a new --data folder for the new device.`);
   const storage = state.storage(true);
   try {
@@ -109,7 +114,12 @@ async function newDevice(state: CoreState, m: VaultMaterial, passphrase: string,
     for (const [n, k] of a.epochs) learnEpoch(engine.replica, n, k);
     if (a.recipient) setRecoveryRecipient(engine.replica, a.recipient);
     setupExtra(engine, a.extra);
-    const enabled = await engine.enable({ relayUrl: a.relayUrl, expectRelayKey: a.relayKey });
+    const enabled = await engine.enable({
+      relayUrl: a.relayUrl,
+      expectRelayKey: a.relayKey,
+      ...(a.deviceSeed ? { deviceSeed: a.deviceSeed } : {}),
+      ...(a.extra ? { enrolWith: a.extra.recipient } : {}),
+    });
     const r = await syncNow(state, engine);
     if (Y.encodeStateVector(state.session.catalog).length <= 1) {
       // The other devices never synced a catalog (should not happen): start one so the vault opens.
@@ -164,7 +174,7 @@ export function syncHandlers(state: CoreState): Handlers<typeof syncCommands> {
     'pair.join': async ({ code, relayUrl, passphrase }) => {
       if (state.hasVault() && state.storage().readHeader() !== null) throw new MindstageError('exists', `A vault already exists in ${state.dataDir}; pair into a new --data folder.`);
       const p = await takePairing(code, relayUrl);
-      return newDevice(state, p.material, passphrase, { relayUrl: p.relayUrl, relayKey: p.relayKey, epochs: p.epochs, recipient: p.recipient });
+      return newDevice(state, p.material, passphrase, { relayUrl: p.relayUrl, relayKey: p.relayKey, epochs: p.epochs, recipient: p.recipient, deviceSeed: p.deviceSeed });
     },
     'vault.recoverFromRelay': async ({ recoveryKey, relayUrl, newPassphrase }) => {
       if (state.hasVault() && state.storage().readHeader() !== null) throw new MindstageError('exists', `A vault already exists in ${state.dataDir}; restore into a new --data folder (or use "recover" without --relay to reset this vault's passphrase).`);

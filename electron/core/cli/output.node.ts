@@ -4,6 +4,7 @@ import type { ApiErrorShape, ErrorCode } from '../../../shared/result.std.ts';
 export const exitCodes: Record<ErrorCode, number> = {
   usage: 2,
   wrong_secret: 3,
+  device_removed: 3,
   integrity: 4,
   network: 5,
   provider: 5,

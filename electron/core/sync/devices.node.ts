@@ -1,15 +1,22 @@
 /**
- * Listing and removing devices. Removal is signed by the account key; the relay then refuses the device's every
- * connection. Because the removed device may still hold the current content key, a new epoch starts at once: a
- * random key sealed to every remaining device (and the recovery key, when set up) and published as a keyring item
- * before anything else this device writes. What rotation does not do is in docs/sync-client.md.
+ * The account's device list and removing devices (docs/sync-client.md, "Devices and removal").
+ *
+ * The relay admits only devices on the account's current signed device list, and accepts a new version only when a
+ * device on the current one (or the recovery authority) signs it. Removing a device is such a version: the relay
+ * then refuses it everything. Because the removed device still holds the content keys it had, a new epoch starts at
+ * once: a random key sealed to every remaining device (and the recovery recipient) and published as a keyring item
+ * before anything else this device writes.
  */
 import { MindstageError } from '../../../shared/result.std.ts';
+import type { RelayConnection } from '../../../shared/sync/client.std.ts';
+import type { DeviceList } from '../../../shared/sync/messages.std.ts';
 import { fromHex, toHex } from '../crypto/sodium.node.ts';
 import type { SyncEngine } from './engine.node.ts';
 import { rotate } from './keyring.node.ts';
+import type { SigningKeys } from './keys.node.ts';
 import { encodeOutboxItem } from './outbox.node.ts';
 import { recoveryRecipient } from './recovery.node.ts';
+import type { Replica } from './replica.node.ts';
 import { uploadOutbox } from './upload.node.ts';
 
 export interface DeviceView {
@@ -17,6 +24,29 @@ export interface DeviceView {
   enrolledAt: number;
   removedAt: number | null;
   thisDevice: boolean;
+}
+
+const sortDevices = (ids: Uint8Array[]): Uint8Array[] => {
+  const byHex = new Map(ids.map((d) => [toHex(d), d]));
+  return [...byHex.keys()].sort().map((h) => byHex.get(h)!);
+};
+
+/** Version 1 of a new account's list: this device alone, signed by the account id's key (the genesis). */
+export function genesisList(r: Replica, devices: Uint8Array[]): Omit<DeviceList, 'sig' | 'issuedAt'> & { sign: SigningKeys['sign'] } {
+  return { accountId: r.keys.accountId, version: 1, prev: new Uint8Array(64), devices: sortDevices(devices), recovery: recoveryRecipient(r), signer: r.keys.accountId, sign: r.keys.account.sign };
+}
+
+/**
+ * Signs and sends the version after the current one with `change` applied, then refreshes the verified list.
+ * `signer`: this device, or the recovery authority while restoring with the recovery key.
+ */
+export async function changeList(r: Replica, conn: RelayConnection, change: { add?: Uint8Array; remove?: Uint8Array; recovery?: Uint8Array }, signer: SigningKeys): Promise<void> {
+  r.setDevices(await conn.devices());
+  const cur = r.list;
+  if (!cur) throw new MindstageError('integrity', 'The relay holds no device list for this account.');
+  const devices = sortDevices([...cur.devices, ...(change.add ? [change.add] : [])].filter((d) => !change.remove || toHex(d) !== toHex(change.remove)));
+  await conn.setDevices({ accountId: r.keys.accountId, version: cur.version + 1, prev: cur.sig, devices, recovery: change.recovery ?? cur.recovery, signer: signer.publicKey, sign: signer.sign });
+  r.setDevices(await conn.devices());
 }
 
 export async function listDevices(engine: SyncEngine): Promise<DeviceView[]> {
@@ -38,8 +68,7 @@ export async function removeDevice(engine: SyncEngine, deviceIdHex: string): Pro
     const conn = await engine.connect();
     try {
       if (!r.devices.has(deviceIdHex)) throw new MindstageError('not_found', `No device ${deviceIdHex} in this account.`);
-      await conn.removeDevice({ accountId: r.keys.accountId, deviceId: fromHex(deviceIdHex), signAccount: r.keys.account.sign });
-      r.setDevices(await conn.devices());
+      if (r.devices.get(deviceIdHex)!.revokedAt === null) await changeList(r, conn, { remove: fromHex(deviceIdHex) }, r.device);
       const remaining = [...r.devices.values()].filter((d) => d.revokedAt === null).map((d) => d.deviceId);
       const rcpt = recoveryRecipient(r);
       const { epoch, body } = rotate(r, rcpt ? [...remaining, rcpt] : remaining);

@@ -2,7 +2,7 @@
  * The sync engine: one per unlocked vault. Programmatic API (docs/sync-client.md):
  *
  *   const engine = createSyncEngine({ session, store, onChange, onStatus, onWiped });
- *   await engine.enable({ relayUrl });   // once: enrolls this device, pins the relay key
+ *   await engine.enable({ relayUrl });   // once: joins the device list, pins the relay key
  *   await engine.syncOnce();             // push the outbox, pull after the cursor → { up, down, … }
  *   engine.watch();                      // stay connected: live pushes, local changes, backoff when offline
  *   await engine.close();
@@ -21,7 +21,9 @@ import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.nod
 import { commitBatch, pendingSummary, processBatch, repairFrom, retryPending } from './batch.node.ts';
 import { checkMarker, forgedMarker, openConnection, WipedError } from './connection.node.ts';
 import { reapplyHeld } from './inbound.node.ts';
-import { newDeviceSeed, signingKeysFromSeed } from './keys.node.ts';
+import { changeList, genesisList } from './devices.node.ts';
+import { newDeviceSeed, signingKeysFromSeed, type SigningKeys } from './keys.node.ts';
+import { queueHeadStatement } from './freshness.node.ts';
 import { Capture, prepare, reconcile } from './outbox.node.ts';
 import { Replica, type Problem } from './replica.node.ts';
 import type { SyncStore } from './store.node.ts';
@@ -111,6 +113,8 @@ export class SyncEngine {
     const r = this.replica;
     const base: SyncStatus = { enabled: r.enabled, state: this.#state, outbox: 0, pending: 0, quarantined: 0, cursor: 0, problems: r.problems.slice(-20) };
     if (!r.enabled || this.#closed) return base;
+    // Removed from the account: nothing here will sync again, whatever state the loop was in.
+    if (r.removed) base.state = 'removed';
     const pend = pendingSummary(r);
     return {
       ...base,
@@ -125,11 +129,18 @@ export class SyncEngine {
       ...(this.#lastSyncAt ? { lastSyncAt: this.#lastSyncAt } : {}),
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
       ...(this.#retryInMs !== undefined ? { retryInMs: this.#retryInMs } : {}),
+      ...(r.freshness.message ? { withheld: r.freshness.message } : {}),
     };
   }
 
-  /** Enrolls this device in the account (creating it on first use) and pins the relay's key. */
-  enable(a: { relayUrl: string; expectRelayKey?: Uint8Array }): Promise<{ accountId: string; deviceId: string; relayKey: string }> {
+  /**
+   * Joins this device to the relay and pins the relay's key. Three ways (docs/sync-client.md, "Devices and removal"):
+   * - nothing given: the first device of a new account; version 1 of the device list (this device alone) is
+   *   signed with the account id's key, which creates the account. Refused when the account already exists.
+   * - `deviceSeed`: a device key another device already put on the list (pairing).
+   * - `enrolWith`: the recovery authority (from the recovery key) adds a new device key to the list.
+   */
+  enable(a: { relayUrl: string; expectRelayKey?: Uint8Array; deviceSeed?: Uint8Array; enrolWith?: SigningKeys }): Promise<{ accountId: string; deviceId: string; relayKey: string }> {
     return this.#exclusive(async () => {
       const r = this.replica;
       const relayUrl = checkRelayUrl(a.relayUrl);
@@ -137,28 +148,57 @@ export class SyncEngine {
         if (r.config.relayUrl !== relayUrl) throw new MindstageError('exists', `Sync is already enabled with ${r.config.relayUrl}.`);
         return { accountId: toHex(r.keys.accountId), deviceId: r.deviceHex, relayKey: toHex(r.config.relayKey) };
       }
-      const seed = newDeviceSeed();
+      const seed = a.deviceSeed ?? newDeviceSeed();
       const device = signingKeysFromSeed(seed);
       const enrolledAt = Date.now();
-      const conn = await dial(relayUrl, this.#o.socket);
       try {
-        await conn.enroll({ accountId: r.keys.accountId, deviceId: device.publicKey, enrolledAt, signAccount: r.keys.account.sign });
-        const { relayKey } = await conn.authenticate({ accountId: r.keys.accountId, deviceId: device.publicKey, sign: device.sign });
-        if (a.expectRelayKey && toHex(a.expectRelayKey) !== toHex(relayKey)) {
-          throw new MindstageError('integrity', `The relay at ${relayAuthority(relayUrl)} is not the one the other device uses (its key differs). Nothing was sent.`);
+        if (a.enrolWith) await this.#enrolWith(relayUrl, a.enrolWith, device.publicKey);
+        const conn = await dial(relayUrl, this.#o.socket);
+        try {
+          if (!a.deviceSeed && !a.enrolWith) {
+            await conn.setDevices(genesisList(r, [device.publicKey])).catch((e: unknown) => {
+              if (e instanceof RelayError && e.relayCode === 'conflict') {
+                throw new MindstageError('exists', 'This vault already syncs with that relay from another device. Add this device by pairing it from that device instead.');
+              }
+              throw e;
+            });
+          }
+          const { relayKey } = await conn.authenticate({ accountId: r.keys.accountId, deviceId: device.publicKey, sign: device.sign });
+          if (a.expectRelayKey && toHex(a.expectRelayKey) !== toHex(relayKey)) {
+            throw new MindstageError('integrity', `The relay at ${relayAuthority(relayUrl)} is not the one the other device uses (its key differs). Nothing was sent.`);
+          }
+          r.setDevices(await conn.devices());
+          r.setConfig({ relayUrl, relayKey, deviceSeed: seed, enrolledAt });
+        } finally {
+          conn.close();
         }
-        r.setConfig({ relayUrl, relayKey, deviceSeed: seed, enrolledAt });
         this.#prepareOnce();
         this.#setState('idle');
-        return { accountId: toHex(r.keys.accountId), deviceId: toHex(device.publicKey), relayKey: toHex(relayKey) };
+        return { accountId: toHex(r.keys.accountId), deviceId: toHex(device.publicKey), relayKey: toHex(r.config.relayKey) };
       } catch (e) {
         if (e instanceof RelayError && e.relayCode === 'wiped') throw new MindstageError('network', 'This account was wiped on that relay; a wiped account stays closed. Create a new vault to sync again.');
         throw e;
       } finally {
-        conn.close();
         device.secretKey.fill(0);
       }
     });
+  }
+
+  /** The recovery authority connects as itself, reads the list and signs the next version with `device` added. */
+  async #enrolWith(relayUrl: string, authority: SigningKeys, device: Uint8Array): Promise<void> {
+    const r = this.replica;
+    const conn = await dial(relayUrl, this.#o.socket);
+    try {
+      await conn.authenticate({ accountId: r.keys.accountId, deviceId: authority.publicKey, sign: authority.sign }).catch((e: unknown) => {
+        if (e instanceof RelayError && (e.relayCode === 'unknown_device' || e.relayCode === 'unknown_account')) {
+          throw new MindstageError('not_found', 'This account\'s device list does not name this recovery key (recovery was set up before device lists, or on another relay). Set it up again from a device with "sync enable --recovery-key".');
+        }
+        throw e;
+      });
+      await changeList(r, conn, { add: device }, authority);
+    } finally {
+      conn.close();
+    }
   }
 
   #prepareOnce(): void {
@@ -214,7 +254,8 @@ export class SyncEngine {
     }
     const shape = e instanceof MindstageError ? { code: e.code, message: e.message } : { code: 'internal', message: 'sync failed unexpectedly' };
     this.#lastError = shape;
-    this.#setState(this.#watch ? 'offline' : 'idle');
+    if (shape.code === 'device_removed') this.#stopped = true;
+    this.#setState(shape.code === 'device_removed' ? 'removed' : this.#watch ? 'offline' : 'idle');
     throw e;
   }
 
@@ -231,7 +272,10 @@ export class SyncEngine {
     if (from !== null) down += await this.#repair(conn, from);
     this.capture.flush();
     prepare(r);
-    up += await uploadOutbox(r, conn);
+    // Head statements are bookkeeping: sent after this round's items, not counted as something that moved.
+    const stated = queueHeadStatement(r) ? 1 : 0;
+    up += (await uploadOutbox(r, conn)) - stated;
+    r.freshness.check(r);
     this.#lastSyncAt = Date.now();
     return {
       up,
@@ -374,6 +418,12 @@ export class SyncEngine {
         }
         this.#lastError = e instanceof MindstageError ? { code: e.code, message: e.message } : { code: 'internal', message: 'sync failed unexpectedly' };
         if (!(e instanceof MindstageError)) console.error(`[mindstage] sync: unexpected ${(e as Error)?.name ?? typeof e}`);
+        if (e instanceof MindstageError && e.code === 'device_removed') {
+          // No retry can help: the relay refuses this device for good.
+          this.#stopped = true;
+          this.#setState('removed');
+          return;
+        }
       }
       this.#conn = null;
       if (this.#stopped) break;

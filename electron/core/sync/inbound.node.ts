@@ -149,6 +149,11 @@ export function handleItem(r: Replica, item: Item, fx: InboundEffects, devicesFr
   const statement = itemStatement({ kind: item.kind, accountId: r.keys.accountId, docId: item.docId, deviceId: item.deviceId, deviceSeq: item.deviceSeq, body: item.body, covers: item.covers });
   if (!verify(item.sig, statement, item.deviceId)) return quarantine(r, fx, item, 'its signature does not verify (forged or altered in transit or at rest)');
 
+  if (eq(item.docId, r.keys.headsDocId)) {
+    // Bookkeeping, not content: recorded (and judged after the round), never counted as something that moved.
+    const why = r.freshness.take(item);
+    return why ? quarantine(r, fx, item, why) : 'ignored';
+  }
   if (eq(item.docId, r.keys.keyringDocId)) {
     if (item.kind !== 'update' || !item.body) return quarantine(r, fx, item, 'it is a malformed keyring entry');
     let got = openKeyringBody(item.body, r.keys.accountId, r.device);

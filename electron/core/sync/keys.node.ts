@@ -1,8 +1,9 @@
 /**
  * Every key the sync client uses, and where it comes from (docs/sync-client.md, "Keys"):
  *
- * - account key: Ed25519 from the vault's accountSigning subkey — every device holding the vault key has it;
- *   it enrolls and removes devices and signs the wipe. Account id = its public key.
+ * - account key: Ed25519 from the vault's accountSigning subkey — every device holding the vault key has it, a
+ *   removed one included, so it signs only version 1 of the device list and has no authority after that.
+ *   Account id = its public key. Devices on the list sign list changes and wipes with their own keys.
  * - device key: Ed25519 from 32 random bytes made on this device, stored sealed in sync_meta; never leaves it.
  *   Its X25519 form (libsodium's Ed25519→Curve25519 conversion) receives new content-key epochs.
  * - document ids on the relay: keyed BLAKE2b-256 of (kind, storage id) under a key derived from syncContent.
@@ -133,6 +134,11 @@ export class SyncKeys {
   /** The document that carries content-key epochs (keyring.node.ts). */
   get keyringDocId(): Uint8Array {
     return keyedHash(this.docIdKey, label('mindstage.sync.keyring.v1'), 32);
+  }
+
+  /** The document that carries every device's head statements (freshness.node.ts). */
+  get headsDocId(): Uint8Array {
+    return keyedHash(this.docIdKey, label('mindstage.sync.heads.v1'), 32);
   }
 
   /** Zeroes what this object derived (the vault's own subkeys are zeroed when it locks). */

@@ -2,15 +2,19 @@
  * Pairing a new device (docs/sync-client.md, "Pairing"). The existing device seals the vault key material, the
  * relay's pinned key, every content-key epoch and the recovery recipient under a key derived from a fresh
  * one-time code, and leaves the ciphertext in the relay's mailbox (at most 24 h; 10 minutes by default). The new
- * device takes it — the relay deletes it on that read — sets up its vault with its own passphrase, enrolls itself
- * with the account key and pulls everything.
+ * device takes it — the relay deletes it on that read — sets up its vault with its own passphrase and pulls
+ * everything. The new device's key is made here and put on the account's device list (signed by this device)
+ * before the code is shown, because only a device on the list may add one; its seed travels in the sealed payload.
+ * A code never used leaves a device nobody holds the key of: it shows in the list and can be removed.
  */
 import { MindstageError } from '../../../shared/result.std.ts';
 import { RelayError, type SocketFactory } from '../../../shared/sync/client.std.ts';
 import { fromBase64, fromHex, toBase64, toHex } from '../crypto/sodium.node.ts';
 import { decodeHeader } from '../vault/header.node.ts';
 import { dial, type SyncEngine } from './engine.node.ts';
+import { changeList } from './devices.node.ts';
 import { epochs } from './keyring.node.ts';
+import { newDeviceSeed, signingKeysFromSeed } from './keys.node.ts';
 import type { VaultMaterial } from './local-vault.node.ts';
 import { newPairCode, openPairPayload, pairKeys, parsePairCode, sealPairPayload } from './pair-code.node.ts';
 import { recoveryRecipient } from './recovery.node.ts';
@@ -23,6 +27,8 @@ export interface PairPayload {
   relayKey: Uint8Array;
   epochs: [number, Uint8Array][];
   recipient: Uint8Array | null;
+  /** The new device's key seed; the other device already put its public key on the device list. */
+  deviceSeed: Uint8Array;
 }
 
 export async function createPairing(engine: SyncEngine, ttlMs = DEFAULT_PAIR_TTL_MS): Promise<{ code: string; expiresAt: number; relayUrl: string }> {
@@ -30,8 +36,10 @@ export async function createPairing(engine: SyncEngine, ttlMs = DEFAULT_PAIR_TTL
   const s = engine.session;
   const header = decodeHeader(s.storage.readHeader()!);
   const { code, secret } = newPairCode();
+  const deviceSeed = newDeviceSeed();
   const json = {
-    v: 1,
+    v: 2,
+    deviceSeed: toBase64(deviceSeed),
     vaultId: toBase64(header.vaultId),
     vaultKey: toBase64(s.vault.vaultKeyForWrap()),
     createdAt: header.createdAt,
@@ -45,6 +53,9 @@ export async function createPairing(engine: SyncEngine, ttlMs = DEFAULT_PAIR_TTL
   await engine.exclusive(async () => {
     const conn = await engine.connect();
     try {
+      const device = signingKeysFromSeed(deviceSeed);
+      device.secretKey.fill(0);
+      await changeList(r, conn, { add: device.publicKey }, r.device);
       await conn.pairPut({ mailbox: pairKeys(secret).mailbox, body, ttlMs });
     } finally {
       conn.close();
@@ -76,13 +87,15 @@ export async function takePairing(code: string, relayUrl: string, socket?: Socke
     relayKey: string;
     epochs: [number, string][];
     recipient: string | null;
+    deviceSeed: string;
   };
-  if (j.v !== 1) throw new MindstageError('unsupported', 'The other device uses a newer pairing format; update Mindstage.');
+  if (j.v !== 2) throw new MindstageError('unsupported', 'The other device uses a different version of Mindstage; update both to the same version.');
   return {
     material: { vaultId: fromBase64(j.vaultId), vaultKey: fromBase64(j.vaultKey), createdAt: j.createdAt, wrappedByRecovery: fromBase64(j.wrappedByRecovery) },
     relayUrl: j.relayUrl,
     relayKey: fromHex(j.relayKey),
     epochs: j.epochs.map(([n, k]) => [n, fromBase64(k)]),
     recipient: j.recipient === null ? null : fromHex(j.recipient),
+    deviceSeed: fromBase64(j.deviceSeed),
   };
 }

@@ -10,16 +10,19 @@
  *   recipient                = Ed25519 from BLAKE2b(R, "mindstage.recovery.recipient.v1"); its X25519 form
  *                              receives every later content-key epoch (keyring.node.ts)
  *
- * It holds one item: the bundle {vaultId, createdAt, wrappedByRecovery, relayKey}, sealed with the bundle key. A new
- * device given R derives the locator, authenticates, takes the bundle, unwraps the vault key with R exactly as the
- * local `recover` does, and from then on is an ordinary device of the main account.
+ * It holds one item: the bundle {vaultId, createdAt, wrappedByRecovery, relayKey}, sealed with the bundle key. The
+ * recipient is also the main account's recovery authority: its public key is named in the device list, so whoever
+ * holds R (and only they: devices never keep it) may sign the list's next version. A new device given R derives
+ * the locator, authenticates, takes the bundle, unwraps the vault key with R exactly as the local `recover` does,
+ * adds its own new key to the device list as the recovery authority, and from then on is an ordinary device.
  */
 import { MindstageError } from '../../../shared/result.std.ts';
-import type { SocketFactory } from '../../../shared/sync/client.std.ts';
+import { RelayError, type SocketFactory } from '../../../shared/sync/client.std.ts';
 import { itemStatement } from '../../../shared/sync/signing.std.ts';
 import { aeadOpen, aeadSeal, fromBase64, fromHex, sodium, toBase64, toHex } from '../crypto/sodium.node.ts';
 import { decodeHeader, recoveryWrapAd } from '../vault/header.node.ts';
 import { decodeRecoveryCode } from '../vault/recovery-code.node.ts';
+import { changeList } from './devices.node.ts';
 import { dial, type SyncEngine } from './engine.node.ts';
 import { signingKeysFromSeed, verify, type SigningKeys } from './keys.node.ts';
 import type { VaultMaterial } from './local-vault.node.ts';
@@ -91,9 +94,10 @@ export async function setupRecovery(engine: SyncEngine, code: string, socket?: S
     const id = recoveryIdentity(R);
     const conn = await dial(r.config.relayUrl, socket);
     try {
-      await conn.enroll({ accountId: id.account.publicKey, deviceId: id.device.publicKey, enrolledAt: header.createdAt, signAccount: id.account.sign }).catch((e: unknown) => {
-        // Enrolling the same locator device again is refused as a replay after the first time; that is fine.
-        if (!(e instanceof Error && /exists|replay|already/.test(e.message))) throw e;
+      // The locator account's own device list: its one device, signed by its account key. Set up before: fine.
+      const locator = { accountId: id.account.publicKey, version: 1, prev: new Uint8Array(64), devices: [id.device.publicKey], recovery: null, issuedAt: header.createdAt, signer: id.account.publicKey, sign: id.account.sign };
+      await conn.setDevices(locator).catch((e: unknown) => {
+        if (!(e instanceof RelayError && e.relayCode === 'conflict')) throw e;
       });
       const { relayKey } = await conn.authenticate({ accountId: id.account.publicKey, deviceId: id.device.publicKey, sign: id.device.sign });
       if (!sodium.memcmp(relayKey, r.config.relayKey)) throw new MindstageError('integrity', 'The relay presented a different key than the one pinned; recovery was not set up.');
@@ -104,6 +108,14 @@ export async function setupRecovery(engine: SyncEngine, code: string, socket?: S
       conn.close();
     }
     setRecoveryRecipient(r, id.recipient.publicKey);
+    await engine.exclusive(async () => {
+      const main = await engine.connect();
+      try {
+        if (!r.list?.recovery || !sodium.memcmp(r.list.recovery, id.recipient.publicKey)) await changeList(r, main, { recovery: id.recipient.publicKey }, r.device);
+      } finally {
+        main.close();
+      }
+    });
     return { recipient: toHex(id.recipient.publicKey) };
   } finally {
     sodium.memzero(R);

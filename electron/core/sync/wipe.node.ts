@@ -1,7 +1,8 @@
 /**
  * Wipe in one action (docs/sync-client.md, "Wipe"):
  *
- * 1. Remote first. The account key signs wipe(accountId, issuedAt, relay authority); the relay deletes everything
+ * 1. Remote first. This device's key signs wipe(accountId, issuedAt, relay authority, signer); the relay accepts it
+ *    only while this device is on the account's device list (a removed device is refused), deletes everything
  *    and answers a receipt signed with its own key, which is verified against the key pinned at enable time.
  * 2. Then local: the engine and the session close (keys zeroed), and the vault database with its WAL and SHM files
  *    is deleted (SQLite's secure_delete had already zeroed freed pages inside it).
@@ -20,6 +21,7 @@ import { MindstageError } from '../../../shared/result.std.ts';
 import { fromHex, toHex } from '../crypto/sodium.node.ts';
 import { DB_FILE } from '../store/db.node.ts';
 import { dial, type SyncEngine } from './engine.node.ts';
+import { removedError } from './connection.node.ts';
 import { verify } from './keys.node.ts';
 
 export const PENDING_WIPE_FILE = 'pending-wipe.json';
@@ -38,11 +40,11 @@ export interface VerifiedReceipt {
   counts: WipeReceipt['counts'];
 }
 
-/** Signs the wipe marker for the engine's relay (no network). */
+/** Signs the wipe marker for the engine's relay with this device's key (no network). */
 export function signWipe(engine: SyncEngine, issuedAt = Date.now()): PendingWipe {
   const r = engine.replica;
-  const unsigned = { accountId: r.keys.accountId, issuedAt, authority: relayAuthority(r.config.relayUrl) };
-  return { relayUrl: r.config.relayUrl, relayKey: r.config.relayKey, marker: { ...unsigned, sig: r.keys.account.sign(wipeStatement(unsigned)) as Uint8Array } };
+  const unsigned = { accountId: r.keys.accountId, issuedAt, authority: relayAuthority(r.config.relayUrl), signer: r.device.publicKey };
+  return { relayUrl: r.config.relayUrl, relayKey: r.config.relayKey, marker: { ...unsigned, sig: r.device.sign(wipeStatement(unsigned)) as Uint8Array } };
 }
 
 /** Sends a signed marker; returns the receipt once it verifies with the pinned relay key. */
@@ -59,6 +61,7 @@ export async function sendWipe(p: PendingWipe, socket?: SocketFactory, timeoutMs
     const rc = answer.receipt;
     return { relay: relayAuthority(p.relayUrl), relayKey: toHex(rc.relayKey), accountId: toHex(rc.accountId), wipedAt: rc.wipedAt, counts: rc.counts };
   } catch (e) {
+    if (e instanceof RelayError && e.relayCode === 'revoked') throw removedError();
     if (e instanceof RelayError && e.relayCode === 'unknown_account') {
       throw new MindstageError('not_found', 'The relay has no such account (never enrolled, or deleted for inactivity); there is nothing to wipe there.');
     }
@@ -76,7 +79,7 @@ export function writePendingWipe(dataDir: string, p: PendingWipe): string {
     note: 'The remote part of a wipe that could not reach the relay. It holds no secret. Run "mindstage wipe --yes" with this data folder to finish it.',
     relayUrl: p.relayUrl,
     relayKey: toHex(p.relayKey),
-    marker: { accountId: toHex(m.accountId), issuedAt: m.issuedAt, authority: m.authority, sig: toHex(m.sig) },
+    marker: { accountId: toHex(m.accountId), issuedAt: m.issuedAt, authority: m.authority, signer: toHex(m.signer), sig: toHex(m.sig) },
   };
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`, { mode: 0o600 });
   return file;
@@ -86,11 +89,11 @@ export function readPendingWipe(dataDir: string): PendingWipe | null {
   const file = join(dataDir, PENDING_WIPE_FILE);
   if (!existsSync(file)) return null;
   try {
-    const j = JSON.parse(readFileSync(file, 'utf8')) as { relayUrl: string; relayKey: string; marker: { accountId: string; issuedAt: number; authority: string; sig: string } };
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { relayUrl: string; relayKey: string; marker: { accountId: string; issuedAt: number; authority: string; signer: string; sig: string } };
     return {
       relayUrl: j.relayUrl,
       relayKey: fromHex(j.relayKey),
-      marker: { accountId: fromHex(j.marker.accountId), issuedAt: j.marker.issuedAt, authority: j.marker.authority, sig: fromHex(j.marker.sig) },
+      marker: { accountId: fromHex(j.marker.accountId), issuedAt: j.marker.issuedAt, authority: j.marker.authority, signer: fromHex(j.marker.signer), sig: fromHex(j.marker.sig) },
     };
   } catch {
     throw new MindstageError('integrity', `${file} is damaged; the pending remote wipe cannot be finished from it.`);

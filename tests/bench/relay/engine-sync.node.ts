@@ -21,6 +21,7 @@ import { messageCount } from '../../../electron/core/docs/conversation-doc.node.
 import { openSession, VaultSession } from '../../../electron/core/session.node.ts';
 import { openDb } from '../../../electron/core/store/db.node.ts';
 import { createSqliteStorage } from '../../../electron/core/store/sqlite-storage.node.ts';
+import { addDevice } from '../../sync/support.node.ts';
 import { createSyncEngine } from '../../../electron/core/sync/engine.node.ts';
 import { openSqliteSyncStore } from '../../../electron/core/sync/sqlite-store.node.ts';
 import { UnlockedVault, unlockVault } from '../../../electron/core/vault/vault.node.ts';
@@ -92,8 +93,10 @@ export async function engineSide(states: Uint8Array[]): Promise<EngineSide> {
       const sessionB = new VaultSession(storageB, new UnlockedVault(vaultA.vaultId, key.slice()));
       const engineB = createSyncEngine({ session: sessionB, store: openSqliteSyncStore(dirB) });
       try {
+        // A's device list names B's key first (pairing's step; not timed, like the key transfer).
+        const deviceSeed = await addDevice(engineA);
         const t0 = performance.now();
-        await engineB.enable({ relayUrl: relay.url });
+        await engineB.enable({ relayUrl: relay.url, deviceSeed });
         const down = await engineB.syncOnce();
         const ms = performance.now() - t0;
         if (down.problems.length || down.pending || down.quarantined) throw new Error(`device B: ${JSON.stringify({ ...down, problems: down.problems.slice(0, 3) })}`);

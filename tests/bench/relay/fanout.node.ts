@@ -176,11 +176,12 @@ export async function fanout(o: FanoutOptions = defaultFanout): Promise<BenchRow
   try {
     const relay = await startMindstageRelay(dataDir);
     try {
-      // Enrollment, signed by each account key: one short connection per account.
+      // Each account's device list, version 1 signed by its account key: one short connection per account.
       await pool(accounts, 10, async (a) => {
         const c = await RelayConnection.connect(relay.url);
         try {
-          for (const d of a.devices) await c.enroll({ accountId: a.keys.publicKey, deviceId: d.deviceId, signAccount: a.keys.sign });
+          const devices = a.devices.map((d) => d.deviceId).sort((x, y) => Buffer.compare(x, y));
+          await c.setDevices({ accountId: a.keys.publicKey, version: 1, prev: new Uint8Array(64), devices, recovery: null, signer: a.keys.publicKey, sign: a.keys.sign });
         } finally {
           c.close();
         }

@@ -35,6 +35,7 @@ function statusLines(s: SyncStatusView): string[] {
     `This device: ${s.deviceId}`,
     `Waiting to upload: ${s.outbox}; waiting for earlier items: ${s.pending}; refused: ${s.quarantined}; cursor ${s.cursor}`,
     `Recovery from the relay: ${s.recoveryReady ? 'ready' : 'not set up ("sync enable --relay URL --recovery-key CODE")'}`,
+    ...(s.withheld ? [`Warning: ${s.withheld}`] : []),
     ...(s.lastError ? [`Last error: ${s.lastError.message}`] : []),
     ...(s.pendingMessage ? [s.pendingMessage] : []),
     ...s.problems.map((p) => `Refused: ${p.message}`),
