@@ -19,18 +19,24 @@ import {
 } from '../shared/sync/messages.std.ts';
 import { authStatement, enrollStatement, equalBytes, itemStatement, receiptStatement, removeDeviceStatement, wipeStatement } from '../shared/sync/signing.std.ts';
 import { randomNonce, verifyEd25519 } from './crypto.node.ts';
-import { TokenBucket } from './limits.node.ts';
+import type { Peer, Refused } from './admission.node.ts';
 import type { RelayContext } from './context.node.ts';
 import type { StoredItem, WriteRefusal } from './storage/types.node.ts';
+
+const refuseIf = (r: Refused | null): void => {
+  if (r) throw new Refusal(r.code, r.message, false, r.retryAfterMs);
+};
 
 /** A refusal raised inside a handler; turned into an error frame by the dispatcher. */
 class Refusal extends Error {
   readonly code: RelayErrorCode;
   readonly fatal: boolean;
-  constructor(code: RelayErrorCode, message: string, fatal = false) {
+  readonly retryAfterMs: number | undefined;
+  constructor(code: RelayErrorCode, message: string, fatal = false, retryAfterMs?: number) {
     super(message);
     this.code = code;
     this.fatal = fatal;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -60,21 +66,50 @@ export class Session {
   private readonly ws: WebSocket;
   private readonly ctx: RelayContext;
   private log: Logger;
-  private readonly anonymous: TokenBucket;
+  private readonly peer: Peer;
   private lastTouch = 0;
   private readonly authTimer: NodeJS.Timeout;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private resumeTimer: NodeJS.Timeout | null = null;
 
-  constructor(ctx: RelayContext, ws: WebSocket, connId: string, authority: string) {
+  constructor(ctx: RelayContext, ws: WebSocket, connId: string, authority: string, peer: Peer) {
     this.ctx = ctx;
     this.ws = ws;
     this.connId = connId;
     this.authority = authority;
+    this.peer = peer;
     this.log = ctx.log.child({ conn: connId });
-    this.anonymous = new TokenBucket(ctx.limits.anonymousBurst, ctx.limits.anonymousRatePerSecond, ctx.now());
+    ctx.addresses.attach(peer.address, this);
     this.authTimer = setTimeout(() => {
       if (this.state !== 'authed') this.refuse(null, new Refusal('timeout', 'Authenticate promptly; this connection was idle without authenticating.', true));
     }, ctx.limits.authTimeoutMs);
     this.authTimer.unref();
+  }
+
+  /** Stops reading from the peer for a while (its address spent its byte budget); TCP backpressure does the rest. */
+  pauseFor(ms: number): void {
+    if (this.state === 'closed' || !this.authed) return;
+    this.ws.pause();
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = null;
+      if (this.state !== 'closed') this.ws.resume();
+    }, ms);
+    this.resumeTimer.unref();
+  }
+
+  /** An authenticated connection that sends nothing for idleTimeoutMs is closed; clients reconnect when needed. */
+  private resetIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.refuse(null, new Refusal('timeout', 'This connection was idle for too long and was closed; reconnect to sync.', true)), this.ctx.limits.idleTimeoutMs);
+    this.idleTimer.unref();
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.authTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.ctx.addresses.detach(this.peer.address, this);
   }
 
   get authed(): boolean {
@@ -86,10 +121,21 @@ export class Session {
     if (this.state === 'closed') return;
     const started = performance.now();
     if (!isBinary) return this.refuse(null, new Refusal('bad_frame', 'Text frames are not part of the protocol; send binary frames.', true));
-    if (data.length > this.ctx.limits.maxFrameBytes) {
-      return this.refuse(null, new Refusal('too_large', `Frame of ${data.length} bytes is over the limit of ${this.ctx.limits.maxFrameBytes}.`));
+    // Cheap checks first, in this order: size, the address's byte budget, the request rate — before decoding.
+    const { limits } = this.ctx;
+    const maxBytes = this.authed ? limits.maxFrameBytes : Math.min(limits.maxFrameBytes, limits.anonymousMaxFrameBytes);
+    if (data.length > maxBytes) {
+      return this.refuse(null, new Refusal('too_large', `Frame of ${data.length} bytes is over the limit of ${maxBytes}${this.authed ? '' : ' before authenticating'}.`));
     }
-    const bucket = this.state === 'authed' ? this.ctx.deviceBucket(this.accountId!, this.deviceId!) : this.anonymous;
+    if (this.authed) {
+      this.resetIdle();
+      const wait = this.ctx.addresses.spend(this.peer.address, data.length);
+      if (wait > 0) {
+        this.log.info({ outcome: 'rate_limited', bytes: data.length }, 'refused');
+        return this.send({ t: 'error', id: null, code: 'rate_limited', message: 'Too much data from your network address; slow down.', fatal: false, retryAfterMs: wait });
+      }
+    }
+    const bucket = this.authed ? this.ctx.deviceBucket(this.accountId!, this.deviceId!) : this.ctx.addresses.anonymous(this.peer.address);
     const rate = bucket.take(this.ctx.now());
     if (!rate.ok) {
       this.log.info({ outcome: 'rate_limited' }, 'refused');
@@ -130,14 +176,14 @@ export class Session {
 
   refuse(id: number | null, r: Refusal, t?: string): void {
     this.log.info({ t, code: r.code, fatal: r.fatal }, 'refused');
-    this.send({ t: 'error', id, code: r.code, message: r.message, fatal: r.fatal });
+    this.send({ t: 'error', id, code: r.code, message: r.message, fatal: r.fatal, ...(r.retryAfterMs === undefined ? {} : { retryAfterMs: r.retryAfterMs }) });
     if (r.fatal) this.close(r.code === 'too_large' ? 1009 : 1008, r.code);
   }
 
   close(code = 1000, reason = ''): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    clearTimeout(this.authTimer);
+    this.stopTimers();
     this.ctx.unregister(this);
     this.ws.close(code, reason);
   }
@@ -145,7 +191,7 @@ export class Session {
   /** Connection went away (by either side). */
   closed(): void {
     this.state = 'closed';
-    clearTimeout(this.authTimer);
+    this.stopTimers();
     this.ctx.unregister(this);
   }
 
@@ -244,6 +290,8 @@ export class Session {
     }
     this.state = 'authed';
     clearTimeout(this.authTimer);
+    this.ctx.authenticated(this.ws);
+    this.resetIdle();
     this.log = this.log.child(tags);
     const now = this.ctx.now();
     await this.ctx.storage.touch(this.accountId, now);
@@ -254,6 +302,7 @@ export class Session {
   }
 
   private async enroll(msg: ClientMessageOf<'enroll'>): Promise<void> {
+    refuseIf(await this.ctx.admission.enroll(msg.accountId, this.peer));
     if (!verifyEd25519(msg.sig, enrollStatement(msg), msg.accountId)) throw new Refusal('auth_failed', 'The enrollment is not signed by the account key.');
     const r = await this.ctx.storage.enroll(msg.accountId, { deviceId: msg.deviceId, enrolledAt: msg.enrolledAt, enrollSig: msg.sig }, this.ctx.now());
     this.log.info({ acct: this.ctx.identity.tag(msg.accountId), dev: this.ctx.identity.tag(msg.deviceId), outcome: r }, 'enroll');
@@ -292,13 +341,19 @@ export class Session {
     const kind = msg.t === 'upload' ? 'update' : msg.t;
     const body = msg.t === 'tombstone' ? undefined : msg.body;
     const covers = msg.t === 'snapshot' ? msg.covers : [];
+    refuseIf(await this.ctx.admission.write(accountId, kind, body?.length ?? 0));
     const statement = itemStatement({ kind, accountId, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers });
-    if (!verifyEd25519(msg.sig, statement, msg.deviceId)) throw new Refusal('auth_failed', 'The item signature does not verify with this device key.');
+    if (!verifyEd25519(msg.sig, statement, msg.deviceId)) {
+      // Honest devices never send one; making forged bodies expensive for their sender keeps them cheap for us.
+      this.ctx.addresses.spend(this.peer.address, (body?.length ?? 0) * this.ctx.limits.badSignaturePenalty);
+      throw new Refusal('auth_failed', 'The item signature does not verify with this device key.');
+    }
     const r = await this.ctx.storage.write(accountId, { kind, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers, sig: msg.sig }, this.ctx.limits.maxBytesPerAccount);
     if (!r.ok) {
       const [code, message, fatal] = writeRefusals[r.reason];
       throw new Refusal(code, message, fatal);
     }
+    if (!r.duplicate) this.ctx.admission.stored(body?.length ?? 0);
     this.log.debug({ t: msg.t, bytes: body?.length ?? 0, seq: r.item.serverSeq, duplicate: r.duplicate, removed: r.removed }, 'stored');
     this.send({ t: 'ack', id: msg.id, serverSeq: r.item.serverSeq, duplicate: r.duplicate, removed: r.removed });
     if (!r.duplicate) await this.ctx.storage.publish({ type: 'item', accountId, serverSeq: r.item.serverSeq, origin: this.connId, item: r.item });

@@ -194,6 +194,11 @@ export async function postgresStorage(connectionString: string, options: Postgre
       return r ? { createdAt: r.created_at, lastActiveAt: r.last_active_at, head: r.head, bytesUsed: r.bytes_used } : null;
     },
 
+    async totalBytes() {
+      const r = await one<{ n: string }>('SELECT (SELECT coalesce(sum(bytes_used), 0) FROM accounts) + (SELECT coalesce(sum(length(body)), 0) FROM pairings) AS n', []);
+      return Number(r?.n ?? 0);
+    },
+
     async device(accountId, deviceId) {
       const r = await one<Parameters<typeof toDevice>[0]>('SELECT * FROM devices WHERE account_id = $1 AND device_id = $2', [buf(accountId), buf(deviceId)]);
       return r ? toDevice(r) : null;

@@ -71,6 +71,8 @@ export interface RelayStorage {
   /** Creates the account on its first enrollment. A wiped account stays closed; a removed device stays removed. */
   enroll(accountId: Uint8Array, device: { deviceId: Uint8Array; enrolledAt: number; enrollSig: Uint8Array }, now: number): Promise<'enrolled' | 'already' | 'revoked' | 'wiped'>;
   account(accountId: Uint8Array): Promise<AccountRow | null>;
+  /** Bytes stored over all accounts (the sum the per-account quota counts), for the relay-wide storage limit. */
+  totalBytes(): Promise<number>;
   device(accountId: Uint8Array, deviceId: Uint8Array): Promise<DeviceRow | null>;
   devices(accountId: Uint8Array): Promise<DeviceRow[]>;
   revoke(accountId: Uint8Array, deviceId: Uint8Array, now: number): Promise<'revoked' | 'already' | 'not_found'>;
