@@ -89,6 +89,8 @@ export class Session {
   /** Stops reading from the peer for a while (its address spent its byte budget); TCP backpressure does the rest. */
   pauseFor(ms: number): void {
     if (this.state === 'closed' || !this.authed) return;
+    // Say so once per pause, so the device knows why nothing is answered and when to expect answers again.
+    if (!this.resumeTimer) this.send({ t: 'error', id: null, code: 'rate_limited', message: 'Too much data from your network address; slow down.', fatal: false, retryAfterMs: ms });
     this.ws.pause();
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
     this.resumeTimer = setTimeout(() => {
@@ -129,11 +131,8 @@ export class Session {
     }
     if (this.authed) {
       this.resetIdle();
-      const wait = this.ctx.addresses.spend(this.peer.address, data.length);
-      if (wait > 0) {
-        this.log.info({ outcome: 'rate_limited', bytes: data.length }, 'refused');
-        return this.send({ t: 'error', id: null, code: 'rate_limited', message: 'Too much data from your network address; slow down.', fatal: false, retryAfterMs: wait });
-      }
+      // Over the address's byte budget: refused unread (every connection of the address was told, and paused).
+      if (this.ctx.addresses.spend(this.peer.address, data.length) > 0) return this.log.info({ outcome: 'rate_limited', bytes: data.length }, 'refused');
     }
     const bucket = this.authed ? this.ctx.deviceBucket(this.accountId!, this.deviceId!) : this.ctx.addresses.anonymous(this.peer.address);
     const rate = bucket.take(this.ctx.now());

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import sodiumModule from 'libsodium-wrappers-sumo';
+import WebSocket from 'ws';
 import { RelayConnection, type ConnectOptions } from '../../shared/sync/client.std.ts';
 import type { Item } from '../../shared/sync/messages.std.ts';
 import type { Signer, Verifier } from '../../shared/sync/signing.std.ts';
@@ -46,9 +47,9 @@ export interface TestDevice {
 }
 
 /** Enrolls a new device key in the account (over its own short connection). */
-export async function enrollDevice(url: string, account: TestAccount): Promise<TestDevice> {
+export async function enrollDevice(url: string, account: TestAccount, options: ConnectOptions = {}): Promise<TestDevice> {
   const keys = newKeys();
-  const c = await RelayConnection.connect(url);
+  const c = await RelayConnection.connect(url, options);
   try {
     await c.enroll({ accountId: account.accountId, deviceId: keys.publicKey, signAccount: account.keys.sign });
   } finally {
@@ -56,6 +57,14 @@ export async function enrollDevice(url: string, account: TestAccount): Promise<T
   }
   return { account, keys, deviceId: keys.publicKey };
 }
+
+/**
+ * Connects from another loopback address (127.0.0.2, 127.0.0.3…: Linux routes all of 127/8 to lo), so tests of
+ * per-address limits can play a second party on the same machine.
+ */
+export const fromAddress = (localAddress: string): ConnectOptions => ({
+  socket: (url) => new WebSocket(url, { localAddress }) as unknown as ReturnType<NonNullable<ConnectOptions['socket']>>,
+});
 
 /** Connects and authenticates an enrolled device. */
 export async function connectDevice(url: string, device: TestDevice, options: ConnectOptions = {}): Promise<RelayConnection> {
