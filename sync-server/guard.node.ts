@@ -8,11 +8,17 @@
  * small slack of such connections is kept; beyond it sockets are destroyed at once.
  */
 import type { Server } from 'node:http';
-import { isIPv6, type Socket } from 'node:net';
+import { createServer as createNetServer, isIPv6, type Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { AddressBook, RelayLimits } from './limits.node.ts';
 
-/** Connections over a limit that are still answered with a refusal (per address, and in total), then destroyed. */
+/** What a refused connection is told (as an error frame on a WebSocket, or a JSON HTTP answer). */
+export const overMessage = {
+  address: 'Too many connections from your network address to this relay; close some and try again.',
+  total: 'This relay is too busy for more connections right now; try again later.',
+} as const;
+
+/** Connections over a limit that still get a WebSocket error frame; beyond them, a canned HTTP answer. */
 const REFUSAL_SLACK = 8;
 
 /**
@@ -31,10 +37,24 @@ export function addressKey(remote: string | undefined): string {
 }
 
 export interface Guard {
+  /** The TCP listener: it admits sockets and hands them to the HTTP server. */
+  tcp: NetServer;
   /** Why this connection is over a limit, or null; a refused connection gets a clear refusal and is closed. */
   refusal(socket: Socket): 'address' | 'total' | null;
 }
 
+/** A complete HTTP answer written straight to the socket: nothing of the request is read or parsed. */
+function cannedRefusal(socket: Socket, why: 'address' | 'total'): void {
+  const body = JSON.stringify({ ok: false, error: 'too_many_connections', message: overMessage[why] });
+  socket.on('error', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${why === 'address' ? '429 Too Many Requests' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.setTimeout(1_000, () => socket.destroy());
+}
+
+/**
+ * The relay's TCP listener in front of `server`: each socket is counted against its address and the total before
+ * Node's HTTP machinery sees it, so a flood of refused sockets costs one map lookup and one write each.
+ */
 export function guardServer(server: Server, limits: RelayLimits, addresses: AddressBook, log: Logger): Guard {
   // Node closes a request whose headers (or whole request) are not in by then, checking every second.
   server.headersTimeout = limits.headersTimeoutMs;
@@ -42,27 +62,38 @@ export function guardServer(server: Server, limits: RelayLimits, addresses: Addr
   server.keepAliveTimeout = Math.min(5_000, limits.headersTimeoutMs);
   const over = new WeakMap<Socket, 'address' | 'total'>();
   let overCount = 0;
-  server.on('connection', (socket: Socket) => {
+  // Memory is sampled, not measured per connection: one cheap syscall a second.
+  let shedding = false;
+  const memory = setInterval(() => {
+    const busy = process.memoryUsage.rss() > limits.memoryBudgetBytes * 0.85;
+    if (busy !== shedding) log.warn({ rssMB: Math.round(process.memoryUsage.rss() / 1048576), shedding: busy }, 'memory budget');
+    shedding = busy;
+  }, 1_000);
+  memory.unref();
+  let refusedSinceLog = 0;
+  const tcp = createNetServer((socket: Socket) => {
     const key = addressKey(socket.remoteAddress);
-    const admitted = addresses.open(key);
+    const admitted = shedding ? 'total' : addresses.open(key);
     if (admitted === 'ok') {
       socket.once('close', () => addresses.closed(key));
-      // A socket that never sends a byte is not covered by the header timeout (no request has started).
       // Silence from a socket that is not (yet) a WebSocket ends it, whether or not a request has started.
       socket.setTimeout(limits.headersTimeoutMs * 2, () => socket.destroy());
+      server.emit('connection', socket);
       return;
     }
-    if (overCount >= REFUSAL_SLACK * 4) {
-      socket.destroy();
-      return;
-    }
+    if (refusedSinceLog++ % 1000 === 0) log.info({ limit: admitted === 'address' ? 'per-address' : 'total', refused: refusedSinceLog }, 'connections refused');
+    // A few over-limit connections go on to a WebSocket upgrade, so a real client gets an error frame it can
+    // show; past that slack, the canned HTTP answer.
+    if (overCount >= REFUSAL_SLACK * 4) return cannedRefusal(socket, admitted);
     overCount++;
     over.set(socket, admitted);
     socket.once('close', () => overCount--);
-    socket.setTimeout(limits.headersTimeoutMs, () => socket.destroy());
-    log.info({ addr: admitted === 'address' ? 'per-address' : 'total', outcome: 'too_many_connections' }, 'connection refused');
+    socket.setTimeout(limits.headersTimeoutMs, () => cannedRefusal(socket, admitted));
+    server.emit('connection', socket);
   });
+  tcp.once('close', () => clearInterval(memory));
   return {
+    tcp,
     refusal: (socket) => over.get(socket) ?? null,
   };
 }

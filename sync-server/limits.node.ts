@@ -27,6 +27,11 @@ export interface RelayLimits {
    * existing account never needs one.
    */
   inviteTokens: string[];
+  /**
+   * Resident memory the relay aims to stay under. Past 85% of it, new connections are refused (`too_many_connections`,
+   * "busy") until memory falls again; existing devices keep syncing.
+   */
+  memoryBudgetBytes: number;
   /** Token bucket per device: burst size and sustained requests per second. */
   deviceBurst: number;
   deviceRatePerSecond: number;
@@ -72,6 +77,7 @@ export const defaultLimits: RelayLimits = {
   maxConnections: 10_000,
   newAccountsPerAddressPerHour: 5,
   inviteTokens: [],
+  memoryBudgetBytes: 1024 * MiB,
   deviceBurst: 2_000,
   deviceRatePerSecond: 200,
   addressBytesPerSecond: 16 * MiB,

@@ -13,7 +13,7 @@ import { equalBytes } from '../shared/sync/signing.std.ts';
 import type { RelayContext } from './context.node.ts';
 import { newSeed, relayIdentity } from './crypto.node.ts';
 import { Admission } from './admission.node.ts';
-import { addressKey, guardServer, upgraded } from './guard.node.ts';
+import { addressKey, guardServer, overMessage, upgraded } from './guard.node.ts';
 import { AddressBook, defaultLimits, TokenBucket, type RelayLimits } from './limits.node.ts';
 import { Session } from './session.node.ts';
 import { hex } from './storage/common.node.ts';
@@ -50,11 +50,6 @@ export interface RunningRelay {
   sweep: () => Promise<SweepResult>;
   close: () => Promise<void>;
 }
-
-const overMessage = {
-  address: 'Too many connections from your network address to this relay; close some and try again.',
-  total: 'This relay has too many connections right now; try again later.',
-} as const;
 
 /**
  * Changes how large a frame ws reads on one connection. ws has no public setter; the receiver's `_maxPayload` is
@@ -217,10 +212,13 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   sweeper.unref();
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => resolve());
+    guard.tcp.once('error', reject);
+    guard.tcp.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => resolve());
   });
-  const address = server.address();
+  // The HTTP server gets its sockets from the guard, so it never listens itself; 'listening' starts its tracking
+  // of connections, which is what enforces headersTimeout/requestTimeout.
+  server.emit('listening');
+  const address = guard.tcp.address();
   if (!address || typeof address === 'string') throw new Error('relay did not bind a TCP port');
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `ws://${shownHost}:${address.port}`;
@@ -245,7 +243,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         for (const ws of wss.clients) ws.terminate();
         wss.close();
         server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolve) => guard.tcp.close(() => resolve()));
+        server.close();
         if (ownsStorage) await storage.close();
         log.info('relay closed');
       })()),

@@ -105,7 +105,7 @@ describe('public relay limits', () => {
     await raw(r.url);
     await raw(r.url, '127.0.0.3');
     const third = await raw(r.url, '127.0.0.4');
-    expect(await firstError(third)).toMatchObject({ code: 'too_many_connections', message: expect.stringMatching(/too many connections right now/) });
+    expect(await firstError(third)).toMatchObject({ code: 'too_many_connections', message: expect.stringMatching(/too busy for more connections/) });
     // Plain HTTP over the limit gets a JSON answer, not a silent drop.
     const res = await fetch(`${r.url.replace('ws:', 'http:')}/health`);
     expect(res.status).toBe(503);
