@@ -278,8 +278,8 @@ export async function postgresStorage(connectionString: string, options: Postgre
       return rows.rows.map(toItem);
     },
 
-    wipe: (marker: WipeMarker, now) =>
-      tx(async (c) => {
+    wipe: async (marker: WipeMarker, now) => {
+      const r = await tx(async (c) => {
         const a = buf(marker.accountId);
         const acct = await lockAccount(c, marker.accountId);
         const done = (await c.query<Parameters<typeof toWipe>[0]>('SELECT * FROM wipes WHERE account_id = $1', [a])).rows[0];
@@ -299,8 +299,19 @@ export async function postgresStorage(connectionString: string, options: Postgre
         await c.query('DELETE FROM items WHERE account_id = $1', [a]);
         await c.query('DELETE FROM accounts WHERE account_id = $1', [a]);
         await c.query('INSERT INTO wipes VALUES ($1, $2, $3, $4, $5, $6)', [a, marker.issuedAt, marker.authority, buf(marker.sig), now, JSON.stringify(counts)]);
-        return { marker: { ...marker, accountId: copy(marker.accountId), sig: copy(marker.sig) }, wipedAt: now, counts };
-      }),
+        return { marker: { ...marker, accountId: copy(marker.accountId), sig: copy(marker.sig) }, wipedAt: now, counts, fresh: true };
+      });
+      if (r === 'unknown_account') return r;
+      if ('fresh' in r) {
+        // Deleted rows stay in their pages until VACUUM reclaims them; run it now (outside the transaction, as it
+        // must be) so the wiped ciphertext does not linger for autovacuum's next visit. Best effort: the wipe is
+        // committed either way.
+        await pool.query('VACUUM items, pairings, devices, accounts').catch((e: unknown) => options.onError?.(e));
+        const { fresh: _fresh, ...done } = r;
+        return done;
+      }
+      return r;
+    },
 
     async wipeRecord(accountId) {
       const r = await one<Parameters<typeof toWipe>[0]>('SELECT * FROM wipes WHERE account_id = $1', [buf(accountId)]);
