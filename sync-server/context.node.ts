@@ -22,6 +22,6 @@ export interface RelayContext {
   addresses: AddressBook;
   /** The cheap checks run before any signature work. */
   admission: Admission;
-  /** Called once a connection authenticated: it may now send frames up to maxFrameBytes. */
-  authenticated: (ws: WebSocket) => void;
+  /** Sets the largest frame the socket layer reads on a connection (twice the refusal limit `bytes`). */
+  setFrameLimit: (ws: WebSocket, bytes: number) => void;
 }

@@ -112,7 +112,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     },
     addresses,
     admission,
-    authenticated: (ws) => setMaxPayload(ws, framePayload(limits.maxFrameBytes)),
+    setFrameLimit: (ws, bytes) => setMaxPayload(ws, framePayload(bytes)),
   };
 
   const onEvent = (ev: RelayEvent) => {

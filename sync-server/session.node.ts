@@ -92,10 +92,15 @@ export class Session {
     // Say so once per pause, so the device knows why nothing is answered and when to expect answers again.
     if (!this.resumeTimer) this.send({ t: 'error', id: null, code: 'rate_limited', message: 'Too much data from your network address; slow down.', fatal: false, retryAfterMs: ms });
     this.ws.pause();
+    // A peer that keeps sending large frames through the pause has them cut at the frame header (close 1009),
+    // unread: what already sits in the socket buffer would otherwise be read in full on resume.
+    this.ctx.setFrameLimit(this.ws, this.ctx.limits.anonymousMaxFrameBytes);
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
     this.resumeTimer = setTimeout(() => {
       this.resumeTimer = null;
-      if (this.state !== 'closed') this.ws.resume();
+      if (this.state === 'closed') return;
+      this.ctx.setFrameLimit(this.ws, this.ctx.limits.maxFrameBytes);
+      this.ws.resume();
     }, ms);
     this.resumeTimer.unref();
   }
@@ -289,7 +294,7 @@ export class Session {
     }
     this.state = 'authed';
     clearTimeout(this.authTimer);
-    this.ctx.authenticated(this.ws);
+    this.ctx.setFrameLimit(this.ws, this.ctx.limits.maxFrameBytes);
     this.resetIdle();
     this.log = this.log.child(tags);
     const now = this.ctx.now();

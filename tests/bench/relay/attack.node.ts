@@ -103,8 +103,10 @@ export async function attack(): Promise<BenchRow[]> {
     const quietP99 = percentile(quiet, 99);
     const loadedP99 = percentile(loaded, 99);
     const budgetMB = defaultLimits.memoryBudgetBytes / 1048576;
-    const unclear = Object.entries(report.answers).filter(([k]) => /without a reason|accepted \(!\)/.test(k));
-    const refusals = Object.entries(report.answers).filter(([k]) => !/without a reason|accepted \(!\)|account created|still open at the end/.test(k));
+    // A RelayError 'closed' is a connection lost without a refusal frame: not a clear answer either.
+    const unclearAnswer = /without a reason|accepted \(!\)|: closed( \(unsolicited\))?$/;
+    const unclear = Object.entries(report.answers).filter(([k]) => unclearAnswer.test(k));
+    const refusals = Object.entries(report.answers).filter(([k]) => !unclearAnswer.test(k) && !/account created|still open at the end/.test(k));
     const rows: BenchRow[] = [
       { suite: SUITE, name: `honest live edit under attack, p99 (${EDITS} edits)`, value: loadedP99, unit: 'ms', baselineName: 'same pair unloaded p99', baseline: quietP99, target: '≤ 2× unloaded p99', pass: loadedP99 <= 2 * quietP99 },
       { suite: SUITE, name: 'honest live edit under attack, median', value: median(loaded), unit: 'ms', baselineName: 'unloaded median', baseline: median(quiet) },
