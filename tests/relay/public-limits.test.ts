@@ -11,7 +11,7 @@ import { encodeFrame } from '../../shared/sync/frame.std.ts';
 import { decodeRelayMessage, type RelayMessage } from '../../shared/sync/messages.std.ts';
 import { addressKey } from '../../sync-server/guard.node.ts';
 import type { RelayLimits } from '../../sync-server/limits.node.ts';
-import { connectDevice, enrollDevice, fromAddress, newAccount, randomId } from '../support/relay-client.node.ts';
+import { connectDevice, enrollDevice, fromAddress, newAccount, randomId, relayRefusal } from '../support/relay-client.node.ts';
 import { startTestRelay, testAddressLimits, type TestRelay } from '../support/relay-harness.node.ts';
 
 const honest = fromAddress('127.0.0.2');
@@ -33,15 +33,7 @@ const start = async (limits: Partial<RelayLimits>, now?: () => number) => {
   return relay;
 };
 
-const refusal = async (p: Promise<unknown>): Promise<RelayError> => {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RelayError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-};
+const refusal = relayRefusal;
 
 interface Raw {
   ws: WebSocket;

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import sodiumModule from 'libsodium-wrappers-sumo';
 import WebSocket from 'ws';
-import { RelayConnection, type ConnectOptions } from '../../shared/sync/client.std.ts';
+import { RelayConnection, RelayError, type ConnectOptions } from '../../shared/sync/client.std.ts';
 import type { Item } from '../../shared/sync/messages.std.ts';
 import type { Signer, Verifier } from '../../shared/sync/signing.std.ts';
 
@@ -65,6 +65,17 @@ export async function enrollDevice(url: string, account: TestAccount, options: C
 export const fromAddress = (localAddress: string): ConnectOptions => ({
   socket: (url) => new WebSocket(url, { localAddress }) as unknown as ReturnType<NonNullable<ConnectOptions['socket']>>,
 });
+
+/** The RelayError a promise rejects with (anything else is rethrown; fulfilling fails the test). */
+export async function relayRefusal(p: Promise<unknown>): Promise<RelayError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof RelayError) return e;
+    throw e;
+  }
+  throw new Error('expected a refusal');
+}
 
 /** Connects and authenticates an enrolled device. */
 export async function connectDevice(url: string, device: TestDevice, options: ConnectOptions = {}): Promise<RelayConnection> {
