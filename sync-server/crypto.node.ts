@@ -4,19 +4,14 @@
  */
 import sodiumModule from 'libsodium-wrappers-sumo';
 import { randomFillSync } from 'node:crypto';
+import { verify } from '../shared/sync/ed25519.node.ts';
 import type { Signer, Verifier } from '../shared/sync/signing.std.ts';
 
 await sodiumModule.ready;
 const sodium = sodiumModule;
 
-export const verifyEd25519: Verifier = (signature, message, publicKey) => {
-  if (signature.length !== sodium.crypto_sign_BYTES || publicKey.length !== sodium.crypto_sign_PUBLICKEYBYTES) return false;
-  try {
-    return sodium.crypto_sign_verify_detached(signature, message, publicKey);
-  } catch {
-    return false; // e.g. a public key that is not a valid curve point
-  }
-};
+/** Ed25519 verification through node:crypto (OpenSSL, outside the wasm heap; ~10× libsodium's wasm on big bodies). */
+export const verifyEd25519: Verifier = verify;
 
 export const newSeed = (): Uint8Array => randomFillSync(new Uint8Array(sodium.crypto_sign_SEEDBYTES));
 

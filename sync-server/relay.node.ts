@@ -8,11 +8,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { PROTOCOL_VERSION } from '../shared/sync/messages.std.ts';
+import { encodeMessage, PROTOCOL_VERSION } from '../shared/sync/messages.std.ts';
 import { equalBytes } from '../shared/sync/signing.std.ts';
 import type { RelayContext } from './context.node.ts';
 import { newSeed, relayIdentity } from './crypto.node.ts';
-import { defaultLimits, TokenBucket, type RelayLimits } from './limits.node.ts';
+import { Admission } from './admission.node.ts';
+import { addressKey, guardServer, overMessage, upgraded } from './guard.node.ts';
+import { AddressBook, defaultLimits, TokenBucket, type RelayLimits } from './limits.node.ts';
 import { Session } from './session.node.ts';
 import { hex } from './storage/common.node.ts';
 import { sqliteStorage } from './storage/sqlite.node.ts';
@@ -48,6 +50,16 @@ export interface RunningRelay {
   close: () => Promise<void>;
 }
 
+/**
+ * Changes how large a frame ws reads on one connection. ws has no public setter; the receiver's `_maxPayload` is
+ * read for every frame header (ws 8). tests/relay/limits.test.ts checks the effect, so an upgrade that breaks it
+ * fails a test instead of silently allowing 32 MiB frames from anonymous peers.
+ */
+function setMaxPayload(ws: WebSocket, bytes: number): void {
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver;
+  if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes;
+}
+
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const limits: RelayLimits = { ...defaultLimits, ...options.limits };
   const log = options.logger ?? pino({ base: { service: 'mindstage-relay' } });
@@ -64,6 +76,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const accounts = new Map<string, Set<Session>>();
   const sessions = new Set<Session>();
   const buckets = new Map<string, TokenBucket>();
+  const addresses = new AddressBook(limits, now);
+  const admission = new Admission(limits, storage, addresses);
+  await admission.refresh();
+  // ws reads frames up to maxPayload; before authenticating only small ones (see setMaxPayload).
+  const framePayload = (frameBytes: number) => frameBytes * 2 + 64 * 1024;
 
   const ctx: RelayContext = {
     storage,
@@ -93,6 +110,9 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       if (!b) buckets.set(key, (b = new TokenBucket(limits.deviceBurst, limits.deviceRatePerSecond, now())));
       return b;
     },
+    addresses,
+    admission,
+    setFrameLimit: (ws, bytes) => setMaxPayload(ws, framePayload(bytes)),
   };
 
   const onEvent = (ev: RelayEvent) => {
@@ -103,6 +123,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     } else if (ev.type === 'revoked') {
       for (const s of [...set]) if (s.deviceId && equalBytes(s.deviceId, ev.deviceId)) s.revoked();
     } else {
+      void admission.refresh().catch(() => undefined);
       void storage.wipeRecord(ev.accountId).then((w) => {
         if (w) for (const s of [...(accounts.get(hex(ev.accountId)) ?? [])]) if (s.connId !== ev.origin) s.wiped(w.marker);
       });
@@ -115,8 +136,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' });
     res.end(JSON.stringify(body));
   };
-  const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 10_000 }, (req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.headersTimeoutMs * 2, connectionsCheckingInterval: 1_000 }, (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0];
+    const over = guard.refusal(req.socket);
+    if (over) return json(res, over === 'address' ? 429 : 503, { ok: false, error: 'too_many_connections', message: overMessage[over] });
     // We never read request bodies, so an oversized one costs nothing: answer and close.
     if (path === '/health') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { ok: false, error: 'method_not_allowed', message: 'Use GET /health.' });
@@ -125,7 +148,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     json(res, 404, { ok: false, error: 'not_found', message: 'This is a Mindstage relay: connect with a WebSocket, or GET /health.' });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes * 2 + 64 * 1024, perMessageDeflate: false });
+  const guard = guardServer(server, limits, addresses, log);
+  const wss = new WebSocketServer({ noServer: true, maxPayload: framePayload(limits.maxFrameBytes), perMessageDeflate: false });
   const alive = new WeakMap<WebSocket, boolean>();
 
   const rejectUpgrade = (socket: Duplex, status: number, text: string) => {
@@ -137,8 +161,18 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     if (path !== '/' && path !== '/v1') return rejectUpgrade(socket, 404, 'Not Found');
     const authority = (options.authority ?? req.headers.host ?? '').toLowerCase();
     if (!authority) return rejectUpgrade(socket, 400, 'Bad Request');
+    const over = guard.refusal(req.socket);
+    const invite = new URL(req.url ?? '/', 'ws://relay').searchParams.get('invite');
+    upgraded(req.socket);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new Session(ctx, ws, randomBytes(6).toString('hex'), authority);
+      setMaxPayload(ws, framePayload(Math.min(limits.maxFrameBytes, limits.anonymousMaxFrameBytes)));
+      if (over) {
+        // A clear refusal the client can show, then the door: nothing of this connection is read.
+        ws.send(encodeMessage({ t: 'error', id: null, code: 'too_many_connections', message: overMessage[over], fatal: true }));
+        ws.close(1008, 'too_many_connections');
+        return;
+      }
+      const session = new Session(ctx, ws, randomBytes(6).toString('hex'), authority, { address: addressKey(req.socket.remoteAddress), invite });
       sessions.add(session);
       alive.set(ws, true);
       ws.on('message', (data, isBinary) => session.receive(data as Buffer, isBinary));
@@ -163,12 +197,14 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       const live = new Set([...sessions].filter((s) => s.authed).map((s) => `${hex(s.accountId!)}:${hex(s.deviceId!)}`));
       for (const k of buckets.keys()) if (!live.has(k)) buckets.delete(k);
     }
+    addresses.prune();
   }, limits.pingIntervalMs);
   heartbeat.unref();
 
   const sweep = async (): Promise<SweepResult> => {
     const t = now();
     const r = await storage.sweep(t, t - limits.retentionMs, t - limits.retentionMs);
+    await admission.refresh();
     log.info({ ...r }, 'retention sweep');
     return r;
   };
@@ -176,10 +212,13 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   sweeper.unref();
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => resolve());
+    guard.tcp.once('error', reject);
+    guard.tcp.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => resolve());
   });
-  const address = server.address();
+  // The HTTP server gets its sockets from the guard, so it never listens itself; 'listening' starts its tracking
+  // of connections, which is what enforces headersTimeout/requestTimeout.
+  server.emit('listening');
+  const address = guard.tcp.address();
   if (!address || typeof address === 'string') throw new Error('relay did not bind a TCP port');
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `ws://${shownHost}:${address.port}`;
@@ -204,7 +243,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         for (const ws of wss.clients) ws.terminate();
         wss.close();
         server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolve) => guard.tcp.close(() => resolve()));
+        server.close();
         if (ownsStorage) await storage.close();
         log.info('relay closed');
       })()),

@@ -22,18 +22,24 @@ import {
 } from '../shared/sync/messages.std.ts';
 import { authStatement, equalBytes, itemStatement, listStepError, mayAct, receiptStatement, wipeStatement } from '../shared/sync/signing.std.ts';
 import { randomNonce, verifyEd25519 } from './crypto.node.ts';
-import { TokenBucket } from './limits.node.ts';
+import type { Peer, Refused } from './admission.node.ts';
 import type { RelayContext } from './context.node.ts';
 import type { StoredItem, WriteRefusal } from './storage/types.node.ts';
+
+const refuseIf = (r: Refused | null): void => {
+  if (r) throw new Refusal(r.code, r.message, false, r.retryAfterMs);
+};
 
 /** A refusal raised inside a handler; turned into an error frame by the dispatcher. */
 class Refusal extends Error {
   readonly code: RelayErrorCode;
   readonly fatal: boolean;
-  constructor(code: RelayErrorCode, message: string, fatal = false) {
+  readonly retryAfterMs: number | undefined;
+  constructor(code: RelayErrorCode, message: string, fatal = false, retryAfterMs?: number) {
     super(message);
     this.code = code;
     this.fatal = fatal;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -65,21 +71,57 @@ export class Session {
   private readonly ws: WebSocket;
   private readonly ctx: RelayContext;
   private log: Logger;
-  private readonly anonymous: TokenBucket;
+  private readonly peer: Peer;
   private lastTouch = 0;
   private readonly authTimer: NodeJS.Timeout;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private resumeTimer: NodeJS.Timeout | null = null;
 
-  constructor(ctx: RelayContext, ws: WebSocket, connId: string, authority: string) {
+  constructor(ctx: RelayContext, ws: WebSocket, connId: string, authority: string, peer: Peer) {
     this.ctx = ctx;
     this.ws = ws;
     this.connId = connId;
     this.authority = authority;
+    this.peer = peer;
     this.log = ctx.log.child({ conn: connId });
-    this.anonymous = new TokenBucket(ctx.limits.anonymousBurst, ctx.limits.anonymousRatePerSecond, ctx.now());
+    ctx.addresses.attach(peer.address, this);
     this.authTimer = setTimeout(() => {
       if (this.state !== 'authed') this.refuse(null, new Refusal('timeout', 'Authenticate promptly; this connection was idle without authenticating.', true));
     }, ctx.limits.authTimeoutMs);
     this.authTimer.unref();
+  }
+
+  /** Stops reading from the peer for a while (its address spent its byte budget); TCP backpressure does the rest. */
+  pauseFor(ms: number): void {
+    if (this.state === 'closed' || !this.authed) return;
+    // Say so once per pause, so the device knows why nothing is answered and when to expect answers again.
+    if (!this.resumeTimer) this.send({ t: 'error', id: null, code: 'rate_limited', message: 'Too much data from your network address; slow down.', fatal: false, retryAfterMs: ms });
+    this.ws.pause();
+    // A peer that keeps sending large frames through the pause has them cut at the frame header (close 1009),
+    // unread: what already sits in the socket buffer would otherwise be read in full on resume.
+    this.ctx.setFrameLimit(this.ws, this.ctx.limits.anonymousMaxFrameBytes);
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = null;
+      if (this.state === 'closed') return;
+      this.ctx.setFrameLimit(this.ws, this.ctx.limits.maxFrameBytes);
+      this.ws.resume();
+    }, ms);
+    this.resumeTimer.unref();
+  }
+
+  /** An authenticated connection that sends nothing for idleTimeoutMs is closed; clients reconnect when needed. */
+  private resetIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.refuse(null, new Refusal('timeout', 'This connection was idle for too long and was closed; reconnect to sync.', true)), this.ctx.limits.idleTimeoutMs);
+    this.idleTimer.unref();
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.authTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.ctx.addresses.detach(this.peer.address, this);
   }
 
   get authed(): boolean {
@@ -91,10 +133,18 @@ export class Session {
     if (this.state === 'closed') return;
     const started = performance.now();
     if (!isBinary) return this.refuse(null, new Refusal('bad_frame', 'Text frames are not part of the protocol; send binary frames.', true));
-    if (data.length > this.ctx.limits.maxFrameBytes) {
-      return this.refuse(null, new Refusal('too_large', `Frame of ${data.length} bytes is over the limit of ${this.ctx.limits.maxFrameBytes}.`));
+    // Cheap checks first, in this order: size, the address's byte budget, the request rate — before decoding.
+    const { limits } = this.ctx;
+    const maxBytes = this.authed ? limits.maxFrameBytes : Math.min(limits.maxFrameBytes, limits.anonymousMaxFrameBytes);
+    if (data.length > maxBytes) {
+      return this.refuse(null, new Refusal('too_large', `Frame of ${data.length} bytes is over the limit of ${maxBytes}${this.authed ? '' : ' before authenticating'}.`));
     }
-    const bucket = this.state === 'authed' ? this.ctx.deviceBucket(this.accountId!, this.deviceId!) : this.anonymous;
+    if (this.authed) {
+      this.resetIdle();
+      // Over the address's byte budget: refused unread (every connection of the address was told, and paused).
+      if (this.ctx.addresses.spend(this.peer.address, data.length) > 0) return this.log.info({ outcome: 'rate_limited', bytes: data.length }, 'refused');
+    }
+    const bucket = this.authed ? this.ctx.deviceBucket(this.accountId!, this.deviceId!) : this.ctx.addresses.anonymous(this.peer.address);
     const rate = bucket.take(this.ctx.now());
     if (!rate.ok) {
       this.log.info({ outcome: 'rate_limited' }, 'refused');
@@ -135,14 +185,14 @@ export class Session {
 
   refuse(id: number | null, r: Refusal, t?: string): void {
     this.log.info({ t, code: r.code, fatal: r.fatal }, 'refused');
-    this.send({ t: 'error', id, code: r.code, message: r.message, fatal: r.fatal });
+    this.send({ t: 'error', id, code: r.code, message: r.message, fatal: r.fatal, ...(r.retryAfterMs === undefined ? {} : { retryAfterMs: r.retryAfterMs }) });
     if (r.fatal) this.close(r.code === 'too_large' ? 1009 : 1008, r.code);
   }
 
   close(code = 1000, reason = ''): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    clearTimeout(this.authTimer);
+    this.stopTimers();
     this.ctx.unregister(this);
     this.ws.close(code, reason);
   }
@@ -150,7 +200,7 @@ export class Session {
   /** Connection went away (by either side). */
   closed(): void {
     this.state = 'closed';
-    clearTimeout(this.authTimer);
+    this.stopTimers();
     this.ctx.unregister(this);
   }
 
@@ -266,6 +316,8 @@ export class Session {
     }
     this.state = 'authed';
     clearTimeout(this.authTimer);
+    this.ctx.setFrameLimit(this.ws, this.ctx.limits.maxFrameBytes);
+    this.resetIdle();
     this.log = this.log.child(tags);
     const now = this.ctx.now();
     await this.ctx.storage.touch(this.accountId, now);
@@ -289,6 +341,8 @@ export class Session {
     const lists = await storage.deviceLists(accountId);
     const current = lists.at(-1) ?? null;
     const tags = { acct: this.ctx.identity.tag(accountId), v: list.version };
+    // Cheap admission checks (new accounts per address, invite gate, quotas) before any signature work.
+    refuseIf(await this.ctx.admission.enroll(accountId, this.peer));
     if (current && !mayAct(current, list.signer)) {
       const standing = await this.standing(accountId, list.signer);
       this.log.info({ ...tags, outcome: standing }, 'set devices');
@@ -342,13 +396,19 @@ export class Session {
     const kind = msg.t === 'upload' ? 'update' : msg.t;
     const body = msg.t === 'tombstone' ? undefined : msg.body;
     const covers = msg.t === 'snapshot' ? msg.covers : [];
+    refuseIf(await this.ctx.admission.write(accountId, kind, body?.length ?? 0));
     const statement = itemStatement({ kind, accountId, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers });
-    if (!verifyEd25519(msg.sig, statement, msg.deviceId)) throw new Refusal('auth_failed', 'The item signature does not verify with this device key.');
+    if (!verifyEd25519(msg.sig, statement, msg.deviceId)) {
+      // Honest devices never send one; making forged bodies expensive for their sender keeps them cheap for us.
+      this.ctx.addresses.spend(this.peer.address, (body?.length ?? 0) * this.ctx.limits.badSignaturePenalty);
+      throw new Refusal('auth_failed', 'The item signature does not verify with this device key.');
+    }
     const r = await this.ctx.storage.write(accountId, { kind, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers, sig: msg.sig }, this.ctx.limits.maxBytesPerAccount);
     if (!r.ok) {
       const [code, message, fatal] = writeRefusals[r.reason];
       throw new Refusal(code, message, fatal);
     }
+    if (!r.duplicate) this.ctx.admission.stored(body?.length ?? 0);
     this.log.debug({ t: msg.t, bytes: body?.length ?? 0, seq: r.item.serverSeq, duplicate: r.duplicate, removed: r.removed }, 'stored');
     this.send({ t: 'ack', id: msg.id, serverSeq: r.item.serverSeq, duplicate: r.duplicate, removed: r.removed });
     if (!r.duplicate) await this.ctx.storage.publish({ type: 'item', accountId, serverSeq: r.item.serverSeq, origin: this.connId, item: r.item });

@@ -16,7 +16,8 @@ export const cardCommands = {
   },
   /** Writes a character as a card file. */
   'cards.export': {
-    input: z.object({ id: RecordId, format: cardFormat }),
+    /** keepImageMetadata: PNG only; keep the avatar's other metadata chunks (dropped by default). */
+    input: z.object({ id: RecordId, format: cardFormat, keepImageMetadata: z.boolean().optional() }),
     output: returns<{ fileName: string; mime: string; bytesBase64: string }>(),
   },
   /** An encrypted asset (avatar), decrypted for display. */

@@ -53,6 +53,7 @@ const mindstageCode: Record<RelayErrorCode, ErrorCode> = {
   wiped: 'network',
   rate_limited: 'network',
   too_many_connections: 'network',
+  invite_required: 'network',
   quota: 'network',
   replay: 'exists',
   conflict: 'integrity',
@@ -71,7 +72,7 @@ export class RelayError extends MindstageError {
   /** Set when the account was wiped: verify it with verifyWipeMarker before acting on it. */
   readonly marker: WipeMarker | undefined;
   constructor(relayCode: RelayErrorCode | 'closed', message: string, extra: { retryAfterMs?: number; marker?: WipeMarker } = {}) {
-    super(relayCode === 'closed' ? 'network' : mindstageCode[relayCode], `The sync relay refused: ${message} (${relayCode})`);
+    super(relayCode === 'closed' ? 'network' : mindstageCode[relayCode], `The sync relay refused: ${message}`);
     this.name = 'RelayError';
     this.relayCode = relayCode;
     this.retryAfterMs = extra.retryAfterMs;

@@ -138,6 +138,7 @@ export const relayErrorCodes = [
   'wiped', // the account was wiped; the marker follows
   'rate_limited',
   'too_many_connections',
+  'invite_required', // creating an account on this relay needs an invite token
   'quota', // storage per account exhausted
   'replay', // a device sequence number at or below one already used
   'conflict', // same device sequence number, different content

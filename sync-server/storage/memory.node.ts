@@ -54,6 +54,13 @@ export function memoryStorage(): RelayStorage {
       return a ? { ...a.row } : null;
     },
 
+    async totalBytes() {
+      let n = 0;
+      for (const a of accounts.values()) n += a.row.bytesUsed;
+      for (const p of pairings.values()) n += p.body.length;
+      return n;
+    },
+
     async device(accountId, deviceId) {
       const d = accounts.get(hex(accountId))?.devices.get(hex(deviceId));
       return d ? { ...d } : null;

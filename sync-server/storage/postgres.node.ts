@@ -198,6 +198,11 @@ export async function postgresStorage(connectionString: string, options: Postgre
       return r ? { createdAt: r.created_at, lastActiveAt: r.last_active_at, head: r.head, bytesUsed: r.bytes_used } : null;
     },
 
+    async totalBytes() {
+      const r = await one<{ n: string }>('SELECT (SELECT coalesce(sum(bytes_used), 0) FROM accounts) + (SELECT coalesce(sum(length(body)), 0) FROM pairings) AS n', []);
+      return Number(r?.n ?? 0);
+    },
+
     async device(accountId, deviceId) {
       const r = await one<Parameters<typeof toDevice>[0]>('SELECT * FROM devices WHERE account_id = $1 AND device_id = $2', [buf(accountId), buf(deviceId)]);
       return r ? toDevice(r) : null;
@@ -298,8 +303,8 @@ export async function postgresStorage(connectionString: string, options: Postgre
       return rows.rows.map(toItem);
     },
 
-    wipe: (marker: WipeMarker, now) =>
-      tx(async (c) => {
+    wipe: async (marker: WipeMarker, now) => {
+      const r = await tx(async (c) => {
         const a = buf(marker.accountId);
         const acct = await lockAccount(c, marker.accountId);
         const done = (await c.query<Parameters<typeof toWipe>[0]>('SELECT * FROM wipes WHERE account_id = $1', [a])).rows[0];
@@ -322,8 +327,19 @@ export async function postgresStorage(connectionString: string, options: Postgre
         await c.query('INSERT INTO wipes (account_id, issued_at, authority, sig, wiped_at, counts, signer) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
           a, marker.issuedAt, marker.authority, buf(marker.sig), now, JSON.stringify(counts), buf(marker.signer),
         ]);
-        return { marker: { ...marker, accountId: copy(marker.accountId), signer: copy(marker.signer), sig: copy(marker.sig) }, wipedAt: now, counts };
-      }),
+        return { marker: { ...marker, accountId: copy(marker.accountId), signer: copy(marker.signer), sig: copy(marker.sig) }, wipedAt: now, counts, fresh: true };
+      });
+      if (r === 'unknown_account') return r;
+      if ('fresh' in r) {
+        // Deleted rows stay in their pages until VACUUM reclaims them; run it now (outside the transaction, as it
+        // must be) so the wiped ciphertext does not linger for autovacuum's next visit. Best effort: the wipe is
+        // committed either way.
+        await pool.query('VACUUM items, pairings, devices, device_lists, accounts').catch((e: unknown) => options.onError?.(e));
+        const { fresh: _fresh, ...done } = r;
+        return done;
+      }
+      return r;
+    },
 
     async wipeRecord(accountId) {
       const r = await one<Parameters<typeof toWipe>[0]>('SELECT * FROM wipes WHERE account_id = $1', [buf(accountId)]);

@@ -110,6 +110,7 @@ export function sqliteStorage(dataDir: string): RelayStorage {
   const bus = new LocalBus();
 
   const q = {
+    totalBytes: db.prepare<[], { n: number }>('SELECT (SELECT coalesce(sum(bytes_used), 0) FROM accounts) + (SELECT coalesce(sum(length(body)), 0) FROM pairings) AS n'),
     meta: db.prepare<[string], { value: Uint8Array }>('SELECT value FROM relay_meta WHERE key = ?'),
     putMeta: db.prepare('INSERT OR IGNORE INTO relay_meta (key, value) VALUES (?, ?)'),
     account: db.prepare<[Uint8Array], { created_at: number; last_active_at: number; head: number; bytes_used: number }>(
@@ -246,6 +247,10 @@ export function sqliteStorage(dataDir: string): RelayStorage {
     async account(accountId): Promise<AccountRow | null> {
       const r = q.account.get(accountId);
       return r ? { createdAt: r.created_at, lastActiveAt: r.last_active_at, head: r.head, bytesUsed: r.bytes_used } : null;
+    },
+
+    async totalBytes() {
+      return q.totalBytes.get()!.n;
     },
 
     async device(accountId, deviceId) {

@@ -74,6 +74,8 @@ export interface RelayStorage {
    */
   enroll(accountId: Uint8Array, device: { deviceId: Uint8Array; enrolledAt: number; enrollSig: Uint8Array }, now: number): Promise<'enrolled' | 'already' | 'revoked' | 'wiped'>;
   account(accountId: Uint8Array): Promise<AccountRow | null>;
+  /** Bytes stored over all accounts (the sum the per-account quota counts), for the relay-wide storage limit. */
+  totalBytes(): Promise<number>;
   device(accountId: Uint8Array, deviceId: Uint8Array): Promise<DeviceRow | null>;
   devices(accountId: Uint8Array): Promise<DeviceRow[]>;
   revoke(accountId: Uint8Array, deviceId: Uint8Array, now: number): Promise<'revoked' | 'already' | 'not_found'>;

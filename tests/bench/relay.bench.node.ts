@@ -1,11 +1,13 @@
 /**
  * Issue 4 performance (docs/sync-protocol.md, "Benchmarks"): live edit latency, fan-out to 1,000 connected devices
  * with the relay's memory, and initial sync of a 100,000-message vault — each beside a baseline from the same run
- * (a plain `ws` broadcast server; y-websocket's own server for initial sync). Servers run as child processes.
+ * (a plain `ws` broadcast server; y-websocket's own server for initial sync), and the relay under attack (issue 15:
+ * the honest p99 beside its unloaded p99). Servers run as child processes.
  *
- * `MINDSTAGE_BENCH_RELAY=latency,fanout,initial` picks parts (default: all).
+ * `MINDSTAGE_BENCH_RELAY=latency,fanout,initial,attack` picks parts (default: all).
  */
 import type { BenchRow } from './report.node.ts';
+import { attack } from './relay/attack.node.ts';
 import { fanout } from './relay/fanout.node.ts';
 import { initialSync } from './relay/initial-sync.node.ts';
 import { latency } from './relay/latency.node.ts';
@@ -14,6 +16,7 @@ const parts: Record<string, () => Promise<BenchRow[]>> = {
   latency: () => latency(),
   fanout: () => fanout(),
   initial: () => initialSync(),
+  attack: () => attack(),
 };
 
 export async function run(): Promise<BenchRow[]> {

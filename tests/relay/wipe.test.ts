@@ -179,4 +179,12 @@ describe.skipIf(skipPg !== null)(`wipe on PostgreSQL${skipPg ? ` (skipped: ${ski
     }
     expect(await cluster.query(url, 'SELECT count(*)::int AS n FROM wipes WHERE account_id = $1', [id])).toEqual([{ n: 1 }]);
   });
+
+  it('vacuums after a wipe, so the deleted ciphertext does not wait in dead rows for autovacuum', async () => {
+    const vacuums = async () => (await cluster.query<{ n: number }>(url, "SELECT coalesce(sum(vacuum_count), 0)::int AS n FROM pg_stat_user_tables WHERE relname IN ('items', 'pairings')"))[0]!.n;
+    const before = await vacuums();
+    await wipeStory(relay);
+    await expect.poll(vacuums, { timeout: 10_000 }).toBeGreaterThanOrEqual(before + 2);
+    expect(await cluster.query(url, "SELECT n_dead_tup::int AS n FROM pg_stat_user_tables WHERE relname = 'items'")).toEqual([{ n: 0 }]);
+  });
 });

@@ -5,7 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import sodiumModule from 'libsodium-wrappers-sumo';
-import { RelayConnection, type ConnectOptions } from '../../shared/sync/client.std.ts';
+import WebSocket from 'ws';
+import { RelayConnection, RelayError, type ConnectOptions } from '../../shared/sync/client.std.ts';
 import type { DeviceList, Item, WipeMarker, WipeReceipt } from '../../shared/sync/messages.std.ts';
 import type { Signer, Verifier } from '../../shared/sync/signing.std.ts';
 
@@ -48,10 +49,10 @@ const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
  * Signs and sends the account's next device-list version with `members` on it: version 1 with the account key,
  * later ones with the first device of the current version (or `signer`).
  */
-export async function setMembers(url: string, account: TestAccount, members: KeyPair[], signer?: KeyPair): Promise<void> {
+export async function setMembers(url: string, account: TestAccount, members: KeyPair[], signer?: KeyPair, options: ConnectOptions = {}): Promise<void> {
   const sorted = [...members].sort((a, b) => hexOf(a.publicKey).localeCompare(hexOf(b.publicKey)));
   const by = signer ?? (account.list ? account.members[0]! : account.keys);
-  const c = await RelayConnection.connect(url);
+  const c = await RelayConnection.connect(url, options);
   try {
     account.list = await c.setDevices({
       accountId: account.accountId,
@@ -80,15 +81,34 @@ export interface TestDevice {
 }
 
 /** Adds a new device key to the account's device list (over its own short connection). */
-export async function enrollDevice(url: string, account: TestAccount): Promise<TestDevice> {
+export async function enrollDevice(url: string, account: TestAccount, options: ConnectOptions = {}): Promise<TestDevice> {
   const keys = newKeys();
-  await setMembers(url, account, [...account.members, keys]);
+  await setMembers(url, account, [...account.members, keys], undefined, options);
   return { account, keys, deviceId: keys.publicKey };
 }
 
 /** Takes a device off the account's device list. */
 export async function removeFromList(url: string, account: TestAccount, deviceId: Uint8Array, signer?: KeyPair): Promise<void> {
   await setMembers(url, account, account.members.filter((m) => hexOf(m.publicKey) !== hexOf(deviceId)), signer);
+}
+
+/**
+ * Connects from another loopback address (127.0.0.2, 127.0.0.3…: Linux routes all of 127/8 to lo), so tests of
+ * per-address limits can play a second party on the same machine.
+ */
+export const fromAddress = (localAddress: string): ConnectOptions => ({
+  socket: (url) => new WebSocket(url, { localAddress }) as unknown as ReturnType<NonNullable<ConnectOptions['socket']>>,
+});
+
+/** The RelayError a promise rejects with (anything else is rethrown; fulfilling fails the test). */
+export async function relayRefusal(p: Promise<unknown>): Promise<RelayError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof RelayError) return e;
+    throw e;
+  }
+  throw new Error('expected a refusal');
 }
 
 /** Connects and authenticates an enrolled device. */

@@ -8,10 +8,16 @@ export interface TestRelay extends RunningRelay {
   logs: string[];
 }
 
+/**
+ * Every test client connects from 127.0.0.1, so the per-address limits meant for the internet (anonymous requests,
+ * new accounts) would make unrelated tests of one file throttle each other. Tests of those limits set them.
+ */
+export const testAddressLimits = { anonymousBurst: 10_000, anonymousRatePerSecond: 10_000, newAccountsPerAddressPerHour: 100_000, maxConnectionsPerAddress: 10_000 };
+
 export async function startTestRelay(options: Partial<RelayOptions> = {}): Promise<TestRelay> {
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   const dataDir = options.dataDir ?? tempDir('relay');
-  const relay = await startRelay({ host: '127.0.0.1', port: 0, dataDir, logger, ...options });
+  const relay = await startRelay({ host: '127.0.0.1', port: 0, dataDir, logger, ...options, limits: { ...testAddressLimits, ...options.limits } });
   return { ...relay, dataDir, logs };
 }

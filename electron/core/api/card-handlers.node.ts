@@ -27,11 +27,11 @@ export function cardHandlers(state: CoreState): Handlers<typeof cardCommands> {
       state.emit('records.changed', { ids: [id] });
       return { id, name: card.fields.name, spec: card.spec };
     },
-    'cards.export': async ({ id, format }) => {
+    'cards.export': async ({ id, format, keepImageMetadata }) => {
       const s = state.requireSession();
       const fields = readFields<CharacterFields>(s.record(id, 'character').doc);
       const avatar = fields.avatar_asset ? getAsset(s, fields.avatar_asset) : undefined;
-      const bytes = exportCard(fields, format, avatar);
+      const bytes = exportCard(fields, format, avatar, [], { keepImageMetadata: keepImageMetadata === true });
       return { fileName: fileNameFor(fields.name, format), mime: mimeOf[format], bytesBase64: b64(bytes) };
     },
     'assets.get': async ({ id }) => {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MindstageError } from '../../../shared/result.std.ts';
+import { hostileJsonText, hostileJsonValue } from '../../../shared/json-guard.std.ts';
 import {
   CharacterFields,
   ConversationMeta,
@@ -70,11 +71,15 @@ export function exportAll(s: VaultSession): ExportFile {
 
 export function importAll(s: VaultSession, json: string): number {
   let raw: unknown;
+  const hostile = hostileJsonText(json, 'The export file');
+  if (hostile) throw new MindstageError('usage', hostile);
   try {
     raw = JSON.parse(json);
   } catch {
     throw new MindstageError('usage', 'The file is not valid JSON, so it is not a Mindstage export.');
   }
+  const bad = hostileJsonValue(raw, 'The export file');
+  if (bad) throw new MindstageError('usage', bad);
   if ((raw as { format?: unknown })?.format !== EXPORT_FORMAT) throw new MindstageError('usage', 'The file is not a Mindstage export (its "format" is missing or different).');
   if (typeof (raw as { version?: unknown }).version === 'number' && (raw as { version: number }).version > EXPORT_VERSION) {
     throw new MindstageError('unsupported', 'This export was written by a newer Mindstage; update Mindstage to import it.');

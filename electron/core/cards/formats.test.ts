@@ -55,7 +55,6 @@ const fullV3 = {
     },
     extensions: { depth_prompt: { depth: 4 }, nested: { deep: [1, { x: null }] } },
     unknown_data_field: { kept: 'too' },
-    ['__proto__']: 'an own key, not a prototype',
   },
 };
 
@@ -74,10 +73,10 @@ describe('card versions built by hand', () => {
   });
 
   it('keeps every V3 field, unknown field and lorebook detail through every format', () => {
-    const first = importCard(json(fullV3)); // the computed ['__proto__'] key is an own key, and JSON keeps it
+    // (Prototype keys such as __proto__ are refused since issue 15: tests/security/hostile-input.test.ts.)
+    const first = importCard(json(fullV3));
     const f = first.fields;
-    expect(f.card_extra).toEqual({ top: { app_marker: { kept: true } }, data: { unknown_data_field: { kept: 'too' }, ['__proto__']: 'an own key, not a prototype' } });
-    expect(Object.hasOwn(f.card_extra.data as object, '__proto__')).toBe(true);
+    expect(f.card_extra).toEqual({ top: { app_marker: { kept: true } }, data: { unknown_data_field: { kept: 'too' } } });
     expect(f.character_book?.entries[0]).toMatchObject({ use_regex: true, custom_entry_field: 'kept' });
     expect(f.character_book).toMatchObject({ custom_book_field: 'kept', scan_depth: 4 });
     expect(f.assets).toHaveLength(2);
@@ -89,7 +88,6 @@ describe('card versions built by hand', () => {
     const out = parse(exportCard(f, 'json'));
     expect(out.app_marker).toEqual({ kept: true });
     expect(out.data?.unknown_data_field).toEqual({ kept: 'too' });
-    expect(Object.hasOwn(out.data ?? {}, '__proto__')).toBe(true);
   });
 
   it('writes a V2 `chara` chunk from which an app reading only V2 gets every V2 field and unknown data field', () => {
@@ -174,7 +172,9 @@ describe('any valid fields survive every format', () => {
   const text = fc.string({ maxLength: 40, unit: 'grapheme' });
   const name = text.filter((s) => s.trim().length > 0);
   // JSON cannot tell -0 from 0, so values are compared after a JSON trip of their own.
-  const jsonObject = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })).map((o) => JSON.parse(JSON.stringify(o)) as Record<string, unknown>);
+  // Keys naming the prototype machinery are refused on import (hostile-input.test.ts), so none are generated.
+  const jsonKey = fc.string({ maxLength: 8 }).filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k));
+  const jsonObject = fc.dictionary(jsonKey, fc.jsonValue({ maxDepth: 2 }).filter((v) => !/"(__proto__|constructor|prototype)":/.test(JSON.stringify(v)))).map((o) => JSON.parse(JSON.stringify(o)) as Record<string, unknown>);
   const reserved = new Set(['spec', 'spec_version', 'data', 'name', 'description', 'personality', 'scenario', 'first_mes', 'mes_example']);
   const entry = fc.record({ keys: fc.array(text, { maxLength: 3 }), content: text, extensions: jsonObject, enabled: fc.boolean(), insertion_order: fc.integer(), use_regex: fc.boolean() });
   const fields = fc.record(

@@ -54,10 +54,11 @@ export function importCard(bytes: Uint8Array, fileName?: string): ImportedCard {
 
 /**
  * Writes a card. JSON and CHARX hold V3; PNG holds both a V2 `chara` chunk (for older apps) and a V3 `ccv3`
- * chunk, inside the avatar when it is a PNG and inside a generated placeholder image otherwise.
+ * chunk, inside the avatar when it is a PNG and inside a generated placeholder image otherwise. The avatar's other
+ * metadata (text chunks such as an image generator's prompt, EXIF…) is dropped unless `keepImageMetadata`.
  * `fields` may be a stored Character: ids, timestamps and `avatar_asset` are not card fields and are left out.
  */
-export function exportCard(fields: CharacterInput, format: CardFormat, avatar?: CardImage, files: readonly CardFile[] = []): Uint8Array {
+export function exportCard(fields: CharacterInput, format: CardFormat, avatar?: CardImage, files: readonly CardFile[] = [], options: { keepImageMetadata?: boolean } = {}): Uint8Array {
   const parsed = CharacterFieldsSchema.safeParse(fields);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -73,7 +74,7 @@ export function exportCard(fields: CharacterInput, format: CardFormat, avatar?: 
       return writePngCard(avatar?.mime === 'image/png' ? avatar.bytes : undefined, [
         { keyword: 'chara', json: JSON.stringify(fieldsToV2(parsed.data)) },
         { keyword: 'ccv3', json: JSON.stringify(v3) },
-      ]);
+      ], options.keepImageMetadata);
     default:
       return fail('usage', `Unknown card format "${String(format)}": use png, json or charx.`);
   }

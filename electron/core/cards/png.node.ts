@@ -107,12 +107,19 @@ export function readPngCard(bytes: Uint8Array): PngCard {
 }
 
 /**
- * Writes the given card JSON texts into a PNG: into the avatar when it is a PNG (replacing any card chunks it
- * already carries), otherwise into a generated placeholder image.
+ * Chunks that make up the picture itself (colour, transparency, animation frames). Everything else an image may
+ * carry — text chunks such as a generator's `prompt` or `parameters`, EXIF, timestamps, private chunks — is
+ * metadata the user did not write into the card, so an exported card drops it unless asked to keep it.
  */
-export function writePngCard(avatar: Uint8Array | undefined, cards: ReadonlyArray<{ keyword: CardKeyword; json: string }>): Uint8Array {
+const imageChunks = new Set(['IHDR', 'PLTE', 'IDAT', 'tRNS', 'gAMA', 'cHRM', 'sRGB', 'iCCP', 'sBIT', 'acTL', 'fcTL', 'fdAT']);
+
+/**
+ * Writes the given card JSON texts into a PNG: into the avatar when it is a PNG (replacing any card chunks it
+ * already carries, and — unless `keepImageMetadata` — any other metadata), otherwise into a placeholder image.
+ */
+export function writePngCard(avatar: Uint8Array | undefined, cards: ReadonlyArray<{ keyword: CardKeyword; json: string }>, keepImageMetadata = false): Uint8Array {
   const base = avatar !== undefined && isPng(avatar) ? readChunks(avatar) : placeholderChunks();
-  const kept = base.filter((c) => !isCardChunk(c) && c.name !== 'IEND');
+  const kept = base.filter((c) => !isCardChunk(c) && c.name !== 'IEND' && (keepImageMetadata || imageChunks.has(c.name)));
   const cardChunks = cards.map((c) => pngText.encode(c.keyword, Buffer.from(c.json, 'utf8').toString('base64')));
   return encodeChunks([...kept, ...cardChunks, { name: 'IEND', data: new Uint8Array(0) }]);
 }

@@ -5,6 +5,7 @@
  */
 import { CharacterFields } from '../../../shared/domain.std.ts';
 import { fail } from '../../../shared/result.std.ts';
+import { hostileJsonText, hostileJsonValue } from '../../../shared/json-guard.std.ts';
 
 export type CardSpec = 'v1' | 'v2' | 'v3';
 type Json = Record<string, unknown>;
@@ -168,11 +169,17 @@ export function parseCardJson(source: Uint8Array | string, what: string): unknow
   } catch (e) {
     return fail('usage', `${what} is not valid UTF-8 text.`, { cause: e });
   }
+  const hostile = hostileJsonText(text, what);
+  if (hostile) return fail('usage', hostile);
+  let value: unknown;
   try {
-    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
+    value = JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
   } catch (e) {
     // V8's message can quote the text around the error; only the position is safe to repeat.
     const at = /position (\d+)/.exec((e as Error).message)?.[1];
     return fail('usage', `${what} is not valid JSON${at === undefined ? '' : ` (error at character ${at})`}.`, { cause: e });
   }
+  const bad = hostileJsonValue(value, what);
+  if (bad) return fail('usage', bad);
+  return value;
 }

@@ -3,8 +3,8 @@
  * migrated to the latest version. Refuses, with a clear error and without writing, anything that is not a Mindstage
  * vault or was written by a newer Mindstage.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MindstageError } from '../../../shared/result.std.ts';
 import { LATEST_SCHEMA, migrations } from './migrations/index.node.ts';
@@ -30,6 +30,21 @@ function checkDataDir(dataDir: string, create: boolean): void {
   }
 }
 
+/**
+ * The vault file is only ever the user's: 0600. SQLite creates it with 0644 (less the umask) and gives its WAL and
+ * shared-memory files the main file's mode, so creating it ourselves first is enough for new vaults; files of
+ * vaults made before this (or copied in) are tightened on open.
+ */
+function restrictModes(file: string): void {
+  if (!existsSync(file)) {
+    if (existsSync(dirname(file))) closeSync(openSync(file, 'a', 0o600));
+    return;
+  }
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+  }
+}
+
 export function vaultExists(dataDir: string): boolean {
   return existsSync(dbPath(dataDir));
 }
@@ -44,6 +59,7 @@ export function openDb(dataDir: string, options: { create: boolean }): Db {
   if (!options.create && !existsSync(file)) {
     throw new MindstageError('not_found', `No vault in ${dataDir}. Create one with "mindstage init".`);
   }
+  restrictModes(file);
   let db: Db | undefined;
   try {
     db = new Database(file, { fileMustExist: !options.create });

@@ -61,7 +61,7 @@ async function migrate(r: Replica, conn: RelayConnection): Promise<void> {
 }
 
 export async function openConnection(r: Replica, socket: SocketFactory | undefined, handlers: Omit<ConnectOptions, 'socket'> = {}): Promise<RelayConnection> {
-  const url = r.config.relayUrl;
+  const url = checkRelayUrl(r.config.relayUrl);
   let conn: RelayConnection;
   try {
     conn = await RelayConnection.connect(url, { ...handlers, ...(socket ? { socket } : {}) });
@@ -91,4 +91,26 @@ export async function openConnection(r: Replica, socket: SocketFactory | undefin
     }
     throw e;
   }
+}
+
+export function checkRelayUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new MindstageError('usage', `${url} is not a relay URL (expected ws://host:port or wss://host).`);
+  }
+  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new MindstageError('usage', `${url} is not a relay URL (expected ws:// or wss://).`);
+  // The relay key is pinned on first use, so an attacker on the path at that moment could substitute their own:
+  // off this machine, only TLS keeps the path honest.
+  if (u.protocol === 'ws:' && !isLoopbackHost(u.hostname)) {
+    throw new MindstageError('usage', `The relay at ${u.host} must be reached with wss:// (encrypted). Plain ws:// is only allowed for a relay on this computer (127.0.0.1, ::1 or localhost).`);
+  }
+  return u.toString().replace(/\/$/, '');
+}
+
+/** 127.0.0.0/8, ::1 and localhost: addresses that never leave this machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }

@@ -19,7 +19,7 @@ import { toHex } from '../crypto/sodium.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.node.ts';
 import { commitBatch, pendingSummary, processBatch, repairFrom, retryPending } from './batch.node.ts';
-import { checkMarker, forgedMarker, openConnection, WipedError } from './connection.node.ts';
+import { checkMarker, checkRelayUrl, forgedMarker, openConnection, WipedError } from './connection.node.ts';
 import { reapplyHeld } from './inbound.node.ts';
 import { changeList, genesisList } from './devices.node.ts';
 import { newDeviceSeed, signingKeysFromSeed, type SigningKeys } from './keys.node.ts';
@@ -470,18 +470,8 @@ export function createSyncEngine(o: SyncEngineOptions): SyncEngine {
   return new SyncEngine(o);
 }
 
-export function checkRelayUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new MindstageError('usage', `${url} is not a relay URL (expected ws://host:port or wss://host).`);
-  }
-  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new MindstageError('usage', `${url} is not a relay URL (expected ws:// or wss://).`);
-  return u.toString().replace(/\/$/, '');
-}
-
 export async function dial(url: string, socket?: SocketFactory): Promise<RelayConnection> {
+  checkRelayUrl(url);
   try {
     return await RelayConnection.connect(url, socket ? { socket } : {});
   } catch (e) {

@@ -10,7 +10,6 @@
  * - content keys: epoch 0 is derived from syncContent; later epochs are random (keyring.node.ts).
  * - local key: seals the client's own rows (sync_meta, sync_docs, sync_raw) at rest, derived from localStore.
  */
-import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { sodium, keyedHash, randomBytes } from '../crypto/sodium.node.ts';
 import { docKindCodes, type DocKind } from '../crypto/envelope.node.ts';
 import type { DocRef } from '../docs/doc-store.node.ts';
@@ -28,47 +27,7 @@ export function signingKeysFromSeed(seed: Uint8Array): SigningKeys {
   return { publicKey, secretKey: privateKey, sign: (m) => sodium.crypto_sign_detached(m, privateKey) };
 }
 
-/** SPKI DER prefix of an Ed25519 public key (RFC 8410): the 32 key bytes follow. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-const publicKeys = new Map<string, KeyObject | null>();
-
-/**
- * The node:crypto key object of an Ed25519 public key, or null when libsodium would refuse the key (not a canonical
- * encoding of a point of the main subgroup, or of small order — crypto_core_ed25519_is_valid_point). Cached: a
- * device list is small, and every item of a page is signed by one of a few keys.
- */
-function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
-  const hex = Buffer.from(publicKey).toString('hex');
-  let k = publicKeys.get(hex);
-  if (k !== undefined) return k;
-  let valid: boolean;
-  try {
-    valid = sodium.crypto_core_ed25519_is_valid_point(publicKey);
-  } catch {
-    valid = false;
-  }
-  k = valid ? createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' }) : null;
-  if (publicKeys.size >= 1024) publicKeys.clear();
-  publicKeys.set(hex, k);
-  return k;
-}
-
-/**
- * Ed25519 verification through node:crypto (OpenSSL; an order of magnitude faster than libsodium's WebAssembly on
- * large messages such as item statements, which include the whole sealed body). Ed25519 is deterministic and
- * standard, so signatures made by libsodium verify here and the other way round (keys.test.ts checks both ways).
- * Keys libsodium refuses (small order, non-canonical) are refused here too; OpenSSL refuses S ≥ L as libsodium does.
- */
-export const verify: Verifier = (sig, message, publicKey) => {
-  if (sig.length !== 64 || publicKey.length !== 32) return false;
-  const key = publicKeyObject(publicKey);
-  if (!key) return false;
-  try {
-    return cryptoVerify(null, message, key, sig);
-  } catch {
-    return false;
-  }
-};
+export { verify } from '../../../shared/sync/ed25519.node.ts';
 
 /** libsodium's own verification: kept for the cross-check test. */
 export const sodiumVerify: Verifier = (sig, message, publicKey) => {

@@ -5,13 +5,14 @@
  *    only while this device is on the account's device list (a removed device is refused), deletes everything
  *    and answers a receipt signed with its own key, which is verified against the key pinned at enable time.
  * 2. Then local: the engine and the session close (keys zeroed), and the vault database with its WAL and SHM files
- *    is deleted (SQLite's secure_delete had already zeroed freed pages inside it).
+ *    is overwritten with zeros, truncated and synced before it is deleted (SQLite's secure_delete had already
+ *    zeroed freed pages inside it), so the header's wrapped keys do not stay behind in freed disk blocks.
  *
  * Offline, the signed marker is written to `pending-wipe.json` in the data folder — it holds no secret, only the
  * relay, its pinned key and the already-signed marker — and the local part goes ahead. Running `mindstage wipe
  * --yes` on that folder again (or any sync command in the app) sends it, verifies the receipt and deletes the file.
  */
-import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SocketFactory } from '../../../shared/sync/client.std.ts';
 import { RelayError } from '../../../shared/sync/client.std.ts';
@@ -104,15 +105,43 @@ export function clearPendingWipe(dataDir: string): void {
   rmSync(join(dataDir, PENDING_WIPE_FILE), { force: true });
 }
 
-/** Deletes the vault database and its companions. Returns the files that existed. */
+/**
+ * Overwrites a file's bytes with zeros where they lie, truncates it and syncs each step, so unlinking it does not
+ * leave the old content (the header's wrapped keys above all) in blocks the filesystem merely marks free. On
+ * filesystems that write in place (ext4, XFS, NTFS, APFS without snapshots) that is the bytes themselves; on
+ * copy-on-write filesystems or SSD remapping it is best effort — docs/storage.md says so.
+ */
+function shred(file: string): void {
+  const fd = openSync(file, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    const zeros = Buffer.alloc(Math.min(size, 1024 * 1024));
+    for (let at = 0; at < size; at += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
+    fsyncSync(fd);
+    ftruncateSync(fd, 0);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Overwrites, then deletes, the vault database and its companions (WAL, shared memory, journal). Returns the files that existed. */
 export function deleteVaultFiles(dataDir: string): string[] {
   const removed: string[] = [];
   for (const suffix of ['', '-wal', '-shm', '-journal']) {
     const f = join(dataDir, DB_FILE + suffix);
     if (existsSync(f)) {
+      shred(f);
       unlinkSync(f);
       removed.push(f);
     }
+  }
+  // The unlinks themselves, durably.
+  const dir = openSync(dataDir, 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
   }
   return removed;
 }

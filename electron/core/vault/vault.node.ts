@@ -98,7 +98,15 @@ export function unlockVault(storage: VaultStorage, passphrase: string): Unlocked
   const kek = deriveKek(passphrase, header.kdf);
   const vaultKey = aeadOpen(kek, header.wrappedByPassphrase, passphraseWrapAd(header.vaultId, header.kdf));
   wipe(kek);
-  if (!vaultKey || vaultKey.length !== KEY_BYTES) throw new MindstageError('wrong_secret', 'Wrong passphrase.');
+  if (!vaultKey || vaultKey.length !== KEY_BYTES) {
+    // The parameters are bound into the wrapping, so edited ones read like a wrong passphrase. Mindstage has only
+    // ever written one setting; any other (a stronger one passes the minimums) means the header was altered.
+    const written = newKdfParams();
+    if (header.kdf.opslimit !== written.opslimit || header.kdf.memlimit !== written.memlimit || header.kdf.alg !== written.alg) {
+      throw new MindstageError('integrity', 'The vault header was altered: its key-derivation settings are not ones Mindstage writes, so the passphrase cannot be checked. Restore the vault file from a backup; nothing was changed.');
+    }
+    throw new MindstageError('wrong_secret', 'Wrong passphrase.');
+  }
   return new UnlockedVault(header.vaultId, vaultKey);
 }
 

@@ -80,11 +80,13 @@ describe('vault keys', () => {
     expect(code(() => unlockVault(s, 'p'))).toBe('integrity');
   });
 
-  it('detects KDF parameters raised or salt changed (bound into the wrapping)', () => {
+  it('detects KDF parameters raised (reported as altered) or salt changed (bound into the wrapping)', () => {
     const s = createMemoryStorage();
     createVault(s, 'p');
     const h = decodeHeader(s.readHeader()!);
     s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, opslimit: 4 } }));
+    expect(code(() => unlockVault(s, 'p'))).toBe('integrity');
+    s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, salt: new Uint8Array(16) } }));
     expect(code(() => unlockVault(s, 'p'))).toBe('wrong_secret');
   });
 

@@ -10,12 +10,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openEnvelope } from '../../../electron/core/crypto/envelope.node.ts';
-import { itemStatement } from '../../../shared/sync/signing.std.ts';
-import type { Item } from '../../../shared/sync/messages.std.ts';
-import { connectDevice, enrollDevice, newAccount, randomId, verify } from '../../support/relay-client.node.ts';
+import { connectDevice, enrollDevice, newAccount, randomId } from '../../support/relay-client.node.ts';
 import { median, percentile, type BenchRow } from '../report.node.ts';
-import { binding, newSealKey, smallSealedUpdate } from './payloads.node.ts';
+import { checkedPush, newSealKey, smallSealedUpdate } from './payloads.node.ts';
 import { startMindstageRelay, startWsBroadcast } from './processes.node.ts';
 
 const SUITE = 'relay';
@@ -30,12 +27,7 @@ async function relayRoundTrips(samples: number, warmup: number): Promise<{ push:
     const seal = newSealKey();
     const docId = randomId();
     let arrived: ((at: number) => void) | null = null;
-    const onPush = (item: Item) => {
-      const ok = item.body !== undefined && verify(item.sig, itemStatement({ kind: item.kind, accountId: account.accountId, docId: item.docId, deviceId: item.deviceId, deviceSeq: item.deviceSeq, body: item.body }), item.deviceId);
-      if (!ok) throw new Error('a pushed item did not verify');
-      openEnvelope(seal.key, item.body!, binding(seal, item.docId, item.deviceSeq), 'bench');
-      arrived?.(performance.now());
-    };
+    const onPush = checkedPush(account.accountId, seal, (at) => arrived?.(at));
     const ca = await connectDevice(relay.url, a);
     const cb = await connectDevice(relay.url, b, { onPush });
     const push: number[] = [];

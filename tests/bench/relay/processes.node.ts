@@ -31,9 +31,15 @@ const stopper = (child: ChildProcess) => async () => {
   clearTimeout(timer);
 };
 
-export async function startMindstageRelay(dataDir: string): Promise<ServerProcess> {
-  // Production defaults (log level info: connection events, never per-message lines).
-  const r = await spawnRelay(['--data', dataDir]);
+/**
+ * The bench's devices all connect from 127.0.0.1, where a real deployment would see one address per household;
+ * these lift only the per-address limits so 1,000 devices of 100 accounts can connect from one address.
+ */
+export const oneAddressForManyDevices = ['maxConnectionsPerAddress=5000', 'newAccountsPerAddressPerHour=100000', 'anonymousBurst=100000', 'anonymousRatePerSecond=100000', 'addressBytesBurst=1000000000', 'addressBytesPerSecond=1000000000'].flatMap((l) => ['--limit', l]);
+
+export async function startMindstageRelay(dataDir: string, args: string[] = oneAddressForManyDevices): Promise<ServerProcess> {
+  // Production defaults otherwise (log level info: connection events, never per-message lines).
+  const r = await spawnRelay(['--data', dataDir, ...args]);
   // spawnRelay keeps every log line; a bench with 1,000 connections does not need them in memory.
   r.child.stdout!.on('data', () => void r.output.splice(0));
   return { url: r.url, pid: r.child.pid!, child: r.child, stop: stopper(r.child) };

@@ -38,10 +38,11 @@ export function registerCardCommands(program: Command, ctx: CliContext): void {
     .argument('<id>')
     .addOption(new Option('--format <format>', 'card format').choices(['png', 'json', 'charx']).makeOptionMandatory())
     .requiredOption('--out <file>', 'where to write the card')
+    .option('--keep-image-metadata', 'PNG: keep the avatar image\'s other metadata (e.g. an image generator\'s prompt); dropped by default')
     .description('export a character as a card file')
-    .action((id: string, o: { format: 'png' | 'json' | 'charx'; out: string }) =>
+    .action((id: string, o: { format: 'png' | 'json' | 'charx'; out: string; keepImageMetadata?: boolean }) =>
       ctx.withCore(async (call) => {
-        const r = await call('cards.export', { id, format: o.format });
+        const r = await call('cards.export', { id, format: o.format, ...(o.keepImageMetadata ? { keepImageMetadata: true } : {}) });
         const bytes = Buffer.from(r.bytesBase64, 'base64');
         writeFileSync(o.out, bytes, { mode: 0o600 });
         ctx.out().result({ out: o.out, bytes: bytes.length, format: o.format }, `Wrote ${o.out} (${o.format}, ${bytes.length} bytes).`);

@@ -1,0 +1,117 @@
+/**
+ * The relay under attack (issue 15), bounded and on loopback only: one relay process with its production limits;
+ * an honest device pair of one account (127.0.0.1) makes live edits — A uploads a sealed, signed update, B gets the
+ * push and checks it — first alone, then while the attacker process (attacker.node.ts, from 127.0.0.2–4) floods
+ * connections and half-sent requests, enrols accounts and sends maximum-size frames with bad signatures.
+ *
+ * Reported: the honest p99 under attack beside its unloaded p99 from the same run (target ≤ 2×), the relay's peak
+ * RSS beside its configured memory budget, and every answer the attacker got (each must be a clear refusal: an
+ * error code, an HTTP status or a size close — never a silent drop). Everything stops by itself.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultLimits } from '../../../sync-server/limits.node.ts';
+import { connectDevice, enrollDevice, newAccount, randomId } from '../../support/relay-client.node.ts';
+import { median, percentile, type BenchRow } from '../report.node.ts';
+import { checkedPush, newSealKey, smallSealedUpdate } from './payloads.node.ts';
+import { cpuSecondsOf, memoryOf, startMindstageRelay } from './processes.node.ts';
+
+const SUITE = 'relay attack';
+const ATTACK_MS = 25_000;
+const EDITS = 400;
+/** Pace of the honest edits: one every 40 ms, so the loaded phase spans most of the attack. */
+const GAP_MS = 40;
+const nodeBin = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url));
+const attackerScript = fileURLToPath(new URL('./attacker.node.ts', import.meta.url));
+
+interface AttackReport {
+  tried: Record<string, number>;
+  answers: Record<string, number>;
+}
+
+function runAttacker(url: string): Promise<AttackReport> {
+  const child = spawn(nodeBin, ['--disable-warning=ExperimentalWarning', attackerScript, url, '127.0.0.2', String(ATTACK_MS), String(defaultLimits.maxFrameBytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  const kill = setTimeout(() => child.kill('SIGKILL'), ATTACK_MS + 30_000);
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => {
+      clearTimeout(kill);
+      const line = out.trim().split('\n').at(-1) ?? '';
+      try {
+        resolve(JSON.parse(line) as AttackReport);
+      } catch {
+        reject(new Error(`the attacker exited with ${code} and no report:\n${out.slice(0, 2000)}`));
+      }
+    }),
+  );
+}
+
+export async function attack(): Promise<BenchRow[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ms-bench-attack-'));
+  const relay = await startMindstageRelay(dataDir, []); // production limits, per-address ones included
+  try {
+    const account = newAccount();
+    const a = await enrollDevice(relay.url, account);
+    const b = await enrollDevice(relay.url, account);
+    const seal = newSealKey();
+    const docId = randomId();
+    let arrived: ((at: number) => void) | null = null;
+    const onPush = checkedPush(account.accountId, seal, (at) => arrived?.(at));
+    const honestErrors: string[] = [];
+    const ca = await connectDevice(relay.url, a, { onError: (e) => honestErrors.push(e.relayCode) });
+    const cb = await connectDevice(relay.url, b, { onPush, onError: (e) => honestErrors.push(e.relayCode) });
+    let seq = 0;
+    const edits = async (n: number): Promise<number[]> => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const deviceSeq = ++seq;
+        const body = smallSealedUpdate(seal, docId, deviceSeq);
+        const got = new Promise<number>((resolve) => (arrived = resolve));
+        const t = performance.now();
+        await Promise.all([got, ca.upload({ docId, deviceSeq, body })]);
+        out.push((await got) - t);
+        await new Promise((r) => setTimeout(r, GAP_MS));
+      }
+      return out;
+    };
+    await edits(30); // warm-up
+    // Unloaded: half before the attack, half after it, so machine noise over the run is in the baseline too.
+    const quiet = await edits(EDITS / 2);
+    const cpuBefore = cpuSecondsOf(relay.pid);
+    const attacker = runAttacker(relay.url);
+    await new Promise((r) => setTimeout(r, 2_000)); // let the flood and the enrolments get going
+    const loaded = await edits(EDITS);
+    const report = await attacker;
+    const relayCpu = cpuSecondsOf(relay.pid) - cpuBefore;
+    quiet.push(...(await edits(EDITS / 2))); // and the honest pair still works once the attacker is gone
+    const mem = memoryOf(relay.pid);
+    ca.close();
+    cb.close();
+
+    const quietP99 = percentile(quiet, 99);
+    const loadedP99 = percentile(loaded, 99);
+    const budgetMB = defaultLimits.memoryBudgetBytes / 1048576;
+    // A RelayError 'closed' is a connection lost without a refusal frame: not a clear answer either.
+    const unclearAnswer = /without a reason|accepted \(!\)|: closed( \(unsolicited\))?$/;
+    const unclear = Object.entries(report.answers).filter(([k]) => unclearAnswer.test(k));
+    const refusals = Object.entries(report.answers).filter(([k]) => !unclearAnswer.test(k) && !/account created|still open at the end/.test(k));
+    const rows: BenchRow[] = [
+      { suite: SUITE, name: `honest live edit under attack, p99 (${EDITS} edits)`, value: loadedP99, unit: 'ms', baselineName: 'same pair unloaded p99', baseline: quietP99, target: '≤ 2× unloaded p99', pass: loadedP99 <= 2 * quietP99 },
+      { suite: SUITE, name: 'honest live edit under attack, median', value: median(loaded), unit: 'ms', baselineName: 'unloaded median', baseline: median(quiet) },
+      { suite: SUITE, name: 'relay peak RSS (VmHWM) during the attack', value: mem.peakMB, unit: 'MB', baselineName: 'configured memory budget', baseline: budgetMB, target: '< budget', pass: mem.peakMB < budgetMB },
+      { suite: SUITE, name: `relay CPU during the attack (${ATTACK_MS / 1000} s)`, value: relayCpu * 1000, unit: 'ms', target: 'reported' },
+      { suite: SUITE, name: 'attacker answers that were not a clear refusal', value: unclear.reduce((n, [, v]) => n + v, 0), unit: 'count', target: '0', pass: unclear.length === 0 },
+      { suite: SUITE, name: 'honest device refusals during the attack', value: honestErrors.length, unit: 'count', target: '0', pass: honestErrors.length === 0 },
+    ];
+    for (const [what, n] of Object.entries(report.tried)) rows.push({ suite: SUITE, name: `attacker tried: ${what}`, value: n, unit: 'count' });
+    for (const [what, n] of [...refusals, ...unclear].sort()) rows.push({ suite: SUITE, name: `attacker got: ${what}`, value: n, unit: 'count' });
+    return rows;
+  } finally {
+    await relay.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
