@@ -41,6 +41,16 @@ export function App() {
           </section>
         </main>
       );
+    case 'no-access':
+      return (
+        <main className="center-page">
+          <section className="card onboarding" role="alert">
+            <p className="brand">Mindstage</p>
+            <h1>This address no longer opens Mindstage</h1>
+            <p>{error}</p>
+          </section>
+        </main>
+      );
     case 'age':
       return <AgeCheck />;
     case 'underage':

@@ -10,7 +10,7 @@ import { ageOn } from '../lib/age.dom.ts';
 import type { WipeReport } from '../../shared/api/sync.std.ts';
 import type { ErrorCode } from '../../shared/result.std.ts';
 
-export type Phase = 'loading' | 'age' | 'underage' | 'create' | 'recovery' | 'unlock' | 'recover' | 'join' | 'restore' | 'ready' | 'wiped' | 'offline';
+export type Phase = 'loading' | 'age' | 'underage' | 'create' | 'recovery' | 'unlock' | 'recover' | 'join' | 'restore' | 'ready' | 'wiped' | 'offline' | 'no-access';
 
 interface SessionState {
   phase: Phase;
@@ -70,7 +70,8 @@ export const useSession = create<SessionState>((set, get) => ({
         });
       } else set({ phase: status.exists ? 'unlock' : 'age', error: null });
     } catch (e) {
-      set({ phase: 'offline', error: messageOf(e) });
+      // A refused page address (used twice, or missing) is not a fault of the core: it gets its own page.
+      set({ phase: codeOf(e) === 'wrong_secret' ? 'no-access' : 'offline', error: messageOf(e) });
     }
   },
 

@@ -217,8 +217,8 @@ describe.skipIf(skip !== null)(`library and editors in browser mode${skip ? ` ($
 
   it('can be driven from the keyboard, with a visible focus ring', async () => {
     const { page } = browser;
-    // A reload loses the in-memory token (by design): open the printed URL again, as a person would. The vault
-    // is still unlocked in the core, so the library shows at once.
+    // A fresh one-time address in a fresh page (as after a restart of the browser). The vault is still unlocked
+    // in the core, so the library shows at once.
     await openApp(page, app.url);
     await page.getByRole('tab', { name: /Characters/ }).waitFor();
     await page.keyboard.press('Tab');
