@@ -57,10 +57,12 @@ export function SyncScreen() {
       setError(messageOf(e));
     }
   }, []);
+  // Status events and sync.setWatch do not carry recoveryReady: keep the last known value rather than flip to "no".
+  const update = useCallback((s: SyncStatusView) => setStatus((old) => ({ ...s, recoveryReady: s.recoveryReady ?? old?.recoveryReady })), []);
   useEffect(() => {
     void load();
-    return on('sync.status', (s) => setStatus((old) => ({ ...s, recoveryReady: s.recoveryReady ?? old?.recoveryReady })));
-  }, [load]);
+    return on('sync.status', update);
+  }, [load, update]);
 
   return (
     <div className="page sync-page">
@@ -75,7 +77,7 @@ export function SyncScreen() {
       ) : status.enabled && !enabling ? (
         <>
           <ErrorLine text={notice} />
-          <StatusCard status={status} onChange={setStatus} reload={load} />
+          <StatusCard status={status} onChange={update} reload={load} />
           <Devices />
           <AddDevice relayUrl={status.relayUrl ?? ''} />
         </>
@@ -199,8 +201,12 @@ function StatusCard({ status, onChange, reload }: { status: SyncStatusView; onCh
         <dd>{status.lastSyncAt ? when(status.lastSyncAt) : 'Not yet'}</dd>
         <dt>Waiting to upload</dt>
         <dd data-testid="sync-outbox">{status.outbox}</dd>
-        <dt>Waiting for earlier changes</dt>
-        <dd>{status.pending}</dd>
+        {status.pending ? (
+          <>
+            <dt>Changes still arriving</dt>
+            <dd>{status.pending}</dd>
+          </>
+        ) : null}
         {status.quarantined ? (
           <>
             <dt>Refused (not applied)</dt>

@@ -42,7 +42,7 @@ export function openDb(dataDir: string, options: { create: boolean }): Db {
   checkDataDir(dataDir, options.create);
   const file = dbPath(dataDir);
   if (!options.create && !existsSync(file)) {
-    throw new MindstageError('not_found', `No vault in ${dataDir}. Create one with "mindstage init".`);
+    throw new MindstageError('not_found', `No vault in ${dataDir}. Create one first.`);
   }
   let db: Db | undefined;
   try {
