@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Message } from '../../shared/domain.std.ts';
-import { call, messageOf } from '../lib/api.dom.ts';
+import { call, codeOf, messageOf } from '../lib/api.dom.ts';
 import { useChat } from '../stores/chat.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
@@ -42,6 +42,11 @@ export function ChatView({ id }: { id: string }) {
   const navigate = useNav((s) => s.navigate);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
+  // Whether the current error is a send refused for want of a provider (the one case "Open Providers" helps).
+  const [noProvider, setNoProvider] = useState(false);
+  useEffect(() => {
+    if (!error) setNoProvider(false);
+  }, [error]);
 
   useEffect(() => {
     void open(id);
@@ -108,10 +113,46 @@ export function ChatView({ id }: { id: string }) {
     };
   }, [cid, refresh, run, setError, navigate, loadLibrary]);
 
+  const send = useCallback(
+    async (text: string) => {
+      if (!cid) return false;
+      stick.current = true;
+      let sent = false;
+      let code: string | undefined;
+      await run(async () => {
+        try {
+          const started = await call('chat.send', { conversationId: cid, text });
+          sent = true;
+          return started;
+        } catch (e) {
+          code = codeOf(e);
+          throw e;
+        }
+      });
+      setNoProvider(code === 'not_found');
+      return sent;
+    },
+    [cid, run],
+  );
+  const stop = useCallback(() => void useChat.getState().stop(), []);
+  const lastMessage = messages.at(-1);
+  const swipe = useCallback(
+    (direction: -1 | 1) => {
+      const m = lastMessage;
+      if (!m || m.role !== 'character' || busy) return;
+      const next = m.chosen + direction;
+      if (next >= 0 && next < m.alternatives.length) actions.choose(m, next);
+    },
+    [lastMessage, busy, actions],
+  );
+
   if (loading) return <p className="muted pad" role="status">Opening conversation…</p>;
   if (!conversation) return <p className="error pad">{error ?? 'This conversation could not be opened.'}</p>;
 
   const items = virtualizer.getVirtualItems();
+  const last = messages.at(-1);
+  // A branch (or a failed turn) that ends on the user's own words can still be answered, without typing anew.
+  const replyable = !busy && last?.role === 'user' && conversation.characterIds.length === 1;
   return (
     <div className="chat">
       <header className="page-head chat-head">
@@ -129,7 +170,12 @@ export function ChatView({ id }: { id: string }) {
         aria-label="Messages"
         onKeyDown={(e) => {
           // Native Home/End scroll by estimated heights, which drift on a long list; jump by index instead.
-          if (e.target !== e.currentTarget || (e.key !== 'Home' && e.key !== 'End')) return;
+          if (e.target !== e.currentTarget) return;
+          if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+            e.preventDefault();
+            return swipe(e.key === 'ArrowLeft' ? -1 : 1);
+          }
+          if (e.key !== 'Home' && e.key !== 'End') return;
           e.preventDefault();
           stick.current = e.key === 'End';
           virtualizer.scrollToIndex(e.key === 'Home' ? 0 : messages.length - 1, { align: e.key === 'Home' ? 'start' : 'end' });
@@ -146,7 +192,7 @@ export function ChatView({ id }: { id: string }) {
             const alt = m.alternatives[m.chosen];
             return (
               <div key={v.key} data-index={v.index} ref={virtualizer.measureElement} className="msg-slot" style={{ transform: `translateY(${v.start}px)` }}>
-                <MessageView message={m} author={authorOf(m)} avatarId={avatarOf(m)} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} />
+                <MessageView message={m} author={authorOf(m)} avatarId={avatarOf(m)} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} errorInBanner={!!error && failed?.messageId === m.id} />
               </div>
             );
           })}
@@ -160,7 +206,7 @@ export function ChatView({ id }: { id: string }) {
               Try again
             </button>
           ) : null}
-          {!failed || failed.providerIssue ? (
+          {failed ? failed.providerIssue : noProvider ? (
             <button type="button" onClick={() => navigate({ name: 'providers' })}>
               Open Providers
             </button>
@@ -188,14 +234,22 @@ export function ChatView({ id }: { id: string }) {
           ))}
         </div>
       ) : null}
-      <Composer
-        busy={busy}
-        onSend={(text) => {
-          stick.current = true;
-          void run(() => call('chat.send', { conversationId: conversation.id, text }));
-        }}
-        onStop={() => void useChat.getState().stop()}
-      />
+      {replyable ? (
+        <div className="speak-row">
+          <span className="muted small">The last message is yours.</span>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => {
+              stick.current = true;
+              void run(() => call('chat.impersonate', { conversationId: conversation.id, characterId: conversation.characterIds[0]! }));
+            }}
+          >
+            Get a reply from {names.get(conversation.characterIds[0]!) ?? 'the character'}
+          </button>
+        </div>
+      ) : null}
+      <Composer busy={busy} onSend={send} onStop={stop} onSwipe={swipe} />
     </div>
   );
 }

@@ -22,9 +22,11 @@ interface Props {
   isLast: boolean;
   busy: boolean;
   actions: MessageActions;
+  /** The banner under the list already tells this reply's failure: say it once. */
+  errorInBanner?: boolean;
 }
 
-export const MessageView = memo(function MessageView({ message: m, author, avatarId, stream, isLast, busy, actions }: Props) {
+export const MessageView = memo(function MessageView({ message: m, author, avatarId, stream, isLast, busy, actions, errorInBanner }: Props) {
   const [editing, setEditing] = useState<string | null>(null);
   const alt = m.alternatives[m.chosen] ?? m.alternatives[0]!;
   const text = stream && stream.alternativeId === alt.id ? stream.base + stream.text : alt.text;
@@ -38,6 +40,7 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
         {m.role === 'user' || m.role === 'character' ? <Avatar name={author} assetId={avatarId} size="sm" /> : null}
         <span className="msg-author">{author}</span>
         {alt.status === 'stopped' ? <span className="badge">stopped</span> : null}
+        {alt.status === 'error' ? <span className="badge">failed</span> : null}
         {streaming ? <span className="badge live">writing…</span> : null}
         {m.editedAt ? <span className="muted small">edited</span> : null}
         {fromAi && alt.provider ? (
@@ -58,7 +61,16 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
           <label className="visually-hidden" htmlFor={`edit-${m.id}`}>
             Edit message
           </label>
-          <textarea id={`edit-${m.id}`} value={editing} rows={Math.min(16, editing.split('\n').length + 2)} onChange={(e) => setEditing(e.target.value)} autoFocus />
+          <textarea id={`edit-${m.id}`} value={editing} rows={Math.min(16, editing.split('\n').length + 2)} onChange={(e) => setEditing(e.target.value)}
+            onKeyDown={(e) => {
+              // Escape cancels the edit (and must not also stop a stream or close anything else).
+              if (e.key === 'Escape') {
+                e.preventDefault();
+                setEditing(null);
+              }
+            }}
+            autoFocus
+          />
           <div className="row">
             <button type="submit" className="primary">
               Save edit
@@ -71,7 +83,7 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
       ) : (
         <MessageText text={text} />
       )}
-      {alt.status === 'error' && alt.error ? (
+      {alt.status === 'error' && alt.error && !errorInBanner ? (
         <p className="error small" role="alert">
           {alt.error}
         </p>
