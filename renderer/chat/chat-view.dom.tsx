@@ -156,7 +156,7 @@ export function ChatView({ id }: { id: string }) {
   return (
     <div className="chat">
       <header className="page-head chat-head">
-        <button type="button" className="ghost" onClick={() => navigate({ name: 'library', tab: 'conversation' })}>
+        <button type="button" className="ghost" onClick={() => navigate({ name: 'library', tab: useNav.getState().libraryTab })}>
           ← Library
         </button>
         <h1>{conversation.title || 'Conversation'}</h1>
@@ -192,7 +192,7 @@ export function ChatView({ id }: { id: string }) {
             const alt = m.alternatives[m.chosen];
             return (
               <div key={v.key} data-index={v.index} ref={virtualizer.measureElement} className="msg-slot" style={{ transform: `translateY(${v.start}px)` }}>
-                <MessageView message={m} author={authorOf(m)} avatarId={avatarOf(m)} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} errorInBanner={!!error && failed?.messageId === m.id} />
+                <MessageView message={m} author={authorOf(m)} avatarId={avatarOf(m)} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} errorInBanner={!!error && failed?.messageId === m.id} position={v.index + 1} />
               </div>
             );
           })}

@@ -22,11 +22,13 @@ interface Props {
   isLast: boolean;
   busy: boolean;
   actions: MessageActions;
+  /** 1-based place in the conversation: gives each message's buttons a name of their own ("Edit (message 3)"). */
+  position: number;
   /** The banner under the list already tells this reply's failure: say it once. */
   errorInBanner?: boolean;
 }
 
-export const MessageView = memo(function MessageView({ message: m, author, avatarId, stream, isLast, busy, actions, errorInBanner }: Props) {
+export const MessageView = memo(function MessageView({ message: m, author, avatarId, stream, isLast, busy, actions, errorInBanner, position }: Props) {
   const [editing, setEditing] = useState<string | null>(null);
   const alt = m.alternatives[m.chosen] ?? m.alternatives[0]!;
   const text = stream && stream.alternativeId === alt.id ? stream.base + stream.text : alt.text;
@@ -90,35 +92,35 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
       ) : null}
       <footer className="msg-actions">
         {n > 1 ? (
-          <span className="swipes" role="group" aria-label="Alternatives">
-            <button type="button" className="icon" aria-label="Previous alternative" disabled={m.chosen === 0 || busy} onClick={() => actions.choose(m, m.chosen - 1)}>
+          <span className="swipes" role="group" aria-label={`Alternatives (message ${position})`}>
+            <button type="button" className="icon" aria-label={`Previous alternative (message ${position})`} disabled={m.chosen === 0 || busy} onClick={() => actions.choose(m, m.chosen - 1)}>
               ‹
             </button>
             <span aria-live="polite">
               {m.chosen + 1}/{n}
             </span>
-            <button type="button" className="icon" aria-label="Next alternative" disabled={m.chosen >= n - 1 || busy} onClick={() => actions.choose(m, m.chosen + 1)}>
+            <button type="button" className="icon" aria-label={`Next alternative (message ${position})`} disabled={m.chosen >= n - 1 || busy} onClick={() => actions.choose(m, m.chosen + 1)}>
               ›
             </button>
           </span>
         ) : null}
         {fromAi ? (
-          <button type="button" disabled={busy} onClick={() => actions.regenerate(m)}>
+          <button type="button" aria-label={`Regenerate (message ${position})`} disabled={busy} onClick={() => actions.regenerate(m)}>
             Regenerate
           </button>
         ) : null}
         {fromAi && isLast && text.trim() ? (
-          <button type="button" disabled={busy} onClick={() => actions.continueMsg(m)}>
+          <button type="button" aria-label={`Continue (message ${position})`} disabled={busy} onClick={() => actions.continueMsg(m)}>
             Continue
           </button>
         ) : null}
-        <button type="button" disabled={busy} onClick={() => setEditing(alt.text)}>
+        <button type="button" aria-label={`Edit (message ${position})`} disabled={busy} onClick={() => setEditing(alt.text)}>
           Edit
         </button>
-        <button type="button" disabled={busy} onClick={() => actions.branch(m)}>
+        <button type="button" aria-label={`Branch (message ${position})`} disabled={busy} onClick={() => actions.branch(m)}>
           Branch
         </button>
-        <button type="button" className="danger" disabled={busy} onClick={() => actions.remove(m)}>
+        <button type="button" className="danger" aria-label={`Delete (message ${position})`} disabled={busy} onClick={() => actions.remove(m)}>
           Delete
         </button>
       </footer>

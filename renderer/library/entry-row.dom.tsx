@@ -50,14 +50,14 @@ export function EntryRow({ entry }: { entry: CatalogEntry }) {
       </button>
       <div className="entry-actions">
         {entry.kind === 'character' ? (
-          <button type="button" onClick={attempt(async () => {
+          <button type="button" aria-label={`Chat with ${title}`} onClick={attempt(async () => {
             navigate({ name: 'chat', id: await chatWithCharacter(entry.id) });
           })}>
             Chat
           </button>
         ) : null}
         {entry.kind === 'scenario' ? (
-          <button type="button" onClick={attempt(async () => {
+          <button type="button" aria-label={`Play ${title}`} onClick={attempt(async () => {
             navigate({ name: 'chat', id: await playScenario(entry.id) });
           })}>
             Play

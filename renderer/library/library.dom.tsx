@@ -29,6 +29,7 @@ export function Library({ tab }: { tab: RecordKind }) {
   const hidden = new Set(pending.map((p) => p.id));
   const shown = entries.filter((e) => e.kind === tab && !hidden.has(e.id)).sort((a, b) => b.updatedAt - a.updatedAt);
   const current = tabs.find((t) => t.kind === tab)!;
+  const counts = Object.fromEntries(tabs.map((t) => [t.kind, entries.filter((e) => e.kind === t.kind && !hidden.has(e.id)).length])) as Record<RecordKind, number>;
 
   const runImport = async (files: FileList | File[]) => {
     try {
@@ -97,9 +98,12 @@ export function Library({ tab }: { tab: RecordKind }) {
                   tabIndex={t.kind === tab ? 0 : -1}
                   onClick={() => navigate({ name: 'library', tab: t.kind })}
                   onKeyDown={(e) => onTabKey(e, i)}
+                  aria-label={`${t.label} (${counts[t.kind]})`}
                 >
                   {t.label}
-                  <span className="count">{entries.filter((e) => e.kind === t.kind && !hidden.has(e.id)).length}</span>
+                  <span className="count" aria-hidden="true">
+                    {counts[t.kind]}
+                  </span>
                 </button>
               ))}
             </div>

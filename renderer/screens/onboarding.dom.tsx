@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { useSession } from '../stores/session.dom.ts';
 import { CheckField, TextField, ErrorLine } from '../components/fields.dom.tsx';
-import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.dom.tsx';
+import { MIN_SCORE, StrengthMeter, strengthOf, useStrength } from '../components/strength.dom.tsx';
 
 /** The centred card every first-run page sits in (also join.dom.tsx). */
 export function Card({ title, children }: { title: string; children: React.ReactNode }) {
@@ -59,7 +59,7 @@ export function CreateVault() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (pass !== confirm) return setLocalError('The two passphrases are not the same.');
-    if (!strength || strength.score < MIN_SCORE) return setLocalError('Choose a stronger passphrase: it is the only thing protecting your vault.');
+    if ((await strengthOf(pass)).score < MIN_SCORE) return setLocalError('Choose a stronger passphrase: it is the only thing protecting your vault.');
     setLocalError(null);
     const submitted = pass;
     // The renderer keeps no passphrase after submit.
@@ -71,7 +71,7 @@ export function CreateVault() {
     <Card title="Create your vault">
       <p>Your passphrase encrypts everything. Nobody — not even Mindstage — can recover it for you, so pick one you will remember.</p>
       <form onSubmit={submit}>
-        <TextField label="Passphrase" type="password" value={pass} onChange={setPass} autoComplete="new-password" required autoFocus />
+        <TextField label="Passphrase" type="password" value={pass} onChange={(v) => (setPass(v), setLocalError(null))} autoComplete="new-password" required autoFocus />
         <StrengthMeter strength={strength} />
         <TextField label="Confirm passphrase" type="password" value={confirm} onChange={setConfirm} autoComplete="new-password" required />
         <ErrorLine text={localError ?? error} />

@@ -124,7 +124,7 @@ export function Providers() {
                 ) : null}
               </div>
               <div className="entry-actions">
-                <button type="button" onClick={() => void test(p.name)} disabled={t === 'running'}>
+                <button type="button" aria-label={`Test connection to ${p.name}`} onClick={() => void test(p.name)} disabled={t === 'running'}>
                   Test connection
                 </button>
                 <button type="button" aria-expanded={editing === p.name} aria-label={`Edit ${p.name}`} onClick={() => setEditing(editing === p.name ? null : p.name)}>
@@ -136,7 +136,7 @@ export function Providers() {
                 <button type="button" className="icon" aria-label={`Move ${p.name} down`} disabled={i === list.length - 1} onClick={() => void move(i, 1)}>
                   ↓
                 </button>
-                <button type="button" className="danger" onClick={() => void remove(p.name)}>
+                <button type="button" className="danger" aria-label={`Remove ${p.name}`} onClick={() => void remove(p.name)}>
                   Remove
                 </button>
               </div>

@@ -17,6 +17,8 @@ export type View =
 
 interface NavState {
   view: View;
+  /** The library tab last shown: "← Library" returns there, wherever the user went from it. */
+  libraryTab: RecordKind;
   dirty: boolean;
   navigate(view: View): boolean;
   setDirty(dirty: boolean): void;
@@ -26,10 +28,11 @@ export const LEAVE_PROMPT = 'You have unsaved changes. Leave without saving them
 
 export const useNav = create<NavState>((set, get) => ({
   view: { name: 'library', tab: 'character' },
+  libraryTab: 'character',
   dirty: false,
   navigate(view) {
     if (get().dirty && !window.confirm(LEAVE_PROMPT)) return false;
-    set({ view, dirty: false });
+    set({ view, dirty: false, ...(view.name === 'library' ? { libraryTab: view.tab } : {}) });
     return true;
   },
   setDirty(dirty) {
@@ -37,7 +40,7 @@ export const useNav = create<NavState>((set, get) => ({
   },
 }));
 
-onPlaintextDrop(() => useNav.setState({ view: { name: 'library', tab: 'character' }, dirty: false }));
+onPlaintextDrop(() => useNav.setState({ view: { name: 'library', tab: 'character' }, libraryTab: 'character', dirty: false }));
 
 window.addEventListener('beforeunload', (e) => {
   if (useNav.getState().dirty) e.preventDefault();

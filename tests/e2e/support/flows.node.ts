@@ -38,3 +38,13 @@ export async function lock(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Lock vault' }).click();
   await page.getByRole('heading', { name: 'Unlock your vault' }).waitFor();
 }
+
+/**
+ * Goes to a screen from the main navigation, as a person would at any window size: below 720 px the navigation
+ * is folded into a Menu button, which is opened first.
+ */
+export async function navTo(page: Page, name: string): Promise<void> {
+  const menu = page.getByRole('button', { name: 'Menu', exact: true });
+  if ((await menu.isVisible()) && (await menu.getAttribute('aria-expanded')) !== 'true') await menu.click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true }).click();
+}
