@@ -41,13 +41,14 @@ export function EntryRow({ entry }: { entry: CatalogEntry }) {
 
   return (
     <li className="entry">
-      <button type="button" className="entry-main" onClick={open} aria-label={`Open ${title}`}>
-        <Avatar name={title} assetId={avatarId} />
-        <span className="entry-text">
+      {/* The date sits outside the button, so its name ("Open …") contains all the text it shows. */}
+      <div className="entry-main">
+        <button type="button" className="entry-open" onClick={open} aria-label={`Open ${title}`}>
+          <Avatar name={title} assetId={avatarId} />
           <span className="entry-title">{title}</span>
-          <span className="muted small">Edited {when.format(entry.updatedAt)}</span>
-        </span>
-      </button>
+        </button>
+        <span className="muted small entry-meta">Edited {when.format(entry.updatedAt)}</span>
+      </div>
       <div className="entry-actions">
         {entry.kind === 'character' ? (
           <button type="button" aria-label={`Chat with ${title}`} onClick={attempt(async () => {

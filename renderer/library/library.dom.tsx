@@ -98,12 +98,10 @@ export function Library({ tab }: { tab: RecordKind }) {
                   tabIndex={t.kind === tab ? 0 : -1}
                   onClick={() => navigate({ name: 'library', tab: t.kind })}
                   onKeyDown={(e) => onTabKey(e, i)}
-                  aria-label={`${t.label} (${counts[t.kind]})`}
                 >
-                  {t.label}
-                  <span className="count" aria-hidden="true">
-                    {counts[t.kind]}
-                  </span>
+                  {/* The space keeps the count apart from the name when read aloud ("Characters 5", not "Characters5"). */}
+                  {t.label}{' '}
+                  <span className="count">{counts[t.kind]}</span>
                 </button>
               ))}
             </div>

@@ -201,6 +201,10 @@ function lockedLocally(reason: string): void {
     useSession.setState({ phase: 'wiped', recoveryKey: null, error: null, busy: false, lockReason: null });
     return;
   }
+  // On the screens before a vault exists (creating, joining, restoring) a lock from the core — a half-made vault
+  // given up after a refused join or restore — must not show "Unlock your vault" for a vault that is not there.
+  const phase = useSession.getState().phase;
+  if (phase === 'age' || phase === 'create' || phase === 'join' || phase === 'restore') return;
   useSession.setState({ phase: 'unlock', recoveryKey: null, error: null, busy: false, lockReason: reasons[reason] ?? 'Locked.' });
 }
 

@@ -100,7 +100,7 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
     await page.getByText('Then walk with me.', { exact: false }).first().waitFor();
     // The character's picture beside each of its messages; initials for the persona, which has none.
     await expect.poll(() => page.locator('.msg-character .avatar img[src^="blob:"]').count()).toBeGreaterThan(0);
-    await expect(page.locator('.msg-user .avatar').first().textContent()).resolves.toBe('W');
+    await expect(page.locator('.msg-user .avatar').first().getAttribute('data-initials')).resolves.toBe('W');
     await check('chat');
     // The composer is on screen at every size, without scrolling, and the chat uses the window's width.
     const composer = await page.getByLabel('Your message').boundingBox();
