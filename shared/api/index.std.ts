@@ -6,6 +6,7 @@
 import type { CommandDefs, Invoke } from './contract.std.ts';
 import { cardCommands } from './cards.std.ts';
 import { chatCommands, providerCommands } from './chat.std.ts';
+import { conversationCommands } from './conversation.std.ts';
 import { recordCommands } from './records.std.ts';
 import { syncCommands } from './sync.std.ts';
 import { vaultCommands } from './vault.std.ts';
@@ -13,6 +14,7 @@ import { vaultCommands } from './vault.std.ts';
 export const commands = {
   ...vaultCommands,
   ...recordCommands,
+  ...conversationCommands,
   ...cardCommands,
   ...providerCommands,
   ...chatCommands,
