@@ -17,6 +17,7 @@ import { Ledger } from './screens/ledger.dom.tsx';
 import { JoinDevice, RestoreFromRelay } from './screens/join.dom.tsx';
 import { Wiped } from './screens/wipe.dom.tsx';
 import { Toasts } from './components/toasts.dom.tsx';
+import { confirmDialog, DialogHost } from './components/dialog.dom.tsx';
 
 export function App() {
   const phase = useSession((s) => s.phase);
@@ -83,7 +84,7 @@ function Shell() {
   const darkNow = theme === 'dark' || (theme === 'system' && window.matchMedia('(prefers-color-scheme: dark)').matches);
 
   const lockNow = async () => {
-    if (useNav.getState().dirty && !window.confirm('You have unsaved changes. Lock anyway and lose them?')) return;
+    if (useNav.getState().dirty && !(await confirmDialog({ title: 'Unsaved changes', body: 'You have unsaved changes. Lock anyway and lose them?', confirm: 'Lock and lose them', danger: true }))) return;
     // Deletions waiting out their undo window happen now, before the keys go away.
     await useLibrary.getState().flushDeletes();
     await lock();
@@ -147,6 +148,7 @@ function Shell() {
         <Screen view={view} />
       </main>
       <Toasts />
+      <DialogHost />
     </div>
   );
 }

@@ -12,6 +12,7 @@ import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
 import { MessageView, type MessageActions } from './message.dom.tsx';
 import { Composer } from './composer.dom.tsx';
+import { confirmDialog } from '../components/dialog.dom.tsx';
 import { ChatPickers } from './pickers.dom.tsx';
 
 /** The avatar asset of each character and persona taking part, by record id (fetched once per conversation). */
@@ -43,10 +44,10 @@ export function ChatView({ id }: { id: string }) {
   const navigate = useNav((s) => s.navigate);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
-  // Whether the current error is a send refused for want of a provider (the one case "Open Providers" helps).
-  const [noProvider, setNoProvider] = useState(false);
+  // Whether the current error is a refused send that Providers can fix (not, say, a message that is too long).
+  const [providerFix, setProviderFix] = useState(false);
   useEffect(() => {
-    if (!error) setNoProvider(false);
+    if (!error) setProviderFix(false);
   }, [error]);
 
   useEffect(() => {
@@ -115,7 +116,9 @@ export function ChatView({ id }: { id: string }) {
       continueMsg: (m) => void run(() => call('chat.continue', { conversationId: cid!, messageId: m.id })),
       edit: (m, text) => attempt(() => call('conversation.editMessage', { id: cid!, messageId: m.id, text })),
       remove: (m) => {
-        if (window.confirm('Delete this message? This cannot be undone.')) attempt(() => call('conversation.deleteMessage', { id: cid!, messageId: m.id }));
+        void confirmDialog({ title: 'Delete this message?', body: 'The message and all its alternatives are deleted. This cannot be undone.', confirm: 'Delete message', danger: true }).then(
+          (ok) => ok && attempt(() => call('conversation.deleteMessage', { id: cid!, messageId: m.id })),
+        );
       },
       branch: (m) =>
         void call('conversation.branch', { id: cid!, messageId: m.id }).then(
@@ -144,7 +147,7 @@ export function ChatView({ id }: { id: string }) {
           throw e;
         }
       });
-      setNoProvider(code === 'not_found');
+      setProviderFix(code !== undefined && code !== 'usage' && code !== 'locked');
       return sent;
     },
     [cid, run],
@@ -225,7 +228,7 @@ export function ChatView({ id }: { id: string }) {
               Try again
             </button>
           ) : null}
-          {failed ? failed.providerIssue : noProvider ? (
+          {(failed ? failed.providerIssue : providerFix) ? (
             <button type="button" onClick={() => navigate({ name: 'providers' })}>
               Open Providers
             </button>

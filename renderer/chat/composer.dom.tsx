@@ -72,6 +72,8 @@ export function Composer({ busy, onSend, onStop, onSwipe }: Props) {
           ref={box}
           value={text}
           rows={1}
+          // Also keeps Chromium from saving the draft into its session-restore files (the canary scan checks).
+          autoComplete="off"
           placeholder="Write a message… (Enter to send, Shift+Enter for a new line)"
           aria-invalid={problem ? true : undefined}
           aria-describedby={problem ? 'composer-problem' : undefined}

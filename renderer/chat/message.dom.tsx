@@ -63,7 +63,7 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
           <label className="visually-hidden" htmlFor={`edit-${m.id}`}>
             Edit message
           </label>
-          <textarea id={`edit-${m.id}`} value={editing} rows={Math.min(16, editing.split('\n').length + 2)} onChange={(e) => setEditing(e.target.value)}
+          <textarea id={`edit-${m.id}`} autoComplete="off" value={editing} rows={Math.min(16, editing.split('\n').length + 2)} onChange={(e) => setEditing(e.target.value)}
             onKeyDown={(e) => {
               // Escape cancels the edit (and must not also stop a stream or close anything else).
               if (e.key === 'Escape') {

@@ -32,7 +32,7 @@ export function TextField(p: TextProps) {
     <div className="field">
       <label htmlFor={id}>{p.label}</label>
       {p.multiline ? (
-        <textarea {...common} rows={p.rows ?? 4} onChange={(e) => p.onChange(e.target.value)} spellCheck />
+        <textarea {...common} autoComplete="off" rows={p.rows ?? 4} onChange={(e) => p.onChange(e.target.value)} spellCheck />
       ) : (
         <input {...common} type={p.type ?? 'text'} autoComplete={p.autoComplete ?? 'off'} onChange={(e) => p.onChange(e.target.value)} />
       )}

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ProviderPreset, ProviderView } from '../../shared/api/chat.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { TextField, ErrorLine } from '../components/fields.dom.tsx';
+import { confirmDialog } from '../components/dialog.dom.tsx';
 import { useLibrary } from '../stores/library.dom.ts';
 
 interface Draft {
@@ -85,7 +86,7 @@ export function Providers() {
   };
 
   const remove = async (name: string) => {
-    if (!window.confirm(`Remove the provider “${name}”? Its API key is deleted too.`)) return;
+    if (!(await confirmDialog({ title: `Remove ${name}?`, body: `Remove the provider “${name}”? Its API key is deleted too.`, confirm: 'Remove provider', danger: true }))) return;
     try {
       await call('provider.remove', { name });
       await reload();

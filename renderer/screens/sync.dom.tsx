@@ -7,6 +7,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { DeviceView, SyncStatusView } from '../../shared/api/sync.std.ts';
 import { call, codeOf, messageOf, on } from '../lib/api.dom.ts';
 import { TextField, Outcome, ErrorLine } from '../components/fields.dom.tsx';
+import { confirmDialog } from '../components/dialog.dom.tsx';
 
 export const shortId = (id: string) => id.slice(0, 8);
 const when = (t: number) => new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -257,9 +258,12 @@ function Devices() {
   }, []);
   useEffect(() => void load(), [load]);
   const remove = async (d: DeviceView) => {
-    const ok = window.confirm(
-      `Remove device ${shortId(d.deviceId)}?\n\nIt will no longer be able to sync with this account, and new content keys are made that it never receives, so it cannot read anything written from now on. What it already has stays on it — wipe or reset that device separately if it is lost or someone else has it.`,
-    );
+    const ok = await confirmDialog({
+      title: `Remove device ${shortId(d.deviceId)}?`,
+      confirm: 'Remove device',
+      danger: true,
+      body: `It will no longer be able to sync with this account, and new content keys are made that it never receives, so it cannot read anything written from now on. What it already has stays on it — wipe or reset that device separately if it is lost or someone else has it.`,
+    });
     if (!ok) return;
     try {
       await call('devices.remove', { deviceId: d.deviceId });

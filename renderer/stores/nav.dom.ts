@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import type { RecordKind } from '../../shared/domain.std.ts';
 import { onPlaintextDrop } from './reset.dom.ts';
+import { confirmDialog } from '../components/dialog.dom.tsx';
 
 export type View =
   | { name: 'library'; tab: RecordKind }
@@ -31,8 +32,13 @@ export const useNav = create<NavState>((set, get) => ({
   libraryTab: 'character',
   dirty: false,
   navigate(view) {
-    if (get().dirty && !window.confirm(LEAVE_PROMPT)) return false;
-    set({ view, dirty: false, ...(view.name === 'library' ? { libraryTab: view.tab } : {}) });
+    const go = () => set({ view, dirty: false, ...(view.name === 'library' ? { libraryTab: view.tab } : {}) });
+    if (get().dirty) {
+      // Asked in the app; the move happens once the user agrees (so the caller is told "not now").
+      void confirmDialog({ title: 'Unsaved changes', body: LEAVE_PROMPT, confirm: 'Leave without saving', danger: true }).then((ok) => ok && go());
+      return false;
+    }
+    go();
     return true;
   },
   setDirty(dirty) {

@@ -24,7 +24,7 @@ import { tempDir } from '../support/files.node.ts';
 import { pairedDevice, type CoreDevice } from '../sync/core-support.node.ts';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
-import { onboard, openApp, PASSPHRASE } from './support/flows.node.ts';
+import { answerDialog, onboard, openApp, PASSPHRASE } from './support/flows.node.ts';
 import { layoutProblems, tabThrough } from './support/layout.node.ts';
 
 const skip = chromiumMissing();
@@ -188,19 +188,14 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await expect(page.getByRole('button', { name: `Remove device ${mine.deviceId.slice(0, 8)}` }).count()).resolves.toBe(0);
 
     // Declining changes nothing.
-    const dialogs: string[] = [];
-    page.once('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
     await page.getByRole('button', { name: `Remove device ${other.deviceId.slice(0, 8)}` }).click();
-    await expect.poll(() => dialogs.length).toBe(1);
-    expect(dialogs[0]).toMatch(/no longer be able to sync/);
-    expect(dialogs[0]).toMatch(/new content keys/);
+    const said = await answerDialog(page, 'cancel');
+    expect(said).toMatch(/no longer be able to sync/);
+    expect(said).toMatch(/new content keys/);
     expect((await aCall('devices.list', {})).every((d) => d.removedAt === null)).toBe(true);
 
-    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: `Remove device ${other.deviceId.slice(0, 8)}` }).click();
+    await answerDialog(page, 'confirm');
     await rows.filter({ hasText: `Device ${other.deviceId.slice(0, 8)}` }).getByText('Removed', { exact: true }).waitFor({ timeout: 30_000 });
     expect((await aCall('devices.list', {})).find((d) => d.deviceId === other.deviceId)!.removedAt).not.toBeNull();
     // B can no longer sync.

@@ -48,3 +48,13 @@ export async function navTo(page: Page, name: string): Promise<void> {
   if ((await menu.isVisible()) && (await menu.getAttribute('aria-expanded')) !== 'true') await menu.click();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true }).click();
 }
+
+/** Answers the app's own confirmation dialog (not the browser's): returns what it said. */
+export async function answerDialog(page: Page, answer: 'confirm' | 'cancel'): Promise<string> {
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  const said = await dialog.innerText();
+  await (answer === 'cancel' ? dialog.getByRole('button', { name: 'Cancel', exact: true }) : dialog.locator('.dialog-actions button').last()).click();
+  await dialog.waitFor({ state: 'detached' });
+  return said;
+}
