@@ -18,6 +18,7 @@ import { JoinDevice, RestoreFromRelay } from './screens/join.dom.tsx';
 import { Wiped } from './screens/wipe.dom.tsx';
 import { Toasts } from './components/toasts.dom.tsx';
 import { confirmDialog, DialogHost } from './components/dialog.dom.tsx';
+import { KeyboardMap } from './components/keyboard-map.dom.tsx';
 
 export function App() {
   const phase = useSession((s) => s.phase);
@@ -149,6 +150,7 @@ function Shell() {
       </main>
       <Toasts />
       <DialogHost />
+      <KeyboardMap />
     </div>
   );
 }
