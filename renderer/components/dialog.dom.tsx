@@ -3,7 +3,7 @@
  * the rest of the page is inert (focus stays inside), Escape cancels, and focus returns where it was. One at a
  * time; `confirmDialog` resolves true when the user confirms.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type RefObject } from 'react';
 import { create } from 'zustand';
 
 interface Ask {
@@ -33,19 +33,24 @@ export function confirmDialog(options: { title: string; body: string; confirm: s
   });
 }
 
-export function DialogHost() {
-  const ask = useDialog((s) => s.ask);
-  const ref = useRef<HTMLDialogElement>(null);
+/** Opens the <dialog> as a modal while `open` holds; on closing, focus goes back to where it was. */
+export function useModal(ref: RefObject<HTMLDialogElement | null>, open: boolean): void {
   useEffect(() => {
     const d = ref.current;
-    if (!d || !ask) return;
+    if (!d || !open) return;
     const back = document.activeElement as HTMLElement | null;
     d.showModal();
     return () => {
       if (d.open) d.close();
       back?.focus();
     };
-  }, [ask]);
+  }, [ref, open]);
+}
+
+export function DialogHost() {
+  const ask = useDialog((s) => s.ask);
+  const ref = useRef<HTMLDialogElement>(null);
+  useModal(ref, ask !== null);
   if (!ask) return null;
   return (
     <dialog

@@ -1,5 +1,6 @@
 /** The keyboard map, opened with "?" anywhere outside a text field (a modal <dialog>: Escape or Close ends it). */
 import { useEffect, useRef, useState } from 'react';
+import { useModal } from './dialog.dom.tsx';
 
 const keys: [string, string][] = [
   ['?', 'Show this list'],
@@ -27,16 +28,7 @@ export function KeyboardMap() {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
-  useEffect(() => {
-    const d = ref.current;
-    if (!open || !d) return;
-    const back = document.activeElement as HTMLElement | null;
-    d.showModal();
-    return () => {
-      if (d.open) d.close();
-      back?.focus();
-    };
-  }, [open]);
+  useModal(ref, open);
   if (!open) return null;
   return (
     <dialog ref={ref} className="dialog" aria-labelledby="keys-title" onCancel={(e) => (e.preventDefault(), setOpen(false))}>
