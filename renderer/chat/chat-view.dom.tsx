@@ -14,6 +14,7 @@ import { MessageView, type MessageActions } from './message.dom.tsx';
 import { Composer } from './composer.dom.tsx';
 import { confirmDialog } from '../components/dialog.dom.tsx';
 import { ChatPickers } from './pickers.dom.tsx';
+import { ChatTitle } from './title.dom.tsx';
 
 /** The avatar asset of each character and persona taking part, by record id (fetched once per conversation). */
 function useAvatars(characterIds: string[], personaId: string | undefined): Map<string, string> {
@@ -177,7 +178,7 @@ export function ChatView({ id }: { id: string }) {
         <button type="button" className="ghost" onClick={() => navigate({ name: 'library', tab: useNav.getState().libraryTab })}>
           ← Library
         </button>
-        <h1>{conversation.title || 'Conversation'}</h1>
+        <ChatTitle key={conversation.id} id={conversation.id} title={conversation.title} onError={setError} />
         <ChatPickers conversation={conversation} />
       </header>
       <div

@@ -5,7 +5,7 @@ import { call, messageOf } from '../lib/api.dom.ts';
 import { Avatar } from '../components/avatar.dom.tsx';
 import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
-import { chatWithCharacter, duplicate, exportCard, playScenario } from './actions.dom.ts';
+import { chatWithCharacter, continueWithCharacter, duplicate, exportCard, playScenario } from './actions.dom.ts';
 
 const avatarIds = new Map<string, Promise<string | undefined>>();
 
@@ -51,11 +51,20 @@ export function EntryRow({ entry }: { entry: CatalogEntry }) {
       </div>
       <div className="entry-actions">
         {entry.kind === 'character' ? (
-          <button type="button" aria-label={`Chat with ${title}`} onClick={attempt(async () => {
-            navigate({ name: 'chat', id: await chatWithCharacter(entry.id) });
-          })}>
-            Chat
-          </button>
+          <>
+            <button type="button" className="primary" aria-label={`Chat with ${title}`} title="Continues your latest chat with this character" onClick={attempt(async () => {
+              const conversations = useLibrary.getState().entries.filter((e) => e.kind === 'conversation');
+              navigate({ name: 'chat', id: await continueWithCharacter(entry.id, conversations) });
+            })}>
+              Chat
+            </button>
+            <button type="button" aria-label={`New chat with ${title}`} onClick={attempt(async () => {
+              await load();
+              navigate({ name: 'chat', id: await chatWithCharacter(entry.id) });
+            })}>
+              New chat
+            </button>
+          </>
         ) : null}
         {entry.kind === 'scenario' ? (
           <button type="button" aria-label={`Play ${title}`} onClick={attempt(async () => {

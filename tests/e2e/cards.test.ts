@@ -169,7 +169,7 @@ describe.skipIf(skip !== null)(`character cards in browser mode${skip ? ` (${ski
     const card = await app.core.invoke('character.get', { id });
     if (!card.ok) throw new Error(card.error.message);
     expect(card.value.alternate_greetings.length).toBe(2);
-    await page.getByRole('listitem').filter({ has: page.getByRole('button', { name: 'Open Default-chan' }) }).first().getByRole('button', { name: 'Chat' }).click();
+    await page.getByRole('listitem').filter({ has: page.getByRole('button', { name: 'Open Default-chan' }) }).first().getByRole('button', { name: /^Chat with/ }).click();
     const greeting = page.locator('article.msg').first();
     const swipes = greeting.getByRole('group', { name: 'Alternatives' });
     await expect.poll(() => swipes.textContent()).toContain('1/3');
@@ -190,7 +190,7 @@ describe.skipIf(skip !== null)(`character cards in browser mode${skip ? ` (${ski
     await (await chooser).setFiles({ name: 'mallory.json', mimeType: 'application/json', buffer: Buffer.from(hostileCard) });
     const row = page.getByRole('button', { name: `Open ${payload.name}` });
     await row.waitFor();
-    await page.getByRole('listitem').filter({ has: row }).getByRole('button', { name: 'Chat' }).click();
+    await page.getByRole('listitem').filter({ has: row }).getByRole('button', { name: /^Chat with/ }).click();
     const message = page.locator('article.msg').first();
     await message.waitFor();
     await screenshot(page, 'chat-hostile-card');

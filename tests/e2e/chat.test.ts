@@ -127,7 +127,7 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     const words = ['The ', 'ledger ', 'balances ', 'to ', 'the ', 'penny, ', 'as ', 'it ', 'always ', 'does. ', canaries.reply];
     ai.script({ tokens: words, tokenDelayMs: 150 });
     await page.getByRole('button', { name: 'Characters', exact: true }).click();
-    await page.getByRole('listitem').filter({ has: page.getByRole('button', { name: 'Open Ada' }) }).getByRole('button', { name: 'Chat' }).click();
+    await page.getByRole('listitem').filter({ has: page.getByRole('button', { name: 'Open Ada' }) }).getByRole('button', { name: /^Chat with/ }).click();
     await page.getByText('She closes the ledger.').waitFor();
     await page.getByLabel('You play').selectOption({ label: 'Wren' });
     await expect.poll(async () => (await conversation()).personaId).toBeTruthy();

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.node.ts';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
-import { onboard, openApp } from './support/flows.node.ts';
+import { navTo, onboard, openApp } from './support/flows.node.ts';
 
 const skip = chromiumMissing();
 
@@ -139,5 +139,31 @@ describe.skipIf(skip !== null)(`the composer keeps what was typed${skip ? ` (${s
     const said = (await banner.locator('span').innerText()).slice(0, 30);
     await expect(page.getByText(said, { exact: false }).count()).resolves.toBe(1);
     await screenshot(page, 'composer-failed-reply');
+  });
+
+  it('"Chat" continues the latest chat with the character, "New chat" starts one, and a conversation can be renamed', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: '← Library' }).click();
+    await navTo(page, 'Characters');
+    await page.getByRole('button', { name: 'Chat with Ada', exact: true }).click();
+    // The newest conversation with Ada is the branch, where the last exchange happened.
+    await page.getByRole('heading', { name: 'Evening (branch)' }).waitFor();
+    await page.getByText('And then?').waitFor();
+    await page.getByRole('button', { name: 'Rename Evening (branch)' }).click();
+    await page.getByLabel('Conversation title').fill('The lighthouse story');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'The lighthouse story' }).waitFor();
+    await expect.poll(async () => (await ok(app.core.invoke('records.list', { kind: 'conversation' }))).map((e) => e.title).sort()).toEqual(['Evening', 'The lighthouse story']);
+    // Escape leaves the title as it was.
+    await page.getByRole('button', { name: 'Rename The lighthouse story' }).click();
+    await page.getByLabel('Conversation title').fill('Nope');
+    await page.keyboard.press('Escape');
+    await page.getByRole('heading', { name: 'The lighthouse story' }).waitFor();
+    // "← Library" returns to the tab the chat was opened from.
+    await page.getByRole('button', { name: '← Library' }).click();
+    await page.getByRole('tab', { name: /Characters/, selected: true }).waitFor();
+    await page.getByRole('button', { name: 'New chat with Ada', exact: true }).click();
+    await page.getByRole('heading', { name: 'Ada', exact: true }).waitFor();
+    await expect.poll(async () => (await ok(app.core.invoke('records.list', { kind: 'conversation' }))).length).toBe(3);
   });
 });
