@@ -9,7 +9,7 @@ import { callFor } from '../../electron/core/cli/context.node.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.node.ts';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
-import { navTo, openApp, PASSPHRASE } from './support/flows.node.ts';
+import { navTo, onboard, openApp, PASSPHRASE } from './support/flows.node.ts';
 
 const skip = chromiumMissing();
 
@@ -33,47 +33,37 @@ describe.skipIf(skip !== null)(`details${skip ? ` (${skip})` : ''}`, () => {
 
   it('offers the recovery key to copy, download and print, and never breaks it inside a group', async () => {
     const { page } = browser;
-    await page.getByLabel('Your date of birth').fill('1990-04-12');
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-    await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
-    await page.getByText(/Strong|Very strong/).waitFor();
-    await page.getByRole('button', { name: 'Create vault' }).click();
     const key = page.getByLabel('Recovery key', { exact: true });
-    await key.waitFor({ timeout: 60_000 });
-    const shown = (await key.textContent())!.trim();
-    expect(shown).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{1,4})+$/);
-    // At phone width the key takes several lines, each group whole on one of them.
-    expect(await key.evaluate((el) => el.getBoundingClientRect().height)).toBeGreaterThan(40);
-    expect(await key.locator('.key-group').evaluateAll((gs) => gs.filter((g) => g.getClientRects().length !== 1 || g.getBoundingClientRect().height > 40).length)).toBe(0);
-    await screenshot(page, 'recovery-key-phone');
+    await onboard(page, PASSPHRASE, async (shown) => {
+      expect(shown).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{1,4})+$/);
+      // At phone width the key takes several lines, each group whole on one of them.
+      expect(await key.evaluate((el) => el.getBoundingClientRect().height)).toBeGreaterThan(40);
+      expect(await key.locator('.key-group').evaluateAll((gs) => gs.filter((g) => g.getClientRects().length !== 1 || g.getBoundingClientRect().height > 40).length)).toBe(0);
+      await screenshot(page, 'recovery-key-phone');
 
-    await page.getByRole('button', { name: 'Copy' }).click();
-    await page.getByText('Copied.').waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown);
+      await page.getByRole('button', { name: 'Copy' }).click();
+      await page.getByText('Copied.').waitFor();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown);
 
-    const download = page.waitForEvent('download');
-    await page.getByRole('button', { name: 'Download' }).click();
-    const file = await download;
-    expect(file.suggestedFilename()).toBe('mindstage-recovery-key.txt');
-    expect(readFileSync((await file.path())!, 'utf8')).toContain(shown);
+      const download = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Download' }).click();
+      const file = await download;
+      expect(file.suggestedFilename()).toBe('mindstage-recovery-key.txt');
+      expect(readFileSync((await file.path())!, 'utf8')).toContain(shown);
 
-    // Print asks the browser to print; the printed page shows the key and nothing else of the screen.
-    await page.evaluate(() => {
-      (window as { printed?: number }).printed = 0;
-      window.print = () => void ((window as { printed?: number }).printed! += 1);
+      // Print asks the browser to print; the printed page shows the key and nothing else of the screen.
+      await page.evaluate(() => {
+        (window as { printed?: number }).printed = 0;
+        window.print = () => void ((window as { printed?: number }).printed! += 1);
+      });
+      await page.getByRole('button', { name: 'Print' }).click();
+      expect(await page.evaluate(() => (window as { printed?: number }).printed)).toBe(1);
+      await page.emulateMedia({ media: 'print' });
+      // (Hidden things leave the accessibility tree, so they are found by CSS here, not by role.)
+      expect(await page.locator('h1', { hasText: 'Save your recovery key' }).evaluate((h) => getComputedStyle(h).visibility)).toBe('hidden');
+      expect(await page.locator('output.recovery-key').evaluate((k) => getComputedStyle(k).visibility)).toBe('visible');
+      await page.emulateMedia({ media: 'screen' });
     });
-    await page.getByRole('button', { name: 'Print' }).click();
-    expect(await page.evaluate(() => (window as { printed?: number }).printed)).toBe(1);
-    await page.emulateMedia({ media: 'print' });
-    // (Hidden things leave the accessibility tree, so they are found by CSS here, not by role.)
-    expect(await page.locator('h1', { hasText: 'Save your recovery key' }).evaluate((h) => getComputedStyle(h).visibility)).toBe('hidden');
-    expect(await page.locator('output.recovery-key').evaluate((k) => getComputedStyle(k).visibility)).toBe('visible');
-    await page.emulateMedia({ media: 'screen' });
-
-    await page.getByLabel('I have saved my recovery key somewhere safe').check();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('tab', { name: /Characters/ }).waitFor();
   });
 
   it('shows the keyboard map with "?", but not while typing, and closes it with Escape', async () => {

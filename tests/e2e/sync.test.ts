@@ -245,12 +245,13 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await row.waitFor();
     const cells = await row.locator('td').allTextContents();
     expect(cells[1]).toBe('Chat reply');
-    expect(cells[2]).toBe(entry.host);
-    expect(cells[2]).toBe(new URL(ai.baseUrl).host);
+    // The provider by name, its host beside it.
+    expect(cells[2]).toBe(`Fake ${entry.host}`);
+    expect(entry.host).toBe(new URL(ai.baseUrl).host);
     expect(cells[3]).toMatch(/^\d+(\.\d)? (B|KB)$/);
     expect(cells[5]).toBe('200');
     expect(cells[6]).toBe(entry.outcome);
-    for (const h of ['Time', 'Purpose', 'Host', 'Sent', 'Received', 'Status', 'Outcome']) await page.getByRole('columnheader', { name: h }).waitFor();
+    for (const h of ['Time', 'Purpose', 'Provider', 'Sent', 'Received', 'Status', 'Outcome']) await page.getByRole('columnheader', { name: h }).waitFor();
     await expect(page.getByText(secret).count()).resolves.toBe(0);
     await screenshot(page, 'ledger');
     expect(await layoutProblems(page)).toEqual([]);

@@ -12,8 +12,11 @@ export async function openApp(page: Page, url: string): Promise<void> {
 
 export const PASSPHRASE = 'quiet lantern harbour meadow 47';
 
-/** Age check, vault creation and the recovery key; returns the recovery key shown. */
-export async function onboard(page: Page, passphrase = PASSPHRASE): Promise<string> {
+/**
+ * Age check, vault creation and the recovery key; returns the recovery key shown. `atRecoveryKey` runs while the
+ * key is on screen (before it is confirmed as saved), for tests of that screen.
+ */
+export async function onboard(page: Page, passphrase = PASSPHRASE, atRecoveryKey?: (key: string) => Promise<void>): Promise<string> {
   await page.getByLabel('Your date of birth').fill('1990-04-12');
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
@@ -23,6 +26,7 @@ export async function onboard(page: Page, passphrase = PASSPHRASE): Promise<stri
   const key = page.getByLabel('Recovery key', { exact: true });
   await key.waitFor({ timeout: 60_000 });
   const recoveryKey = (await key.textContent())!.trim();
+  await atRecoveryKey?.(recoveryKey);
   await page.getByLabel('I have saved my recovery key somewhere safe').check();
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('tab', { name: /Characters/ }).waitFor();
