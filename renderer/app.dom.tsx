@@ -1,5 +1,5 @@
 /** The app shell: onboarding and unlock until the vault is open, then a sidebar and the current screen. */
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useSession } from './stores/session.dom.ts';
 import { useNav, type View } from './stores/nav.dom.ts';
 import { useLibrary } from './stores/library.dom.ts';
@@ -17,6 +17,8 @@ import { Ledger } from './screens/ledger.dom.tsx';
 import { JoinDevice, RestoreFromRelay } from './screens/join.dom.tsx';
 import { Wiped } from './screens/wipe.dom.tsx';
 import { Toasts } from './components/toasts.dom.tsx';
+import { confirmDialog, DialogHost } from './components/dialog.dom.tsx';
+import { KeyboardMap } from './components/keyboard-map.dom.tsx';
 
 export function App() {
   const phase = useSession((s) => s.phase);
@@ -38,6 +40,16 @@ export function App() {
             <button type="button" className="primary" onClick={() => void init()}>
               Try again
             </button>
+          </section>
+        </main>
+      );
+    case 'no-access':
+      return (
+        <main className="center-page">
+          <section className="card onboarding" role="alert">
+            <p className="brand">Mindstage</p>
+            <h1>This address no longer opens Mindstage</h1>
+            <p>{error}</p>
           </section>
         </main>
       );
@@ -73,66 +85,72 @@ function Shell() {
   const darkNow = theme === 'dark' || (theme === 'system' && window.matchMedia('(prefers-color-scheme: dark)').matches);
 
   const lockNow = async () => {
-    if (useNav.getState().dirty && !window.confirm('You have unsaved changes. Lock anyway and lose them?')) return;
+    if (useNav.getState().dirty && !(await confirmDialog({ title: 'Unsaved changes', body: 'You have unsaved changes. Lock anyway and lose them?', confirm: 'Lock and lose them', danger: true }))) return;
     // Deletions waiting out their undo window happen now, before the keys go away.
     await useLibrary.getState().flushDeletes();
     await lock();
   };
 
   const current = (v: View) => view.name === v.name && (v.name !== 'library' || (view.name === 'library' && view.tab === v.tab));
+  // Below 720 px the navigation folds into a menu (CSS decides the width; this only remembers whether it is open).
+  const [menuOpen, setMenuOpen] = useState(false);
+  const go = (v: View) => {
+    if (navigate(v)) setMenuOpen(false);
+  };
+  useEffect(() => {
+    if (!menuOpen) return;
+    const close = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setMenuOpen(false);
+      document.getElementById('menu-button')?.focus();
+    };
+    window.addEventListener('keydown', close);
+    return () => window.removeEventListener('keydown', close);
+  }, [menuOpen]);
+  const item = (label: string, v: View) => (
+    <li key={label}>
+      <button type="button" aria-current={current(v) ? 'page' : undefined} onClick={() => go(v)}>
+        {label}
+      </button>
+    </li>
+  );
   return (
     <div className="shell">
       <a className="skip" href="#main">
         Skip to content
       </a>
-      <nav className="sidebar" aria-label="Main">
-        <p className="brand">Mindstage</p>
-        <ul>
-          {tabs.map((t) => {
-            const v: View = { name: 'library', tab: t.kind };
-            return (
-              <li key={t.kind}>
-                <button type="button" aria-current={current(v) ? 'page' : undefined} onClick={() => navigate(v)}>
-                  {t.label}
-                </button>
-              </li>
-            );
-          })}
-          <li>
-            <button type="button" aria-current={view.name === 'providers' ? 'page' : undefined} onClick={() => navigate({ name: 'providers' })}>
-              Providers
-            </button>
-          </li>
-          <li>
-            <button type="button" aria-current={view.name === 'sync' ? 'page' : undefined} onClick={() => navigate({ name: 'sync' })}>
-              Sync &amp; devices
-            </button>
-          </li>
-          <li>
-            <button type="button" aria-current={view.name === 'ledger' ? 'page' : undefined} onClick={() => navigate({ name: 'ledger' })}>
-              Privacy ledger
-            </button>
-          </li>
-          <li>
-            <button type="button" aria-current={view.name === 'settings' ? 'page' : undefined} onClick={() => navigate({ name: 'settings' })}>
-              Settings
-            </button>
-          </li>
-        </ul>
-        <div className="sidebar-foot">
-          <button type="button" className="toggle" onClick={() => void setTheme(darkNow ? 'light' : 'dark').catch(() => undefined)} aria-pressed={darkNow}>
-            Dark theme
-            <span className="switch" aria-hidden="true" />
+      <nav className={`sidebar${menuOpen ? ' open' : ''}`} aria-label="Main">
+        <div className="sidebar-top">
+          <p className="brand">Mindstage</p>
+          <button type="button" id="menu-button" className="menu-button" aria-expanded={menuOpen} aria-controls="main-menu" onClick={() => setMenuOpen(!menuOpen)}>
+            Menu
           </button>
-          <button type="button" onClick={() => void lockNow()}>
-            Lock vault
-          </button>
+        </div>
+        <div id="main-menu" className="menu">
+          <ul>
+            {tabs.map((t) => item(t.label, { name: 'library', tab: t.kind }))}
+            {item('Providers', { name: 'providers' })}
+            {item('Sync & devices', { name: 'sync' })}
+            {item('Privacy ledger', { name: 'ledger' })}
+            {item('Settings', { name: 'settings' })}
+          </ul>
+          <div className="sidebar-foot">
+            <button type="button" className="toggle" onClick={() => void setTheme(darkNow ? 'light' : 'dark').catch(() => undefined)} aria-pressed={darkNow}>
+              Dark theme
+              <span className="switch" aria-hidden="true" />
+            </button>
+            <button type="button" onClick={() => void lockNow()}>
+              Lock vault
+            </button>
+          </div>
         </div>
       </nav>
       <main id="main" className="content" tabIndex={-1}>
         <Screen view={view} />
       </main>
       <Toasts />
+      <DialogHost />
+      <KeyboardMap />
     </div>
   );
 }

@@ -6,13 +6,15 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Message } from '../../shared/domain.std.ts';
-import { call, messageOf } from '../lib/api.dom.ts';
+import { call, codeOf, messageOf } from '../lib/api.dom.ts';
 import { loadAllOlder, useChat } from '../stores/chat.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
 import { MessageView, type MessageActions } from './message.dom.tsx';
 import { Composer } from './composer.dom.tsx';
+import { confirmDialog } from '../components/dialog.dom.tsx';
 import { ChatPickers } from './pickers.dom.tsx';
+import { ChatTitle } from './title.dom.tsx';
 
 /** The avatar asset of each character and persona taking part, by record id (fetched once per conversation). */
 function useAvatars(characterIds: string[], personaId: string | undefined): Map<string, string> {
@@ -43,6 +45,11 @@ export function ChatView({ id }: { id: string }) {
   const navigate = useNav((s) => s.navigate);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
+  // Whether the current error is a refused send that Providers can fix (not, say, a message that is too long).
+  const [providerFix, setProviderFix] = useState(false);
+  useEffect(() => {
+    if (!error) setProviderFix(false);
+  }, [error]);
 
   useEffect(() => {
     void open(id);
@@ -110,7 +117,9 @@ export function ChatView({ id }: { id: string }) {
       continueMsg: (m) => void run(() => call('chat.continue', { conversationId: cid!, messageId: m.id })),
       edit: (m, text) => attempt(() => call('conversation.editMessage', { id: cid!, messageId: m.id, text })),
       remove: (m) => {
-        if (window.confirm('Delete this message? This cannot be undone.')) attempt(() => call('conversation.deleteMessage', { id: cid!, messageId: m.id }));
+        void confirmDialog({ title: 'Delete this message?', body: 'The message and all its alternatives are deleted. This cannot be undone.', confirm: 'Delete message', danger: true }).then(
+          (ok) => ok && attempt(() => call('conversation.deleteMessage', { id: cid!, messageId: m.id })),
+        );
       },
       branch: (m) =>
         void call('conversation.branch', { id: cid!, messageId: m.id }).then(
@@ -123,17 +132,53 @@ export function ChatView({ id }: { id: string }) {
     };
   }, [cid, run, setError, navigate, loadLibrary]);
 
+  const send = useCallback(
+    async (text: string) => {
+      if (!cid) return false;
+      stick.current = true;
+      let sent = false;
+      let code: string | undefined;
+      await run(async () => {
+        try {
+          const started = await call('chat.send', { conversationId: cid, text });
+          sent = true;
+          return started;
+        } catch (e) {
+          code = codeOf(e);
+          throw e;
+        }
+      });
+      setProviderFix(code !== undefined && code !== 'usage' && code !== 'locked');
+      return sent;
+    },
+    [cid, run],
+  );
+  const stop = useCallback(() => void useChat.getState().stop(), []);
+  const lastMessage = messages.at(-1);
+  const swipe = useCallback(
+    (direction: -1 | 1) => {
+      const m = lastMessage;
+      if (!m || m.role !== 'character' || busy) return;
+      const next = m.chosen + direction;
+      if (next >= 0 && next < m.alternatives.length) actions.choose(m, next);
+    },
+    [lastMessage, busy, actions],
+  );
+
   if (loading) return <p className="muted pad" role="status">Opening conversation…</p>;
   if (!conversation) return <p className="error pad">{error ?? 'This conversation could not be opened.'}</p>;
 
   const items = virtualizer.getVirtualItems();
+  const last = messages.at(-1);
+  // A branch (or a failed turn) that ends on the user's own words can still be answered, without typing anew.
+  const replyable = !busy && last?.role === 'user' && conversation.characterIds.length === 1;
   return (
     <div className="chat">
       <header className="page-head chat-head">
-        <button type="button" className="ghost" onClick={() => navigate({ name: 'library', tab: 'conversation' })}>
+        <button type="button" className="ghost" onClick={() => navigate({ name: 'library', tab: useNav.getState().libraryTab })}>
           ← Library
         </button>
-        <h1>{conversation.title || 'Conversation'}</h1>
+        <ChatTitle key={conversation.id} id={conversation.id} title={conversation.title} onError={setError} />
         <ChatPickers conversation={conversation} />
       </header>
       <div
@@ -144,7 +189,12 @@ export function ChatView({ id }: { id: string }) {
         aria-label="Messages"
         onKeyDown={(e) => {
           // Native Home/End scroll by estimated heights, which drift on a long list; jump by index instead.
-          if (e.target !== e.currentTarget || (e.key !== 'Home' && e.key !== 'End')) return;
+          if (e.target !== e.currentTarget) return;
+          if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+            e.preventDefault();
+            return swipe(e.key === 'ArrowLeft' ? -1 : 1);
+          }
+          if (e.key !== 'Home' && e.key !== 'End') return;
           e.preventDefault();
           stick.current = e.key === 'End';
           if (e.key === 'End') return virtualizer.scrollToIndex(messages.length - 1, { align: 'end' });
@@ -165,7 +215,7 @@ export function ChatView({ id }: { id: string }) {
             const alt = m.alternatives[m.chosen];
             return (
               <div key={v.key} data-index={v.index} ref={virtualizer.measureElement} className="msg-slot" style={{ transform: `translateY(${v.start}px)` }}>
-                <MessageView message={m} author={authorOf(m)} avatarId={avatarOf(m)} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} />
+                <MessageView message={m} author={authorOf(m)} avatarId={avatarOf(m)} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} errorInBanner={!!error && failed?.messageId === m.id} position={offset + v.index + 1} />
               </div>
             );
           })}
@@ -179,7 +229,7 @@ export function ChatView({ id }: { id: string }) {
               Try again
             </button>
           ) : null}
-          {!failed || failed.providerIssue ? (
+          {(failed ? failed.providerIssue : providerFix) ? (
             <button type="button" onClick={() => navigate({ name: 'providers' })}>
               Open Providers
             </button>
@@ -207,14 +257,22 @@ export function ChatView({ id }: { id: string }) {
           ))}
         </div>
       ) : null}
-      <Composer
-        busy={busy}
-        onSend={(text) => {
-          stick.current = true;
-          void run(() => call('chat.send', { conversationId: conversation.id, text }));
-        }}
-        onStop={() => void useChat.getState().stop()}
-      />
+      {replyable ? (
+        <div className="speak-row">
+          <span className="muted small">The last message is yours.</span>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => {
+              stick.current = true;
+              void run(() => call('chat.impersonate', { conversationId: conversation.id, characterId: conversation.characterIds[0]! }));
+            }}
+          >
+            Get a reply from {names.get(conversation.characterIds[0]!) ?? 'the character'}
+          </button>
+        </div>
+      ) : null}
+      <Composer busy={busy} onSend={send} onStop={stop} onSwipe={swipe} />
     </div>
   );
 }

@@ -5,6 +5,7 @@
  */
 import { memo } from 'react';
 import Markdown, { type Components } from 'react-markdown';
+import { confirmDialog } from '../components/dialog.dom.tsx';
 
 function openLink(href: string | undefined): void {
   if (!href) return;
@@ -15,7 +16,8 @@ function openLink(href: string | undefined): void {
     return;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return;
-  if (window.confirm(`Open this link in your browser?\n\n${url.href}`)) window.open(url.href, '_blank', 'noopener,noreferrer');
+  const target = url.href;
+  void confirmDialog({ title: 'Open this link?', body: `It opens in your browser: ${target}`, confirm: 'Open link' }).then((ok) => ok && window.open(target, '_blank', 'noopener,noreferrer'));
 }
 
 const components: Components = {

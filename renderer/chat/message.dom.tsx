@@ -22,9 +22,13 @@ interface Props {
   isLast: boolean;
   busy: boolean;
   actions: MessageActions;
+  /** 1-based place in the conversation: gives each message's buttons a name of their own ("Edit (message 3)"). */
+  position: number;
+  /** The banner under the list already tells this reply's failure: say it once. */
+  errorInBanner?: boolean;
 }
 
-export const MessageView = memo(function MessageView({ message: m, author, avatarId, stream, isLast, busy, actions }: Props) {
+export const MessageView = memo(function MessageView({ message: m, author, avatarId, stream, isLast, busy, actions, errorInBanner, position }: Props) {
   const [editing, setEditing] = useState<string | null>(null);
   const alt = m.alternatives[m.chosen] ?? m.alternatives[0]!;
   const text = stream && stream.alternativeId === alt.id ? stream.base + stream.text : alt.text;
@@ -38,6 +42,7 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
         {m.role === 'user' || m.role === 'character' ? <Avatar name={author} assetId={avatarId} size="sm" /> : null}
         <span className="msg-author">{author}</span>
         {alt.status === 'stopped' ? <span className="badge">stopped</span> : null}
+        {alt.status === 'error' ? <span className="badge">failed</span> : null}
         {streaming ? <span className="badge live">writing…</span> : null}
         {m.editedAt ? <span className="muted small">edited</span> : null}
         {fromAi && alt.provider ? (
@@ -58,7 +63,16 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
           <label className="visually-hidden" htmlFor={`edit-${m.id}`}>
             Edit message
           </label>
-          <textarea id={`edit-${m.id}`} value={editing} rows={Math.min(16, editing.split('\n').length + 2)} onChange={(e) => setEditing(e.target.value)} autoFocus />
+          <textarea id={`edit-${m.id}`} autoComplete="off" value={editing} rows={Math.min(16, editing.split('\n').length + 2)} onChange={(e) => setEditing(e.target.value)}
+            onKeyDown={(e) => {
+              // Escape cancels the edit (and must not also stop a stream or close anything else).
+              if (e.key === 'Escape') {
+                e.preventDefault();
+                setEditing(null);
+              }
+            }}
+            autoFocus
+          />
           <div className="row">
             <button type="submit" className="primary">
               Save edit
@@ -71,42 +85,42 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
       ) : (
         <MessageText text={text} />
       )}
-      {alt.status === 'error' && alt.error ? (
+      {alt.status === 'error' && alt.error && !errorInBanner ? (
         <p className="error small" role="alert">
           {alt.error}
         </p>
       ) : null}
       <footer className="msg-actions">
         {n > 1 ? (
-          <span className="swipes" role="group" aria-label="Alternatives">
-            <button type="button" className="icon" aria-label="Previous alternative" disabled={m.chosen === 0 || busy} onClick={() => actions.choose(m, m.chosen - 1)}>
+          <span className="swipes" role="group" aria-label={`Alternatives (message ${position})`}>
+            <button type="button" className="icon" aria-label={`Previous alternative (message ${position})`} disabled={m.chosen === 0 || busy} onClick={() => actions.choose(m, m.chosen - 1)}>
               ‹
             </button>
             <span aria-live="polite">
               {m.chosen + 1}/{n}
             </span>
-            <button type="button" className="icon" aria-label="Next alternative" disabled={m.chosen >= n - 1 || busy} onClick={() => actions.choose(m, m.chosen + 1)}>
+            <button type="button" className="icon" aria-label={`Next alternative (message ${position})`} disabled={m.chosen >= n - 1 || busy} onClick={() => actions.choose(m, m.chosen + 1)}>
               ›
             </button>
           </span>
         ) : null}
         {fromAi ? (
-          <button type="button" disabled={busy} onClick={() => actions.regenerate(m)}>
+          <button type="button" aria-label={`Regenerate (message ${position})`} disabled={busy} onClick={() => actions.regenerate(m)}>
             Regenerate
           </button>
         ) : null}
         {fromAi && isLast && text.trim() ? (
-          <button type="button" disabled={busy} onClick={() => actions.continueMsg(m)}>
+          <button type="button" aria-label={`Continue (message ${position})`} disabled={busy} onClick={() => actions.continueMsg(m)}>
             Continue
           </button>
         ) : null}
-        <button type="button" disabled={busy} onClick={() => setEditing(alt.text)}>
+        <button type="button" aria-label={`Edit (message ${position})`} disabled={busy} onClick={() => setEditing(alt.text)}>
           Edit
         </button>
-        <button type="button" disabled={busy} onClick={() => actions.branch(m)}>
+        <button type="button" aria-label={`Branch (message ${position})`} disabled={busy} onClick={() => actions.branch(m)}>
           Branch
         </button>
-        <button type="button" className="danger" disabled={busy} onClick={() => actions.remove(m)}>
+        <button type="button" className="danger" aria-label={`Delete (message ${position})`} disabled={busy} onClick={() => actions.remove(m)}>
           Delete
         </button>
       </footer>

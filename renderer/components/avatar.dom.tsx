@@ -41,8 +41,9 @@ export function Avatar({ name, assetId, size = 'md' }: { name: string; assetId?:
     };
   }, [assetId]);
   return (
-    <span className={`avatar avatar-${size}`} aria-hidden="true">
-      {url ? <img src={url} alt="" /> : initials(name)}
+    // Initials are drawn by CSS (attr()), not text: a button holding an avatar then shows no text its name lacks.
+    <span className={`avatar avatar-${size}`} aria-hidden="true" data-initials={url ? undefined : initials(name)}>
+      {url ? <img src={url} alt="" /> : null}
     </span>
   );
 }

@@ -32,7 +32,7 @@ export function TextField(p: TextProps) {
     <div className="field">
       <label htmlFor={id}>{p.label}</label>
       {p.multiline ? (
-        <textarea {...common} rows={p.rows ?? 4} onChange={(e) => p.onChange(e.target.value)} spellCheck />
+        <textarea {...common} autoComplete="off" rows={p.rows ?? 4} onChange={(e) => p.onChange(e.target.value)} spellCheck />
       ) : (
         <input {...common} type={p.type ?? 'text'} autoComplete={p.autoComplete ?? 'off'} onChange={(e) => p.onChange(e.target.value)} />
       )}
@@ -45,11 +45,12 @@ export function TextField(p: TextProps) {
   );
 }
 
-export function CheckField(p: { label: string; checked: boolean; onChange(v: boolean): void }) {
+/** `name`, when given, is the full accessible name where the visible label is short and repeats (per list item). */
+export function CheckField(p: { label: string; name?: string; checked: boolean; onChange(v: boolean): void }) {
   const id = useId();
   return (
     <div className="check">
-      <input id={id} type="checkbox" checked={p.checked} onChange={(e) => p.onChange(e.target.checked)} />
+      <input id={id} type="checkbox" aria-label={p.name} checked={p.checked} onChange={(e) => p.onChange(e.target.checked)} />
       <label htmlFor={id}>{p.label}</label>
     </div>
   );

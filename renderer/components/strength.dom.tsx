@@ -31,6 +31,14 @@ function loadChecker(): Promise<Checker> {
 }
 
 export const MIN_SCORE = 3;
+
+/**
+ * The strength of exactly this passphrase, for a submit: the meter's value may still be for what was there a
+ * keystroke (or a paste) ago, and judging by it showed "Very strong" beside "Choose a stronger passphrase".
+ */
+export async function strengthOf(pw: string): Promise<Strength> {
+  return (await loadChecker())(pw.slice(0, 256));
+}
 const labels = ['Very weak', 'Weak', 'Fair', 'Strong', 'Very strong'];
 
 export function useStrength(pw: string): Strength | null {

@@ -15,7 +15,7 @@ export function Toasts() {
               Undo
             </button>
           ) : null}
-          <button type="button" className="ghost" aria-label="Dismiss" onClick={() => dismiss(t.id)}>
+          <button type="button" className="ghost" aria-label={`Dismiss: ${t.text}`} onClick={() => dismiss(t.id)}>
             ×
           </button>
         </div>

@@ -36,7 +36,6 @@ export function CharacterEditor({ id }: { id: string | null }) {
   return (
     <EditorFrame
       title={id ? `Edit ${d.name || 'character'}` : 'New character'}
-      back="character"
       dirty={ed.dirty}
       saving={ed.saving}
       error={ed.error}

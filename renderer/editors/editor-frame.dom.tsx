@@ -3,7 +3,7 @@ import { useNav } from '../stores/nav.dom.ts';
 import { ErrorLine } from '../components/fields.dom.tsx';
 
 /** Title bar, save/back buttons and error line shared by every editor. Ctrl/Cmd+S saves. */
-export function EditorFrame(p: { title: string; back: 'character' | 'scenario' | 'persona'; dirty: boolean; saving: boolean; error: string | null; onSave(): void; children: ReactNode; aside?: ReactNode }) {
+export function EditorFrame(p: { title: string; dirty: boolean; saving: boolean; error: string | null; onSave(): void; children: ReactNode; aside?: ReactNode }) {
   const navigate = useNav((s) => s.navigate);
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -21,7 +21,7 @@ export function EditorFrame(p: { title: string; back: 'character' | 'scenario' |
       }}
     >
       <header className="page-head sticky">
-        <button type="button" className="ghost" onClick={() => navigate({ name: 'library', tab: p.back })}>
+        <button type="button" className="ghost" onClick={() => navigate({ name: 'library', tab: useNav.getState().libraryTab })}>
           ← Library
         </button>
         <h1>{p.title}</h1>

@@ -22,10 +22,10 @@ export function LorebookEditor({ book, onChange }: { book: Lorebook | undefined;
           <CommaField label={`Keys for entry ${i + 1}`} values={entry.keys} onChange={(keys) => update(i, { keys })} />
           <TextField label={`Content of entry ${i + 1}`} value={entry.content} multiline rows={3} onChange={(content) => update(i, { content })} />
           <div className="row">
-            <CheckField label="Enabled" checked={entry.enabled} onChange={(enabled) => update(i, { enabled })} />
-            <CheckField label="Constant (always included)" checked={entry.constant ?? false} onChange={(constant) => update(i, { constant })} />
-            <PositionSelect value={entry.position ?? 'before_char'} onChange={(position) => update(i, { position })} />
-            <OrderInput value={entry.insertion_order} onChange={(insertion_order) => update(i, { insertion_order })} />
+            <CheckField label="Enabled" name={`Entry ${i + 1} enabled`} checked={entry.enabled} onChange={(enabled) => update(i, { enabled })} />
+            <CheckField label="Constant (always included)" name={`Entry ${i + 1} constant (always included)`} checked={entry.constant ?? false} onChange={(constant) => update(i, { constant })} />
+            <PositionSelect n={i + 1} value={entry.position ?? 'before_char'} onChange={(position) => update(i, { position })} />
+            <OrderInput n={i + 1} value={entry.insertion_order} onChange={(insertion_order) => update(i, { insertion_order })} />
           </div>
           <button type="button" className="ghost danger" onClick={() => setEntries(entries.filter((_, j) => j !== i))}>
             Remove entry {i + 1}
@@ -39,12 +39,12 @@ export function LorebookEditor({ book, onChange }: { book: Lorebook | undefined;
   );
 }
 
-function PositionSelect({ value, onChange }: { value: 'before_char' | 'after_char'; onChange(v: 'before_char' | 'after_char'): void }) {
+function PositionSelect({ n, value, onChange }: { n: number; value: 'before_char' | 'after_char'; onChange(v: 'before_char' | 'after_char'): void }) {
   const id = useId();
   return (
     <div className="field inline">
       <label htmlFor={id}>Position</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value as 'before_char' | 'after_char')}>
+      <select id={id} aria-label={`Entry ${n} position`} value={value} onChange={(e) => onChange(e.target.value as 'before_char' | 'after_char')}>
         <option value="before_char">Before character</option>
         <option value="after_char">After character</option>
       </select>
@@ -52,12 +52,12 @@ function PositionSelect({ value, onChange }: { value: 'before_char' | 'after_cha
   );
 }
 
-function OrderInput({ value, onChange }: { value: number; onChange(v: number): void }) {
+function OrderInput({ n, value, onChange }: { n: number; value: number; onChange(v: number): void }) {
   const id = useId();
   return (
     <div className="field inline">
       <label htmlFor={id}>Order</label>
-      <input id={id} type="number" className="narrow" value={value} onChange={(e) => onChange(Number.isFinite(e.target.valueAsNumber) ? e.target.valueAsNumber : 0)} />
+      <input id={id} type="number" className="narrow" aria-label={`Entry ${n} order`} value={value} onChange={(e) => onChange(Number.isFinite(e.target.valueAsNumber) ? e.target.valueAsNumber : 0)} />
     </div>
   );
 }

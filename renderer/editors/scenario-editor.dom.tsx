@@ -16,7 +16,7 @@ export function ScenarioEditor({ id }: { id: string | null }) {
   const characters = entries.filter((e) => e.kind === 'character');
   const personas = entries.filter((e) => e.kind === 'persona');
   return (
-    <EditorFrame title={id ? `Edit ${d.title || 'scenario'}` : 'New scenario'} back="scenario" dirty={ed.dirty} saving={ed.saving} error={ed.error} onSave={() => void ed.save()}>
+    <EditorFrame title={id ? `Edit ${d.title || 'scenario'}` : 'New scenario'} dirty={ed.dirty} saving={ed.saving} error={ed.error} onSave={() => void ed.save()}>
       <TextField label="Title" value={d.title} required autoFocus={!id} onChange={(v) => ed.set('title', v)} />
       <TextField label="Setting" value={d.setting} multiline rows={6} onChange={(v) => ed.set('setting', v)} hint="Where and when the story happens; sent to the AI." />
       <fieldset className="list-field">

@@ -26,6 +26,18 @@ export async function duplicate(entry: CatalogEntry): Promise<string> {
   return (await call('conversation.create', { title: `${title} (copy)`, characterIds, scenarioId, personaId, provider })).id;
 }
 
+/**
+ * The conversation to open when the user asks to chat with a character: the one with just that character changed
+ * most recently, or a new one. Conversations are looked at newest first and only until one fits.
+ */
+export async function continueWithCharacter(characterId: string, conversations: CatalogEntry[]): Promise<string> {
+  for (const c of [...conversations].sort((a, b) => b.updatedAt - a.updatedAt)) {
+    const { meta } = await call('conversation.window', { id: c.id, limit: 1 }).catch(() => ({ meta: null }));
+    if (meta && meta.characterIds.length === 1 && meta.characterIds[0] === characterId && !meta.scenarioId) return c.id;
+  }
+  return chatWithCharacter(characterId);
+}
+
 /** A new conversation with a character, opened by its greeting; the card's alternate greetings are its swipes. */
 export async function chatWithCharacter(characterId: string): Promise<string> {
   const ch = await call('character.get', { id: characterId });

@@ -5,7 +5,7 @@ import { call, messageOf } from '../lib/api.dom.ts';
 import { Avatar } from '../components/avatar.dom.tsx';
 import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
-import { chatWithCharacter, duplicate, exportCard, playScenario } from './actions.dom.ts';
+import { chatWithCharacter, continueWithCharacter, duplicate, exportCard, playScenario } from './actions.dom.ts';
 
 const avatarIds = new Map<string, Promise<string | undefined>>();
 
@@ -41,23 +41,33 @@ export function EntryRow({ entry }: { entry: CatalogEntry }) {
 
   return (
     <li className="entry">
-      <button type="button" className="entry-main" onClick={open} aria-label={`Open ${title}`}>
-        <Avatar name={title} assetId={avatarId} />
-        <span className="entry-text">
+      {/* The date sits outside the button, so its name ("Open …") contains all the text it shows. */}
+      <div className="entry-main">
+        <button type="button" className="entry-open" onClick={open} aria-label={`Open ${title}`}>
+          <Avatar name={title} assetId={avatarId} />
           <span className="entry-title">{title}</span>
-          <span className="muted small">Edited {when.format(entry.updatedAt)}</span>
-        </span>
-      </button>
+        </button>
+        <span className="muted small entry-meta">Edited {when.format(entry.updatedAt)}</span>
+      </div>
       <div className="entry-actions">
         {entry.kind === 'character' ? (
-          <button type="button" onClick={attempt(async () => {
-            navigate({ name: 'chat', id: await chatWithCharacter(entry.id) });
-          })}>
-            Chat
-          </button>
+          <>
+            <button type="button" className="primary" aria-label={`Chat with ${title}`} title="Continues your latest chat with this character" onClick={attempt(async () => {
+              const conversations = useLibrary.getState().entries.filter((e) => e.kind === 'conversation');
+              navigate({ name: 'chat', id: await continueWithCharacter(entry.id, conversations) });
+            })}>
+              Chat
+            </button>
+            <button type="button" aria-label={`New chat with ${title}`} onClick={attempt(async () => {
+              await load();
+              navigate({ name: 'chat', id: await chatWithCharacter(entry.id) });
+            })}>
+              New chat
+            </button>
+          </>
         ) : null}
         {entry.kind === 'scenario' ? (
-          <button type="button" onClick={attempt(async () => {
+          <button type="button" aria-label={`Play ${title}`} onClick={attempt(async () => {
             navigate({ name: 'chat', id: await playScenario(entry.id) });
           })}>
             Play

@@ -22,7 +22,7 @@ export function SearchResults({ hits, query }: { hits: SearchHit[]; query: strin
           <li key={`${h.recordId}-${h.messageId ?? ''}-${i}`} className="entry">
             <button
               type="button"
-              className="entry-main"
+              className="entry-open search-hit"
               onClick={() => {
                 if (navigate(h.kind === 'conversation' ? { name: 'chat', id: h.recordId } : { name: h.kind, id: h.recordId })) void search('');
               }}

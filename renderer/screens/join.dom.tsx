@@ -6,7 +6,7 @@
 import { useState, type FormEvent } from 'react';
 import { useSession } from '../stores/session.dom.ts';
 import { TextField, ErrorLine } from '../components/fields.dom.tsx';
-import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.dom.tsx';
+import { MIN_SCORE, StrengthMeter, strengthOf, useStrength } from '../components/strength.dom.tsx';
 import { Card } from './onboarding.dom.tsx';
 import { relayUrlProblem } from './sync.dom.tsx';
 
@@ -14,9 +14,9 @@ function usePassphrasePair() {
   const [pass, setPass] = useState('');
   const [confirm, setConfirm] = useState('');
   const strength = useStrength(pass);
-  const problem = () => {
+  const problem = async () => {
     if (pass !== confirm) return 'The two passphrases are not the same.';
-    if (!strength || strength.score < MIN_SCORE) return 'Choose a stronger passphrase: it protects the vault on this device.';
+    if ((await strengthOf(pass)).score < MIN_SCORE) return 'Choose a stronger passphrase: it protects the vault on this device.';
     return null;
   };
   const fields = (
@@ -26,13 +26,12 @@ function usePassphrasePair() {
       <TextField label="Confirm passphrase" type="password" value={confirm} onChange={setConfirm} autoComplete="new-password" required />
     </>
   );
-  const take = () => {
-    const p = pass;
+  /** Cleared once the vault is open; after a refusal (a mistyped code) they stay, so nothing has to be typed twice. */
+  const clear = () => {
     setPass('');
     setConfirm('');
-    return p;
   };
-  return { fields, problem, take };
+  return { fields, problem, pass, clear };
 }
 
 /** The one form both ways share: a secret (code or recovery key), the relay, and this device's new passphrase. */
@@ -53,10 +52,13 @@ function RelayVaultForm(props: {
   const { busy, error, go } = useSession();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const problem = (secret.trim() ? null : props.secretMissing) ?? relayUrlProblem(relayUrl) ?? pp.problem();
+    const problem = (secret.trim() ? null : props.secretMissing) ?? relayUrlProblem(relayUrl) ?? (await pp.problem());
     if (problem) return setLocalError(problem);
     setLocalError(null);
-    if (await props.action(secret, relayUrl, pp.take())) setSecret('');
+    if (await props.action(secret, relayUrl, pp.pass)) {
+      setSecret('');
+      pp.clear();
+    }
   };
   return (
     <Card title={props.title}>

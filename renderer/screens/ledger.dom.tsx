@@ -14,6 +14,14 @@ const purposes: Record<LedgerEntryView['purpose'], string> = { chat: 'Chat reply
 
 export function Ledger() {
   const [entries, setEntries] = useState<LedgerEntryView[] | null>(null);
+  // The ledger records hosts; people know their providers by name. Hosts no provider uses any more stay as hosts.
+  const [names, setNames] = useState(new Map<string, string>());
+  useEffect(() => {
+    void call('provider.list', {}).then(
+      (list) => setNames(new Map(list.flatMap((p) => { try { return [[new URL(p.baseUrl).host, p.name] as const]; } catch { return []; } }))),
+      () => undefined,
+    );
+  }, []);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(async () => {
     try {
@@ -49,7 +57,7 @@ export function Ledger() {
               <tr>
                 <th scope="col">Time</th>
                 <th scope="col">Purpose</th>
-                <th scope="col">Host</th>
+                <th scope="col">Provider</th>
                 <th scope="col" className="num">
                   Sent
                 </th>
@@ -67,13 +75,21 @@ export function Ledger() {
                 .sort((a, b) => b.at - a.at)
                 .map((e, i) => (
                   <tr key={`${e.at}-${i}`}>
-                    <td>{new Date(e.at).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' })}</td>
-                    <td>{purposes[e.purpose] ?? e.purpose}</td>
-                    <td className="mono">{e.host}</td>
-                    <td className="num">{formatBytes(e.bytesOut)}</td>
-                    <td className="num">{formatBytes(e.bytesIn)}</td>
-                    <td className="num">{e.status ?? '—'}</td>
-                    <td>{e.outcome}</td>
+                    <td data-label="Time">{new Date(e.at).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' })}</td>
+                    <td data-label="Purpose">{purposes[e.purpose] ?? e.purpose}</td>
+                    <td data-label="Provider">
+                      {names.get(e.host) ? (
+                        <span>
+                          {names.get(e.host)} <span className="muted small mono">{e.host}</span>
+                        </span>
+                      ) : (
+                        <span className="mono">{e.host}</span>
+                      )}
+                    </td>
+                    <td className="num" data-label="Sent">{formatBytes(e.bytesOut)}</td>
+                    <td className="num" data-label="Received">{formatBytes(e.bytesIn)}</td>
+                    <td className="num" data-label="Status">{e.status ?? '—'}</td>
+                    <td data-label="Outcome">{e.outcome}</td>
                   </tr>
                 ))}
             </tbody>

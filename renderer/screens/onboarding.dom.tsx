@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { useSession } from '../stores/session.dom.ts';
 import { CheckField, TextField, ErrorLine } from '../components/fields.dom.tsx';
-import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.dom.tsx';
+import { MIN_SCORE, StrengthMeter, strengthOf, useStrength } from '../components/strength.dom.tsx';
 
 /** The centred card every first-run page sits in (also join.dom.tsx). */
 export function Card({ title, children }: { title: string; children: React.ReactNode }) {
@@ -59,7 +59,7 @@ export function CreateVault() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (pass !== confirm) return setLocalError('The two passphrases are not the same.');
-    if (!strength || strength.score < MIN_SCORE) return setLocalError('Choose a stronger passphrase: it is the only thing protecting your vault.');
+    if ((await strengthOf(pass)).score < MIN_SCORE) return setLocalError('Choose a stronger passphrase: it is the only thing protecting your vault.');
     setLocalError(null);
     const submitted = pass;
     // The renderer keeps no passphrase after submit.
@@ -71,7 +71,7 @@ export function CreateVault() {
     <Card title="Create your vault">
       <p>Your passphrase encrypts everything. Nobody — not even Mindstage — can recover it for you, so pick one you will remember.</p>
       <form onSubmit={submit}>
-        <TextField label="Passphrase" type="password" value={pass} onChange={setPass} autoComplete="new-password" required autoFocus />
+        <TextField label="Passphrase" type="password" value={pass} onChange={(v) => (setPass(v), setLocalError(null))} autoComplete="new-password" required autoFocus />
         <StrengthMeter strength={strength} />
         <TextField label="Confirm passphrase" type="password" value={confirm} onChange={setConfirm} autoComplete="new-password" required />
         <ErrorLine text={localError ?? error} />
@@ -91,6 +91,46 @@ export function CreateVault() {
   );
 }
 
+/** Copy, download as a text file, or print the recovery key (printing shows the key alone). */
+function KeyActions({ value }: { value: string }) {
+  const [done, setDone] = useState<string | null>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setDone('Copied.');
+    } catch {
+      setDone('Copying is not allowed here: select the key and copy it by hand.');
+    }
+  };
+  const download = () => {
+    const url = URL.createObjectURL(new Blob([`Mindstage recovery key\n\n${value}\n\nKeep it somewhere safe and private. It opens your vault if you forget your passphrase.\n`], { type: 'text/plain' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'mindstage-recovery-key.txt';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    setDone('Downloaded as mindstage-recovery-key.txt. Move it somewhere safe, off this device if you can.');
+  };
+  return (
+    <div className="row key-actions">
+      <button type="button" onClick={() => void copy()}>
+        Copy
+      </button>
+      <button type="button" onClick={download}>
+        Download
+      </button>
+      <button type="button" onClick={() => window.print()}>
+        Print
+      </button>
+      {done ? (
+        <span className="muted small" role="status">
+          {done}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
 export function RecoveryKey() {
   const { recoveryKey, savedRecoveryKey } = useSession();
   const [saved, setSaved] = useState(false);
@@ -98,8 +138,15 @@ export function RecoveryKey() {
     <Card title="Save your recovery key">
       <p>If you forget your passphrase, this key is the only way back into your vault. It is shown once. Write it down or store it in a password manager.</p>
       <output className="recovery-key" aria-label="Recovery key">
-        {recoveryKey}
+        {/* Groups never break inside: a line may end only after a dash. */}
+        {(recoveryKey ?? '').split('-').map((group, i) => (
+          <span key={i} className="key-group">
+            {i ? '-' : ''}
+            {group}
+          </span>
+        ))}
       </output>
+      <KeyActions value={recoveryKey ?? ''} />
       <CheckField label="I have saved my recovery key somewhere safe" checked={saved} onChange={setSaved} />
       <button type="button" className="primary" disabled={!saved} onClick={savedRecoveryKey}>
         Continue

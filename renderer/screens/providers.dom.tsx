@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ProviderPreset, ProviderView } from '../../shared/api/chat.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { TextField, ErrorLine } from '../components/fields.dom.tsx';
+import { confirmDialog } from '../components/dialog.dom.tsx';
 import { useLibrary } from '../stores/library.dom.ts';
 
 interface Draft {
@@ -85,7 +86,7 @@ export function Providers() {
   };
 
   const remove = async (name: string) => {
-    if (!window.confirm(`Remove the provider “${name}”? Its API key is deleted too.`)) return;
+    if (!(await confirmDialog({ title: `Remove ${name}?`, body: `Remove the provider “${name}”? Its API key is deleted too.`, confirm: 'Remove provider', danger: true }))) return;
     try {
       await call('provider.remove', { name });
       await reload();
@@ -124,7 +125,7 @@ export function Providers() {
                 ) : null}
               </div>
               <div className="entry-actions">
-                <button type="button" onClick={() => void test(p.name)} disabled={t === 'running'}>
+                <button type="button" aria-label={`Test connection to ${p.name}`} onClick={() => void test(p.name)} disabled={t === 'running'}>
                   Test connection
                 </button>
                 <button type="button" aria-expanded={editing === p.name} aria-label={`Edit ${p.name}`} onClick={() => setEditing(editing === p.name ? null : p.name)}>
@@ -136,7 +137,7 @@ export function Providers() {
                 <button type="button" className="icon" aria-label={`Move ${p.name} down`} disabled={i === list.length - 1} onClick={() => void move(i, 1)}>
                   ↓
                 </button>
-                <button type="button" className="danger" onClick={() => void remove(p.name)}>
+                <button type="button" className="danger" aria-label={`Remove ${p.name}`} onClick={() => void remove(p.name)}>
                   Remove
                 </button>
               </div>

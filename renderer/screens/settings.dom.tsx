@@ -150,7 +150,7 @@ function ExportImport() {
   return (
     <section className="card" aria-labelledby="export-title">
       <h2 id="export-title">Export and import</h2>
-      <p>Export writes everything in your vault to one JSON file, decrypted, so you can keep a copy or move it elsewhere. Import adds the contents of such a file to this vault.</p>
+      <p>Export writes everything in your vault to one JSON file, decrypted, so you can keep a copy or move it elsewhere. Import adds the contents of such a file to this vault. Your AI providers and their API keys are left out of the file: add them again where you import it.</p>
       <input ref={input} type="file" accept="application/json,.json" hidden onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0]).then(() => (e.target.value = ''))} />
       <div className="row">
         <button type="button" onClick={() => void exportAll()} disabled={busy}>

@@ -7,6 +7,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { DeviceView, SyncStatusView } from '../../shared/api/sync.std.ts';
 import { call, codeOf, messageOf, on } from '../lib/api.dom.ts';
 import { TextField, Outcome, ErrorLine } from '../components/fields.dom.tsx';
+import { confirmDialog } from '../components/dialog.dom.tsx';
 
 export const shortId = (id: string) => id.slice(0, 8);
 const when = (t: number) => new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -59,10 +60,12 @@ export function SyncScreen() {
       setError(messageOf(e));
     }
   }, []);
+  // Status events and sync.setWatch do not carry recoveryReady: keep the last known value rather than flip to "no".
+  const update = useCallback((s: SyncStatusView) => setStatus((old) => ({ ...s, recoveryReady: s.recoveryReady ?? old?.recoveryReady })), []);
   useEffect(() => {
     void load();
-    return on('sync.status', (s) => setStatus((old) => ({ ...s, recoveryReady: s.recoveryReady ?? old?.recoveryReady })));
-  }, [load]);
+    return on('sync.status', update);
+  }, [load, update]);
 
   return (
     <div className="page sync-page">
@@ -79,7 +82,7 @@ export function SyncScreen() {
       ) : status.enabled && !enabling ? (
         <>
           <ErrorLine text={notice} />
-          <StatusCard status={status} onChange={setStatus} reload={load} />
+          <StatusCard status={status} onChange={update} reload={load} />
           <Devices />
           <AddDevice relayUrl={status.relayUrl ?? ''} />
         </>
@@ -217,8 +220,12 @@ function StatusCard({ status, onChange, reload }: { status: SyncStatusView; onCh
         <dd>{status.lastSyncAt ? when(status.lastSyncAt) : 'Not yet'}</dd>
         <dt>Waiting to upload</dt>
         <dd data-testid="sync-outbox">{status.outbox}</dd>
-        <dt>Waiting for earlier changes</dt>
-        <dd>{status.pending}</dd>
+        {status.pending ? (
+          <>
+            <dt>Changes still arriving</dt>
+            <dd>{status.pending}</dd>
+          </>
+        ) : null}
         {status.quarantined ? (
           <>
             <dt>Refused (not applied)</dt>
@@ -274,9 +281,12 @@ function Devices() {
   }, []);
   useEffect(() => void load(), [load]);
   const remove = async (d: DeviceView) => {
-    const ok = window.confirm(
-      `Remove device ${shortId(d.deviceId)}?\n\nFrom now on the relay refuses it everything: it cannot sync, add devices, remove devices or wipe your account. New keys are made that it never receives, so it cannot read anything written after this. What it already has stays on it: if it is lost or someone else has it, treat everything it held until now as theirs.`,
-    );
+    const ok = await confirmDialog({
+      title: `Remove device ${shortId(d.deviceId)}?`,
+      confirm: 'Remove device',
+      danger: true,
+      body: `From now on it is refused everything: it cannot sync, add devices, remove devices or wipe your account. New keys are made that it never receives, so it cannot read anything written after this. What it already has stays on it: if it is lost or someone else has it, treat everything it held until now as theirs.`,
+    });
     if (!ok) return;
     try {
       await call('devices.remove', { deviceId: d.deviceId });

@@ -118,8 +118,8 @@ export function Wiped() {
                     <dd>{formatBytes(report.receipt.counts.bytes)}</dd>
                   </div>
                   <div className="fact">
-                    <dt>Relay key</dt>
-                    <dd className="mono key">{report.receipt.relayKey}</dd>
+                    <dt>Receipt</dt>
+                    <dd>Signed by the relay and checked</dd>
                   </div>
                   <div className="fact">
                     <dt>Wiped at</dt>
@@ -138,7 +138,7 @@ export function Wiped() {
                 </p>
                 <p>
                   The signed wipe request is saved in <span className="mono">{report.pendingFile ?? 'pending-wipe.json'}</span> in the data folder (it holds
-                  no secret). Send it when the relay is back — with the button below, or <span className="mono">mindstage wipe --yes</span>.
+                  no secret). Send it when the relay is back, with the button below.
                 </p>
                 {retry.error ? <p className="error">{retry.error}</p> : null}
                 <button type="button" onClick={() => void sendPending()} disabled={retry.busy}>

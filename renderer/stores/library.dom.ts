@@ -95,7 +95,9 @@ export const useLibrary = create<LibraryState>((set, get) => ({
 
   toast(text, tone = 'info', undoId) {
     const id = ++toastSeq;
-    set((s) => ({ toasts: [...s.toasts.slice(-3), { id, text, tone, ...(undoId ? { undoId } : {}) }] }));
+    // The same words again replace the earlier toast rather than stack a copy of it (undo toasts are each their own).
+    const same = (t: Toast) => !undoId && !t.undoId && t.text === text && t.tone === tone;
+    set((s) => ({ toasts: [...s.toasts.filter((t) => !same(t)).slice(-3), { id, text, tone, ...(undoId ? { undoId } : {}) }] }));
     window.setTimeout(() => get().dismiss(id), undoId ? UNDO_MS : tone === 'error' ? 10_000 : 4_000);
   },
 

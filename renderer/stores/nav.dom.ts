@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import type { RecordKind } from '../../shared/domain.std.ts';
 import { onPlaintextDrop } from './reset.dom.ts';
+import { confirmDialog } from '../components/dialog.dom.tsx';
 
 export type View =
   | { name: 'library'; tab: RecordKind }
@@ -17,6 +18,8 @@ export type View =
 
 interface NavState {
   view: View;
+  /** The library tab last shown: "← Library" returns there, wherever the user went from it. */
+  libraryTab: RecordKind;
   dirty: boolean;
   navigate(view: View): boolean;
   setDirty(dirty: boolean): void;
@@ -26,10 +29,16 @@ export const LEAVE_PROMPT = 'You have unsaved changes. Leave without saving them
 
 export const useNav = create<NavState>((set, get) => ({
   view: { name: 'library', tab: 'character' },
+  libraryTab: 'character',
   dirty: false,
   navigate(view) {
-    if (get().dirty && !window.confirm(LEAVE_PROMPT)) return false;
-    set({ view, dirty: false });
+    const go = () => set({ view, dirty: false, ...(view.name === 'library' ? { libraryTab: view.tab } : {}) });
+    if (get().dirty) {
+      // Asked in the app; the move happens once the user agrees (so the caller is told "not now").
+      void confirmDialog({ title: 'Unsaved changes', body: LEAVE_PROMPT, confirm: 'Leave without saving', danger: true }).then((ok) => ok && go());
+      return false;
+    }
+    go();
     return true;
   },
   setDirty(dirty) {
@@ -37,7 +46,7 @@ export const useNav = create<NavState>((set, get) => ({
   },
 }));
 
-onPlaintextDrop(() => useNav.setState({ view: { name: 'library', tab: 'character' }, dirty: false }));
+onPlaintextDrop(() => useNav.setState({ view: { name: 'library', tab: 'character' }, libraryTab: 'character', dirty: false }));
 
 window.addEventListener('beforeunload', (e) => {
   if (useNav.getState().dirty) e.preventDefault();

@@ -10,7 +10,7 @@ import { ageOn } from '../lib/age.dom.ts';
 import type { WipeReport } from '../../shared/api/sync.std.ts';
 import type { ErrorCode } from '../../shared/result.std.ts';
 
-export type Phase = 'loading' | 'age' | 'underage' | 'create' | 'recovery' | 'unlock' | 'recover' | 'join' | 'restore' | 'ready' | 'wiped' | 'offline';
+export type Phase = 'loading' | 'age' | 'underage' | 'create' | 'recovery' | 'unlock' | 'recover' | 'join' | 'restore' | 'ready' | 'wiped' | 'offline' | 'no-access';
 
 interface SessionState {
   phase: Phase;
@@ -70,7 +70,8 @@ export const useSession = create<SessionState>((set, get) => ({
         });
       } else set({ phase: status.exists ? 'unlock' : 'age', error: null });
     } catch (e) {
-      set({ phase: 'offline', error: messageOf(e) });
+      // A refused page address (used twice, or missing) is not a fault of the core: it gets its own page.
+      set({ phase: codeOf(e) === 'wrong_secret' ? 'no-access' : 'offline', error: messageOf(e) });
     }
   },
 
@@ -200,6 +201,10 @@ function lockedLocally(reason: string): void {
     useSession.setState({ phase: 'wiped', recoveryKey: null, error: null, busy: false, lockReason: null });
     return;
   }
+  // On the screens before a vault exists (creating, joining, restoring) a lock from the core — a half-made vault
+  // given up after a refused join or restore — must not show "Unlock your vault" for a vault that is not there.
+  const phase = useSession.getState().phase;
+  if (phase === 'age' || phase === 'create' || phase === 'join' || phase === 'restore') return;
   useSession.setState({ phase: 'unlock', recoveryKey: null, error: null, busy: false, lockReason: reasons[reason] ?? 'Locked.' });
 }
 

@@ -3,7 +3,7 @@
  * the commands return as soon as the messages exist, so the UI can show them at once.
  */
 import { z } from 'zod';
-import { RecordId } from '../domain.std.ts';
+import { limits, RecordId } from '../domain.std.ts';
 import { returns, type CommandDefs } from './contract.std.ts';
 
 export const ProviderSampling = z
@@ -117,7 +117,7 @@ export const chatCommands = {
   'provider.test': { input: z.object({ name: providerName }), output: returns<{ ok: boolean; message: string; latencyMs: number }>() },
   /** Adds the user's message and streams the reply of the character whose turn it is (or `characterId`). */
   'chat.send': {
-    input: z.object({ conversationId, text: z.string().min(1).max(1_000_000), characterId: RecordId.optional() }),
+    input: z.object({ conversationId, text: z.string().min(1).max(limits.longText), characterId: RecordId.optional() }),
     output: returns<ChatStarted>(),
   },
   /** Stops the reply streaming in this conversation; the partial text is kept and marked "stopped". */

@@ -1,6 +1,6 @@
 /**
- * The main screens in both themes at three window sizes — a small laptop (1280×720), a large monitor
- * (1920×1080) and a narrow window (900 px) — each saved as a screenshot and measured for what a new user would
+ * The main screens in both themes at four window sizes — a phone (390×844), a tablet (768×1024), a laptop
+ * (1280×800) and a large monitor (1920×1080) — each saved as a screenshot and measured for what a new user would
  * find broken: sideways scrolling, controls cut off or on top of each other, labels spilling out of buttons, and
  * text with too little contrast. The theme is chosen in Settings, as a person would.
  */
@@ -10,16 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
-import { onboard, openApp } from './support/flows.node.ts';
+import { navTo, onboard, openApp } from './support/flows.node.ts';
 import { layoutProblems, tabThrough } from './support/layout.node.ts';
 
 const skip = chromiumMissing();
 const fixtures = join(import.meta.dirname, '../../../shared/fixtures/cards');
 
 const sizes = [
-  { name: 'laptop', width: 1280, height: 720 },
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'tablet', width: 768, height: 1024 },
+  { name: 'laptop', width: 1280, height: 800 },
   { name: 'large', width: 1920, height: 1080 },
-  { name: 'narrow', width: 900, height: 700 },
 ];
 const themes = ['light', 'dark'] as const;
 
@@ -63,7 +64,7 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
   });
 
   async function setTheme(page: Page, theme: 'light' | 'dark') {
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await navTo(page, 'Settings');
     await page.getByLabel('Theme').selectOption(theme);
     await expect.poll(() => page.evaluate(() => document.documentElement.dataset['theme'])).toBe(theme);
   }
@@ -77,7 +78,7 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
       await screenshot(page, `layout-${tag}-${screen}`);
       problems.push(...(await layoutProblems(page)).map((p) => `${screen}: ${p}`));
     };
-    await page.getByRole('button', { name: 'Characters', exact: true }).click();
+    await navTo(page, 'Characters');
     await page.getByRole('button', { name: 'Open Seraphina' }).waitFor();
     await expect.poll(() => page.locator('.entry .avatar img[src^="blob:"]').count()).toBe(1);
     await check('library');
@@ -94,36 +95,44 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
     await check('character-editor');
     await page.getByRole('button', { name: '← Library' }).click();
 
-    await page.getByRole('button', { name: 'Conversations', exact: true }).click();
+    await navTo(page, 'Conversations');
     await page.getByRole('button', { name: 'Open Seraphina' }).click();
     await page.getByText('Then walk with me.', { exact: false }).first().waitFor();
     // The character's picture beside each of its messages; initials for the persona, which has none.
     await expect.poll(() => page.locator('.msg-character .avatar img[src^="blob:"]').count()).toBeGreaterThan(0);
-    await expect(page.locator('.msg-user .avatar').first().textContent()).resolves.toBe('W');
+    await expect(page.locator('.msg-user .avatar').first().getAttribute('data-initials')).resolves.toBe('W');
     await check('chat');
+    // The composer is on screen at every size, without scrolling, and the chat uses the window's width.
+    const composer = await page.getByLabel('Your message').boundingBox();
+    const viewport = page.viewportSize()!;
+    expect(composer!.y + composer!.height, 'composer fully visible').toBeLessThanOrEqual(viewport.height);
+    if (viewport.width < 720) {
+      const log = await page.getByRole('log', { name: 'Messages' }).boundingBox();
+      expect(log!.width, 'chat full-width').toBeGreaterThanOrEqual(viewport.width - 2);
+    }
     await page.getByRole('button', { name: '← Library' }).click();
 
-    await page.getByRole('button', { name: 'Scenarios', exact: true }).click();
+    await navTo(page, 'Scenarios');
     await page.getByRole('button', { name: 'Open The long night at the lighthouse' }).click();
     await page.getByLabel('Title').waitFor();
     await check('scenario-editor');
     await page.getByRole('button', { name: '← Library' }).click();
 
-    await page.getByRole('button', { name: 'Providers', exact: true }).click();
+    await navTo(page, 'Providers');
     await page.getByRole('heading', { name: 'AI providers' }).waitFor();
     await page.getByRole('button', { name: 'Custom…' }).click();
     await check('providers');
     await page.getByRole('button', { name: 'Cancel' }).click();
 
-    await page.getByRole('button', { name: 'Sync & devices' }).click();
+    await navTo(page, 'Sync & devices');
     await page.getByRole('heading', { name: 'Sync is off' }).waitFor();
     await check('sync');
 
-    await page.getByRole('button', { name: 'Privacy ledger' }).click();
+    await navTo(page, 'Privacy ledger');
     await page.getByRole('heading', { name: 'Privacy ledger' }).waitFor();
     await check('ledger');
 
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await navTo(page, 'Settings');
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
     await check('settings');
     await page.getByRole('button', { name: 'Wipe everything…' }).click();
@@ -147,7 +156,7 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
 
   it('reaches every control of the library, an editor and a chat with Tab, each with a visible focus ring', async () => {
     const { page } = browser;
-    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.setViewportSize({ width: 1280, height: 800 });
     await setTheme(page, 'light');
     const reach = async (screen: string, expected: string[]) => {
       const stops = await tabThrough(page);
@@ -155,7 +164,7 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
       for (const name of expected) expect(names, `${screen}: ${name} reachable by Tab`).toContain(name);
       expect(stops.filter((s) => !s.ringVisible).map((s) => `${screen}: ${s.name}`)).toEqual([]);
     };
-    await page.getByRole('button', { name: 'Characters', exact: true }).click();
+    await navTo(page, 'Characters');
     await page.getByRole('button', { name: 'Open Seraphina' }).waitFor();
     await reach('library', ['Skip to content', 'Characters', 'Providers', 'Sync & devices', 'Privacy ledger', 'Settings', 'Dark theme', 'Lock vault', 'Search everything', 'Import card…', 'New character', 'Open Seraphina', 'Duplicate Seraphina', 'Export Seraphina as', 'Delete Seraphina']);
 
@@ -164,22 +173,50 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
     await reach('character editor', ['← Library', 'Name', 'Description', 'First message', 'Change picture…', 'Add greeting', 'Add lorebook entry']);
     await page.getByRole('button', { name: '← Library' }).click();
 
-    await page.getByRole('button', { name: 'Conversations', exact: true }).click();
+    await navTo(page, 'Conversations');
     await page.getByRole('button', { name: 'Open Seraphina' }).click();
     await page.getByText('Then walk with me.', { exact: false }).first().waitFor();
-    await reach('chat', ['← Library', 'You play', 'Provider', 'Messages', 'Regenerate', 'Continue', 'Edit', 'Branch', 'Delete', 'Your message']);
+    await reach('chat', ['← Library', 'You play', 'Provider', 'Messages', 'Regenerate (message 4)', 'Continue (message 4)', 'Edit (message 4)', 'Branch (message 4)', 'Delete (message 4)', 'Your message']);
     await page.getByRole('button', { name: '← Library' }).click();
   });
 
-  it('the lock and onboarding screens hold up in both themes and at the narrow width', async () => {
+  it('below 720 px the navigation is a menu that opens, navigates and closes (also with Escape)', async () => {
     const { page } = browser;
-    await page.setViewportSize({ width: 900, height: 700 });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const menu = page.getByRole('button', { name: 'Menu', exact: true });
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await expect(menu.getAttribute('aria-expanded')).resolves.toBe('false');
+    await expect(nav.getByRole('button', { name: 'Settings', exact: true }).isVisible()).resolves.toBe(false);
+    // Closed, the navigation takes one slim bar: the screen below gets almost all of the window.
+    expect((await nav.boundingBox())!.height).toBeLessThan(70);
+    await menu.click();
+    await nav.getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await expect(menu.getAttribute('aria-expanded')).resolves.toBe('false');
+    await menu.click();
+    await nav.getByRole('button', { name: 'Providers', exact: true }).waitFor();
+    await page.keyboard.press('Escape');
+    await expect(menu.getAttribute('aria-expanded')).resolves.toBe('false');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('menu-button');
+    await screenshot(page, 'layout-phone-menu-closed');
+    await menu.click();
+    await screenshot(page, 'layout-phone-menu-open');
+    await menu.click();
+    // At 720 px and wider the sidebar is back and there is no Menu button.
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await expect(menu.isVisible()).resolves.toBe(false);
+    await expect(nav.getByRole('button', { name: 'Settings', exact: true }).isVisible()).resolves.toBe(true);
+  });
+
+  it('the lock and onboarding screens hold up in both themes and at phone width', async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 390, height: 844 });
     const problems: string[] = [];
     for (const theme of themes) {
       await setTheme(page, theme);
-      await page.getByRole('button', { name: 'Lock vault' }).click();
+      await navTo(page, 'Lock vault');
       await page.getByRole('heading', { name: 'Unlock your vault' }).waitFor();
-      await screenshot(page, `layout-narrow-${theme}-unlock`);
+      await screenshot(page, `layout-phone-${theme}-unlock`);
       problems.push(...(await layoutProblems(page)).map((p) => `unlock (${theme}): ${p}`));
       await page.getByLabel('Passphrase', { exact: true }).fill('quiet lantern harbour meadow 47');
       await page.getByRole('button', { name: 'Unlock' }).click();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findSecrets } from '../support/files.node.ts';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
-import { lock, onboard, openApp, unlock } from './support/flows.node.ts';
+import { answerDialog, lock, onboard, openApp, unlock } from './support/flows.node.ts';
 
 const skip = chromiumMissing();
 const canary = (label: string) => `canary${label}${randomBytes(6).toString('hex')}`;
@@ -69,16 +69,16 @@ describe.skipIf(skip !== null)(`library and editors in browser mode${skip ? ` ($
   it('asks before leaving an editor with unsaved changes', async () => {
     const { page } = browser;
     await page.getByLabel('Personality').fill('Patient.');
-    const dialogs: string[] = [];
-    page.once('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
     await page.getByRole('button', { name: '← Library' }).click();
-    expect(dialogs[0]).toMatch(/unsaved changes/);
+    // An in-app dialog: focus is inside it, and Tab cannot leave it.
+    await expect.poll(() => page.evaluate(() => !!document.activeElement?.closest('dialog'))).toBe(true);
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => !!document.activeElement?.closest('dialog'))).resolves.toBe(true);
+    await screenshot(page, 'dialog-unsaved');
+    expect(await answerDialog(page, 'cancel')).toMatch(/unsaved changes/);
     await expect(page.getByLabel('Personality').inputValue()).resolves.toBe('Patient.');
-    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: '← Library' }).click();
+    await answerDialog(page, 'confirm');
     await page.getByRole('tab', { name: /Characters/ }).waitFor();
     await screenshot(page, 'library');
   });
@@ -217,8 +217,8 @@ describe.skipIf(skip !== null)(`library and editors in browser mode${skip ? ` ($
 
   it('can be driven from the keyboard, with a visible focus ring', async () => {
     const { page } = browser;
-    // A reload loses the in-memory token (by design): open the printed URL again, as a person would. The vault
-    // is still unlocked in the core, so the library shows at once.
+    // A fresh one-time address in a fresh page (as after a restart of the browser). The vault is still unlocked
+    // in the core, so the library shows at once.
     await openApp(page, app.url);
     await page.getByRole('tab', { name: /Characters/ }).waitFor();
     await page.keyboard.press('Tab');

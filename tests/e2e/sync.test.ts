@@ -24,7 +24,7 @@ import { tempDir } from '../support/files.node.ts';
 import { pairedDevice, type CoreDevice } from '../sync/core-support.node.ts';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
-import { onboard, openApp, PASSPHRASE } from './support/flows.node.ts';
+import { answerDialog, onboard, openApp, PASSPHRASE } from './support/flows.node.ts';
 import { layoutProblems, tabThrough } from './support/layout.node.ts';
 
 const skip = chromiumMissing();
@@ -188,19 +188,14 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await expect(page.getByRole('button', { name: `Remove device ${mine.deviceId.slice(0, 8)}` }).count()).resolves.toBe(0);
 
     // Declining changes nothing.
-    const dialogs: string[] = [];
-    page.once('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
     await page.getByRole('button', { name: `Remove device ${other.deviceId.slice(0, 8)}` }).click();
-    await expect.poll(() => dialogs.length).toBe(1);
-    expect(dialogs[0]).toMatch(/refuses it everything: it cannot sync, add devices, remove devices or wipe your account/);
-    expect(dialogs[0]).toMatch(/New keys are made that it never receives/);
+    const said = await answerDialog(page, 'cancel');
+    expect(said).toMatch(/refused everything: it cannot sync, add devices, remove devices or wipe your account/);
+    expect(said).toMatch(/New keys are made that it never receives/);
     expect((await aCall('devices.list', {})).every((d) => d.removedAt === null)).toBe(true);
 
-    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: `Remove device ${other.deviceId.slice(0, 8)}` }).click();
+    await answerDialog(page, 'confirm');
     await rows.filter({ hasText: `Device ${other.deviceId.slice(0, 8)}` }).getByText('Removed', { exact: true }).waitFor({ timeout: 30_000 });
     expect((await aCall('devices.list', {})).find((d) => d.deviceId === other.deviceId)!.removedAt).not.toBeNull();
     // B can no longer sync.
@@ -250,12 +245,13 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await row.waitFor();
     const cells = await row.locator('td').allTextContents();
     expect(cells[1]).toBe('Chat reply');
-    expect(cells[2]).toBe(entry.host);
-    expect(cells[2]).toBe(new URL(ai.baseUrl).host);
+    // The provider by name, its host beside it.
+    expect(cells[2]).toBe(`Fake ${entry.host}`);
+    expect(entry.host).toBe(new URL(ai.baseUrl).host);
     expect(cells[3]).toMatch(/^\d+(\.\d)? (B|KB)$/);
     expect(cells[5]).toBe('200');
     expect(cells[6]).toBe(entry.outcome);
-    for (const h of ['Time', 'Purpose', 'Host', 'Sent', 'Received', 'Status', 'Outcome']) await page.getByRole('columnheader', { name: h }).waitFor();
+    for (const h of ['Time', 'Purpose', 'Provider', 'Sent', 'Received', 'Status', 'Outcome']) await page.getByRole('columnheader', { name: h }).waitFor();
     await expect(page.getByText(secret).count()).resolves.toBe(0);
     await screenshot(page, 'ledger');
     expect(await layoutProblems(page)).toEqual([]);
@@ -329,8 +325,9 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
 
     await page.getByRole('heading', { name: 'Everything was wiped' }).waitFor({ timeout: 30_000 });
     await page.getByText(/deleted everything it stored for your account/).waitFor();
-    await page.getByText('Relay key', { exact: true }).waitFor();
-    await page.getByText(/^[0-9a-f]{64}$/).waitFor();
+    await page.getByText('Signed by the relay and checked', { exact: true }).waitFor();
+    // The relay's key is checked, not shown: no hex key on screen.
+    expect(await page.locator('body').innerText()).not.toMatch(/[0-9a-f]{32}/);
     await expect(page.locator('.wiped .facts').textContent()).resolves.toMatch(/Devices[1-9]/);
     await page.getByText(/^Deleted: mindstage\.db/).waitFor();
     await screenshot(page, 'wiped');

@@ -1,6 +1,6 @@
 /**
  * Browser mode as a person uses it: the real renderer (built from the current sources), the real server and
- * core, Debian's Chromium. The page finds its token in the URL, drops it from the address bar, talks to the core
+ * core, Debian's Chromium. The page finds its one-time token in the URL, drops it from the address bar, trades it for a tab session, talks to the core
  * over the WebSocket (commands and pushed events), and violates no CSP directive. With CI=true a missing
  * Chromium fails this file.
  */
@@ -53,17 +53,32 @@ describe.skipIf(skip !== null)(`browser mode in Chromium${skip ? ` (${skip})` : 
     await page.getByRole('heading', { name: 'Unlock your vault' }).waitFor();
   });
 
-  it('says plainly what is wrong when the token is missing or wrong', async () => {
+  it('keeps the session across a reload of the tab; refuses the printed address a second time and says how to get a new one', async () => {
     const { page } = browser;
-    await page.reload(); // the token lived only in memory
-    await page.getByText(/no access token/).waitFor();
-    // A fresh tab: from the open page, a fragment-only change would not reload the app.
+    await page.reload(); // F5: the tab's session survives
+    await page.getByRole('heading', { name: 'Unlock your vault' }).waitFor();
+    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual(['mindstage.session']);
+    // The printed address again, in a new tab (or another browser): refused, with the way forward in words.
     const other = await browser.context.newPage();
-    await other.goto(`http://127.0.0.1:${server.port}/#token=${'A'.repeat(43)}`);
-    await other.getByText(/lost contact with its core/).waitFor();
+    await other.goto(server.url);
+    await other.getByRole('heading', { name: 'This address no longer opens Mindstage' }).waitFor();
+    await other.getByText(/already been used.*Restart Mindstage to get a new address/).waitFor();
     expect(other.url()).toBe(`http://127.0.0.1:${server.port}/`);
+    expect(await other.getByRole('button').count()).toBe(0);
+    // The refused tab holds no session, and a reload of it stays refused.
+    expect(await other.evaluate(() => sessionStorage.length)).toBe(0);
+    await other.reload();
+    await other.getByText(/Restart Mindstage to get a new address/).waitFor();
     await other.close();
+    // A made-up token is refused too.
+    const wrong = await browser.context.newPage();
+    await wrong.goto(`http://127.0.0.1:${server.port}/#token=${'A'.repeat(43)}`);
+    await wrong.getByText(/not valid.*Restart Mindstage to get a new address/).waitFor();
+    await wrong.close();
     expect(await core.invoke('vault.status', {})).toMatchObject({ ok: true, value: { exists: true, unlocked: false } });
+    // The first tab still works after all that.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Unlock your vault' }).waitFor();
   });
 
   it('loads nothing remote and breaks no CSP rule', () => {

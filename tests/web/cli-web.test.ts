@@ -8,6 +8,13 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { tokenProtocol, WS_PROTOCOL } from '../../shared/transport/client.std.ts';
+
+/** Trades a printed one-time address for a session, as the page does (POST /session from our Origin). */
+async function sessionFor(url: URL): Promise<string> {
+  const res = await fetch(`${url.origin}/session`, { method: 'POST', headers: { 'x-mindstage-token': url.hash.slice('#token='.length), origin: url.origin } });
+  if (!res.ok) throw new Error(`session refused: ${res.status}`);
+  return ((await res.json()) as { session: string }).session;
+}
 import { cliJson, cliPath, runCli } from '../support/cli.node.ts';
 import { tempDir } from '../support/files.node.ts';
 
@@ -34,7 +41,7 @@ it('mindstage web serves the --data vault behind a token and stops on Ctrl-C', a
   await expect.poll(() => out, { timeout: 30_000 }).toMatch(/#token=/);
   const url = new URL(out.match(/http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+/)![0]);
 
-  const ws = new WebSocket(`ws://${url.host}/ws`, [WS_PROTOCOL, tokenProtocol(url.hash.slice('#token='.length))], { origin: url.origin });
+  const ws = new WebSocket(`ws://${url.host}/ws`, [WS_PROTOCOL, tokenProtocol(await sessionFor(url))], { origin: url.origin });
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
   const reply = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))));
   ws.send(JSON.stringify({ id: 1, command: 'vault.status', input: {} }));

@@ -1,6 +1,6 @@
 /**
  * Browser mode's door: the real server and the real core on a temp folder, probed over real sockets. Only the
- * right token, from our Origin, with our Host, from a loopback peer, reaches the core.
+ * right session (traded once for the printed one-time token), from our Origin, with our Host, from a loopback peer, reaches the core.
  */
 import { request } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,6 +27,7 @@ beforeAll(async () => {
   writeFileSync(join(rendererDir, '..', 'secret.txt'), 'outside the renderer');
   core = await openCore({ dataDir: tempDir('web-data') });
   server = await startWebServer({ core, rendererDir, onRefused: (r) => refusals.push(r) });
+  session = await newSession();
 });
 afterAll(async () => {
   await server?.close();
@@ -35,10 +36,31 @@ afterAll(async () => {
 
 const origin = () => `http://127.0.0.1:${server.port}`;
 
+/** POST /session as the page does: the one-time token in a header, from the given Origin. */
+function trade(target: WebServer, token: string, from = `http://127.0.0.1:${target.port}`): Promise<{ status: number; session?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: target.port, path: '/session', method: 'POST', headers: { host: `127.0.0.1:${target.port}`, origin: from, 'x-mindstage-token': token } }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ...(res.statusCode === 200 ? { session: (JSON.parse(body) as { session: string }).session } : {}) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+const tokenOf = (address: string) => new URLSearchParams(new URL(address).hash.slice(1)).get('token')!;
+/** A session, got the way the page gets one: a fresh one-time address, traded. */
+async function newSession(target = server): Promise<string> {
+  const r = await trade(target, tokenOf(target.newAddress()));
+  if (!r.session) throw new Error(`trade refused: ${r.status}`);
+  return r.session;
+}
+let session = '';
+
 /** Tries an upgrade; resolves with the HTTP status of a refusal, or 101 when the socket opened. */
 function upgrade(options: { token?: string | null; origin?: string | null; host?: string; address?: string; path?: string }): Promise<number> {
   const address = options.address ?? '127.0.0.1';
-  const protocols = options.token === null ? [WS_PROTOCOL] : [WS_PROTOCOL, tokenProtocol(options.token ?? server.token)];
+  const protocols = options.token === null ? [WS_PROTOCOL] : [WS_PROTOCOL, tokenProtocol(options.token ?? session)];
   const headers: Record<string, string> = { host: options.host ?? `127.0.0.1:${server.port}` };
   const ws = new WebSocket(`ws://${address}:${server.port}${options.path ?? '/ws'}`, protocols, {
     headers,
@@ -67,15 +89,34 @@ function get(path: string, headers: Record<string, string> = {}, address = '127.
 }
 
 describe('the WebSocket to the core', () => {
-  it('refuses an upgrade without a token', async () => {
+  it('refuses an upgrade without a session', async () => {
     expect(await upgrade({ token: null })).toBe(401);
-    expect(refusals.at(-1)?.reason).toMatch(/token/);
+    expect(refusals.at(-1)?.reason).toMatch(/session/);
   });
 
   it('refuses a wrong token, including a prefix of the right one', async () => {
     expect(await upgrade({ token: 'A'.repeat(43) })).toBe(401);
-    expect(await upgrade({ token: server.token.slice(0, -1) })).toBe(401);
-    expect(await upgrade({ token: `${server.token}A` })).toBe(401);
+    expect(await upgrade({ token: session.slice(0, -1) })).toBe(401);
+    expect(await upgrade({ token: `${session}A` })).toBe(401);
+  });
+
+  it('trades the printed one-time token once for a session; a second use is told apart from a wrong token', async () => {
+    // The raw printed token is not a session: it opens nothing by itself.
+    expect(await upgrade({ token: server.token })).toBe(401);
+    const first = await trade(server, server.token);
+    expect(first.status).toBe(200);
+    expect(await upgrade({ token: first.session! })).toBe(101);
+    // The same address again (another tab, another browser, a copy from history): refused as used.
+    expect((await trade(server, server.token)).status).toBe(410);
+    expect(refusals.at(-1)?.reason).toMatch(/used again/);
+    expect((await trade(server, 'A'.repeat(43))).status).toBe(401);
+    // The session keeps working (a reload of the tab), and so does a second session from a fresh address.
+    expect(await upgrade({ token: first.session! })).toBe(101);
+    expect(await upgrade({ token: await newSession() })).toBe(101);
+    // From another Origin, even a fresh token is not traded (and stays unspent).
+    const fresh = tokenOf(server.newAddress());
+    expect((await trade(server, fresh, 'http://evil.example')).status).toBe(403);
+    expect((await trade(server, fresh)).status).toBe(200);
   });
 
   it('refuses a wrong or missing Origin', async () => {
@@ -99,7 +140,7 @@ describe('the WebSocket to the core', () => {
   it('accepts the right token, Origin and Host, and a command round-trips', async () => {
     expect(await upgrade({})).toBe(101);
     const client = createWsClient(`ws://127.0.0.1:${server.port}/ws`, {
-      token: server.token,
+      token: session,
       // Node's global WebSocket cannot set Origin; the ws client sends what a browser on our page would.
       WebSocket: class extends WebSocket {
         constructor(url: string, protocols?: string | string[]) {
@@ -119,7 +160,7 @@ describe('the WebSocket to the core', () => {
   });
 
   it('answers a malformed frame with a usage error and a binary frame by closing', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, [WS_PROTOCOL, tokenProtocol(server.token)], { origin: origin() });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, [WS_PROTOCOL, tokenProtocol(session)], { origin: origin() });
     await new Promise((r) => ws.once('open', r));
     expect(ws.protocol).toBe(WS_PROTOCOL); // the token is never echoed back
     const reply = new Promise<string>((r) => ws.once('message', (d) => r(String(d))));
@@ -147,7 +188,8 @@ describe('non-loopback peers', () => {
   it.skipIf(!external)(`refuses a peer connecting from a non-loopback address (${external ?? 'none on this machine'})`, async () => {
     const wide = await startWebServer({ core, rendererDir, host: '0.0.0.0', onRefused: (r) => refusals.push(r) });
     try {
-      const ws = new WebSocket(`ws://${external}:${wide.port}/ws`, [WS_PROTOCOL, tokenProtocol(wide.token)], {
+      const wideSession = await newSession(wide);
+      const ws = new WebSocket(`ws://${external}:${wide.port}/ws`, [WS_PROTOCOL, tokenProtocol(wideSession)], {
         origin: `http://127.0.0.1:${wide.port}`,
         headers: { host: `127.0.0.1:${wide.port}` },
       });
@@ -165,7 +207,7 @@ describe('non-loopback peers', () => {
       });
       expect(page).toBe(403);
       // The same request from loopback to the same server is accepted: the address alone made the difference.
-      const ok = new WebSocket(`ws://127.0.0.1:${wide.port}/ws`, [WS_PROTOCOL, tokenProtocol(wide.token)], { origin: `http://127.0.0.1:${wide.port}` });
+      const ok = new WebSocket(`ws://127.0.0.1:${wide.port}/ws`, [WS_PROTOCOL, tokenProtocol(wideSession)], { origin: `http://127.0.0.1:${wide.port}` });
       await new Promise((r, j) => (ok.once('open', r), ok.once('error', j)));
       ok.close();
     } finally {

@@ -9,6 +9,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { findElectronBinary } from '../../electron/main/locate.node.ts';
 import { tokenProtocol, WS_PROTOCOL } from '../../shared/transport/client.std.ts';
+
+/** Trades a printed one-time address for a session, as the page does (POST /session from our Origin). */
+async function sessionFor(url: URL): Promise<string> {
+  const res = await fetch(`${url.origin}/session`, { method: 'POST', headers: { 'x-mindstage-token': url.hash.slice('#token='.length), origin: url.origin } });
+  if (!res.ok) throw new Error(`session refused: ${res.status}`);
+  return ((await res.json()) as { session: string }).session;
+}
 import { tempDir } from '../support/files.node.ts';
 
 const repo = join(import.meta.dirname, '../..');
@@ -42,7 +49,7 @@ describe.skipIf(electron.found)(`npm start without Electron${electron.found ? ' 
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>Mindstage</title>');
 
-    const ws = new WebSocket(`ws://${url.host}/ws`, [WS_PROTOCOL, tokenProtocol(url.hash.slice('#token='.length))], { origin: url.origin });
+    const ws = new WebSocket(`ws://${url.host}/ws`, [WS_PROTOCOL, tokenProtocol(await sessionFor(url))], { origin: url.origin });
     await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
     const reply = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))));
     ws.send(JSON.stringify({ id: 1, command: 'vault.status', input: {} }));

@@ -26,7 +26,7 @@ const IMAGE_TIMEOUT_MS = 180_000;
 
 function orderedProviders(s: VaultSession, preferred: string | undefined): StoredProvider[] {
   const all = listProviders(s.systemDoc('settings').doc);
-  if (all.length === 0) throw new MindstageError('not_found', 'No AI provider is set up yet. Add one under Providers (or "mindstage provider add").');
+  if (all.length === 0) throw new MindstageError('not_found', 'No AI provider is set up yet. Add one under Providers first.');
   const first = preferred ? all.find((p) => p.name === preferred) : undefined;
   return first ? [first, ...all.filter((p) => p !== first)] : all;
 }

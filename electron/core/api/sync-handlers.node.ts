@@ -153,7 +153,7 @@ export function syncHandlers(state: CoreState): Handlers<typeof syncCommands> {
     },
     'sync.now': async () => {
       const engine = engineFor(state);
-      if (!engine.enabled) throw new MindstageError('not_found', 'Sync is not enabled. Enable it with "mindstage sync enable --relay URL".');
+      if (!engine.enabled) throw new MindstageError('not_found', 'Sync is not turned on for this device yet.');
       return syncNow(state, engine);
     },
     'sync.setWatch': async ({ on }) => {
@@ -166,7 +166,7 @@ export function syncHandlers(state: CoreState): Handlers<typeof syncCommands> {
     'devices.remove': async ({ deviceId }) => removeDevice(engineFor(state), deviceId),
     'pair.create': async ({ ttlMinutes }) => {
       const engine = engineFor(state);
-      if (!engine.enabled) throw new MindstageError('not_found', 'Enable sync first ("mindstage sync enable --relay URL"): pairing goes through the relay.');
+      if (!engine.enabled) throw new MindstageError('not_found', 'Turn on sync first: pairing goes through the relay.');
       // The new device pulls everything from the relay, so bring the relay up to date first.
       await syncNow(state, engine);
       return createPairing(engine, ttlMinutes === undefined ? undefined : ttlMinutes * 60_000);

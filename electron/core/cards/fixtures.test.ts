@@ -87,8 +87,8 @@ describe('importing the fixture cards', () => {
   });
 
   it.each([
-    ['invalid-no-card-chunk.png', /no character card: it has no "chara" or "ccv3" text chunk/],
-    ['invalid-backyard-exif.png', /no Tavern character card.*EXIF metadata, as Backyard AI images do/],
+    ['invalid-no-card-chunk.png', /no character card: it is an ordinary image/],
+    ['invalid-backyard-exif.png', /no Tavern character card.*metadata \(EXIF\), as Backyard AI images do/],
   ])('refuses %s with a message naming the problem', (name, message) => {
     let caught: unknown;
     try {

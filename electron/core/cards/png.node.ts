@@ -92,9 +92,9 @@ export function readPngCard(bytes: Uint8Array): PngCard {
   const keyword = cardKeywords.find((k) => found.has(k));
   if (keyword === undefined) {
     if (chunks.some((c) => c.name === 'eXIf')) {
-      fail('usage', 'This PNG holds no Tavern character card (no "chara" or "ccv3" text chunk); its data sits in EXIF metadata, as Backyard AI images do, which is not a format Mindstage imports.');
+      fail('usage', 'This picture holds no Tavern character card: its data sits in the photo metadata (EXIF), as Backyard AI images do, which is not a format Mindstage imports.');
     }
-    fail('usage', 'This PNG image holds no character card: it has no "chara" or "ccv3" text chunk.');
+    fail('usage', 'This picture holds no character card: it is an ordinary image, not one saved by a character card editor.');
   }
   let text: string;
   try {

@@ -57,7 +57,7 @@ export function openDb(dataDir: string, options: { create: boolean }): Db {
   checkDataDir(dataDir, options.create);
   const file = dbPath(dataDir);
   if (!options.create && !existsSync(file)) {
-    throw new MindstageError('not_found', `No vault in ${dataDir}. Create one with "mindstage init".`);
+    throw new MindstageError('not_found', `No vault in ${dataDir}. Create one first.`);
   }
   restrictModes(file);
   let db: Db | undefined;

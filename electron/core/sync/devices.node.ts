@@ -62,7 +62,7 @@ export async function listDevices(engine: SyncEngine): Promise<DeviceView[]> {
 
 export async function removeDevice(engine: SyncEngine, deviceIdHex: string): Promise<{ removed: string; epoch: number }> {
   const r = engine.replica;
-  if (!/^[0-9a-f]{64}$/.test(deviceIdHex)) throw new MindstageError('usage', `${deviceIdHex} is not a device id (64 hex characters; see "mindstage devices").`);
+  if (!/^[0-9a-f]{64}$/.test(deviceIdHex)) throw new MindstageError('usage', 'That is not the id of a device on this account.');
   if (deviceIdHex === r.deviceHex) throw new MindstageError('usage', 'This is the device you are using; remove it from another device, or wipe it.');
   return engine.exclusive(async () => {
     const conn = await engine.connect();

@@ -215,7 +215,7 @@ export class SyncEngine {
   }
 
   #requireEnabled(): void {
-    if (!this.replica.enabled) throw new MindstageError('not_found', 'Sync is not enabled. Enable it with "mindstage sync enable --relay URL".');
+    if (!this.replica.enabled) throw new MindstageError('not_found', 'Sync is not turned on for this device yet.');
     if (this.#closed) throw new MindstageError('internal', 'The sync engine was closed.');
   }
 

@@ -60,7 +60,7 @@ export class UnlockedVault {
 
 function readHeader(storage: VaultStorage): VaultHeader {
   const text = storage.readHeader();
-  if (text === null) throw new MindstageError('not_found', 'This data folder has no vault yet. Create one with "mindstage init".');
+  if (text === null) throw new MindstageError('not_found', 'There is no vault here yet. Create one first.');
   return decodeHeader(text);
 }
 

@@ -2,7 +2,7 @@
  * Who may talk to browser mode. The server listens on loopback, but any web page the user visits can make their
  * browser send requests to 127.0.0.1, and a DNS-rebinding page can even make them same-origin by name. So every
  * request must pass all of: a loopback peer, the exact Host we printed, and — for the WebSocket that reaches the
- * core — our own Origin and the per-launch token, compared in constant time.
+ * core — our own Origin and the session secret the page got by trading the printed one-time token, compared in constant time.
  */
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -96,12 +96,16 @@ export function checkRequest(req: { remoteAddress: string | undefined; host: str
 export function checkUpgrade(
   req: { remoteAddress: string | undefined; host: string | undefined; origin: string | undefined; protocols: string | undefined; path: string },
   port: number,
-  token: string,
+  sessions: ReadonlySet<string>,
 ): Refusal | null {
   const base = checkRequest(req, port);
   if (base) return base;
   if (req.path !== '/ws') return { status: 404, reason: 'no such endpoint' };
   if (!originAllowed(req.origin, port)) return { status: 403, reason: 'wrong Origin' };
-  if (!tokenMatches(tokenFromProtocols(req.protocols), token)) return { status: 401, reason: 'missing or wrong token' };
+  const presented = tokenFromProtocols(req.protocols);
+  // Every live session is compared (constant time each), so the answer does not depend on where a match sits.
+  let found = false;
+  for (const s of sessions) found = tokenMatches(presented, s) || found;
+  if (!found) return { status: 401, reason: 'missing or wrong session' };
   return null;
 }

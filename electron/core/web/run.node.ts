@@ -65,7 +65,7 @@ export async function runWeb(args: WebArgs = {}, print: (line: string) => void =
 
   print('Mindstage is running in browser mode. Open this address in your browser:');
   print(`  ${server.url}`);
-  print('It holds a one-time access token for this launch: do not share it. Press Ctrl-C to stop (the vault locks).');
+  print('The address opens Mindstage once, in one tab (reloading that tab keeps working); do not share it. Restart to get a new one. Press Ctrl-C to stop (the vault locks).');
 
   if (args.handleSignals !== false) {
     const stop = () => void close().then(() => process.exit(0));

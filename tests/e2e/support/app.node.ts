@@ -11,8 +11,14 @@ import { tempDir } from '../../support/files.node.ts';
 import { buildRenderer } from './renderer-build.node.ts';
 
 export interface BrowserMode {
-  /** The URL `mindstage web` prints: http://127.0.0.1:PORT/#token=… */
-  url: string;
+  /**
+   * An address like the one `mindstage web` prints (http://127.0.0.1:PORT/#token=…). Each read gives a fresh
+   * one-time address, as a restart would: a page opened with it keeps its session across reloads, and a second
+   * use of the same string is refused (see `printed`).
+   */
+  readonly url: string;
+  /** The address printed at start-up, exactly once (tests of the one-time rule use it). */
+  printed: string;
   /** The same address without the token (what the address bar shows once the page has taken it). */
   origin: string;
   core: Core;
@@ -29,7 +35,10 @@ export async function startBrowserMode(options: { dataDir?: string } = {}): Prom
   const refusals: string[] = [];
   const server = await startWebServer({ core, rendererDir, onRefused: (r) => refusals.push(r.reason) });
   return {
-    url: server.url,
+    get url() {
+      return server.newAddress();
+    },
+    printed: server.url,
     origin: `http://127.0.0.1:${server.port}/`,
     core,
     dataDir,

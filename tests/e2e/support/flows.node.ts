@@ -12,8 +12,11 @@ export async function openApp(page: Page, url: string): Promise<void> {
 
 export const PASSPHRASE = 'quiet lantern harbour meadow 47';
 
-/** Age check, vault creation and the recovery key; returns the recovery key shown. */
-export async function onboard(page: Page, passphrase = PASSPHRASE): Promise<string> {
+/**
+ * Age check, vault creation and the recovery key; returns the recovery key shown. `atRecoveryKey` runs while the
+ * key is on screen (before it is confirmed as saved), for tests of that screen.
+ */
+export async function onboard(page: Page, passphrase = PASSPHRASE, atRecoveryKey?: (key: string) => Promise<void>): Promise<string> {
   await page.getByLabel('Your date of birth').fill('1990-04-12');
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
@@ -23,6 +26,7 @@ export async function onboard(page: Page, passphrase = PASSPHRASE): Promise<stri
   const key = page.getByLabel('Recovery key', { exact: true });
   await key.waitFor({ timeout: 60_000 });
   const recoveryKey = (await key.textContent())!.trim();
+  await atRecoveryKey?.(recoveryKey);
   await page.getByLabel('I have saved my recovery key somewhere safe').check();
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('tab', { name: /Characters/ }).waitFor();
@@ -37,4 +41,24 @@ export async function unlock(page: Page, passphrase = PASSPHRASE): Promise<void>
 export async function lock(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Lock vault' }).click();
   await page.getByRole('heading', { name: 'Unlock your vault' }).waitFor();
+}
+
+/**
+ * Goes to a screen from the main navigation, as a person would at any window size: below 720 px the navigation
+ * is folded into a Menu button, which is opened first.
+ */
+export async function navTo(page: Page, name: string): Promise<void> {
+  const menu = page.getByRole('button', { name: 'Menu', exact: true });
+  if ((await menu.isVisible()) && (await menu.getAttribute('aria-expanded')) !== 'true') await menu.click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true }).click();
+}
+
+/** Answers the app's own confirmation dialog (not the browser's): returns what it said. */
+export async function answerDialog(page: Page, answer: 'confirm' | 'cancel'): Promise<string> {
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  const said = await dialog.innerText();
+  await (answer === 'cancel' ? dialog.getByRole('button', { name: 'Cancel', exact: true }) : dialog.locator('.dialog-actions button').last()).click();
+  await dialog.waitFor({ state: 'detached' });
+  return said;
 }

@@ -121,13 +121,18 @@ export async function layoutProblems(page: Page): Promise<string[]> {
       const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
       if (ratio < (large ? 3 : 4.5)) problems.push(`${describe(el)}: contrast ${ratio.toFixed(2)}:1 is too low`);
     }
-    // 4. Every control has a name a screen reader can say.
+    // 4. Every control has a name a screen reader can say, and no two controls on screen share one (a list of
+    // "Chat", "Chat", "Chat" buttons says nothing about which is which).
+    const named = new Map<string, number>();
     for (const el of document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, [role=tab], [role=log]')) {
       if (el.closest('[aria-hidden="true"]') || (el as HTMLInputElement).type === 'file') continue;
+      if ((el as HTMLInputElement).type === 'radio') continue; // a radio group shares a name by design
       const labelled = el.getAttribute('aria-labelledby')?.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join('');
       const name = el.getAttribute('aria-label') || labelled || [...((el as HTMLInputElement).labels ?? [])].map((l) => [...l.childNodes].filter((n) => !n.contains(el)).map((n) => n.textContent).join('')).join('') || (el.tagName === 'BUTTON' || el.tagName === 'A' || el.getAttribute('role') === 'tab' ? (el as HTMLElement).innerText : '') || el.getAttribute('title');
       if (!name?.trim()) problems.push(`${describe(el)} has no accessible name`);
+      else if (shown(el)) named.set(name.trim().replace(/\s+/g, ' '), (named.get(name.trim().replace(/\s+/g, ' ')) ?? 0) + 1);
     }
+    for (const [name, n] of named) if (n > 1) problems.push(`${n} controls share the name "${name}"`);
     return problems;
   });
 }
