@@ -28,12 +28,13 @@ describe('browser-mode guard', () => {
   });
 
   it('checks every request and, for the WebSocket, path, Origin and token too, saying which failed', () => {
-    expect(checkUpgrade(good, port, 'secret-token')).toBeNull();
+    expect(checkUpgrade(good, port, new Set(['secret-token']))).toBeNull();
     expect(checkRequest({ remoteAddress: '10.0.0.2', host: good.host }, port)).toEqual({ status: 403, reason: 'not a loopback peer' });
     expect(checkRequest({ remoteAddress: '::1', host: 'evil.example' }, port)).toEqual({ status: 421, reason: 'wrong Host header' });
-    expect(checkUpgrade({ ...good, path: '/other' }, port, 'secret-token')).toEqual({ status: 404, reason: 'no such endpoint' });
-    expect(checkUpgrade({ ...good, origin: 'https://evil.example' }, port, 'secret-token')).toEqual({ status: 403, reason: 'wrong Origin' });
-    expect(checkUpgrade(good, port, 'another-token')).toEqual({ status: 401, reason: 'missing or wrong token' });
+    expect(checkUpgrade({ ...good, path: '/other' }, port, new Set(['secret-token']))).toEqual({ status: 404, reason: 'no such endpoint' });
+    expect(checkUpgrade({ ...good, origin: 'https://evil.example' }, port, new Set(['secret-token']))).toEqual({ status: 403, reason: 'wrong Origin' });
+    expect(checkUpgrade(good, port, new Set(['another-token']))).toEqual({ status: 401, reason: 'missing or wrong session' });
+    expect(checkUpgrade(good, port, new Set())).toEqual({ status: 401, reason: 'missing or wrong session' });
   });
 
   it('sends a policy that allows only the app itself and its own WebSocket', () => {
