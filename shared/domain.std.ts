@@ -145,6 +145,8 @@ export const Alternative = z.object({
   model: z.string().optional(),
   /** What went wrong, for status "error". */
   error: z.string().optional(),
+  /** The model's thinking, shown collapsed and never sent back to a provider. */
+  reasoning: longText.optional(),
 });
 export type Alternative = z.infer<typeof Alternative>;
 
@@ -170,6 +172,18 @@ export const ConversationMeta = z.object({
   /** Provider name this conversation prefers; falls back to the global order. */
   provider: z.string().optional(),
   branchedFrom: z.object({ conversationId: RecordId, messageId: z.string() }).optional(),
+  /**
+   * Where an imported SillyTavern chat came from: its header's names and date, and its `chat_metadata` verbatim
+   * (author's note, variables, chat lorebook…) for the features that read them and for export back.
+   */
+  sillytavern: z
+    .object({
+      userName: shortText.optional(),
+      characterName: shortText.optional(),
+      createDate: shortText.optional(),
+      chatMetadata: jsonObject.optional(),
+    })
+    .optional(),
 });
 export type ConversationMeta = z.infer<typeof ConversationMeta>;
 export const ConversationMetaPatch = patchOf(ConversationMeta);

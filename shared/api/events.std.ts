@@ -21,6 +21,8 @@ export interface ApiEvents {
     provider?: string;
     model?: string;
   };
+  /** An import has written `done` of its `total` items (each a chat, card, book, preset or settings file). */
+  'import.progress': { done: number; total: number };
   /** The sync engine's state changed (connected, offline with retry time, wiped, problems found). */
   'sync.status': SyncStatusView;
 }

@@ -8,6 +8,7 @@ import { getCatalogEntry } from '../docs/catalog.node.ts';
 import {
   addAlternative,
   appendMessage,
+  appendMessages,
   chooseAlternative,
   deleteMessage,
   patchAlternative,
@@ -157,13 +158,10 @@ function addGreeting(doc: Y.Doc, g: { authorId: string; texts: string[] }, now: 
   if (rest.length > 0) chooseAlternative(doc, messageId, first!.id);
 }
 
-/** Copies messages verbatim (ids, alternatives, choice), as branch and import need. */
+/** Copies messages verbatim (ids, alternatives, choice), as branch and import need, in one batched append. */
 export function copyMessages(doc: Y.Doc, messages: Message[]): void {
+  appendMessages(doc, messages);
   for (const m of messages) {
-    const [first, ...rest] = m.alternatives;
-    appendMessage(doc, { id: m.id, role: m.role, createdAt: m.createdAt, alt: first!, ...(m.authorId ? { authorId: m.authorId } : {}) });
-    for (const a of rest) addAlternative(doc, m.id, a);
-    if (rest.length > 0) chooseAlternative(doc, m.id, m.alternatives[m.chosen]!.id);
     if (m.editedAt !== undefined) patchAlternative(doc, m.alternatives[m.chosen]!.id, { editedAt: m.editedAt });
   }
 }

@@ -8,6 +8,8 @@ import { cardHandlers } from './card-handlers.node.ts';
 import { chatHandlers } from './chat-handlers.node.ts';
 import { conversationHandlers } from './conversation-handlers.node.ts';
 import { providerHandlers } from './provider-handlers.node.ts';
+import { importHandlers } from './import-handlers.node.ts';
+import { presetHandlers } from './preset-handlers.node.ts';
 import { fieldRecordHandlers } from './record-handlers.node.ts';
 import { search } from './search-handlers.node.ts';
 import { syncHandlers } from './sync-handlers.node.ts';
@@ -25,13 +27,15 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     ...providerHandlers(state),
     ...chatHandlers(state),
     ...syncHandlers(state),
+    ...importHandlers(state),
+    ...presetHandlers(state),
     'records.list': async ({ kind }) => listCatalog(state.requireSession().catalog, kind),
     'search.query': async ({ text, limit }) => search(state.requireSession(), text, limit),
     'data.export': async () => ({ json: JSON.stringify(exportAll(state.requireSession()), null, 2) }),
     'data.import': async ({ json }) => {
       const s = state.requireSession();
-      const imported = importAll(s, json);
-      return { imported };
+      const counts = importAll(s, json);
+      return { imported: counts.characters + counts.scenarios + counts.personas + counts.conversations };
     },
   } satisfies Handlers<Commands>;
 }

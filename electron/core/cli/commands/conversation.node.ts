@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { exportFormats, type ExportFormat } from '../../../../shared/api/transfer.std.ts';
 import type { Conversation } from '../../../../shared/domain.std.ts';
 import type { CliContext } from '../context.node.ts';
 import { formatList } from './records.node.ts';
@@ -9,7 +11,8 @@ export function formatConversation(c: Conversation): string[] {
     const alt = m.alternatives[m.chosen]!;
     const swipe = m.alternatives.length > 1 ? ` (${m.chosen + 1}/${m.alternatives.length})` : '';
     const status = alt.status !== 'complete' ? ` [${alt.status}${alt.error ? `: ${alt.error}` : ''}]` : '';
-    lines.push(`[${m.id}] ${m.role}${swipe}${status}: ${alt.text}`);
+    const thinking = alt.reasoning ? ' [reasoning]' : '';
+    lines.push(`[${m.id}] ${m.role}${swipe}${status}${thinking}: ${alt.text}`);
   }
   return lines;
 }
@@ -70,6 +73,22 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
       ctx.out().result({ id, deleted: true }, `Deleted conversation ${id}.`);
     }),
   );
+
+  group
+    .command('export')
+    .argument('<id>')
+    .addOption(new Option('--format <format>', 'file format').choices([...exportFormats]).makeOptionMandatory())
+    .option('--out <file>', 'write to this file (default: standard output)')
+    .description('write one conversation as a SillyTavern chat (.jsonl), Markdown or plain text')
+    .action((id: string, o: { format: ExportFormat; out?: string }) =>
+      ctx.withCore(async (call) => {
+        const { text } = await call('conversation.exportAs', { id, format: o.format });
+        if (o.out === undefined) return void process.stdout.write(text);
+        // 0600: the file is plaintext the user asked for; keep it theirs alone.
+        writeFileSync(o.out, text, { mode: 0o600 });
+        ctx.out().result({ out: o.out, bytes: Buffer.byteLength(text) }, `Exported to ${o.out}. It is NOT encrypted: keep it safe or delete it.`);
+      }),
+    );
 
   group
     .command('branch')
