@@ -171,6 +171,8 @@ export const ConversationMeta = z.object({
   personaId: RecordId.optional(),
   /** Provider name this conversation prefers; falls back to the global order. */
   provider: z.string().optional(),
+  /** Preset name overriding the provider's default preset for this conversation. */
+  preset: z.string().max(100).optional(),
   branchedFrom: z.object({ conversationId: RecordId, messageId: z.string() }).optional(),
   /**
    * Where an imported SillyTavern chat came from: its header's names and date, and its `chat_metadata` verbatim

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { RecordId } from '../domain.std.ts';
 import { returns, type CommandDefs } from './contract.std.ts';
+import { presetName } from './presets.std.ts';
 
 export const ProviderSampling = z
   .object({
@@ -26,6 +27,8 @@ const providerFields = {
   contextWindow: z.number().int().min(512).max(10_000_000),
   maxTokens: z.number().int().min(1).max(1_000_000),
   sampling: ProviderSampling,
+  /** The preset this provider's requests use unless a conversation names another. */
+  preset: presetName,
 };
 
 export const ProviderInput = z.object({
@@ -35,9 +38,10 @@ export const ProviderInput = z.object({
   contextWindow: providerFields.contextWindow.default(8192),
   maxTokens: providerFields.maxTokens.default(512),
   sampling: providerFields.sampling.default({}),
+  preset: providerFields.preset.optional(),
 });
 /** A patch changes only the fields it names (zod's .partial() would keep defaults and reset the others). */
-const ProviderPatch = z.object({ ...providerFields, apiKey: providerFields.apiKey.nullable() }).partial().strict();
+const ProviderPatch = z.object({ ...providerFields, apiKey: providerFields.apiKey.nullable(), preset: providerFields.preset.nullable() }).partial().strict();
 export type ProviderInput = z.input<typeof ProviderInput>;
 
 /** What the API shows of a provider: never the API key itself. */
@@ -49,6 +53,7 @@ export interface ProviderView {
   contextWindow: number;
   maxTokens: number;
   sampling: z.infer<typeof ProviderSampling>;
+  preset?: string;
 }
 
 export interface ProviderPreset {

@@ -40,6 +40,8 @@ export interface FakeError {
   message?: string;
   type?: string;
   code?: string | null;
+  /** The request parameter the error is about (OpenAI's `param`), e.g. one a provider does not accept. */
+  param?: string | null;
 }
 
 export interface FakeReply {
@@ -120,7 +122,7 @@ function splitText(text: string): string[] {
 
 function errorBody(e: FakeError) {
   const known = errorTypes[e.status];
-  return { error: { message: e.message ?? known?.message ?? `Error ${e.status}`, type: e.type ?? known?.type ?? 'server_error', param: null, code: e.code ?? known?.code ?? null } };
+  return { error: { message: e.message ?? known?.message ?? `Error ${e.status}`, type: e.type ?? known?.type ?? 'server_error', param: e.param ?? null, code: e.code ?? known?.code ?? null } };
 }
 
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {

@@ -12,7 +12,8 @@ import { deleteAsset, putAsset } from '../docs/assets.node.ts';
 import { readFields, writeFields } from '../docs/fields-doc.node.ts';
 import { newItemId } from '../docs/ids.node.ts';
 import { appendLedger, readLedger } from '../docs/ledger-doc.node.ts';
-import { getProvider, listProviders, type StoredProvider } from '../docs/settings-doc.node.ts';
+import { getPreset } from '../docs/presets-doc.node.ts';
+import { getProvider, listProviders, type ResolvedProvider, type StoredProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import { loadContext, nextSpeaker, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
 import { ChatEngine } from '../chat/engine.node.ts';
@@ -24,11 +25,19 @@ import type { CoreState } from './state.node.ts';
 const TEST_TIMEOUT_MS = 30_000;
 const IMAGE_TIMEOUT_MS = 180_000;
 
-function orderedProviders(s: VaultSession, preferred: string | undefined): StoredProvider[] {
-  const all = listProviders(s.systemDoc('settings').doc);
+/** Providers to try in order, each with the preset in force (the conversation's, else the provider's own). */
+function orderedProviders(s: VaultSession, preferred: string | undefined, conversationPreset?: string): ResolvedProvider[] {
+  const settings = s.systemDoc('settings').doc;
+  const all = listProviders(settings);
   if (all.length === 0) throw new MindstageError('not_found', 'No AI provider is set up yet. Add one under Providers (or "mindstage provider add").');
   const first = preferred ? all.find((p) => p.name === preferred) : undefined;
-  return first ? [first, ...all.filter((p) => p !== first)] : all;
+  const ordered = first ? [first, ...all.filter((p) => p !== first)] : all;
+  return ordered.map((p) => {
+    const name = conversationPreset ?? p.preset;
+    const preset = name === undefined ? undefined : getPreset(settings, name);
+    if (name !== undefined && !preset) throw new MindstageError('not_found', `The preset "${name}" no longer exists; choose another for ${conversationPreset ? 'this conversation' : `the provider ${p.name}`}.`);
+    return preset ? { ...p, presetName: preset.name, presetSampling: preset.sampling, maxTokens: preset.sampling.max_tokens ?? p.maxTokens } : p;
+  });
 }
 
 /** The character message a command acts on: the given one, else the last character message. */
@@ -125,7 +134,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
 
     'chat.send': async ({ conversationId, text, characterId }) => {
       const { s, ctx } = prepare(conversationId);
-      const providers = orderedProviders(s, ctx.conversation.provider);
+      const providers = orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset);
       const speaker = nextSpeaker(ctx, characterId);
       const user = addMessage(s, conversationId, { role: 'user', text, ...(ctx.persona ? { authorId: ctx.persona.id } : {}) });
       return { ...reply(s, ctx, speaker, [user], providers), userMessageId: user.id };
@@ -133,7 +142,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
 
     'chat.impersonate': async ({ conversationId, characterId }) => {
       const { s, ctx } = prepare(conversationId);
-      const providers = orderedProviders(s, ctx.conversation.provider);
+      const providers = orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset);
       return reply(s, ctx, nextSpeaker(ctx, characterId), [], providers);
     },
 
@@ -145,7 +154,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
 
     'chat.regenerate': async ({ conversationId, messageId }) => {
       const { s, ctx } = prepare(conversationId);
-      const providers = orderedProviders(s, ctx.conversation.provider);
+      const providers = orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset);
       const { message, index } = targetMessage(ctx, messageId, 'regenerate');
       const speaker = message.authorId && ctx.characters.has(message.authorId) ? message.authorId : nextSpeaker(ctx, undefined, index);
       const alternativeId = newItemId();
@@ -157,7 +166,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
 
     'chat.continue': async ({ conversationId, messageId }) => {
       const { s, ctx } = prepare(conversationId);
-      const providers = orderedProviders(s, ctx.conversation.provider);
+      const providers = orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset);
       const { message, index } = targetMessage(ctx, messageId, 'continue');
       const speaker = message.authorId && ctx.characters.has(message.authorId) ? message.authorId : nextSpeaker(ctx, undefined, index);
       const alt = message.alternatives[message.chosen]!;

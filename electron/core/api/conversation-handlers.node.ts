@@ -18,6 +18,7 @@ import {
   writeMeta,
 } from '../docs/conversation-doc.node.ts';
 import { readFields } from '../docs/fields-doc.node.ts';
+import { getPreset } from '../docs/presets-doc.node.ts';
 import { newItemId } from '../docs/ids.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import type { CoreState } from './state.node.ts';
@@ -37,6 +38,7 @@ function checkReferences(s: VaultSession, meta: Partial<ConversationMeta>): void
   for (const c of meta.characterIds ?? []) check(c, 'character');
   check(meta.scenarioId, 'scenario');
   check(meta.personaId, 'persona');
+  if (meta.preset !== undefined && !getPreset(s.systemDoc('settings').doc, meta.preset)) throw new MindstageError('not_found', `No preset named "${meta.preset}".`);
 }
 
 export function readConversation(s: VaultSession, id: string): Conversation {

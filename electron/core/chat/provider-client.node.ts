@@ -9,7 +9,7 @@
  * are all overridden, so nothing from the environment reaches a provider the user did not configure.
  */
 import OpenAI, { APIConnectionError, APIError } from 'openai';
-import type { StoredProvider } from '../docs/settings-doc.node.ts';
+import type { ResolvedProvider, StoredProvider } from '../docs/settings-doc.node.ts';
 import { meteredFetch, newMeter, type Meter } from './http.node.ts';
 import type { ChatPromptMessage } from './prompt.std.ts';
 
@@ -124,7 +124,10 @@ export function classify(e: unknown, apiKey: string | undefined): Failure {
   if (e instanceof APIConnectionError) return { code: 'network', reason: connectionReason(e), retryable: true, tag: connectionReason(e) };
   if (e instanceof APIError) {
     const status = e.status;
-    const detail = scrub((e.error as { message?: unknown } | undefined)?.message?.toString() ?? '', apiKey);
+    const body = e.error as { message?: unknown; param?: unknown } | undefined;
+    const detail = scrub(body?.message?.toString() ?? '', apiKey);
+    // Providers name the parameter they refuse in `param`; say it plainly so the preset can be fixed.
+    const param = typeof body?.param === 'string' && body.param !== '' ? `; it does not accept the parameter "${body.param}"` : '';
     if (status === undefined) return { code: 'provider', reason: `the provider reported an error${detail ? `: ${detail}` : ''}`, retryable: false, tag: 'provider error' };
     const what =
       status === 401 ? 'the API key was refused'
@@ -133,7 +136,7 @@ export function classify(e: unknown, apiKey: string | undefined): Failure {
       : status === 429 ? 'rate limited'
       : status >= 500 ? 'server error'
       : 'request refused';
-    return { code: 'provider', reason: `HTTP ${status}: ${what}${detail ? ` (${detail})` : ''}`, retryable: status === 429 || status >= 500, tag: `HTTP ${status}` };
+    return { code: 'provider', reason: `HTTP ${status}: ${what}${detail ? ` (${detail})` : ''}${param}`, retryable: status === 429 || status >= 500, tag: `HTTP ${status}` };
   }
   const code = (e as { code?: string })?.code;
   if (code) return { code: 'network', reason: connectionReason(e), retryable: true, tag: connectionReason(e) };
@@ -141,7 +144,7 @@ export function classify(e: unknown, apiKey: string | undefined): Failure {
 }
 
 export interface StreamRequest {
-  provider: StoredProvider;
+  provider: ResolvedProvider;
   messages: ChatPromptMessage[];
   timeouts: Timeouts;
   /** Aborting it stops the reply: the outcome is "stopped". */
@@ -152,7 +155,12 @@ export interface StreamRequest {
 }
 
 /** The request body: the prompt, the model and the sampling settings; nothing else. */
-export function chatBody(provider: StoredProvider, messages: ChatPromptMessage[]) {
+export function chatBody(provider: ResolvedProvider, messages: ChatPromptMessage[]) {
+  if (provider.presetSampling) {
+    // A preset is sent exactly: every parameter it sets and nothing it does not.
+    const { max_tokens, ...rest } = provider.presetSampling;
+    return { model: provider.model, messages, max_tokens: max_tokens ?? provider.maxTokens, ...rest, stream: true as const, stream_options: { include_usage: true } };
+  }
   const s = provider.sampling ?? {};
   return {
     model: provider.model,

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { MindstageError } from '../../../../shared/result.std.ts';
 import { exportFormats, type ExportFormat } from '../../../../shared/api/transfer.std.ts';
 import type { Conversation } from '../../../../shared/domain.std.ts';
 import type { CliContext } from '../context.node.ts';
@@ -27,12 +28,14 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
     .option('--scenario <id>', 'scenario')
     .option('--persona <id>', 'persona you play')
     .option('--title <text>', 'title')
-    .action((o: { character?: string[]; scenario?: string; persona?: string; title?: string }) =>
+    .option('--preset <name>', 'sampler preset for this conversation (overrides the provider\'s)')
+    .action((o: { character?: string[]; scenario?: string; persona?: string; title?: string; preset?: string }) =>
       ctx.withCore(async (call) => {
         const { id } = await call('conversation.create', {
           characterIds: o.character ?? [],
           ...(o.scenario ? { scenarioId: o.scenario } : {}),
           ...(o.persona ? { personaId: o.persona } : {}),
+          ...(o.preset ? { preset: o.preset } : {}),
           title: o.title ?? '',
         });
         ctx.out().result({ id }, id);
@@ -73,6 +76,20 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
       ctx.out().result({ id, deleted: true }, `Deleted conversation ${id}.`);
     }),
   );
+
+  group
+    .command('set')
+    .argument('<id>')
+    .option('--preset <name>', 'sampler preset for this conversation (overrides the provider\'s)')
+    .option('--title <text>', 'title')
+    .description('change a conversation\'s settings')
+    .action((id: string, o: { preset?: string; title?: string }) =>
+      ctx.withCore(async (call) => {
+        if (o.preset === undefined && o.title === undefined) throw new MindstageError('usage', 'Nothing to change: give --preset or --title.');
+        await call('conversation.update', { id, patch: { ...(o.preset !== undefined ? { preset: o.preset } : {}), ...(o.title !== undefined ? { title: o.title } : {}) } });
+        ctx.out().result({ id }, `Updated conversation ${id}.`);
+      }),
+    );
 
   group
     .command('export')
