@@ -104,13 +104,13 @@ describe('mindstage CLI', () => {
       characters: [{ id: 'ab'.repeat(16), createdAt: 1, updatedAt: 1, name: 'Odd', extensions: { 'some-app': { keep: ['me', 1, true] } }, card_extra: { top: { x_meta: 'kept' } } }],
     };
     writeFileSync(file, JSON.stringify(withExtras));
-    expect(json<{ imported: number }>('import', file).imported).toBe(1);
+    expect(json<{ imported: { characters: number } }>('import', file).imported.characters).toBe(1);
     expect(ms('export', '--out', file).code).toBe(0);
 
     const other = tempDir('cli-import');
     const otherEnv = { MINDSTAGE_PASSPHRASE: 'other' };
     expect(runCli(['--data', other, 'init'], { env: otherEnv }).code).toBe(0);
-    expect(cliJson<{ imported: number }>(['--data', other, 'import', file], otherEnv).imported).toBeGreaterThanOrEqual(2);
+    expect(cliJson<{ imported: { characters: number } }>(['--data', other, 'import', file], otherEnv).imported.characters).toBeGreaterThanOrEqual(2);
     for (const id of [character, 'ab'.repeat(16)]) {
       expect(cliJson(['--data', other, 'character', 'show', id], otherEnv)).toEqual(json('character', 'show', id));
     }

@@ -2,7 +2,7 @@
  * SillyTavern import and export on a real vault, with files written in SillyTavern's own format
  * (tests/fixtures/sillytavern/README.md says which SillyTavern source each follows) and real character cards.
  */
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore, type Core } from '../../electron/core/core.node.ts';
@@ -12,25 +12,7 @@ import { parseStChat, swipesOf } from '../../electron/core/sillytavern/chat.std.
 import type { Conversation } from '../../shared/domain.std.ts';
 import { tempDir } from '../support/files.node.ts';
 
-const fixtures = join(import.meta.dirname, '../fixtures/sillytavern/default-user');
-const cards = join(import.meta.dirname, '../../../shared/fixtures/cards');
-export const soloChatPath = join(fixtures, 'chats/Seraphina/Seraphina - 2024-9-28 @01h 02m 36s 123ms.jsonl');
-export const groupChatPath = join(fixtures, 'group chats/1727474556789.jsonl');
-
-/** A SillyTavern user folder: the text fixtures plus two real cards and a persona avatar. */
-export function stUserFolder(): string {
-  const dir = join(tempDir('st-folder'), 'default-user');
-  cpSync(fixtures, dir, { recursive: true });
-  mkdirSync(join(dir, 'characters'));
-  mkdirSync(join(dir, 'User Avatars'));
-  cpSync(join(cards, 'v2-hybrid-seraphina.png'), join(dir, 'characters/Seraphina.png'));
-  cpSync(join(cards, 'v3-ccv3-only-default-chan.png'), join(dir, 'characters/Default-chan.png'));
-  cpSync(join(cards, 'invalid-no-card-chunk.png'), join(dir, 'User Avatars/user-default.png'));
-  // Folders an import must not read at all.
-  mkdirSync(join(dir, 'thumbnails/avatar'), { recursive: true });
-  writeFileSync(join(dir, 'thumbnails/avatar/Seraphina.png'), 'not read');
-  return dir;
-}
+import { groupChatPath, soloChatPath, stUserFolder } from '../support/sillytavern.node.ts';
 
 let core: Core;
 let call: Call;

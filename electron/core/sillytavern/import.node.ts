@@ -16,7 +16,7 @@ import { putAsset } from '../docs/assets.node.ts';
 import { listCatalog } from '../docs/catalog.node.ts';
 import { appendMessages, writeMeta, type BatchMessage } from '../docs/conversation-doc.node.ts';
 import { writeFields } from '../docs/fields-doc.node.ts';
-import { newItemId } from '../docs/ids.node.ts';
+import { newItemIds } from '../docs/ids.node.ts';
 import { getPreset, putPreset } from '../docs/presets-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import { importAll } from '../api/transfer-handlers.node.ts';
@@ -238,6 +238,8 @@ class Importer {
 
   messages(chat: StChat, characterIds: string[], isGroup: boolean): BatchMessage[] {
     const out: BatchMessage[] = [];
+    const ids = newItemIds(chat.messages.reduce((n, m) => n + 1 + Math.max(1, m.swipes?.length ?? 0), 0));
+    let next = 0;
     let last = parseStDate(chat.header?.create_date) ?? this.s.now();
     for (const m of chat.messages) {
       const { swipes, chosen } = swipesOf(m);
@@ -246,11 +248,11 @@ class Importer {
       const role = roleOf(m);
       const authorId = role === 'user' ? this.personaOf(m) : role === 'character' ? this.authorOf(m, characterIds, isGroup) : undefined;
       out.push({
-        id: newItemId(),
+        id: ids[next++]!,
         role,
         createdAt,
         ...(authorId ? { authorId } : {}),
-        alternatives: swipes.map((sw) => ({ id: newItemId(), text: sw.text, createdAt: sw.sentAt ?? createdAt, ...(sw.reasoning ? { reasoning: sw.reasoning } : {}) })),
+        alternatives: swipes.map((sw) => ({ id: ids[next++]!, text: sw.text, createdAt: sw.sentAt ?? createdAt, ...(sw.reasoning ? { reasoning: sw.reasoning } : {}) })),
         chosen,
       });
     }
