@@ -15,7 +15,6 @@ import { newSeed, relayIdentity } from './crypto.node.ts';
 import { defaultLimits, TokenBucket, type RelayLimits } from './limits.node.ts';
 import { Session } from './session.node.ts';
 import { hex } from './storage/common.node.ts';
-import { postgresStorage } from './storage/postgres.node.ts';
 import { sqliteStorage } from './storage/sqlite.node.ts';
 import type { RelayEvent, RelayStorage, SweepResult } from './storage/types.node.ts';
 
@@ -56,7 +55,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const ownsStorage = !options.storage;
   let storage: RelayStorage;
   if (options.storage) storage = options.storage;
-  else if (options.postgresUrl) storage = await postgresStorage(options.postgresUrl, { onError: (e) => log.warn({ err: String(e).slice(0, 200) }, 'postgres listener') });
+  // pg loads only for a PostgreSQL relay: the SQLite relay and the CLI never pay for it.
+  else if (options.postgresUrl) storage = await (await import('./storage/postgres.node.ts')).postgresStorage(options.postgresUrl, { onError: (e) => log.warn({ err: String(e).slice(0, 200) }, 'postgres listener') });
   else if (options.dataDir) storage = sqliteStorage(options.dataDir);
   else throw new Error('startRelay needs dataDir, postgresUrl or storage');
   const identity = relayIdentity(await storage.relaySeed(newSeed));

@@ -1,12 +1,13 @@
 /**
- * The chat view. The message list is virtualized: only the messages on screen (plus a few) are rendered, so a
- * 10,000-message conversation opens as fast as a short one and scrolls smoothly.
+ * The chat view. The message list is virtualized: only the messages on screen (plus a few) are rendered, and the
+ * store holds only a window of the conversation (stores/chat.dom.ts), paging older history in as the user scrolls
+ * up, so a 10,000-message conversation opens as fast as a short one and scrolls smoothly.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Message } from '../../shared/domain.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
-import { useChat } from '../stores/chat.dom.ts';
+import { loadAllOlder, useChat } from '../stores/chat.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
 import { MessageView, type MessageActions } from './message.dom.tsx';
@@ -36,7 +37,7 @@ function useAvatars(characterIds: string[], personaId: string | undefined): Map<
 }
 
 export function ChatView({ id }: { id: string }) {
-  const { conversation, loading, streams, active, error, failed, open, close, refresh, run, setError } = useChat();
+  const { conversation, messages, offset, loading, streams, active, error, failed, open, close, run, setError, loadOlder } = useChat();
   const entries = useLibrary((s) => s.entries);
   const loadLibrary = useLibrary((s) => s.load);
   const navigate = useNav((s) => s.navigate);
@@ -51,7 +52,6 @@ export function ChatView({ id }: { id: string }) {
 
   const names = useMemo(() => new Map(entries.map((e) => [e.id, e.title])), [entries]);
   const avatars = useAvatars(conversation?.characterIds ?? [], conversation?.personaId);
-  const messages = conversation?.messages ?? [];
   const busy = active !== null;
 
   const virtualizer = useVirtualizer({
@@ -67,6 +67,20 @@ export function ChatView({ id }: { id: string }) {
   useEffect(() => {
     if (messages.length && stick.current) virtualizer.scrollToIndex(messages.length - 1, { align: 'end' });
   }, [messages.length, lastText, virtualizer]);
+
+  // Older pages go in front of what is on screen: keep the distance from the bottom, so the view does not jump.
+  const fromBottom = useRef<number | null>(null);
+  const lastOffset = useRef(offset);
+  const older = useCallback(() => {
+    const el = scroller.current;
+    if (el) fromBottom.current = el.scrollHeight - el.scrollTop;
+    void loadOlder().finally(() => requestAnimationFrame(() => (fromBottom.current = null)));
+  }, [loadOlder]);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && fromBottom.current !== null && offset < lastOffset.current) el.scrollTop = el.scrollHeight - fromBottom.current;
+    lastOffset.current = offset;
+  }, [offset]);
 
   const authorOf = useCallback(
     (m: Message) => {
@@ -88,7 +102,8 @@ export function ChatView({ id }: { id: string }) {
 
   const cid = conversation?.id;
   const actions = useMemo<MessageActions>(() => {
-    const attempt = (f: () => Promise<unknown>) => void f().then(refresh, (e) => setError(messageOf(e)));
+    // What changed comes back as a conversation.changed event; only a failure needs handling here.
+    const attempt = (f: () => Promise<unknown>) => void f().catch((e: unknown) => setError(messageOf(e)));
     return {
       choose: (m, index) => attempt(() => call('conversation.chooseAlternative', { id: cid!, messageId: m.id, index })),
       regenerate: (m) => void run(() => call('chat.regenerate', { conversationId: cid!, messageId: m.id })),
@@ -106,7 +121,7 @@ export function ChatView({ id }: { id: string }) {
           (e) => setError(messageOf(e)),
         ),
     };
-  }, [cid, refresh, run, setError, navigate, loadLibrary]);
+  }, [cid, run, setError, navigate, loadLibrary]);
 
   if (loading) return <p className="muted pad" role="status">Opening conversation…</p>;
   if (!conversation) return <p className="error pad">{error ?? 'This conversation could not be opened.'}</p>;
@@ -132,14 +147,18 @@ export function ChatView({ id }: { id: string }) {
           if (e.target !== e.currentTarget || (e.key !== 'Home' && e.key !== 'End')) return;
           e.preventDefault();
           stick.current = e.key === 'End';
-          virtualizer.scrollToIndex(e.key === 'Home' ? 0 : messages.length - 1, { align: e.key === 'Home' ? 'start' : 'end' });
+          if (e.key === 'End') return virtualizer.scrollToIndex(messages.length - 1, { align: 'end' });
+          // The start of history may not be held yet: page back to it, then go there.
+          virtualizer.scrollToIndex(0, { align: 'start' });
+          void loadAllOlder().then(() => virtualizer.scrollToIndex(0, { align: 'start' }));
         }}
         onScroll={(e) => {
           const el = e.currentTarget;
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+          if (offset > 0 && el.scrollTop < el.clientHeight * 2) older();
         }}
       >
-        {messages.length === 0 ? <p className="empty">Say hello to begin.</p> : null}
+        {messages.length === 0 && offset === 0 ? <p className="empty">Say hello to begin.</p> : null}
         <div className="messages-inner" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((v) => {
             const m = messages[v.index]!;

@@ -1,15 +1,15 @@
 /** Per-conversation persona and provider choice. */
 import { useEffect, useId, useState } from 'react';
-import type { Conversation } from '../../shared/domain.std.ts';
 import type { ProviderView } from '../../shared/api/chat.std.ts';
+import type { ConversationInfo } from '../../shared/api/conversation.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { useChat } from '../stores/chat.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
 
-export function ChatPickers({ conversation }: { conversation: Conversation }) {
+export function ChatPickers({ conversation }: { conversation: ConversationInfo }) {
   const personas = useLibrary((s) => s.entries).filter((e) => e.kind === 'persona');
-  const { refresh, setError } = useChat();
+  const setError = useChat((s) => s.setError);
   const [providers, setProviders] = useState<ProviderView[] | null>(null);
   const navigate = useNav((s) => s.navigate);
   const personaId = useId();
@@ -20,7 +20,8 @@ export function ChatPickers({ conversation }: { conversation: Conversation }) {
   }, []);
 
   const update = (patch: { personaId?: string; provider?: string }) =>
-    void call('conversation.update', { id: conversation.id, patch }).then(refresh, (e) => setError(messageOf(e)));
+    // The change comes back as a conversation.changed event; only a failure needs handling here.
+    void call('conversation.update', { id: conversation.id, patch }).catch((e: unknown) => setError(messageOf(e)));
 
   return (
     <div className="pickers">

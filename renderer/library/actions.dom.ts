@@ -18,10 +18,11 @@ export async function duplicate(entry: CatalogEntry): Promise<string> {
     const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = await call('persona.get', { id });
     return (await call('persona.create', { ...fields, name: `${fields.name} (copy)` })).id;
   }
-  const c = await call('conversation.get', { id });
-  const last = c.messages.at(-1);
+  // Only the last message matters: a conversation with messages is copied as a branch from it.
+  const w = await call('conversation.window', { id, limit: 1 });
+  const last = w.messages.at(-1);
   if (last) return (await call('conversation.branch', { id, messageId: last.id })).id;
-  const { title, characterIds, scenarioId, personaId, provider } = c;
+  const { title, characterIds, scenarioId, personaId, provider } = w.meta;
   return (await call('conversation.create', { title: `${title} (copy)`, characterIds, scenarioId, personaId, provider })).id;
 }
 

@@ -1,14 +1,24 @@
 /**
- * The open conversation and the replies streaming into it. The conversation from the core is the truth; while a
- * reply streams, its deltas are shown on top of the text the alternative had when streaming began, and the
- * conversation is fetched again when the reply is done.
+ * The open conversation, held as a window: its newest messages, plus older pages the user scrolled to (the window
+ * always runs to the newest message). It is kept current by `conversation.changed` events, which name what
+ * changed, and streaming text by `chat.delta` — never by fetching the conversation again. While a reply streams,
+ * its deltas are shown on top of the text the alternative had when streaming began; the overlay goes when the
+ * message arrives in its final state.
  */
 import { create } from 'zustand';
-import type { Conversation, Message } from '../../shared/domain.std.ts';
+import type { Message } from '../../shared/domain.std.ts';
 import type { ChatStarted } from '../../shared/api/chat.std.ts';
+import type { ConversationInfo } from '../../shared/api/conversation.std.ts';
+import { applyChanges, prependPage, type HeldWindow } from '../../shared/conversation-window.std.ts';
 import { call, messageOf, on } from '../lib/api.dom.ts';
 import { onPlaintextDrop } from './reset.dom.ts';
 import { providerHelp } from '../lib/provider-help.dom.ts';
+
+/** Messages fetched when a conversation opens: a few screenfuls. */
+const FIRST_WINDOW = 100;
+/** Messages fetched per older page (the API allows up to 500). */
+const PAGE = 200;
+const WHOLE_PAGE = 500;
 
 export interface Stream {
   messageId: string;
@@ -18,8 +28,13 @@ export interface Stream {
 }
 
 interface ChatState {
-  conversation: Conversation | null;
+  conversation: ConversationInfo | null;
+  /** The window: messages[0] is message number `offset` of `total`. */
+  messages: Message[];
+  offset: number;
+  total: number;
   loading: boolean;
+  loadingOlder: boolean;
   /** Streams of the open conversation, by alternative id. */
   streams: Record<string, Stream>;
   /** The reply currently streaming (what Stop stops), if any. */
@@ -28,50 +43,61 @@ interface ChatState {
   /** When the error is a failed reply: the message to try again, and whether the fix lies in Providers. */
   failed: { messageId: string; providerIssue: boolean } | null;
   open(id: string): Promise<void>;
-  refresh(): Promise<void>;
+  /** Adds the page before the window; resolves false when there is nothing older. */
+  loadOlder(size?: number): Promise<boolean>;
   close(): void;
   run(start: () => Promise<ChatStarted>): Promise<void>;
   stop(): Promise<void>;
   setError(error: string | null): void;
 }
 
-function altText(c: Conversation | null, messageId: string, alternativeId: string): string {
-  const m = c?.messages.find((x) => x.id === messageId);
+const empty = { conversation: null, messages: [], offset: 0, total: 0, streams: {}, active: null, error: null, failed: null, loadingOlder: false };
+
+function altText(messages: Message[], messageId: string, alternativeId: string): string {
+  const m = messages.findLast((x) => x.id === messageId);
   return m?.alternatives.find((a) => a.id === alternativeId)?.text ?? '';
 }
 
+const held = (s: ChatState): HeldWindow | null => (s.conversation ? { meta: s.conversation, total: s.total, offset: s.offset, messages: s.messages } : null);
+const hold = (w: HeldWindow) => ({ conversation: w.meta, total: w.total, offset: w.offset, messages: w.messages });
+
 export const useChat = create<ChatState>((set, get) => ({
-  conversation: null,
+  ...empty,
   loading: false,
-  streams: {},
-  active: null,
-  error: null,
-  failed: null,
 
   async open(id) {
-    set({ loading: true, conversation: null, streams: {}, active: null, error: null, failed: null });
+    set({ ...empty, loading: true });
     try {
-      const conversation = await call('conversation.get', { id });
-      const streaming = lastStreaming(conversation.messages);
-      set({ conversation, loading: false, active: streaming });
+      const w = await call('conversation.window', { id, limit: FIRST_WINDOW });
+      set({ ...hold(w), loading: false, active: lastStreaming(w.messages) });
     } catch (e) {
       set({ loading: false, error: messageOf(e) });
     }
   },
 
-  async refresh() {
-    const id = get().conversation?.id;
-    if (!id) return;
+  async loadOlder(size = PAGE) {
+    const s = get();
+    const w = held(s);
+    if (!w || w.offset === 0 || s.loadingOlder) return false;
+    set({ loadingOlder: true });
     try {
-      const conversation = await call('conversation.get', { id });
-      if (get().conversation?.id === id) set({ conversation });
+      const page = await call('conversation.window', { id: w.meta.id, beforeId: w.messages[0]!.id, limit: size });
+      const now = held(get());
+      if (now?.meta.id !== w.meta.id) return false;
+      const joined = prependPage(now, page);
+      if (joined) set(hold(joined));
+      else await reload(w.meta.id, now.messages.length + size);
+      return true;
     } catch (e) {
       set({ error: messageOf(e) });
+      return false;
+    } finally {
+      set({ loadingOlder: false });
     }
   },
 
   close() {
-    set({ conversation: null, streams: {}, active: null, error: null, failed: null });
+    set({ ...empty });
   },
 
   async run(start) {
@@ -80,15 +106,13 @@ export const useChat = create<ChatState>((set, get) => ({
       const started = await start();
       const s = get();
       if (!s.streams[started.alternativeId]) {
-        const base = altText(s.conversation, started.replyMessageId, started.alternativeId);
+        const base = altText(s.messages, started.replyMessageId, started.alternativeId);
         set({ streams: { ...s.streams, [started.alternativeId]: { messageId: started.replyMessageId, alternativeId: started.alternativeId, base, text: '' } } });
       }
       // chat.done may already have arrived for a very short reply; only mark active if the stream is still open.
       if (!finished.has(started.alternativeId)) set({ active: { messageId: started.replyMessageId, alternativeId: started.alternativeId } });
-      await get().refresh();
     } catch (e) {
       set({ error: messageOf(e) });
-      await get().refresh();
     }
   },
 
@@ -107,6 +131,21 @@ export const useChat = create<ChatState>((set, get) => ({
   },
 }));
 
+/** Fetches the window again (the events could not be applied): the newest `size` messages, within the API's limit. */
+async function reload(id: string, size: number): Promise<void> {
+  try {
+    const w = await call('conversation.window', { id, limit: Math.min(WHOLE_PAGE, Math.max(FIRST_WINDOW, size)) });
+    if (useChat.getState().conversation?.id === id) useChat.setState(hold(w));
+  } catch (e) {
+    if (useChat.getState().conversation?.id === id) useChat.setState({ error: messageOf(e) });
+  }
+}
+
+/** Pages back to the first message (Home). */
+export async function loadAllOlder(): Promise<void> {
+  while (useChat.getState().offset > 0) if (!(await useChat.getState().loadOlder(WHOLE_PAGE))) return;
+}
+
 function lastStreaming(messages: Message[]): { messageId: string; alternativeId: string } | null {
   const last = messages.at(-1);
   const alt = last?.alternatives[last.chosen];
@@ -116,28 +155,42 @@ function lastStreaming(messages: Message[]): { messageId: string; alternativeId:
 const finished = new Set<string>();
 
 let listening = false;
-/** Wires the streaming events once at start-up. */
+/** Wires the conversation and streaming events once at start-up. */
 export function listenForChat(): void {
   if (listening) return;
   listening = true;
+  on('conversation.changed', (ev) => {
+    const s = useChat.getState();
+    const w = held(s);
+    // A window still being fetched already includes what happened before it was read.
+    if (!w || w.meta.id !== ev.conversationId || s.loading) return;
+    const next = applyChanges(w, ev);
+    if (!next) return void reload(ev.conversationId, w.messages.length);
+    // A streamed alternative that has reached its final state shows from the message itself again.
+    let streams = s.streams;
+    for (const c of ev.changes) {
+      if (c.kind !== 'message' && c.kind !== 'added') continue;
+      for (const a of c.message.alternatives) {
+        if (a.status === 'streaming' || !streams[a.id]) continue;
+        if (streams === s.streams) streams = { ...s.streams };
+        delete streams[a.id];
+      }
+    }
+    useChat.setState({ ...hold(next), streams });
+  });
   on('chat.delta', (d) => {
     const s = useChat.getState();
     if (s.conversation?.id !== d.conversationId) return;
     const prev = s.streams[d.alternativeId] ?? {
       messageId: d.messageId,
       alternativeId: d.alternativeId,
-      base: altText(s.conversation, d.messageId, d.alternativeId),
+      base: altText(s.messages, d.messageId, d.alternativeId),
       text: '',
     };
     useChat.setState({
       streams: { ...s.streams, [d.alternativeId]: { ...prev, text: prev.text + d.text } },
       active: s.active ?? { messageId: d.messageId, alternativeId: d.alternativeId },
     });
-  });
-  on('records.changed', ({ ids }) => {
-    const s = useChat.getState();
-    // While a reply streams, its deltas are the live view; the conversation is fetched again when it is done.
-    if (s.conversation && !s.active && ids.includes(s.conversation.id)) void s.refresh();
   });
   on('chat.done', (d) => {
     finished.add(d.alternativeId);
@@ -149,18 +202,10 @@ export function listenForChat(): void {
         ? { error: providerHelp(d.error), failed: { messageId: d.messageId, providerIssue: d.error.code === 'provider' || d.error.code === 'network' } }
         : {}),
     });
-    void useChat
-      .getState()
-      .refresh()
-      .then(() => {
-        const rest = { ...useChat.getState().streams };
-        delete rest[d.alternativeId];
-        useChat.setState({ streams: rest });
-      });
   });
 }
 
 onPlaintextDrop(() => {
   finished.clear();
-  useChat.setState({ conversation: null, streams: {}, active: null, error: null, failed: null, loading: false });
+  useChat.setState({ ...empty, loading: false });
 });

@@ -2,6 +2,7 @@
  * Events the core pushes to its clients (the renderer or the CLI) over the same transport as commands.
  * Each domain adds its events here.
  */
+import type { ConversationChange } from './conversation.std.ts';
 import type { SyncStatusView } from './sync.std.ts';
 
 export interface ApiEvents {
@@ -9,6 +10,11 @@ export interface ApiEvents {
   'vault.locked': { reason: 'manual' | 'idle' | 'sleep' | 'wipe' };
   /** A record changed (locally or from sync); clients refetch what they show. */
   'records.changed': { ids: string[] };
+  /**
+   * What changed in a conversation (locally or from sync), so a client holding a window of it updates that window
+   * without refetching. `total` is the message count after the changes. `records.changed` still fires for lists.
+   */
+  'conversation.changed': { conversationId: string; total: number; changes: ConversationChange[] };
   /** Text arriving for a streaming reply. `text` is the delta; clients append it to the alternative. */
   'chat.delta': { conversationId: string; messageId: string; alternativeId: string; text: string };
   /** A reply finished: complete, stopped by the user, or failed (what arrived is kept; `error` says what failed). */

@@ -6,6 +6,7 @@
 import type { CommandDefs, Invoke } from './contract.std.ts';
 import { cardCommands } from './cards.std.ts';
 import { chatCommands, providerCommands } from './chat.std.ts';
+import { conversationCommands } from './conversation.std.ts';
 import { presetCommands } from './presets.std.ts';
 import { recordCommands } from './records.std.ts';
 import { syncCommands } from './sync.std.ts';
@@ -15,6 +16,7 @@ import { vaultCommands } from './vault.std.ts';
 export const commands = {
   ...vaultCommands,
   ...recordCommands,
+  ...conversationCommands,
   ...cardCommands,
   ...providerCommands,
   ...chatCommands,

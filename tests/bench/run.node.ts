@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   prompt: () => import('./prompt.bench.node.ts'),
   relay: () => import('./relay.bench.node.ts'),
   chat: () => import('./chat.bench.node.ts'),
+  cli: () => import('./cli.bench.node.ts'),
   import: () => import('./import.bench.node.ts'),
 };
 

@@ -8,8 +8,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openCore, type Core } from '../../electron/core/core.node.ts';
-import { dbPath } from '../../electron/core/store/db.node.ts';
+import { dbPath, openDb } from '../../electron/core/store/db.node.ts';
 import { callFor } from '../../electron/core/cli/context.node.ts';
+import { createSqliteStorage } from '../../electron/core/store/sqlite-storage.node.ts';
+import { unlockVault } from '../../electron/core/vault/vault.node.ts';
+import { VaultSession } from '../../electron/core/session.node.ts';
+import { recordRef } from '../../electron/core/docs/ids.node.ts';
 
 const PASS = 'tamper test passphrase';
 
@@ -178,5 +182,63 @@ describe('tampering with the vault file', () => {
     } finally {
       await core.close().catch(() => {});
     }
+  });
+
+  describe('after compaction (the snapshot row holds what the update rows held)', () => {
+    /** Compacts the three records (as the repo does after COMPACT_EVERY updates) through the real store. */
+    function compact(dir: string): void {
+      const db = openDb(dir, { create: false });
+      try {
+        const storage = createSqliteStorage(db);
+        const session = new VaultSession(storage, unlockVault(storage, PASS));
+        for (const [id, kind] of [[f.a, 'character'], [f.b, 'character'], [f.conv, 'conversation']] as const) session.repo.compact(recordRef(id, kind));
+      } finally {
+        db.close();
+      }
+    }
+    const snapshotCount = (dir: string) => {
+      let n = 0;
+      sql(dir, (db) => void (n = db.prepare('SELECT count(*) FROM snapshots').pluck().get() as number));
+      return n;
+    };
+    beforeEach(() => {
+      compact(f.dir);
+      expect(snapshotCount(f.dir)).toBe(3);
+    });
+
+    it('a compacted record reopens with every message and field', async () => {
+      const got = await withCore(f.dir, async (core) => {
+        const conv = await core.invoke('conversation.get', { id: f.conv });
+        const a = await core.invoke('character.get', { id: f.a });
+        return { conv: conv.ok ? conv.value : conv.error, a: a.ok ? a.value : a.error };
+      });
+      const texts = JSON.stringify(got.conv);
+      for (let i = 0; i < 5; i++) expect(texts).toContain(`message ${i}`);
+      expect(got.a).toMatchObject({ name: 'Alpha', description: 'first', personality: 'calm' });
+      sql(f.dir, (db) => expect(db.prepare('SELECT count(*) FROM updates WHERE doc = ?').pluck().get(idBytes(f.conv))).toBe(0));
+    });
+
+    it('a missing snapshot row, a flipped byte in one, or one moved to another place in its record: each an integrity error naming the record', async () => {
+      sql(f.dir, (db) => {
+        db.prepare('DELETE FROM snapshots WHERE doc = ?').run(idBytes(f.a));
+        const body = db.prepare('SELECT body FROM snapshots WHERE doc = ?').pluck().get(idBytes(f.b)) as Buffer;
+        body[body.length - 3]! ^= 0x01;
+        db.prepare('UPDATE snapshots SET body = ? WHERE doc = ?').run(body, idBytes(f.b));
+        // The conversation's snapshot stays its own, but claims another sequence number than its head names.
+        db.prepare('UPDATE snapshots SET seq = seq - 1 WHERE doc = ?').run(idBytes(f.conv));
+      });
+      expect(await outcomes(f)).toEqual({ a: `integrity:${f.a}`, b: `integrity:${f.b}`, conv: `integrity:${f.conv}` });
+    });
+
+    it('snapshots swapped between records are detected for both', async () => {
+      sql(f.dir, (db) => {
+        const get = db.prepare('SELECT body FROM snapshots WHERE doc = ?').pluck();
+        const put = db.prepare('UPDATE snapshots SET body = ? WHERE doc = ?');
+        const sa = get.get(idBytes(f.a)) as Buffer;
+        put.run(get.get(idBytes(f.b)), idBytes(f.a));
+        put.run(sa, idBytes(f.b));
+      });
+      expect(await outcomes(f)).toEqual({ a: `integrity:${f.a}`, b: `integrity:${f.b}`, conv: 'ok' });
+    });
   });
 });

@@ -23,3 +23,55 @@ export function cliJson<T = unknown>(args: string[], env?: Record<string, string
   if (r.code !== 0) throw new Error(`mindstage ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
+
+/**
+ * Runs the CLI's program function in this process: the same commander program, output and exit codes as
+ * bin/mindstage, without a Node start per call. For tests about output and exit codes; what only a real process
+ * shows (the launcher, stdin, signals) stays with runCli. Calls run one at a time: they borrow process.env and
+ * the process's stdout/stderr writes while they run.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+
+export function runCliHere(args: string[], options: { env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+  const next = queue.then(() => runNow(args, options.env ?? {}));
+  queue = next.catch(() => {});
+  return next;
+}
+
+async function runNow(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+  const { runCli: program } = await import('../../electron/core/cli/program.node.ts');
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const setEnv = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  const out = { stdout: '', stderr: '' };
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const capture = (stream: 'stdout' | 'stderr') =>
+    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      out[stream] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      done?.();
+      return true;
+    }) as typeof process.stdout.write;
+  setEnv(env);
+  process.stdout.write = capture('stdout');
+  process.stderr.write = capture('stderr');
+  try {
+    const code = await program(args);
+    return { code, ...out };
+  } finally {
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
+    setEnv(saved);
+  }
+}
+
+/** runCliHere with --json, stdout parsed; throws with stderr if it failed. */
+export async function cliJsonHere<T = unknown>(args: string[], env?: Record<string, string | undefined>): Promise<T> {
+  const r = await runCliHere(['--json', ...args], { env });
+  if (r.code !== 0) throw new Error(`mindstage ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFields } from '../../electron/core/docs/fields-doc.node.ts';
 import { openBody, bodyEpoch } from '../../electron/core/sync/format.node.ts';
 import { keyFor } from '../../electron/core/sync/keyring.node.ts';
+import { processBatch } from '../../electron/core/sync/batch.node.ts';
 import { removeDevice, listDevices } from '../../electron/core/sync/devices.node.ts';
 import { spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
@@ -96,12 +97,12 @@ describe('content-key rotation (in-process relay)', () => {
   });
 
   it('a removed device cannot authenticate, and holds no key for anything written after its removal', async () => {
-    const [a, b, gone] = memoryDevices(3);
-    for (const d of [a!, b!, gone!]) await d.engine.enable({ relayUrl: relay.url });
+    const [a, b, gone, late] = memoryDevices(4);
+    for (const d of [a!, b!, gone!, late!]) await d.engine.enable({ relayUrl: relay.url });
     a!.session.createRecord('character', 'Shared', (doc) => writeFields(doc, { name: 'Shared' }));
     await a!.engine.syncOnce();
-    for (const d of [b!, gone!]) await d.engine.syncOnce();
-    expect((await listDevices(a!.engine)).map((d) => d.removedAt)).toEqual([null, null, null]);
+    for (const d of [b!, gone!, late!]) await d.engine.syncOnce();
+    expect((await listDevices(a!.engine)).map((d) => d.removedAt)).toEqual([null, null, null, null]);
 
     await removeDevice(a!.engine, gone!.engine.replica.deviceHex);
     const secret = a!.session.createRecord('character', 'Secret', (doc) => writeFields(doc, { name: 'Secret', plan: 'after removal' }));
@@ -120,8 +121,15 @@ describe('content-key rotation (in-process relay)', () => {
       expect(openBody((e) => keyFor(gone!.engine.replica, e), gone!.engine.replica.keys.accountId, { ...i, body: i.body!, covers: i.covers, sig: i.sig })).toMatchObject({ ok: false, why: 'no_key' });
       expect(openBody((e) => keyFor(b!.engine.replica, e), b!.engine.replica.keys.accountId, { ...i, body: i.body!, covers: i.covers, sig: i.sig })).toMatchObject({ ok: true });
     }
+    // The keyring item the relay carries is what matters: handed everything on the relay through the path every
+    // pulled page takes, the removed device learns no new key and reads nothing written after its removal — while a
+    // device still on the list, handed the same items the same way, reads all of it.
+    processBatch(gone!.engine.replica, items, true);
+    expect(later.every((i) => openBody((e) => keyFor(gone!.engine.replica, e), gone!.engine.replica.keys.accountId, i).ok === false)).toBe(true);
     expect(picture(gone!.session)).not.toEqual(picture(a!.session));
     expect((picture(gone!.session) as { id: string }[]).map((e) => e.id)).not.toContain(secret);
-    for (const d of [a!, b!, gone!]) await d.engine.close();
+    processBatch(late!.engine.replica, items, true);
+    expect((picture(late!.session) as { id: string }[]).map((e) => e.id)).toContain(secret);
+    for (const d of [a!, b!, gone!, late!]) await d.engine.close();
   });
 });

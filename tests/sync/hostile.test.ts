@@ -159,13 +159,16 @@ describe('hostile relay', () => {
     await healsAndConverges(s);
   });
 
-  it('move between documents: an item re-filed under another record is refused naming that record; both stay intact', async () => {
+  // The relay alone cannot get an item past the signature, which covers the document id; an item a device key sealed
+  // for one document but names another inside is inbound-checks.test.ts ("document binding").
+  it('move between documents (relay alone): an item re-filed under another record fails its signature, is refused naming that record; both stay intact', async () => {
     const s = await scene();
     const otherDoc = Uint8Array.from(Buffer.from(s.docOf(s.other), 'hex'));
     const moved = nth(s, 5);
     s.hostile.rewrite = (items) => items.map((i) => (moved(i) ? { ...i, docId: otherDoc } : i));
     const r = await s.b.engine.syncOnce();
     expect(r.problems.map((p) => p.recordId)).toEqual([s.other]);
+    expect(r.problems[0]!.message).toMatch(/signature does not verify/);
     expect(readFields(s.b.session.record(s.other, 'character').doc)).toEqual({ name: 'Other' });
     holdsPrefix(s, 4);
     await healsAndConverges(s);

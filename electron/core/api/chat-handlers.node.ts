@@ -19,7 +19,8 @@ import { loadContext, nextSpeaker, promptBase, toHistory, type ChatContext } fro
 import { ChatEngine } from '../chat/engine.node.ts';
 import { buildPrompt, type PromptHistoryMessage } from '../chat/prompt.std.ts';
 import { generateImage, testProvider } from '../chat/provider-client.node.ts';
-import { addMessage } from './conversation-handlers.node.ts';
+import { addMessage, emitAppended } from './conversation-handlers.node.ts';
+import { emitMessagesChanged } from './conversation-events.node.ts';
 import type { CoreState } from './state.node.ts';
 
 const TEST_TIMEOUT_MS = 30_000;
@@ -77,14 +78,17 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
     if (engine.isStreaming(conversationId)) throw new MindstageError('usage', 'A reply is still streaming in this conversation. Stop it first.');
     const ctx = loadContext(s, conversationId);
     const doc = s.record(conversationId, 'conversation').doc;
+    const interrupted: string[] = [];
     for (const m of ctx.conversation.messages) {
       for (const a of m.alternatives) {
         if (a.status !== 'streaming') continue;
         // Streaming here but not in this process: Mindstage stopped while it streamed. The checkpoint is kept.
         patchAlternative(doc, a.id, { status: 'stopped', error: 'Interrupted: Mindstage closed while this reply was streaming.' });
         a.status = 'stopped';
+        interrupted.push(m.id);
       }
     }
+    if (interrupted.length) emitMessagesChanged(state, s, conversationId, interrupted);
     return { s, ctx };
   };
 
@@ -110,6 +114,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
   const reply = (s: VaultSession, ctx: ChatContext, speaker: string, extra: Message[], providers: StoredProvider[]): ChatStarted => {
     const id = ctx.conversation.id;
     const msg = addMessage(s, id, { role: 'character', text: '', authorId: speaker, status: 'streaming' });
+    emitAppended(state, s, id, msg);
     const alternativeId = msg.alternatives[0]!.id;
     start(s, ctx, { messageId: msg.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, [...ctx.conversation.messages, ...extra]), mode: 'reply', providers });
     return { conversationId: id, replyMessageId: msg.id, alternativeId };
@@ -137,6 +142,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       const providers = orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset);
       const speaker = nextSpeaker(ctx, characterId);
       const user = addMessage(s, conversationId, { role: 'user', text, ...(ctx.persona ? { authorId: ctx.persona.id } : {}) });
+      emitAppended(state, s, conversationId, user);
       return { ...reply(s, ctx, speaker, [user], providers), userMessageId: user.id };
     },
 
@@ -160,6 +166,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       const alternativeId = newItemId();
       addAlternative(s.record(conversationId, 'conversation').doc, message.id, { id: alternativeId, text: '', createdAt: s.now(), status: 'streaming' });
       s.touch(conversationId);
+      emitMessagesChanged(state, s, conversationId, [message.id]);
       start(s, ctx, { messageId: message.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, ctx.conversation.messages.slice(0, index)), mode: 'reply', providers });
       return { conversationId, replyMessageId: message.id, alternativeId };
     },
@@ -171,6 +178,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       const speaker = message.authorId && ctx.characters.has(message.authorId) ? message.authorId : nextSpeaker(ctx, undefined, index);
       const alt = message.alternatives[message.chosen]!;
       patchAlternative(s.record(conversationId, 'conversation').doc, alt.id, { status: 'streaming' });
+      emitMessagesChanged(state, s, conversationId, [message.id]);
       // Continuing a reply that never got any text is simply replying again.
       const mode = alt.text === '' ? 'reply' : 'continue';
       const history = toHistory(ctx, ctx.conversation.messages.slice(0, mode === 'continue' ? index + 1 : index));

@@ -12,15 +12,16 @@ import {
   chooseAlternative,
   deleteMessage,
   patchAlternative,
+  messageCount,
   readMessage,
   readMessages,
-  readMeta,
   writeMeta,
 } from '../docs/conversation-doc.node.ts';
 import { readFields } from '../docs/fields-doc.node.ts';
 import { getPreset } from '../docs/presets-doc.node.ts';
 import { newItemId } from '../docs/ids.node.ts';
 import type { VaultSession } from '../session.node.ts';
+import { emitChanges, emitMessagesChanged, readInfo } from './conversation-events.node.ts';
 import type { CoreState } from './state.node.ts';
 
 type ConversationHandlers = Pick<
@@ -42,10 +43,7 @@ function checkReferences(s: VaultSession, meta: Partial<ConversationMeta>): void
 }
 
 export function readConversation(s: VaultSession, id: string): Conversation {
-  const live = s.record(id, 'conversation');
-  const entry = getCatalogEntry(s.catalog, id)!;
-  const { createdAt: _c, ...meta } = readMeta(live.doc);
-  return { ...meta, characterIds: meta.characterIds ?? [], title: meta.title ?? '', id, createdAt: entry.createdAt, updatedAt: entry.updatedAt, messages: readMessages(live.doc) };
+  return { ...readInfo(s, id), messages: readMessages(s.record(id, 'conversation').doc) };
 }
 
 export function addMessage(
@@ -60,6 +58,12 @@ export function addMessage(
   appendMessage(live.doc, { id: messageId, role: m.role, createdAt: now, alt, ...(m.authorId ? { authorId: m.authorId } : {}) });
   s.touch(id);
   return readMessage(live.doc, messageId)!;
+}
+
+/** Tells clients a message was appended (it is the last one). */
+export function emitAppended(state: CoreState, s: VaultSession, id: string, message: Message): void {
+  const total = messageCount(s.record(id, 'conversation').doc);
+  state.emit('conversation.changed', { conversationId: id, total, changes: [{ kind: 'added', index: total - 1, message }] });
 }
 
 function requireMessage(s: VaultSession, id: string, messageId: string): Message {
@@ -87,16 +91,20 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       checkReferences(s, patch);
       writeMeta(s.record(id, 'conversation').doc, patch);
       s.touch(id, patch.title);
+      emitChanges(state, s, id, [{ kind: 'meta', meta: readInfo(s, id) }]);
       changed(id);
       return null;
     },
     'conversation.delete': async ({ id }) => {
       state.requireSession().deleteRecord(id, 'conversation');
+      state.emit('conversation.changed', { conversationId: id, total: 0, changes: [{ kind: 'reset' }] });
       changed(id);
       return null;
     },
     'conversation.addMessage': async ({ id, role, text, authorId }) => {
-      const msg = addMessage(state.requireSession(), id, { role, text, ...(authorId ? { authorId } : {}) });
+      const s = state.requireSession();
+      const msg = addMessage(s, id, { role, text, ...(authorId ? { authorId } : {}) });
+      emitAppended(state, s, id, msg);
       changed(id);
       return msg;
     },
@@ -106,6 +114,7 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       const alt = msg.alternatives[msg.chosen]!;
       patchAlternative(s.record(id, 'conversation').doc, alt.id, { text, editedAt: s.now() });
       s.touch(id);
+      emitMessagesChanged(state, s, id, [messageId]);
       changed(id);
       return null;
     },
@@ -114,6 +123,7 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       requireMessage(s, id, messageId);
       deleteMessage(s.record(id, 'conversation').doc, messageId);
       s.touch(id);
+      emitChanges(state, s, id, [{ kind: 'deleted', messageIds: [messageId] }]);
       changed(id);
       return null;
     },
@@ -123,6 +133,7 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       const alt = msg.alternatives[index];
       if (!alt) throw new MindstageError('usage', `Message ${messageId} has ${msg.alternatives.length} alternatives; there is no number ${index + 1}.`);
       chooseAlternative(s.record(id, 'conversation').doc, messageId, alt.id);
+      emitMessagesChanged(state, s, id, [messageId]);
       changed(id);
       return null;
     },

@@ -1,33 +1,52 @@
 /**
  * The core's implementation of the whole API, assembled from one file per domain. `satisfies` makes a missing or
  * mistyped command a compile error.
+ *
+ * Chat (the openai SDK, the tokenizers), cards (zip and PNG code) and sync load on their first command: a CLI call
+ * such as `conversation list` or an app that never chats does not pay for them; SillyTavern import likewise (docs/decisions.md #19).
  */
-import type { Handlers } from '../../../shared/api/contract.std.ts';
+import type { CommandDefs, Handlers } from '../../../shared/api/contract.std.ts';
+import { cardCommands } from '../../../shared/api/cards.std.ts';
+import { chatCommands } from '../../../shared/api/chat.std.ts';
 import type { Commands } from '../../../shared/api/index.std.ts';
-import { cardHandlers } from './card-handlers.node.ts';
-import { chatHandlers } from './chat-handlers.node.ts';
+import { syncCommands } from '../../../shared/api/sync.std.ts';
+import { transferCommands } from '../../../shared/api/transfer.std.ts';
 import { conversationHandlers } from './conversation-handlers.node.ts';
+import { readWindow } from './conversation-events.node.ts';
 import { providerHandlers } from './provider-handlers.node.ts';
-import { importHandlers } from './import-handlers.node.ts';
 import { presetHandlers } from './preset-handlers.node.ts';
 import { fieldRecordHandlers } from './record-handlers.node.ts';
 import { search } from './search-handlers.node.ts';
-import { syncHandlers } from './sync-handlers.node.ts';
 import type { CoreState } from './state.node.ts';
 import { exportAll, importAll } from './transfer-handlers.node.ts';
 import { vaultHandlers } from './vault-handlers.node.ts';
 import { listCatalog } from '../docs/catalog.node.ts';
+
+/** Handlers for `defs` that import their module on the first call (once) and then delegate to it. */
+export function lazyHandlers<C extends CommandDefs>(defs: C, load: () => Promise<Handlers<C>>): Handlers<C> {
+  let loaded: Promise<Handlers<C>> | undefined;
+  const entries = Object.keys(defs).map((name) => [
+    name,
+    async (input: unknown) => {
+      loaded ??= load();
+      const handlers = (await loaded) as Record<string, (input: unknown) => Promise<unknown>>;
+      return handlers[name]!(input);
+    },
+  ]);
+  return Object.fromEntries(entries) as Handlers<C>;
+}
 
 export function createHandlers(state: CoreState): Handlers<Commands> {
   return {
     ...vaultHandlers(state),
     ...fieldRecordHandlers(state),
     ...conversationHandlers(state),
-    ...cardHandlers(state),
     ...providerHandlers(state),
-    ...chatHandlers(state),
-    ...syncHandlers(state),
-    ...importHandlers(state),
+    ...lazyHandlers(cardCommands, async () => (await import('./card-handlers.node.ts')).cardHandlers(state)),
+    ...lazyHandlers(chatCommands, async () => (await import('./chat-handlers.node.ts')).chatHandlers(state)),
+    ...lazyHandlers(syncCommands, async () => (await import('./sync-handlers.node.ts')).syncHandlers(state)),
+    'conversation.window': async ({ id, beforeId, limit }) => readWindow(state, id, beforeId, limit),
+    ...lazyHandlers(transferCommands, async () => (await import('./import-handlers.node.ts')).importHandlers(state)),
     ...presetHandlers(state),
     'records.list': async ({ kind }) => listCatalog(state.requireSession().catalog, kind),
     'search.query': async ({ text, limit }) => search(state.requireSession(), text, limit),

@@ -2,6 +2,9 @@
 // any valid set of fields survives every format unchanged.
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import fc from 'fast-check';
+import extractChunks from 'png-chunks-extract';
+import encodeChunks from 'png-chunks-encode';
+import * as pngText from 'png-chunk-text';
 import { describe, expect, it } from 'vitest';
 import type { CharacterInput } from '../../../shared/domain.std.ts';
 import { CharacterFields } from '../../../shared/domain.std.ts';
@@ -87,6 +90,20 @@ describe('card versions built by hand', () => {
     expect(out.app_marker).toEqual({ kept: true });
     expect(out.data?.unknown_data_field).toEqual({ kept: 'too' });
     expect(Object.hasOwn(out.data ?? {}, '__proto__')).toBe(true);
+  });
+
+  it('writes a V2 `chara` chunk from which an app reading only V2 gets every V2 field and unknown data field', () => {
+    const v3 = importCard(json(fullV3)).fields;
+    const png = exportCard(v3, 'png', { bytes: tinyPng, mime: 'image/png' });
+    // What a V2-only app sees: the same PNG without the ccv3 chunk (so importCard has to read `chara`).
+    const chunks = extractChunks(png).filter((c) => !(c.name === 'tEXt' && pngText.decode(c).keyword === 'ccv3'));
+    expect(chunks.some((c) => c.name === 'tEXt' && pngText.decode(c).keyword === 'chara')).toBe(true);
+    const v2 = importCard(encodeChunks(chunks));
+    expect(v2.spec).toBe('v2');
+    const v2Only = Object.fromEntries(Object.entries(v3).filter(([k]) => !['group_only_greetings', 'assets', 'nickname', 'creator_notes_multilingual', 'source', 'creation_date', 'modification_date', 'card_extra'].includes(k)));
+    expect(v2.fields).toMatchObject(v2Only);
+    expect((v2.fields.card_extra as { data: Record<string, unknown> }).data).toMatchObject({ unknown_data_field: { kept: 'too' } });
+    expect(v2.fields.nickname).toBeUndefined();
   });
 
   it('treats the default assets list as no list, as V3 says they mean the same', () => {

@@ -14,6 +14,7 @@
 import type { LedgerEntryView } from '../../../shared/api/chat.std.ts';
 import type { AlternativeStatus } from '../../../shared/domain.std.ts';
 import type { CoreState } from '../api/state.node.ts';
+import { emitMessagesChanged } from '../api/conversation-events.node.ts';
 import { getCatalogEntry } from '../docs/catalog.node.ts';
 import { patchAlternative } from '../docs/conversation-doc.node.ts';
 import { appendLedger } from '../docs/ledger-doc.node.ts';
@@ -207,7 +208,8 @@ export class ChatEngine {
     clearInterval(run.timer);
     if (this.#runs.get(run.conversationId) === run) this.#runs.delete(run.conversationId);
     // Not written when the vault was locked meanwhile or the conversation deleted; the events go out regardless.
-    if (this.#alive(run) && getCatalogEntry(run.session.catalog, run.conversationId)?.kind === 'conversation') {
+    const written = this.#alive(run) && getCatalogEntry(run.session.catalog, run.conversationId)?.kind === 'conversation';
+    if (written) {
       patchAlternative(run.session.record(run.conversationId, 'conversation').doc, run.alternativeId, {
         text: run.text,
         status,
@@ -225,6 +227,8 @@ export class ChatEngine {
       ...(end.provider !== undefined ? { provider: end.provider } : {}),
       ...(end.model !== undefined ? { model: end.model } : {}),
     });
+    // After chat.done, so a client that drops its streaming overlay on the final message sees the final text.
+    if (written) emitMessagesChanged(this.#state, run.session, run.conversationId, [run.messageId]);
     this.#state.emit('records.changed', { ids: [run.conversationId] });
   }
 

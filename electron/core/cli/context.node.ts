@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { CommandName, Commands } from '../../../shared/api/index.std.ts';
 import type { InputOf, OutputOf } from '../../../shared/api/contract.std.ts';
 import { MindstageError } from '../../../shared/result.std.ts';
-import { openCore, type Core } from '../core.node.ts';
+import type { Core } from '../core.node.ts';
 import { defaultDataDir } from '../paths.node.ts';
 import { createOutput, type Output } from './output.node.ts';
 import { readSecret } from './secrets.node.ts';
@@ -34,6 +34,8 @@ export function createContext(program: Command): CliContext {
     dataDir: () => opts().data ?? defaultDataDir(),
     out: () => createOutput(Boolean(opts().json)),
     async withCore(fn, options) {
+      // Loaded here, not at the top: `--help` and usage errors never pay for the core (docs/decisions.md #19).
+      const { openCore } = await import('../core.node.ts');
       const core = await openCore({ dataDir: ctx.dataDir() });
       try {
         const call = callFor(core);

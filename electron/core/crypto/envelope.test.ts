@@ -18,6 +18,14 @@ describe('envelopes', () => {
     expect(sealEnvelope(key, new Uint8Array(3), binding).length).toBe(sealEnvelope(key, new Uint8Array(40), binding).length);
   });
 
+  it('pad longer plaintexts too: a thousand consecutive lengths above the minimum seal to a few dozen sizes', () => {
+    const sizes = new Set<number>();
+    for (let n = 65; n < 1065; n++) sizes.add(sealEnvelope(key, new Uint8Array(n), binding).length);
+    expect(sizes.size).toBeLessThan(60); // PADMÉ: 8–16 sizes per doubling here; unpadded would be 1000
+    // Sizes far apart stay far apart (padding costs at most ~12%), so the bucket is the only thing that leaks.
+    expect(sealEnvelope(key, new Uint8Array(100_000), binding).length).toBeLessThan(112_000);
+  });
+
   const changes: [string, Partial<EnvelopeBinding>][] = [
     ['another vault', { vaultId: randomBytes(16) }],
     ['another document', { docId: randomBytes(16) }],

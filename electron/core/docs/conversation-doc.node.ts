@@ -28,7 +28,7 @@ export interface StoredAlternative {
   reasoning?: string;
 }
 
-interface StoredMessage {
+export interface StoredMessage {
   id: string;
   role: MessageRole;
   authorId?: string;
@@ -36,12 +36,12 @@ interface StoredMessage {
   alt: StoredAlternative;
 }
 
-interface StoredExtra {
+export interface StoredExtra {
   m: string;
   a: StoredAlternative;
 }
 
-interface Patch {
+export interface Patch {
   text?: string;
   status?: Alternative['status'];
   error?: string;
@@ -50,7 +50,8 @@ interface Patch {
   model?: string;
 }
 
-const parts = (doc: Y.Doc) => ({
+/** The document's shared types (conversation-observe.node.ts reads their events). */
+export const parts = (doc: Y.Doc) => ({
   meta: doc.getMap<unknown>('meta'),
   messages: doc.getArray<string>('messages'),
   alts: doc.getArray<StoredExtra>('alts'),
@@ -126,6 +127,25 @@ export function readMessages(doc: Y.Doc): Message[] {
   const patchMap = new Map(patches.entries());
   const chosenMap = new Map(chosen.entries());
   return messages.toArray().map((m) => toMessage(JSON.parse(m) as StoredMessage, extras, patchMap, chosenMap));
+}
+
+/**
+ * The `limit` messages just before `beforeId` (or the newest `limit`), with the absolute index of the first;
+ * null when `beforeId` is not in the conversation. Parses only the messages it returns.
+ */
+export function readMessageWindow(doc: Y.Doc, beforeId: string | undefined, limit: number): { offset: number; messages: Message[] } | null {
+  const { messages, alts, patches, chosen } = parts(doc);
+  let end = messages.length;
+  if (beforeId !== undefined) {
+    const found = findStored(messages, beforeId);
+    if (!found) return null;
+    end = found.index;
+  }
+  const offset = Math.max(0, end - limit);
+  const extras = extrasByMessage(alts);
+  const patchMap = new Map(patches.entries());
+  const chosenMap = new Map(chosen.entries());
+  return { offset, messages: messages.slice(offset, end).map((m) => toMessage(JSON.parse(m) as StoredMessage, extras, patchMap, chosenMap)) };
 }
 
 export function messageCount(doc: Y.Doc): number {

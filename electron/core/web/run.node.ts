@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { MindstageError } from '../../../shared/result.std.ts';
 import { openCore } from '../core.node.ts';
 import { defaultDataDir } from '../paths.node.ts';
+import { parsePort } from './port.node.ts';
 import { ensureRendererBuilt } from './renderer-build.node.ts';
 import { startWebServer } from './server.node.ts';
 
@@ -26,13 +27,6 @@ export interface RunningWeb {
   close(): Promise<void>;
   /** Resolves once the server and core are closed (by close() or a signal): a CLI awaits it before exiting. */
   closed: Promise<void>;
-}
-
-export function parsePort(value: number | string | undefined): number {
-  if (value === undefined || value === '') return 0;
-  const port = typeof value === 'number' ? value : /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new MindstageError('usage', `--port must be a number from 0 to 65535, not "${String(value)}".`);
-  return port;
 }
 
 /** Reads `[--port P] [--data DIR]` from an argument list (for scripts that are not the commander CLI). */

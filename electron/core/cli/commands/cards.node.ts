@@ -3,10 +3,11 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { MindstageError } from '../../../../shared/result.std.ts';
-import { maxCardBytes } from '../../cards/index.node.ts';
 import type { CliContext } from '../context.node.ts';
 
-function readCardFile(file: string): Buffer {
+async function readCardFile(file: string): Promise<Buffer> {
+  // The card code loads with the command that needs it, not with every CLI start.
+  const { maxCardBytes } = await import('../../cards/index.node.ts');
   let size: number;
   try {
     size = statSync(file).size;
@@ -26,7 +27,7 @@ export function registerCardCommands(program: Command, ctx: CliContext): void {
     .description('import a character card; prints the new id')
     .action((file: string) =>
       ctx.withCore(async (call) => {
-        const bytes = readCardFile(file);
+        const bytes = await readCardFile(file);
         const r = await call('cards.import', { fileName: basename(file), bytesBase64: bytes.toString('base64') });
         ctx.out().result(r, r.id);
       }),

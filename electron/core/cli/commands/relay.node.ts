@@ -10,10 +10,8 @@
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { MindstageError } from '../../../../shared/result.std.ts';
-import { startRelay } from '../../../../sync-server/relay.node.ts';
-import { parsePort } from '../../web/run.node.ts';
+import { parsePort } from '../../web/port.node.ts';
 import type { CliContext } from '../context.node.ts';
 
 const defaultRelayDir = () => join(homedir(), '.local', 'share', 'mindstage-relay');
@@ -29,6 +27,8 @@ export function registerRelayCommands(program: Command, ctx: CliContext): void {
     .option('--log-level <level>', `log level on stderr: ${levels.join(', ')}`, 'info')
     .action(async (o: { host: string; port?: string; postgres?: string; logLevel: string }) => {
       if (!levels.includes(o.logLevel)) throw new MindstageError('usage', `--log-level must be one of ${levels.join(', ')}.`);
+      // The relay, pino and (with --postgres) pg load only when a relay runs.
+      const [{ default: pino }, { startRelay }] = await Promise.all([import('pino'), import('../../../../sync-server/relay.node.ts')]);
       const port = o.port === undefined ? 8787 : parsePort(o.port);
       const dataDir = program.opts<{ data?: string }>().data ?? defaultRelayDir();
       const logger = pino({ level: o.logLevel, base: { service: 'mindstage-relay' } }, pino.destination({ fd: 2, sync: true }));

@@ -1,0 +1,178 @@
+/**
+ * The inbound checks that only a device key can reach. A hostile relay cannot get past the signature and the AEAD,
+ * so these items are forged with a device's REAL keys (sealed under its content key, signed by its device key) and
+ * slipped into another device's pull in place of an honest item. Each test also delivers a control: the same forgery
+ * without the defect, which IS applied — so what refuses the bad one is the check under test, not a broken forgery.
+ * docs/testing.md lists which protection each test pins.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Item } from '../../shared/sync/messages.std.ts';
+import { readFields, writeFields } from '../../electron/core/docs/fields-doc.node.ts';
+import { recordRef } from '../../electron/core/docs/ids.node.ts';
+import { listCatalog } from '../../electron/core/docs/catalog.node.ts';
+import { randomBytes, toHex } from '../../electron/core/crypto/sodium.node.ts';
+import { createSyncEngine } from '../../electron/core/sync/engine.node.ts';
+import { removeDevice } from '../../electron/core/sync/devices.node.ts';
+import { ZERO_HASH } from '../../electron/core/sync/format.node.ts';
+import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
+import { hostileRelay, type Hostile } from './hostile-proxy.node.ts';
+import { chainTip, fieldsUpdate, forge } from './forge.node.ts';
+import { memoryDevices, type TestDevice } from './support.node.ts';
+
+let relay: TestRelay;
+beforeAll(async () => {
+  relay = await startTestRelay();
+});
+afterAll(async () => {
+  await relay?.close();
+});
+
+interface Scene {
+  a: TestDevice;
+  /** Reads through the hostile relay. */
+  b: TestDevice;
+  more: TestDevice[];
+  hostile: Hostile;
+  target: string;
+  other: string;
+  carrier: string;
+  docOf: (id: string) => Uint8Array;
+}
+
+/** A writes Target, Other and Carrier; B (behind the hostile relay) has synced all of it honestly. */
+async function scene(extra = 0): Promise<Scene> {
+  const hostile = hostileRelay();
+  const [a, b, ...more] = memoryDevices(2 + extra);
+  b!.engine = createSyncEngine({ session: b!.session, store: b!.store, socket: hostile.socket });
+  for (const d of [a!, b!, ...more]) await d.engine.enable({ relayUrl: relay.url });
+  const target = a!.session.createRecord('character', 'Target', (doc) => writeFields(doc, { name: 'Target', step: 0 }));
+  const other = a!.session.createRecord('character', 'Other', (doc) => writeFields(doc, { name: 'Other' }));
+  const carrier = a!.session.createRecord('character', 'Carrier', (doc) => writeFields(doc, { name: 'Carrier' }));
+  await a!.engine.syncOnce();
+  writeFields(a!.session.record(target, 'character').doc, { step: 1 });
+  await a!.engine.syncOnce();
+  expect(await b!.engine.syncOnce()).toMatchObject({ pending: 0, quarantined: 0, problems: [] });
+  const docOf = (id: string) => a!.engine.replica.keys.relayDocId(recordRef(id, 'character'));
+  return { a: a!, b: b!, more, hostile, target, other, carrier, docOf };
+}
+
+const fieldsOf = (d: TestDevice, id: string) => readFields<Record<string, unknown>>(d.session.record(id, 'character').doc);
+const storageOf = (id: string) => recordRef(id, 'character').storageId;
+const tipOf = (s: Scene, docId: Uint8Array, by: TestDevice = s.a) => chainTip(s.b.engine.replica, s.hostile.seen, docId, by.engine.replica.device.publicKey);
+
+/**
+ * A writes one Carrier change per forgery (each its own item); the hostile relay hands B forgery k in place of the
+ * k-th carrier item, under its relay sequence number (the same one again when B pulls again to repair).
+ */
+async function deliver(s: Scene, forgeries: ((serverSeq: number) => Item)[]) {
+  for (let k = 0; k < forgeries.length; k++) {
+    writeFields(s.a.session.record(s.carrier, 'character').doc, { n: k + 1 });
+    await s.a.engine.syncOnce();
+  }
+  const carrierDoc = toHex(s.docOf(s.carrier));
+  const bySeq = new Map<number, Item>();
+  s.hostile.rewrite = (items) =>
+    items.map((i) => {
+      if (toHex(i.docId) !== carrierDoc) return i;
+      let f = bySeq.get(i.serverSeq);
+      if (!f && bySeq.size < forgeries.length) bySeq.set(i.serverSeq, (f = forgeries[bySeq.size]!(i.serverSeq)));
+      return f ?? i;
+    });
+  const round = await s.b.engine.syncOnce();
+  s.hostile.rewrite = null;
+  return { round, serverSeqs: [...bySeq.keys()] };
+}
+
+const close = async (devices: TestDevice[]) => {
+  for (const d of devices) await d.engine.close();
+};
+
+describe('inbound checks past the signature and the AEAD (forged with a device\'s real keys)', () => {
+  it('hash chain: the next item of a device that names another prevHash is refused naming the record; one that continues the chain applies', async () => {
+    const s = await scene();
+    const tip = tipOf(s, s.docOf(s.target));
+    const doc = s.a.session.record(s.target, 'character').doc;
+    const next = (prevHash: Uint8Array, fields: Record<string, unknown>) => (serverSeq: number) =>
+      forge({ by: s.a.engine.replica, docId: s.docOf(s.target), kind: 'update', deviceSeq: 900 + serverSeq, serverSeq, inner: { storageId: storageOf(s.target), docSeq: tip.docSeq + 1, prevHash, payload: fieldsUpdate(doc, fields) } });
+    const { round, serverSeqs } = await deliver(s, [next(randomBytes(32), { forged: 'off the chain' }), next(tip.hash, { control: 'on the chain' })]);
+    const refused = round.problems.filter((p) => p.serverSeq === serverSeqs[0]);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]).toMatchObject({ code: 'integrity', recordId: s.target, message: expect.stringMatching(/hash chain/) });
+    expect(fieldsOf(s.b, s.target)).toMatchObject({ control: 'on the chain' });
+    expect(fieldsOf(s.b, s.target)['forged']).toBeUndefined();
+    await close([s.a, s.b]);
+  });
+
+  it('document binding: an item sealed and signed for one relay document but naming another record inside is refused; both records stay intact', async () => {
+    const s = await scene();
+    const doc = s.a.session.record(s.target, 'character').doc;
+    const unseen = randomBytes(32); // a relay document B never met
+    const otherTip = tipOf(s, s.docOf(s.other));
+    const targetTip = tipOf(s, s.docOf(s.target));
+    const item = (docId: Uint8Array, tip: { docSeq: number; hash: Uint8Array }, fields: Record<string, unknown>) => (serverSeq: number) =>
+      forge({ by: s.a.engine.replica, docId, kind: 'update', deviceSeq: 900 + serverSeq, serverSeq, inner: { storageId: storageOf(s.target), docSeq: tip.docSeq + 1, prevHash: tip.hash, payload: fieldsUpdate(doc, fields) } });
+    const { round, serverSeqs } = await deliver(s, [
+      item(unseen, { docSeq: 0, hash: ZERO_HASH }, { forged: 'filed under a new relay document' }),
+      item(s.docOf(s.other), otherTip, { forged: 'filed under Other' }),
+      item(s.docOf(s.target), targetTip, { control: 'filed where it belongs' }),
+    ]);
+    const why = (seq: number) => round.problems.find((p) => p.serverSeq === seq)?.message;
+    expect(why(serverSeqs[0]!)).toMatch(/not the document it was filed under/);
+    expect(why(serverSeqs[1]!)).toMatch(/not the document it was filed under|different local document/);
+    expect(round.problems.find((p) => p.serverSeq === serverSeqs[1])?.recordId).toBe(s.other);
+    expect(fieldsOf(s.b, s.target)).toMatchObject({ control: 'filed where it belongs' });
+    expect(fieldsOf(s.b, s.target)['forged']).toBeUndefined();
+    expect(fieldsOf(s.b, s.other)).toEqual({ name: 'Other' });
+    await close([s.a, s.b]);
+  });
+
+  it('tombstone signature: a tombstone the device signed for one record, re-filed under another, is refused and deletes nothing; the genuine one applies', async () => {
+    const s = await scene();
+    const tomb = (docId: Uint8Array, filedUnder: Uint8Array) => (serverSeq: number) => ({ ...forge({ by: s.a.engine.replica, docId, kind: 'tombstone', deviceSeq: 900 + serverSeq, serverSeq }), docId: filedUnder });
+    const { round, serverSeqs } = await deliver(s, [tomb(s.docOf(s.other), s.docOf(s.target)), tomb(s.docOf(s.other), s.docOf(s.other))]);
+    expect(round.problems.find((p) => p.serverSeq === serverSeqs[0])?.message).toMatch(/signature does not verify/);
+    const ids = listCatalog(s.b.session.catalog).map((e) => e.id);
+    expect(ids).toContain(s.target);
+    expect(fieldsOf(s.b, s.target)).toMatchObject({ name: 'Target', step: 1 });
+    expect(ids).not.toContain(s.other);
+    await close([s.a, s.b]);
+  });
+
+  it('snapshot covers: a snapshot whose prune ranges differ from the heads it contains is refused (every way they can differ); an agreeing one applies', async () => {
+    const s = await scene();
+    const docId = s.docOf(s.target);
+    const tip = tipOf(s, docId);
+    const doc = s.a.session.record(s.target, 'character').doc;
+    const a = s.a.engine.replica.device.publicKey;
+    const right = { deviceId: a, from: 1, to: tip.deviceSeq };
+    const snap = (covers: Item['covers'], fields: Record<string, unknown>) => (serverSeq: number) =>
+      forge({ by: s.a.engine.replica, docId, kind: 'snapshot', deviceSeq: 900 + serverSeq, serverSeq, covers, inner: { storageId: storageOf(s.target), docSeq: tip.docSeq + 1, prevHash: tip.hash, heads: [tip], payload: fieldsUpdate(doc, fields, true) } });
+    const wrong: Item['covers'][] = [
+      [],
+      [right, { deviceId: s.b.engine.replica.device.publicKey, from: 1, to: 1 }],
+      [{ ...right, to: tip.deviceSeq + 50 }],
+      [{ ...right, from: 2 }],
+      [{ ...right, deviceId: s.b.engine.replica.device.publicKey }],
+    ];
+    const { round, serverSeqs } = await deliver(s, [...wrong.map((c, k) => snap(c, { forged: `covers ${k}` })), snap([right], { control: 'covers agree' })]);
+    for (const seq of serverSeqs.slice(0, wrong.length)) expect(round.problems.find((p) => p.serverSeq === seq)?.message).toMatch(/ranges it asks the relay to prune differ/);
+    expect(fieldsOf(s.b, s.target)).toMatchObject({ control: 'covers agree' });
+    expect(fieldsOf(s.b, s.target)['forged']).toBeUndefined();
+    await close([s.a, s.b]);
+  });
+
+  it('removed device: an item signed with the key of a device removed from the account is not applied; the same item from a device still on the list is', async () => {
+    const s = await scene(2);
+    const [kept, gone] = s.more as [TestDevice, TestDevice];
+    for (const d of [kept, gone]) await d.engine.syncOnce();
+    await removeDevice(s.a.engine, gone.engine.replica.deviceHex);
+    await kept.engine.syncOnce(); // learns whatever the removal changed (a new content key)
+    const doc = s.a.session.record(s.target, 'character').doc;
+    const from = (d: TestDevice, fields: Record<string, unknown>) => (serverSeq: number) =>
+      forge({ by: d.engine.replica, docId: s.docOf(s.target), kind: 'update', deviceSeq: 900 + serverSeq, serverSeq, inner: { storageId: storageOf(s.target), docSeq: 1, prevHash: ZERO_HASH, payload: fieldsUpdate(doc, fields) } });
+    await deliver(s, [from(gone, { forged: 'written by a removed device' }), from(kept, { control: 'written by a device on the list' })]);
+    expect(fieldsOf(s.b, s.target)).toMatchObject({ control: 'written by a device on the list' });
+    expect(fieldsOf(s.b, s.target)['forged']).toBeUndefined();
+    await close([s.a, s.b, kept, gone]);
+  });
+});
