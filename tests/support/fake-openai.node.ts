@@ -28,6 +28,7 @@
  *   stallAfterTokens + stallMs       after N tokens, stop sending for stallMs (Infinity: until closed)
  *   cutAfterTokens    after N tokens, destroy the socket (a connection cut mid-stream)
  *   errorAfterTokens + streamError   after N tokens, send `data: {"error": {...}}` and end (a provider error mid-stream)
+ *   reasoning         thinking deltas (`reasoning_content`, or `reasoningField`) sent before the first token
  * Tokens are `tokens` (string[] or a function of the index called at send time, returning null to end — benches
  * embed send timestamps this way) or `text` split after each space.
  * `requireApiKey` makes requests without `Authorization: Bearer <key>` get a 401.
@@ -58,6 +59,12 @@ export interface FakeReply {
   /** Insert an empty `choices: []` chunk after every N tokens (0: never). Default 3. */
   emptyChoicesEvery?: number;
   finishReason?: 'stop' | 'length';
+  /**
+   * Thinking sent before the answer as separate deltas, the way reasoning models' APIs do: `reasoning_content`
+   * (DeepSeek, vLLM) by default, or `reasoning` (OpenRouter, Ollama) with `reasoningField`.
+   */
+  reasoning?: string[];
+  reasoningField?: 'reasoning_content' | 'reasoning';
   /** Overrides the model name the reply reports. */
   model?: string;
   error?: FakeError;
@@ -195,6 +202,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 
     res.write(delta({ role: 'assistant', content: '', refusal: null }));
     if (reply.firstTokenDelayMs && !(await wait(reply.firstTokenDelayMs, res))) return;
+    for (const piece of reply.reasoning ?? []) res.write(delta({ content: null, [reply.reasoningField ?? 'reasoning_content']: piece }));
     const emptyEvery = reply.emptyChoicesEvery ?? 3;
     let sent = 0;
     for (;;) {

@@ -10,6 +10,7 @@
  */
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import type { ResolvedProvider, StoredProvider } from '../docs/settings-doc.node.ts';
+import { ThinkSplitter } from './reasoning.std.ts';
 import { meteredFetch, newMeter, type Meter } from './http.node.ts';
 import type { ChatPromptMessage } from './prompt.std.ts';
 
@@ -150,6 +151,8 @@ export interface StreamRequest {
   /** Aborting it stops the reply: the outcome is "stopped". */
   signal: AbortSignal;
   onText: (text: string) => void;
+  /** The model's thinking, kept apart from the text: `<think>` blocks and `reasoning_content`/`reasoning` deltas. */
+  onReasoning?: (text: string) => void;
   /** Filled in as bytes flow, so a caller can record a request that never finishes (the vault locked). */
   meter?: Meter;
 }
@@ -211,18 +214,28 @@ export async function streamChat(req: StreamRequest): Promise<Attempt> {
   try {
     const client = createClient(provider, meter);
     const stream = await client.chat.completions.create(chatBody(provider, req.messages), { signal: controller.signal });
+    const splitter = new ThinkSplitter();
+    const deliver = (piece: { text: string; reasoning: string }) => {
+      if (piece.reasoning) req.onReasoning?.(piece.reasoning);
+      if (piece.text) req.onText(piece.text);
+    };
     for await (const chunk of stream) {
       if (chunk.model) model = chunk.model;
       if (chunk.usage) usage = { prompt: chunk.usage.prompt_tokens, completion: chunk.usage.completion_tokens };
       const choice = chunk.choices[0];
       if (!choice) continue;
       if (choice.finish_reason) finishReason = choice.finish_reason;
-      const text = choice.delta?.content;
-      if (!text) continue;
+      // Not in the SDK's types: DeepSeek and vLLM send `reasoning_content`, OpenRouter and Ollama `reasoning`.
+      const delta = choice.delta as { content?: string | null; reasoning_content?: unknown; reasoning?: unknown } | undefined;
+      const thought = typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : typeof delta?.reasoning === 'string' ? delta.reasoning : '';
+      const text = delta?.content ?? '';
+      if (!text && !thought) continue;
       if (firstTokenMs === null) firstTokenMs = Date.now() - startedAt;
       arm(timeouts.stallMs, 'stall');
-      req.onText(text);
+      if (thought) req.onReasoning?.(thought);
+      if (text) deliver(splitter.push(text));
     }
+    deliver(splitter.end());
     // The SDK ends the iteration quietly when the request is aborted: find out whether that was us.
     return result(stoppedOrTimedOut() ?? { kind: 'complete', model, finishReason, usage });
   } catch (e) {

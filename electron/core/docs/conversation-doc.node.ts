@@ -48,6 +48,7 @@ export interface Patch {
   editedAt?: number;
   provider?: string;
   model?: string;
+  reasoning?: string;
 }
 
 /** The document's shared types (conversation-observe.node.ts reads their events). */
@@ -97,6 +98,7 @@ function toAlternative(a: StoredAlternative, p: Patch | undefined): Alternative 
     if (p.error !== undefined) alt.error = p.error;
     if (p.provider !== undefined) alt.provider = p.provider;
     if (p.model !== undefined) alt.model = p.model;
+    if (p.reasoning !== undefined) alt.reasoning = p.reasoning;
   }
   return alt;
 }
