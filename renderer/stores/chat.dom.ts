@@ -25,6 +25,8 @@ export interface Stream {
   alternativeId: string;
   base: string;
   text: string;
+  /** The model's thinking streamed so far (shown apart, collapsed). */
+  reasoning?: string;
 }
 
 interface ChatState {
@@ -188,7 +190,7 @@ export function listenForChat(): void {
       text: '',
     };
     useChat.setState({
-      streams: { ...s.streams, [d.alternativeId]: { ...prev, text: prev.text + d.text } },
+      streams: { ...s.streams, [d.alternativeId]: { ...prev, text: prev.text + d.text, ...(d.reasoning ? { reasoning: (prev.reasoning ?? '') + d.reasoning } : {}) } },
       active: s.active ?? { messageId: d.messageId, alternativeId: d.alternativeId },
     });
   });
