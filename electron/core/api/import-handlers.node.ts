@@ -7,10 +7,10 @@ import { readFields } from '../docs/fields-doc.node.ts';
 import { toMarkdown, toStJsonl, toText, type ExportNames } from '../sillytavern/export.std.ts';
 import { importFiles } from '../sillytavern/import.node.ts';
 import type { VaultSession } from '../session.node.ts';
+import { fileNameFor } from './card-handlers.node.ts';
 import { readConversation } from './conversation-handlers.node.ts';
 import type { CoreState } from './state.node.ts';
 
-const fileNameFor = (title: string, ext: string) => `${title.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().slice(0, 80) || 'conversation'}.${ext}`;
 
 function namesFor(s: VaultSession, c: ReturnType<typeof readConversation>): ExportNames {
   const cache = new Map<string, string | undefined>();
@@ -47,9 +47,9 @@ export function importHandlers(state: CoreState): Handlers<typeof transferComman
       const s = state.requireSession();
       const c = readConversation(s, id);
       const names = namesFor(s, c);
-      if (format === 'sillytavern') return { fileName: fileNameFor(c.title, 'jsonl'), mime: 'application/jsonl', text: toStJsonl(c, names) };
-      if (format === 'markdown') return { fileName: fileNameFor(c.title, 'md'), mime: 'text/markdown', text: toMarkdown(c, names) };
-      return { fileName: fileNameFor(c.title, 'txt'), mime: 'text/plain', text: toText(c, names) };
+      if (format === 'sillytavern') return { fileName: fileNameFor(c.title, 'jsonl', 'conversation'), mime: 'application/jsonl', text: toStJsonl(c, names) };
+      if (format === 'markdown') return { fileName: fileNameFor(c.title, 'md', 'conversation'), mime: 'text/markdown', text: toMarkdown(c, names) };
+      return { fileName: fileNameFor(c.title, 'txt', 'conversation'), mime: 'text/plain', text: toText(c, names) };
     },
   };
 }

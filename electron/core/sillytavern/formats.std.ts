@@ -64,7 +64,8 @@ export function presetFromSt(v: Json): PresetSampling {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0]);
-    const stKey = Object.entries(stPresetKeys).find(([, k]) => k === key && k in v)?.[0] ?? Object.entries(stPresetKeys).find(([s, k]) => k === key && s in v)?.[0] ?? key;
+    // Name the key as the file spells it (temp, rep_pen…), so the user finds it.
+    const stKey = Object.keys(stPresetKeys).find((st) => stPresetKeys[st] === key && st in v) ?? key;
     return fail('usage', `its "${stKey}" is invalid (${issue.message}).`);
   }
   return parsed.data;
