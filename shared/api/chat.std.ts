@@ -131,7 +131,12 @@ export const chatCommands = {
   'chat.regenerate': { input: z.object({ conversationId, messageId: z.string().optional() }), output: returns<ChatStarted>() },
   /** Streams more text onto a character message (default: the last one). */
   'chat.continue': { input: z.object({ conversationId, messageId: z.string().optional() }), output: returns<ChatStarted>() },
-  /** Asks a character to speak next without a user message (group chats, or to nudge). */
+  /**
+   * Impersonate (SillyTavern's sense): the AI writes the user's next turn and returns it for the composer.
+   * Nothing is stored; the user sends it (or not) like anything they typed.
+   */
+  'chat.suggestUserTurn': { input: z.object({ conversationId }), output: returns<{ text: string; provider: string }>() },
+  /** Asks a character to speak next without a user message (group chats, or to nudge). "Let <name> speak". */
   'chat.impersonate': { input: z.object({ conversationId, characterId: RecordId }), output: returns<ChatStarted>() },
   /** Generates a portrait through the first provider with an images endpoint; stored as the character's avatar. */
   'chat.generatePortrait': { input: z.object({ characterId: RecordId, prompt: z.string().max(4000).optional() }), output: returns<{ assetId: string }>() },

@@ -17,6 +17,7 @@ import { getProvider, listProviders, type ResolvedProvider, type StoredProvider 
 import type { VaultSession } from '../session.node.ts';
 import { loadContext, nextSpeaker, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
 import { ChatEngine } from '../chat/engine.node.ts';
+import { suggestUserTurn } from '../chat/impersonate.node.ts';
 import { buildPrompt, type PromptHistoryMessage } from '../chat/prompt.std.ts';
 import { generateImage, testProvider } from '../chat/provider-client.node.ts';
 import { addMessage, emitAppended } from './conversation-handlers.node.ts';
@@ -144,6 +145,11 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       const user = addMessage(s, conversationId, { role: 'user', text, ...(ctx.persona ? { authorId: ctx.persona.id } : {}) });
       emitAppended(state, s, conversationId, user);
       return { ...reply(s, ctx, speaker, [user], providers), userMessageId: user.id };
+    },
+
+    'chat.suggestUserTurn': async ({ conversationId }) => {
+      const { s, ctx } = prepare(conversationId);
+      return suggestUserTurn(s, ctx, orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset), engine.options);
     },
 
     'chat.impersonate': async ({ conversationId, characterId }) => {

@@ -79,7 +79,7 @@ interface Ending {
 }
 
 /** What the ledger says about a failure: fixed words and status codes, never text a provider sent back. */
-function ledgerOutcome(f: Failure, afterFirstToken: boolean): string {
+export function ledgerOutcome(f: Failure, afterFirstToken: boolean): string {
   return `error: ${f.tag}${afterFirstToken && f.tag !== 'stalled' ? ' mid-reply' : ''}`;
 }
 

@@ -88,6 +88,17 @@ export function registerChatCommands(program: Command, ctx: CliContext): void {
       ctx.withCore((call, core) => streamReply(ctx, core, conversationId, () => call('chat.continue', { conversationId, ...(o.message ? { messageId: o.message } : {}) }))),
     );
 
+  chat
+    .command('impersonate')
+    .argument('<conversation-id>')
+    .description('print the turn the AI would write for you next; nothing is stored')
+    .action((conversationId: string) =>
+      ctx.withCore(async (call) => {
+        const r = await call('chat.suggestUserTurn', { conversationId });
+        ctx.out().result(r, r.text);
+      }),
+    );
+
   program
     .command('ledger')
     .description('every request that left this device: when, where, why, how many bytes, and the outcome (never content)')
