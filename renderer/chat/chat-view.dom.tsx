@@ -214,6 +214,12 @@ export function ChatView({ id }: { id: string }) {
           void run(() => call('chat.send', { conversationId: conversation.id, text }));
         }}
         onStop={() => void useChat.getState().stop()}
+        onSuggest={() =>
+          call('chat.suggestUserTurn', { conversationId: conversation.id }).then(
+            (r) => r.text,
+            (e: unknown) => (useChat.getState().setError(messageOf(e)), null),
+          )
+        }
       />
     </div>
   );

@@ -1,8 +1,22 @@
 import { useState, type FormEvent } from 'react';
 
-/** Enter sends, Shift+Enter adds a line. While a reply streams, Stop replaces Send. */
-export function Composer({ busy, onSend, onStop }: { busy: boolean; onSend(text: string): void; onStop(): void }) {
+/**
+ * Enter sends, Shift+Enter adds a line. While a reply streams, Stop replaces Send. "Write my turn" asks the AI for
+ * the user's next turn and puts it here, to edit or send (nothing is sent until then).
+ */
+export function Composer({ busy, onSend, onStop, onSuggest }: { busy: boolean; onSend(text: string): void; onStop(): void; onSuggest?: () => Promise<string | null> }) {
   const [text, setText] = useState('');
+  const [suggesting, setSuggesting] = useState(false);
+  const suggest = async () => {
+    if (!onSuggest) return;
+    setSuggesting(true);
+    try {
+      const suggestion = await onSuggest();
+      if (suggestion) setText(suggestion);
+    } finally {
+      setSuggesting(false);
+    }
+  };
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
     if (busy || !text.trim()) return;
@@ -27,6 +41,11 @@ export function Composer({ busy, onSend, onStop }: { busy: boolean; onSend(text:
           }
         }}
       />
+      {onSuggest && !busy ? (
+        <button type="button" onClick={() => void suggest()} disabled={suggesting} title="The AI writes your next message here; you edit or send it">
+          {suggesting ? 'Writing…' : 'Write my turn'}
+        </button>
+      ) : null}
       {busy ? (
         <button type="button" className="danger" onClick={onStop}>
           Stop

@@ -52,14 +52,6 @@ afterAll(async () => {
 });
 
 describe('mindstage chat', () => {
-  it('chat impersonate prints the turn the AI suggests for the user and stores nothing', async () => {
-    const before = (await json<{ messages: unknown[] }>(['conversation', 'show', conversation])).messages.length;
-    ai.script({ text: 'I would like a room for the night.' });
-    const r = await ms(['chat', 'impersonate', conversation]);
-    expect([r.code, r.stdout]).toEqual([0, 'I would like a room for the night.\n']);
-    expect((await json<{ messages: unknown[] }>(['conversation', 'show', conversation])).messages.length).toBe(before);
-  });
-
   it('streams the reply to stdout', async () => {
     ai.script({ tokens: ['Welcome ', 'to the ', 'inn, ', 'traveller.'], tokenDelayMs: 5 });
     const r = await ms(['chat', conversation, 'Good evening!']);
@@ -116,5 +108,13 @@ describe('mindstage chat', () => {
     expect(lines[0]).toMatch(/^time \(UTC\)\s+purpose\s+host\s+status\s+bytes out\s+bytes in\s+outcome$/);
     expect(lines).toHaveLength(3);
     expect(table.stdout).not.toContain('Good evening');
+  });
+
+  it('chat impersonate prints the turn the AI suggests for the user and stores nothing', async () => {
+    const before = (await json<{ messages: unknown[] }>(['conversation', 'show', conversation])).messages.length;
+    ai.script({ text: 'I would like a room for the night.' });
+    const r = await ms(['chat', 'impersonate', conversation]);
+    expect([r.code, r.stdout]).toEqual([0, 'I would like a room for the night.\n']);
+    expect((await json<{ messages: unknown[] }>(['conversation', 'show', conversation])).messages.length).toBe(before);
   });
 });

@@ -9,6 +9,7 @@ import { chromiumMissing, launchBrowser, screenshot, type Browser } from './supp
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
 import { onboard, openApp } from './support/flows.node.ts';
 import { stUserFolder } from '../support/sillytavern.node.ts';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.node.ts';
 
 const skip = chromiumMissing();
 const soloTitle = 'Seraphina — 2024-9-28 @01h 02m 36s 123ms';
@@ -16,6 +17,7 @@ const soloTitle = 'Seraphina — 2024-9-28 @01h 02m 36s 123ms';
 describe.skipIf(skip !== null)(`SillyTavern import in browser mode${skip ? ` (${skip})` : ''}`, () => {
   let app: BrowserMode;
   let browser: Browser;
+  let ai: FakeOpenAI;
   const api = async <T,>(command: string, input: unknown): Promise<T> => {
     const r = await app.core.invoke(command as never, input as never);
     if (!r.ok) throw new Error(r.error.message);
@@ -24,6 +26,7 @@ describe.skipIf(skip !== null)(`SillyTavern import in browser mode${skip ? ` (${
 
   beforeAll(async () => {
     app = await startBrowserMode();
+    ai = await startFakeOpenAI();
     browser = await launchBrowser({ width: 1100, height: 760 });
     await openApp(browser.page, app.url);
     await onboard(browser.page);
@@ -31,6 +34,7 @@ describe.skipIf(skip !== null)(`SillyTavern import in browser mode${skip ? ` (${
   afterAll(async () => {
     await browser?.close();
     await app?.close();
+    await ai?.close();
   });
 
   it('imports a SillyTavern folder from Settings and reports what came in', async () => {
@@ -74,5 +78,15 @@ describe.skipIf(skip !== null)(`SillyTavern import in browser mode${skip ? ` (${
     await page.getByLabel('Preset').selectOption('Creative');
     await expect.poll(async () => (await api<{ preset?: string }>('conversation.get', { id: entry!.id })).preset).toBe('Creative');
     await screenshot(page, 'sillytavern-chat-swiped-preset');
+
+    // Impersonate: the AI writes the user's turn into the composer; nothing is sent or stored until Send.
+    await api('provider.add', { name: 'Fake', baseUrl: ai.baseUrl, model: 'fake-model' });
+    ai.script({ text: 'Aldric: Show me the way out, please.' });
+    const before = (await api<{ messages: unknown[] }>('conversation.get', { id: entry!.id })).messages.length;
+    await page.getByRole('button', { name: 'Write my turn' }).click();
+    await expect.poll(async () => page.getByLabel('Your message').inputValue(), { timeout: 20_000 }).toBe('Show me the way out, please.');
+    expect((await api<{ messages: unknown[] }>('conversation.get', { id: entry!.id })).messages.length).toBe(before);
+    expect(ai.chatRequests().at(-1)!.body).toMatchObject({ temperature: 1.1, max_tokens: 400, seed: 42 });
+    await screenshot(page, 'sillytavern-write-my-turn');
   });
 });
