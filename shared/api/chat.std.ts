@@ -118,6 +118,14 @@ export const providerCommands = {
 } satisfies CommandDefs;
 
 export const chatCommands = {
+  /**
+   * The models the endpoint lists (`/models`), for a saved provider (`name`) or one being added (`baseUrl`, `apiKey`).
+   * Many local servers list nothing useful: the editor keeps free text either way.
+   */
+  'provider.models': {
+    input: z.object({ name: providerName.optional(), baseUrl: providerFields.baseUrl.optional(), apiKey: providerFields.apiKey.optional() }),
+    output: returns<{ models: string[] }>(),
+  },
   /** A tiny real request, to check the URL, model and key. */
   'provider.test': { input: z.object({ name: providerName }), output: returns<{ ok: boolean; message: string; latencyMs: number }>() },
   /** Adds the user's message and streams the reply of the character whose turn it is (or `characterId`). */

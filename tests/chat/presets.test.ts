@@ -4,7 +4,7 @@
  * gets an error naming it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.node.ts';
+import { closedBaseUrl, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.node.ts';
 import { nextReply, openChatHarness, type ChatHarness } from './harness.node.ts';
 
 let h: ChatHarness;
@@ -62,5 +62,14 @@ describe('presets', () => {
     expect(done.error?.message).toMatch(/does not accept the parameter "min_p"/);
     await expect(h.call('conversation.create', { title: 'x', characterIds: [h.characterId], preset: 'Nope' })).rejects.toMatchObject({ code: 'not_found' });
     await expect(h.call('provider.update', { name: 'fake', patch: { preset: 'Nope' } })).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('provider model list', () => {
+  it('lists the endpoint\'s models for a saved provider or a URL being added; a dead endpoint says to type the name', async () => {
+    await expect(h.call('provider.models', { name: 'fake' })).resolves.toEqual({ models: ['fake-model'] });
+    await expect(h.call('provider.models', { baseUrl: ai.baseUrl })).resolves.toEqual({ models: ['fake-model'] });
+    await expect(h.call('provider.models', { baseUrl: await closedBaseUrl() })).rejects.toMatchObject({ code: 'provider', message: expect.stringMatching(/Type the model name instead/) });
+    await expect(h.call('provider.models', { name: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
   });
 });

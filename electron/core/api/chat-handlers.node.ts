@@ -3,7 +3,7 @@
  * command writes the messages it needs first (so they exist the moment the command returns), then the engine
  * (chat/engine.node.ts) streams the reply as chat.delta events and ends it with chat.done.
  */
-import { MindstageError } from '../../../shared/result.std.ts';
+import { MindstageError, fail } from '../../../shared/result.std.ts';
 import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { ChatStarted, chatCommands } from '../../../shared/api/chat.std.ts';
 import type { CharacterFields, Message } from '../../../shared/domain.std.ts';
@@ -19,7 +19,7 @@ import { loadContext, nextSpeaker, promptBase, toHistory, type ChatContext } fro
 import { ChatEngine } from '../chat/engine.node.ts';
 import { suggestUserTurn } from '../chat/impersonate.node.ts';
 import { buildPrompt, type PromptHistoryMessage } from '../chat/prompt.std.ts';
-import { generateImage, testProvider } from '../chat/provider-client.node.ts';
+import { generateImage, listModels, testProvider } from '../chat/provider-client.node.ts';
 import { addMessage, emitAppended } from './conversation-handlers.node.ts';
 import { emitMessagesChanged } from './conversation-events.node.ts';
 import type { CoreState } from './state.node.ts';
@@ -127,6 +127,18 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
   };
 
   return {
+    'provider.models': async ({ name, baseUrl, apiKey }) => {
+      const s = state.requireSession();
+      const saved = name === undefined ? undefined : getProvider(s.systemDoc('settings').doc, name);
+      if (name !== undefined && !saved) throw new MindstageError('not_found', `No provider named "${name}".`);
+      const target = saved ?? (baseUrl ? { baseUrl, ...(apiKey ? { apiKey } : {}) } : fail('usage', 'Give a provider name or a base URL.'));
+      const r = await listModels(target, TEST_TIMEOUT_MS);
+      const status = r.attempt.meter.status;
+      ledgerEntry(s, 'test', r.attempt, r.models ? 'ok' : status !== null && status !== 200 ? `error: HTTP ${status}` : 'error: no answer');
+      if (!r.models) throw new MindstageError('provider', `The model list could not be read: ${r.message}. Type the model name instead.`);
+      return { models: r.models };
+    },
+
     'provider.test': async ({ name }) => {
       const s = state.requireSession();
       const provider = getProvider(s.systemDoc('settings').doc, name);

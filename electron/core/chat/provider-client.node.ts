@@ -269,6 +269,26 @@ export async function testProvider(provider: StoredProvider, timeoutMs: number):
   }
 }
 
+/** provider.models: the ids the endpoint's `/models` lists, sorted; the editor offers them beside free text. */
+export async function listModels(provider: Pick<StoredProvider, 'baseUrl' | 'apiKey'>, timeoutMs: number): Promise<{ attempt: Omit<Attempt, 'outcome'>; models: string[] | null; message: string }> {
+  const meter = newMeter();
+  const startedAt = Date.now();
+  const host = new URL(provider.baseUrl).host;
+  const signal = AbortSignal.timeout(timeoutMs);
+  const done = (models: string[] | null, message: string) => ({ attempt: { meter, host, startedAt, firstTokenMs: null }, models, message });
+  try {
+    const ids: string[] = [];
+    for await (const m of createClient(provider, meter).models.list({ signal })) {
+      if (typeof m.id === 'string' && m.id !== '') ids.push(m.id);
+      if (ids.length >= 5_000) break;
+    }
+    return done([...new Set(ids)].sort(), '');
+  } catch (e) {
+    if (signal.aborted) return done(null, `no answer within ${seconds(timeoutMs)}`);
+    return done(null, classify(e, provider.apiKey).reason);
+  }
+}
+
 /** chat.generatePortrait: one PNG through the images endpoint. */
 export async function generateImage(
   provider: StoredProvider,
