@@ -76,6 +76,29 @@ export interface LedgerEntryView {
   outcome: string;
 }
 
+/** The prompt the next reply would send, part by part (the prompt inspector). */
+export interface PromptInspection {
+  messages: { role: 'system' | 'user' | 'assistant'; content: string; tokens: number; part: string }[];
+  lore: { entry: string; reason: string }[];
+  budget: {
+    /** The provider and model the counts are for (the first one a reply would try). */
+    provider: string | null;
+    model: string;
+    tokenizer: string;
+    /** True when no tokenizer of the model's family was found and counts are estimates. */
+    estimate: boolean;
+    contextWindow: number;
+    maxTokens: number;
+    /** contextWindow − maxTokens. */
+    available: number;
+    /** Every message's tokens plus the reply's priming: what the request holds. */
+    used: number;
+    historyIncluded: number;
+    historyDropped: number;
+    overBudget: boolean;
+  };
+}
+
 export interface ChatStarted {
   conversationId: string;
   /** The user's message, when the command added one. */
@@ -126,6 +149,8 @@ export const chatCommands = {
     input: z.object({ name: providerName.optional(), baseUrl: providerFields.baseUrl.optional(), apiKey: providerFields.apiKey.optional() }),
     output: returns<{ models: string[] }>(),
   },
+  /** The prompt the next reply in this conversation would send, labelled and counted (nothing is sent). */
+  'chat.prompt': { input: z.object({ conversationId }), output: returns<PromptInspection>() },
   /** A tiny real request, to check the URL, model and key. */
   'provider.test': { input: z.object({ name: providerName }), output: returns<{ ok: boolean; message: string; latencyMs: number }>() },
   /** Adds the user's message and streams the reply of the character whose turn it is (or `characterId`). */

@@ -18,6 +18,7 @@ import type { VaultSession } from '../session.node.ts';
 import { loadContext, nextSpeaker, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
 import { ChatEngine } from '../chat/engine.node.ts';
 import { suggestUserTurn } from '../chat/impersonate.node.ts';
+import { inspectPrompt } from '../chat/inspect.node.ts';
 import { buildPrompt, type PromptHistoryMessage } from '../chat/prompt.std.ts';
 import { generateImage, listModels, testProvider } from '../chat/provider-client.node.ts';
 import { addMessage, emitAppended } from './conversation-handlers.node.ts';
@@ -157,6 +158,14 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       const user = addMessage(s, conversationId, { role: 'user', text, ...(ctx.persona ? { authorId: ctx.persona.id } : {}) });
       emitAppended(state, s, conversationId, user);
       return { ...reply(s, ctx, speaker, [user], providers), userMessageId: user.id };
+    },
+
+    'chat.prompt': async ({ conversationId }) => {
+      const s = state.requireSession();
+      const ctx = loadContext(s, conversationId);
+      const all = listProviders(s.systemDoc('settings').doc);
+      const provider = all.length > 0 ? orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset)[0]! : null;
+      return inspectPrompt(ctx, provider);
     },
 
     'chat.suggestUserTurn': async ({ conversationId }) => {
