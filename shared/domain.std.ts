@@ -145,6 +145,8 @@ export const Alternative = z.object({
   model: z.string().optional(),
   /** What went wrong, for status "error". */
   error: z.string().optional(),
+  /** The model's thinking, shown collapsed and never sent back to a provider. */
+  reasoning: longText.optional(),
 });
 export type Alternative = z.infer<typeof Alternative>;
 
@@ -169,7 +171,21 @@ export const ConversationMeta = z.object({
   personaId: RecordId.optional(),
   /** Provider name this conversation prefers; falls back to the global order. */
   provider: z.string().optional(),
+  /** Preset name overriding the provider's default preset for this conversation. */
+  preset: z.string().max(100).optional(),
   branchedFrom: z.object({ conversationId: RecordId, messageId: z.string() }).optional(),
+  /**
+   * Where an imported SillyTavern chat came from: its header's names and date, and its `chat_metadata` verbatim
+   * (author's note, variables, chat lorebook…) for the features that read them and for export back.
+   */
+  sillytavern: z
+    .object({
+      userName: shortText.optional(),
+      characterName: shortText.optional(),
+      createDate: shortText.optional(),
+      chatMetadata: jsonObject.optional(),
+    })
+    .optional(),
 });
 export type ConversationMeta = z.infer<typeof ConversationMeta>;
 export const ConversationMetaPatch = patchOf(ConversationMeta);

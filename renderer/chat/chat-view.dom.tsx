@@ -272,7 +272,18 @@ export function ChatView({ id }: { id: string }) {
           </button>
         </div>
       ) : null}
-      <Composer busy={busy} onSend={send} onStop={stop} onSwipe={swipe} />
+      <Composer
+        busy={busy}
+        onSend={send}
+        onStop={stop}
+        onSwipe={swipe}
+        onSuggest={() =>
+          call('chat.suggestUserTurn', { conversationId: conversation.id }).then(
+            (r) => r.text,
+            (e: unknown) => (useChat.getState().setError(messageOf(e)), null),
+          )
+        }
+      />
     </div>
   );
 }

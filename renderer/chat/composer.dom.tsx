@@ -8,6 +8,8 @@ interface Props {
   onStop(): void;
   /** ←/→ in an empty composer: swipe the last reply's alternatives. */
   onSwipe?(direction: -1 | 1): void;
+  /** "Write my turn": the AI writes the user's next turn; it lands here to edit or send (nothing is sent until then). */
+  onSuggest?: () => Promise<string | null>;
 }
 
 const count = (n: number) => n.toLocaleString('en');
@@ -23,8 +25,19 @@ export function tooLong(text: string): string | null {
  * Send. The text is cleared only once the core accepted the message: a failed send never loses what was typed.
  * The box grows with its text up to a limit, and takes focus when the conversation opens.
  */
-export function Composer({ busy, onSend, onStop, onSwipe }: Props) {
+export function Composer({ busy, onSend, onStop, onSwipe, onSuggest }: Props) {
   const [text, setText] = useState('');
+  const [suggesting, setSuggesting] = useState(false);
+  const suggest = async () => {
+    if (!onSuggest) return;
+    setSuggesting(true);
+    try {
+      const suggestion = await onSuggest();
+      if (suggestion) setText(suggestion);
+    } finally {
+      setSuggesting(false);
+    }
+  };
   const [sending, setSending] = useState(false);
   const box = useRef<HTMLTextAreaElement>(null);
   const problem = tooLong(text);
@@ -94,6 +107,11 @@ export function Composer({ busy, onSend, onStop, onSwipe }: Props) {
           </p>
         ) : null}
       </div>
+      {onSuggest && !busy ? (
+        <button type="button" onClick={() => void suggest()} disabled={suggesting} title="The AI writes your next message here; you edit or send it">
+          {suggesting ? 'Writing…' : 'Write my turn'}
+        </button>
+      ) : null}
       {busy ? (
         <button type="button" className="danger" onClick={onStop} aria-keyshortcuts="Escape">
           Stop

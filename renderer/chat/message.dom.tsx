@@ -33,6 +33,7 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
   const alt = m.alternatives[m.chosen] ?? m.alternatives[0]!;
   const text = stream && stream.alternativeId === alt.id ? stream.base + stream.text : alt.text;
   const streaming = alt.status === 'streaming' || (stream !== undefined && stream.alternativeId === alt.id);
+  const reasoning = (stream && stream.alternativeId === alt.id ? stream.reasoning : undefined) ?? alt.reasoning;
   const fromAi = m.role === 'character';
   const n = m.alternatives.length;
 
@@ -83,7 +84,15 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
           </div>
         </form>
       ) : (
-        <MessageText text={text} />
+        <>
+          {reasoning ? (
+            <details className="msg-thinking">
+              <summary>{streaming && !text ? 'Thinking…' : 'Thinking'}</summary>
+              <MessageText text={reasoning} />
+            </details>
+          ) : null}
+          <MessageText text={text} />
+        </>
       )}
       {alt.status === 'error' && alt.error && !errorInBanner ? (
         <p className="error small" role="alert">

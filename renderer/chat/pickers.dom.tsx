@@ -1,6 +1,7 @@
-/** Per-conversation persona and provider choice. */
+/** Per-conversation persona, provider and preset choice. */
 import { useEffect, useId, useState } from 'react';
 import type { ProviderView } from '../../shared/api/chat.std.ts';
+import type { PresetView } from '../../shared/api/presets.std.ts';
 import type { ConversationInfo } from '../../shared/api/conversation.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { useChat } from '../stores/chat.dom.ts';
@@ -14,12 +15,15 @@ export function ChatPickers({ conversation }: { conversation: ConversationInfo }
   const navigate = useNav((s) => s.navigate);
   const personaId = useId();
   const providerId = useId();
+  const presetId = useId();
+  const [presets, setPresets] = useState<PresetView[]>([]);
 
   useEffect(() => {
     void call('provider.list', {}).then(setProviders, () => setProviders([]));
+    void call('preset.list', {}).then(setPresets, () => setPresets([]));
   }, []);
 
-  const update = (patch: { personaId?: string; provider?: string }) =>
+  const update = (patch: { personaId?: string; provider?: string; preset?: string }) =>
     // The change comes back as a conversation.changed event; only a failure needs handling here.
     void call('conversation.update', { id: conversation.id, patch }).catch((e: unknown) => setError(messageOf(e)));
 
@@ -47,6 +51,19 @@ export function ChatPickers({ conversation }: { conversation: ConversationInfo }
           ))}
         </select>
       </div>
+      {presets.length > 0 ? (
+        <div className="field inline">
+          <label htmlFor={presetId}>Preset</label>
+          <select id={presetId} value={conversation.preset ?? ''} onChange={(e) => update({ preset: e.target.value || undefined })}>
+            <option value="">Provider&apos;s default</option>
+            {presets.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : null}
       {providers?.length === 0 ? (
         <button type="button" className="link" onClick={() => navigate({ name: 'providers' })}>
           Add a provider to chat

@@ -14,6 +14,8 @@ interface TextProps {
   autoComplete?: string;
   autoFocus?: boolean;
   name?: string;
+  /** Id of a <datalist> of suggestions; typing anything else stays allowed. */
+  list?: string;
 }
 
 export function TextField(p: TextProps) {
@@ -34,7 +36,7 @@ export function TextField(p: TextProps) {
       {p.multiline ? (
         <textarea {...common} autoComplete="off" rows={p.rows ?? 4} onChange={(e) => p.onChange(e.target.value)} spellCheck />
       ) : (
-        <input {...common} type={p.type ?? 'text'} autoComplete={p.autoComplete ?? 'off'} onChange={(e) => p.onChange(e.target.value)} />
+        <input {...common} list={p.list} type={p.type ?? 'text'} autoComplete={p.autoComplete ?? 'off'} onChange={(e) => p.onChange(e.target.value)} />
       )}
       {p.hint ? (
         <div className="hint" id={hintId}>

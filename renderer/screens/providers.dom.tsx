@@ -5,6 +5,7 @@ import { call, messageOf } from '../lib/api.dom.ts';
 import { TextField, ErrorLine } from '../components/fields.dom.tsx';
 import { confirmDialog } from '../components/dialog.dom.tsx';
 import { useLibrary } from '../stores/library.dom.ts';
+import { ModelField } from './model-field.dom.tsx';
 
 interface Draft {
   name: string;
@@ -175,7 +176,7 @@ export function Providers() {
           <form className="card provider-form" onSubmit={add}>
             <TextField label="Name" value={draft.name} onChange={set('name')} required autoFocus />
             <TextField label="Base URL" type="url" value={draft.baseUrl} onChange={set('baseUrl')} required hint="An OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama." />
-            <TextField label="Model" value={draft.model} onChange={set('model')} required />
+            <ModelField value={draft.model} onChange={set('model')} source={{ ...(draft.baseUrl ? { baseUrl: draft.baseUrl } : {}), ...(draft.apiKey ? { apiKey: draft.apiKey } : {}) }} />
             <TextField label="API key" type="password" value={draft.apiKey} onChange={set('apiKey')} autoComplete="off" hint="Stored encrypted in your vault; never shown again. Leave empty for local servers." />
             <TextField label="Context window (tokens)" type="number" value={draft.contextWindow} onChange={set('contextWindow')} />
             <div className="row">
@@ -223,7 +224,7 @@ function EditProvider({ provider, onDone }: { provider: ProviderView; onDone(sav
   return (
     <form className="provider-edit" onSubmit={save} aria-label={`Edit ${provider.name}`}>
       <TextField label="Base URL" type="url" value={baseUrl} onChange={setBaseUrl} required />
-      <TextField label="Model" value={model} onChange={setModel} required />
+      <ModelField value={model} onChange={setModel} source={{ name: provider.name }} />
       <TextField
         label={provider.hasApiKey ? 'New API key' : 'API key'}
         type="password"

@@ -6,6 +6,7 @@ import { TextField, Outcome } from '../components/fields.dom.tsx';
 import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.dom.tsx';
 import { useLibrary } from '../stores/library.dom.ts';
 import { DangerZone } from './wipe.dom.tsx';
+import { ImportPanel } from './import-panel.dom.tsx';
 
 export function Settings() {
   const { theme, setTheme, idleLockMinutes, setIdleLockMinutes } = useSession();
@@ -71,6 +72,7 @@ export function Settings() {
       </section>
       <ChangePassphrase />
       <ExportImport />
+      <ImportPanel />
       <DangerZone />
     </div>
   );

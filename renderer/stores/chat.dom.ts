@@ -25,6 +25,8 @@ export interface Stream {
   alternativeId: string;
   base: string;
   text: string;
+  /** The model's thinking streamed so far (shown apart, collapsed). */
+  reasoning?: string;
 }
 
 interface ChatState {
@@ -161,7 +163,7 @@ const finished = new Set<string>();
  * first shows what was gathered, so nothing is applied out of order.
  */
 const STREAM_SHOW_MS = 50;
-const pendingDeltas = new Map<string, { conversationId: string; messageId: string; alternativeId: string; text: string }>();
+const pendingDeltas = new Map<string, { conversationId: string; messageId: string; alternativeId: string; text: string; reasoning?: string }>();
 let flushTimer: ReturnType<typeof setTimeout> | null = null;
 
 function scheduleFlush(): void {
@@ -178,7 +180,7 @@ function flushDeltas(): void {
   for (const d of pendingDeltas.values()) {
     if (s.conversation?.id !== d.conversationId) continue;
     const prev = streams[d.alternativeId] ?? { messageId: d.messageId, alternativeId: d.alternativeId, base: altText(s.messages, d.messageId, d.alternativeId), text: '' };
-    streams = { ...streams, [d.alternativeId]: { ...prev, text: prev.text + d.text } };
+    streams = { ...streams, [d.alternativeId]: { ...prev, text: prev.text + d.text, ...(d.reasoning ? { reasoning: (prev.reasoning ?? '') + d.reasoning } : {}) } };
     active ??= { messageId: d.messageId, alternativeId: d.alternativeId };
   }
   pendingDeltas.clear();
@@ -213,7 +215,10 @@ export function listenForChat(): void {
   on('chat.delta', (d) => {
     if (useChat.getState().conversation?.id !== d.conversationId) return;
     const p = pendingDeltas.get(d.alternativeId);
-    if (p) p.text += d.text;
+    if (p) {
+      p.text += d.text;
+      if (d.reasoning) p.reasoning = (p.reasoning ?? '') + d.reasoning;
+    }
     else pendingDeltas.set(d.alternativeId, { ...d });
     // A reply's first words show at once; what follows is gathered per frame.
     if (useChat.getState().streams[d.alternativeId]?.text) scheduleFlush();

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { limits, RecordId } from '../domain.std.ts';
 import { returns, type CommandDefs } from './contract.std.ts';
+import { presetName } from './presets.std.ts';
 
 export const ProviderSampling = z
   .object({
@@ -26,6 +27,8 @@ const providerFields = {
   contextWindow: z.number().int().min(512).max(10_000_000),
   maxTokens: z.number().int().min(1).max(1_000_000),
   sampling: ProviderSampling,
+  /** The preset this provider's requests use unless a conversation names another. */
+  preset: presetName,
 };
 
 export const ProviderInput = z.object({
@@ -35,9 +38,10 @@ export const ProviderInput = z.object({
   contextWindow: providerFields.contextWindow.default(8192),
   maxTokens: providerFields.maxTokens.default(512),
   sampling: providerFields.sampling.default({}),
+  preset: providerFields.preset.optional(),
 });
 /** A patch changes only the fields it names (zod's .partial() would keep defaults and reset the others). */
-const ProviderPatch = z.object({ ...providerFields, apiKey: providerFields.apiKey.nullable() }).partial().strict();
+const ProviderPatch = z.object({ ...providerFields, apiKey: providerFields.apiKey.nullable(), preset: providerFields.preset.nullable() }).partial().strict();
 export type ProviderInput = z.input<typeof ProviderInput>;
 
 /** What the API shows of a provider: never the API key itself. */
@@ -49,6 +53,7 @@ export interface ProviderView {
   contextWindow: number;
   maxTokens: number;
   sampling: z.infer<typeof ProviderSampling>;
+  preset?: string;
 }
 
 export interface ProviderPreset {
@@ -69,6 +74,29 @@ export interface LedgerEntryView {
   bytesIn: number;
   status: number | null;
   outcome: string;
+}
+
+/** The prompt the next reply would send, part by part (the prompt inspector). */
+export interface PromptInspection {
+  messages: { role: 'system' | 'user' | 'assistant'; content: string; tokens: number; part: string }[];
+  lore: { entry: string; reason: string }[];
+  budget: {
+    /** The provider and model the counts are for (the first one a reply would try). */
+    provider: string | null;
+    model: string;
+    tokenizer: string;
+    /** True when no tokenizer of the model's family was found and counts are estimates. */
+    estimate: boolean;
+    contextWindow: number;
+    maxTokens: number;
+    /** contextWindow − maxTokens. */
+    available: number;
+    /** Every message's tokens plus the reply's priming: what the request holds. */
+    used: number;
+    historyIncluded: number;
+    historyDropped: number;
+    overBudget: boolean;
+  };
 }
 
 export interface ChatStarted {
@@ -113,6 +141,16 @@ export const providerCommands = {
 } satisfies CommandDefs;
 
 export const chatCommands = {
+  /**
+   * The models the endpoint lists (`/models`), for a saved provider (`name`) or one being added (`baseUrl`, `apiKey`).
+   * Many local servers list nothing useful: the editor keeps free text either way.
+   */
+  'provider.models': {
+    input: z.object({ name: providerName.optional(), baseUrl: providerFields.baseUrl.optional(), apiKey: providerFields.apiKey.optional() }),
+    output: returns<{ models: string[] }>(),
+  },
+  /** The prompt the next reply in this conversation would send, labelled and counted (nothing is sent). */
+  'chat.prompt': { input: z.object({ conversationId }), output: returns<PromptInspection>() },
   /** A tiny real request, to check the URL, model and key. */
   'provider.test': { input: z.object({ name: providerName }), output: returns<{ ok: boolean; message: string; latencyMs: number }>() },
   /** Adds the user's message and streams the reply of the character whose turn it is (or `characterId`). */
@@ -126,7 +164,12 @@ export const chatCommands = {
   'chat.regenerate': { input: z.object({ conversationId, messageId: z.string().optional() }), output: returns<ChatStarted>() },
   /** Streams more text onto a character message (default: the last one). */
   'chat.continue': { input: z.object({ conversationId, messageId: z.string().optional() }), output: returns<ChatStarted>() },
-  /** Asks a character to speak next without a user message (group chats, or to nudge). */
+  /**
+   * Impersonate (SillyTavern's sense): the AI writes the user's next turn and returns it for the composer.
+   * Nothing is stored; the user sends it (or not) like anything they typed.
+   */
+  'chat.suggestUserTurn': { input: z.object({ conversationId }), output: returns<{ text: string; provider: string }>() },
+  /** Asks a character to speak next without a user message (group chats, or to nudge). "Let <name> speak". */
   'chat.impersonate': { input: z.object({ conversationId, characterId: RecordId }), output: returns<ChatStarted>() },
   /** Generates a portrait through the first provider with an images endpoint; stored as the character's avatar. */
   'chat.generatePortrait': { input: z.object({ characterId: RecordId, prompt: z.string().max(4000).optional() }), output: returns<{ assetId: string }>() },

@@ -16,7 +16,8 @@ export interface ApiEvents {
    */
   'conversation.changed': { conversationId: string; total: number; changes: ConversationChange[] };
   /** Text arriving for a streaming reply. `text` is the delta; clients append it to the alternative. */
-  'chat.delta': { conversationId: string; messageId: string; alternativeId: string; text: string };
+  /** `reasoning`: a piece of the model's thinking (then `text` is empty), shown apart and never sent back. */
+  'chat.delta': { conversationId: string; messageId: string; alternativeId: string; text: string; reasoning?: string };
   /** A reply finished: complete, stopped by the user, or failed (what arrived is kept; `error` says what failed). */
   'chat.done': {
     conversationId: string;
@@ -27,6 +28,8 @@ export interface ApiEvents {
     provider?: string;
     model?: string;
   };
+  /** An import has written `done` of its `total` items (each a chat, card, book, preset or settings file). */
+  'import.progress': { done: number; total: number };
   /** The sync engine's state changed (connected, offline with retry time, wiped, problems found). */
   'sync.status': SyncStatusView;
 }

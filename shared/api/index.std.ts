@@ -7,8 +7,10 @@ import type { CommandDefs, Invoke } from './contract.std.ts';
 import { cardCommands } from './cards.std.ts';
 import { chatCommands, providerCommands } from './chat.std.ts';
 import { conversationCommands } from './conversation.std.ts';
+import { presetCommands } from './presets.std.ts';
 import { recordCommands } from './records.std.ts';
 import { syncCommands } from './sync.std.ts';
+import { transferCommands } from './transfer.std.ts';
 import { vaultCommands } from './vault.std.ts';
 
 export const commands = {
@@ -19,6 +21,8 @@ export const commands = {
   ...providerCommands,
   ...chatCommands,
   ...syncCommands,
+  ...transferCommands,
+  ...presetCommands,
 } satisfies CommandDefs;
 
 export type Commands = typeof commands;

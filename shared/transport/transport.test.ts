@@ -122,7 +122,7 @@ describe('serveCore + createChannelClient, real core', () => {
   });
 
   it('forwards every event name the protocol lists', () => {
-    expect([...apiEventNames].sort()).toEqual(['chat.delta', 'chat.done', 'conversation.changed', 'records.changed', 'sync.status', 'vault.locked']);
+    expect([...apiEventNames].sort()).toEqual(['chat.delta', 'chat.done', 'conversation.changed', 'import.progress', 'records.changed', 'sync.status', 'vault.locked']);
   });
 
   it('answers a malformed frame with id null and keeps serving', async () => {

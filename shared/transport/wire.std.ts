@@ -14,7 +14,7 @@ import { MindstageError, type ApiErrorShape, type Result } from '../result.std.t
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
 /** Every event the core emits, as a runtime list (transports subscribe to each). */
-export const apiEventNames = ['vault.locked', 'records.changed', 'conversation.changed', 'chat.delta', 'chat.done', 'sync.status'] as const satisfies readonly ApiEventName[];
+export const apiEventNames = ['vault.locked', 'records.changed', 'conversation.changed', 'chat.delta', 'chat.done', 'sync.status', 'import.progress'] as const satisfies readonly ApiEventName[];
 // Fails to type-check when events.std.ts gains an event that is not listed above, so no event is silently dropped.
 type Unlisted = Exclude<ApiEventName, (typeof apiEventNames)[number]>;
 const _everyEventListed: [Unlisted] extends [never] ? true : Unlisted = true;

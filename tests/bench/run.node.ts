@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   chat: () => import('./chat.bench.node.ts'),
   cli: () => import('./cli.bench.node.ts'),
   ui: () => import('./ui.bench.node.ts'),
+  import: () => import('./import.bench.node.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -113,4 +113,12 @@ describe('mindstage chat', () => {
     expect(lines).toHaveLength(3);
     expect(table.stdout).not.toContain('Good evening');
   });
+
+  it('chat impersonate prints the turn the AI suggests for the user and stores nothing', async () => {
+    const before = (await json<{ messages: unknown[] }>(['conversation', 'show', conversation])).messages.length;
+    ai.script({ text: 'I would like a room for the night.' });
+    const r = await ms(['chat', 'impersonate', conversation]);
+    expect([r.code, r.stdout]).toEqual([0, 'I would like a room for the night.\n']);
+    expect((await json<{ messages: unknown[] }>(['conversation', 'show', conversation])).messages.length).toBe(before);
+  });
 });

@@ -108,13 +108,13 @@ describe('mindstage CLI', () => {
       characters: [{ id: 'ab'.repeat(16), createdAt: 1, updatedAt: 1, name: 'Odd', extensions: { 'some-app': { keep: ['me', 1, true] } }, card_extra: { top: { x_meta: 'kept' } } }],
     };
     writeFileSync(file, JSON.stringify(withExtras));
-    expect((await json<{ imported: number }>('import', file)).imported).toBe(1);
+    expect((await json<{ imported: { characters: number } }>('import', file)).imported.characters).toBe(1);
     expect((await ms('export', '--out', file)).code).toBe(0);
 
     const other = tempDir('cli-import');
     const otherEnv = { MINDSTAGE_PASSPHRASE: 'other' };
     expect((await runCliHere(['--data', other, 'init'], { env: otherEnv })).code).toBe(0);
-    expect((await cliJsonHere<{ imported: number }>(['--data', other, 'import', file], otherEnv)).imported).toBeGreaterThanOrEqual(2);
+    expect((await cliJsonHere<{ imported: { characters: number } }>(['--data', other, 'import', file], otherEnv)).imported.characters).toBeGreaterThanOrEqual(2);
     for (const id of [character, 'ab'.repeat(16)]) {
       expect(await cliJsonHere(['--data', other, 'character', 'show', id], otherEnv)).toEqual(await json('character', 'show', id));
     }

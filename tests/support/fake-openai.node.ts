@@ -28,6 +28,7 @@
  *   stallAfterTokens + stallMs       after N tokens, stop sending for stallMs (Infinity: until closed)
  *   cutAfterTokens    after N tokens, destroy the socket (a connection cut mid-stream)
  *   errorAfterTokens + streamError   after N tokens, send `data: {"error": {...}}` and end (a provider error mid-stream)
+ *   reasoning         thinking deltas (`reasoning_content`, or `reasoningField`) sent before the first token
  * Tokens are `tokens` (string[] or a function of the index called at send time, returning null to end — benches
  * embed send timestamps this way) or `text` split after each space.
  * `requireApiKey` makes requests without `Authorization: Bearer <key>` get a 401.
@@ -41,6 +42,8 @@ export interface FakeError {
   message?: string;
   type?: string;
   code?: string | null;
+  /** The request parameter the error is about (OpenAI's `param`), e.g. one a provider does not accept. */
+  param?: string | null;
 }
 
 export interface FakeReply {
@@ -57,6 +60,12 @@ export interface FakeReply {
   /** Insert an empty `choices: []` chunk after every N tokens (0: never). Default 3. */
   emptyChoicesEvery?: number;
   finishReason?: 'stop' | 'length';
+  /**
+   * Thinking sent before the answer as separate deltas, the way reasoning models' APIs do: `reasoning_content`
+   * (DeepSeek, vLLM) by default, or `reasoning` (OpenRouter, Ollama) with `reasoningField`.
+   */
+  reasoning?: string[];
+  reasoningField?: 'reasoning_content' | 'reasoning';
   /** Overrides the model name the reply reports. */
   model?: string;
   error?: FakeError;
@@ -126,7 +135,7 @@ function splitText(text: string): string[] {
 
 function errorBody(e: FakeError, canary: string) {
   const known = errorTypes[e.status];
-  return { error: { message: e.message ?? `${known?.message ?? `Error ${e.status}.`} (${canary})`, type: e.type ?? known?.type ?? 'server_error', param: null, code: e.code ?? known?.code ?? null } };
+  return { error: { message: e.message ?? `${known?.message ?? `Error ${e.status}.`} (${canary})`, type: e.type ?? known?.type ?? 'server_error', param: e.param ?? null, code: e.code ?? known?.code ?? null } };
 }
 
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
@@ -200,6 +209,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 
     res.write(delta({ role: 'assistant', content: '', refusal: null }));
     if (reply.firstTokenDelayMs && !(await wait(reply.firstTokenDelayMs, res))) return;
+    for (const piece of reply.reasoning ?? []) res.write(delta({ content: null, [reply.reasoningField ?? 'reasoning_content']: piece }));
     const emptyEvery = reply.emptyChoicesEvery ?? 3;
     let sent = 0;
     for (;;) {

@@ -12,7 +12,7 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const unb64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
 
 /** A file name safe on every OS, from the character's name. */
-const fileNameFor = (name: string, ext: string) => `${name.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().slice(0, 80) || 'character'}.${ext}`;
+export const fileNameFor = (name: string, ext: string, fallback = 'character') => `${name.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().slice(0, 80) || fallback}.${ext}`;
 
 export function cardHandlers(state: CoreState): Handlers<typeof cardCommands> {
   return {

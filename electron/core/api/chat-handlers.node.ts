@@ -3,7 +3,7 @@
  * command writes the messages it needs first (so they exist the moment the command returns), then the engine
  * (chat/engine.node.ts) streams the reply as chat.delta events and ends it with chat.done.
  */
-import { MindstageError } from '../../../shared/result.std.ts';
+import { MindstageError, fail } from '../../../shared/result.std.ts';
 import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { ChatStarted, chatCommands } from '../../../shared/api/chat.std.ts';
 import type { CharacterFields, Message } from '../../../shared/domain.std.ts';
@@ -11,12 +11,15 @@ import { deleteAsset, putAsset } from '../docs/assets.node.ts';
 import { readFields, writeFields } from '../docs/fields-doc.node.ts';
 import { newItemId } from '../docs/ids.node.ts';
 import { appendLedger, readLedger } from '../docs/ledger-doc.node.ts';
-import { getProvider, listProviders, type StoredProvider } from '../docs/settings-doc.node.ts';
+import { getPreset } from '../docs/presets-doc.node.ts';
+import { getProvider, listProviders, type ResolvedProvider, type StoredProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import { loadContext, nextSpeaker, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
 import { ChatEngine } from '../chat/engine.node.ts';
+import { suggestUserTurn } from '../chat/impersonate.node.ts';
+import { inspectPrompt } from '../chat/inspect.node.ts';
 import { buildPrompt, type PromptHistoryMessage } from '../chat/prompt.std.ts';
-import { generateImage, testProvider } from '../chat/provider-client.node.ts';
+import { generateImage, listModels, testProvider } from '../chat/provider-client.node.ts';
 import { addMessage, emitAppended } from './conversation-handlers.node.ts';
 import { emitMessagesChanged } from './conversation-events.node.ts';
 import type { CoreState } from './state.node.ts';
@@ -24,11 +27,19 @@ import type { CoreState } from './state.node.ts';
 const TEST_TIMEOUT_MS = 30_000;
 const IMAGE_TIMEOUT_MS = 180_000;
 
-function orderedProviders(s: VaultSession, preferred: string | undefined): StoredProvider[] {
-  const all = listProviders(s.systemDoc('settings').doc);
-  if (all.length === 0) throw new MindstageError('not_found', 'No AI provider is set up yet. Add one under Providers first.');
+/** Providers to try in order, each with the preset in force (the conversation's, else the provider's own). */
+function orderedProviders(s: VaultSession, preferred: string | undefined, conversationPreset?: string): ResolvedProvider[] {
+  const settings = s.systemDoc('settings').doc;
+  const all = listProviders(settings);
+  if (all.length === 0) throw new MindstageError('not_found', 'No AI provider is set up yet. Add one under Providers.');
   const first = preferred ? all.find((p) => p.name === preferred) : undefined;
-  return first ? [first, ...all.filter((p) => p !== first)] : all;
+  const ordered = first ? [first, ...all.filter((p) => p !== first)] : all;
+  return ordered.map((p) => {
+    const name = conversationPreset ?? p.preset;
+    const preset = name === undefined ? undefined : getPreset(settings, name);
+    if (name !== undefined && !preset) throw new MindstageError('not_found', `The preset "${name}" no longer exists; choose another for ${conversationPreset ? 'this conversation' : `the provider ${p.name}`}.`);
+    return preset ? { ...p, presetName: preset.name, presetSampling: preset.sampling, maxTokens: preset.sampling.max_tokens ?? p.maxTokens } : p;
+  });
 }
 
 /** The character message a command acts on: the given one, else the last character message. */
@@ -115,6 +126,18 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
   };
 
   return {
+    'provider.models': async ({ name, baseUrl, apiKey }) => {
+      const s = state.requireSession();
+      const saved = name === undefined ? undefined : getProvider(s.systemDoc('settings').doc, name);
+      if (name !== undefined && !saved) throw new MindstageError('not_found', `No provider named "${name}".`);
+      const target = saved ?? (baseUrl ? { baseUrl, ...(apiKey ? { apiKey } : {}) } : fail('usage', 'Give a provider name or a base URL.'));
+      const r = await listModels(target, TEST_TIMEOUT_MS);
+      const status = r.attempt.meter.status;
+      ledgerEntry(s, 'test', r.attempt, r.models ? 'ok' : status !== null && status !== 200 ? `error: HTTP ${status}` : 'error: no answer');
+      if (!r.models) throw new MindstageError('provider', `The model list could not be read: ${r.message}. Type the model name instead.`);
+      return { models: r.models };
+    },
+
     'provider.test': async ({ name }) => {
       const s = state.requireSession();
       const provider = getProvider(s.systemDoc('settings').doc, name);
@@ -128,16 +151,29 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
 
     'chat.send': async ({ conversationId, text, characterId }) => {
       const { s, ctx } = prepare(conversationId);
-      const providers = orderedProviders(s, ctx.conversation.provider);
+      const providers = orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset);
       const speaker = nextSpeaker(ctx, characterId);
       const user = addMessage(s, conversationId, { role: 'user', text, ...(ctx.persona ? { authorId: ctx.persona.id } : {}) });
       emitAppended(state, s, conversationId, user);
       return { ...reply(s, ctx, speaker, [user], providers), userMessageId: user.id };
     },
 
+    'chat.prompt': async ({ conversationId }) => {
+      const s = state.requireSession();
+      const ctx = loadContext(s, conversationId);
+      const all = listProviders(s.systemDoc('settings').doc);
+      const provider = all.length > 0 ? orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset)[0]! : null;
+      return inspectPrompt(ctx, provider);
+    },
+
+    'chat.suggestUserTurn': async ({ conversationId }) => {
+      const { s, ctx } = prepare(conversationId);
+      return suggestUserTurn(s, ctx, orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset), engine.options);
+    },
+
     'chat.impersonate': async ({ conversationId, characterId }) => {
       const { s, ctx } = prepare(conversationId);
-      const providers = orderedProviders(s, ctx.conversation.provider);
+      const providers = orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset);
       return reply(s, ctx, nextSpeaker(ctx, characterId), [], providers);
     },
 
@@ -149,7 +185,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
 
     'chat.regenerate': async ({ conversationId, messageId }) => {
       const { s, ctx } = prepare(conversationId);
-      const providers = orderedProviders(s, ctx.conversation.provider);
+      const providers = orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset);
       const { message, index } = targetMessage(ctx, messageId, 'regenerate');
       const speaker = message.authorId && ctx.characters.has(message.authorId) ? message.authorId : nextSpeaker(ctx, undefined, index);
       const alternativeId = newItemId();
@@ -162,7 +198,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
 
     'chat.continue': async ({ conversationId, messageId }) => {
       const { s, ctx } = prepare(conversationId);
-      const providers = orderedProviders(s, ctx.conversation.provider);
+      const providers = orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset);
       const { message, index } = targetMessage(ctx, messageId, 'continue');
       const speaker = message.authorId && ctx.characters.has(message.authorId) ? message.authorId : nextSpeaker(ctx, undefined, index);
       const alt = message.alternatives[message.chosen]!;

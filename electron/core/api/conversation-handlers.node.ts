@@ -6,6 +6,7 @@ import type { CharacterFields, Conversation, ConversationMeta, Message } from '.
 import { getCatalogEntry } from '../docs/catalog.node.ts';
 import { writeMeta } from '../docs/conversation-doc.node.ts';
 import { readFields } from '../docs/fields-doc.node.ts';
+import { getPreset } from '../docs/presets-doc.node.ts';
 import { newItemId } from '../docs/ids.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import { emitChanges, emitGone, emitMessagesChanged, readInfo } from './conversation-events.node.ts';
@@ -26,6 +27,7 @@ function checkReferences(s: VaultSession, meta: Partial<ConversationMeta>): void
   for (const c of meta.characterIds ?? []) check(c, 'character');
   check(meta.scenarioId, 'scenario');
   check(meta.personaId, 'persona');
+  if (meta.preset !== undefined && !getPreset(s.systemDoc('settings').doc, meta.preset)) throw new MindstageError('not_found', `No preset named "${meta.preset}".`);
 }
 
 export function readConversation(s: VaultSession, id: string): Conversation {

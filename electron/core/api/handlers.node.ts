@@ -3,16 +3,18 @@
  * mistyped command a compile error.
  *
  * Chat (the openai SDK, the tokenizers), cards (zip and PNG code) and sync load on their first command: a CLI call
- * such as `conversation list` or an app that never chats does not pay for them (docs/decisions.md #19).
+ * such as `conversation list` or an app that never chats does not pay for them; SillyTavern import likewise (docs/decisions.md #19).
  */
 import type { CommandDefs, Handlers } from '../../../shared/api/contract.std.ts';
 import { cardCommands } from '../../../shared/api/cards.std.ts';
 import { chatCommands } from '../../../shared/api/chat.std.ts';
 import type { Commands } from '../../../shared/api/index.std.ts';
 import { syncCommands } from '../../../shared/api/sync.std.ts';
+import { transferCommands } from '../../../shared/api/transfer.std.ts';
 import { conversationHandlers } from './conversation-handlers.node.ts';
 import { readWindow } from './conversation-events.node.ts';
 import { providerHandlers } from './provider-handlers.node.ts';
+import { presetHandlers } from './preset-handlers.node.ts';
 import { fieldRecordHandlers } from './record-handlers.node.ts';
 import { search } from './search-handlers.node.ts';
 import type { CoreState } from './state.node.ts';
@@ -44,13 +46,15 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     ...lazyHandlers(chatCommands, async () => (await import('./chat-handlers.node.ts')).chatHandlers(state)),
     ...lazyHandlers(syncCommands, async () => (await import('./sync-handlers.node.ts')).syncHandlers(state)),
     'conversation.window': async ({ id, beforeId, limit }) => readWindow(state, id, beforeId, limit),
+    ...lazyHandlers(transferCommands, async () => (await import('./import-handlers.node.ts')).importHandlers(state)),
+    ...presetHandlers(state),
     'records.list': async ({ kind }) => listCatalog(state.requireSession().catalog, kind),
     'search.query': async ({ text, limit }) => search(state.requireSession(), text, limit),
     'data.export': async () => ({ json: JSON.stringify(exportAll(state.requireSession()), null, 2) }),
     'data.import': async ({ json }) => {
       const s = state.requireSession();
-      const imported = importAll(s, json);
-      return { imported };
+      const counts = importAll(s, json);
+      return { imported: counts.characters + counts.scenarios + counts.personas + counts.conversations };
     },
   } satisfies Handlers<Commands>;
 }

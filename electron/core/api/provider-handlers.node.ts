@@ -12,6 +12,7 @@ import {
   toProviderView,
   writePreferences,
 } from '../docs/settings-doc.node.ts';
+import { getPreset } from '../docs/presets-doc.node.ts';
 import type { CoreState } from './state.node.ts';
 
 /** Starting points for the provider form. Local servers make offline chat possible. */
@@ -30,6 +31,9 @@ export function providerHandlers(state: CoreState): Handlers<typeof providerComm
     if (!p) throw new MindstageError('not_found', `No provider named "${name}".`);
     return p;
   };
+  const requirePreset = (name: string) => {
+    if (!getPreset(settings(), name)) throw new MindstageError('not_found', `No preset named "${name}".`);
+  };
   return {
     'settings.get': async () => readPreferences(settings()),
     'settings.update': async (patch) => {
@@ -39,6 +43,7 @@ export function providerHandlers(state: CoreState): Handlers<typeof providerComm
     'provider.presets': async () => providerPresets,
     'provider.list': async () => listProviders(settings()).map(toProviderView),
     'provider.add': async (p) => {
+      if (p.preset !== undefined) requirePreset(p.preset);
       if (getProvider(settings(), p.name)) throw new MindstageError('exists', `A provider named "${p.name}" already exists.`);
       const { apiKey, ...rest } = p;
       putProvider(settings(), { ...rest, ...(apiKey ? { apiKey } : {}), createdAt: Date.now() });
@@ -46,10 +51,13 @@ export function providerHandlers(state: CoreState): Handlers<typeof providerComm
     },
     'provider.update': async ({ name, patch }) => {
       const current = find(name);
-      const { apiKey, ...rest } = patch;
+      const { apiKey, preset, ...rest } = patch;
+      if (preset) requirePreset(preset);
       const next = { ...current, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
       if (apiKey === null) delete next.apiKey;
       else if (apiKey !== undefined) next.apiKey = apiKey;
+      if (preset === null) delete next.preset;
+      else if (preset !== undefined) next.preset = preset;
       putProvider(settings(), next);
       return null;
     },

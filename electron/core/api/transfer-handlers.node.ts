@@ -69,7 +69,14 @@ export function exportAll(s: VaultSession): ExportFile {
   return out;
 }
 
-export function importAll(s: VaultSession, json: string): number {
+export interface ImportedCounts {
+  characters: number;
+  scenarios: number;
+  personas: number;
+  conversations: number;
+}
+
+export function importAll(s: VaultSession, json: string): ImportedCounts {
   let raw: unknown;
   const hostile = hostileJsonText(json, 'The export file');
   if (hostile) throw new MindstageError('usage', hostile);
@@ -90,27 +97,27 @@ export function importAll(s: VaultSession, json: string): number {
     throw new MindstageError('usage', `The export file is malformed at ${issue.path.join('.') || 'top level'}: ${issue.message}. Nothing was imported.`);
   }
   const file = parsed.data;
-  let imported = 0;
+  const imported: ImportedCounts = { characters: 0, scenarios: 0, personas: 0, conversations: 0 };
   const fresh = (id: string) => getCatalogEntry(s.catalog, id) === undefined;
   s.storage.transaction(() => {
     for (const a of file.assets) putAsset(s, { mime: a.mime, bytes: new Uint8Array(Buffer.from(a.base64, 'base64')) }, a.id);
-    const fieldKinds: [RecordKind, { id: string; createdAt: number; updatedAt: number }[], (r: Record<string, unknown>) => string][] = [
-      ['character', file.characters, (r) => String(r['name'])],
-      ['scenario', file.scenarios, (r) => String(r['title'])],
-      ['persona', file.personas, (r) => String(r['name'])],
+    const fieldKinds: [RecordKind, { id: string; createdAt: number; updatedAt: number }[], (r: Record<string, unknown>) => string, keyof ImportedCounts][] = [
+      ['character', file.characters, (r) => String(r['name']), 'characters'],
+      ['scenario', file.scenarios, (r) => String(r['title']), 'scenarios'],
+      ['persona', file.personas, (r) => String(r['name']), 'personas'],
     ];
-    for (const [kind, records, title] of fieldKinds) {
+    for (const [kind, records, title, counter] of fieldKinds) {
       for (const { id, createdAt, updatedAt: _u, ...fields } of records) {
         if (!fresh(id)) continue;
         s.createRecord(kind, title(fields), (doc) => writeFields(doc, fields), id, createdAt);
-        imported++;
+        imported[counter]++;
       }
     }
     for (const { id, createdAt, updatedAt: _u, messages, ...meta } of file.conversations) {
       if (!fresh(id)) continue;
       s.createRecord('conversation', meta.title, (doc) => writeMeta(doc, { ...meta, createdAt }), id, createdAt);
       s.conversations.appendMany(id, messages);
-      imported++;
+      imported.conversations++;
     }
   });
   return imported;

@@ -63,6 +63,9 @@ interface Run extends ReplyJob {
   controller: AbortController;
   text: string;
   saved: string;
+  /** The model's thinking so far, stored beside the text and never sent back in history. */
+  reasoning: string;
+  savedReasoning: string;
   finished: boolean;
   timer: NodeJS.Timeout;
   current: { provider: StoredProvider; meter: Meter; startedAt: number } | null;
@@ -75,7 +78,7 @@ interface Ending {
 }
 
 /** What the ledger says about a failure: fixed words and status codes, never text a provider sent back. */
-function ledgerOutcome(f: Failure, afterFirstToken: boolean): string {
+export function ledgerOutcome(f: Failure, afterFirstToken: boolean): string {
   return `error: ${f.tag}${afterFirstToken && f.tag !== 'stalled' ? ' mid-reply' : ''}`;
 }
 
@@ -119,6 +122,8 @@ export class ChatEngine {
       controller: new AbortController(),
       text: job.baseText,
       saved: job.baseText,
+      reasoning: '',
+      savedReasoning: '',
       finished: false,
       timer: setInterval(() => this.#checkpoint(run), this.options.checkpointMs),
       current: null,
@@ -145,11 +150,18 @@ export class ChatEngine {
     this.#state.emit('chat.delta', { conversationId: run.conversationId, messageId: run.messageId, alternativeId: run.alternativeId, text });
   }
 
+  #onReasoning(run: Run, reasoning: string): void {
+    if (run.finished) return;
+    run.reasoning += reasoning;
+    this.#state.emit('chat.delta', { conversationId: run.conversationId, messageId: run.messageId, alternativeId: run.alternativeId, text: '', reasoning });
+  }
+
   #checkpoint(run: Run): void {
-    if (run.finished || run.text === run.saved || !this.#alive(run)) return;
+    if (run.finished || (run.text === run.saved && run.reasoning === run.savedReasoning) || !this.#alive(run)) return;
     try {
-      run.session.conversations.patchAlternative(run.conversationId, run.messageId, run.alternativeId, { text: run.text, status: 'streaming' });
+      run.session.conversations.patchAlternative(run.conversationId, run.messageId, run.alternativeId, { text: run.text, status: 'streaming', ...(run.reasoning ? { reasoning: run.reasoning } : {}) });
       run.saved = run.text;
+      run.savedReasoning = run.reasoning;
     } catch {
       // The conversation was deleted meanwhile: nothing to write into, so stop asking the provider.
       run.controller.abort();
@@ -169,7 +181,7 @@ export class ChatEngine {
       const messages = run.prompt(provider);
       const meter = newMeter();
       run.current = { provider, meter, startedAt: Date.now() };
-      const attempt = await streamChat({ provider, messages, timeouts: this.options, signal: run.controller.signal, meter, onText: (t) => this.#onText(run, t) });
+      const attempt = await streamChat({ provider, messages, timeouts: this.options, signal: run.controller.signal, meter, onText: (t) => this.#onText(run, t), onReasoning: (r) => this.#onReasoning(run, r) });
       // Locked meanwhile: the lock hook has saved and recorded everything already.
       if (run.finished) return;
       run.current = null;
@@ -212,6 +224,7 @@ export class ChatEngine {
       run.session.conversations.patchAlternative(run.conversationId, run.messageId, run.alternativeId, {
         text: run.text,
         status,
+        ...(run.reasoning ? { reasoning: run.reasoning } : {}),
         error: end.error?.message,
         ...(end.provider !== undefined ? { provider: end.provider, model: end.model ?? '' } : {}),
       });

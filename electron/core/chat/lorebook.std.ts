@@ -29,6 +29,8 @@ export interface ActivatedEntry {
   content: string;
   position: LorePosition;
   tokens: number;
+  /** Why it is in the prompt, for the prompt inspector. */
+  reason: 'constant' | 'key matched';
 }
 
 export interface LoreSelection {
@@ -328,7 +330,7 @@ export function selectLore(books: readonly Lorebook[], history: readonly { text:
       if (tokens > budget || total + tokens > opts.available) continue;
       budget -= tokens;
       total += tokens;
-      kept.push({ e, book: bookIndex, out: { label: e.label, content, position: e.position, tokens } });
+      kept.push({ e, book: bookIndex, out: { label: e.label, content, position: e.position, tokens, reason: e.constant ? 'constant' : 'key matched' } });
     }
   });
   kept.sort((a, b) => a.e.order - b.e.order || a.book - b.book || a.e.index - b.e.index);

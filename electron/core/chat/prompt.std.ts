@@ -55,6 +55,9 @@ export interface ChatPromptMessage {
   content: string;
 }
 
+/** `main`: system prompt, character, scenario, persona, other members and lore entries, in that one message. */
+export type PromptPart = 'main' | 'examples' | 'history' | 'post-history' | 'partial reply';
+
 export interface BuiltPrompt {
   messages: ChatPromptMessage[];
   promptTokens: number;
@@ -63,6 +66,12 @@ export interface BuiltPrompt {
   exampleDialogueIncluded: boolean;
   /** Lorebook entries that were activated and included (their `name`, else `id`, else first key). */
   loreIncluded: string[];
+  /** What each message is, index for index with `messages` (the prompt inspector labels them with it). */
+  parts: PromptPart[];
+  /** Lore entries included and why each fired. */
+  lore: { entry: string; reason: string }[];
+  /** History messages with text that did not fit. */
+  historyDropped: number;
   /** contextWindow − maxTokens. */
   budget?: number;
   /**
@@ -214,8 +223,16 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   const overBudget = promptTokens > budget;
 
   const messages = [...head];
-  for (let i = taken.length - 1; i >= 0; i--) messages.push(taken[i]!.message);
+  const parts: PromptPart[] = ['main'];
+  if (exampleDialogueIncluded) parts.push('examples');
+  for (let i = taken.length - 1; i >= 0; i--) {
+    messages.push(taken[i]!.message);
+    parts.push('history');
+  }
   messages.push(...tail);
+  if (post) parts.push('post-history');
+  if (partial !== undefined) parts.push('partial reply');
+  const withText = history.slice(0, end).filter((m) => m.text.trim() !== '').length;
   return {
     messages,
     promptTokens,
@@ -223,6 +240,9 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     historyIncluded: taken.length,
     exampleDialogueIncluded,
     loreIncluded: [...lore.before, ...lore.after].map((e) => e.label),
+    parts,
+    lore: [...lore.before, ...lore.after].map((e) => ({ entry: e.label, reason: e.reason })),
+    historyDropped: withText - taken.length,
     budget,
     overBudget,
   };

@@ -9,7 +9,8 @@
  * are all overridden, so nothing from the environment reaches a provider the user did not configure.
  */
 import OpenAI, { APIConnectionError, APIError } from 'openai';
-import type { StoredProvider } from '../docs/settings-doc.node.ts';
+import type { ResolvedProvider, StoredProvider } from '../docs/settings-doc.node.ts';
+import { ThinkSplitter } from './reasoning.std.ts';
 import { meteredFetch, newMeter, type Meter } from './http.node.ts';
 import type { ChatPromptMessage } from './prompt.std.ts';
 
@@ -124,7 +125,10 @@ export function classify(e: unknown, apiKey: string | undefined): Failure {
   if (e instanceof APIConnectionError) return { code: 'network', reason: connectionReason(e), retryable: true, tag: connectionReason(e) };
   if (e instanceof APIError) {
     const status = e.status;
-    const detail = scrub((e.error as { message?: unknown } | undefined)?.message?.toString() ?? '', apiKey);
+    const body = e.error as { message?: unknown; param?: unknown } | undefined;
+    const detail = scrub(body?.message?.toString() ?? '', apiKey);
+    // Providers name the parameter they refuse in `param`; say it plainly so the preset can be fixed.
+    const param = typeof body?.param === 'string' && body.param !== '' ? `; it does not accept the parameter "${body.param}"` : '';
     if (status === undefined) return { code: 'provider', reason: `the provider reported an error${detail ? `: ${detail}` : ''}`, retryable: false, tag: 'provider error' };
     const what =
       status === 401 ? 'the API key was refused'
@@ -133,7 +137,7 @@ export function classify(e: unknown, apiKey: string | undefined): Failure {
       : status === 429 ? 'rate limited'
       : status >= 500 ? 'server error'
       : 'request refused';
-    return { code: 'provider', reason: `HTTP ${status}: ${what}${detail ? ` (${detail})` : ''}`, retryable: status === 429 || status >= 500, tag: `HTTP ${status}` };
+    return { code: 'provider', reason: `HTTP ${status}: ${what}${detail ? ` (${detail})` : ''}${param}`, retryable: status === 429 || status >= 500, tag: `HTTP ${status}` };
   }
   const code = (e as { code?: string })?.code;
   if (code) return { code: 'network', reason: connectionReason(e), retryable: true, tag: connectionReason(e) };
@@ -141,18 +145,25 @@ export function classify(e: unknown, apiKey: string | undefined): Failure {
 }
 
 export interface StreamRequest {
-  provider: StoredProvider;
+  provider: ResolvedProvider;
   messages: ChatPromptMessage[];
   timeouts: Timeouts;
   /** Aborting it stops the reply: the outcome is "stopped". */
   signal: AbortSignal;
   onText: (text: string) => void;
+  /** The model's thinking, kept apart from the text: `<think>` blocks and `reasoning_content`/`reasoning` deltas. */
+  onReasoning?: (text: string) => void;
   /** Filled in as bytes flow, so a caller can record a request that never finishes (the vault locked). */
   meter?: Meter;
 }
 
 /** The request body: the prompt, the model and the sampling settings; nothing else. */
-export function chatBody(provider: StoredProvider, messages: ChatPromptMessage[]) {
+export function chatBody(provider: ResolvedProvider, messages: ChatPromptMessage[]) {
+  if (provider.presetSampling) {
+    // A preset is sent exactly: every parameter it sets and nothing it does not.
+    const { max_tokens, ...rest } = provider.presetSampling;
+    return { model: provider.model, messages, max_tokens: max_tokens ?? provider.maxTokens, ...rest, stream: true as const, stream_options: { include_usage: true } };
+  }
   const s = provider.sampling ?? {};
   return {
     model: provider.model,
@@ -203,18 +214,28 @@ export async function streamChat(req: StreamRequest): Promise<Attempt> {
   try {
     const client = createClient(provider, meter);
     const stream = await client.chat.completions.create(chatBody(provider, req.messages), { signal: controller.signal });
+    const splitter = new ThinkSplitter();
+    const deliver = (piece: { text: string; reasoning: string }) => {
+      if (piece.reasoning) req.onReasoning?.(piece.reasoning);
+      if (piece.text) req.onText(piece.text);
+    };
     for await (const chunk of stream) {
       if (chunk.model) model = chunk.model;
       if (chunk.usage) usage = { prompt: chunk.usage.prompt_tokens, completion: chunk.usage.completion_tokens };
       const choice = chunk.choices[0];
       if (!choice) continue;
       if (choice.finish_reason) finishReason = choice.finish_reason;
-      const text = choice.delta?.content;
-      if (!text) continue;
+      // Not in the SDK's types: DeepSeek and vLLM send `reasoning_content`, OpenRouter and Ollama `reasoning`.
+      const delta = choice.delta as { content?: string | null; reasoning_content?: unknown; reasoning?: unknown } | undefined;
+      const thought = typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : typeof delta?.reasoning === 'string' ? delta.reasoning : '';
+      const text = delta?.content ?? '';
+      if (!text && !thought) continue;
       if (firstTokenMs === null) firstTokenMs = Date.now() - startedAt;
       arm(timeouts.stallMs, 'stall');
-      req.onText(text);
+      if (thought) req.onReasoning?.(thought);
+      if (text) deliver(splitter.push(text));
     }
+    deliver(splitter.end());
     // The SDK ends the iteration quietly when the request is aborted: find out whether that was us.
     return result(stoppedOrTimedOut() ?? { kind: 'complete', model, finishReason, usage });
   } catch (e) {
@@ -245,6 +266,26 @@ export async function testProvider(provider: StoredProvider, timeoutMs: number):
   } catch (e) {
     if (signal.aborted) return done(false, `${provider.name}: no answer within ${seconds(timeoutMs)}.`);
     return done(false, `${provider.name}: ${classify(e, provider.apiKey).reason}.`);
+  }
+}
+
+/** provider.models: the ids the endpoint's `/models` lists, sorted; the editor offers them beside free text. */
+export async function listModels(provider: Pick<StoredProvider, 'baseUrl' | 'apiKey'>, timeoutMs: number): Promise<{ attempt: Omit<Attempt, 'outcome'>; models: string[] | null; message: string }> {
+  const meter = newMeter();
+  const startedAt = Date.now();
+  const host = new URL(provider.baseUrl).host;
+  const signal = AbortSignal.timeout(timeoutMs);
+  const done = (models: string[] | null, message: string) => ({ attempt: { meter, host, startedAt, firstTokenMs: null }, models, message });
+  try {
+    const ids: string[] = [];
+    for await (const m of createClient(provider, meter).models.list({ signal })) {
+      if (typeof m.id === 'string' && m.id !== '') ids.push(m.id);
+      if (ids.length >= 5_000) break;
+    }
+    return done([...new Set(ids)].sort(), '');
+  } catch (e) {
+    if (signal.aborted) return done(null, `no answer within ${seconds(timeoutMs)}`);
+    return done(null, classify(e, provider.apiKey).reason);
   }
 }
 

@@ -10,6 +10,7 @@ import { registerCardCommands } from './commands/cards.node.ts';
 import { registerChatCommands } from './commands/chat.node.ts';
 import { registerConversationCommands } from './commands/conversation.node.ts';
 import { registerDataCommands } from './commands/data.node.ts';
+import { registerPresetCommands } from './commands/presets.node.ts';
 import { registerProviderCommands } from './commands/providers.node.ts';
 import { registerRecordCommands } from './commands/records.node.ts';
 import { registerSyncCommands } from './commands/sync.node.ts';
@@ -31,6 +32,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerConversationCommands(program, ctx);
   registerDataCommands(program, ctx);
   registerProviderCommands(program, ctx);
+  registerPresetCommands(program, ctx);
   registerSyncCommands(program, ctx);
   registerChatCommands(program, ctx);
   registerWebCommands(program, ctx);

@@ -27,6 +27,8 @@ export interface StoredAlternative {
   provider?: string;
   model?: string;
   error?: string;
+  /** The model's thinking (`<think>`, `reasoning_content`, SillyTavern `extra.reasoning`), kept apart from the text. */
+  reasoning?: string;
 }
 
 export interface StoredMessage {
@@ -49,6 +51,7 @@ export interface Patch {
   editedAt?: number;
   provider?: string;
   model?: string;
+  reasoning?: string;
 }
 
 /** The document's shared types (conversation-observe.node.ts reads their events). */
@@ -103,12 +106,14 @@ function toAlternative(a: StoredAlternative, p: Patch | undefined): Alternative 
   if (a.provider !== undefined) alt.provider = a.provider;
   if (a.model !== undefined) alt.model = a.model;
   if (a.error !== undefined) alt.error = a.error;
+  if (a.reasoning !== undefined) alt.reasoning = a.reasoning;
   if (p) {
     if (p.text !== undefined) alt.text = p.text;
     if (p.status !== undefined) alt.status = p.status;
     if (p.error !== undefined) alt.error = p.error;
     if (p.provider !== undefined) alt.provider = p.provider;
     if (p.model !== undefined) alt.model = p.model;
+    if (p.reasoning !== undefined) alt.reasoning = p.reasoning;
   }
   return alt;
 }
@@ -231,6 +236,7 @@ function storedAlternative(a: Alternative): StoredAlternative {
   if (a.provider !== undefined) out.provider = a.provider;
   if (a.model !== undefined) out.model = a.model;
   if (a.error !== undefined) out.error = a.error;
+  if (a.reasoning !== undefined) out.reasoning = a.reasoning;
   return out;
 }
 

@@ -6,6 +6,13 @@ import type { DocRef } from './doc-store.node.ts';
 export const newRecordId = (): string => toHex(randomBytes(16));
 /** Message and alternative ids: short, unique within a conversation and across devices. */
 export const newItemId = (): string => toBase64(randomBytes(12));
+/** Many item ids at once (an import): one draw from the system's random source instead of one per id. */
+export function newItemIds(count: number): string[] {
+  const pool = Buffer.from(randomBytes(12 * count));
+  const out = new Array<string>(count);
+  for (let i = 0; i < count; i++) out[i] = pool.toString('base64url', i * 12, i * 12 + 12);
+  return out;
+}
 
 export function recordRef(id: string, kind: RecordKind): DocRef {
   return { storageId: fromHex(id), kind, recordId: id };

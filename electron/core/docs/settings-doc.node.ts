@@ -5,6 +5,7 @@
 import type * as Y from 'yjs';
 import type { ProviderSampling, ProviderView } from '../../../shared/api/chat.std.ts';
 import type { z } from 'zod';
+import type { PresetSampling } from '../../../shared/api/presets.std.ts';
 
 export interface StoredProvider {
   name: string;
@@ -14,7 +15,16 @@ export interface StoredProvider {
   contextWindow: number;
   maxTokens: number;
   sampling: z.infer<typeof ProviderSampling>;
+  /** Name of the default preset. */
+  preset?: string;
   createdAt: number;
+}
+
+/** A provider as one request uses it: its own settings, with the preset in force resolved. */
+export interface ResolvedProvider extends StoredProvider {
+  /** When set, the request carries exactly these sampler parameters (and none of `sampling`). */
+  presetSampling?: PresetSampling;
+  presetName?: string;
 }
 
 export interface Preferences {
@@ -70,6 +80,7 @@ export function toProviderView(p: StoredProvider): ProviderView {
     contextWindow: p.contextWindow,
     maxTokens: p.maxTokens,
     sampling: p.sampling,
+    ...(p.preset ? { preset: p.preset } : {}),
   };
 }
 

@@ -88,6 +88,34 @@ export function registerChatCommands(program: Command, ctx: CliContext): void {
       ctx.withCore((call, core) => streamReply(ctx, core, conversationId, () => call('chat.continue', { conversationId, ...(o.message ? { messageId: o.message } : {}) }))),
     );
 
+  chat
+    .command('impersonate')
+    .argument('<conversation-id>')
+    .description('print the turn the AI would write for you next; nothing is stored')
+    .action((conversationId: string) =>
+      ctx.withCore(async (call) => {
+        const r = await call('chat.suggestUserTurn', { conversationId });
+        ctx.out().result(r, r.text);
+      }),
+    );
+
+  program
+    .command('prompt')
+    .argument('<conversation-id>')
+    .description('the prompt the next reply would send: each part with its tokens, the lore that fired and why, the budget (nothing is sent)')
+    .action((conversationId: string) =>
+      ctx.withCore(async (call) => {
+        const p = await call('chat.prompt', { conversationId });
+        const b = p.budget;
+        const lines = [
+          `${b.used} of ${b.available} tokens (context ${b.contextWindow} − reply ${b.maxTokens}), ${b.estimate ? 'estimated' : `counted with ${b.tokenizer}`}${b.provider ? ` for ${b.provider} · ${b.model}` : ' (no provider yet)'}; history ${b.historyIncluded} kept, ${b.historyDropped} dropped${b.overBudget ? '; OVER BUDGET' : ''}`,
+          ...p.lore.map((l) => `lore: ${l.entry} (${l.reason})`),
+          ...p.messages.map((m) => `--- ${m.part} · ${m.role} · ${m.tokens} tokens\n${m.content}`),
+        ];
+        ctx.out().result({ messages: p.messages.map(({ role, content, tokens, part }) => ({ role, content, tokens, part })), lore: p.lore, budget: p.budget }, lines);
+      }),
+    );
+
   program
     .command('ledger')
     .description('every request that left this device: when, where, why, how many bytes, and the outcome (never content)')

@@ -1,4 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { MindstageError } from '../../../../shared/result.std.ts';
+import { exportFormats, type ExportFormat } from '../../../../shared/api/transfer.std.ts';
 import type { Conversation } from '../../../../shared/domain.std.ts';
 import type { CliContext } from '../context.node.ts';
 import { formatList } from './records.node.ts';
@@ -9,7 +12,8 @@ export function formatConversation(c: Conversation): string[] {
     const alt = m.alternatives[m.chosen]!;
     const swipe = m.alternatives.length > 1 ? ` (${m.chosen + 1}/${m.alternatives.length})` : '';
     const status = alt.status !== 'complete' ? ` [${alt.status}${alt.error ? `: ${alt.error}` : ''}]` : '';
-    lines.push(`[${m.id}] ${m.role}${swipe}${status}: ${alt.text}`);
+    const thinking = alt.reasoning ? ' [reasoning]' : '';
+    lines.push(`[${m.id}] ${m.role}${swipe}${status}${thinking}: ${alt.text}`);
   }
   return lines;
 }
@@ -24,12 +28,14 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
     .option('--scenario <id>', 'scenario')
     .option('--persona <id>', 'persona you play')
     .option('--title <text>', 'title')
-    .action((o: { character?: string[]; scenario?: string; persona?: string; title?: string }) =>
+    .option('--preset <name>', 'sampler preset for this conversation (overrides the provider\'s)')
+    .action((o: { character?: string[]; scenario?: string; persona?: string; title?: string; preset?: string }) =>
       ctx.withCore(async (call) => {
         const { id } = await call('conversation.create', {
           characterIds: o.character ?? [],
           ...(o.scenario ? { scenarioId: o.scenario } : {}),
           ...(o.persona ? { personaId: o.persona } : {}),
+          ...(o.preset ? { preset: o.preset } : {}),
           title: o.title ?? '',
         });
         ctx.out().result({ id }, id);
@@ -70,6 +76,36 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
       ctx.out().result({ id, deleted: true }, `Deleted conversation ${id}.`);
     }),
   );
+
+  group
+    .command('set')
+    .argument('<id>')
+    .option('--preset <name>', 'sampler preset for this conversation (overrides the provider\'s)')
+    .option('--title <text>', 'title')
+    .description('change a conversation\'s settings')
+    .action((id: string, o: { preset?: string; title?: string }) =>
+      ctx.withCore(async (call) => {
+        if (o.preset === undefined && o.title === undefined) throw new MindstageError('usage', 'Nothing to change: give --preset or --title.');
+        await call('conversation.update', { id, patch: { ...(o.preset !== undefined ? { preset: o.preset } : {}), ...(o.title !== undefined ? { title: o.title } : {}) } });
+        ctx.out().result({ id }, `Updated conversation ${id}.`);
+      }),
+    );
+
+  group
+    .command('export')
+    .argument('<id>')
+    .addOption(new Option('--format <format>', 'file format').choices([...exportFormats]).makeOptionMandatory())
+    .option('--out <file>', 'write to this file (default: standard output)')
+    .description('write one conversation as a SillyTavern chat (.jsonl), Markdown or plain text')
+    .action((id: string, o: { format: ExportFormat; out?: string }) =>
+      ctx.withCore(async (call) => {
+        const { text } = await call('conversation.exportAs', { id, format: o.format });
+        if (o.out === undefined) return void process.stdout.write(text);
+        // 0600: the file is plaintext the user asked for; keep it theirs alone.
+        writeFileSync(o.out, text, { mode: 0o600 });
+        ctx.out().result({ out: o.out, bytes: Buffer.byteLength(text) }, `Exported to ${o.out}. It is NOT encrypted: keep it safe or delete it.`);
+      }),
+    );
 
   group
     .command('branch')

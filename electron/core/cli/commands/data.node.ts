@@ -1,9 +1,10 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { MindstageError } from '../../../../shared/result.std.ts';
+import type { ImportReport } from '../../../../shared/api/transfer.std.ts';
+import { readImportPath } from '../../sillytavern/read-path.node.ts';
 import type { CliContext } from '../context.node.ts';
 
-const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
 
 export function registerDataCommands(program: Command, ctx: CliContext): void {
   program
@@ -36,20 +37,34 @@ export function registerDataCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('import')
-    .argument('<file>')
-    .description('import a Mindstage export file')
-    .action((file: string) =>
-      ctx.withCore(async (call) => {
-        let json: string;
-        try {
-          if (statSync(file).size > MAX_IMPORT_BYTES) throw new MindstageError('usage', `${file} is too large to be an export.`);
-          json = readFileSync(file, 'utf8');
-        } catch (e) {
-          if (e instanceof MindstageError) throw e;
-          throw new MindstageError('not_found', `Cannot read ${file}.`);
-        }
-        const { imported } = await call('data.import', { json });
-        ctx.out().result({ imported }, `Imported ${imported} record${imported === 1 ? '' : 's'}.`);
+    .argument('<path>')
+    .description('import a Mindstage export, a SillyTavern chat (.jsonl), World Info or preset (.json), or a SillyTavern user folder')
+    .option('--character <id>', 'attach a lone chat to this character (default: matched by name, or created)')
+    .action((path: string, o: { character?: string }) =>
+      ctx.withCore(async (call, core) => {
+        const { files, skipped } = readImportPath(path);
+        if (files.length === 0 && skipped.length === 0) throw new MindstageError('usage', `${path} holds nothing Mindstage can import.`);
+        const out = ctx.out();
+        const showProgress = !out.json && process.stderr.isTTY;
+        const off = showProgress ? core.on('import.progress', ({ done, total }) => process.stderr.write(`\rImporting… ${done}/${total}`)) : () => {};
+        const stopProgress = () => {
+          off();
+          if (showProgress) process.stderr.write('\n');
+        };
+        const report = files.length === 0 ? { imported: { conversations: 0, characters: 0, lorebooks: 0, presets: 0, personas: 0 }, skipped: [] } : await call('import.files', { files, ...(o.character ? { characterId: o.character } : {}) });
+        stopProgress();
+        report.skipped.unshift(...skipped);
+        // A single file that could not be imported is bad input, as before; a folder reports what it left out.
+        const lone = statSync(path).isFile() ? report.skipped[0] : undefined;
+        if (lone && lone.reason !== 'already imported.') throw new MindstageError('usage', `${path}: ${lone.reason}`);
+        out.result(report, describeReport(report));
       }),
     );
+}
+
+function describeReport(r: ImportReport): string[] {
+  const i = r.imported;
+  const lines = [`Imported ${i.conversations} conversation(s), ${i.characters} character(s), ${i.lorebooks} lorebook(s), ${i.presets} preset(s), ${i.personas} persona(s).`];
+  for (const s of r.skipped) lines.push(`Skipped ${s.path}: ${s.reason}`);
+  return lines;
 }

@@ -21,7 +21,8 @@ export function registerProviderCommands(program: Command, ctx: CliContext): voi
     .option('--api-key-env <VAR>', 'read the API key from this environment variable (it is stored encrypted in the vault)')
     .option('--context-window <n>', 'context window in tokens', int('--context-window'))
     .option('--max-tokens <n>', 'maximum tokens per reply', int('--max-tokens'))
-    .action((o: { name: string; baseUrl: string; model: string; apiKeyEnv?: string; contextWindow?: number; maxTokens?: number }) =>
+    .option('--preset <name>', 'the preset its requests use by default')
+    .action((o: { name: string; baseUrl: string; model: string; apiKeyEnv?: string; contextWindow?: number; maxTokens?: number; preset?: string }) =>
       ctx.withCore(async (call) => {
         let apiKey: string | undefined;
         if (o.apiKeyEnv !== undefined) {
@@ -35,6 +36,7 @@ export function registerProviderCommands(program: Command, ctx: CliContext): voi
           ...(apiKey ? { apiKey } : {}),
           ...(o.contextWindow ? { contextWindow: o.contextWindow } : {}),
           ...(o.maxTokens ? { maxTokens: o.maxTokens } : {}),
+          ...(o.preset ? { preset: o.preset } : {}),
         });
         ctx.out().result({ name: o.name }, `Added provider ${o.name}.`);
       }),
@@ -47,7 +49,7 @@ export function registerProviderCommands(program: Command, ctx: CliContext): voi
         list,
         list.length === 0
           ? 'No providers yet. Add one with "mindstage provider add".'
-          : list.map((p, i) => `${i + 1}. ${p.name}  ${p.model} @ ${p.baseUrl}  context ${p.contextWindow}, max ${p.maxTokens}${p.hasApiKey ? ', API key set' : ''}`),
+          : list.map((p, i) => `${i + 1}. ${p.name}  ${p.model} @ ${p.baseUrl}  context ${p.contextWindow}, max ${p.maxTokens}${p.hasApiKey ? ', API key set' : ''}${p.preset ? `, preset ${p.preset}` : ''}`),
       );
     }),
   );
