@@ -73,7 +73,7 @@ export class Session {
   private log: Logger;
   private readonly peer: Peer;
   private lastTouch = 0;
-  private readonly authTimer: NodeJS.Timeout;
+  private authTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | null = null;
   private resumeTimer: NodeJS.Timeout | null = null;
 
@@ -85,9 +85,19 @@ export class Session {
     this.peer = peer;
     this.log = ctx.log.child({ conn: connId });
     ctx.addresses.attach(peer.address, this);
+    this.armAuthTimer();
+  }
+
+  /**
+   * Closes a connection that sits idle without authenticating. Re-armed by every request it makes that passed the
+   * per-address rate limit: a client working through unauthenticated steps (device lists, pairing mailboxes) on a
+   * slow machine is not cut off mid-way, while a silent socket held open to exhaust connections still is.
+   */
+  private armAuthTimer(): void {
+    if (this.authTimer) clearTimeout(this.authTimer);
     this.authTimer = setTimeout(() => {
       if (this.state !== 'authed') this.refuse(null, new Refusal('timeout', 'Authenticate promptly; this connection was idle without authenticating.', true));
-    }, ctx.limits.authTimeoutMs);
+    }, this.ctx.limits.authTimeoutMs);
     this.authTimer.unref();
   }
 
@@ -150,6 +160,7 @@ export class Session {
       this.log.info({ outcome: 'rate_limited' }, 'refused');
       return this.send({ t: 'error', id: null, code: 'rate_limited', message: 'Too many requests; slow down.', fatal: false, retryAfterMs: rate.retryAfterMs });
     }
+    if (!this.authed) this.armAuthTimer();
     const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const decoded = decodeClientMessage(frame, { maxFrameBytes: this.ctx.limits.maxFrameBytes, maxHeaderBytes: this.ctx.limits.maxHeaderBytes, maxBlobs: 20_000 });
     if (!decoded.ok) {

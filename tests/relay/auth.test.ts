@@ -124,6 +124,21 @@ describe('relay authentication', () => {
     await quick.close();
   });
 
+  it('keeps an unauthenticated connection that is working, and closes it once it falls idle', async () => {
+    const quick = await startTestRelay({ limits: { authTimeoutMs: 1_500 } });
+    let closed = false;
+    const c = await RelayConnection.connect(quick.url, { onClose: () => (closed = true) });
+    // Requests spread over more than the timeout: each one re-arms it (an answer, not a closed socket).
+    const until = Date.now() + 4_000;
+    while (Date.now() < until) {
+      expect((await refusal(c.pull(0))).relayCode).toBe('auth_required');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(closed).toBe(false);
+    await expect.poll(() => closed).toBe(true);
+    await quick.close();
+  });
+
   it('keeps serving after all of that', async () => {
     const other = await enrollDevice(relay.url, newAccount());
     const c = await connectDevice(relay.url, other);

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import sodiumModule from 'libsodium-wrappers-sumo';
 import WebSocket from 'ws';
+import { testAddressLimits } from './relay-harness.node.ts';
 import { RelayConnection, RelayError, type ConnectOptions } from '../../shared/sync/client.std.ts';
 import type { DeviceList, Item, WipeMarker, WipeReceipt } from '../../shared/sync/messages.std.ts';
 import type { Signer, Verifier } from '../../shared/sync/signing.std.ts';
@@ -151,7 +152,10 @@ export interface RelayProcess {
 
 /** Starts `sync-server/main.node.ts` on a free port and waits for its "relay listening" log line (log level info or lower). */
 export async function spawnRelay(args: string[]): Promise<RelayProcess> {
-  const child = spawn(nodeBin, ['--disable-warning=ExperimentalWarning', 'sync-server/main.node.ts', '--port', '0', ...args], {
+  // Every test client connects from 127.0.0.1: lift the per-address limits meant for the internet (as the in-process
+  // harness does); tests of those limits set their own.
+  const lifted = Object.entries(testAddressLimits).flatMap(([k, v]) => ['--limit', `${k}=${v}`]);
+  const child = spawn(nodeBin, ['--disable-warning=ExperimentalWarning', 'sync-server/main.node.ts', '--port', '0', ...lifted, ...args], {
     cwd: repo,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
