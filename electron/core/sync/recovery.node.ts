@@ -134,8 +134,8 @@ export async function fetchRecoveryBundle(relayUrl: string, code: string, socket
       relayKey = (await conn.authenticate({ accountId: id.account.publicKey, deviceId: id.device.publicKey, sign: id.device.sign })).relayKey;
       items = (await conn.pullAll(0)).items;
     } catch (e) {
-      if (e instanceof MindstageError && /unknown_account|unknown_device/.test(e.message)) {
-        throw new MindstageError('not_found', 'This relay holds no recovery bundle for that recovery key (wrong key, wrong relay, or recovery was never set up with "sync enable --recovery-key").');
+      if (e instanceof RelayError && (e.relayCode === 'unknown_account' || e.relayCode === 'unknown_device')) {
+        throw new MindstageError('not_found', 'This relay holds no recovery bundle for that recovery key (a wrong key, another relay, or restoring from the relay was never turned on).');
       }
       throw e;
     } finally {
