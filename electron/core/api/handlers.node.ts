@@ -3,7 +3,7 @@
  * mistyped command a compile error.
  *
  * Chat (the openai SDK, the tokenizers), cards (zip and PNG code) and sync load on their first command: a CLI call
- * such as `conversation list` or an app that never chats does not pay for them; SillyTavern import likewise (docs/decisions.md #19).
+ * such as `conversation list` or an app that never chats does not pay for them; SillyTavern import likewise (docs/decisions.md #20).
  */
 import type { CommandDefs, Handlers } from '../../../shared/api/contract.std.ts';
 import { cardCommands } from '../../../shared/api/cards.std.ts';

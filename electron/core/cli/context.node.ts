@@ -34,7 +34,7 @@ export function createContext(program: Command): CliContext {
     dataDir: () => opts().data ?? defaultDataDir(),
     out: () => createOutput(Boolean(opts().json)),
     async withCore(fn, options) {
-      // Loaded here, not at the top: `--help` and usage errors never pay for the core (docs/decisions.md #19).
+      // Loaded here, not at the top: `--help` and usage errors never pay for the core (docs/decisions.md #20).
       const { openCore } = await import('../core.node.ts');
       const core = await openCore({ dataDir: ctx.dataDir() });
       try {

@@ -1,6 +1,6 @@
 /**
  * A conversation's messages, stored so that no operation costs more as the conversation grows (issue 9,
- * docs/storage.md "Conversations", docs/decisions.md 21):
+ * docs/storage.md "Conversations", docs/decisions.md #22):
  *
  * - the record's own document is the **head**: metadata and `segs`, the list of its segments;
  * - messages live in **segment documents** of about SEGMENT_SIZE messages each. Segment k's storage id is a keyed
@@ -41,7 +41,7 @@ import type { DocRef } from './doc-store.node.ts';
 import { recordRef } from './ids.node.ts';
 import type { DocRepo } from './repo.node.ts';
 
-/** Messages per segment before the next one begins. Measured: docs/decisions.md 21. */
+/** Messages per segment before the next one begins. Measured: docs/decisions.md #22. */
 export const SEGMENT_SIZE = 1000;
 /**
  * Tests of merging set a tiny size (MINDSTAGE_TEST_SEGMENT_SIZE) so devices roll over to new segments at once; any
