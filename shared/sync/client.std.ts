@@ -175,15 +175,7 @@ export class RelayConnection {
     if (m.t === 'error') {
       const e = new RelayError(m.code, m.message, m.retryAfterMs === undefined ? {} : { retryAfterMs: m.retryAfterMs });
       if (pending) pending.reject(e);
-      else {
-        // A frame refused unread (the address's request or byte budget) comes back without its id: which request
-        // was dropped is unknown, so every outstanding one is told to retry later rather than left waiting forever.
-        if (id === null && m.code === 'rate_limited') {
-          for (const p of this.pending.values()) p.reject(e);
-          this.pending.clear();
-        }
-        this.options.onError?.(e);
-      }
+      else this.options.onError?.(e);
       return;
     }
     if (m.t === 'wiped') {
