@@ -91,7 +91,7 @@ export const syncCommands = {
   'sync.setWatch': { input: z.object({ on: z.boolean() }), output: returns<SyncStatusView>() },
   'devices.list': { input: z.object({}), output: returns<DeviceView[]>() },
   /** Removes a device: it can no longer authenticate, and content keys rotate to a new epoch it never gets. */
-  'devices.remove': { input: z.object({ deviceId: z.string().regex(/^[0-9a-f]{64}$/, 'a device id is 64 hex characters') }), output: returns<{ removed: string; epoch: number }>() },
+  'devices.remove': { input: z.object({ deviceId: z.string().regex(/^[0-9a-f]{64}$/, 'a device id is 64 hex characters') }), output: returns<{ removed: string; epoch: number; /** A new recovery key, shown once: set only when the old one could not be kept (docs/sync-client.md). */ recoveryKey?: string }>() },
   /** A one-time, expiring code for a new device; the vault key material waits, encrypted, in the relay's mailbox. */
   'pair.create': { input: z.object({ ttlMinutes: z.number().int().min(1).max(24 * 60).optional() }), output: returns<{ code: string; expiresAt: number; relayUrl: string }>() },
   /** On a data folder without a vault: receive the vault, set a local passphrase, enroll, pull everything. */

@@ -113,6 +113,8 @@ async function newDevice(
     const engine = engineFor(state);
     for (const [n, k] of a.epochs) learnEpoch(engine.replica, n, k);
     if (a.recipient) setRecoveryRecipient(engine.replica, a.recipient);
+    // A fresh vault key of its own (local-vault.node.ts) post-dates every removal so far.
+    if (vault.generation > 0) engine.replica.state.vaultRotatedFor = -1;
     setupExtra(engine, a.extra);
     const enabled = await engine.enable({
       relayUrl: a.relayUrl,

@@ -1,6 +1,8 @@
 /**
  * Every payload the store writes is an envelope: version ‖ nonce ‖ XChaCha20-Poly1305 ciphertext of the padded
- * plaintext. The associated data binds it to vault, document, kind, part and sequence number, so a blob cannot be
+ * plaintext. Version 2 adds the vault-key generation (u32 BE) after the version byte: removing a device gives
+ * every remaining device a new at-rest key (docs/decisions.md #16), and older rows stay readable under the key of
+ * the generation that sealed them. The associated data binds it to vault, document, kind, part and sequence number, so a blob cannot be
  * moved to another record, another position, or another vault without failing to open.
  */
 import { MindstageError } from '../../../shared/result.std.ts';
@@ -8,6 +10,8 @@ import { aeadOpen, aeadSeal } from './sodium.node.ts';
 import { pad, unpad } from './padding.std.ts';
 
 export const ENVELOPE_VERSION = 1;
+/** Envelope with a key generation: version ‖ generation (u32 BE) ‖ nonce ‖ ciphertext. */
+export const ENVELOPE_VERSION_GEN = 2;
 
 /** Stable codes; never renumber. */
 export const docKindCodes = {
@@ -52,11 +56,19 @@ export function associatedData(b: EnvelopeBinding): Uint8Array {
   return ad;
 }
 
-export function sealEnvelope(key: Uint8Array, plaintext: Uint8Array, binding: EnvelopeBinding): Uint8Array {
+/** A key, or the at-rest key of each vault-key generation (throws for one it does not hold). */
+export type EnvelopeKeys = Uint8Array | { generation: number; key(generation: number): Uint8Array };
+
+export function sealEnvelope(keys: EnvelopeKeys, plaintext: Uint8Array, binding: EnvelopeBinding): Uint8Array {
+  const gen = keys instanceof Uint8Array ? 0 : keys.generation;
+  const key = keys instanceof Uint8Array ? keys : keys.key(gen);
   const sealed = aeadSeal(key, pad(plaintext), associatedData(binding));
-  const out = new Uint8Array(1 + sealed.length);
-  out[0] = ENVELOPE_VERSION;
-  out.set(sealed, 1);
+  // Generation 0 keeps the original layout, so a vault that never lost a device reads as before.
+  const head = gen === 0 ? 1 : 5;
+  const out = new Uint8Array(head + sealed.length);
+  out[0] = gen === 0 ? ENVELOPE_VERSION : ENVELOPE_VERSION_GEN;
+  if (gen !== 0) new DataView(out.buffer).setUint32(1, gen);
+  out.set(sealed, head);
   return out;
 }
 
@@ -64,11 +76,23 @@ export function sealEnvelope(key: Uint8Array, plaintext: Uint8Array, binding: En
  * Opens an envelope or throws MindstageError('integrity') naming the record. `recordId` is the id to name in the
  * error (the public record id, not the storage id).
  */
-export function openEnvelope(key: Uint8Array, envelope: Uint8Array, binding: EnvelopeBinding, recordId: string): Uint8Array {
-  if (envelope[0] !== ENVELOPE_VERSION) {
+export function openEnvelope(keys: EnvelopeKeys, envelope: Uint8Array, binding: EnvelopeBinding, recordId: string): Uint8Array {
+  const v = envelope[0];
+  if ((v !== ENVELOPE_VERSION && v !== ENVELOPE_VERSION_GEN) || (v === ENVELOPE_VERSION_GEN && envelope.length < 5)) {
     throw new MindstageError('integrity', `Record ${recordId} is damaged: unknown envelope version.`, { recordId });
   }
-  const padded = aeadOpen(key, envelope.subarray(1), associatedData(binding));
+  const gen = v === ENVELOPE_VERSION ? 0 : new DataView(envelope.buffer, envelope.byteOffset, envelope.byteLength).getUint32(1);
+  let key: Uint8Array;
+  if (keys instanceof Uint8Array) key = keys;
+  else {
+    try {
+      key = keys.key(gen);
+    } catch {
+      throw new MindstageError('integrity', `Record ${recordId} is sealed under a vault key this device does not hold (generation ${gen}).`, { recordId });
+    }
+  }
+  if (keys instanceof Uint8Array && gen !== 0) throw new MindstageError('integrity', `Record ${recordId} is damaged: unexpected key generation.`, { recordId });
+  const padded = aeadOpen(key, envelope.subarray(v === ENVELOPE_VERSION ? 1 : 5), associatedData(binding));
   const plain = padded && unpad(padded);
   if (!plain) {
     throw new MindstageError('integrity', `Record ${recordId} failed its integrity check (${binding.part} ${binding.seq}): it was altered, moved or corrupted.`, { recordId });

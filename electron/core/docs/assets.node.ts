@@ -25,7 +25,7 @@ export function putAsset(s: VaultSession, asset: Asset, assetId?: string): strin
   plain[0] = mime.length;
   plain.set(mime, 1);
   plain.set(asset.bytes, 1 + mime.length);
-  s.storage.putAsset(id, sealEnvelope(s.vault.subkey('localStore'), plain, binding(s, id)));
+  s.storage.putAsset(id, sealEnvelope(s.vault.atRest, plain, binding(s, id)));
   return toHex(id);
 }
 
@@ -34,7 +34,7 @@ export function getAsset(s: VaultSession, assetId: string): Asset {
   const id = fromHex(assetId);
   const body = s.storage.getAsset(id);
   if (!body) throw new MindstageError('not_found', `No asset with id ${assetId}.`);
-  const plain = openEnvelope(s.vault.subkey('localStore'), body, binding(s, id), `asset ${assetId}`);
+  const plain = openEnvelope(s.vault.atRest, body, binding(s, id), `asset ${assetId}`);
   const len = plain[0]!;
   return { mime: new TextDecoder().decode(plain.subarray(1, 1 + len)), bytes: plain.slice(1 + len) };
 }

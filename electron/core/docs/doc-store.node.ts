@@ -47,8 +47,9 @@ export class EncryptedDocStore {
     return this.#storage;
   }
 
-  #key(): Uint8Array {
-    return this.#vault.subkey('localStore');
+  /** Seals with the current vault-key generation's at-rest key; opens with the one that sealed each row. */
+  #key(): UnlockedVault['atRest'] {
+    return this.#vault.atRest;
   }
 
   #binding(ref: DocRef, part: EnvelopeBinding['part'], seq: number): EnvelopeBinding {

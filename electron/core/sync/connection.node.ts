@@ -10,6 +10,7 @@ import { sodium } from '../crypto/sodium.node.ts';
 import { genesisList } from './devices.node.ts';
 import { verify } from './keys.node.ts';
 import type { Replica } from './replica.node.ts';
+import { ensureVaultRotated } from './rotation.node.ts';
 
 /** The account was wiped and the marker verified: signed for this relay by a device on the account's list. */
 export class WipedError extends MindstageError {
@@ -78,6 +79,7 @@ export async function openConnection(r: Replica, socket: SocketFactory | undefin
     }
     await migrate(r, conn);
     if (!r.devices.get(r.deviceHex) || r.devices.get(r.deviceHex)!.revokedAt !== null) throw removedError();
+    ensureVaultRotated(r);
     return conn;
   } catch (e) {
     conn.close();

@@ -3,20 +3,24 @@
  *
  * The relay admits only devices on the account's current signed device list, and accepts a new version only when a
  * device on the current one (or the recovery authority) signs it. Removing a device is such a version: the relay
- * then refuses it everything. Because the removed device still holds the content keys it had, a new epoch starts at
- * once: a random key sealed to every remaining device (and the recovery recipient) and published as a keyring item
- * before anything else this device writes.
+ * then refuses it everything. Because the removed device still holds every key it had, everything it knew is
+ * replaced: a new content epoch starts at once (a random key sealed to every remaining device and the recovery
+ * recipient, published as a keyring item before anything else this device writes), and every remaining device
+ * moves to a new vault key of its own (rotation.node.ts) — this one before it returns.
  */
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { RelayConnection } from '../../../shared/sync/client.std.ts';
 import type { DeviceList } from '../../../shared/sync/messages.std.ts';
-import { fromHex, toHex } from '../crypto/sodium.node.ts';
+import { fromHex, randomBytes, toHex, wipe } from '../crypto/sodium.node.ts';
+import { recoveryRecipientKeys } from '../vault/key-wraps.node.ts';
+import { encodeRecoveryCode } from '../vault/recovery-code.node.ts';
 import type { SyncEngine } from './engine.node.ts';
 import { rotate } from './keyring.node.ts';
 import type { SigningKeys } from './keys.node.ts';
 import { encodeOutboxItem } from './outbox.node.ts';
 import { recoveryRecipient } from './recovery.node.ts';
 import type { Replica } from './replica.node.ts';
+import { ensureVaultRotated, recoveryRecipientFor } from './rotation.node.ts';
 import { uploadOutbox } from './upload.node.ts';
 
 export interface DeviceView {
@@ -60,7 +64,12 @@ export async function listDevices(engine: SyncEngine): Promise<DeviceView[]> {
   });
 }
 
-export async function removeDevice(engine: SyncEngine, deviceIdHex: string): Promise<{ removed: string; epoch: number }> {
+/**
+ * `recoveryKey` is set only when this account knew no recovery recipient (a vault from before header version 2
+ * that never set up recovery): the new vault keys could not be wrapped for the old recovery key, so a new one was
+ * made, named in the device list for the other devices, and must be shown to the user once.
+ */
+export async function removeDevice(engine: SyncEngine, deviceIdHex: string): Promise<{ removed: string; epoch: number; recoveryKey?: string }> {
   const r = engine.replica;
   if (!/^[0-9a-f]{64}$/.test(deviceIdHex)) throw new MindstageError('usage', 'That is not the id of a device on this account.');
   if (deviceIdHex === r.deviceHex) throw new MindstageError('usage', 'This is the device you are using; remove it from another device, or wipe it.');
@@ -68,17 +77,28 @@ export async function removeDevice(engine: SyncEngine, deviceIdHex: string): Pro
     const conn = await engine.connect();
     try {
       if (!r.devices.has(deviceIdHex)) throw new MindstageError('not_found', `No device ${deviceIdHex} in this account.`);
-      if (r.devices.get(deviceIdHex)!.revokedAt === null) await changeList(r, conn, { remove: fromHex(deviceIdHex) }, r.device);
+      let rcpt = recoveryRecipientFor(r);
+      let recoveryKey: string | undefined;
+      if (!rcpt) {
+        const R = randomBytes(32);
+        rcpt = recoveryRecipientKeys(R).publicKey;
+        recoveryKey = encodeRecoveryCode(R);
+        wipe(R);
+      }
+      if (r.devices.get(deviceIdHex)!.revokedAt === null) {
+        // The other devices wrap their new vault keys for the account's recovery recipient: make sure the list names it.
+        await changeList(r, conn, { remove: fromHex(deviceIdHex), ...(r.list?.recovery ? {} : { recovery: rcpt }) }, r.device);
+      }
       const remaining = [...r.devices.values()].filter((d) => d.revokedAt === null).map((d) => d.deviceId);
-      const rcpt = recoveryRecipient(r);
-      const { epoch, body } = rotate(r, rcpt ? [...remaining, rcpt] : remaining);
+      const { epoch, body } = rotate(r, [...remaining, rcpt]);
+      ensureVaultRotated(r);
       r.store.transaction(() => {
         const seq = r.state.lastSeq + 1;
         r.store.addOutbox(seq, encodeOutboxItem({ kind: 'update', docId: r.keys.keyringDocId, deviceSeq: seq, body, covers: [] }));
         r.state.lastSeq = seq;
       });
       await uploadOutbox(r, conn);
-      return { removed: deviceIdHex, epoch };
+      return { removed: deviceIdHex, epoch, ...(recoveryKey ? { recoveryKey } : {}) };
     } finally {
       conn.close();
     }

@@ -8,7 +8,8 @@
  *   Its X25519 form (libsodium's Ed25519→Curve25519 conversion) receives new content-key epochs.
  * - document ids on the relay: keyed BLAKE2b-256 of (kind, storage id) under a key derived from syncContent.
  * - content keys: epoch 0 is derived from syncContent; later epochs are random (keyring.node.ts).
- * - local key: seals the client's own rows (sync_meta, sync_docs, sync_raw) at rest, derived from localStore.
+ * - local key: seals the client's own rows (sync_meta, sync_docs, sync_raw) at rest, derived from the current
+ *   vault-key generation's localStore key; rows sealed under an older generation still open (decision 16).
  */
 import { sodium, keyedHash, randomBytes } from '../crypto/sodium.node.ts';
 import { docKindCodes, type DocKind } from '../crypto/envelope.node.ts';
@@ -66,16 +67,33 @@ export class SyncKeys {
   readonly account: SigningKeys;
   readonly docIdKey: Uint8Array;
   readonly epochZero: Uint8Array;
-  readonly local: Uint8Array;
   readonly vaultId: Uint8Array;
+  readonly #vault: UnlockedVault;
+  readonly #local = new Map<number, Uint8Array>();
 
   constructor(vault: UnlockedVault) {
     this.vaultId = vault.vaultId;
+    this.#vault = vault;
     this.account = accountKeys(vault);
     const content = vault.subkey('syncContent');
     this.docIdKey = keyedHash(content, label('mindstage.sync.docid.v1'), 32);
     this.epochZero = keyedHash(content, label('mindstage.sync.epoch0.v1'), 32);
-    this.local = keyedHash(vault.subkey('localStore'), label('mindstage.sync.local.v1'), 32);
+  }
+
+  #localOf(generation: number): Uint8Array {
+    let k = this.#local.get(generation);
+    if (!k) this.#local.set(generation, (k = keyedHash(this.#vault.localKey(generation), label('mindstage.sync.local.v1'), 32)));
+    return k;
+  }
+
+  /** The local key of the vault's current generation: what new rows are sealed with. */
+  get local(): Uint8Array {
+    return this.#localOf(this.#vault.generation);
+  }
+
+  /** Every generation's local key, newest first: rows sealed before a rotation open under their own. */
+  localKeys(): Uint8Array[] {
+    return [...this.#vault.generations().keys()].sort((a, b) => b - a).map((g) => this.#localOf(g));
   }
 
   get accountId(): Uint8Array {
@@ -104,7 +122,8 @@ export class SyncKeys {
   wipe(): void {
     sodium.memzero(this.docIdKey);
     sodium.memzero(this.epochZero);
-    sodium.memzero(this.local);
+    for (const k of this.#local.values()) sodium.memzero(k);
+    this.#local.clear();
     sodium.memzero(this.account.secretKey);
   }
 }

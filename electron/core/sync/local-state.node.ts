@@ -11,11 +11,17 @@ import type { SyncStore } from './store.node.ts';
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/** Seals with the current vault generation's local key; opens with any generation's (newest first). */
+export interface LocalKeys {
+  readonly local: Uint8Array;
+  localKeys(): Uint8Array[];
+}
+
 export class LocalSealer {
-  readonly #key: Uint8Array;
+  readonly #keys: LocalKeys;
   readonly #vaultId: Uint8Array;
-  constructor(key: Uint8Array, vaultId: Uint8Array) {
-    this.#key = key;
+  constructor(keys: LocalKeys, vaultId: Uint8Array) {
+    this.#keys = keys;
     this.#vaultId = vaultId;
   }
 
@@ -30,11 +36,14 @@ export class LocalSealer {
   }
 
   seal(what: string, id: Uint8Array | string, plain: Uint8Array): Uint8Array {
-    return aeadSeal(this.#key, plain, this.#ad(what, id));
+    return aeadSeal(this.#keys.local, plain, this.#ad(what, id));
   }
 
   open(what: string, id: Uint8Array | string, sealed: Uint8Array): Uint8Array {
-    const plain = aeadOpen(this.#key, sealed, this.#ad(what, id));
+    const ad = this.#ad(what, id);
+    let plain = aeadOpen(this.#keys.local, sealed, ad);
+    // A row written before the vault key last rotated: the rows carry no generation, and rotations are rare.
+    for (const k of plain ? [] : this.#keys.localKeys().slice(1)) if ((plain = aeadOpen(k, sealed, ad))) break;
     if (!plain) throw new MindstageError('integrity', `The sync state (${what}) in the vault file failed its integrity check: it was altered or corrupted.`);
     return plain;
   }
@@ -145,6 +154,17 @@ export class LocalState {
   }
   set lastSeq(n: number) {
     this.#putNum('seq', n);
+  }
+
+  /**
+   * The device-list version whose removals this device's vault key already post-dates (rotation.node.ts); -1 for a
+   * vault set up with a fresh key of its own, which covers every removal up to the first list it sees.
+   */
+  get vaultRotatedFor(): number {
+    return this.#num('vault-rotated');
+  }
+  set vaultRotatedFor(n: number) {
+    this.#putNum('vault-rotated', n);
   }
 
   epochs(): Epochs {

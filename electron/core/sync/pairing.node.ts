@@ -18,6 +18,7 @@ import { newDeviceSeed, signingKeysFromSeed } from './keys.node.ts';
 import type { VaultMaterial } from './local-vault.node.ts';
 import { newPairCode, openPairPayload, pairKeys, parsePairCode, sealPairPayload } from './pair-code.node.ts';
 import { recoveryRecipient } from './recovery.node.ts';
+import { recoveryRecipientFor } from './rotation.node.ts';
 
 export const DEFAULT_PAIR_TTL_MS = 10 * 60_000;
 
@@ -38,7 +39,7 @@ export async function createPairing(engine: SyncEngine, ttlMs = DEFAULT_PAIR_TTL
   const { code, secret } = newPairCode();
   const deviceSeed = newDeviceSeed();
   const json = {
-    v: 2,
+    v: 3,
     deviceSeed: toBase64(deviceSeed),
     vaultId: toBase64(header.vaultId),
     vaultKey: toBase64(s.vault.vaultKeyForWrap()),
@@ -48,6 +49,8 @@ export async function createPairing(engine: SyncEngine, ttlMs = DEFAULT_PAIR_TTL
     relayKey: toHex(r.config.relayKey),
     epochs: [...epochs(r).keys].map(([n, k]) => [n, toBase64(k)]),
     recipient: recoveryRecipient(r) && toHex(recoveryRecipient(r)!),
+    // The new device wraps a fresh vault key of its own for this recovery recipient.
+    wrapFor: recoveryRecipientFor(r) && toHex(recoveryRecipientFor(r)!),
   };
   const body = sealPairPayload(secret, new TextEncoder().encode(JSON.stringify(json)));
   await engine.exclusive(async () => {
@@ -87,11 +90,18 @@ export async function takePairing(code: string, relayUrl: string, socket?: Socke
     relayKey: string;
     epochs: [number, string][];
     recipient: string | null;
+    wrapFor: string | null;
     deviceSeed: string;
   };
-  if (j.v !== 2) throw new MindstageError('unsupported', 'The other device uses a different version of Mindstage; update both to the same version.');
+  if (j.v !== 3) throw new MindstageError('unsupported', 'The other device uses a different version of Mindstage; update both to the same version.');
   return {
-    material: { vaultId: fromBase64(j.vaultId), vaultKey: fromBase64(j.vaultKey), createdAt: j.createdAt, wrappedByRecovery: fromBase64(j.wrappedByRecovery) },
+    material: {
+      vaultId: fromBase64(j.vaultId),
+      vaultKey: fromBase64(j.vaultKey),
+      createdAt: j.createdAt,
+      wrappedByRecovery: fromBase64(j.wrappedByRecovery),
+      recoveryRecipient: j.wrapFor ? fromHex(j.wrapFor) : null,
+    },
     relayUrl: j.relayUrl,
     relayKey: fromHex(j.relayKey),
     epochs: j.epochs.map(([n, k]) => [n, fromBase64(k)]),

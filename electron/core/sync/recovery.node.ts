@@ -20,7 +20,8 @@ import { MindstageError } from '../../../shared/result.std.ts';
 import { RelayError, type SocketFactory } from '../../../shared/sync/client.std.ts';
 import { itemStatement } from '../../../shared/sync/signing.std.ts';
 import { aeadOpen, aeadSeal, fromBase64, fromHex, sodium, toBase64, toHex } from '../crypto/sodium.node.ts';
-import { decodeHeader, recoveryWrapAd } from '../vault/header.node.ts';
+import { decodeHeader } from '../vault/header.node.ts';
+import { openWithRecoveryKey, setHeaderRecoveryRecipient } from '../vault/vault.node.ts';
 import { decodeRecoveryCode } from '../vault/recovery-code.node.ts';
 import { changeList } from './devices.node.ts';
 import { dial, type SyncEngine } from './engine.node.ts';
@@ -66,12 +67,11 @@ const bundleAd = (docId: Uint8Array) => {
   return out;
 };
 
-/** Checks the recovery key against this vault, then publishes the recovery bundle. */
-/** Throws wrong_secret unless R unwraps this vault's key; returns the vault header. */
+/** Throws wrong_secret unless R opens this vault's root key; returns the vault header. */
 function checkRecoveryKey(session: SyncEngine['session'], R: Uint8Array): ReturnType<typeof decodeHeader> {
   const header = decodeHeader(session.storage.readHeader()!);
-  const vk = aeadOpen(R, header.wrappedByRecovery, recoveryWrapAd(header.vaultId));
-  if (!vk || !sodium.memcmp(vk, session.vault.vaultKeyForWrap())) throw new MindstageError('wrong_secret', 'Wrong recovery key.');
+  const root = openWithRecoveryKey(header, R)?.get(0);
+  if (!root || !sodium.memcmp(root, session.vault.vaultKeyForWrap())) throw new MindstageError('wrong_secret', 'Wrong recovery key.');
   return header;
 }
 
@@ -90,8 +90,14 @@ export async function setupRecovery(engine: SyncEngine, code: string, socket?: S
   const session = engine.session;
   const R = decodeRecoveryCode(code);
   try {
-    const header = checkRecoveryKey(session, R);
     const id = recoveryIdentity(R);
+    // A header from before version 2 wraps for the recovery key itself; wrap for its recipient instead, so a later
+    // rotation can re-wrap without it.
+    if (session.vault.canRotate) {
+      checkRecoveryKey(session, R);
+      setHeaderRecoveryRecipient(session.storage, session.vault, id.recipient.publicKey);
+    }
+    const header = checkRecoveryKey(session, R);
     const conn = await dial(r.config.relayUrl, socket);
     try {
       // The locator account's own device list: its one device, signed by its account key. Set up before: fine.
@@ -101,7 +107,15 @@ export async function setupRecovery(engine: SyncEngine, code: string, socket?: S
       });
       const { relayKey } = await conn.authenticate({ accountId: id.account.publicKey, deviceId: id.device.publicKey, sign: id.device.sign });
       if (!sodium.memcmp(relayKey, r.config.relayKey)) throw new MindstageError('integrity', 'The relay presented a different key than the one pinned; recovery was not set up.');
-      const json = { vaultId: toBase64(header.vaultId), createdAt: header.createdAt, wrappedByRecovery: toBase64(header.wrappedByRecovery), relayKey: toHex(relayKey) };
+      const json = {
+        vaultId: toBase64(header.vaultId),
+        createdAt: header.createdAt,
+        wrappedByRecovery: toBase64(header.wrappedByRecovery),
+        generation: header.generation ?? 0,
+        history: header.history ? toBase64(header.history) : null,
+        recoveryRecipient: header.recoveryRecipient ? toBase64(header.recoveryRecipient) : null,
+        relayKey: toHex(relayKey),
+      };
       const body = aeadSeal(id.bundleKey, label(JSON.stringify(json)), bundleAd(id.bundleDocId));
       await conn.upload({ docId: id.bundleDocId, deviceSeq: Date.now(), body });
     } finally {
@@ -147,13 +161,28 @@ export async function fetchRecoveryBundle(relayUrl: string, code: string, socket
       if (!verify(item.sig, st, id.device.publicKey)) continue;
       const plain = aeadOpen(id.bundleKey, item.body, bundleAd(id.bundleDocId));
       if (!plain) continue;
-      const j = JSON.parse(new TextDecoder().decode(plain)) as { vaultId: string; createdAt: number; wrappedByRecovery: string; relayKey: string };
+      const j = JSON.parse(new TextDecoder().decode(plain)) as { vaultId: string; createdAt: number; wrappedByRecovery: string; relayKey: string; generation?: number; history?: string | null; recoveryRecipient?: string | null };
       if (toHex(relayKey) !== j.relayKey) throw new MindstageError('integrity', 'The relay presents a different key than the one recorded in the recovery bundle.');
       const vaultId = fromBase64(j.vaultId);
       const wrappedByRecovery = fromBase64(j.wrappedByRecovery);
-      const vaultKey = aeadOpen(R, wrappedByRecovery, recoveryWrapAd(vaultId));
+      // Bundles from before vault-key rotation hold the root key wrapped under R; later ones the header's
+      // wrapping for the recipient and the history behind it. Either way what a new device needs is the root.
+      const keys = openWithRecoveryKey(
+        {
+          vaultId,
+          createdAt: j.createdAt,
+          kdf: { alg: 'argon2id13', opslimit: 0, memlimit: 0, salt: new Uint8Array(16) },
+          wrappedByPassphrase: new Uint8Array(0),
+          wrappedByRecovery,
+          generation: j.generation ?? 0,
+          ...(j.history ? { history: fromBase64(j.history) } : {}),
+          ...(j.recoveryRecipient ? { recoveryRecipient: fromBase64(j.recoveryRecipient) } : {}),
+        },
+        R,
+      );
+      const vaultKey = keys?.get(0);
       if (!vaultKey) throw new MindstageError('wrong_secret', 'Wrong recovery key.');
-      return { material: { vaultId, vaultKey, createdAt: j.createdAt, wrappedByRecovery }, relayKey, recipient: id.recipient };
+      return { material: { vaultId, vaultKey, createdAt: j.createdAt, wrappedByRecovery, recoveryRecipient: id.recipient.publicKey }, relayKey, recipient: id.recipient };
     }
     throw new MindstageError('not_found', 'This relay holds no readable recovery bundle for that recovery key.');
   } finally {

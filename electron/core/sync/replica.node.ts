@@ -46,6 +46,8 @@ export class Replica {
   readonly freshness: Freshness;
   /** Other keys that may open keyring boxes (the recovery recipient, while restoring with the recovery key). */
   extraRecipients: SigningKeys[] = [];
+  /** The newest device-list version that removed a device (0: none in the verified chain). */
+  lastRemovalVersion = 0;
   #device: SigningKeys | null = null;
   #config: SyncConfig | null = null;
 
@@ -53,7 +55,7 @@ export class Replica {
     this.session = session;
     this.store = store;
     this.keys = new SyncKeys(session.vault);
-    this.state = new LocalState(store, new LocalSealer(this.keys.local, session.vault.vaultId));
+    this.state = new LocalState(store, new LocalSealer(this.keys, session.vault.vaultId));
     this.#config = this.state.config();
     this.freshness = new Freshness(this);
     if (this.#config) this.#device = signingKeysFromSeed(this.#config.deviceSeed);
@@ -129,7 +131,12 @@ export class Replica {
     for (const l of dl.lists) {
       const on = new Set(l.devices.map(toHex));
       for (const d of l.devices) if (!this.devices.has(toHex(d))) this.devices.set(toHex(d), { deviceId: d, enrolledAt: l.issuedAt, revokedAt: null });
-      for (const [hex, d] of this.devices) if (d.revokedAt === null && !on.has(hex)) d.revokedAt = l.issuedAt;
+      for (const [hex, d] of this.devices) {
+        if (d.revokedAt === null && !on.has(hex)) {
+          d.revokedAt = l.issuedAt;
+          this.lastRemovalVersion = l.version;
+        }
+      }
     }
     if (!known || v.current!.version > known.version) this.#putList(v.current!);
   }

@@ -127,11 +127,17 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
   devices
     .command('remove')
     .argument('<id>', 'device id (from "mindstage devices")')
-    .description('remove a device: it can no longer connect, and content keys rotate so it cannot read what follows')
+    .description('remove a device: the relay refuses it from now on, and every key it knew is replaced so it cannot read what follows')
     .action((id: string) =>
       ctx.withCore(async (call) => {
         const r = await call('devices.remove', { deviceId: id.toLowerCase() });
-        ctx.out().result(r, [`Removed device ${r.removed}.`, `Content keys rotated: new epoch ${r.epoch}, sealed to the remaining devices only.`]);
+        ctx.out().result(r, [
+          `Removed device ${r.removed}.`,
+          `Keys replaced: new content epoch ${r.epoch}, sealed to the remaining devices only; this device now uses a new vault key (the others switch on their next sync).`,
+          ...(r.recoveryKey
+            ? ['', 'Your recovery key had to be replaced. Write down the new one now; the old one no longer opens what is written from now on:', '', `  ${r.recoveryKey}`]
+            : []),
+        ]);
       }),
     );
 
