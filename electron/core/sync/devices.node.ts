@@ -90,8 +90,9 @@ export async function removeDevice(engine: SyncEngine, deviceIdHex: string): Pro
         await changeList(r, conn, { remove: fromHex(deviceIdHex), ...(r.list?.recovery ? {} : { recovery: rcpt }) }, r.device);
       }
       const remaining = [...r.devices.values()].filter((d) => d.revokedAt === null).map((d) => d.deviceId);
-      const { epoch, body } = rotate(r, [...remaining, rcpt]);
+      // The vault key first: the new content key is then kept only under it.
       ensureVaultRotated(r);
+      const { epoch, body } = rotate(r, [...remaining, rcpt]);
       r.store.transaction(() => {
         const seq = r.state.lastSeq + 1;
         r.store.addOutbox(seq, encodeOutboxItem({ kind: 'update', docId: r.keys.keyringDocId, deviceSeq: seq, body, covers: [] }));

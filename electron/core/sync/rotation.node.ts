@@ -9,7 +9,7 @@
  * code, so it rotates once on its first connection too (the migration).
  */
 import { headerRecoveryRecipient, rotateVaultKey } from '../vault/vault.node.ts';
-import { epochs } from './keyring.node.ts';
+import { epochs, putEpochs } from './keyring.node.ts';
 import { recoveryRecipient } from './recovery.node.ts';
 import type { Replica } from './replica.node.ts';
 
@@ -35,6 +35,12 @@ export function ensureVaultRotated(r: Replica): boolean {
   // device with an older version): it rotates once it learns one (docs/sync-client.md, "Known limits").
   if (!vault.canRotate || !recipient) return false;
   rotateVaultKey(r.session.storage, vault, recipient);
+  // The rows holding keys are sealed again under the new key at once (this device's key seed, the content
+  // epochs); the rest is rewritten as it changes, and what it held before is what the removed device had too.
+  r.store.transaction(() => {
+    if (r.enabled) r.state.putConfig(r.config);
+    putEpochs(r, epochs(r));
+  });
   r.state.vaultRotatedFor = Math.max(needed, r.list?.version ?? 0);
   return true;
 }
