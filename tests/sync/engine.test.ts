@@ -131,8 +131,9 @@ describe('sync engine', () => {
     await until(() => wipedWith.length === 1, 10_000, 'live wipe');
     expect(b!.engine.status().state).toBe('wiped');
     const keys = b!.engine.replica.keys;
+    const local = keys.localKeys();
     await b!.engine.close();
     await a!.engine.close();
-    for (const k of [keys.local, keys.epochZero, keys.docIdKey, keys.account.secretKey]) expect(k.every((x) => x === 0)).toBe(true);
+    for (const k of [...local, keys.epochZero, keys.docIdKey, keys.account.secretKey]) expect(k.every((x) => x === 0)).toBe(true);
   });
 });

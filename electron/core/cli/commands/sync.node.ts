@@ -133,7 +133,7 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
         const r = await call('devices.remove', { deviceId: id.toLowerCase() });
         ctx.out().result(r, [
           `Removed device ${r.removed}.`,
-          `Keys replaced: new content epoch ${r.epoch}, sealed to the remaining devices only; this device now uses a new vault key (the others switch on their next sync).`,
+          `Keys replaced: the content key moved to new epoch ${r.epoch}, sealed to the remaining devices only, and this device now uses a new vault key (the others switch on their next sync).`,
           ...(r.recoveryKey
             ? ['', 'Your recovery key had to be replaced. Write down the new one now; the old one no longer opens what is written from now on:', '', `  ${r.recoveryKey}`]
             : []),
