@@ -10,11 +10,11 @@ import type { Item } from '../../shared/sync/messages.std.ts';
 import { toHex } from '../../electron/core/crypto/sodium.node.ts';
 import { readFields, writeFields } from '../../electron/core/docs/fields-doc.node.ts';
 import { recordRef } from '../../electron/core/docs/ids.node.ts';
-import { createSyncEngine } from '../../electron/core/sync/engine.node.ts';
+import { createSyncEngine, type SyncStatus } from '../../electron/core/sync/engine.node.ts';
 import { spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { hostileRelay } from './hostile-proxy.node.ts';
-import { enableAll, memoryDevices, picture, type TestDevice } from './support.node.ts';
+import { enableAll, memoryDevices, picture, until, type TestDevice } from './support.node.ts';
 
 let relay: RelayProcess;
 beforeAll(async () => {
@@ -25,10 +25,14 @@ afterAll(async () => {
   await relay?.exited;
 });
 
-async function scene() {
+async function scene(live = false) {
   const hostile = hostileRelay();
   const [a, b] = memoryDevices(2);
-  b!.engine = createSyncEngine({ session: b!.session, store: b!.store, socket: hostile.socket });
+  const statuses: SyncStatus[] = [];
+  // Live: statements follow changes after 100 ms, and B's status events are what the UI would show.
+  const opts = live ? { statementDelayMs: 100, idleMs: 200 } : {};
+  a!.engine = createSyncEngine({ session: a!.session, store: a!.store, ...opts });
+  b!.engine = createSyncEngine({ session: b!.session, store: b!.store, socket: hostile.socket, onStatus: (st) => statuses.push(st), ...opts });
   await enableAll([a!, b!], relay.url);
   const id = a!.session.createRecord('character', 'Target', (doc) => writeFields(doc, { name: 'Target', step: 0 }));
   const other = a!.session.createRecord('character', 'Other', (doc) => writeFields(doc, { name: 'Other', step: 0 }));
@@ -37,7 +41,7 @@ async function scene() {
   expect(r.problems).toEqual([]);
   expect(b!.engine.status().withheld).toBeUndefined();
   const docOf = (rid: string) => toHex(a!.engine.replica.keys.relayDocId(recordRef(rid, 'character')));
-  return { a: a!, b: b!, hostile, id, other, docOf };
+  return { a: a!, b: b!, hostile, id, other, docOf, statuses };
 }
 
 const step = (d: TestDevice, id: string) => readFields<{ step: number }>(d.session.record(id, 'character').doc).step;
@@ -109,6 +113,45 @@ describe('freshness against a hostile relay', () => {
     s.hostile.head = null;
     await s.b.engine.syncOnce();
     expect(s.b.engine.status().withheld).toBeUndefined();
+    for (const d of [s.a, s.b]) await d.engine.close();
+  });
+
+  it('in live sync, a statement published after live changes reveals a withheld newest change, and the report clears when it arrives', async () => {
+    const s = await scene(true);
+    s.a.engine.watch();
+    s.b.engine.watch();
+    await until(() => s.a.engine.status().state === 'watching' && s.b.engine.status().state === 'watching', 10_000, 'both watching');
+    let hidden: number | null = null;
+    s.hostile.rewrite = (items: Item[]) => items.filter((i) => !(toHex(i.docId) === s.docOf(s.id) && i.kind === 'update' && (hidden ??= i.deviceSeq) === i.deviceSeq));
+    // No round runs from here on: A sends its change live, then (100 ms later) its statement.
+    writeFields(s.a.session.record(s.id, 'character').doc, { step: 1 });
+    await until(() => /holding back/.test(s.b.engine.status().withheld ?? ''), 10_000, 'withheld reported live');
+    expect(hidden).not.toBeNull();
+    expect(step(s.b, s.id)).toBe(0);
+    // Reported through the status events the UI listens to, not only when asked.
+    expect(s.statuses.some((st) => /holding back/.test(st.withheld ?? ''))).toBe(true);
+    // The relay behaves again; A's next change to the same record reveals the gap, B fetches both, the report clears.
+    s.hostile.rewrite = null;
+    writeFields(s.a.session.record(s.id, 'character').doc, { step: 2 });
+    await until(() => step(s.b, s.id) === 2 && s.b.engine.status().withheld === undefined, 15_000, 'caught up and cleared');
+    expect(s.statuses.at(-1)?.withheld).toBeUndefined();
+    for (const d of [s.a, s.b]) await d.engine.close();
+  });
+
+  it('in live sync, a relay that answers with an older head than it already served is reported', async () => {
+    const s = await scene(true);
+    s.a.engine.watch();
+    s.b.engine.watch();
+    await until(() => s.b.engine.status().state === 'watching', 10_000, 'B watching');
+    const cursor = s.b.engine.replica.state.cursor;
+    // One push goes missing, so B pulls; the relay answers that pull with an old head, as if restored from a backup.
+    let dropped = false;
+    s.hostile.rewrite = (items: Item[], where) => items.filter((i) => where !== 'push' || dropped || !(dropped = toHex(i.docId) === s.docOf(s.id)));
+    s.hostile.head = cursor - 1;
+    writeFields(s.a.session.record(s.id, 'character').doc, { step: 1 });
+    writeFields(s.a.session.record(s.other, 'character').doc, { step: 1 });
+    await until(() => /older state than it showed before/.test(s.b.engine.status().withheld ?? ''), 10_000, 'rollback reported live');
+    expect(s.statuses.some((st) => /older state/.test(st.withheld ?? ''))).toBe(true);
     for (const d of [s.a, s.b]) await d.engine.close();
   });
 });

@@ -13,7 +13,7 @@
 import type { SyncStatusView } from '../../../shared/api/sync.std.ts';
 import { RelayConnection, RelayError, type SocketFactory } from '../../../shared/sync/client.std.ts';
 import type { Item, WipeMarker } from '../../../shared/sync/messages.std.ts';
-import { relayAuthority } from '../../../shared/sync/signing.std.ts';
+import { equalBytes, relayAuthority } from '../../../shared/sync/signing.std.ts';
 import { MindstageError } from '../../../shared/result.std.ts';
 import { toHex } from '../crypto/sodium.node.ts';
 import type { VaultSession } from '../session.node.ts';
@@ -42,6 +42,11 @@ export interface SyncEngineOptions {
   backoff?: BackoffOptions;
   /** How long watch mode waits between idle checks. */
   idleMs?: number;
+  /**
+   * Live sync publishes a head statement (freshness.node.ts) at most this often after sending changes, so a peer
+   * can tell a withheld newest change without waiting for a round. Default 2 s.
+   */
+  statementDelayMs?: number;
 }
 
 export interface RoundResult {
@@ -76,6 +81,8 @@ export class SyncEngine {
   #wake: (() => void) | null = null;
   #pushed: Item[] = [];
   #localWork = false;
+  #statementDue = false;
+  #statementTimer: ReturnType<typeof setTimeout> | null = null;
   #conn: RelayConnection | null = null;
   #closed = false;
 
@@ -297,6 +304,8 @@ export class SyncEngine {
     let next = conn.pull(r.state.cursor);
     for (;;) {
       const page = await next;
+      // A relay whose head is now below what it already served this device shows it an older state.
+      r.freshness.sawHead(page.head, r.state.cursor);
       const after = page.items.reduce((m, i) => Math.max(m, i.serverSeq), r.state.cursor);
       if (page.more) {
         next = conn.pull(after);
@@ -356,6 +365,8 @@ export class SyncEngine {
 
   async stopWatch(): Promise<void> {
     this.#stopped = true;
+    if (this.#statementTimer) clearTimeout(this.#statementTimer);
+    this.#statementTimer = null;
     this.#wake?.();
     this.#conn?.close();
     await this.#watch;
@@ -401,7 +412,7 @@ export class SyncEngine {
         this.#setState('watching');
         while (conn.isOpen && !this.#stopped) {
           if (wipedMarker) break;
-          if (this.#pushed.length === 0 && !this.#localWork) await this.#sleep(this.#o.idleMs ?? 30_000);
+          if (this.#pushed.length === 0 && !this.#localWork && !this.#statementDue) await this.#sleep(this.#o.idleMs ?? 30_000);
           if (wipedMarker || this.#stopped || !conn.isOpen) break;
           await this.#exclusive(() => this.#live(conn));
         }
@@ -435,20 +446,46 @@ export class SyncEngine {
     this.#setState(this.#closed ? 'closed' : 'idle');
   }
 
-  /** One step of watch mode: apply live pushes (or pull when one is missing), send local changes. */
+  /**
+   * One step of watch mode: apply live pushes (or pull when one is missing), send local changes, and keep freshness
+   * as current as in rounds: a statement follows sent changes (at most every statementDelayMs), and a peer's
+   * statement arriving live is checked at once.
+   */
   async #live(conn: RelayConnection): Promise<void> {
     const r = this.replica;
     const pushed = this.#pushed.splice(0).sort((a, b) => a.serverSeq - b.serverSeq);
     if (pushed.length) {
       const contiguous = pushed.every((it, i) => it.serverSeq === r.state.cursor + 1 + i || it.serverSeq <= r.state.cursor);
+      const statements = pushed.some((it) => equalBytes(it.docId, r.keys.headsDocId));
+      const before = r.freshness.message;
+      const quarantinedBefore = Math.max(0, ...r.store.quarantine().map((q) => q.serverSeq));
+      const pendingBefore = r.store.pending().length;
       if (contiguous) await this.#apply(conn, pushed, false);
       else await this.#pull(conn);
+      // As in a round: a new gap or a refused item is pulled once more from just before it (the relay may serve it
+      // now). Only when this step made one, so an item waiting for good does not cost a pull per push.
+      const from = r.store.pending().length > pendingBefore || r.store.quarantine().length > 0 ? repairFrom(r, quarantinedBefore) : null;
+      if (from !== null) await this.#repair(conn, from);
+      // A statement arrived, or one was already telling of something missing that may have come now.
+      if (statements || !contiguous || before) {
+        r.freshness.check(r);
+        if (r.freshness.message !== before) this.#setState('watching');
+      }
     }
     if (this.#localWork) {
       this.#localWork = false;
       this.capture.flush();
       prepare(r);
       await uploadOutbox(r, conn);
+      this.#statementTimer ??= setTimeout(() => {
+        this.#statementTimer = null;
+        this.#statementDue = true;
+        this.#wake?.();
+      }, this.#o.statementDelayMs ?? 2_000);
+    }
+    if (this.#statementDue) {
+      this.#statementDue = false;
+      if (queueHeadStatement(r)) await uploadOutbox(r, conn);
     }
     this.#lastSyncAt = Date.now();
   }
