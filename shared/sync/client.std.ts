@@ -218,6 +218,11 @@ export class RelayConnection {
     const { sign, ...rest } = a;
     const unsigned = { ...rest, issuedAt: a.issuedAt ?? Date.now() };
     const list = { ...unsigned, sig: await sign(deviceListStatement(unsigned)) };
+    return this.sendDevices(list);
+  }
+
+  /** Sends a device-list version signed earlier (e.g. carried by a pairing code to the device it adds). */
+  async sendDevices(list: DeviceList): Promise<DeviceList> {
     await this.expect('done', { t: 'setDevices', list });
     return list;
   }

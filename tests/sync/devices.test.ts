@@ -72,6 +72,33 @@ describe('pairing, devices and recovery (relay process)', () => {
     for (const d of [a, b, c, r]) await d.core.close();
   });
 
+  it('an unused pairing code leaves no device on the list; a code made before the list changed is refused plainly', async () => {
+    const a = await firstDevice(relay.url);
+    const listedAfterSync = async () => {
+      await a.call('sync.now', {});
+      return (await a.call('devices.list', {})).length;
+    };
+    // Codes made and never used: nothing is listed (the version that adds the device travels inside the code).
+    await a.call('pair.create', {});
+    const first = await a.call('pair.create', {});
+    const second = await a.call('pair.create', {});
+    expect(await listedAfterSync()).toBe(1);
+    expect(await a.call('devices.list', {})).toEqual([expect.objectContaining({ thisDevice: true, removedAt: null })]);
+    // Joining lists exactly the device that joined.
+    const b = await openDevice();
+    await b.call('pair.join', { code: first.code, relayUrl: relay.url, passphrase: 'b passphrase' });
+    const listed = await a.call('devices.list', {});
+    expect(listed).toHaveLength(2);
+    expect(listed.map((d) => d.removedAt)).toEqual([null, null]);
+    expect(listed.find((d) => !d.thisDevice)!.deviceId).toBe((await b.call('devices.list', {})).find((d) => d.thisDevice)!.deviceId);
+    // A code made before that join follows an older list: refused in plain words, nothing left behind.
+    const c = await openDevice();
+    expect(await refusal(c.call('pair.join', { code: second.code, relayUrl: relay.url, passphrase: 'c passphrase' }))).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no longer fits.*Make a new code/) });
+    expect(await c.call('vault.status', {})).toMatchObject({ exists: false });
+    expect(await a.call('devices.list', {})).toHaveLength(2);
+    for (const d of [a, b, c]) await d.core.close();
+  });
+
   it('a wrong recovery key given to sync.enable changes nothing; a round by hand keeps live sync on', async () => {
     const d = await openDevice();
     const { recoveryKey } = await d.call('vault.create', { passphrase: 'wrong key test' });

@@ -14,6 +14,7 @@ import { createSyncEngine, type RoundResult, type SyncEngine, type SyncStatus } 
 import { learnEpoch } from '../sync/keyring.node.ts';
 import type { SigningKeys } from '../sync/keys.node.ts';
 import { installVault, type VaultMaterial } from '../sync/local-vault.node.ts';
+import type { DeviceList } from '../../../shared/sync/messages.std.ts';
 import { createPairing, takePairing } from '../sync/pairing.node.ts';
 import { fetchRecoveryBundle, recoveryRecipient, setRecoveryRecipient, setupRecovery, verifyRecoveryKey } from '../sync/recovery.node.ts';
 import { openSqliteSyncStore } from '../sync/sqlite-store.node.ts';
@@ -102,7 +103,7 @@ async function newDevice(
   state: CoreState,
   m: VaultMaterial,
   passphrase: string,
-  a: { relayUrl: string; relayKey: Uint8Array; epochs: [number, Uint8Array][]; recipient: Uint8Array | null; deviceSeed?: Uint8Array; extra?: Parameters<typeof setupExtra>[1] },
+  a: { relayUrl: string; relayKey: Uint8Array; epochs: [number, Uint8Array][]; recipient: Uint8Array | null; deviceSeed?: Uint8Array; admit?: DeviceList; extra?: Parameters<typeof setupExtra>[1] },
 ) {
   if (state.hasVault() && state.storage().readHeader() !== null) throw new MindstageError('exists', `A vault already exists in ${state.dataDir}; use a new --data folder for the new device.`);
   const storage = state.storage(true);
@@ -120,6 +121,7 @@ async function newDevice(
       relayUrl: a.relayUrl,
       expectRelayKey: a.relayKey,
       ...(a.deviceSeed ? { deviceSeed: a.deviceSeed } : {}),
+      ...(a.admit ? { admit: a.admit } : {}),
       ...(a.extra ? { enrolWith: a.extra.recipient } : {}),
     });
     const r = await syncNow(state, engine);
@@ -176,7 +178,7 @@ export function syncHandlers(state: CoreState): Handlers<typeof syncCommands> {
     'pair.join': async ({ code, relayUrl, passphrase }) => {
       if (state.hasVault() && state.storage().readHeader() !== null) throw new MindstageError('exists', `A vault already exists in ${state.dataDir}; pair into a new --data folder.`);
       const p = await takePairing(code, relayUrl);
-      return newDevice(state, p.material, passphrase, { relayUrl: p.relayUrl, relayKey: p.relayKey, epochs: p.epochs, recipient: p.recipient, deviceSeed: p.deviceSeed });
+      return newDevice(state, p.material, passphrase, { relayUrl: p.relayUrl, relayKey: p.relayKey, epochs: p.epochs, recipient: p.recipient, deviceSeed: p.deviceSeed, admit: p.admit });
     },
     'vault.recoverFromRelay': async ({ recoveryKey, relayUrl, newPassphrase }) => {
       if (state.hasVault() && state.storage().readHeader() !== null) throw new MindstageError('exists', `A vault already exists in ${state.dataDir}; restore into a new --data folder (or use "recover" without --relay to reset this vault's passphrase).`);

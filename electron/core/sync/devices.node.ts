@@ -11,6 +11,7 @@
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { RelayConnection } from '../../../shared/sync/client.std.ts';
 import type { DeviceList } from '../../../shared/sync/messages.std.ts';
+import { deviceListStatement } from '../../../shared/sync/signing.std.ts';
 import { fromHex, randomBytes, toHex, wipe } from '../crypto/sodium.node.ts';
 import { recoveryRecipientKeys } from '../vault/key-wraps.node.ts';
 import { encodeRecoveryCode } from '../vault/recovery-code.node.ts';
@@ -44,13 +45,25 @@ export function genesisList(r: Replica, devices: Uint8Array[]): Omit<DeviceList,
  * Signs and sends the version after the current one with `change` applied, then refreshes the verified list.
  * `signer`: this device, or the recovery authority while restoring with the recovery key.
  */
-export async function changeList(r: Replica, conn: RelayConnection, change: { add?: Uint8Array; remove?: Uint8Array; recovery?: Uint8Array }, signer: SigningKeys): Promise<void> {
+export async function changeList(r: Replica, conn: RelayConnection, change: ListChange, signer: SigningKeys): Promise<void> {
   r.setDevices(await conn.devices());
+  await conn.sendDevices(await nextList(r, change, signer));
+  r.setDevices(await conn.devices());
+}
+
+export interface ListChange {
+  add?: Uint8Array;
+  remove?: Uint8Array;
+  recovery?: Uint8Array;
+}
+
+/** The version after the newest one verified, with `change` applied, signed by `signer` — not sent. */
+export async function nextList(r: Replica, change: ListChange, signer: SigningKeys): Promise<DeviceList> {
   const cur = r.list;
   if (!cur) throw new MindstageError('integrity', 'The relay holds no device list for this account.');
   const devices = sortDevices([...cur.devices, ...(change.add ? [change.add] : [])].filter((d) => !change.remove || toHex(d) !== toHex(change.remove)));
-  await conn.setDevices({ accountId: r.keys.accountId, version: cur.version + 1, prev: cur.sig, devices, recovery: change.recovery ?? cur.recovery, signer: signer.publicKey, sign: signer.sign });
-  r.setDevices(await conn.devices());
+  const unsigned = { accountId: r.keys.accountId, version: cur.version + 1, prev: cur.sig, devices, recovery: change.recovery ?? cur.recovery, issuedAt: Date.now(), signer: signer.publicKey };
+  return { ...unsigned, sig: await signer.sign(deviceListStatement(unsigned)) };
 }
 
 export async function listDevices(engine: SyncEngine): Promise<DeviceView[]> {

@@ -12,7 +12,7 @@
  */
 import type { SyncStatusView } from '../../../shared/api/sync.std.ts';
 import { RelayConnection, RelayError, type SocketFactory } from '../../../shared/sync/client.std.ts';
-import type { Item, WipeMarker } from '../../../shared/sync/messages.std.ts';
+import type { DeviceList, Item, WipeMarker } from '../../../shared/sync/messages.std.ts';
 import { equalBytes, relayAuthority } from '../../../shared/sync/signing.std.ts';
 import { MindstageError } from '../../../shared/result.std.ts';
 import { toHex } from '../crypto/sodium.node.ts';
@@ -144,10 +144,11 @@ export class SyncEngine {
    * Joins this device to the relay and pins the relay's key. Three ways (docs/sync-client.md, "Devices and removal"):
    * - nothing given: the first device of a new account; version 1 of the device list (this device alone) is
    *   signed with the account id's key, which creates the account. Refused when the account already exists.
-   * - `deviceSeed`: a device key another device already put on the list (pairing).
+   * - `deviceSeed`: a device key another device put on the list, or signed the version that does (`admit`,
+   *   pairing), which is sent first.
    * - `enrolWith`: the recovery authority (from the recovery key) adds a new device key to the list.
    */
-  enable(a: { relayUrl: string; expectRelayKey?: Uint8Array; deviceSeed?: Uint8Array; enrolWith?: SigningKeys }): Promise<{ accountId: string; deviceId: string; relayKey: string }> {
+  enable(a: { relayUrl: string; expectRelayKey?: Uint8Array; deviceSeed?: Uint8Array; admit?: DeviceList; enrolWith?: SigningKeys }): Promise<{ accountId: string; deviceId: string; relayKey: string }> {
     return this.#exclusive(async () => {
       const r = this.replica;
       const relayUrl = checkRelayUrl(a.relayUrl);
@@ -166,6 +167,14 @@ export class SyncEngine {
             await conn.setDevices(genesisList(r, [device.publicKey])).catch((e: unknown) => {
               if (e instanceof RelayError && e.relayCode === 'conflict') {
                 throw new MindstageError('exists', 'This vault already syncs with that relay from another device. Add this device by pairing it from that device instead.');
+              }
+              throw e;
+            });
+          }
+          if (a.admit) {
+            await conn.sendDevices(a.admit).catch((e: unknown) => {
+              if (e instanceof RelayError && e.relayCode === 'conflict') {
+                throw new MindstageError('not_found', 'This pairing code no longer fits: your devices changed after it was made (a device was added or removed). Make a new code on the other device.');
               }
               throw e;
             });
