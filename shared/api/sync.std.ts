@@ -100,4 +100,6 @@ export const syncCommands = {
   'vault.recoverFromRelay': { input: z.object({ recoveryKey, relayUrl, newPassphrase: passphrase }), output: returns<{ vaultId: string; deviceId: string; round: SyncRound }>() },
   /** Remote first (signed wipe, verified receipt), then local; offline, the remote part waits in pending-wipe.json. */
   'vault.wipe': { input: z.object({ localOnly: z.boolean().optional() }), output: returns<WipeReport>() },
+  /** From any folder, with the recovery key alone (every device lost): wipes the account on the relay; devices wipe themselves when they next connect. */
+  'account.wipeWithRecoveryKey': { input: z.object({ recoveryKey, relayUrl }), output: returns<WipeReceiptView>() },
 } satisfies CommandDefs;

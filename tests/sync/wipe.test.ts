@@ -64,6 +64,41 @@ describe('wipe', () => {
     await b.core.close();
   });
 
+  it('the recovery key alone wipes the account from any folder; every device wipes itself; a removed device still cannot', async () => {
+    const a = await firstDevice(relay.url, { recovery: true });
+    await a.call('character.create', { name: 'Soon gone' });
+    await a.call('sync.now', {});
+    const b = await pairedDevice(a, relay.url);
+    const gone = await pairedDevice(a, relay.url);
+    const goneId = (await gone.call('devices.list', {})).find((d) => d.thisDevice)!.deviceId;
+    await a.call('devices.remove', { deviceId: goneId });
+    const { accountId } = await a.call('sync.status', {});
+    // The removed device's own wipe stays refused, and changes nothing.
+    expect(await refusal(gone.call('vault.wipe', {}))).toMatchObject({ code: 'device_removed' });
+
+    // A folder with no vault at all (every device lost): a wrong recovery key finds nothing and wipes nothing.
+    const x = await openDevice();
+    const wrong = a.recoveryKey.replace(/^./, a.recoveryKey[0] === 'A' ? 'B' : 'A');
+    expect(await refusal(x.call('account.wipeWithRecoveryKey', { recoveryKey: wrong, relayUrl: relay.url }))).toMatchObject({ code: 'not_found' });
+    expect((await a.call('sync.now', {})).wiped).toBeUndefined();
+
+    const receipt = await x.call('account.wipeWithRecoveryKey', { recoveryKey: a.recoveryKey, relayUrl: relay.url });
+    expect(receipt).toMatchObject({ accountId, relay: relayAuthority(relay.url) });
+    expect(receipt.counts.devices).toBeGreaterThanOrEqual(3);
+    expect(receipt.counts.updates).toBeGreaterThan(0);
+    const db = new Database(join(relayDir, 'relay.sqlite'), { readonly: true });
+    for (const table of ['items', 'devices', 'pairings']) expect(db.prepare(`SELECT count(*) FROM ${table} WHERE account_id = ?`).pluck().get(Buffer.from(accountId!, 'hex')), table).toBe(0);
+    db.close();
+    // The devices verify the marker (signed by the recovery authority their list names) and wipe themselves.
+    for (const d of [a, b]) {
+      expect((await d.call('sync.now', {})).wiped).toBe(true);
+      expect(dbFiles(d.dir)).toEqual([]);
+    }
+    // Nothing is left to restore from: the recovery bundle went with it.
+    expect(await refusal(x.call('vault.recoverFromRelay', { recoveryKey: a.recoveryKey, relayUrl: relay.url, newPassphrase: 'too late passphrase' }))).toMatchObject({ code: 'not_found', message: expect.stringMatching(/wiped/) });
+    for (const d of [a, b, gone, x]) await d.core.close();
+  });
+
   it('refuses a forged marker, and one signed for another relay; nothing is wiped', async () => {
     const hostile = hostileRelay();
     const [a, b] = memoryDevices(2);

@@ -16,7 +16,7 @@ import type { SigningKeys } from '../sync/keys.node.ts';
 import { installVault, type VaultMaterial } from '../sync/local-vault.node.ts';
 import type { DeviceList } from '../../../shared/sync/messages.std.ts';
 import { createPairing, takePairing } from '../sync/pairing.node.ts';
-import { fetchRecoveryBundle, recoveryRecipient, setRecoveryRecipient, setupRecovery, verifyRecoveryKey } from '../sync/recovery.node.ts';
+import { fetchRecoveryBundle, recoveryRecipient, setRecoveryRecipient, setupRecovery, verifyRecoveryKey, wipeWithRecoveryKey } from '../sync/recovery.node.ts';
 import { openSqliteSyncStore } from '../sync/sqlite-store.node.ts';
 import { clearPendingWipe, deleteVaultFiles, readPendingWipe, sendWipe, signWipe, writePendingWipe } from '../sync/wipe.node.ts';
 import { emitGone } from './conversation-events.node.ts';
@@ -186,6 +186,7 @@ export function syncHandlers(state: CoreState): Handlers<typeof syncCommands> {
       return newDevice(state, b.material, newPassphrase, { relayUrl, relayKey: b.relayKey, epochs: [], recipient: b.recipient.publicKey, extra: { recipient: b.recipient } });
     },
     'vault.wipe': async ({ localOnly }) => wipe(state, localOnly === true),
+    'account.wipeWithRecoveryKey': async ({ recoveryKey, relayUrl }) => wipeWithRecoveryKey(relayUrl, recoveryKey),
   };
 }
 

@@ -18,11 +18,13 @@
  */
 import { MindstageError } from '../../../shared/result.std.ts';
 import { RelayError, type SocketFactory } from '../../../shared/sync/client.std.ts';
-import { itemStatement } from '../../../shared/sync/signing.std.ts';
 import { aeadOpen, aeadSeal, fromBase64, fromHex, sodium, toBase64, toHex } from '../crypto/sodium.node.ts';
 import { decodeHeader } from '../vault/header.node.ts';
 import { openWithRecoveryKey, setHeaderRecoveryRecipient } from '../vault/vault.node.ts';
 import { decodeRecoveryCode } from '../vault/recovery-code.node.ts';
+import { deriveSubkey } from '../crypto/sodium.node.ts';
+import { itemStatement, relayAuthority, wipeStatement } from '../../../shared/sync/signing.std.ts';
+import { sendWipe, type VerifiedReceipt } from './wipe.node.ts';
 import { changeList } from './devices.node.ts';
 import { dial, type SyncEngine } from './engine.node.ts';
 import { signingKeysFromSeed, verify, type SigningKeys } from './keys.node.ts';
@@ -151,6 +153,9 @@ export async function fetchRecoveryBundle(relayUrl: string, code: string, socket
       if (e instanceof RelayError && (e.relayCode === 'unknown_account' || e.relayCode === 'unknown_device')) {
         throw new MindstageError('not_found', 'This relay holds no recovery bundle for that recovery key (a wrong key, another relay, or restoring from the relay was never turned on).');
       }
+      if (e instanceof RelayError && e.relayCode === 'wiped') {
+        throw new MindstageError('not_found', 'This account was wiped on this relay; there is nothing left to restore.');
+      }
       throw e;
     } finally {
       conn.close();
@@ -188,4 +193,26 @@ export async function fetchRecoveryBundle(relayUrl: string, code: string, socket
   } finally {
     sodium.memzero(R);
   }
+}
+
+/**
+ * Wipes the account with nothing but the recovery key (every device lost, say): the recovery authority — named in
+ * the device list, so the relay accepts its marker as it would a device's — signs the wipe; the relay key to check
+ * the receipt with comes from the recovery bundle. The locator account holding the bundle is wiped afterwards with
+ * its own key, so nothing of the account is left on the relay.
+ */
+export async function wipeWithRecoveryKey(relayUrl: string, code: string, socket?: SocketFactory): Promise<VerifiedReceipt> {
+  const bundle = await fetchRecoveryBundle(relayUrl, code, socket);
+  const accountId = signingKeysFromSeed(deriveSubkey(bundle.material.vaultKey, 'accountSigning')).publicKey;
+  sodium.memzero(bundle.material.vaultKey);
+  const sign = (signer: SigningKeys, account: Uint8Array) => {
+    const unsigned = { accountId: account, issuedAt: Date.now(), authority: relayAuthority(relayUrl), signer: signer.publicKey };
+    return { relayUrl, relayKey: bundle.relayKey, marker: { ...unsigned, sig: signer.sign(wipeStatement(unsigned)) as Uint8Array } };
+  };
+  const receipt = await sendWipe(sign(bundle.recipient, accountId), socket);
+  const R = decodeRecoveryCode(code);
+  const id = recoveryIdentity(R);
+  sodium.memzero(R);
+  await sendWipe(sign(id.device, id.account.publicKey), socket);
+  return receipt;
 }

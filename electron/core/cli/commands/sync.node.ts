@@ -1,6 +1,6 @@
 /**
  * `sync enable --relay URL`, `sync` (one round), `sync --watch`, `sync status`, `devices`, `devices remove ID`,
- * `pair create`, `pair join CODE --relay URL`, `wipe --yes [--local-only]`. `recover --relay` is in vault.node.ts.
+ * `pair create`, `pair join CODE --relay URL`, `wipe --yes [--local-only]`, `wipe --yes --recovery-key CODE --relay URL`. `recover --relay` is in vault.node.ts.
  * Exit codes: 4 when items were refused (integrity), 5 when the relay could not be reached or a wipe's remote part
  * is pending.
  */
@@ -13,7 +13,7 @@ import { readNewSecret } from '../secrets.node.ts';
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 function roundLines(r: SyncRound): string[] {
-  if (r.wiped) return ['This account was wiped from another device (the wipe marker verified with the account key); this device\'s vault was wiped too.'];
+  if (r.wiped) return ['This account was wiped from another device or with the recovery key (the wipe is signed by a key your account lists); this device\'s vault was wiped too.'];
   const lines = [`Synced: ↑ ${plural(r.up, 'item')} up, ↓ ${plural(r.down, 'item')} down.`];
   if (r.pending) lines.push(`${plural(r.pending, 'item')} from the relay wait for earlier items of the same device (kept; applied when those arrive).`);
   if (r.quarantined) lines.push(`${plural(r.quarantined, 'item')} refused in total (see "mindstage sync status").`);
@@ -177,8 +177,17 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
     .description('delete everything: on the relay first (receipt verified), then this device; --local-only skips the relay')
     .option('--yes', 'confirm: this cannot be undone')
     .option('--local-only', 'wipe this device only; the relay and other devices keep their data')
-    .action((o: { yes?: boolean; localOnly?: boolean }) => {
+    .option('--recovery-key <code>', 'with --relay, from any folder: wipe the account on the relay with the recovery key alone (every device lost)')
+    .option('--relay <url>', 'the relay, with --recovery-key')
+    .action((o: { yes?: boolean; localOnly?: boolean; recoveryKey?: string; relay?: string }) => {
       if (!o.yes) throw new MindstageError('usage', 'Wiping cannot be undone: run "mindstage wipe --yes" to confirm.');
+      if (o.recoveryKey !== undefined || o.relay !== undefined) {
+        if (o.recoveryKey === undefined || o.relay === undefined || o.localOnly) throw new MindstageError('usage', 'Wiping with the recovery key needs both --recovery-key and --relay (and no --local-only).');
+        return ctx.withCore(async (call) => {
+          const receipt = await call('account.wipeWithRecoveryKey', { recoveryKey: o.recoveryKey!, relayUrl: o.relay! });
+          ctx.out().result(receipt, wipeLines({ remote: 'wiped', receipt, local: 'nothing', files: [] }, ctx.dataDir()).slice(0, -1));
+        }, { unlock: false });
+      }
       return ctx.withCore(async (call) => {
         const status = await call('vault.status', {});
         if (status.exists && !o.localOnly) {
