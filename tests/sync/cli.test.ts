@@ -99,6 +99,22 @@ describe('sync CLI', () => {
     expect(local.code, local.stderr).toBe(0);
     expect(local.stdout).toMatch(/not touched \(--local-only\)/);
   });
+
+  it('wipes the account with the recovery key alone, from a folder with no vault', async () => {
+    const a = tempDir('cli-rk-a');
+    const x = tempDir('cli-rk-x');
+    const { recoveryKey } = await cliJsonHere<{ recoveryKey: string }>(['--data', a, 'init'], env);
+    await cliJsonHere(['--data', a, 'character', 'create', '--name', 'Gone soon'], env);
+    expect((await runCliHere(['--data', a, 'sync', 'enable', '--relay', relay.url, '--recovery-key', recoveryKey], { env })).code).toBe(0);
+    expect((await runCliHere(['--data', x, 'wipe', '--yes', '--relay', relay.url], { env })).code).toBe(2);
+    const wipe = await runCliHere(['--data', x, 'wipe', '--yes', '--recovery-key', recoveryKey, '--relay', relay.url], { env });
+    expect(wipe.code, wipe.stderr).toBe(0);
+    expect(wipe.stdout).toMatch(/Receipt verified with the pinned relay key [0-9a-f]{64}/);
+    expect(wipe.stdout).not.toMatch(/This device/);
+    const followed = await runCliHere(['--data', a, 'sync'], { env });
+    expect(followed.code, followed.stderr).toBe(0);
+    expect(followed.stdout).toMatch(/wiped from another device or with the recovery key/);
+  });
 });
 
 async function until(cond: () => boolean, what: string, ms = 120_000): Promise<void> {
