@@ -271,6 +271,7 @@ function StatusCard({ status, onChange, reload }: { status: SyncStatusView; onCh
 function Devices() {
   const [devices, setDevices] = useState<DeviceView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [newRecoveryKey, setNewRecoveryKey] = useState<string | null>(null);
   const load = useCallback(async () => {
     try {
       setDevices(await call('devices.list', {}));
@@ -285,11 +286,12 @@ function Devices() {
       title: `Remove device ${shortId(d.deviceId)}?`,
       confirm: 'Remove device',
       danger: true,
-      body: `From now on it is refused everything: it cannot sync, add devices, remove devices or wipe your account. New keys are made that it never receives, so it cannot read anything written after this. What it already has stays on it: if it is lost or someone else has it, treat everything it held until now as theirs.`,
+      body: `From now on it is refused everything: it cannot sync, add devices, remove devices or wipe your account. New keys are made that it never receives: your other devices each switch to a new key for their own data, and new content is locked with a new key too, so nothing written after this can be read with what it holds — not even from a copy of another device's files. What it already has stays on it: if it is lost or someone else has it, treat everything it held until now as theirs.`,
     });
     if (!ok) return;
     try {
-      await call('devices.remove', { deviceId: d.deviceId });
+      const r = await call('devices.remove', { deviceId: d.deviceId });
+      setNewRecoveryKey(r.recoveryKey ?? null);
       await load();
     } catch (e) {
       setError(messageOf(e));
@@ -298,7 +300,25 @@ function Devices() {
   return (
     <section className="card" aria-labelledby="devices-title">
       <h2 id="devices-title">Devices</h2>
+      <p className="muted small">
+        Removing a device shuts it out for good and replaces every key it knew. It keeps only what it already had, and can neither read nor change
+        anything from then on.
+      </p>
       <ErrorLine text={error} />
+      {newRecoveryKey ? (
+        <div className="banner" role="status" data-testid="new-recovery-key">
+          <p>
+            <strong>Your recovery key has changed.</strong> Write down the new one now and keep it safe; the old one no longer opens what is written
+            from now on. It is shown only once.
+          </p>
+          <output className="recovery-key" aria-label="New recovery key">
+            {newRecoveryKey}
+          </output>
+          <button type="button" onClick={() => setNewRecoveryKey(null)}>
+            I have written it down
+          </button>
+        </div>
+      ) : null}
       {devices === null ? (
         <p className="muted">Loading…</p>
       ) : (
