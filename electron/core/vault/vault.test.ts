@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { MindstageError } from '../../../shared/result.std.ts';
 import { createMemoryStorage } from '../store/storage.node.ts';
-import { decodeHeader, encodeHeader } from './header.node.ts';
-import { changePassphrase, createVault, recoverVault, unlockVault } from './vault.node.ts';
+import { aeadSeal, deriveKek, KEY_BYTES, newKdfParams, randomBytes } from '../crypto/sodium.node.ts';
+import { decodeHeader, encodeHeader, passphraseWrapAd, recoveryWrapAd } from './header.node.ts';
+import { recoveryRecipientKeys } from './key-wraps.node.ts';
+import { decodeRecoveryCode, encodeRecoveryCode } from './recovery-code.node.ts';
+import { changePassphrase, createVault, recoverVault, rotateVaultKey, unlockVault } from './vault.node.ts';
 
 const code = (f: () => unknown) => {
   try {
@@ -103,5 +106,72 @@ describe('vault keys', () => {
     const s = createMemoryStorage();
     createVault(s, 'p');
     expect(code(() => createVault(s, 'q'))).toBe('exists');
+  });
+});
+
+// Vault-key rotation (docs/decisions.md #16): a new generation is wrapped for the passphrase and for the recovery
+// recipient, older generations stay openable through the header's history, and a header from before version 2
+// still unlocks and recovers.
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+describe('vault-key rotation', () => {
+  it('moves to a new key that the passphrase and the recovery key both open, keeping every older one', () => {
+    const s = createMemoryStorage();
+    const { vault, recoveryKey } = createVault(s, 'pass');
+    const recipient = decodeHeader(s.readHeader()!).recoveryRecipient!;
+    expect(hex(recipient)).toBe(hex(recoveryRecipientKeys(decodeRecoveryCode(recoveryKey)).publicKey));
+    const before = { local: hex(vault.localKey(0)), id: hex(vault.subkey('idHash')), account: hex(vault.subkey('accountSigning')) };
+    for (let i = 1; i <= 3; i++) expect(rotateVaultKey(s, vault, recipient)).toBe(i);
+    const fresh = hex(vault.subkey('localStore'));
+    expect(fresh).not.toBe(before.local);
+    // Shared identifiers stay what they were; the at-rest key is new.
+    expect(hex(vault.subkey('idHash'))).toBe(before.id);
+    expect(hex(vault.subkey('accountSigning'))).toBe(before.account);
+    const h = decodeHeader(s.readHeader()!);
+    expect(h.generation).toBe(3);
+    // Nothing in the header is the old root wrapping any more: only generation 3 is wrapped, the rest sealed under it.
+    for (const v of [unlockVault(s, 'pass'), recoverVault(s, recoveryKey, 'new pass'), unlockVault(s, 'new pass')]) {
+      expect(v.generation).toBe(3);
+      expect(hex(v.subkey('localStore'))).toBe(fresh);
+      expect(hex(v.localKey(0))).toBe(before.local);
+      expect([...v.generations().keys()].sort()).toEqual([0, 1, 2, 3]);
+    }
+    expect(code(() => unlockVault(s, 'pass'))).toBe('wrong_secret');
+    changePassphrase(s, 'new pass', 'third');
+    expect(unlockVault(s, 'third').generation).toBe(3);
+  });
+
+  it('refuses a header whose wrapping or history was swapped for another generation', () => {
+    const s = createMemoryStorage();
+    const { vault } = createVault(s, 'pass');
+    const recipient = decodeHeader(s.readHeader()!).recoveryRecipient!;
+    rotateVaultKey(s, vault, recipient);
+    const one = decodeHeader(s.readHeader()!);
+    rotateVaultKey(s, vault, recipient);
+    const two = decodeHeader(s.readHeader()!);
+    // Generation 1's passphrase wrapping presented as generation 2's: the generation is bound, so it does not open.
+    s.writeHeader(encodeHeader({ ...two, wrappedByPassphrase: one.wrappedByPassphrase }));
+    expect(code(() => unlockVault(s, 'pass'))).toBe('wrong_secret');
+    s.writeHeader(encodeHeader({ ...two, history: one.history! }));
+    expect(code(() => unlockVault(s, 'pass'))).toBe('integrity');
+  });
+
+  it('still unlocks and recovers a header from before version 2, and recovery upgrades it to a recipient', () => {
+    const s = createMemoryStorage();
+    const vaultId = randomBytes(16);
+    const root = randomBytes(KEY_BYTES);
+    const R = randomBytes(KEY_BYTES);
+    const kdf = newKdfParams();
+    const kek = deriveKek('old', kdf);
+    s.writeHeader(encodeHeader({ vaultId, createdAt: 1, kdf, wrappedByPassphrase: aeadSeal(kek, root, passphraseWrapAd(vaultId, kdf)), wrappedByRecovery: aeadSeal(R, root, recoveryWrapAd(vaultId)) }));
+    expect(JSON.parse(s.readHeader()!).version).toBe(1);
+    expect(hex(unlockVault(s, 'old').vaultKeyForWrap())).toBe(hex(root));
+    const v = recoverVault(s, encodeRecoveryCode(R), 'fresh');
+    expect(hex(v.vaultKeyForWrap())).toBe(hex(root));
+    const h = decodeHeader(s.readHeader()!);
+    expect(hex(h.recoveryRecipient!)).toBe(hex(recoveryRecipientKeys(R).publicKey));
+    // Now it can rotate without the recovery key, and the recovery key still opens the new generation.
+    rotateVaultKey(s, v, h.recoveryRecipient!);
+    expect(recoverVault(s, encodeRecoveryCode(R), 'again').generation).toBe(1);
   });
 });
