@@ -37,7 +37,10 @@ export function vaultHandlers(state: CoreState): Handlers<typeof vaultCommands> 
       return null;
     },
     'vault.changePassphrase': async ({ current, next }) => {
-      changePassphrase(state.storage(), current, next);
+      const wrap = changePassphrase(state.storage(), current, next);
+      // The open session wraps any new vault key (after a device removal) under the new passphrase from now on.
+      if (state.session && !state.session.vault.locked) state.session.vault.setPassphraseWrap(wrap);
+      else wrap.kek.fill(0);
       return null;
     },
     'vault.recover': async ({ recoveryKey, newPassphrase }) => {

@@ -238,11 +238,16 @@ export function unlockVault(storage: VaultStorage, passphrase: string): Unlocked
   return new UnlockedVault(header.vaultId, keysFrom(header, vaultKey), { kdf: header.kdf, kek });
 }
 
-/** Checks the current passphrase, then re-wraps the vault key under the new one (fresh salt). */
-export function changePassphrase(storage: VaultStorage, current: string, next: string): void {
+/**
+ * Checks the current passphrase, then re-wraps the vault key under the new one (fresh salt). Returns the new
+ * wrapping, which an open session's vault must adopt (setPassphraseWrap): a later rotation wraps with it.
+ */
+export function changePassphrase(storage: VaultStorage, current: string, next: string): PassphraseWrap {
   const vault = unlockVault(storage, current);
   try {
     rewrap(storage, vault, next);
+    const wrap = vault.passphraseWrap!;
+    return { kdf: wrap.kdf, kek: wrap.kek.slice() };
   } finally {
     vault.lock();
   }

@@ -141,6 +141,16 @@ describe('vault-key rotation', () => {
     expect(unlockVault(s, 'third').generation).toBe(3);
   });
 
+  it('a rotation after a passphrase change wraps for the new passphrase, not the one the session opened with', () => {
+    const s = createMemoryStorage();
+    const { vault } = createVault(s, 'first');
+    const recipient = decodeHeader(s.readHeader()!).recoveryRecipient!;
+    vault.setPassphraseWrap(changePassphrase(s, 'first', 'second'));
+    rotateVaultKey(s, vault, recipient);
+    expect(code(() => unlockVault(s, 'first'))).toBe('wrong_secret');
+    expect(unlockVault(s, 'second').generation).toBe(1);
+  });
+
   it('refuses a header whose wrapping or history was swapped for another generation', () => {
     const s = createMemoryStorage();
     const { vault } = createVault(s, 'pass');
