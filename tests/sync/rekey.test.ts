@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayConnection } from '../../shared/sync/client.std.ts';
 import { docKindCodes, openEnvelope, type DocKind } from '../../electron/core/crypto/envelope.node.ts';
-import { subkeyIds, type SubkeyPurpose } from '../../electron/core/crypto/sodium.node.ts';
+import { aeadSeal, deriveKek, newKdfParams, randomBytes, subkeyIds, type SubkeyPurpose } from '../../electron/core/crypto/sodium.node.ts';
 import { VaultSession } from '../../electron/core/session.node.ts';
 import { openDb } from '../../electron/core/store/db.node.ts';
 import { createSqliteStorage } from '../../electron/core/store/sqlite-storage.node.ts';
@@ -30,11 +30,12 @@ import { LocalSealer } from '../../electron/core/sync/local-state.node.ts';
 import { Replica } from '../../electron/core/sync/replica.node.ts';
 import { recoveryRecipientFor } from '../../electron/core/sync/rotation.node.ts';
 import { openSqliteSyncStore } from '../../electron/core/sync/sqlite-store.node.ts';
-import { decodeHeader } from '../../electron/core/vault/header.node.ts';
+import { decodeHeader, encodeHeader, passphraseWrapAd, recoveryWrapAd } from '../../electron/core/vault/header.node.ts';
+import { encodeRecoveryCode } from '../../electron/core/vault/recovery-code.node.ts';
 import { unlockVault } from '../../electron/core/vault/vault.node.ts';
 import { spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { tempDir } from '../support/files.node.ts';
-import { firstDevice, openDevice, pairedDevice, PASS, type CoreDevice } from './core-support.node.ts';
+import { firstDevice, openDevice, pairedDevice, PASS, refusal, type CoreDevice } from './core-support.node.ts';
 import { withEngine } from './support.node.ts';
 
 const PAIRED = 'another passphrase';
@@ -256,6 +257,37 @@ describe('removing a device replaces every key it knew (relay process)', () => {
     await again.core.close();
   });
 
+  it('a vault from before recovery recipients: removal makes a new recovery key, shown once, that opens every remaining device', async () => {
+    const a = await firstDevice(relay.url);
+    await a.core.close();
+    const oldRecovery = randomBytes(32);
+    makeLegacyHeader(a.dir, PASS, oldRecovery);
+    const a2 = await openDevice(a.dir);
+    await a2.call('vault.unlock', { passphrase: PASS });
+    const { id } = await a2.call('character.create', { name: 'Kept through it all' });
+    const b = await pairedDevice(a2, relay.url);
+    const c = await pairedDevice(a2, relay.url);
+    // Paired from a vault that knows no recipient: they keep the root key and the old wrapping, as before.
+    expect(decodeHeader(readHeaderOf(b.dir)).generation).toBe(0);
+    const removed = await a2.call('devices.remove', { deviceId: await deviceId(b) });
+    expect(removed.recoveryKey).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{1,4})+$/);
+    await c.call('sync.now', {});
+    const { id: after } = await a2.call('character.create', { name: 'After the removal' });
+    await a2.call('sync.now', {});
+    await c.call('sync.now', {});
+    for (const x of [a2, b, c]) await x.core.close();
+    for (const [dir, gen] of [[a.dir, 1], [c.dir, 1]] as const) {
+      expect(decodeHeader(readHeaderOf(dir)).generation).toBe(gen);
+      const x = await openDevice(dir);
+      // The old recovery key cannot open the new vault keys; the new one, shown once, opens everything.
+      expect(await refusal(x.call('vault.recover', { recoveryKey: encodeRecoveryCode(oldRecovery), newPassphrase: 'old key passphrase' }))).toMatchObject({ code: 'wrong_secret' });
+      await x.call('vault.recover', { recoveryKey: removed.recoveryKey!, newPassphrase: 'new key passphrase' });
+      expect((await x.call('character.get', { id })).name).toBe('Kept through it all');
+      expect((await x.call('character.get', { id: after })).name).toBe('After the removal');
+      await x.core.close();
+    }
+  });
+
   it('migrates an account whose device was removed by an earlier version: each device moves to a new vault key', async () => {
     const a = await firstDevice(relay.url, { recovery: true });
     const b = await pairedDevice(a, relay.url);
@@ -291,6 +323,25 @@ describe('removing a device replaces every key it knew (relay process)', () => {
     }
   });
 });
+
+/** Rewrites a closed device's header as the previous release wrote it: version 1, wrapped under the recovery key itself. */
+function makeLegacyHeader(dir: string, passphrase: string, recovery: Uint8Array): void {
+  const db = openDb(dir, { create: false });
+  try {
+    const storage = createSqliteStorage(db);
+    const vault = unlockVault(storage, passphrase);
+    const root = vault.vaultKeyForWrap();
+    expect(vault.generation).toBe(0);
+    const kdf = newKdfParams();
+    const kek = deriveKek(passphrase, kdf);
+    const h = decodeHeader(storage.readHeader()!);
+    storage.writeHeader(encodeHeader({ vaultId: h.vaultId, createdAt: h.createdAt, kdf, wrappedByPassphrase: aeadSeal(kek, root, passphraseWrapAd(h.vaultId, kdf)), wrappedByRecovery: aeadSeal(recovery, root, recoveryWrapAd(h.vaultId)) }));
+    expect(JSON.parse(storage.readHeader()!).version).toBe(1);
+    vault.lock();
+  } finally {
+    db.close();
+  }
+}
 
 function readHeaderOf(dir: string): string {
   const db = openDb(dir, { create: false });
