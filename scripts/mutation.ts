@@ -23,12 +23,20 @@ interface Module {
 export const modules: Record<string, Module> = {
   'sync-inbound': {
     mutate: ['electron/core/sync/inbound.node.ts'],
-    // The checks' own tests. engine, assets, apply-rollback and convergence tests cover the apply paths too, but
-    // quadruple the run; add them for a full measurement.
-    tests: ['tests/sync/inbound-checks.test.ts', 'tests/sync/hostile.test.ts'],
+    // The checks' own tests, and those that reach the apply paths (fresh and open documents, snapshots, assets,
+    // tombstones, the heads document, rollback). perTest coverage runs only those that reach each mutant.
+    tests: [
+      'tests/sync/inbound-checks.test.ts',
+      'tests/sync/hostile.test.ts',
+      'tests/sync/hostile-freshness.test.ts',
+      'tests/sync/engine.test.ts',
+      'tests/sync/assets.test.ts',
+      'tests/sync/apply-rollback.test.ts',
+      'tests/sync/convergence.test.ts',
+    ],
   },
   pairing: { mutate: ['electron/core/sync/pair-code.node.ts'], tests: ['electron/core/sync/pair-code.test.ts', 'tests/sync/devices.test.ts'] },
-  keyring: { mutate: ['electron/core/sync/keyring.node.ts'], tests: ['tests/sync/devices.test.ts', 'tests/sync/inbound-checks.test.ts'] },
+  keyring: { mutate: ['electron/core/sync/keyring.node.ts'], tests: ['electron/core/sync/keyring.test.ts', 'electron/core/sync/format.test.ts', 'tests/sync/devices.test.ts', 'tests/sync/inbound-checks.test.ts'] },
   wipe: { mutate: ['electron/core/sync/wipe.node.ts'], tests: ['tests/sync/wipe.test.ts'] },
   envelope: {
     mutate: ['electron/core/crypto/envelope.node.ts', 'electron/core/crypto/padding.std.ts'],
