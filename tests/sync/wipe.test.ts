@@ -10,6 +10,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayAuthority, wipeStatement } from '../../shared/sync/signing.std.ts';
 import { createSyncEngine } from '../../electron/core/sync/engine.node.ts';
+import { removeDevice } from '../../electron/core/sync/devices.node.ts';
+import { sendWipe, signWipe } from '../../electron/core/sync/wipe.node.ts';
+import { randomBytes, toHex } from '../../electron/core/crypto/sodium.node.ts';
 import { writeFields } from '../../electron/core/docs/fields-doc.node.ts';
 import { newKeys, spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { tempDir } from '../support/files.node.ts';
@@ -92,6 +95,28 @@ describe('wipe', () => {
     expect(picture(b!.session)).toEqual(before);
     hostile.forgedWipe = null;
     expect(await b!.engine.syncOnce()).toMatchObject({ problems: [] });
+    for (const d of [a!, b!]) await d.engine.close();
+  });
+
+  it('sending a signed wipe: a removed device is told so, an account the relay does not hold is not found, silence times out, a receipt not from the pinned relay key is refused', async () => {
+    const [a, b] = memoryDevices(2);
+    await enableAll([a!, b!], relay.url);
+    await removeDevice(a!.engine, b!.engine.replica.deviceHex);
+    expect(await refusal(sendWipe(signWipe(b!.engine)))).toMatchObject({ code: 'device_removed' });
+    // Signed by a real device key, for an account the relay never saw.
+    const stranger = newKeys();
+    const mine = signWipe(a!.engine);
+    const unknown = { ...mine.marker, accountId: randomBytes(32), signer: stranger.publicKey };
+    expect(await refusal(sendWipe({ ...mine, marker: { ...unknown, sig: stranger.sign(wipeStatement(unknown)) as Uint8Array } }))).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no such account/) });
+    const silent = hostileRelay();
+    silent.swallow = 'wipe';
+    expect(await refusal(sendWipe(mine, silent.socket, 300))).toMatchObject({ code: 'network', message: expect.stringMatching(/did not answer the wipe in time/) });
+    // The relay wipes, but its receipt is not signed by the key pinned at enable time: the wipe is not confirmed.
+    expect(await refusal(sendWipe({ ...mine, relayKey: randomBytes(32) }))).toMatchObject({ code: 'integrity', message: expect.stringMatching(/not signed by the relay key pinned/) });
+    // The same request again, with the pinned key: the receipt names this relay, its key and the account.
+    const receipt = await sendWipe(mine);
+    expect(receipt).toMatchObject({ relay: relayAuthority(relay.url), relayKey: toHex(a!.engine.replica.config.relayKey), accountId: toHex(mine.marker.accountId) });
+    expect(receipt.wipedAt).toBeGreaterThanOrEqual(mine.marker.issuedAt);
     for (const d of [a!, b!]) await d.engine.close();
   });
 

@@ -114,15 +114,20 @@ export function clearPendingWipe(dataDir: string): void {
 function shred(file: string): void {
   const fd = openSync(file, 'r+');
   try {
-    const size = fstatSync(fd).size;
-    const zeros = Buffer.alloc(Math.min(size, 1024 * 1024));
-    for (let at = 0; at < size; at += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
-    fsyncSync(fd);
+    overwriteWithZeros(fd);
     ftruncateSync(fd, 0);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Writes zeros over every byte of an open file, in place (1 MiB at a time), and syncs; the size stays. */
+export function overwriteWithZeros(fd: number): void {
+  const size = fstatSync(fd).size;
+  const zeros = Buffer.alloc(Math.min(size, 1024 * 1024));
+  for (let at = 0; at < size; at += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
+  fsyncSync(fd);
 }
 
 /** Overwrites, then deletes, the vault database and its companions (WAL, shared memory, journal). Returns the files that existed. */
