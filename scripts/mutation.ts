@@ -24,15 +24,16 @@ export const modules: Record<string, Module> = {
   'sync-inbound': {
     mutate: ['electron/core/sync/inbound.node.ts'],
     // The checks' own tests, and those that reach the apply paths (fresh and open documents, snapshots, assets,
-    // tombstones, the heads document, rollback). perTest coverage runs only those that reach each mutant.
+    // tombstones, the heads document, rollback). perTest coverage runs only those that reach each mutant. The
+    // convergence tests reach the same paths again and would double the run.
     tests: [
       'tests/sync/inbound-checks.test.ts',
+      'tests/sync/inbound-chain.test.ts',
       'tests/sync/hostile.test.ts',
       'tests/sync/hostile-freshness.test.ts',
       'tests/sync/engine.test.ts',
       'tests/sync/assets.test.ts',
       'tests/sync/apply-rollback.test.ts',
-      'tests/sync/convergence.test.ts',
     ],
   },
   pairing: { mutate: ['electron/core/sync/pair-code.node.ts'], tests: ['electron/core/sync/pair-code.test.ts', 'tests/sync/devices.test.ts'] },
