@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { MindstageError } from '../../../shared/result.std.ts';
+import { aeadSeal, deriveKek, randomBytes } from '../crypto/sodium.node.ts';
 import { createMemoryStorage } from '../store/storage.node.ts';
-import { decodeHeader, encodeHeader } from './header.node.ts';
-import { changePassphrase, createVault, recoverVault, unlockVault } from './vault.node.ts';
+import { decodeHeader, encodeHeader, passphraseWrapAd, recoveryWrapAd } from './header.node.ts';
+import { decodeRecoveryCode } from './recovery-code.node.ts';
+import { changePassphrase, createVault, readVaultId, recoverVault, unlockVault } from './vault.node.ts';
 
 const code = (f: () => unknown) => {
   try {
@@ -31,13 +33,15 @@ describe('vault keys', () => {
     expect(s.readHeader()).toBe(before);
   });
 
-  it('changes the passphrase by re-wrapping only: old fails, new works, keys unchanged', () => {
+  it('changes the passphrase by re-wrapping only: old fails, new works, keys unchanged, the recovery key still works', () => {
     const s = createMemoryStorage();
-    const { vault } = createVault(s, 'old');
+    const { vault, recoveryKey } = createVault(s, 'old');
     const key = Buffer.from(vault.subkey('localStore'));
     changePassphrase(s, 'old', 'new');
     expect(code(() => unlockVault(s, 'old'))).toBe('wrong_secret');
     expect(Buffer.from(unlockVault(s, 'new').subkey('localStore')).equals(key)).toBe(true);
+    // The recovery wrapping is kept as it was.
+    expect(Buffer.from(recoverVault(s, recoveryKey, 'newer').subkey('localStore')).equals(key)).toBe(true);
   });
 
   it('recovers with the recovery key (typed sloppily) and sets a new passphrase', () => {
@@ -86,6 +90,8 @@ describe('vault keys', () => {
     const h = decodeHeader(s.readHeader()!);
     s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, opslimit: 4 } }));
     expect(code(() => unlockVault(s, 'p'))).toBe('integrity');
+    s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, memlimit: h.kdf.memlimit * 2 } }));
+    expect(code(() => unlockVault(s, 'p'))).toBe('integrity');
     s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, salt: new Uint8Array(16) } }));
     expect(code(() => unlockVault(s, 'p'))).toBe('wrong_secret');
   });
@@ -103,5 +109,28 @@ describe('vault keys', () => {
     const s = createMemoryStorage();
     createVault(s, 'p');
     expect(code(() => createVault(s, 'q'))).toBe('exists');
+  });
+
+  it('with no vault yet: unlocking or recovering says to create one, and there is no vault id', () => {
+    const s = createMemoryStorage();
+    expect(readVaultId(s)).toBeNull();
+    expect(code(() => unlockVault(s, 'p'))).toBe('not_found');
+    expect(code(() => recoverVault(s, 'ABCD', 'p'))).toBe('not_found');
+    const before = Date.now();
+    const { vault } = createVault(s, 'p');
+    expect(readVaultId(s)).toBe(vault.vaultIdHex);
+    expect(decodeHeader(s.readHeader()!).createdAt).toBeGreaterThanOrEqual(before);
+    expect(decodeHeader(s.readHeader()!).createdAt).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('an authentic wrapping of something that is not a 32-byte key is refused, by passphrase and by recovery key', () => {
+    const s = createMemoryStorage();
+    const { recoveryKey } = createVault(s, 'p');
+    const h = decodeHeader(s.readHeader()!);
+    const kek = deriveKek('p', h.kdf);
+    s.writeHeader(encodeHeader({ ...h, wrappedByPassphrase: aeadSeal(kek, randomBytes(16), passphraseWrapAd(h.vaultId, h.kdf)) }));
+    expect(code(() => unlockVault(s, 'p'))).toBe('wrong_secret');
+    s.writeHeader(encodeHeader({ ...h, wrappedByRecovery: aeadSeal(decodeRecoveryCode(recoveryKey), randomBytes(31), recoveryWrapAd(h.vaultId)) }));
+    expect(code(() => recoverVault(s, recoveryKey, 'x'))).toBe('wrong_secret');
   });
 });
