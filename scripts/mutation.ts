@@ -47,7 +47,7 @@ export const modules: Record<string, Module> = {
   'sync-format': { mutate: ['electron/core/sync/format.node.ts'], tests: ['electron/core/sync/format.test.ts', 'tests/sync/inbound-checks.test.ts', 'tests/sync/hostile.test.ts'] },
   'doc-store': { mutate: ['electron/core/docs/doc-store.node.ts'], tests: ['electron/core/docs/doc-store.test.ts', 'tests/core/tamper.test.ts'] },
   vault: { mutate: ['electron/core/vault/vault.node.ts'], tests: ['electron/core/vault/vault.test.ts', 'tests/core/lock.test.ts'] },
-  sodium: { mutate: ['electron/core/crypto/sodium.node.ts'], tests: ['electron/core/crypto/sodium.test.ts', 'electron/core/crypto/envelope.test.ts'] },
+  sodium: { mutate: ['electron/core/crypto/sodium.node.ts'], tests: ['electron/core/crypto/sodium.test.ts', 'electron/core/crypto/envelope.test.ts', 'electron/core/vault/vault.test.ts'] },
   'cards-spec': { mutate: ['electron/core/cards/spec.node.ts'], tests: ['electron/core/cards/formats.test.ts', 'electron/core/cards/errors.test.ts'] },
 };
 
