@@ -102,6 +102,15 @@ describe('keyring bodies', () => {
     ];
     for (const [what, body] of cases) expect({ what, got: openKeyringBody(body, accountId, alice) }).toEqual({ what, got: null });
   });
+
+  it('reads only the entries its count announces: a valid box appended after them is not opened', () => {
+    const key = randomBytes(32);
+    const counted = handBody(3, [{ rcpt: bob.publicKey, box: sealTo(bob, boxPlain(accountId, 3, key)) }]);
+    const trailing = handBody(3, [{ rcpt: alice.publicKey, box: sealTo(alice, boxPlain(accountId, 3, key)) }]).subarray(7);
+    const body = new Uint8Array([...counted, ...trailing]);
+    expect(openKeyringBody(body, accountId, bob)).toEqual({ epoch: 3, key });
+    expect(openKeyringBody(body, accountId, alice)).toBeNull();
+  });
 });
 
 describe('epochs of a replica', () => {
@@ -115,13 +124,17 @@ describe('epochs of a replica', () => {
   it('learning persists the key, moves to the newest epoch only, and never replaces a key already known', () => {
     const { r, again } = replica();
     const [k2, k1, other] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+    const [k2copy, k1copy] = [k2.slice(), k1.slice()];
     learnEpoch(r, 2, k2);
     learnEpoch(r, 1, k1); // older: learned, but the current epoch stays 2
     learnEpoch(r, 2, other); // known: kept as it was
     learnEpoch(r, 0, other); // epoch 0 is never stored
+    // The replica keeps its own copy: a caller zeroing its buffer afterwards takes nothing away.
+    k2.fill(0);
+    k1.fill(0);
     for (const x of [r, again()]) {
-      expect(contentKey(x)).toEqual({ epoch: 2, key: k2 });
-      expect(toHex(keyFor(x, 1)!)).toBe(toHex(k1));
+      expect(contentKey(x)).toEqual({ epoch: 2, key: k2copy });
+      expect(toHex(keyFor(x, 1)!)).toBe(toHex(k1copy));
       expect([...epochs(x).keys.keys()].sort()).toEqual([1, 2]);
     }
   });
@@ -129,11 +142,13 @@ describe('epochs of a replica', () => {
   it('learning in memory only: true when new, visible at once, written only by putEpochs', () => {
     const { r, again } = replica();
     const k = randomBytes(32);
+    const kept = k.slice();
     expect(learnEpochCached(r, 0, k)).toBe(false);
     expect(learnEpochCached(r, 3, k)).toBe(true);
+    k.fill(0); // the caller's buffer; the replica holds its own copy
     expect(learnEpochCached(r, 3, randomBytes(32))).toBe(false);
     expect(learnEpochCached(r, 1, randomBytes(32))).toBe(true);
-    expect(contentKey(r)).toEqual({ epoch: 3, key: k });
+    expect(contentKey(r)).toEqual({ epoch: 3, key: kept });
     expect(keyFor(again(), 3)).toBeNull();
     expect(r.state.epochs().keys.size).toBe(0);
   });
@@ -150,5 +165,8 @@ describe('epochs of a replica', () => {
     expect(toHex(opened.key)).not.toBe(toHex(openKeyringBody(first.body, r.keys.accountId, alice)!.key));
     // Only the recipients named: alice alone could open the first.
     expect(openKeyringBody(first.body, r.keys.accountId, bob)).toBeNull();
+    const third = rotate(r, [alice.publicKey]);
+    expect(third.epoch).toBe(3);
+    expect(contentKey(r)).toEqual({ epoch: 3, key: openKeyringBody(third.body, r.keys.accountId, alice)!.key });
   });
 });
