@@ -2,7 +2,7 @@
  * The local half of a wipe on real files: the overwrite in place, which files go (and which stay), and the pending
  * request that finishes the remote half later. The remote half and the whole flow: tests/sync/wipe.test.ts.
  */
-import { closeSync, existsSync, linkSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MindstageError } from '../../../shared/result.std.ts';
@@ -45,7 +45,9 @@ describe('wiping the vault files', () => {
     writeFileSync(join(dir, 'settings.json'), '{}');
     // A second name for the database's bytes: what an unlink alone would leave readable.
     linkSync(join(dir, DB_FILE), join(dir, 'other-name'));
+    const openFiles = readdirSync('/dev/fd').length;
     expect(deleteVaultFiles(dir)).toEqual(names.map((n) => join(dir, n)));
+    expect(readdirSync('/dev/fd').length).toBe(openFiles); // every file and the folder closed again
     for (const n of names) expect(existsSync(join(dir, n)), n).toBe(false);
     expect(statSync(join(dir, 'other-name')).size).toBe(0);
     expect(readFileSync(join(dir, 'settings.json'), 'utf8')).toBe('{}');
