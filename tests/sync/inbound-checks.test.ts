@@ -8,9 +8,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Item } from '../../shared/sync/messages.std.ts';
 import { listCatalog } from '../../electron/core/docs/catalog.node.ts';
-import { randomBytes } from '../../electron/core/crypto/sodium.node.ts';
+import { randomBytes, toHex } from '../../electron/core/crypto/sodium.node.ts';
 import { removeDevice } from '../../electron/core/sync/devices.node.ts';
 import { ZERO_HASH } from '../../electron/core/sync/format.node.ts';
+import { contentKey, keyFor } from '../../electron/core/sync/keyring.node.ts';
+import { Replica } from '../../electron/core/sync/replica.node.ts';
+import { itemStatement } from '../../shared/sync/signing.std.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { fieldsUpdate, forge } from './forge.node.ts';
 import { close, deliver, fieldsOf, scene, storageOf, tipOf } from './inbound-scene.node.ts';
@@ -98,23 +101,30 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
     await close([s.a, s.b]);
   });
 
-  it('malformed from a real device: a keyring entry that is a tombstone, a body that does not open, an unknown kind are refused; an unknown key epoch waits', async () => {
+  it('malformed from a real device: a keyring entry that is a tombstone or has no body, a body that does not open, an unknown kind are refused; an unknown key epoch waits', async () => {
     const s = await scene(relay.url);
     const tip = tipOf(s, s.docOf(s.target));
     const doc = s.a.session.record(s.target, 'character').doc;
     const update = (extra: { sealWith?: { epoch: number; key: Uint8Array }; kindCode?: number }) => (serverSeq: number) =>
       forge({ by: s.a.engine.replica, docId: s.docOf(s.target), kind: 'update', deviceSeq: 900 + serverSeq, serverSeq, sealWith: extra.sealWith, inner: { storageId: storageOf(s.target), kindCode: extra.kindCode, docSeq: tip.docSeq + 1, prevHash: tip.hash, payload: fieldsUpdate(doc, { forged: 'malformed' }) } });
+    const bodiless = (serverSeq: number): Item => {
+      const r = s.a.engine.replica;
+      const fields = { kind: 'update' as const, accountId: r.keys.accountId, docId: r.keys.keyringDocId, deviceId: r.device.publicKey, deviceSeq: 900 + serverSeq, covers: [] };
+      return { kind: 'update', serverSeq, docId: fields.docId, deviceId: fields.deviceId, deviceSeq: fields.deviceSeq, covers: [], sig: r.device.sign(itemStatement(fields)) as Uint8Array };
+    };
     const { round, serverSeqs } = await deliver(s, [
       (serverSeq) => forge({ by: s.a.engine.replica, docId: s.a.engine.replica.keys.keyringDocId, kind: 'tombstone', deviceSeq: 900 + serverSeq, serverSeq }),
+      bodiless,
       update({ sealWith: { epoch: 0, key: randomBytes(32) } }),
       update({ kindCode: 99 }),
       update({ sealWith: { epoch: 7, key: randomBytes(32) } }),
     ]);
     const why = (k: number) => round.problems.find((p) => p.serverSeq === serverSeqs[k])?.message;
     expect(why(0)).toMatch(/malformed keyring entry/);
-    expect(why(1)).toMatch(/failed to decrypt/);
-    expect(why(2)).toMatch(/unknown kind of document/);
-    expect(why(3)).toBeUndefined();
+    expect(why(1)).toMatch(/malformed keyring entry/);
+    expect(why(2)).toMatch(/failed to decrypt/);
+    expect(why(3)).toMatch(/unknown kind of document/);
+    expect(why(4)).toBeUndefined();
     expect(round.pending).toBeGreaterThan(0);
     expect(fieldsOf(s.b, s.target)['forged']).toBeUndefined();
     await close([s.a, s.b]);
@@ -133,5 +143,17 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
     expect(fieldsOf(s.b, s.target)).toMatchObject({ control: 'written by a device on the list' });
     expect(fieldsOf(s.b, s.target)['forged']).toBeUndefined();
     await close([s.a, s.b, kept, gone]);
+  });
+
+  it('a content key learned from a keyring item is stored with the round, not only held in memory', async () => {
+    const s = await scene(relay.url, 1);
+    const [gone] = s.more as [TestDevice];
+    await removeDevice(s.a.engine, gone.engine.replica.deviceHex); // a new content key, sealed to A and B
+    const { epoch, key } = contentKey(s.a.engine.replica);
+    expect(epoch).toBeGreaterThan(0);
+    expect(await s.b.engine.syncOnce()).toMatchObject({ pending: 0, problems: [] });
+    // What a restart would read: a new replica over the same vault and sync store (nothing cached in memory).
+    expect(toHex(keyFor(new Replica(s.b.session, s.b.store), epoch) ?? new Uint8Array())).toBe(toHex(key));
+    await close([s.a, s.b, gone]);
   });
 });
