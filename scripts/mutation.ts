@@ -43,7 +43,7 @@ export const modules: Record<string, Module> = {
   // doc-store.test.ts reaches every check; tamper.test.ts does the same through the whole app (a KDF per test).
   'doc-store': { mutate: ['electron/core/docs/doc-store.node.ts'], tests: ['electron/core/docs/doc-store.test.ts'] },
   vault: { mutate: ['electron/core/vault/vault.node.ts'], tests: ['electron/core/vault/vault.test.ts', 'tests/core/lock.test.ts'] },
-  sodium: { mutate: ['electron/core/crypto/sodium.node.ts'], tests: ['electron/core/crypto/sodium.test.ts', 'electron/core/crypto/envelope.test.ts', 'electron/core/vault/vault.test.ts'] },
+  sodium: { mutate: ['electron/core/crypto/sodium.node.ts'], tests: ['electron/core/crypto/sodium.test.ts', 'electron/core/crypto/envelope.test.ts'] },
   'cards-spec': { mutate: ['electron/core/cards/spec.node.ts'], tests: ['electron/core/cards/formats.test.ts', 'electron/core/cards/errors.test.ts'] },
 };
 

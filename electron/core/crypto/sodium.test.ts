@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MindstageError } from '../../../shared/result.std.ts';
-import { aeadOpen, aeadSeal, checkKdfParams, deriveSubkey, fromBase64, fromHex, KDF_MAX, KDF_MIN, keyedHash, newKdfParams, randomBytes, sodium, toBase64, toHex, wipe, type KdfParams } from './sodium.node.ts';
+import { aeadOpen, aeadSeal, checkKdfParams, deriveKek, deriveSubkey, fromBase64, fromHex, KDF_MAX, KDF_MIN, keyedHash, newKdfParams, randomBytes, sodium, toBase64, toHex, wipe, type KdfParams } from './sodium.node.ts';
 
 describe('XChaCha20-Poly1305 (OpenSSL ChaCha20-Poly1305 + libsodium HChaCha20)', () => {
   it('is byte-compatible with libsodium in both directions, at every size', () => {
@@ -96,6 +96,9 @@ describe('keys and encodings', () => {
     expect(refused({ memlimit: KDF_MAX.memlimit + 1024 })).toMatch(/^integrity: .*unreasonably expensive/);
     expect(refused({ opslimit: KDF_MAX.opslimit, memlimit: KDF_MAX.memlimit })).toBe('accepted');
     expect(refused({})).toBe('accepted');
+    // Deriving checks the settings first (a weakened header costs nothing), then runs Argon2id with them.
+    expect(() => deriveKek('p', { ...p, opslimit: 1 })).toThrow(/weaker/);
+    expect(toHex(deriveKek('p', p))).toBe(toHex(sodium.crypto_pwhash(32, 'p', p.salt, p.opslimit, p.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13)));
     expect([KDF_MIN, KDF_MAX]).toEqual([{ opslimit: 3, memlimit: 64 * 1024 * 1024 }, { opslimit: 20, memlimit: 1024 * 1024 * 1024 }]);
   });
 });
