@@ -50,6 +50,7 @@ const run = (db: Db, sql: string, ...args: unknown[]) => db.prepare(sql).run(...
 describe('the encrypted document store', () => {
   it('appends, compacts and reloads in order; counts updates since the snapshot; a document never written loads as null', () => {
     const { store, ref, fresh, storage } = setup();
+    expect(store.storage).toBe(storage);
     expect(store.load(ref)).toBeNull();
     store.compact(ref, enc.encode('nothing to compact'));
     expect(storage.docIds()).toHaveLength(0);

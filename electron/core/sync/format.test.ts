@@ -46,7 +46,7 @@ describe('sync item format', () => {
     expect(bodyEpoch(a)).toBe(0);
     const ok = openBody(() => key, accountId, asItem(i, a));
     expect(ok).toMatchObject({ ok: true, epoch: 0 });
-    expect(openBody(() => randomBytes(32), accountId, asItem(i, a))).toMatchObject({ ok: false, why: 'decrypt' });
+    expect(openBody(() => randomBytes(32), accountId, asItem(i, a))).toEqual({ ok: false, why: 'decrypt', detail: 'it failed to decrypt (altered, moved, or sealed with another key)' });
     expect(openBody(() => null, accountId, asItem(i, a))).toMatchObject({ ok: false, why: 'no_key', epoch: 0 });
     // Each outer field is bound: another document, device, number, kind or account fails to open.
     for (const over of [{ docId: randomBytes(32) }, { deviceId: randomBytes(32) }, { deviceSeq: 8 }, { kind: 'snapshot' as const }]) {
@@ -60,7 +60,7 @@ describe('sync item format', () => {
     for (const lie of [{ docId: randomBytes(32) }, { deviceId: randomBytes(32) }, { deviceSeq: 99 }]) {
       // Sealed so that the AD matches the outside, while the inside names something else.
       const body = sealBody(key, 0, accountId, { ...i, ...lie }, i);
-      expect(openBody(() => key, accountId, asItem(i, body))).toMatchObject({ ok: false, why: 'mismatch' });
+      expect(openBody(() => key, accountId, asItem(i, body))).toEqual({ ok: false, why: 'mismatch', detail: 'its sealed header disagrees with what the relay says it is' });
     }
     const asSnapshot = sealBody(key, 0, accountId, { ...i, type: 'snapshot' }, i);
     expect(openBody(() => key, accountId, asItem(i, asSnapshot))).toMatchObject({ ok: false, why: 'mismatch' });
@@ -145,6 +145,12 @@ describe('sync item format, byte for byte (protocol vectors: another version mus
     const big = { ...snap, deviceSeq: Number.MAX_SAFE_INTEGER, docSeq: Number.MAX_SAFE_INTEGER, heads: [{ ...head, docSeq: Number.MAX_SAFE_INTEGER, deviceSeq: 1 }] };
     expect(decodeInner(encodeInner(big))).toEqual(big);
     expect(decodeInner(encodeInner({ ...snap, heads: [{ ...head, docSeq: 1 }] }))?.heads[0]?.docSeq).toBe(1);
+    // The smallest valid ones: doc seq 1, an empty payload (an update of exactly the fixed size; a snapshot whose
+    // last head ends the bytes).
+    const smallest = { ...snap, type: 'update' as const, heads: [], docSeq: 1, payload: new Uint8Array(0) };
+    expect(encodeInner(smallest)).toHaveLength(headAt);
+    expect(decodeInner(encodeInner(smallest))).toEqual(smallest);
+    expect(decodeInner(encodeInner({ ...snap, payload: new Uint8Array(0) }))).toEqual({ ...snap, payload: new Uint8Array(0) });
   });
 
   it('the outer body: version 1, epoch, then the inner sealed under the documented AD; a body sealed by hand opens', () => {
@@ -159,7 +165,9 @@ describe('sync item format, byte for byte (protocol vectors: another version mus
     expect(unpad(aeadOpen(key, ours.subarray(5), ad)!)).toEqual(encodeInner(i));
     // A snapshot's AD says 2.
     const sAd = cat(new TextEncoder().encode('mindstage.sync.item.v1\0'), accountId, snap.docId, snap.deviceId, u64(snap.deviceSeq), [2], u32(epoch));
-    expect(aeadOpen(key, sealBody(key, epoch, accountId, snap).subarray(5), sAd)).not.toBeNull();
+    const sealedSnap = sealBody(key, epoch, accountId, snap);
+    expect(aeadOpen(key, sealedSnap.subarray(5), sAd)).not.toBeNull();
+    expect(openBody(() => key, accountId, asItem(snap, sealedSnap))).toEqual({ ok: true, inner: snap, epoch });
   });
 
   it('bodies that are not content, or hold junk under a valid seal, are refused with the reason', () => {
