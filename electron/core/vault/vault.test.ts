@@ -14,6 +14,14 @@ const code = (f: () => unknown) => {
   }
   return 'no error';
 };
+const message = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    return (e as MindstageError).message;
+  }
+  return 'no error';
+};
 
 describe('vault keys', () => {
   it('unlocks with the passphrase to the same keys', () => {
@@ -29,7 +37,7 @@ describe('vault keys', () => {
     createVault(s, 'right');
     const before = s.readHeader();
     expect(code(() => unlockVault(s, 'wrong'))).toBe('wrong_secret');
-    expect(code(() => changePassphrase(s, 'wrong', 'new'))).toBe('wrong_secret');
+    expect(message(() => changePassphrase(s, 'wrong', 'new'))).toBe('Wrong passphrase.');
     expect(s.readHeader()).toBe(before);
   });
 
@@ -69,9 +77,18 @@ describe('vault keys', () => {
     const s = createMemoryStorage();
     const { vault } = createVault(s, 'p');
     const k = vault.subkey('localStore');
+    // Derived once and kept, so locking reaches every copy handed out.
+    expect(vault.subkey('localStore')).toBe(k);
+    const vaultKey = vault.vaultKeyForWrap();
+    expect(vault.locked).toBe(false);
     vault.lock();
+    expect(vault.locked).toBe(true);
     expect(k.every((b) => b === 0)).toBe(true);
+    expect(vaultKey.every((b) => b === 0)).toBe(true);
     expect(code(() => vault.subkey('localStore'))).toBe('locked');
+    expect(message(() => vault.subkey('idHash'))).toBe('The vault is locked.');
+    expect(code(() => vault.vaultKeyForWrap())).toBe('locked');
+    expect(message(() => vault.vaultKeyForWrap())).toBe('The vault is locked.');
   });
 
   it('refuses a header whose KDF parameters were weakened, before deriving anything', () => {
@@ -89,7 +106,7 @@ describe('vault keys', () => {
     createVault(s, 'p');
     const h = decodeHeader(s.readHeader()!);
     s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, opslimit: 4 } }));
-    expect(code(() => unlockVault(s, 'p'))).toBe('integrity');
+    expect(message(() => unlockVault(s, 'p'))).toMatch(/^The vault header was altered: its key-derivation settings are not ones Mindstage writes/);
     s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, memlimit: h.kdf.memlimit * 2 } }));
     expect(code(() => unlockVault(s, 'p'))).toBe('integrity');
     s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, salt: new Uint8Array(16) } }));
@@ -109,12 +126,14 @@ describe('vault keys', () => {
     const s = createMemoryStorage();
     createVault(s, 'p');
     expect(code(() => createVault(s, 'q'))).toBe('exists');
+    expect(message(() => createVault(s, 'q'))).toBe('A vault already exists in this data folder.');
   });
 
   it('with no vault yet: unlocking or recovering says to create one, and there is no vault id', () => {
     const s = createMemoryStorage();
     expect(readVaultId(s)).toBeNull();
     expect(code(() => unlockVault(s, 'p'))).toBe('not_found');
+    expect(message(() => unlockVault(s, 'p'))).toBe('There is no vault here yet. Create one first.');
     expect(code(() => recoverVault(s, 'ABCD', 'p'))).toBe('not_found');
     const before = Date.now();
     const { vault } = createVault(s, 'p');
