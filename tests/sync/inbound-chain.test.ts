@@ -15,6 +15,7 @@ import type { ChainHead } from '../../electron/core/sync/format.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { fieldsUpdate, forge } from './forge.node.ts';
 import { close, deliver, fieldsOf, scene, storageOf, tipOf, type Scene } from './inbound-scene.node.ts';
+import type { TestDevice } from './support.node.ts';
 
 let relay: TestRelay;
 beforeAll(async () => {
@@ -115,6 +116,37 @@ describe('inbound chain checks past the signature and the AEAD (forged with a de
     expect(problemOf(round, serverSeqs[0]!)).toMatch(/asset sent as a snapshot/);
     expect(problemOf(round, serverSeqs[1]!)).toBeUndefined();
     expect(s.b.storage.docIds().map(toHex)).not.toContain(gone);
+    await close([s.a, s.b]);
+  });
+
+  it('a snapshot teaches the chains it contains: the next item of another device it names applies at once', async () => {
+    const s = await scene(relay.url, 1);
+    const [c] = s.more as [TestDevice];
+    const docId = s.docOf(s.target);
+    // C's place in Target's chain as A's snapshot states it (B has never seen an item of C there).
+    const cHead: ChainHead = { deviceId: c.engine.replica.device.publicKey, docSeq: 1, deviceSeq: 5, hash: randomBytes(32) };
+    const doc = s.a.session.record(s.target, 'character').doc;
+    const { round, serverSeqs } = await deliver(s, [
+      snapshot(s, { heads: (t) => [t, cHead], fields: { fromSnapshot: 'A, holding C' } }),
+      (serverSeq) => forge({ by: c.engine.replica, docId, kind: 'update', deviceSeq: 900 + serverSeq, serverSeq, inner: { storageId: storageOf(s.target), docSeq: 2, prevHash: cHead.hash, payload: fieldsUpdate(doc, { fromC: 'next after the snapshot' }) } }),
+    ]);
+    expect(problemOf(round, serverSeqs[1]!)).toBeUndefined();
+    expect(round.pending).toBe(0);
+    expect(fieldsOf(s.b, s.target)).toMatchObject({ fromSnapshot: 'A, holding C', fromC: 'next after the snapshot' });
+    await close([s.a, s.b, c]);
+  });
+
+  it('an update for a record known only by its tombstone is ignored quietly and stores nothing', async () => {
+    const s = await scene(relay.url);
+    const storageId = randomBytes(16);
+    const docId = s.a.engine.replica.keys.relayDocId({ kind: 'character', storageId });
+    const doc = s.a.session.record(s.target, 'character').doc;
+    const { round } = await deliver(s, [
+      (serverSeq) => forge({ by: s.a.engine.replica, docId, kind: 'tombstone', deviceSeq: 900 + serverSeq, serverSeq }),
+      (serverSeq) => forge({ by: s.a.engine.replica, docId, kind: 'update', deviceSeq: 900 + serverSeq, serverSeq, inner: { storageId, docSeq: 1, prevHash: new Uint8Array(32), payload: fieldsUpdate(doc, { late: 'after its deletion' }) } }),
+    ]);
+    expect(round.problems).toEqual([]);
+    expect(s.b.storage.docIds().map(toHex)).not.toContain(toHex(storageId));
     await close([s.a, s.b]);
   });
 });
