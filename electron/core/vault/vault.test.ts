@@ -68,6 +68,7 @@ describe('vault keys', () => {
     const before = s.readHeader();
     const wrong = (recoveryKey.startsWith('0') ? '1' : '0') + recoveryKey.slice(1);
     expect(code(() => recoverVault(s, wrong, 'x'))).toBe('wrong_secret');
+    expect(message(() => recoverVault(s, wrong, 'x'))).toBe('Wrong recovery key.');
     expect(code(() => recoverVault(s, 'not a key!', 'x'))).toBe('wrong_secret');
     expect(code(() => recoverVault(s, 'ABCD-EFGH', 'x'))).toBe('wrong_secret');
     expect(s.readHeader()).toBe(before);
