@@ -11,7 +11,7 @@
  *   npm run mutation -- wipe --force                   ignore the incremental file (other flags go to Stryker)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface Module {
@@ -81,6 +81,14 @@ for (let i = 0; i < args.length; i++) {
 const root = join(import.meta.dirname, '..');
 const outDir = join(root, 'reports', 'mutation');
 mkdirSync(outDir, { recursive: true });
+// Tests read shared fixtures as ../shared from the project root (the real character cards); from Stryker's sandbox,
+// .stryker-tmp/<sandbox>/, that path is .stryker-tmp/shared: point it at the same folder.
+const shared = join(root, '..', 'shared');
+const sandboxShared = join(root, '.stryker-tmp', 'shared');
+if (existsSync(shared) && !existsSync(sandboxShared)) {
+  mkdirSync(join(root, '.stryker-tmp'), { recursive: true });
+  symlinkSync(shared, sandboxShared, 'dir');
+}
 let failed = 0;
 for (const name of chosen.length ? chosen : Object.keys(modules)) {
   const m = modules[name]!;
