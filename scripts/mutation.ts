@@ -27,7 +27,16 @@ export const modules: Record<string, Module> = {
     // tombstones). perTest coverage runs only those that reach each mutant. assets, hostile-freshness,
     // apply-rollback and convergence tests reach the same code again; each survivor runs every test that reaches it,
     // so with them a run took hours on the shared machine.
-    tests: ['tests/sync/inbound-checks.test.ts', 'tests/sync/inbound-chain.test.ts', 'tests/sync/hostile.test.ts', 'tests/sync/engine.test.ts'],
+    tests: [
+      'tests/sync/inbound-checks.test.ts',
+      'tests/sync/inbound-chain.test.ts',
+      'tests/sync/hostile.test.ts',
+      'tests/sync/engine.test.ts',
+      // The asset path and the rollback of fresh documents; slow (a relay process), so narrow a run that has them
+      // to the lines they reach (docs/testing.md).
+      'tests/sync/assets.test.ts',
+      'tests/sync/apply-rollback.test.ts',
+    ],
   },
   // pair-code.test.ts reaches every function; devices.test.ts pairs end to end through the relay.
   pairing: { mutate: ['electron/core/sync/pair-code.node.ts'], tests: ['electron/core/sync/pair-code.test.ts'] },

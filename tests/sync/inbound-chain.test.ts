@@ -12,6 +12,7 @@ import { writeFields } from '../../electron/core/docs/fields-doc.node.ts';
 import { randomBytes, toHex } from '../../electron/core/crypto/sodium.node.ts';
 import { docKindCodes } from '../../electron/core/crypto/envelope.node.ts';
 import type { ChainHead } from '../../electron/core/sync/format.node.ts';
+import { Replica } from '../../electron/core/sync/replica.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { fieldsUpdate, forge } from './forge.node.ts';
 import { close, deliver, fieldsOf, scene, storageOf, tipOf, type Scene } from './inbound-scene.node.ts';
@@ -147,6 +148,16 @@ describe('inbound chain checks past the signature and the AEAD (forged with a de
     ]);
     expect(round.problems).toEqual([]);
     expect(s.b.storage.docIds().map(toHex)).not.toContain(toHex(storageId));
+    await close([s.a, s.b]);
+  });
+
+  it('where each chain stands is stored with the round: a new replica over the same store knows it', async () => {
+    const s = await scene(relay.url);
+    const docId = s.docOf(s.target);
+    const tip = tipOf(s, docId);
+    expect(tip.docSeq).toBeGreaterThan(1);
+    const stored = new Replica(s.b.session, s.b.store).state.doc(docId)?.chains.get(toHex(s.a.engine.replica.device.publicKey));
+    expect({ docSeq: stored?.docSeq, hash: toHex(stored?.hash ?? new Uint8Array()) }).toEqual({ docSeq: tip.docSeq, hash: toHex(tip.hash) });
     await close([s.a, s.b]);
   });
 });

@@ -11,7 +11,7 @@ import { listCatalog } from '../../electron/core/docs/catalog.node.ts';
 import { randomBytes, toHex } from '../../electron/core/crypto/sodium.node.ts';
 import { removeDevice } from '../../electron/core/sync/devices.node.ts';
 import { ZERO_HASH } from '../../electron/core/sync/format.node.ts';
-import { contentKey, keyFor } from '../../electron/core/sync/keyring.node.ts';
+import { contentKey, keyFor, newKeyringBody } from '../../electron/core/sync/keyring.node.ts';
 import { Replica } from '../../electron/core/sync/replica.node.ts';
 import { itemStatement } from '../../shared/sync/signing.std.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
@@ -101,7 +101,7 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
     await close([s.a, s.b]);
   });
 
-  it('malformed from a real device: a keyring entry that is a tombstone or has no body, a body that does not open, an unknown kind are refused; an unknown key epoch waits', async () => {
+  it('malformed from a real device: a keyring entry that is a tombstone, a snapshot or has no body, a body that does not open, an unknown kind are refused; an unknown key epoch waits', async () => {
     const s = await scene(relay.url);
     const tip = tipOf(s, s.docOf(s.target));
     const doc = s.a.session.record(s.target, 'character').doc;
@@ -112,9 +112,17 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
       const fields = { kind: 'update' as const, accountId: r.keys.accountId, docId: r.keys.keyringDocId, deviceId: r.device.publicKey, deviceSeq: 900 + serverSeq, covers: [] };
       return { kind: 'update', serverSeq, docId: fields.docId, deviceId: fields.deviceId, deviceSeq: fields.deviceSeq, covers: [], sig: r.device.sign(itemStatement(fields)) as Uint8Array };
     };
+    // A snapshot on the keyring document carrying a well-formed keyring body addressed to B.
+    const keyringSnapshot = (serverSeq: number): Item => {
+      const r = s.a.engine.replica;
+      const body = newKeyringBody(r.keys.accountId, 77, randomBytes(32), [s.b.engine.replica.device.publicKey]);
+      const fields = { kind: 'snapshot' as const, accountId: r.keys.accountId, docId: r.keys.keyringDocId, deviceId: r.device.publicKey, deviceSeq: 900 + serverSeq, body, covers: [] };
+      return { kind: 'snapshot', serverSeq, docId: fields.docId, deviceId: fields.deviceId, deviceSeq: fields.deviceSeq, body, covers: [], sig: r.device.sign(itemStatement(fields)) as Uint8Array };
+    };
     const { round, serverSeqs } = await deliver(s, [
       (serverSeq) => forge({ by: s.a.engine.replica, docId: s.a.engine.replica.keys.keyringDocId, kind: 'tombstone', deviceSeq: 900 + serverSeq, serverSeq }),
       bodiless,
+      keyringSnapshot,
       update({ sealWith: { epoch: 0, key: randomBytes(32) } }),
       update({ kindCode: 99 }),
       update({ sealWith: { epoch: 7, key: randomBytes(32) } }),
@@ -122,9 +130,11 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
     const why = (k: number) => round.problems.find((p) => p.serverSeq === serverSeqs[k])?.message;
     expect(why(0)).toMatch(/malformed keyring entry/);
     expect(why(1)).toMatch(/malformed keyring entry/);
-    expect(why(2)).toMatch(/failed to decrypt/);
-    expect(why(3)).toMatch(/unknown kind of document/);
-    expect(why(4)).toBeUndefined();
+    expect(why(2)).toMatch(/malformed keyring entry/);
+    expect(keyFor(s.b.engine.replica, 77)).toBeNull();
+    expect(why(3)).toMatch(/failed to decrypt/);
+    expect(why(4)).toMatch(/unknown kind of document/);
+    expect(why(5)).toBeUndefined();
     expect(round.pending).toBeGreaterThan(0);
     expect(fieldsOf(s.b, s.target)['forged']).toBeUndefined();
     await close([s.a, s.b]);
