@@ -6,22 +6,16 @@ import { decodeHeader, encodeHeader, passphraseWrapAd, recoveryWrapAd } from './
 import { decodeRecoveryCode } from './recovery-code.node.ts';
 import { changePassphrase, createVault, readVaultId, recoverVault, unlockVault } from './vault.node.ts';
 
-const code = (f: () => unknown) => {
+const refused = (f: () => unknown): Pick<MindstageError, 'code' | 'message'> => {
   try {
     f();
   } catch (e) {
-    return (e as MindstageError).code;
+    return e as MindstageError;
   }
-  return 'no error';
+  return { code: 'no error' as MindstageError['code'], message: 'no error' };
 };
-const message = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return (e as MindstageError).message;
-  }
-  return 'no error';
-};
+const code = (f: () => unknown) => refused(f).code;
+const message = (f: () => unknown) => refused(f).message;
 
 describe('vault keys', () => {
   it('unlocks with the passphrase to the same keys', () => {
