@@ -35,7 +35,12 @@ describe('local wipe', () => {
 
     const r = runCli(['--data', dir, 'wipe', '--yes', '--local-only'], { env });
     expect(r.code, r.stderr).toBe(0);
-    expect(statSync(keep).size).toBe(0); // overwritten and truncated, through the other name
+    // Through the other name: the same blocks, every byte now zero (a wipe that only unlinked, or only truncated,
+    // would show the old bytes or none).
+    const after = readFileSync(keep);
+    expect(after.length).toBe(statSync(keep).size);
+    expect(after.length).toBeGreaterThanOrEqual(db.length);
+    expect(after.findIndex((b) => b !== 0)).toBe(-1);
     for (const f of filesUnder(root)) {
       const bytes = readFileSync(f);
       for (const n of needles) expect([f, bytes.includes(n)]).toEqual([f, false]);

@@ -18,6 +18,8 @@ export interface Hostile {
   seen: Item[];
   /** When set, the relay's head (in welcome and pull answers) is replaced by this older number: a rollback. */
   head: number | null;
+  /** Client messages of this type are never forwarded: a relay that does not answer them. */
+  swallow: string | null;
 }
 
 export function hostileRelay(): Hostile {
@@ -26,6 +28,7 @@ export function hostileRelay(): Hostile {
     forgedWipe: null,
     seen: [],
     head: null,
+    swallow: null,
     socket: (url) => {
       const inner = new WebSocket(url);
       inner.binaryType = 'arraybuffer';
@@ -35,6 +38,7 @@ export function hostileRelay(): Hostile {
           return inner.readyState;
         },
         send(data) {
+          if (h.swallow && decodeFrameLoose(data)?.t === h.swallow) return;
           if (h.forgedWipe) {
             const m = decodeFrameLoose(data);
             if (m && m.t === 'hello') {

@@ -7,17 +7,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Item } from '../../shared/sync/messages.std.ts';
-import { readFields, writeFields } from '../../electron/core/docs/fields-doc.node.ts';
-import { recordRef } from '../../electron/core/docs/ids.node.ts';
 import { listCatalog } from '../../electron/core/docs/catalog.node.ts';
 import { randomBytes, toHex } from '../../electron/core/crypto/sodium.node.ts';
-import { createSyncEngine } from '../../electron/core/sync/engine.node.ts';
 import { removeDevice } from '../../electron/core/sync/devices.node.ts';
 import { ZERO_HASH } from '../../electron/core/sync/format.node.ts';
+import { contentKey, keyFor, newKeyringBody } from '../../electron/core/sync/keyring.node.ts';
+import { Replica } from '../../electron/core/sync/replica.node.ts';
+import { itemStatement } from '../../shared/sync/signing.std.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
-import { hostileRelay, type Hostile } from './hostile-proxy.node.ts';
-import { chainTip, fieldsUpdate, forge } from './forge.node.ts';
-import { enableAll, memoryDevices, type TestDevice } from './support.node.ts';
+import { fieldsUpdate, forge } from './forge.node.ts';
+import { close, deliver, fieldsOf, scene, storageOf, tipOf } from './inbound-scene.node.ts';
+import type { TestDevice } from './support.node.ts';
 
 let relay: TestRelay;
 beforeAll(async () => {
@@ -27,69 +27,9 @@ afterAll(async () => {
   await relay?.close();
 });
 
-interface Scene {
-  a: TestDevice;
-  /** Reads through the hostile relay. */
-  b: TestDevice;
-  more: TestDevice[];
-  hostile: Hostile;
-  target: string;
-  other: string;
-  carrier: string;
-  docOf: (id: string) => Uint8Array;
-}
-
-/** A writes Target, Other and Carrier; B (behind the hostile relay) has synced all of it honestly. */
-async function scene(extra = 0): Promise<Scene> {
-  const hostile = hostileRelay();
-  const [a, b, ...more] = memoryDevices(2 + extra);
-  b!.engine = createSyncEngine({ session: b!.session, store: b!.store, socket: hostile.socket });
-  await enableAll([a!, b!, ...more], relay.url);
-  const target = a!.session.createRecord('character', 'Target', (doc) => writeFields(doc, { name: 'Target', step: 0 }));
-  const other = a!.session.createRecord('character', 'Other', (doc) => writeFields(doc, { name: 'Other' }));
-  const carrier = a!.session.createRecord('character', 'Carrier', (doc) => writeFields(doc, { name: 'Carrier' }));
-  await a!.engine.syncOnce();
-  writeFields(a!.session.record(target, 'character').doc, { step: 1 });
-  await a!.engine.syncOnce();
-  expect(await b!.engine.syncOnce()).toMatchObject({ pending: 0, quarantined: 0, problems: [] });
-  const docOf = (id: string) => a!.engine.replica.keys.relayDocId(recordRef(id, 'character'));
-  return { a: a!, b: b!, more, hostile, target, other, carrier, docOf };
-}
-
-const fieldsOf = (d: TestDevice, id: string) => readFields<Record<string, unknown>>(d.session.record(id, 'character').doc);
-const storageOf = (id: string) => recordRef(id, 'character').storageId;
-const tipOf = (s: Scene, docId: Uint8Array, by: TestDevice = s.a) => chainTip(s.b.engine.replica, s.hostile.seen, docId, by.engine.replica.device.publicKey);
-
-/**
- * A writes one Carrier change per forgery (each its own item); the hostile relay hands B forgery k in place of the
- * k-th carrier item, under its relay sequence number (the same one again when B pulls again to repair).
- */
-async function deliver(s: Scene, forgeries: ((serverSeq: number) => Item)[]) {
-  for (let k = 0; k < forgeries.length; k++) {
-    writeFields(s.a.session.record(s.carrier, 'character').doc, { n: k + 1 });
-    await s.a.engine.syncOnce();
-  }
-  const carrierDoc = toHex(s.docOf(s.carrier));
-  const bySeq = new Map<number, Item>();
-  s.hostile.rewrite = (items) =>
-    items.map((i) => {
-      if (toHex(i.docId) !== carrierDoc) return i;
-      let f = bySeq.get(i.serverSeq);
-      if (!f && bySeq.size < forgeries.length) bySeq.set(i.serverSeq, (f = forgeries[bySeq.size]!(i.serverSeq)));
-      return f ?? i;
-    });
-  const round = await s.b.engine.syncOnce();
-  s.hostile.rewrite = null;
-  return { round, serverSeqs: [...bySeq.keys()] };
-}
-
-const close = async (devices: TestDevice[]) => {
-  for (const d of devices) await d.engine.close();
-};
-
 describe('inbound checks past the signature and the AEAD (forged with a device\'s real keys)', () => {
   it('hash chain: the next item of a device that names another prevHash is refused naming the record; one that continues the chain applies', async () => {
-    const s = await scene();
+    const s = await scene(relay.url);
     const tip = tipOf(s, s.docOf(s.target));
     const doc = s.a.session.record(s.target, 'character').doc;
     const next = (prevHash: Uint8Array, fields: Record<string, unknown>) => (serverSeq: number) =>
@@ -104,7 +44,7 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
   });
 
   it('document binding: an item sealed and signed for one relay document but naming another record inside is refused; both records stay intact', async () => {
-    const s = await scene();
+    const s = await scene(relay.url);
     const doc = s.a.session.record(s.target, 'character').doc;
     const unseen = randomBytes(32); // a relay document B never met
     const otherTip = tipOf(s, s.docOf(s.other));
@@ -127,7 +67,7 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
   });
 
   it('tombstone signature: a tombstone the device signed for one record, re-filed under another, is refused and deletes nothing; the genuine one applies', async () => {
-    const s = await scene();
+    const s = await scene(relay.url);
     const tomb = (docId: Uint8Array, filedUnder: Uint8Array) => (serverSeq: number) => ({ ...forge({ by: s.a.engine.replica, docId, kind: 'tombstone', deviceSeq: 900 + serverSeq, serverSeq }), docId: filedUnder });
     const { round, serverSeqs } = await deliver(s, [tomb(s.docOf(s.other), s.docOf(s.target)), tomb(s.docOf(s.other), s.docOf(s.other))]);
     expect(round.problems.find((p) => p.serverSeq === serverSeqs[0])?.message).toMatch(/signature does not verify/);
@@ -139,7 +79,7 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
   });
 
   it('snapshot covers: a snapshot whose prune ranges differ from the heads it contains is refused (every way they can differ); an agreeing one applies', async () => {
-    const s = await scene();
+    const s = await scene(relay.url);
     const docId = s.docOf(s.target);
     const tip = tipOf(s, docId);
     const doc = s.a.session.record(s.target, 'character').doc;
@@ -161,30 +101,47 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
     await close([s.a, s.b]);
   });
 
-  it('malformed from a real device: a keyring entry that is a tombstone, a body that does not open, an unknown kind are refused; an unknown key epoch waits', async () => {
-    const s = await scene();
+  it('malformed from a real device: a keyring entry that is a tombstone, a snapshot or has no body, a body that does not open, an unknown kind are refused; an unknown key epoch waits', async () => {
+    const s = await scene(relay.url);
     const tip = tipOf(s, s.docOf(s.target));
     const doc = s.a.session.record(s.target, 'character').doc;
     const update = (extra: { sealWith?: { epoch: number; key: Uint8Array }; kindCode?: number }) => (serverSeq: number) =>
       forge({ by: s.a.engine.replica, docId: s.docOf(s.target), kind: 'update', deviceSeq: 900 + serverSeq, serverSeq, sealWith: extra.sealWith, inner: { storageId: storageOf(s.target), kindCode: extra.kindCode, docSeq: tip.docSeq + 1, prevHash: tip.hash, payload: fieldsUpdate(doc, { forged: 'malformed' }) } });
+    const bodiless = (serverSeq: number): Item => {
+      const r = s.a.engine.replica;
+      const fields = { kind: 'update' as const, accountId: r.keys.accountId, docId: r.keys.keyringDocId, deviceId: r.device.publicKey, deviceSeq: 900 + serverSeq, covers: [] };
+      return { kind: 'update', serverSeq, docId: fields.docId, deviceId: fields.deviceId, deviceSeq: fields.deviceSeq, covers: [], sig: r.device.sign(itemStatement(fields)) as Uint8Array };
+    };
+    // A snapshot on the keyring document carrying a well-formed keyring body addressed to B.
+    const keyringSnapshot = (serverSeq: number): Item => {
+      const r = s.a.engine.replica;
+      const body = newKeyringBody(r.keys.accountId, 77, randomBytes(32), [s.b.engine.replica.device.publicKey]);
+      const fields = { kind: 'snapshot' as const, accountId: r.keys.accountId, docId: r.keys.keyringDocId, deviceId: r.device.publicKey, deviceSeq: 900 + serverSeq, body, covers: [] };
+      return { kind: 'snapshot', serverSeq, docId: fields.docId, deviceId: fields.deviceId, deviceSeq: fields.deviceSeq, body, covers: [], sig: r.device.sign(itemStatement(fields)) as Uint8Array };
+    };
     const { round, serverSeqs } = await deliver(s, [
       (serverSeq) => forge({ by: s.a.engine.replica, docId: s.a.engine.replica.keys.keyringDocId, kind: 'tombstone', deviceSeq: 900 + serverSeq, serverSeq }),
+      bodiless,
+      keyringSnapshot,
       update({ sealWith: { epoch: 0, key: randomBytes(32) } }),
       update({ kindCode: 99 }),
       update({ sealWith: { epoch: 7, key: randomBytes(32) } }),
     ]);
     const why = (k: number) => round.problems.find((p) => p.serverSeq === serverSeqs[k])?.message;
     expect(why(0)).toMatch(/malformed keyring entry/);
-    expect(why(1)).toMatch(/failed to decrypt/);
-    expect(why(2)).toMatch(/unknown kind of document/);
-    expect(why(3)).toBeUndefined();
+    expect(why(1)).toMatch(/malformed keyring entry/);
+    expect(why(2)).toMatch(/malformed keyring entry/);
+    expect(keyFor(s.b.engine.replica, 77)).toBeNull();
+    expect(why(3)).toMatch(/failed to decrypt/);
+    expect(why(4)).toMatch(/unknown kind of document/);
+    expect(why(5)).toBeUndefined();
     expect(round.pending).toBeGreaterThan(0);
     expect(fieldsOf(s.b, s.target)['forged']).toBeUndefined();
     await close([s.a, s.b]);
   });
 
   it('removed device: an item signed with the key of a device removed from the account is not applied; the same item from a device still on the list is', async () => {
-    const s = await scene(2);
+    const s = await scene(relay.url, 2);
     const [kept, gone] = s.more as [TestDevice, TestDevice];
     for (const d of [kept, gone]) await d.engine.syncOnce();
     await removeDevice(s.a.engine, gone.engine.replica.deviceHex);
@@ -196,5 +153,17 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
     expect(fieldsOf(s.b, s.target)).toMatchObject({ control: 'written by a device on the list' });
     expect(fieldsOf(s.b, s.target)['forged']).toBeUndefined();
     await close([s.a, s.b, kept, gone]);
+  });
+
+  it('a content key learned from a keyring item is stored with the round, not only held in memory', async () => {
+    const s = await scene(relay.url, 1);
+    const [gone] = s.more as [TestDevice];
+    await removeDevice(s.a.engine, gone.engine.replica.deviceHex); // a new content key, sealed to A and B
+    const { epoch, key } = contentKey(s.a.engine.replica);
+    expect(epoch).toBeGreaterThan(0);
+    expect(await s.b.engine.syncOnce()).toMatchObject({ pending: 0, problems: [] });
+    // What a restart would read: a new replica over the same vault and sync store (nothing cached in memory).
+    expect(toHex(keyFor(new Replica(s.b.session, s.b.store), epoch) ?? new Uint8Array())).toBe(toHex(key));
+    await close([s.a, s.b, gone]);
   });
 });

@@ -10,12 +10,17 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayAuthority, wipeStatement } from '../../shared/sync/signing.std.ts';
 import { createSyncEngine } from '../../electron/core/sync/engine.node.ts';
+import { removeDevice } from '../../electron/core/sync/devices.node.ts';
+import { sendWipe, signWipe } from '../../electron/core/sync/wipe.node.ts';
+import { randomBytes, toHex } from '../../electron/core/crypto/sodium.node.ts';
 import { writeFields } from '../../electron/core/docs/fields-doc.node.ts';
 import { newKeys, spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { hostileRelay } from './hostile-proxy.node.ts';
 import { firstDevice, openDevice, pairedDevice, refusal } from './core-support.node.ts';
-import { enableAll, memoryDevices, picture } from './support.node.ts';
+import { enableAll, memoryDevices, picture, until } from './support.node.ts';
+import { REMOVED_MESSAGE } from '../../electron/core/sync/connection.node.ts';
+import type { SocketFactory, SocketLike } from '../../shared/sync/client.std.ts';
 import { freePort } from '../support/net.node.ts';
 
 let relay: RelayProcess;
@@ -127,6 +132,43 @@ describe('wipe', () => {
     expect(picture(b!.session)).toEqual(before);
     hostile.forgedWipe = null;
     expect(await b!.engine.syncOnce()).toMatchObject({ problems: [] });
+    for (const d of [a!, b!]) await d.engine.close();
+  });
+
+  it('sending a signed wipe: a removed device is told so, an account the relay does not hold is not found, silence times out, a receipt not from the pinned relay key is refused', async () => {
+    const [a, b] = memoryDevices(2);
+    await enableAll([a!, b!], relay.url);
+    await removeDevice(a!.engine, b!.engine.replica.deviceHex);
+    expect(await refusal(sendWipe(signWipe(b!.engine)))).toMatchObject({ code: 'device_removed', message: REMOVED_MESSAGE });
+    // Signed by a real device key, for an account the relay never saw.
+    const stranger = newKeys();
+    const mine = signWipe(a!.engine);
+    const unknown = { ...mine.marker, accountId: randomBytes(32), signer: stranger.publicKey };
+    expect(await refusal(sendWipe({ ...mine, marker: { ...unknown, sig: stranger.sign(wipeStatement(unknown)) as Uint8Array } }))).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no such account/) });
+    // Any other refusal is passed on as the relay said it: a wipe addressed to another relay is not "no such account".
+    const elsewhere = { ...mine.marker, authority: 'other.example:443' };
+    const misaddressed = await refusal(sendWipe({ ...mine, marker: { ...elsewhere, sig: a!.engine.replica.device.sign(wipeStatement(elsewhere)) as Uint8Array } }));
+    expect(misaddressed).toMatchObject({ code: 'network', message: expect.stringMatching(/addressed to other\.example:443/) });
+    const silent = hostileRelay();
+    silent.swallow = 'wipe';
+    // Every connection it opens is closed again, answered or not.
+    const sockets: SocketLike[] = [];
+    const tracked: SocketFactory = (url) => {
+      const sock = silent.socket(url);
+      sockets.push(sock);
+      return sock;
+    };
+    expect(await refusal(sendWipe(mine, tracked, 300))).toMatchObject({ code: 'network', message: expect.stringMatching(/did not answer the wipe in time/) });
+    silent.swallow = null;
+    expect(await refusal(sendWipe({ ...mine, marker: { ...elsewhere, sig: a!.engine.replica.device.sign(wipeStatement(elsewhere)) as Uint8Array } }, tracked))).toMatchObject({ code: 'network' });
+    expect(sockets).toHaveLength(2);
+    await until(() => sockets.every((sock) => sock.readyState === WebSocket.CLOSED), 5_000, 'connections closed');
+    // The relay wipes, but its receipt is not signed by the key pinned at enable time: the wipe is not confirmed.
+    expect(await refusal(sendWipe({ ...mine, relayKey: randomBytes(32) }))).toMatchObject({ code: 'integrity', message: expect.stringMatching(/not signed by the relay key pinned/) });
+    // The same request again, with the pinned key: the receipt names this relay, its key and the account.
+    const receipt = await sendWipe(mine);
+    expect(receipt).toMatchObject({ relay: relayAuthority(relay.url), relayKey: toHex(a!.engine.replica.config.relayKey), accountId: toHex(mine.marker.accountId) });
+    expect(receipt.wipedAt).toBeGreaterThanOrEqual(mine.marker.issuedAt);
     for (const d of [a!, b!]) await d.engine.close();
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aeadOpen, aeadSeal, randomBytes, sodium } from './sodium.node.ts';
+import { MindstageError } from '../../../shared/result.std.ts';
+import { aeadOpen, aeadSeal, checkKdfParams, deriveKek, deriveSubkey, fromBase64, fromHex, KDF_MAX, KDF_MIN, keyedHash, newKdfParams, randomBytes, sodium, toBase64, toHex, wipe, type KdfParams } from './sodium.node.ts';
 
 describe('XChaCha20-Poly1305 (OpenSSL ChaCha20-Poly1305 + libsodium HChaCha20)', () => {
   it('is byte-compatible with libsodium in both directions, at every size', () => {
@@ -29,6 +30,11 @@ describe('XChaCha20-Poly1305 (OpenSSL ChaCha20-Poly1305 + libsodium HChaCha20)',
       expect(aeadOpen(key, bad, new Uint8Array([1]))).toBeNull();
     }
     expect(aeadOpen(key, sealed.subarray(0, 20), new Uint8Array([1]))).toBeNull();
+    // Nonce and tag alone: an empty plaintext, which opens; one byte less is refused, not thrown.
+    const empty = aeadSeal(key, new Uint8Array(0), new Uint8Array());
+    expect(empty).toHaveLength(40);
+    expect(aeadOpen(key, empty, new Uint8Array())).toEqual(new Uint8Array(0));
+    expect(aeadOpen(key, empty.subarray(0, 39), new Uint8Array())).toBeNull();
   });
 
   it('uses a fresh nonce each time', () => {
@@ -36,5 +42,63 @@ describe('XChaCha20-Poly1305 (OpenSSL ChaCha20-Poly1305 + libsodium HChaCha20)',
     const a = aeadSeal(key, new Uint8Array(10), new Uint8Array());
     const b = aeadSeal(key, new Uint8Array(10), new Uint8Array());
     expect(Buffer.from(a.subarray(0, 24)).equals(Buffer.from(b.subarray(0, 24)))).toBe(false);
+  });
+});
+
+describe('keys and encodings', () => {
+  it('derives each purpose\'s subkey with its fixed id under context "mstage01" (a protocol vector: renumbering loses every vault)', () => {
+    const vaultKey = randomBytes(32);
+    const ids = { localStore: 1, idHash: 2, accountSigning: 3, syncContent: 4, ledger: 5 } as const;
+    for (const [purpose, id] of Object.entries(ids)) {
+      expect(toHex(deriveSubkey(vaultKey, purpose as keyof typeof ids))).toBe(toHex(sodium.crypto_kdf_derive_from_key(32, id, 'mstage01', vaultKey)));
+    }
+  });
+
+  it('keyed hashes are keyed BLAKE2b, 16 bytes unless asked for more', () => {
+    const key = randomBytes(32);
+    expect(toHex(keyedHash(key, 'name'))).toBe(toHex(sodium.crypto_generichash(16, 'name', key)));
+    expect(keyedHash(key, new Uint8Array([1]), 32)).toHaveLength(32);
+  });
+
+  it('wipe zeroes every buffer it is given and passes over missing ones', () => {
+    const a = randomBytes(32).map((b) => b | 1);
+    const b = randomBytes(8).map((x) => x | 1);
+    wipe(a, null, undefined, b);
+    expect([...a, ...b].every((x) => x === 0)).toBe(true);
+  });
+
+  it('base64 is URL-safe without padding; hex round-trips', () => {
+    expect(toBase64(new Uint8Array([0xfb, 0xff]))).toBe('-_8');
+    expect(fromBase64('-_8')).toEqual(new Uint8Array([0xfb, 0xff]));
+    expect(toHex(new Uint8Array([0, 0xab]))).toBe('00ab');
+    expect(fromHex('00ab')).toEqual(new Uint8Array([0, 0xab]));
+  });
+
+  it('new KDF settings are Argon2id at the minimums with a fresh 16-byte salt; settings outside the bounds are refused before deriving', () => {
+    const p = newKdfParams();
+    expect(p).toMatchObject({ alg: 'argon2id13', opslimit: KDF_MIN.opslimit, memlimit: KDF_MIN.memlimit });
+    expect(p.salt).toHaveLength(16);
+    expect(toHex(newKdfParams().salt)).not.toBe(toHex(p.salt));
+    const refused = (over: Partial<KdfParams>) => {
+      try {
+        checkKdfParams({ ...p, ...over });
+      } catch (e) {
+        if (e instanceof MindstageError) return `${e.code}: ${e.message}`;
+        throw e;
+      }
+      return 'accepted';
+    };
+    expect(refused({ alg: 'scrypt' as 'argon2id13' })).toMatch(/^integrity: .*unknown key-derivation function \(scrypt\)/);
+    expect(refused({ salt: new Uint8Array(15) })).toMatch(/^integrity: .*malformed salt/);
+    expect(refused({ opslimit: KDF_MIN.opslimit - 1 })).toMatch(/^integrity: .*weaker/);
+    expect(refused({ memlimit: KDF_MIN.memlimit - 1024 })).toMatch(/^integrity: .*weaker/);
+    expect(refused({ opslimit: KDF_MAX.opslimit + 1 })).toMatch(/^integrity: .*unreasonably expensive/);
+    expect(refused({ memlimit: KDF_MAX.memlimit + 1024 })).toMatch(/^integrity: .*unreasonably expensive/);
+    expect(refused({ opslimit: KDF_MAX.opslimit, memlimit: KDF_MAX.memlimit })).toBe('accepted');
+    expect(refused({})).toBe('accepted');
+    // Deriving checks the settings first (a weakened header costs nothing), then runs Argon2id with them.
+    expect(() => deriveKek('p', { ...p, opslimit: 1 })).toThrow(/weaker/);
+    expect(toHex(deriveKek('p', p))).toBe(toHex(sodium.crypto_pwhash(32, 'p', p.salt, p.opslimit, p.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13)));
+    expect([KDF_MIN, KDF_MAX]).toEqual([{ opslimit: 3, memlimit: 64 * 1024 * 1024 }, { opslimit: 20, memlimit: 1024 * 1024 * 1024 }]);
   });
 });

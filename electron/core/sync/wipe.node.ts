@@ -5,14 +5,14 @@
  *    only while this device is on the account's device list (a removed device is refused), deletes everything
  *    and answers a receipt signed with its own key, which is verified against the key pinned at enable time.
  * 2. Then local: the engine and the session close (keys zeroed), and the vault database with its WAL and SHM files
- *    is overwritten with zeros, truncated and synced before it is deleted (SQLite's secure_delete had already
+ *    is overwritten with zeros and synced before it is deleted (SQLite's secure_delete had already
  *    zeroed freed pages inside it), so the header's wrapped keys do not stay behind in freed disk blocks.
  *
  * Offline, the signed marker is written to `pending-wipe.json` in the data folder — it holds no secret, only the
  * relay, its pinned key and the already-signed marker — and the local part goes ahead. Running `mindstage wipe
  * --yes` on that folder again (or any sync command in the app) sends it, verifies the receipt and deletes the file.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SocketFactory } from '../../../shared/sync/client.std.ts';
 import { RelayError } from '../../../shared/sync/client.std.ts';
@@ -106,23 +106,27 @@ export function clearPendingWipe(dataDir: string): void {
 }
 
 /**
- * Overwrites a file's bytes with zeros where they lie, truncates it and syncs each step, so unlinking it does not
- * leave the old content (the header's wrapped keys above all) in blocks the filesystem merely marks free. On
- * filesystems that write in place (ext4, XFS, NTFS, APFS without snapshots) that is the bytes themselves; on
- * copy-on-write filesystems or SSD remapping it is best effort — docs/storage.md says so.
+ * Overwrites a file's bytes with zeros where they lie and syncs, so unlinking it does not leave the old content (the
+ * header's wrapped keys above all) in blocks the filesystem merely marks free. On filesystems that write in place
+ * (ext4, XFS, NTFS, APFS without snapshots) that is the bytes themselves; on copy-on-write filesystems or SSD
+ * remapping it is best effort — docs/storage.md says so. (It used to truncate the file too, which added nothing:
+ * the blocks it freed already held zeros.)
  */
 function shred(file: string): void {
   const fd = openSync(file, 'r+');
   try {
-    const size = fstatSync(fd).size;
-    const zeros = Buffer.alloc(Math.min(size, 1024 * 1024));
-    for (let at = 0; at < size; at += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
-    fsyncSync(fd);
-    ftruncateSync(fd, 0);
-    fsyncSync(fd);
+    overwriteWithZeros(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Writes zeros over every byte of an open file, in place (1 MiB at a time), and syncs; the size stays. */
+export function overwriteWithZeros(fd: number): void {
+  const size = fstatSync(fd).size;
+  const zeros = Buffer.alloc(Math.min(size, 1024 * 1024));
+  for (let at = 0; at < size; at += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
+  fsyncSync(fd);
 }
 
 /** Overwrites, then deletes, the vault database and its companions (WAL, shared memory, journal). Returns the files that existed. */

@@ -1,20 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { MindstageError } from '../../../shared/result.std.ts';
-import { createMemoryStorage } from '../store/storage.node.ts';
 import { aeadSeal, deriveKek, KEY_BYTES, newKdfParams, randomBytes } from '../crypto/sodium.node.ts';
+import { createMemoryStorage } from '../store/storage.node.ts';
 import { decodeHeader, encodeHeader, passphraseWrapAd, recoveryWrapAd } from './header.node.ts';
 import { recoveryRecipientKeys } from './key-wraps.node.ts';
 import { decodeRecoveryCode, encodeRecoveryCode } from './recovery-code.node.ts';
-import { changePassphrase, createVault, recoverVault, rotateVaultKey, unlockVault } from './vault.node.ts';
+import { changePassphrase, createVault, readVaultId, recoverVault, rotateVaultKey, unlockVault } from './vault.node.ts';
 
-const code = (f: () => unknown) => {
+const refused = (f: () => unknown): Pick<MindstageError, 'code' | 'message'> => {
   try {
     f();
   } catch (e) {
-    return (e as MindstageError).code;
+    return e as MindstageError;
   }
-  return 'no error';
+  return { code: 'no error' as MindstageError['code'], message: 'no error' };
 };
+const code = (f: () => unknown) => refused(f).code;
+const message = (f: () => unknown) => refused(f).message;
 
 describe('vault keys', () => {
   it('unlocks with the passphrase to the same keys', () => {
@@ -30,17 +32,19 @@ describe('vault keys', () => {
     createVault(s, 'right');
     const before = s.readHeader();
     expect(code(() => unlockVault(s, 'wrong'))).toBe('wrong_secret');
-    expect(code(() => changePassphrase(s, 'wrong', 'new'))).toBe('wrong_secret');
+    expect(message(() => changePassphrase(s, 'wrong', 'new'))).toBe('Wrong passphrase.');
     expect(s.readHeader()).toBe(before);
   });
 
-  it('changes the passphrase by re-wrapping only: old fails, new works, keys unchanged', () => {
+  it('changes the passphrase by re-wrapping only: old fails, new works, keys unchanged, the recovery key still works', () => {
     const s = createMemoryStorage();
-    const { vault } = createVault(s, 'old');
+    const { vault, recoveryKey } = createVault(s, 'old');
     const key = Buffer.from(vault.subkey('localStore'));
     changePassphrase(s, 'old', 'new');
     expect(code(() => unlockVault(s, 'old'))).toBe('wrong_secret');
     expect(Buffer.from(unlockVault(s, 'new').subkey('localStore')).equals(key)).toBe(true);
+    // The recovery wrapping is kept as it was.
+    expect(Buffer.from(recoverVault(s, recoveryKey, 'newer').subkey('localStore')).equals(key)).toBe(true);
   });
 
   it('recovers with the recovery key (typed sloppily) and sets a new passphrase', () => {
@@ -59,6 +63,7 @@ describe('vault keys', () => {
     const before = s.readHeader();
     const wrong = (recoveryKey.startsWith('0') ? '1' : '0') + recoveryKey.slice(1);
     expect(code(() => recoverVault(s, wrong, 'x'))).toBe('wrong_secret');
+    expect(message(() => recoverVault(s, wrong, 'x'))).toBe('Wrong recovery key.');
     expect(code(() => recoverVault(s, 'not a key!', 'x'))).toBe('wrong_secret');
     expect(code(() => recoverVault(s, 'ABCD-EFGH', 'x'))).toBe('wrong_secret');
     expect(s.readHeader()).toBe(before);
@@ -68,9 +73,18 @@ describe('vault keys', () => {
     const s = createMemoryStorage();
     const { vault } = createVault(s, 'p');
     const k = vault.subkey('localStore');
+    // Derived once and kept, so locking reaches every copy handed out.
+    expect(vault.subkey('localStore')).toBe(k);
+    const vaultKey = vault.vaultKeyForWrap();
+    expect(vault.locked).toBe(false);
     vault.lock();
+    expect(vault.locked).toBe(true);
     expect(k.every((b) => b === 0)).toBe(true);
+    expect(vaultKey.every((b) => b === 0)).toBe(true);
     expect(code(() => vault.subkey('localStore'))).toBe('locked');
+    expect(message(() => vault.subkey('idHash'))).toBe('The vault is locked.');
+    expect(code(() => vault.vaultKeyForWrap())).toBe('locked');
+    expect(message(() => vault.vaultKeyForWrap())).toBe('The vault is locked.');
   });
 
   it('refuses a header whose KDF parameters were weakened, before deriving anything', () => {
@@ -88,6 +102,8 @@ describe('vault keys', () => {
     createVault(s, 'p');
     const h = decodeHeader(s.readHeader()!);
     s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, opslimit: 4 } }));
+    expect(message(() => unlockVault(s, 'p'))).toMatch(/^The vault header was altered: its key-derivation settings are not ones Mindstage writes/);
+    s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, memlimit: h.kdf.memlimit * 2 } }));
     expect(code(() => unlockVault(s, 'p'))).toBe('integrity');
     s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, salt: new Uint8Array(16) } }));
     expect(code(() => unlockVault(s, 'p'))).toBe('wrong_secret');
@@ -106,6 +122,31 @@ describe('vault keys', () => {
     const s = createMemoryStorage();
     createVault(s, 'p');
     expect(code(() => createVault(s, 'q'))).toBe('exists');
+    expect(message(() => createVault(s, 'q'))).toBe('A vault already exists in this data folder.');
+  });
+
+  it('with no vault yet: unlocking or recovering says to create one, and there is no vault id', () => {
+    const s = createMemoryStorage();
+    expect(readVaultId(s)).toBeNull();
+    expect(code(() => unlockVault(s, 'p'))).toBe('not_found');
+    expect(message(() => unlockVault(s, 'p'))).toBe('There is no vault here yet. Create one first.');
+    expect(code(() => recoverVault(s, 'ABCD', 'p'))).toBe('not_found');
+    const before = Date.now();
+    const { vault } = createVault(s, 'p');
+    expect(readVaultId(s)).toBe(vault.vaultIdHex);
+    expect(decodeHeader(s.readHeader()!).createdAt).toBeGreaterThanOrEqual(before);
+    expect(decodeHeader(s.readHeader()!).createdAt).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('an authentic wrapping of something that is not a 32-byte key is refused, by passphrase and by recovery key', () => {
+    const s = createMemoryStorage();
+    const { recoveryKey } = createVault(s, 'p');
+    const h = decodeHeader(s.readHeader()!);
+    const kek = deriveKek('p', h.kdf);
+    s.writeHeader(encodeHeader({ ...h, wrappedByPassphrase: aeadSeal(kek, randomBytes(16), passphraseWrapAd(h.vaultId, h.kdf)) }));
+    expect(code(() => unlockVault(s, 'p'))).toBe('wrong_secret');
+    s.writeHeader(encodeHeader({ ...h, wrappedByRecovery: aeadSeal(decodeRecoveryCode(recoveryKey), randomBytes(31), recoveryWrapAd(h.vaultId)) }));
+    expect(code(() => recoverVault(s, recoveryKey, 'x'))).toBe('wrong_secret');
   });
 });
 
