@@ -75,6 +75,7 @@ export const subkeyIds = {
   accountSigning: 3,
   syncContent: 4,
   ledger: 5,
+  manifest: 6,
 } as const;
 export type SubkeyPurpose = keyof typeof subkeyIds;
 
