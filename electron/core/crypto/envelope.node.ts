@@ -4,7 +4,7 @@
  * moved to another record, another position, or another vault without failing to open.
  */
 import { MindstageError } from '../../../shared/result.std.ts';
-import { aeadOpen, aeadSeal } from './sodium.node.ts';
+import { aeadOpen, aeadSeal, wipe } from './sodium.node.ts';
 import { pad, unpad } from './padding.std.ts';
 
 export const ENVELOPE_VERSION = 1;
@@ -53,7 +53,10 @@ export function associatedData(b: EnvelopeBinding): Uint8Array {
 }
 
 export function sealEnvelope(key: Uint8Array, plaintext: Uint8Array, binding: EnvelopeBinding): Uint8Array {
-  const sealed = aeadSeal(key, pad(plaintext), associatedData(binding));
+  const padded = pad(plaintext);
+  const sealed = aeadSeal(key, padded, associatedData(binding));
+  // Our own plaintext copy: zeroed now rather than left in freed memory until it is reused.
+  wipe(padded);
   const out = new Uint8Array(1 + sealed.length);
   out[0] = ENVELOPE_VERSION;
   out.set(sealed, 1);
