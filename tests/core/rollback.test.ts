@@ -3,7 +3,7 @@
  * per-document check passes such a copy; the record manifest (electron/core/docs/manifest.node.ts) does not. Real
  * vault files, changed with SQL the way someone with write access would, read back through the real CLI.
  */
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -117,3 +117,25 @@ describe('rolling one whole record back to an older copy of itself', () => {
     expect(r.stderr).toMatch(/record manifest/);
   });
 });
+
+describe('a vault from before the manifest', () => {
+  const fixture = join(import.meta.dirname, '../fixtures/legacy-vault');
+  const { passphrase, character } = JSON.parse(readFileSync(join(fixture, 'expected.json'), 'utf8')) as { passphrase: string; character: string };
+
+  it('gets a manifest on its first unlock, after which a rolled-back record is caught', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ms-rollback-legacy-'));
+    cpSync(join(fixture, 'vault'), dir, { recursive: true });
+    const cli = (...args: string[]) => runCliHere(['--data', dir, ...args], { env: { MINDSTAGE_PASSPHRASE: passphrase } });
+    expect((await cli('character', 'show', character)).code).toBe(0);
+    const listed = withDb(dir, (db) => db.prepare('SELECT count(*) FROM manifest').pluck().get() as number);
+    const stored = withDb(dir, (db) => db.prepare('SELECT count(*) FROM (SELECT doc FROM updates UNION SELECT doc FROM snapshots)').pluck().get() as number);
+    expect(listed).toBe(stored);
+    const old = rowsOf(dir, character);
+    expect((await cli('character', 'update', character, '--personality', 'changed after the upgrade')).code).toBe(0);
+    restore(dir, character, old, false);
+    const r = await cli('character', 'show', character);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/older copy/);
+  });
+});
+
