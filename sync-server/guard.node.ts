@@ -18,8 +18,13 @@ export const overMessage = {
   total: 'This relay is too busy for more connections right now; try again later.',
 } as const;
 
-/** Connections over a limit that still get a WebSocket error frame; beyond them, a canned HTTP answer. */
+/**
+ * Connections over a limit that still get a WebSocket error frame, per address; beyond them, a canned HTTP answer.
+ * Per address so that one address's flood does not use up the slack and leave everyone else (an honest app over
+ * its own limit) with an HTTP status a WebSocket client cannot read. The total is capped too.
+ */
 const REFUSAL_SLACK = 8;
+const REFUSAL_SLACK_TOTAL = 512;
 
 /**
  * The unit the per-address limits count: an IPv4 address (IPv4-mapped IPv6 too), or an IPv6 /64 — one subscriber
@@ -62,6 +67,7 @@ export function guardServer(server: Server, limits: RelayLimits, addresses: Addr
   server.keepAliveTimeout = Math.min(5_000, limits.headersTimeoutMs);
   const over = new WeakMap<Socket, 'address' | 'total'>();
   let overCount = 0;
+  const overByAddress = new Map<string, number>();
   // Memory is sampled, not measured per connection: one cheap syscall a second.
   let shedding = false;
   const memory = setInterval(() => {
@@ -84,10 +90,17 @@ export function guardServer(server: Server, limits: RelayLimits, addresses: Addr
     if (refusedSinceLog++ % 1000 === 0) log.info({ limit: admitted === 'address' ? 'per-address' : 'total', refused: refusedSinceLog }, 'connections refused');
     // A few over-limit connections go on to a WebSocket upgrade, so a real client gets an error frame it can
     // show; past that slack, the canned HTTP answer.
-    if (overCount >= REFUSAL_SLACK * 4) return cannedRefusal(socket, admitted);
+    const mine = overByAddress.get(key) ?? 0;
+    if (overCount >= REFUSAL_SLACK_TOTAL || mine >= REFUSAL_SLACK) return cannedRefusal(socket, admitted);
     overCount++;
+    overByAddress.set(key, mine + 1);
     over.set(socket, admitted);
-    socket.once('close', () => overCount--);
+    socket.once('close', () => {
+      overCount--;
+      const left = (overByAddress.get(key) ?? 1) - 1;
+      if (left > 0) overByAddress.set(key, left);
+      else overByAddress.delete(key);
+    });
     socket.setTimeout(limits.headersTimeoutMs, () => cannedRefusal(socket, admitted));
     server.emit('connection', socket);
   });

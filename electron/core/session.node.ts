@@ -10,6 +10,7 @@ import { DocRepo, type LiveDoc } from './docs/repo.node.ts';
 import { newRecordId, recordRef, systemRef, type SystemDoc } from './docs/ids.node.ts';
 import { Conversations } from './docs/conversations.node.ts';
 import { addCatalogEntry, getCatalogEntry, markCatalogDeleted, touchCatalogEntry } from './docs/catalog.node.ts';
+import { checkManifest } from './docs/manifest.node.ts';
 import type { VaultStorage } from './store/storage.node.ts';
 import type { UnlockedVault } from './vault/vault.node.ts';
 
@@ -83,13 +84,22 @@ export class VaultSession {
   }
 }
 
-/** Starts a session and checks that the vault's catalog is there (every vault has one from its first second). */
+/**
+ * Starts a session and checks that the vault's catalog is there (every vault has one from its first second) and
+ * that the record manifest matches its sealed sum. A vault from before the manifest (its catalog head has no
+ * manifest mark) gets one built from what is on disk, and its catalog is rewritten so it carries the mark.
+ */
 export function openSession(storage: VaultStorage, vault: UnlockedVault): VaultSession {
   const session = new VaultSession(storage, vault);
   const catalogRef = systemRef(vault.subkey('idHash'), 'catalog');
-  if (!session.repo.exists(catalogRef)) {
+  try {
+    if (!session.repo.exists(catalogRef)) {
+      throw new MindstageError('integrity', 'The vault\'s catalog is missing: the vault file was altered or truncated.');
+    }
+    if (checkManifest(storage, vault, () => !session.repo.store.marked(catalogRef)) === 'built') session.repo.compact(catalogRef);
+  } catch (e) {
     session.close();
-    throw new MindstageError('integrity', 'The vault\'s catalog is missing: the vault file was altered or truncated.');
+    throw e;
   }
   return session;
 }

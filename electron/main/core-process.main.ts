@@ -4,6 +4,7 @@
  */
 import { utilityProcess } from 'electron';
 import { createChannelClient, type TransportClient } from '../../shared/transport/client.std.ts';
+import { HARDENED_MALLOC_ENV } from '../core/malloc-env.std.ts';
 
 export interface CoreProcess {
   client: TransportClient;
@@ -13,7 +14,11 @@ export interface CoreProcess {
 }
 
 export function startCoreProcess(hostPath: string, dataDir: string): CoreProcess {
-  const child = utilityProcess.fork(hostPath, ['--data', dataDir], { serviceName: 'Mindstage core', stdio: 'inherit' });
+  const child = utilityProcess.fork(hostPath, ['--data', dataDir], {
+    serviceName: 'Mindstage core',
+    stdio: 'inherit',
+    env: { ...process.env, ...HARDENED_MALLOC_ENV },
+  });
   const channel = createChannelClient((text) => child.postMessage(text));
   child.on('message', (message: unknown) => {
     if (typeof message === 'string') channel.receive(message);

@@ -8,6 +8,7 @@ import { cardCommands } from './cards.std.ts';
 import { chatCommands, providerCommands } from './chat.std.ts';
 import { conversationCommands } from './conversation.std.ts';
 import { presetCommands } from './presets.std.ts';
+import { privacyCommands } from './privacy.std.ts';
 import { recordCommands } from './records.std.ts';
 import { syncCommands } from './sync.std.ts';
 import { transferCommands } from './transfer.std.ts';
@@ -23,6 +24,7 @@ export const commands = {
   ...syncCommands,
   ...transferCommands,
   ...presetCommands,
+  ...privacyCommands,
 } satisfies CommandDefs;
 
 export type Commands = typeof commands;

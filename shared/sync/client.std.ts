@@ -175,7 +175,12 @@ export class RelayConnection {
     if (m.t === 'error') {
       const e = new RelayError(m.code, m.message, m.retryAfterMs === undefined ? {} : { retryAfterMs: m.retryAfterMs });
       if (pending) pending.reject(e);
-      else this.options.onError?.(e);
+      else {
+        // A fatal refusal that answers no request (too many connections, an auth timeout) is why the connection is
+        // about to close: requests still waiting, and later ones, fail with it rather than with a bare "closed".
+        if (m.fatal) this.fail(e);
+        this.options.onError?.(e);
+      }
       return;
     }
     if (m.t === 'wiped') {

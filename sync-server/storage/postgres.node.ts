@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS items (
   PRIMARY KEY (account_id, server_seq));
 CREATE UNIQUE INDEX IF NOT EXISTS items_device ON items (account_id, device_id, device_seq);
 CREATE INDEX IF NOT EXISTS items_doc ON items (account_id, doc_id);
+CREATE INDEX IF NOT EXISTS items_doc_kind ON items (account_id, doc_id, kind);
 CREATE TABLE IF NOT EXISTS pairings (
   mailbox bytea PRIMARY KEY, account_id bytea NOT NULL, body bytea NOT NULL, expires_at bigint NOT NULL);
 CREATE INDEX IF NOT EXISTS pairings_account ON pairings (account_id);
@@ -257,13 +258,19 @@ export async function postgresStorage(connectionString: string, options: Postgre
         const existing = (await c.query<ItemRow>('SELECT * FROM items WHERE account_id = $1 AND device_id = $2 AND device_seq = $3', [a, buf(item.deviceId), item.deviceSeq])).rows[0];
         if (existing) return existing.sig.equals(buf(item.sig)) ? { ok: true, item: toItem(existing), duplicate: true, removed: 0 } : { ok: false, reason: 'conflict' };
         if (item.deviceSeq <= dev.last_seq) return { ok: false, reason: 'replay' };
-        const inDoc = (
-          await c.query<{ server_seq: number; kind: string; device_id: Buffer; device_seq: number; size: number }>(
-            'SELECT server_seq, kind, device_id, device_seq, coalesce(length(body), 0) AS size FROM items WHERE account_id = $1 AND doc_id = $2',
-            [a, buf(item.docId)],
-          )
-        ).rows;
-        if (inDoc.some((r) => r.kind === 'tombstone')) return { ok: false, reason: 'deleted' };
+        // An update prunes nothing: it needs only "is the document deleted", not every row of the document.
+        if ((await c.query("SELECT 1 FROM items WHERE account_id = $1 AND doc_id = $2 AND kind = 'tombstone' LIMIT 1", [a, buf(item.docId)])).rowCount) {
+          return { ok: false, reason: 'deleted' };
+        }
+        const inDoc =
+          item.kind === 'update'
+            ? []
+            : (
+                await c.query<{ server_seq: number; kind: string; device_id: Buffer; device_seq: number; size: number }>(
+                  'SELECT server_seq, kind, device_id, device_seq, coalesce(length(body), 0) AS size FROM items WHERE account_id = $1 AND doc_id = $2',
+                  [a, buf(item.docId)],
+                )
+              ).rows;
         const pruned = item.kind === 'tombstone' ? inDoc : item.kind === 'snapshot' ? inDoc.filter((r) => covered(item.covers, r.device_id, r.device_seq)) : [];
         const bodyBytes = item.body?.length ?? 0;
         const bytesUsed = acct.bytes_used - pruned.reduce((n, r) => n + r.size, 0) + bodyBytes;

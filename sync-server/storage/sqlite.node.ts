@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS items (
   PRIMARY KEY (account_id, server_seq));
 CREATE UNIQUE INDEX IF NOT EXISTS items_device ON items (account_id, device_id, device_seq);
 CREATE INDEX IF NOT EXISTS items_doc ON items (account_id, doc_id);
+CREATE INDEX IF NOT EXISTS items_doc_kind ON items (account_id, doc_id, kind);
 CREATE TABLE IF NOT EXISTS pairings (
   mailbox BLOB PRIMARY KEY, account_id BLOB NOT NULL, body BLOB NOT NULL, expires_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS pairings_account ON pairings (account_id);
@@ -127,6 +128,7 @@ export function sqliteStorage(dataDir: string): RelayStorage {
     inDoc: db.prepare<[Uint8Array, Uint8Array], { server_seq: number; kind: string; device_id: Uint8Array; device_seq: number; size: number }>(
       'SELECT server_seq, kind, device_id, device_seq, coalesce(length(body), 0) AS size FROM items WHERE account_id = ? AND doc_id = ?',
     ),
+    deleted: db.prepare<[Uint8Array, Uint8Array], number>("SELECT 1 FROM items WHERE account_id = ? AND doc_id = ? AND kind = 'tombstone' LIMIT 1").pluck(),
     deleteItem: db.prepare('DELETE FROM items WHERE account_id = ? AND server_seq = ?'),
     insertItem: db.prepare(
       'INSERT INTO items (account_id, server_seq, kind, doc_id, device_id, device_seq, body, covers, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -165,8 +167,10 @@ export function sqliteStorage(dataDir: string): RelayStorage {
       return Buffer.compare(existing.sig, item.sig) === 0 ? { ok: true, item: toItem(existing), duplicate: true, removed: 0 } : { ok: false, reason: 'conflict' };
     }
     if (item.deviceSeq <= dev.last_seq) return { ok: false, reason: 'replay' };
-    const inDoc = q.inDoc.all(accountId, item.docId);
-    if (inDoc.some((r) => r.kind === 'tombstone')) return { ok: false, reason: 'deleted' };
+    // An update prunes nothing, so it needs only "is the document deleted" (one index probe), not every row of the
+    // document: reading them all made each live edit cost more as its document grew.
+    if (q.deleted.get(accountId, item.docId) !== undefined) return { ok: false, reason: 'deleted' };
+    const inDoc = item.kind === 'update' ? [] : q.inDoc.all(accountId, item.docId);
     const pruned = item.kind === 'tombstone' ? inDoc : item.kind === 'snapshot' ? inDoc.filter((r) => covered(item.covers, r.device_id, r.device_seq)) : [];
     const bodyBytes = item.body?.length ?? 0;
     const bytesUsed = acct.bytes_used - pruned.reduce((n, r) => n + r.size, 0) + bodyBytes;

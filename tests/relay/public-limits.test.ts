@@ -86,9 +86,11 @@ describe('public relay limits', () => {
     const fourth = await raw(r.url);
     expect(await firstError(fourth)).toMatchObject({ code: 'too_many_connections', fatal: true, message: expect.stringMatching(/your network address/) });
     expect(await fourth.closed).toBe(1008);
-    // The protocol client turns it into the app's error shape, in plain words.
+    // The protocol client fails the waiting request with that refusal (not a bare "connection closed"), so the app
+    // can say why; before, an unsolicited fatal error reached only onError and the request saw the close.
     const e = await refusal(RelayConnection.connect(r.url).then((c) => (open.push(c), c.pairTake(randomId()))));
-    expect(e.code).toBe('network');
+    expect(e.relayCode).toBe('too_many_connections');
+    expect(e.message).toMatch(/your network address/);
     await honestSync(r.url);
   });
 

@@ -8,6 +8,7 @@
 import type { CommandDefs, Handlers } from '../../../shared/api/contract.std.ts';
 import { cardCommands } from '../../../shared/api/cards.std.ts';
 import { chatCommands } from '../../../shared/api/chat.std.ts';
+import { privacyCommands } from '../../../shared/api/privacy.std.ts';
 import type { Commands } from '../../../shared/api/index.std.ts';
 import { syncCommands } from '../../../shared/api/sync.std.ts';
 import { transferCommands } from '../../../shared/api/transfer.std.ts';
@@ -45,6 +46,11 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     ...lazyHandlers(cardCommands, async () => (await import('./card-handlers.node.ts')).cardHandlers(state)),
     ...lazyHandlers(chatCommands, async () => (await import('./chat-handlers.node.ts')).chatHandlers(state)),
     ...lazyHandlers(syncCommands, async () => (await import('./sync-handlers.node.ts')).syncHandlers(state)),
+    // The relay's row needs the sync status, so the sync handlers load with it.
+    ...lazyHandlers(privacyCommands, async () => {
+      const status = (await import('./sync-handlers.node.ts')).syncHandlers(state)['sync.status'];
+      return (await import('./privacy-handlers.node.ts')).privacyHandlers(state, () => status({}));
+    }),
     'conversation.window': async ({ id, beforeId, limit }) => readWindow(state, id, beforeId, limit),
     ...lazyHandlers(transferCommands, async () => (await import('./import-handlers.node.ts')).importHandlers(state)),
     ...presetHandlers(state),

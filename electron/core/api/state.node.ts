@@ -10,6 +10,7 @@ import { acquireFolderLock } from '../store/folder-lock.node.ts';
 import { createSqliteStorage } from '../store/sqlite-storage.node.ts';
 import type { VaultStorage } from '../store/storage.node.ts';
 import type { VaultSession } from '../session.node.ts';
+import { scrubAfterLock } from '../memory.node.ts';
 
 export type Emit = <E extends ApiEventName>(event: E, payload: ApiEvents[E]) => void;
 
@@ -68,6 +69,8 @@ export class CoreState {
     this.session.close();
     this.session = null;
     this.emit('vault.locked', { reason });
+    // Once the call that locked has returned, nothing on its stack holds the documents any more.
+    setTimeout(scrubAfterLock, 0).unref();
   }
 
   close(): void {

@@ -11,6 +11,7 @@ import { registerChatCommands } from './commands/chat.node.ts';
 import { registerConversationCommands } from './commands/conversation.node.ts';
 import { registerDataCommands } from './commands/data.node.ts';
 import { registerPresetCommands } from './commands/presets.node.ts';
+import { registerPrivacyCommands } from './commands/privacy.node.ts';
 import { registerProviderCommands } from './commands/providers.node.ts';
 import { registerRecordCommands } from './commands/records.node.ts';
 import { registerSyncCommands } from './commands/sync.node.ts';
@@ -33,6 +34,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerDataCommands(program, ctx);
   registerProviderCommands(program, ctx);
   registerPresetCommands(program, ctx);
+  registerPrivacyCommands(program, ctx);
   registerSyncCommands(program, ctx);
   registerChatCommands(program, ctx);
   registerWebCommands(program, ctx);

@@ -6,7 +6,7 @@
  * moved to another record, another position, or another vault without failing to open.
  */
 import { MindstageError } from '../../../shared/result.std.ts';
-import { aeadOpen, aeadSeal } from './sodium.node.ts';
+import { aeadOpen, aeadSeal, wipe } from './sodium.node.ts';
 import { pad, unpad } from './padding.std.ts';
 
 export const ENVELOPE_VERSION = 1;
@@ -62,7 +62,10 @@ export type EnvelopeKeys = Uint8Array | { generation: number; key(generation: nu
 export function sealEnvelope(keys: EnvelopeKeys, plaintext: Uint8Array, binding: EnvelopeBinding): Uint8Array {
   const gen = keys instanceof Uint8Array ? 0 : keys.generation;
   const key = keys instanceof Uint8Array ? keys : keys.key(gen);
-  const sealed = aeadSeal(key, pad(plaintext), associatedData(binding));
+  const padded = pad(plaintext);
+  const sealed = aeadSeal(key, padded, associatedData(binding));
+  // Our own plaintext copy: zeroed now rather than left in freed memory until it is reused.
+  wipe(padded);
   // Generation 0 keeps the original layout, so a vault that never lost a device reads as before.
   const head = gen === 0 ? 1 : 5;
   const out = new Uint8Array(head + sealed.length);

@@ -12,6 +12,63 @@ import { MindstageError } from '../../../shared/result.std.ts';
 await sodiumModule.ready;
 export const sodium = sodiumModule;
 
+/*
+ * libsodium.js copies every argument (keys included) into its WebAssembly heap and frees it after the call without
+ * zeroing, so freed heap kept key copies after lock (issue 15). Every block the wrappers allocate is zeroed when
+ * they free it: keys, plaintexts and outputs alike. What the C code allocates itself (Argon2's memory) and what it
+ * leaves on its own stack are scrubbed by scrubSodium() and after each Argon2 run.
+ */
+interface SodiumWasm {
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  HEAPU8: Uint8Array;
+}
+const wasm = (sodiumModule as unknown as { libsodium: SodiumWasm }).libsodium;
+const allocated = new Map<number, number>();
+const wasmMalloc = wasm._malloc.bind(wasm);
+const wasmFree = wasm._free.bind(wasm);
+wasm._malloc = (size) => {
+  const ptr = wasmMalloc(size);
+  if (ptr) allocated.set(ptr, size);
+  return ptr;
+};
+wasm._free = (ptr) => {
+  const size = allocated.get(ptr);
+  if (size !== undefined) {
+    // HEAPU8 is read each time: a growing heap replaces it.
+    wasm.HEAPU8.fill(0, ptr, ptr + size);
+    allocated.delete(ptr);
+  }
+  wasmFree(ptr);
+};
+
+/** Zeroes `size` bytes of free WebAssembly heap by taking them, so what the C code freed there is gone. */
+function zeroFreeHeap(size: number): void {
+  const ptr = wasmMalloc(size);
+  if (!ptr) return;
+  wasm.HEAPU8.fill(0, ptr, ptr + size);
+  wasmFree(ptr);
+}
+
+/**
+ * Overwrites what libsodium's own stack frames kept of the last keys it saw: each function that takes a key runs
+ * once more with a zero key, so the same frames at the same depths are rewritten with values of no use. Called on
+ * lock.
+ */
+export function scrubSodium(): void {
+  const zero = new Uint8Array(64);
+  sodium.crypto_core_hchacha20(zero.subarray(0, 16), zero.subarray(0, 32), null);
+  sodium.crypto_kdf_derive_from_key(32, 1, 'mstage01', zero.subarray(0, 32));
+  sodium.crypto_generichash(32, zero, zero.subarray(0, 32));
+  const pair = sodium.crypto_sign_seed_keypair(zero.subarray(0, 32));
+  sodium.crypto_sign_detached(zero, pair.privateKey);
+  sodium.crypto_sign_ed25519_sk_to_curve25519(pair.privateKey);
+  const boxPk = sodium.crypto_sign_ed25519_pk_to_curve25519(pair.publicKey);
+  sodium.crypto_box_seal_open(sodium.crypto_box_seal(zero, boxPk), boxPk, sodium.crypto_sign_ed25519_sk_to_curve25519(pair.privateKey));
+  sodium.crypto_pwhash(32, 'x', zero.subarray(0, 16), sodium.crypto_pwhash_OPSLIMIT_MIN, sodium.crypto_pwhash_MEMLIMIT_MIN, sodium.crypto_pwhash_ALG_ARGON2ID13);
+  wipe(pair.privateKey);
+}
+
 export const KEY_BYTES = 32;
 export const NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES; // 24
 export const TAG_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES; // 16
@@ -75,6 +132,7 @@ export const subkeyIds = {
   accountSigning: 3,
   syncContent: 4,
   ledger: 5,
+  manifest: 6,
 } as const;
 export type SubkeyPurpose = keyof typeof subkeyIds;
 
@@ -123,7 +181,11 @@ export function checkKdfParams(p: KdfParams): void {
 /** Argon2id: passphrase → key-encryption key. Slow on purpose (≈0.4 s here). */
 export function deriveKek(passphrase: string, p: KdfParams): Uint8Array {
   checkKdfParams(p);
-  return sodium.crypto_pwhash(KEY_BYTES, passphrase, p.salt, p.opslimit, p.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13);
+  const kek = sodium.crypto_pwhash(KEY_BYTES, passphrase, p.salt, p.opslimit, p.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13);
+  // libsodium frees Argon2's memory without clearing it, and the last block gives the key-encryption key: the
+  // block just freed is the top of the heap, so taking the same amount again reuses it without growing the heap.
+  zeroFreeHeap(p.memlimit);
+  return kek;
 }
 
 export const toBase64 = (b: Uint8Array): string => sodium.to_base64(b, sodium.base64_variants.URLSAFE_NO_PADDING);

@@ -4,11 +4,13 @@
  *
  * Loading checks the whole shape, not just each blob: the snapshot must be the one the head names and the updates
  * must be exactly snapshotSeq+1 … headSeq. So a deleted, replayed, swapped or truncated row is an integrity error
- * that names the record, while other records keep opening.
+ * that names the record, while other records keep opening. The head must also match the record manifest
+ * (manifest.node.ts), which catches a record rolled back to an older copy of itself.
  */
 import { MindstageError } from '../../../shared/result.std.ts';
 import { openEnvelope, sealEnvelope, type DocKind, type EnvelopeBinding } from '../crypto/envelope.node.ts';
 import type { VaultStorage } from '../store/storage.node.ts';
+import { moveManifest } from './manifest.node.ts';
 import type { UnlockedVault } from '../vault/vault.node.ts';
 
 export interface DocRef {
@@ -22,6 +24,8 @@ export interface DocRef {
 interface Head {
   seq: number;
   snapshotSeq: number;
+  /** Written while the record manifest existed (every head written since); a vault with none is legacy. */
+  m?: 1;
 }
 
 export interface LoadedDoc {
@@ -57,7 +61,7 @@ export class EncryptedDocStore {
   }
 
   #sealHead(ref: DocRef, head: Head): Uint8Array {
-    return sealEnvelope(this.#key(), enc.encode(JSON.stringify(head)), this.#binding(ref, 'head', 0));
+    return sealEnvelope(this.#key(), enc.encode(JSON.stringify({ seq: head.seq, snapshotSeq: head.snapshotSeq, m: 1 })), this.#binding(ref, 'head', 0));
   }
 
   /** Returns null when the document does not exist at all. */
@@ -66,8 +70,10 @@ export class EncryptedDocStore {
     const bad = (why: string): never => {
       throw new MindstageError('integrity', `Record ${ref.recordId} failed its integrity check: ${why}.`, { recordId: ref.recordId });
     };
+    const listed = this.#storage.manifestSeq(ref.storageId);
     if (!stored.head) {
       if (stored.snapshot || stored.updates.length) bad('its rows exist but its head is missing');
+      if (listed !== null) bad('its rows were removed from the vault file');
       return null;
     }
     const headText = dec.decode(openEnvelope(this.#key(), stored.head, this.#binding(ref, 'head', 0), ref.recordId));
@@ -93,6 +99,9 @@ export class EncryptedDocStore {
       expected++;
     }
     if (expected !== head.seq + 1) bad(`updates ${expected}–${head.seq} are missing`);
+    if (listed === null ? head.m === 1 : listed !== head.seq) {
+      bad(listed !== null && listed > head.seq ? 'it was replaced by an older copy of itself' : 'it does not match the vault\'s record manifest');
+    }
     this.#heads.set(ref.recordId, head);
     return { updates, head };
   }
@@ -106,7 +115,10 @@ export class EncryptedDocStore {
     const head = this.#head(ref);
     const next = { seq: head.seq + 1, snapshotSeq: head.snapshotSeq };
     const body = sealEnvelope(this.#key(), update, this.#binding(ref, 'update', next.seq));
-    this.#storage.appendUpdate(ref.storageId, next.seq, body, this.#sealHead(ref, next));
+    this.#storage.transaction(() => {
+      this.#storage.appendUpdate(ref.storageId, next.seq, body, this.#sealHead(ref, next));
+      moveManifest(this.#storage, this.#vault, ref.storageId, head.seq, next.seq);
+    });
     this.#heads.set(ref.recordId, next);
     return next.seq;
   }
@@ -126,8 +138,16 @@ export class EncryptedDocStore {
     return h.seq - h.snapshotSeq;
   }
 
+  /** Whether the document's head was written by a version that keeps the record manifest (false if not loaded). */
+  marked(ref: DocRef): boolean {
+    return this.#heads.get(ref.recordId)?.m === 1;
+  }
+
   delete(ref: DocRef): void {
-    this.#storage.deleteDoc(ref.storageId);
+    this.#storage.transaction(() => {
+      this.#storage.deleteDoc(ref.storageId);
+      moveManifest(this.#storage, this.#vault, ref.storageId, this.#storage.manifestSeq(ref.storageId) ?? 0, 0);
+    });
     this.#heads.delete(ref.recordId);
   }
 }

@@ -64,6 +64,8 @@ export class DocRepo {
       doc.transact(() => {
         for (const u of loaded.updates) Y.applyUpdate(doc, u, FROM_STORE);
       }, FROM_STORE);
+      // The decrypted bytes are in the document now; zero them rather than leave copies in freed memory.
+      for (const u of loaded.updates) u.fill(0);
     }
     doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin === FROM_STORE) return;
@@ -101,7 +103,10 @@ export class DocRepo {
   }
 
   exists(ref: DocRef): boolean {
-    return this.#live.has(ref.recordId) || this.store.load(ref) !== null;
+    if (this.#live.has(ref.recordId)) return true;
+    const loaded = this.store.load(ref);
+    for (const u of loaded?.updates ?? []) u.fill(0);
+    return loaded !== null;
   }
 
   /** Compacts now, whatever the count (used before export, after passphrase change, and by tests). */

@@ -26,6 +26,12 @@ export function createSqliteStorage(db: Db): VaultStorage {
     putAsset: db.prepare('INSERT INTO assets (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
     getAsset: db.prepare<[Uint8Array], { body: Buffer }>('SELECT body FROM assets WHERE id = ?'),
     deleteAsset: db.prepare('DELETE FROM assets WHERE id = ?'),
+    manifestSeq: db.prepare<[Uint8Array], number>('SELECT seq FROM manifest WHERE doc = ?').pluck(),
+    setManifestSeq: db.prepare('INSERT INTO manifest (doc, seq) VALUES (?, ?) ON CONFLICT (doc) DO UPDATE SET seq = excluded.seq'),
+    dropManifestSeq: db.prepare('DELETE FROM manifest WHERE doc = ?'),
+    manifestEntries: db.prepare<[], { doc: Buffer; seq: number }>('SELECT doc, seq FROM manifest'),
+    readManifestSum: db.prepare<[], Buffer>('SELECT body FROM manifest_sum WHERE id = 1').pluck(),
+    writeManifestSum: db.prepare('INSERT INTO manifest_sum (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
   };
   const tx = <T>(fn: () => T): T => (db.inTransaction ? fn() : db.transaction(fn)());
   return {
@@ -64,6 +70,14 @@ export function createSqliteStorage(db: Db): VaultStorage {
       return r ? u8(r.body) : null;
     },
     deleteAsset: (id) => void q.deleteAsset.run(id),
+    manifestSeq: (id) => q.manifestSeq.get(id) ?? null,
+    setManifestSeq: (id, seq) => void (seq === null ? q.dropManifestSeq.run(id) : q.setManifestSeq.run(id, seq)),
+    manifestEntries: () => q.manifestEntries.all().map((r) => ({ doc: u8(r.doc), seq: r.seq })),
+    readManifestSum: () => {
+      const b = q.readManifestSum.get();
+      return b ? u8(b) : null;
+    },
+    writeManifestSum: (b) => void q.writeManifestSum.run(b),
     transaction: tx,
     close: () => db.close(),
   };

@@ -80,6 +80,23 @@ export function runVaultStorageTests(name: string, make: () => VaultStorage): vo
       s.close();
     });
 
+    it('keeps manifest entries per document and one manifest sum', () => {
+      const s = make();
+      expect(s.manifestSeq(id(1))).toBeNull();
+      expect(s.readManifestSum()).toBeNull();
+      s.setManifestSeq(id(1), 3);
+      s.setManifestSeq(id(1), 4);
+      s.setManifestSeq(id(2), 1);
+      expect(s.manifestSeq(id(1))).toBe(4);
+      expect(s.manifestEntries().map((e) => [e.doc[0], e.seq]).sort()).toEqual([[1, 4], [2, 1]]);
+      s.setManifestSeq(id(2), null);
+      expect(s.manifestSeq(id(2))).toBeNull();
+      s.writeManifestSum(bytes('a'));
+      s.writeManifestSum(bytes('b'));
+      expect(new TextDecoder().decode(s.readManifestSum()!)).toBe('b');
+      s.close();
+    });
+
     it('a failing transaction leaves nothing behind', () => {
       const s = make();
       if (name === 'memory') return s.close(); // the in-memory store has no rollback; it is never used for crash safety

@@ -26,6 +26,13 @@ export interface VaultStorage {
   putAsset(id: Uint8Array, body: Uint8Array): void;
   getAsset(id: Uint8Array): Uint8Array | null;
   deleteAsset(id: Uint8Array): void;
+  /** The record manifest (docs/manifest.node.ts): a document's latest seq as last written, or null. */
+  manifestSeq(docId: Uint8Array): number | null;
+  /** Sets (or with null removes) a document's manifest entry. */
+  setManifestSeq(docId: Uint8Array, seq: number | null): void;
+  manifestEntries(): { doc: Uint8Array; seq: number }[];
+  readManifestSum(): Uint8Array | null;
+  writeManifestSum(body: Uint8Array): void;
   /** Runs fn in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -37,6 +44,8 @@ export function createMemoryStorage(): VaultStorage {
   let header: string | null = null;
   const docs = new Map<string, { id: Uint8Array } & StoredDoc>();
   const assets = new Map<string, Uint8Array>();
+  const manifest = new Map<string, { doc: Uint8Array; seq: number }>();
+  let manifestSum: Uint8Array | null = null;
   const doc = (id: Uint8Array) => {
     let d = docs.get(key(id));
     if (!d) docs.set(key(id), (d = { id: id.slice(), head: null, snapshot: null, updates: [] }));
@@ -68,6 +77,11 @@ export function createMemoryStorage(): VaultStorage {
     putAsset: (id, body) => void assets.set(key(id), body.slice()),
     getAsset: (id) => assets.get(key(id)) ?? null,
     deleteAsset: (id) => void assets.delete(key(id)),
+    manifestSeq: (id) => manifest.get(key(id))?.seq ?? null,
+    setManifestSeq: (id, seq) => void (seq === null ? manifest.delete(key(id)) : manifest.set(key(id), { doc: id.slice(), seq })),
+    manifestEntries: () => [...manifest.values()].map((e) => ({ doc: e.doc.slice(), seq: e.seq })),
+    readManifestSum: () => manifestSum,
+    writeManifestSum: (b) => void (manifestSum = b.slice()),
     transaction: (fn) => fn(),
     close: () => {},
   };

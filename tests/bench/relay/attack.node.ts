@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultLimits } from '../../../sync-server/limits.node.ts';
+import { testAddressLimits } from '../../support/relay-harness.node.ts';
 import { connectDevice, enrollDevice, newAccount, randomId } from '../../support/relay-client.node.ts';
 import { median, percentile, type BenchRow } from '../report.node.ts';
 import { checkedPush, newSealKey, smallSealedUpdate } from './payloads.node.ts';
@@ -52,7 +53,9 @@ function runAttacker(url: string): Promise<AttackReport> {
 
 export async function attack(): Promise<BenchRow[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ms-bench-attack-'));
-  const relay = await startMindstageRelay(dataDir, []); // production limits, per-address ones included
+  // Production limits, per-address ones included: spawnRelay lifts those for tests, so they are set back here.
+  const production = Object.keys(testAddressLimits).flatMap((k) => ['--limit', `${k}=${defaultLimits[k as keyof typeof testAddressLimits]}`]);
+  const relay = await startMindstageRelay(dataDir, production);
   try {
     const account = newAccount();
     const a = await enrollDevice(relay.url, account);

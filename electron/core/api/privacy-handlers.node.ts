@@ -1,0 +1,67 @@
+/**
+ * `privacy.processors`: every party that receives anything, from the configuration as it is now (providers, the
+ * relay) plus any host the ledger shows a request to in the last 30 days that is no longer configured, with the
+ * ledger's counts beside each. Nothing else leaves the device (docs/chat.md "What leaves the device").
+ */
+import type { Handlers } from '../../../shared/api/contract.std.ts';
+import type { LedgerEntryView } from '../../../shared/api/chat.std.ts';
+import type { ProcessorView, privacyCommands } from '../../../shared/api/privacy.std.ts';
+import type { SyncStatusView } from '../../../shared/api/sync.std.ts';
+import { relayAuthority } from '../../../shared/sync/signing.std.ts';
+import { readLedger } from '../docs/ledger-doc.node.ts';
+import { listProviders, type StoredProvider } from '../docs/settings-doc.node.ts';
+import type { CoreState } from './state.node.ts';
+
+const DAYS_30 = 30 * 86_400_000;
+const PROVIDER_RECEIVES = [
+  'prompt text: the system prompt, character, persona and scenario fields, matching lorebook entries and the recent messages of the conversation being answered',
+  'portrait prompts, when a portrait is generated',
+  'no account, device or vault identity',
+];
+
+const hostOf = (baseUrl: string): string => {
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return baseUrl;
+  }
+};
+
+export function processors(providers: StoredProvider[], ledger: LedgerEntryView[], sync: Pick<SyncStatusView, 'enabled' | 'relayUrl' | 'lastSyncAt'> | null, now: number): ProcessorView[] {
+  const byHost = new Map<string, { last: number; recent: number }>();
+  for (const e of ledger) {
+    const h = byHost.get(e.host) ?? { last: 0, recent: 0 };
+    h.last = Math.max(h.last, e.at);
+    if (now - e.at <= DAYS_30) h.recent++;
+    byHost.set(e.host, h);
+  }
+  const usage = (host: string) => ({ lastUsedAt: byHost.get(host)?.last ?? null, requests30d: byHost.get(host)?.recent ?? 0 });
+  const out: ProcessorView[] = providers.map((p) => {
+    const host = hostOf(p.baseUrl);
+    return { party: `AI provider "${p.name}" (model ${p.model})`, host, receives: [...PROVIDER_RECEIVES, p.apiKey ? 'the API key saved for it' : 'no API key'], ...usage(host) };
+  });
+  const configured = new Set(out.map((p) => p.host));
+  for (const [host, h] of byHost) {
+    if (!configured.has(host) && h.recent > 0) out.push({ party: 'an AI provider no longer configured', host, receives: PROVIDER_RECEIVES, ...usage(host) });
+  }
+  if (sync?.enabled && sync.relayUrl) {
+    out.push({
+      party: 'sync relay',
+      host: relayAuthority(sync.relayUrl),
+      receives: ['encrypted records it cannot read (ciphertext)', 'their sizes and when they are sent', 'how many devices the account has'],
+      lastUsedAt: sync.lastSyncAt ?? null,
+      requests30d: null,
+    });
+  }
+  return out;
+}
+
+export function privacyHandlers(state: CoreState, syncStatus: () => Promise<SyncStatusView>): Handlers<typeof privacyCommands> {
+  return {
+    'privacy.processors': async () => {
+      const s = state.requireSession();
+      const ledger = readLedger(s.systemDoc('ledger').doc, Number.MAX_SAFE_INTEGER);
+      return processors(listProviders(s.systemDoc('settings').doc), ledger, await syncStatus(), Date.now());
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * What the core does so that locking leaves no key and as little decrypted text as it can in its memory (issue 15;
+ * tests/security/memory-scan.test.ts reads the process's memory after lock).
+ *
+ * Keys are zeroed in place by UnlockedVault.lock(); libsodium's heap and stack by scrubSodium(). Decrypted text
+ * lives in JavaScript strings, which cannot be zeroed: after the session drops its documents, a full garbage
+ * collection runs with V8's --clear-free-memory (freed heap is overwritten with zeros), and a deep recursion
+ * overwrites the native stack below the current frame, where parsing and encoding leave copies.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { scrubSodium } from './crypto/sodium.node.ts';
+
+setFlagsFromString('--clear-free-memory');
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as (options?: { type: 'major'; execution: 'sync' }) => void;
+setFlagsFromString('--no-expose-gc');
+
+/** Uses about `depth` frames of native stack, each with a few locals, and returns a value so it is not optimised out. */
+function overwriteStack(depth: number): number {
+  const pad = [depth, depth + 1, depth + 2, depth + 3];
+  return depth <= 0 ? 0 : (pad[depth & 3]! & 1) + overwriteStack(depth - 1);
+}
+
+/** Run on lock, after the session has dropped its keys and documents. */
+export function scrubAfterLock(): void {
+  scrubSodium();
+  // Twice: the first collection frees what the session held; finalizers and weak maps it releases go in the second.
+  gc();
+  gc();
+  try {
+    overwriteStack(20_000);
+  } catch {
+    // A stack overflow only means it went as deep as it could.
+  }
+}
+

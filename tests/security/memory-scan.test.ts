@@ -1,0 +1,117 @@
+/**
+ * After lock, the core process's memory holds no key and no decrypted message text (issue 15). A real core in its
+ * own process (tests/support/core-child.node.ts, started with the environment bin/mindstage gives the core) gets
+ * a vault, a conversation whose messages carry a canary, reads it back, locks, unlocks, reads it again and locks;
+ * then every readable page of the process (/proc/PID/mem: V8's heap, the malloc heap, libsodium's WebAssembly
+ * heap, stacks) is searched for the vault key, every subkey and the canary (as UTF-8/Latin-1 and UTF-16).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/files.node.ts';
+import { scanProcess, type Hit } from '../support/proc-mem.node.ts';
+import { HARDENED_MALLOC_ENV } from '../../electron/core/malloc-env.std.ts';
+import { createSqliteStorage } from '../../electron/core/store/sqlite-storage.node.ts';
+import { openDb } from '../../electron/core/store/db.node.ts';
+import { unlockVault } from '../../electron/core/vault/vault.node.ts';
+import { deriveKek, subkeyIds, type SubkeyPurpose } from '../../electron/core/crypto/sodium.node.ts';
+import { decodeHeader } from '../../electron/core/vault/header.node.ts';
+
+const PASS = 'memory scan passphrase';
+const CANARY = 'zebra-canary-7f3a9c-quietly-humming';
+const childPath = fileURLToPath(new URL('../support/core-child.node.ts', import.meta.url));
+
+const children: ChildProcess[] = [];
+let hits: Hit[] = [];
+let scanned: string[] = [];
+
+async function startCore(dir: string) {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', childPath, '--data', dir], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...HARDENED_MALLOC_ENV },
+  });
+  const pending = new Map<number, (r: { ok: boolean; value?: unknown; error?: { message: string } }) => void>();
+  let ready!: () => void;
+  const isReady = new Promise<void>((r) => (ready = r));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line === 'ready') return ready();
+    const r = JSON.parse(line) as { id?: number; result?: never };
+    if (r.id !== undefined) pending.get(r.id)?.(r.result!);
+  });
+  await isReady;
+  children.push(child);
+  let next = 1;
+  const call = async <T = unknown>(command: string, input: unknown): Promise<T> => {
+    const id = next++;
+    const result = await new Promise<{ ok: boolean; value?: unknown; error?: { message: string } }>((res) => {
+      pending.set(id, res);
+      child.stdin.write(`${JSON.stringify({ id, command, input })}\n`);
+    });
+    if (!result.ok) throw new Error(`${command}: ${result.error?.message}`);
+    return result.value as T;
+  };
+  return { call, pid: child.pid! };
+}
+
+describe.runIf(process.platform === 'linux')('memory of the core process after lock', () => {
+  beforeAll(async () => {
+    const dir = tempDir('memscan');
+    const { call, pid } = await startCore(dir);
+    await call('vault.create', { passphrase: PASS });
+    const { id: character } = await call<{ id: string }>('character.create', { name: 'Scan', description: 'plain' });
+    const { id } = await call<{ id: string }>('conversation.create', { characterIds: [character], title: 'T' });
+    for (let i = 0; i < 5; i++) await call('conversation.addMessage', { id, role: 'user', text: `${CANARY} number ${i}` });
+    const shown = await call<{ messages: { alternatives: { text: string }[] }[] }>('conversation.get', { id });
+    expect(shown.messages.map((m) => m.alternatives[0]!.text)).toContain(`${CANARY} number 4`);
+    await call('vault.lock', {});
+    await call('vault.unlock', { passphrase: PASS });
+    await call('conversation.get', { id });
+    await call('vault.lock', {});
+    // The scrub runs once the lock call has returned; a status call after it shows the core idle again.
+    await new Promise((r) => setTimeout(r, 1000));
+    await call('vault.status', {});
+
+    // The keys, computed here from the passphrase and the header, as an attacker who knew them would look for them.
+    const db = openDb(dir, { create: false });
+    const storage = createSqliteStorage(db);
+    const vault = unlockVault(storage, PASS);
+    const header = decodeHeader(storage.readHeader()!);
+    const needles: Record<string, Uint8Array> = {
+      'vault key': vault.vaultKeyForWrap().slice(),
+      'key-encryption key': deriveKek(PASS, header.kdf),
+      canary: Buffer.from(CANARY, 'latin1'),
+      'canary (UTF-16)': Buffer.from(CANARY, 'utf16le'),
+    };
+    for (const p of Object.keys(subkeyIds) as SubkeyPurpose[]) needles[`${p} subkey`] = vault.subkey(p).slice();
+    vault.lock();
+    db.close();
+    hits = scanProcess(pid, needles);
+    scanned = Object.keys(needles);
+  }, 240_000);
+
+  afterAll(() => {
+    for (const c of children) c.stdin?.end();
+  });
+
+  it('the scan works: the canary is found while the vault is open (control)', async () => {
+    // Without this, a scanner that reads nothing would pass the tests below.
+    const dir = tempDir('memscan-control');
+    const { call: ctl, pid } = await startCore(dir);
+    await ctl('vault.create', { passphrase: PASS });
+    const { id: character } = await ctl<{ id: string }>('character.create', { name: `${CANARY} control`, description: 'x' });
+    const control = scanProcess(pid, { canary: Buffer.from(CANARY, 'latin1') });
+    expect(character).toMatch(/^[0-9a-f]{32}$/);
+    expect(control.length).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('finds no copy of the vault key, the key-encryption key or any subkey', () => {
+    expect(scanned).toHaveLength(4 + Object.keys(subkeyIds).length);
+    expect(hits.filter((h) => !h.needle.startsWith('canary'))).toEqual([]);
+  });
+
+  it('finds no decrypted message text in V8\'s heap, libsodium\'s heap or any stack', () => {
+    // The malloc heap ([heap]) is the known gap: see docs/storage.md "Locking".
+    expect(hits.filter((h) => h.needle.startsWith('canary') && !h.region.endsWith('[heap]'))).toEqual([]);
+  });
+});
