@@ -15,7 +15,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { serveCore, type CoreLike } from '../../../shared/transport/serve.std.ts';
+import type { CoreLike } from '../../../shared/transport/serve.std.ts';
+import { serveSocket } from './server.node.ts';
 import { MAX_FRAME_BYTES } from '../../../shared/transport/protocol.std.ts';
 import { WS_PROTOCOL } from '../../../shared/transport/client.std.ts';
 import { checkRequest, newToken, tokenFromProtocols, tokenMatches, type Refusal } from './guard.node.ts';
@@ -62,15 +63,7 @@ export async function openDoor(core: CoreLike, dataDir: string, options: { onRef
       socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const served = serveCore(core, (text) => ws.send(text));
-      ws.on('message', (data, isBinary) => {
-        if (isBinary) return ws.close(1003, 'text frames only');
-        void served.receive(Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
-      });
-      ws.on('close', () => served.close());
-      ws.on('error', () => served.close());
-    });
+    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(core, ws));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
