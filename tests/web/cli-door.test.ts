@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { tokenProtocol, WS_PROTOCOL } from '../../shared/transport/client.std.ts';
 import { DOOR_FILE, DOOR_PATH, type DoorInfo } from '../../electron/core/web/door.node.ts';
-import { cliJson, cliPath, runCli } from '../support/cli.node.ts';
+import { cliJson, cliPath, runCli, runCliAsync } from '../support/cli.node.ts';
 import { tempDir } from '../support/files.node.ts';
+import { startFakeOpenAI } from '../support/fake-openai.node.ts';
 
 const env = { MINDSTAGE_PASSPHRASE: 'door test passphrase' };
 const children: ChildProcess[] = [];
@@ -72,6 +73,24 @@ describe('the CLI while browser mode holds the folder', () => {
       ws.once('error', reject);
     });
     expect(status).toMatchObject({ id: 1, result: { ok: true, value: { exists: true, unlocked: false } } });
+  });
+
+  it('chats through the running core: the reply streams to the CLI as the core\'s events', async () => {
+    const ai = await startFakeOpenAI({ model: 'fake-model' });
+    try {
+      ai.script({ tokens: ['The ', 'lamp ', 'is ', 'lit.'], tokenDelayMs: 5 });
+      expect(runCli(['--data', dataDir, 'provider', 'add', '--name', 'fake', '--base-url', ai.baseUrl, '--model', 'fake-model'], { env }).code).toBe(0);
+      const [character] = cliJson<{ id: string }[]>(['--data', dataDir, 'character', 'list'], env);
+      const conv = cliJson<{ id: string }>(['--data', dataDir, 'conversation', 'create', '--title', 'Lamp', '--character', character!.id], env).id;
+      // Asynchronously: the fake provider answers from this process while the CLI waits.
+      const r = await runCliAsync(['--data', dataDir, 'chat', conv, 'Is the lamp lit?'], env);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('The lamp is lit.');
+      expect(ai.chatRequests()).toHaveLength(1);
+    } finally {
+      await ai.close();
+    }
   });
 
   it('a wrong passphrase over the door is refused like a local one', () => {
