@@ -8,6 +8,7 @@
 import type { ParentPort } from 'electron';
 import { openCore } from '../core/core.node.ts';
 import { serveCore, type Served } from '../../shared/transport/serve.std.ts';
+import { openDoor, type Door } from '../core/web/door.node.ts';
 
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 
@@ -26,14 +27,19 @@ async function main(port: ParentPort): Promise<void> {
     if (served) void served.receive(typeof message.data === 'string' ? message.data : '');
     else early.push(message.data);
   });
-  const core = await openCore({ dataDir: dataDirFromArgs(process.argv) });
+  const dataDir = dataDirFromArgs(process.argv);
+  const core = await openCore({ dataDir });
   served = serveCore(core, (text) => port.postMessage(text));
   for (const data of early.splice(0)) void served.receive(typeof data === 'string' ? data : '');
+  // The CLI talks to this core while the app holds the folder (core/web/door.node.ts); without a door it says busy.
+  const door: Door | null = await openDoor(core, dataDir).catch(() => null);
 
   // The main process kills us on quit (SIGTERM on POSIX): close the store cleanly first.
   const stop = () => {
     served?.close();
-    void core.close().finally(() => process.exit(0));
+    void Promise.resolve(door?.close())
+      .then(() => core.close())
+      .finally(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -8,7 +8,7 @@
 import { create } from 'zustand';
 import type { Message } from '../../shared/domain.std.ts';
 import type { ChatStarted } from '../../shared/api/chat.std.ts';
-import type { ConversationInfo } from '../../shared/api/conversation.std.ts';
+import type { ConversationInfo, ConversationWindow } from '../../shared/api/conversation.std.ts';
 import { applyChanges, prependPage, type HeldWindow } from '../../shared/conversation-window.std.ts';
 import { call, messageOf, on } from '../lib/api.dom.ts';
 import { onPlaintextDrop } from './reset.dom.ts';
@@ -63,17 +63,30 @@ function altText(messages: Message[], messageId: string, alternativeId: string):
 const held = (s: ChatState): HeldWindow | null => (s.conversation ? { meta: s.conversation, total: s.total, offset: s.offset, messages: s.messages } : null);
 const hold = (w: HeldWindow) => ({ conversation: w.meta, total: w.total, offset: w.offset, messages: w.messages });
 
+/** Counts open() and close() calls: an answer applies only if nothing happened since its open(). */
+let opens = 0;
+/** The window read in flight for open(), shared by a second open() of the same conversation. */
+let opening: { id: string; request: Promise<ConversationWindow> } | null = null;
+
 export const useChat = create<ChatState>((set, get) => ({
   ...empty,
   loading: false,
 
   async open(id) {
+    const seq = ++opens;
     set({ ...empty, loading: true });
+    // A view mounted again for the same conversation while its first read is on the way (React's StrictMode does
+    // that to every effect; so can a shell that settles) waits for that read instead of making a second one.
+    const request = opening?.id === id ? opening.request : call('conversation.window', { id, limit: FIRST_WINDOW });
+    opening = { id, request };
     try {
-      const w = await call('conversation.window', { id, limit: FIRST_WINDOW });
-      set({ ...hold(w), loading: false, active: lastStreaming(w.messages) });
+      const w = await request;
+      // Only the newest open applies: a slow answer for a conversation left since must not replace the one shown.
+      if (seq === opens) set({ ...hold(w), loading: false, active: lastStreaming(w.messages) });
     } catch (e) {
-      set({ loading: false, error: messageOf(e) });
+      if (seq === opens) set({ loading: false, error: messageOf(e) });
+    } finally {
+      if (opening?.request === request) opening = null;
     }
   },
 
@@ -99,6 +112,7 @@ export const useChat = create<ChatState>((set, get) => ({
   },
 
   close() {
+    opens++;
     set({ ...empty });
   },
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { RecordId } from '../domain.std.ts';
 import { returns, type CommandDefs } from './contract.std.ts';
+import { exportFormats } from '../export-formats.std.ts';
 
 export interface ImportCounts {
   conversations: number;
@@ -27,8 +28,8 @@ export const ImportFile = z.object({
   bytesBase64: z.string().max(700 * 1024 * 1024),
 });
 
-export const exportFormats = ['sillytavern', 'markdown', 'text'] as const;
-export type ExportFormat = (typeof exportFormats)[number];
+
+export { exportFormats, type ExportFormat } from '../export-formats.std.ts';
 
 export const transferCommands = {
   /**

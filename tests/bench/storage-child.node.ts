@@ -6,8 +6,12 @@
  *   idle <dir> <passphrase> <conversation>    unlock, list, add one message (the chat on screen), then sit idle
  *   empty-idle <dir> <passphrase>             the baseline: the same core with an empty vault, unlocked and idle
  *                                             (module graph and Argon2id's memory: what no message layout changes)
+ *   append <dir> <passphrase> <conversation> <n>  as the app does: unlock, read the first screen, then n appends
+ *                                             through the API (each committed, compaction when due): per-append
+ *                                             wall and CPU times. A process of its own, so what earlier bench steps
+ *                                             left for the garbage collector does not land in these appends.
  *
- * Prints one JSON line: { ms?, peakMB, rssMB? }.
+ * Prints one JSON line: { ms?, peakMB, rssMB?, wall?, cpu? }.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,6 +57,24 @@ if (mode === 'import') {
   await call('records.list', {});
   console.log(JSON.stringify({ rssMB: await rssAfterIdle(), peakMB: peakMB() }));
   await core.close();
+} else if (mode === 'append') {
+  const { messageText } = await import('./relay/dataset.node.ts');
+  const core = await openCore({ dataDir: a });
+  const call = callFor(core);
+  await call('vault.unlock', { passphrase: b });
+  await call('conversation.window', { id: c, limit: 50 });
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < Number(process.argv[6]); i++) {
+    const u = process.cpuUsage();
+    const t = performance.now();
+    await call('conversation.addMessage', { id: c, role: i % 2 ? 'character' : 'user', text: messageText(i) });
+    wall.push(performance.now() - t);
+    const d = process.cpuUsage(u);
+    cpu.push((d.user + d.system) / 1000);
+  }
+  await core.close();
+  console.log(JSON.stringify({ wall, cpu, peakMB: peakMB() }));
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

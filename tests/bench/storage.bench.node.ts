@@ -51,6 +51,11 @@ function writeExport(file: string, n: number): string {
   return id;
 }
 
+function appendChild(dir: string, conv: string): { wall: number[]; cpu: number[] } {
+  const out = execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(import.meta.dirname, 'storage-child.node.ts'), 'append', dir, PASS, conv, String(APPENDS)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as { wall: number[]; cpu: number[] };
+}
+
 function child(...args: string[]): { ms: number; peakMB: number; rssMB: number } {
   const out = execFileSync(process.execPath, ['--expose-gc', '--disable-warning=ExperimentalWarning', join(import.meta.dirname, 'storage-child.node.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split('\n').at(-1)!) as { ms: number; peakMB: number; rssMB: number };
@@ -62,7 +67,7 @@ export async function run(): Promise<BenchRow[]> {
   try {
     // ---- one conversation at 1k … 100k messages: import, open, append, each beside its plaintext baseline ----
     const appendBase = await sample(2_000, () => appendFileSync(join(root, 'append.jsonl'), `${JSON.stringify({ mes: messageText(7) })}\n`));
-    let medianAt1k: number | undefined;
+    const curve: { n: number; med: number; cpu: number }[] = [];
     let last: { dir: string; conv: string; jsonl: string } | undefined;
     for (const n of sizes) {
       const file = join(root, `export-${n}.json`);
@@ -94,25 +99,27 @@ export async function run(): Promise<BenchRow[]> {
       rows.push({ suite: SUITE, name: `open ${k(n)}: whole conversation`, value: median(whole), unit: 'ms', baselineName: 'JSONL read+parse', baseline: median(plainRead), ...(big ? { target: '< 10× JSONL', pass: median(whole) < 10 * median(plainRead) } : {}) });
       db.close();
 
-      // Appends through the API, as a chat makes them (each one committed, compaction included when due).
-      const core = await openCore({ dataDir: dir });
-      const call = callFor(core);
-      await call('vault.unlock', { passphrase: PASS });
-      const times: number[] = [];
-      for (let i = 0; i < APPENDS; i++) {
-        const t = performance.now();
-        await call('conversation.addMessage', { id: conv, role: i % 2 ? 'character' : 'user', text: messageText(n + i) });
-        times.push(performance.now() - t);
-      }
-      await core.close();
+      // Appends through the API, as a chat makes them (each one committed, compaction included when due), in a
+      // process of their own as in the app (storage-child.node.ts).
+      const { wall: times, cpu } = appendChild(dir, conv);
       const med = median(times);
-      if (n === 1_000) medianAt1k = med;
+      curve.push({ n, med, cpu: median(cpu) });
+      const at1k = curve.find((c) => c.n === 1_000);
       const p99 = percentile(times, 99);
       const max = Math.max(...times);
-      rows.push({ suite: SUITE, name: `append at ${k(n)} (median of ${APPENDS})`, value: med, unit: 'ms', baselineName: 'JSONL append', baseline: median(appendBase), ...(big ? { target: '< 1 ms, ≤ 1.5× at 1k', pass: med < 1 && (medianAt1k === undefined || med <= 1.5 * medianAt1k) } : {}) });
+      rows.push({ suite: SUITE, name: `append at ${k(n)} (median of ${APPENDS})`, value: med, unit: 'ms', baselineName: 'JSONL append', baseline: median(appendBase), ...(big ? { target: '< 1 ms, ≤ 1.5× at 1k', pass: med < 1 && (at1k === undefined || med <= 1.5 * at1k.med) } : {}) });
       rows.push({ suite: SUITE, name: `append at ${k(n)} (p99 / max)`, value: p99, unit: 'ms', baselineName: 'max', baseline: max, ...(big ? { target: 'p99 < 5 ms, max < 50 ms', pass: p99 < 5 && max < 50 } : {}) });
+      rows.push({ suite: SUITE, name: `append at ${k(n)}: CPU time (median / p99)`, value: median(cpu), unit: 'ms', baselineName: 'p99', baseline: percentile(cpu, 99) });
       if (last) rmSync(last.dir, { recursive: true, force: true });
       last = { dir, conv, jsonl };
+    }
+    const first = curve[0];
+    if (first && curve.length > 1) {
+      // The flat curve in one line: each size's median beside the smallest size's (wall, then CPU time).
+      const line = (f: (c: (typeof curve)[number]) => number) => curve.map((c) => `${k(c.n)} ${f(c).toFixed(2)}`).join(' / ');
+      process.stderr.write(`append median, wall ms: ${line((c) => c.med)}; CPU ms: ${line((c) => c.cpu)}\n`);
+      const top = curve.at(-1)!;
+      rows.push({ suite: SUITE, name: `append median curve ${line((c) => c.med)} ms: ${k(top.n)} vs ${k(first.n)} (CPU ${(top.cpu / first.cpu).toFixed(2)}×)`, value: top.med, unit: 'ms', baselineName: `median at ${k(first.n)}`, baseline: first.med, ...(first.n === 1_000 && top.n === 100_000 ? { target: '≤ 1.5× baseline', pass: top.med <= 1.5 * first.med } : {}) });
     }
     if (last) {
       const idle = child('idle', last.dir, PASS, last.conv);

@@ -4,9 +4,8 @@
  * `ledger` as a table and as JSON, and exit 5 when no provider answers — with the user's message kept. Everything
  * but the streaming runs the program in this process (runCliHere): those tests are about output and exit codes.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliPath, runCliHere, type CliResult } from '../support/cli.node.ts';
+import { runCliAsync, runCliHere, type CliResult } from '../support/cli.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { closedBaseUrl, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.node.ts';
 
@@ -16,21 +15,7 @@ let dir: string;
 let ai: FakeOpenAI;
 let conversation = '';
 
-function spawned(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cliPath, ['--data', dir, ...args], { env: { ...process.env, MINDSTAGE_PASSPHRASE: PASS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
+const spawned = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runCliAsync(['--data', dir, ...args], { MINDSTAGE_PASSPHRASE: PASS, ...env });
 
 const ms = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
   runCliHere(['--data', dir, ...args], { env: { MINDSTAGE_PASSPHRASE: PASS, ...env } });
@@ -118,7 +103,7 @@ describe('mindstage chat', () => {
     const before = (await json<{ messages: unknown[] }>(['conversation', 'show', conversation])).messages.length;
     ai.script({ text: 'I would like a room for the night.' });
     const r = await ms(['chat', 'impersonate', conversation]);
-    expect([r.code, r.stdout]).toEqual([0, 'I would like a room for the night.\n']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, 'I would like a room for the night.\n', '']);
     expect((await json<{ messages: unknown[] }>(['conversation', 'show', conversation])).messages.length).toBe(before);
   });
 });

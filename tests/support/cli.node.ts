@@ -1,5 +1,5 @@
 /** Runs the real CLI (bin/mindstage) as a user would, in a child process. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const cliPath = fileURLToPath(new URL('../../bin/mindstage', import.meta.url));
@@ -15,6 +15,26 @@ export function runCli(args: string[], options: { env?: Record<string, string | 
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   const r = spawnSync(cliPath, args, { env: env as NodeJS.ProcessEnv, input: options.input ?? '', encoding: 'utf8', timeout: 240_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs the real CLI without blocking this process's event loop: for tests whose other side (the fake provider, a
+ * server) lives in this process and must answer while the CLI waits.
+ */
+export function runCliAsync(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cliPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
 }
 
 /** Runs the CLI with --json and parses stdout; throws with stderr if it failed. */

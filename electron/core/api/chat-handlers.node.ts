@@ -14,7 +14,8 @@ import { appendLedger, readLedger } from '../docs/ledger-doc.node.ts';
 import { getPreset } from '../docs/presets-doc.node.ts';
 import { getProvider, listProviders, type ResolvedProvider, type StoredProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
-import { loadContext, nextSpeaker, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
+import { fitPrompt, loadContext, nextSpeaker, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
+import { ConversationTail, FIRST_READ } from '../chat/history.node.ts';
 import { ChatEngine } from '../chat/engine.node.ts';
 import { suggestUserTurn } from '../chat/impersonate.node.ts';
 import { inspectPrompt } from '../chat/inspect.node.ts';
@@ -42,18 +43,23 @@ function orderedProviders(s: VaultSession, preferred: string | undefined, conver
   });
 }
 
-/** The character message a command acts on: the given one, else the last character message. */
-function targetMessage(ctx: ChatContext, messageId: string | undefined, what: string): { message: Message; index: number } {
-  const messages = ctx.conversation.messages;
-  const index = messageId === undefined ? messages.findLastIndex((m) => m.role === 'character') : messages.findIndex((m) => m.id === messageId);
-  if (index < 0) {
-    throw messageId === undefined
-      ? new MindstageError('usage', `There is no character message to ${what} yet.`)
-      : new MindstageError('not_found', `No message ${messageId} in conversation ${ctx.conversation.id}.`, { recordId: ctx.conversation.id });
+/**
+ * The character message a command acts on: the given one, else the last character message. Looked up without
+ * reading the conversation whole: by id, or newest first from the tail.
+ */
+function targetMessage(s: VaultSession, conversationId: string, messageId: string | undefined, what: string): Message {
+  let message: Message | undefined;
+  if (messageId !== undefined) {
+    message = s.conversations.message(conversationId, messageId);
+    if (!message) throw new MindstageError('not_found', `No message ${messageId} in conversation ${conversationId}.`, { recordId: conversationId });
+  } else {
+    const tail = new ConversationTail(s, conversationId);
+    message = tail.messages.findLast((m) => m.role === 'character');
+    while (!message && tail.readOlder(FIRST_READ)) message = tail.older.findLast((m) => m.role === 'character');
+    if (!message) throw new MindstageError('usage', `There is no character message to ${what} yet.`);
   }
-  const message = messages[index]!;
   if (message.role !== 'character') throw new MindstageError('usage', `Only a character's message can be asked to ${what}; this one is a ${message.role} message.`);
-  return { message, index };
+  return message;
 }
 
 /** Image bytes' type from their first bytes; providers answer PNG, sometimes JPEG or WebP. */
@@ -73,15 +79,20 @@ export function portraitPrompt(c: CharacterFields): string {
 export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngine(state)): Handlers<typeof chatCommands> {
   const changed = (id: string) => state.emit('records.changed', { ids: [id] });
 
-  /** Opens the conversation for a new reply: nothing may be streaming in it, and leftovers of a crash are closed. */
-  const prepare = (conversationId: string): { s: VaultSession; ctx: ChatContext } => {
+  /**
+   * Opens the conversation for a new reply: nothing may be streaming in it, and leftovers of a crash are closed
+   * (among the newest messages and those read for the prompt: replies stream at the end, or in the message a
+   * regeneration acts on). `through`: the message the command acts on, read with the messages before it.
+   */
+  const prepare = (conversationId: string, through?: Message): { s: VaultSession; ctx: ChatContext } => {
     const s = state.requireSession();
     if (engine.isStreaming(conversationId)) throw new MindstageError('usage', 'A reply is still streaming in this conversation. Stop it first.');
-    const ctx = loadContext(s, conversationId);
+    const ctx = loadContext(s, conversationId, through);
     const interrupted: string[] = [];
-    for (const m of ctx.conversation.messages) {
+    const newest = through ? s.conversations.window(conversationId, FIRST_READ).messages : [];
+    for (const m of [...ctx.tail.messages, ...newest]) {
       for (const a of m.alternatives) {
-        if (a.status !== 'streaming') continue;
+        if (a.status !== 'streaming' || interrupted.includes(m.id)) continue;
         // Streaming here but not in this process: Mindstage stopped while it streamed. The checkpoint is kept.
         s.conversations.patchAlternative(conversationId, m.id, a.id, { status: 'stopped', error: 'Interrupted: Mindstage closed while this reply was streaming.' });
         a.status = 'stopped';
@@ -105,7 +116,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       alternativeId: r.alternativeId,
       baseText: r.baseText,
       providers: r.providers,
-      prompt: (p) => buildPrompt({ ...base, contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model }).messages,
+      prompt: (p) => fitPrompt(ctx, base, r.history, (history) => buildPrompt({ ...base, history, contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model })).messages,
     });
     changed(ctx.conversation.id);
   };
@@ -116,7 +127,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
     const msg = addMessage(s, id, { role: 'character', text: '', authorId: speaker, status: 'streaming' });
     emitAppended(state, s, id, msg);
     const alternativeId = msg.alternatives[0]!.id;
-    start(s, ctx, { messageId: msg.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, [...ctx.conversation.messages, ...extra]), mode: 'reply', providers });
+    start(s, ctx, { messageId: msg.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, [...ctx.tail.messages, ...extra]), mode: 'reply', providers });
     return { conversationId: id, replyMessageId: msg.id, alternativeId };
   };
 
@@ -184,29 +195,34 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
     },
 
     'chat.regenerate': async ({ conversationId, messageId }) => {
-      const { s, ctx } = prepare(conversationId);
+      const target = targetMessage(state.requireSession(), conversationId, messageId, 'regenerate');
+      const { s, ctx } = prepare(conversationId, target);
       const providers = orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset);
-      const { message, index } = targetMessage(ctx, messageId, 'regenerate');
+      // The tail ends with the target (read fresh by prepare, interrupted status closed).
+      const index = ctx.tail.messages.length - 1;
+      const message = ctx.tail.messages[index]!;
       const speaker = message.authorId && ctx.characters.has(message.authorId) ? message.authorId : nextSpeaker(ctx, undefined, index);
       const alternativeId = newItemId();
       s.conversations.addAlternative(conversationId, message.id, { id: alternativeId, text: '', createdAt: s.now(), status: 'streaming' });
       s.touch(conversationId);
       emitMessagesChanged(state, s, conversationId, [message.id]);
-      start(s, ctx, { messageId: message.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, ctx.conversation.messages.slice(0, index)), mode: 'reply', providers });
+      start(s, ctx, { messageId: message.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, ctx.tail.messages.slice(0, index)), mode: 'reply', providers });
       return { conversationId, replyMessageId: message.id, alternativeId };
     },
 
     'chat.continue': async ({ conversationId, messageId }) => {
-      const { s, ctx } = prepare(conversationId);
+      const target = targetMessage(state.requireSession(), conversationId, messageId, 'continue');
+      const { s, ctx } = prepare(conversationId, target);
       const providers = orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset);
-      const { message, index } = targetMessage(ctx, messageId, 'continue');
+      const index = ctx.tail.messages.length - 1;
+      const message = ctx.tail.messages[index]!;
       const speaker = message.authorId && ctx.characters.has(message.authorId) ? message.authorId : nextSpeaker(ctx, undefined, index);
       const alt = message.alternatives[message.chosen]!;
       s.conversations.patchAlternative(conversationId, message.id, alt.id, { status: 'streaming' });
       emitMessagesChanged(state, s, conversationId, [message.id]);
       // Continuing a reply that never got any text is simply replying again.
       const mode = alt.text === '' ? 'reply' : 'continue';
-      const history = toHistory(ctx, ctx.conversation.messages.slice(0, mode === 'continue' ? index + 1 : index));
+      const history = toHistory(ctx, ctx.tail.messages.slice(0, mode === 'continue' ? index + 1 : index));
       start(s, ctx, { messageId: message.id, alternativeId: alt.id, baseText: alt.text, speaker, history, mode, providers });
       return { conversationId, replyMessageId: message.id, alternativeId: alt.id };
     },

@@ -2,7 +2,7 @@ import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { vaultCommands } from '../../../shared/api/vault.std.ts';
 import { VaultSession, openSession } from '../session.node.ts';
 import { changePassphrase, createVault, readVaultId, recoverVault, unlockVault } from '../vault/vault.node.ts';
-import { readPendingWipe } from '../sync/wipe.node.ts';
+import { readPendingWipe } from '../sync/pending-wipe.node.ts';
 import { relayAuthority } from '../../../shared/sync/signing.std.ts';
 import type { CoreState } from './state.node.ts';
 

@@ -8,7 +8,7 @@ import { MindstageError } from '../../../shared/result.std.ts';
 import { appendLedger } from '../docs/ledger-doc.node.ts';
 import type { ResolvedProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
-import { nextSpeaker, promptBase, toHistory, type ChatContext } from './context.node.ts';
+import { fitPrompt, nextSpeaker, promptBase, toHistory, type ChatContext } from './context.node.ts';
 import { ledgerOutcome, type ChatEngineOptions } from './engine.node.ts';
 import { buildPrompt } from './prompt.std.ts';
 import { newMeter } from './http.node.ts';
@@ -21,11 +21,11 @@ export const impersonationInstruction = (user: string) =>
 const INSTRUCTION_TOKENS = 96;
 
 export async function suggestUserTurn(s: VaultSession, ctx: ChatContext, providers: ResolvedProvider[], options: ChatEngineOptions): Promise<{ text: string; provider: string }> {
-  const base = promptBase(ctx, nextSpeaker(ctx), toHistory(ctx, ctx.conversation.messages), 'reply');
+  const base = promptBase(ctx, nextSpeaker(ctx), toHistory(ctx, ctx.tail.messages), 'reply');
   const failures: string[] = [];
   for (const provider of providers) {
     const messages = [
-      ...buildPrompt({ ...base, contextWindow: provider.contextWindow, maxTokens: provider.maxTokens + INSTRUCTION_TOKENS, model: provider.model }).messages,
+      ...fitPrompt(ctx, base, base.history, (history) => buildPrompt({ ...base, history, contextWindow: provider.contextWindow, maxTokens: provider.maxTokens + INSTRUCTION_TOKENS, model: provider.model })).messages,
       { role: 'system' as const, content: impersonationInstruction(ctx.userName) },
     ];
     let text = '';

@@ -4,7 +4,7 @@
  */
 import type { PromptInspection } from '../../../shared/api/chat.std.ts';
 import type { ResolvedProvider } from '../docs/settings-doc.node.ts';
-import { nextSpeaker, promptBase, toHistory, type ChatContext } from './context.node.ts';
+import { fitPrompt, nextSpeaker, promptBase, toHistory, type ChatContext } from './context.node.ts';
 import { buildPrompt } from './prompt.std.ts';
 import { countWith, tokenizerFor, tokensPerMessage } from './tokens.std.ts';
 
@@ -13,7 +13,8 @@ const fallback = { contextWindow: 8192, maxTokens: 512, model: '' };
 
 export function inspectPrompt(ctx: ChatContext, provider: ResolvedProvider | null): PromptInspection {
   const p = provider ?? fallback;
-  const built = buildPrompt({ ...promptBase(ctx, nextSpeaker(ctx), toHistory(ctx, ctx.conversation.messages), 'reply'), contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model });
+  const base = promptBase(ctx, nextSpeaker(ctx), toHistory(ctx, ctx.tail.messages), 'reply');
+  const built = fitPrompt(ctx, base, base.history, (history) => buildPrompt({ ...base, history, contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model }));
   const tokenizer = tokenizerFor(p.model);
   return {
     messages: built.messages.map((m, i) => ({ ...m, tokens: countWith(tokenizer, m.content) + tokensPerMessage, part: built.parts[i] ?? 'history' })),

@@ -340,3 +340,13 @@ export function selectLore(books: readonly Lorebook[], history: readonly { text:
     tokens: total,
   };
 }
+
+/** How many of the newest messages any entry of these books scans (the prompt's history must reach that far). */
+export function scanReach(books: readonly Lorebook[]): number {
+  let reach = 0;
+  for (const raw of books) {
+    const book = compileBook(raw);
+    reach = Math.max(reach, book.scanDepth, ...book.entries.map((e) => e.scanDepth ?? 0));
+  }
+  return reach;
+}

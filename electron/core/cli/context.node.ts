@@ -8,6 +8,7 @@ import type { CommandName, Commands } from '../../../shared/api/index.std.ts';
 import type { InputOf, OutputOf } from '../../../shared/api/contract.std.ts';
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { Core } from '../core.node.ts';
+import { readDoor } from '../web/door-file.node.ts';
 import { defaultDataDir } from '../paths.node.ts';
 import { createOutput, type Output } from './output.node.ts';
 import { readSecret } from './secrets.node.ts';
@@ -34,19 +35,34 @@ export function createContext(program: Command): CliContext {
     dataDir: () => opts().data ?? defaultDataDir(),
     out: () => createOutput(Boolean(opts().json)),
     async withCore(fn, options) {
-      // Loaded here, not at the top: `--help` and usage errors never pay for the core (docs/decisions.md #20).
-      const { openCore } = await import('../core.node.ts');
-      const core = await openCore({ dataDir: ctx.dataDir() });
+      // While the app or browser mode runs on this folder, its core answers through its door (cli/remote.node.ts);
+      // otherwise this process opens the folder itself (a folder held without a door is still `busy`). Both are
+      // loaded here, not at the top: `--help` and usage errors never pay for the core (docs/decisions.md #20).
+      let core: Core | null = readDoor(ctx.dataDir()) ? await (await import('./remote.node.ts')).connectToRunningCore(ctx.dataDir()) : null;
+      const remote = core !== null;
+      core ??= await (await import('../core.node.ts')).openCore({ dataDir: ctx.dataDir() });
+      const call = callFor(core);
+      let status;
       try {
-        const call = callFor(core);
+        status = await call('vault.status', {});
+      } catch (e) {
+        await core.close();
+        throw e;
+      }
+      // Over the door the vault is the app's: a command unlocks it only if it is locked, and locks it again after.
+      let unlockedHere = false;
+      try {
         if (options?.unlock !== false) {
-          const status = await call('vault.status', {});
           if (!status.exists) throw new MindstageError('not_found', `No vault in ${ctx.dataDir()}. Create one with "mindstage init".`);
-          const passphrase = await readSecret('MINDSTAGE_PASSPHRASE', 'Passphrase: ', 'passphrase');
-          await call('vault.unlock', { passphrase });
+          if (!remote || !status.unlocked) {
+            const passphrase = await readSecret('MINDSTAGE_PASSPHRASE', 'Passphrase: ', 'passphrase');
+            await call('vault.unlock', { passphrase });
+            unlockedHere = true;
+          }
         }
         return await fn(call, core);
       } finally {
+        if (remote && unlockedHere) await core.invoke('vault.lock', {});
         await core.close();
       }
     },

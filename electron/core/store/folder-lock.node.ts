@@ -10,7 +10,7 @@ import { MindstageError } from '../../../shared/result.std.ts';
 
 export const LOCK_FILE = 'mindstage.lock';
 
-function alive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
@@ -51,7 +51,7 @@ export function acquireFolderLock(dir: string): () => void {
     } catch {
       continue; // released between our attempts: try again
     }
-    if (alive(owner)) {
+    if (processAlive(owner)) {
       const who = owner === process.pid ? 'this process already has it open' : `process ${owner} has it open`;
       throw new MindstageError('busy', `The data folder ${dir} is in use by another Mindstage (${who}). Close it first, or use another --data folder.`);
     }

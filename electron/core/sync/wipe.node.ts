@@ -12,26 +12,21 @@
  * relay, its pinned key and the already-signed marker — and the local part goes ahead. Running `mindstage wipe
  * --yes` on that folder again (or any sync command in the app) sends it, verifies the receipt and deletes the file.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SocketFactory } from '../../../shared/sync/client.std.ts';
 import { RelayError } from '../../../shared/sync/client.std.ts';
-import type { WipeMarker, WipeReceipt } from '../../../shared/sync/messages.std.ts';
+import type { WipeReceipt } from '../../../shared/sync/messages.std.ts';
 import { relayAuthority, verifyWipeReceipt, wipeStatement } from '../../../shared/sync/signing.std.ts';
 import { MindstageError } from '../../../shared/result.std.ts';
-import { fromHex, toHex } from '../crypto/sodium.node.ts';
+import { toHex } from '../crypto/sodium.node.ts';
 import { DB_FILE } from '../store/db.node.ts';
 import { dial, type SyncEngine } from './engine.node.ts';
 import { removedError } from './connection.node.ts';
 import { verify } from './keys.node.ts';
+import type { PendingWipe } from './pending-wipe.node.ts';
 
-export const PENDING_WIPE_FILE = 'pending-wipe.json';
-
-export interface PendingWipe {
-  relayUrl: string;
-  relayKey: Uint8Array;
-  marker: WipeMarker;
-}
+export { PENDING_WIPE_FILE, clearPendingWipe, readPendingWipe, writePendingWipe, type PendingWipe } from './pending-wipe.node.ts';
 
 export interface VerifiedReceipt {
   relay: string;
@@ -70,39 +65,6 @@ export async function sendWipe(p: PendingWipe, socket?: SocketFactory, timeoutMs
   } finally {
     conn.close();
   }
-}
-
-export function writePendingWipe(dataDir: string, p: PendingWipe): string {
-  const file = join(dataDir, PENDING_WIPE_FILE);
-  const m = p.marker;
-  const json = {
-    format: 'mindstage-pending-wipe',
-    note: 'The remote part of a wipe that could not reach the relay. It holds no secret. Run "mindstage wipe --yes" with this data folder to finish it.',
-    relayUrl: p.relayUrl,
-    relayKey: toHex(p.relayKey),
-    marker: { accountId: toHex(m.accountId), issuedAt: m.issuedAt, authority: m.authority, signer: toHex(m.signer), sig: toHex(m.sig) },
-  };
-  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`, { mode: 0o600 });
-  return file;
-}
-
-export function readPendingWipe(dataDir: string): PendingWipe | null {
-  const file = join(dataDir, PENDING_WIPE_FILE);
-  if (!existsSync(file)) return null;
-  try {
-    const j = JSON.parse(readFileSync(file, 'utf8')) as { relayUrl: string; relayKey: string; marker: { accountId: string; issuedAt: number; authority: string; signer: string; sig: string } };
-    return {
-      relayUrl: j.relayUrl,
-      relayKey: fromHex(j.relayKey),
-      marker: { accountId: fromHex(j.marker.accountId), issuedAt: j.marker.issuedAt, authority: j.marker.authority, signer: fromHex(j.marker.signer), sig: fromHex(j.marker.sig) },
-    };
-  } catch {
-    throw new MindstageError('integrity', `${file} is damaged; the pending remote wipe cannot be finished from it.`);
-  }
-}
-
-export function clearPendingWipe(dataDir: string): void {
-  rmSync(join(dataDir, PENDING_WIPE_FILE), { force: true });
 }
 
 /**

@@ -10,6 +10,7 @@ import { defaultDataDir } from '../paths.node.ts';
 import { parsePort } from './port.node.ts';
 import { ensureRendererBuilt } from './renderer-build.node.ts';
 import { startWebServer } from './server.node.ts';
+import { openDoor } from './door.node.ts';
 
 export interface WebArgs {
   /** 0 or absent: a free port. */
@@ -53,11 +54,14 @@ export async function runWeb(args: WebArgs = {}, print: (line: string) => void =
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new MindstageError('usage', `Port ${port} is already in use; choose another with --port, or leave it out.`);
     throw e;
   }
+  // The CLI's way in while this process holds the folder (door.node.ts). Without it the CLI says the folder is busy.
+  const door = await openDoor(core, dataDir, { onRefused: (r) => console.error(`[mindstage web] refused a CLI connection: ${r.reason}`) }).catch(() => null);
   let closing: Promise<void> | undefined;
   let markClosed!: () => void;
   const closed = new Promise<void>((resolve) => (markClosed = resolve));
   const close = () =>
     (closing ??= (async () => {
+      await door?.close();
       await server.close();
       await core.close();
       markClosed();

@@ -45,6 +45,17 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+/** Serves the core on one accepted WebSocket (browser mode's, and the CLI door's): text frames only. */
+export function serveSocket(core: CoreLike, ws: WebSocket): void {
+  const served = serveCore(core, (text) => ws.send(text));
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return ws.close(1003, 'text frames only');
+    void served.receive(Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
+  });
+  ws.on('close', () => served.close());
+  ws.on('error', () => served.close());
+}
+
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   /** One-time tokens not yet traded for a session. */
   const unused = new Set<string>([options.token ?? newToken()]);
@@ -141,18 +152,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(options.core, ws));
   });
-
-  function connect(ws: WebSocket) {
-    const served = serveCore(options.core, (text) => ws.send(text));
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) return ws.close(1003, 'text frames only');
-      void served.receive(Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
-    });
-    ws.on('close', () => served.close());
-    ws.on('error', () => served.close());
-  }
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);

@@ -10,12 +10,21 @@ const repo = join(import.meta.dirname, '../../..');
 
 export async function buildRenderer(extra: Pick<InlineConfig, 'resolve'> = {}): Promise<string> {
   const outDir = join(tempDir('e2e-renderer'), 'renderer');
-  await build({
-    configFile: join(repo, 'vite.config.ts'),
-    root: join(repo, 'renderer'),
-    logLevel: 'error',
-    build: { outDir, emptyOutDir: true },
-    ...extra,
-  });
+  // The build that ships: vite takes NODE_ENV from the environment when it is set, and vitest sets it to `test`,
+  // which bundled React's development build (StrictMode then mounts every view twice, and warnings cost time).
+  const nodeEnv = process.env['NODE_ENV'];
+  process.env['NODE_ENV'] = 'production';
+  try {
+    await build({
+      configFile: join(repo, 'vite.config.ts'),
+      root: join(repo, 'renderer'),
+      logLevel: 'error',
+      build: { outDir, emptyOutDir: true },
+      ...extra,
+    });
+  } finally {
+    if (nodeEnv === undefined) delete process.env['NODE_ENV'];
+    else process.env['NODE_ENV'] = nodeEnv;
+  }
   return outDir;
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { MindstageError } from '../../../../shared/result.std.ts';
-import { exportFormats, type ExportFormat } from '../../../../shared/api/transfer.std.ts';
+import { exportFormats, type ExportFormat } from '../../../../shared/export-formats.std.ts';
 import type { Conversation } from '../../../../shared/domain.std.ts';
 import type { CliContext } from '../context.node.ts';
 import { formatList } from './records.node.ts';
