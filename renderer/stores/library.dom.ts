@@ -23,6 +23,13 @@ export interface Toast {
   tone: 'info' | 'error';
 }
 
+export type CharacterSort = 'edited' | 'name' | 'added';
+export interface CharacterFilter {
+  tag: string;
+  sort: CharacterSort;
+  favouritesOnly: boolean;
+}
+
 interface LibraryState {
   entries: CatalogEntry[];
   loaded: boolean;
@@ -30,6 +37,9 @@ interface LibraryState {
   hits: SearchHit[] | null;
   pending: PendingDelete[];
   toasts: Toast[];
+  /** How the characters tab is filtered and sorted (kept while the vault is open). */
+  filter: CharacterFilter;
+  setFilter(patch: Partial<CharacterFilter>): void;
   load(): Promise<void>;
   search(text: string): Promise<void>;
   remove(entry: CatalogEntry): void;
@@ -49,6 +59,11 @@ export const useLibrary = create<LibraryState>((set, get) => ({
   hits: null,
   pending: [],
   toasts: [],
+  filter: { tag: '', sort: 'edited', favouritesOnly: false },
+
+  setFilter(patch) {
+    set((s) => ({ filter: { ...s.filter, ...patch } }));
+  },
 
   async load() {
     try {
@@ -128,7 +143,7 @@ async function commitDelete(id: string): Promise<void> {
 
 onPlaintextDrop(() => {
   for (const p of useLibrary.getState().pending) window.clearTimeout(p.timer);
-  useLibrary.setState({ entries: [], loaded: false, query: '', hits: null, pending: [], toasts: [] });
+  useLibrary.setState({ entries: [], loaded: false, query: '', hits: null, pending: [], toasts: [], filter: { tag: '', sort: 'edited', favouritesOnly: false } });
 });
 
 let listening = false;
