@@ -173,7 +173,7 @@ function Screen({ view }: { view: View }) {
     case 'persona':
       return <PersonaEditor key={view.id ?? 'new'} id={view.id} />;
     case 'chat':
-      return <ChatView id={view.id} />;
+      return <ChatView id={view.id} find={view.find} />;
     case 'providers':
       return <Providers />;
     case 'settings':

@@ -9,6 +9,7 @@ import { call, messageOf } from '../lib/api.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
 import { chatWithCharacter } from '../library/actions.dom.ts';
+import { VoicePicker } from '../screens/appearance.dom.tsx';
 
 export interface ChatSummary {
   id: string;
@@ -101,6 +102,7 @@ export function CharacterProfile({ id, d }: { id: string; d: CharacterFields }) 
             {latest ? 'New chat' : `Start a chat with ${name}`}
           </button>
         </div>
+        <VoicePicker characterId={id} name={name} />
         <h3 id="chats-title">Chats with {name}</h3>
         {chats === null ? <p className="muted">Loading…</p> : null}
         {chats?.length === 0 ? <p className="muted">No chats yet.</p> : null}

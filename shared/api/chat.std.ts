@@ -124,8 +124,8 @@ export const preferencesShape = z
     chatStyle: z.enum(chatStyles),
     fontSize: z.number().int().min(12).max(26),
     chatWidth: z.enum(chatWidths),
-    /** The theme's accent colour, #rrggbb; unset = the theme's own. */
-    accent: z.string().regex(/^#[0-9a-f]{6}$/i, 'is not a colour like #3b6fd8').optional(),
+    /** The theme's accent colour, #rrggbb; empty = the theme's own. */
+    accent: z.union([z.literal(''), z.string().regex(/^#[0-9a-f]{6}$/i, 'is not a colour like #3b6fd8')]),
     /** Offer "Read aloud" on messages, with the system's own (offline) voices. */
     readAloud: z.boolean(),
     /** A voice per character: record id → the system voice's name. */
