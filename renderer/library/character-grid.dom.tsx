@@ -2,7 +2,7 @@
  * The characters tab: a grid of portraits with name, creator, tags and a line of description, filtered by tag or
  * favourites and sorted as the user chooses. Favourites live in the vault's preferences (they sync).
  */
-import { useMemo } from 'react';
+import { useId, useMemo } from 'react';
 import type { CatalogEntry } from '../../shared/domain.std.ts';
 import { Avatar } from '../components/avatar.dom.tsx';
 import { messageOf } from '../lib/api.dom.ts';
@@ -22,6 +22,7 @@ export function CharacterGrid({ entries }: { entries: CatalogEntry[] }) {
   const { filter, setFilter } = useLibrary();
   const favourites = usePrefs((s) => s.prefs.favourites);
   const summaries = useSummaries(entries);
+  const uid = useId();
 
   const tags = useMemo(() => {
     const counts = new Map<string, number>();
@@ -44,9 +45,9 @@ export function CharacterGrid({ entries }: { entries: CatalogEntry[] }) {
   return (
     <>
       <div className="grid-tools" role="group" aria-label="Show characters">
-        <label>
-          <span>Tag</span>
-          <select value={filter.tag} onChange={(e) => setFilter({ tag: e.target.value })}>
+        <span className="tool">
+          <label htmlFor={`${uid}-tag`}>Tag</label>
+          <select id={`${uid}-tag`} value={filter.tag} onChange={(e) => setFilter({ tag: e.target.value })}>
             <option value="">All tags</option>
             {tags.map(([t, n]) => (
               <option key={t} value={t}>
@@ -54,21 +55,21 @@ export function CharacterGrid({ entries }: { entries: CatalogEntry[] }) {
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          <span>Sort by</span>
-          <select value={filter.sort} onChange={(e) => setFilter({ sort: e.target.value as CharacterSort })}>
+        </span>
+        <span className="tool">
+          <label htmlFor={`${uid}-sort`}>Sort by</label>
+          <select id={`${uid}-sort`} value={filter.sort} onChange={(e) => setFilter({ sort: e.target.value as CharacterSort })}>
             {sorts.map((s) => (
               <option key={s.value} value={s.value}>
                 {s.label}
               </option>
             ))}
           </select>
-        </label>
-        <label className="check">
-          <input type="checkbox" checked={filter.favouritesOnly} onChange={(e) => setFilter({ favouritesOnly: e.target.checked })} />
-          <span>Favourites only</span>
-        </label>
+        </span>
+        <span className="check">
+          <input id={`${uid}-fav`} type="checkbox" checked={filter.favouritesOnly} onChange={(e) => setFilter({ favouritesOnly: e.target.checked })} />
+          <label htmlFor={`${uid}-fav`}>Favourites only</label>
+        </span>
       </div>
       {shown.length === 0 && entries.length > 0 ? <p className="empty">No character matches. Choose another tag, or show all characters.</p> : null}
       <ul className="char-grid">
@@ -92,18 +93,20 @@ function CharacterCard({ entry, summary, favourite }: { entry: CatalogEntry; sum
         <Avatar name={title} assetId={summary?.avatar} size="portrait" />
         <span className="char-name">{title}</span>
       </button>
-      <button
-        type="button"
-        className={`fav${favourite ? ' on' : ''}`}
-        aria-pressed={favourite}
-        aria-label={`Favourite ${title}`}
-        title={favourite ? 'A favourite: shown first' : 'Mark as a favourite'}
-        onClick={() => void toggleFavourite(entry.id).catch((e) => toast(messageOf(e), 'error'))}
-      >
-        <span aria-hidden="true">{favourite ? '★' : '☆'}</span>
-      </button>
       <div className="char-text">
-        {summary?.creator ? <p className="muted small char-creator">by {summary.creator}</p> : null}
+        <div className="char-meta">
+          <p className="muted small char-creator">{summary?.creator ? `by ${summary.creator}` : ''}</p>
+          <button
+            type="button"
+            className={`fav${favourite ? ' on' : ''}`}
+            aria-pressed={favourite}
+            aria-label={`Favourite ${title}`}
+            title={favourite ? 'A favourite: shown first' : 'Mark as a favourite'}
+            onClick={() => void toggleFavourite(entry.id).catch((e) => toast(messageOf(e), 'error'))}
+          >
+            <span aria-hidden="true">{favourite ? '★' : '☆'}</span>
+          </button>
+        </div>
         {summary?.line ? <p className="char-line">{summary.line}</p> : null}
         {summary?.tags.length ? (
           <ul className="tags" aria-label={`Tags of ${title}`}>
