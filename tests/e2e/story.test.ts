@@ -320,10 +320,16 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
     // One page, nothing of the app behind it: no navigation, no live sync, no device list, no adding devices.
     await expect(page.getByRole('navigation').count()).resolves.toBe(0);
     await expect(page.getByText(/Add a device|Sync now|retrying/).count()).resolves.toBe(0);
-    await screenshot(page, 'story-removed');
-    expect(await forbiddenWords(page)).toEqual([]);
-    expect(await axeViolations(page)).toEqual([]);
-    expect(await layoutProblems(page)).toEqual([]);
+    for (const [width, height] of [[1280, 800], [390, 844]] as const) {
+      for (const theme of ['light', 'dark'] as const) {
+        await page.setViewportSize({ width, height });
+        await page.emulateMedia({ colorScheme: theme });
+        await screenshot(page, `story-removed-${width}-${theme}`);
+        expect(await forbiddenWords(page), `${width} ${theme}`).toEqual([]);
+        expect(await axeViolations(page), `${width} ${theme}`).toEqual([]);
+        expect(await layoutProblems(page), `${width} ${theme}`).toEqual([]);
+      }
+    }
 
     await page.getByRole('button', { name: 'Start over on this device' }).click();
     expect(await answerDialog(page, 'confirm')).toMatch(/Your other devices keep everything/);
