@@ -141,6 +141,7 @@ describe.skipIf(skip !== null)(`every screen: plain words and accessibility${ski
         await check(page, 'sync-off');
         await call('sync.enable', { relayUrl: relay.url, recoveryKey });
         await page.reload();
+        await page.getByRole('tab', { name: /Characters/ }).waitFor();
         await navTo(page, 'Sync & devices');
         await page.getByRole('heading', { name: 'Status' }).waitFor();
         await page.getByText('Set up', { exact: true }).waitFor();

@@ -59,7 +59,7 @@ export async function sameNames(page: Page): Promise<string[]> {
   const seen = new Map<string, number>();
   const problems: string[] = [];
   // A name is quoted, or (when it holds numbers) written as the pattern Playwright would match it with.
-  const line = new RegExp(`^\\s*- (${controlRoles})(?: "((?:[^"\\\\]|\\\\.)*)"| (/(?:[^/\\\\]|\\\\.)*/))?`);
+  const line = new RegExp(`^\\s*- (${controlRoles})(?=[\\s:]|$)(?: "((?:[^"\\\\]|\\\\.)*)"| (/(?:[^/\\\\]|\\\\.)*/))?`);
   for (const l of snapshot.split('\n')) {
     const m = line.exec(l);
     if (!m) continue;
