@@ -80,9 +80,11 @@ export function SyncScreen() {
         <EnableSync
           onStart={() => {
             setEnabling(true);
+            useSync.setState({ enabling: true });
             setNotice(null);
           }}
           onDone={async (problem) => {
+            useSync.setState({ enabling: false });
             await load();
             setNotice(problem);
             setEnabling(false);

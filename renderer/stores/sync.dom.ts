@@ -12,6 +12,8 @@ interface SyncState {
   status: SyncStatusView | null;
   /** The user turned automatic sync off; it stays off until they turn it on or the vault locks. */
   paused: boolean;
+  /** "Enable sync" is running: its own steps come first (status events already say "enabled" meanwhile). */
+  enabling: boolean;
   refresh(): Promise<SyncStatusView | null>;
   /** A status from an event or a command: kept, and sync started when it should run but does not. */
   take(s: SyncStatusView): void;
@@ -25,6 +27,7 @@ let starting = false;
 export const useSync = create<SyncState>((set, get) => ({
   status: null,
   paused: false,
+  enabling: false,
   async refresh() {
     try {
       const s = await call('sync.status', {});
@@ -37,7 +40,7 @@ export const useSync = create<SyncState>((set, get) => ({
   take(s) {
     // Status events do not carry recoveryReady: keep the last known value rather than flip to "no".
     set((old) => ({ status: { ...s, recoveryReady: s.recoveryReady ?? old.status?.recoveryReady } }));
-    if (s.enabled && stopped.has(s.state) && !get().paused && !starting) {
+    if (s.enabled && stopped.has(s.state) && !get().paused && !get().enabling && !starting) {
       starting = true;
       void call('sync.setWatch', { on: true })
         .then((n) => set((old) => ({ status: { ...n, recoveryReady: old.status?.recoveryReady } })))
@@ -52,7 +55,7 @@ export const useSync = create<SyncState>((set, get) => ({
   },
 }));
 
-onPlaintextDrop(() => useSync.setState({ status: null, paused: false }));
+onPlaintextDrop(() => useSync.setState({ status: null, paused: false, enabling: false }));
 
 let listening = false;
 export function listenForSync(): void {
