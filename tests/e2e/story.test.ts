@@ -16,7 +16,7 @@ import { pairedDevice, type CoreDevice } from '../sync/core-support.node.ts';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
 import { answerDialog, navTo, onboard, openApp } from './support/flows.node.ts';
-import { axeViolations, forbiddenWords } from './support/audit.node.ts';
+import { axeViolations, forbiddenWords, sameNames } from './support/audit.node.ts';
 import { layoutProblems } from './support/layout.node.ts';
 
 const skip = chromiumMissing();
@@ -110,6 +110,7 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
     expect(box.width).toBeGreaterThan(150);
     await screenshot(page, 'story-library-grid');
     expect(await layoutProblems(page)).toEqual([]);
+    expect(await sameNames(page)).toEqual([]);
 
     // Filter by tag: from the menu, or by pressing a tag on a card.
     await page.getByLabel('Tag', { exact: true }).selectOption('sea');
@@ -158,6 +159,8 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
     await page.getByRole('heading', { name: 'Ada', level: 2 }).waitFor();
     await screenshot(page, 'story-character-page');
     expect(await layoutProblems(page)).toEqual([]);
+    expect(await sameNames(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     // "Continue last chat" is the first thing offered, and the primary one.
     const cont = page.getByRole('button', { name: 'Continue last chat' });
     await expect(cont.getAttribute('class')).resolves.toContain('primary');
@@ -262,6 +265,8 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
     await expect(msg.locator('.msg-body .md').evaluate((el) => el.getBoundingClientRect().width / parseFloat(getComputedStyle(el).fontSize))).resolves.toBeLessThan(46);
     await screenshot(page, 'story-chat-bubbles');
     expect(await layoutProblems(page)).toEqual([]);
+    expect(await sameNames(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   it('reads a message aloud with the character’s own local voice, never a network one', async () => {
@@ -328,6 +333,7 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
         expect(await forbiddenWords(page), `${width} ${theme}`).toEqual([]);
         expect(await axeViolations(page), `${width} ${theme}`).toEqual([]);
         expect(await layoutProblems(page), `${width} ${theme}`).toEqual([]);
+        expect(await sameNames(page), `${width} ${theme}`).toEqual([]);
       }
     }
 

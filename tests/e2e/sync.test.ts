@@ -74,7 +74,7 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await relay?.close();
   });
 
-  it('turns sync on: a bad address and an unreachable relay are explained; then status, sync now and live sync', async () => {
+  it('turns sync on: a bad address and an unreachable relay are explained; then status, sync now, and sync running by itself', async () => {
     const { page } = browser;
     await page.getByRole('button', { name: 'Sync & devices' }).click();
     await page.getByRole('heading', { name: 'Sync is off' }).waitFor();
