@@ -100,7 +100,7 @@ describe.skipIf(skip !== null)(`every screen: plain words and accessibility${ski
           await check(page, `library-${tab.toLowerCase()}`);
         }
         await page.getByLabel('Search everything').fill('awake');
-        await page.getByRole('status').filter({ hasText: /\d+ results? for/ }).waitFor();
+        await page.getByRole('region', { name: 'Search results' }).getByRole('button', { name: /Where am I\?|awake/ }).first().waitFor();
         await check(page, 'search-results');
         await page.getByRole('button', { name: 'Clear search' }).click();
         await navTo(page, 'Characters');
