@@ -19,6 +19,7 @@ import { Wiped } from './screens/wipe.dom.tsx';
 import { Toasts } from './components/toasts.dom.tsx';
 import { confirmDialog, DialogHost } from './components/dialog.dom.tsx';
 import { KeyboardMap } from './components/keyboard-map.dom.tsx';
+import { RemovedDevice, SyncCorner, useRemoved } from './components/sync-corner.dom.tsx';
 
 export function App() {
   const phase = useSession((s) => s.phase);
@@ -72,8 +73,13 @@ export function App() {
     case 'wiped':
       return <Wiped />;
     case 'ready':
-      return <Shell />;
+      return <Ready />;
   }
+}
+
+function Ready() {
+  const removed = useRemoved();
+  return removed ? <RemovedDevice /> : <Shell />;
 }
 
 function Shell() {
@@ -122,6 +128,7 @@ function Shell() {
       <nav className={`sidebar${menuOpen ? ' open' : ''}`} aria-label="Main">
         <div className="sidebar-top">
           <p className="brand">Mindstage</p>
+          <SyncCorner onOpen={() => go({ name: 'sync' })} />
           <button type="button" id="menu-button" className="menu-button" aria-expanded={menuOpen} aria-controls="main-menu" onClick={() => setMenuOpen(!menuOpen)}>
             Menu
           </button>
@@ -166,7 +173,7 @@ function Screen({ view }: { view: View }) {
     case 'persona':
       return <PersonaEditor key={view.id ?? 'new'} id={view.id} />;
     case 'chat':
-      return <ChatView id={view.id} />;
+      return <ChatView id={view.id} find={view.find} />;
     case 'providers':
       return <Providers />;
     case 'settings':

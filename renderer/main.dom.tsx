@@ -5,7 +5,9 @@ import { App } from './app.dom.tsx';
 import { listenForLock, startIdleLock } from './stores/session.dom.ts';
 import { listenForChat } from './stores/chat.dom.ts';
 import { listenForChanges } from './stores/library.dom.ts';
+import { listenForSync } from './stores/sync.dom.ts';
 import './styles.css';
+import './story.css';
 
 // The transport lives in renderer/api/client.dom.ts (Electron preload or browser-mode WebSocket). It is found
 // by a glob so this entry builds and type-checks on its own; where no client module is present, the typed API
@@ -17,6 +19,7 @@ if (transport) connect(transport);
 listenForLock();
 listenForChat();
 listenForChanges();
+listenForSync();
 startIdleLock();
 
 createRoot(document.getElementById('root')!).render(

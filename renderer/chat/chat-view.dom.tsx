@@ -3,7 +3,7 @@
  * store holds only a window of the conversation (stores/chat.dom.ts), paging older history in as the user scrolls
  * up, so a 10,000-message conversation opens as fast as a short one and scrolls smoothly.
  */
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Message } from '../../shared/domain.std.ts';
 import { call, codeOf, messageOf } from '../lib/api.dom.ts';
@@ -12,7 +12,9 @@ import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
 import { MessageView, type MessageActions } from './message.dom.tsx';
 import { Composer } from './composer.dom.tsx';
-import { confirmDialog } from '../components/dialog.dom.tsx';
+import { Avatar } from '../components/avatar.dom.tsx';
+import { usePrefs } from '../stores/prefs.dom.ts';
+import { clearHighlight, highlightMatches, hueOf } from './story.dom.ts';
 import { ChatPickers } from './pickers.dom.tsx';
 import { ChatTitle } from './title.dom.tsx';
 
@@ -38,11 +40,18 @@ function useAvatars(characterIds: string[], personaId: string | undefined): Map<
   return avatars;
 }
 
-export function ChatView({ id }: { id: string }) {
-  const { conversation, messages, offset, loading, streams, active, error, failed, open, close, run, setError, loadOlder } = useChat();
+export function ChatView({ id, find }: { id: string; find?: { messageId: string; text: string } | undefined }) {
+  const { conversation, messages: held, offset, loading, streams, active, error, failed, open, close, run, setError, loadOlder } = useChat();
   const entries = useLibrary((s) => s.entries);
   const loadLibrary = useLibrary((s) => s.load);
   const navigate = useNav((s) => s.navigate);
+  const pending = useLibrary((s) => s.pending);
+  // Messages deleted but still inside their undo window are hidden, not gone.
+  const messages = useMemo(() => {
+    const hidden = new Set(pending.map((p) => p.id));
+    return hidden.size ? held.filter((m) => !hidden.has(m.id)) : held;
+  }, [held, pending]);
+  const prefs = usePrefs((s) => s.prefs);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   // Whether the current error is a refused send that Providers can fix (not, say, a message that is too long).
@@ -116,11 +125,8 @@ export function ChatView({ id }: { id: string }) {
       regenerate: (m) => void run(() => call('chat.regenerate', { conversationId: cid!, messageId: m.id })),
       continueMsg: (m) => void run(() => call('chat.continue', { conversationId: cid!, messageId: m.id })),
       edit: (m, text) => attempt(() => call('conversation.editMessage', { id: cid!, messageId: m.id, text })),
-      remove: (m) => {
-        void confirmDialog({ title: 'Delete this message?', body: 'The message and all its alternatives are deleted. This cannot be undone.', confirm: 'Delete message', danger: true }).then(
-          (ok) => ok && attempt(() => call('conversation.deleteMessage', { id: cid!, messageId: m.id })),
-        );
-      },
+      // Gone from view at once, deleted when the undo window closes (or the vault locks).
+      remove: (m) => useLibrary.getState().deferDelete(m.id, 'Deleted the message.', 'the message', () => call('conversation.deleteMessage', { id: cid!, messageId: m.id })),
       branch: (m) =>
         void call('conversation.branch', { id: cid!, messageId: m.id }).then(
           (r) => {
@@ -165,6 +171,43 @@ export function ChatView({ id }: { id: string }) {
     [lastMessage, busy, actions],
   );
 
+  // A search match: page back until its message is held, scroll it into view, mark it and highlight the words.
+  const [found, setFound] = useState<string | null>(null);
+  useEffect(() => {
+    if (!find || loading || !conversation) return;
+    let live = true;
+    void (async () => {
+      while (live && !useChat.getState().messages.some((m) => m.id === find.messageId) && useChat.getState().offset > 0) {
+        const before = useChat.getState().offset;
+        await useChat.getState().loadOlder();
+        if (useChat.getState().offset === before) break;
+      }
+      if (!live) return;
+      const i = useChat.getState().messages.findIndex((m) => m.id === find.messageId);
+      if (i < 0) return;
+      stick.current = false;
+      setFound(find.messageId);
+    })();
+    return () => {
+      live = false;
+    };
+  }, [find, loading, conversation]);
+  const foundIndex = found ? messages.findIndex((m) => m.id === found) : -1;
+  useEffect(() => {
+    if (foundIndex < 0 || !find) return;
+    virtualizer.scrollToIndex(foundIndex, { align: 'center' });
+    // The row is measured and placed over the next frames: highlight once it is in the page, and again if it moves.
+    let frames = 0;
+    let raf = 0;
+    const tick = () => {
+      highlightMatches(document.querySelector(`[data-message-id="${CSS.escape(found!)}"] .msg-body`), find.text);
+      if (++frames < 20) raf = requestAnimationFrame(tick);
+    };
+    raf = requestAnimationFrame(tick);
+    return () => cancelAnimationFrame(raf);
+  }, [foundIndex, find, found, virtualizer]);
+  useEffect(() => () => clearHighlight(), []);
+
   if (loading) return <p className="muted pad" role="status">Opening conversation…</p>;
   if (!conversation) return <p className="error pad">{error ?? 'This conversation could not be opened.'}</p>;
 
@@ -173,11 +216,18 @@ export function ChatView({ id }: { id: string }) {
   // A branch (or a failed turn) that ends on the user's own words can still be answered, without typing anew.
   const replyable = !busy && last?.role === 'user' && conversation.characterIds.length === 1;
   return (
-    <div className="chat">
+    <div className="chat" data-style={prefs.chatStyle} data-width={prefs.chatWidth} style={{ '--chat-font': `${prefs.fontSize}px` } as CSSProperties}>
       <header className="page-head chat-head">
         <button type="button" className="ghost" onClick={() => navigate({ name: 'library', tab: useNav.getState().libraryTab })}>
           ← Library
         </button>
+        {conversation.characterIds.length ? (
+          <span className="chat-who" style={{ '--who-h': hueOf(conversation.characterIds[0]!) } as CSSProperties}>
+            {conversation.characterIds.slice(0, 3).map((c) => (
+              <Avatar key={c} name={names.get(c) ?? ''} assetId={avatars.get(c)} />
+            ))}
+          </span>
+        ) : null}
         <ChatTitle key={conversation.id} id={conversation.id} title={conversation.title} onError={setError} />
         <ChatPickers conversation={conversation} />
       </header>
@@ -215,7 +265,7 @@ export function ChatView({ id }: { id: string }) {
             const alt = m.alternatives[m.chosen];
             return (
               <div key={v.key} data-index={v.index} ref={virtualizer.measureElement} className="msg-slot" style={{ transform: `translateY(${v.start}px)` }}>
-                <MessageView message={m} author={authorOf(m)} avatarId={avatarOf(m)} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} errorInBanner={!!error && failed?.messageId === m.id} position={offset + v.index + 1} />
+                <MessageView message={m} author={authorOf(m)} avatarId={avatarOf(m)} hue={m.role === 'character' ? hueOf(m.authorId || conversation.characterIds[0] || '') : undefined} found={m.id === found} voice={m.role === 'character' ? (prefs.voices[m.authorId || conversation.characterIds[0] || ''] ?? '') : undefined} readAloud={prefs.readAloud} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} errorInBanner={!!error && failed?.messageId === m.id} position={offset + v.index + 1} />
               </div>
             );
           })}

@@ -1,5 +1,6 @@
 /** One message: author, text (or an editor), swipes between alternatives, and the per-message actions. */
-import { memo, useState } from 'react';
+import { memo, useState, type CSSProperties } from 'react';
+import { speak } from './story.dom.ts';
 import type { Message } from '../../shared/domain.std.ts';
 import { MessageText } from './markdown.dom.tsx';
 import { Avatar } from '../components/avatar.dom.tsx';
@@ -26,10 +27,18 @@ interface Props {
   position: number;
   /** The banner under the list already tells this reply's failure: say it once. */
   errorInBanner?: boolean;
+  /** The character's hue (their name and portrait frame take it). */
+  hue?: number | undefined;
+  /** The message a search led to. */
+  found?: boolean;
+  /** Offer "Read aloud", with this voice (a character's own, or the system's first). */
+  readAloud?: boolean;
+  voice?: string | undefined;
 }
 
-export const MessageView = memo(function MessageView({ message: m, author, avatarId, stream, isLast, busy, actions, errorInBanner, position }: Props) {
+export const MessageView = memo(function MessageView({ message: m, author, avatarId, stream, isLast, busy, actions, errorInBanner, position, hue, found, readAloud, voice }: Props) {
   const [editing, setEditing] = useState<string | null>(null);
+  const [speaking, setSpeaking] = useState(false);
   const alt = m.alternatives[m.chosen] ?? m.alternatives[0]!;
   const text = stream && stream.alternativeId === alt.id ? stream.base + stream.text : alt.text;
   const streaming = alt.status === 'streaming' || (stream !== undefined && stream.alternativeId === alt.id);
@@ -38,9 +47,14 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
   const n = m.alternatives.length;
 
   return (
-    <article className={`msg msg-${m.role}`} aria-label={`${author} said`}>
+    <article
+      className={`msg msg-${m.role}${found ? ' msg-found' : ''}`}
+      aria-label={`${author} said`}
+      data-message-id={m.id}
+      style={hue === undefined ? undefined : ({ '--who-h': hue } as CSSProperties)}
+    >
       <header className="msg-head">
-        {m.role === 'user' || m.role === 'character' ? <Avatar name={author} assetId={avatarId} size="sm" /> : null}
+        {m.role === 'user' || m.role === 'character' ? <Avatar name={author} assetId={avatarId} size="story" /> : null}
         <span className="msg-author">{author}</span>
         {alt.status === 'stopped' ? <span className="badge">stopped</span> : null}
         {alt.status === 'error' ? <span className="badge">failed</span> : null}
@@ -91,7 +105,9 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
               <MessageText text={reasoning} />
             </details>
           ) : null}
-          <MessageText text={text} />
+          <div className="msg-body">
+            <MessageText text={text} />
+          </div>
         </>
       )}
       {alt.status === 'error' && alt.error && !errorInBanner ? (
@@ -121,6 +137,25 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
         {fromAi && isLast && text.trim() ? (
           <button type="button" aria-label={`Continue (message ${position})`} disabled={busy} onClick={() => actions.continueMsg(m)}>
             Continue
+          </button>
+        ) : null}
+        {readAloud && text.trim() && !streaming ? (
+          <button
+            type="button"
+            aria-label={`${speaking ? 'Stop reading' : 'Read aloud'} (message ${position})`}
+            aria-pressed={speaking}
+            disabled={!('speechSynthesis' in window)}
+            onClick={() => {
+              if (speaking) {
+                window.speechSynthesis.cancel();
+                setSpeaking(false);
+              } else {
+                setSpeaking(true);
+                speak(text, voice, () => setSpeaking(false));
+              }
+            }}
+          >
+            {speaking ? 'Stop reading' : 'Read aloud'}
           </button>
         ) : null}
         <button type="button" aria-label={`Edit (message ${position})`} disabled={busy} onClick={() => setEditing(alt.text)}>

@@ -30,7 +30,7 @@ export function initials(name: string): string {
   return ((parts[0]?.[0] ?? '?') + (parts.length > 1 ? (parts.at(-1)?.[0] ?? '') : '')).toUpperCase();
 }
 
-export function Avatar({ name, assetId, size = 'md' }: { name: string; assetId?: string | undefined; size?: 'sm' | 'md' | 'lg' }) {
+export function Avatar({ name, assetId, size = 'md' }: { name: string; assetId?: string | undefined; size?: 'sm' | 'md' | 'lg' | 'portrait' | 'story' }) {
   const [url, setUrl] = useState<string | null>(null);
   useEffect(() => {
     let live = true;

@@ -6,6 +6,7 @@ import { GeneratePortrait } from './portrait.dom.tsx';
 import { EditorFrame } from './editor-frame.dom.tsx';
 import { LorebookEditor } from './lorebook.dom.tsx';
 import { useEditor } from './use-editor.dom.ts';
+import { CharacterProfile } from './character-profile.dom.tsx';
 
 const blank: CharacterFields = {
   name: '',
@@ -40,6 +41,7 @@ export function CharacterEditor({ id }: { id: string | null }) {
       saving={ed.saving}
       error={ed.error}
       onSave={() => void ed.save()}
+      intro={id ? <CharacterProfile id={id} d={d} /> : undefined}
       aside={
         <>
           <AvatarPicker recordId={ed.id} kind="character" name={d.name} assetId={d.avatar_asset} onChange={(a) => ed.adopt('avatar_asset', a)} />

@@ -3,7 +3,7 @@ import { useNav } from '../stores/nav.dom.ts';
 import { ErrorLine } from '../components/fields.dom.tsx';
 
 /** Title bar, save/back buttons and error line shared by every editor. Ctrl/Cmd+S saves. */
-export function EditorFrame(p: { title: string; dirty: boolean; saving: boolean; error: string | null; onSave(): void; children: ReactNode; aside?: ReactNode }) {
+export function EditorFrame(p: { title: string; dirty: boolean; saving: boolean; error: string | null; onSave(): void; children: ReactNode; aside?: ReactNode; intro?: ReactNode }) {
   const navigate = useNav((s) => s.navigate);
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -33,6 +33,7 @@ export function EditorFrame(p: { title: string; dirty: boolean; saving: boolean;
         </button>
       </header>
       <ErrorLine text={p.error} />
+      {p.intro}
       <div className="editor-body">
         <div className="editor-main">{p.children}</div>
         {p.aside ? <aside className="editor-aside">{p.aside}</aside> : null}

@@ -1,44 +1,19 @@
 /** One library row: avatar, title, when it changed, and its actions. */
-import { useEffect, useState } from 'react';
 import type { CatalogEntry } from '../../shared/domain.std.ts';
-import { call, messageOf } from '../lib/api.dom.ts';
+import { messageOf } from '../lib/api.dom.ts';
+import { useSummaries } from './summaries.dom.ts';
 import { Avatar } from '../components/avatar.dom.tsx';
 import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
 import { chatWithCharacter, continueWithCharacter, duplicate, exportCard, playScenario } from './actions.dom.ts';
 
-const avatarIds = new Map<string, Promise<string | undefined>>();
-
-function useAvatarId(entry: CatalogEntry): string | undefined {
-  const [id, setId] = useState<string | undefined>();
-  useEffect(() => {
-    if (entry.kind !== 'character' && entry.kind !== 'persona') return;
-    const key = `${entry.id}:${entry.updatedAt}`;
-    let p = avatarIds.get(key);
-    if (!p) {
-      p = (entry.kind === 'character' ? call('character.get', { id: entry.id }) : call('persona.get', { id: entry.id })).then((r) => r.avatar_asset).catch(() => undefined);
-      avatarIds.set(key, p);
-    }
-    let live = true;
-    void p.then((a) => live && setId(a));
-    return () => {
-      live = false;
-    };
-  }, [entry.id, entry.kind, entry.updatedAt]);
-  return id;
-}
-
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 export function EntryRow({ entry }: { entry: CatalogEntry }) {
   const navigate = useNav((s) => s.navigate);
-  const { remove, load, toast } = useLibrary();
-  const avatarId = useAvatarId(entry);
+  const avatarId = useSummaries([entry]).get(entry.id)?.avatar;
   const title = entry.title || 'Untitled';
-
   const open = () => navigate(entry.kind === 'conversation' ? { name: 'chat', id: entry.id } : { name: entry.kind, id: entry.id });
-  const attempt = (f: () => Promise<void>) => () => void f().catch((e) => toast(messageOf(e), 'error'));
-
   return (
     <li className="entry">
       {/* The date sits outside the button, so its name ("Open …") contains all the text it shows. */}
@@ -49,47 +24,58 @@ export function EntryRow({ entry }: { entry: CatalogEntry }) {
         </button>
         <span className="muted small entry-meta">Edited {when.format(entry.updatedAt)}</span>
       </div>
-      <div className="entry-actions">
-        {entry.kind === 'character' ? (
-          <>
-            <button type="button" className="primary" aria-label={`Chat with ${title}`} title="Continues your latest chat with this character" onClick={attempt(async () => {
-              const conversations = useLibrary.getState().entries.filter((e) => e.kind === 'conversation');
-              navigate({ name: 'chat', id: await continueWithCharacter(entry.id, conversations) });
-            })}>
-              Chat
-            </button>
-            <button type="button" aria-label={`New chat with ${title}`} onClick={attempt(async () => {
-              await load();
-              navigate({ name: 'chat', id: await chatWithCharacter(entry.id) });
-            })}>
-              New chat
-            </button>
-          </>
-        ) : null}
-        {entry.kind === 'scenario' ? (
-          <button type="button" aria-label={`Play ${title}`} onClick={attempt(async () => {
-            navigate({ name: 'chat', id: await playScenario(entry.id) });
-          })}>
-            Play
-          </button>
-        ) : null}
-        <button
-          type="button"
-          aria-label={`Duplicate ${title}`}
-          onClick={attempt(async () => {
-            await duplicate(entry);
-            await load();
-            toast(`Duplicated “${title}”.`);
-          })}
-        >
-          Duplicate
-        </button>
-        {entry.kind === 'character' ? <ExportMenu id={entry.id} title={title} /> : null}
-        <button type="button" className="danger" aria-label={`Delete ${title}`} onClick={() => remove(entry)}>
-          Delete
-        </button>
-      </div>
+      <EntryActions entry={entry} />
     </li>
+  );
+}
+
+/** What can be done with a record from the library: chat, play, duplicate, export, delete. */
+export function EntryActions({ entry }: { entry: CatalogEntry }) {
+  const navigate = useNav((s) => s.navigate);
+  const { remove, load, toast } = useLibrary();
+  const title = entry.title || 'Untitled';
+  const attempt = (f: () => Promise<void>) => () => void f().catch((e) => toast(messageOf(e), 'error'));
+  return (
+    <div className="entry-actions">
+      {entry.kind === 'character' ? (
+        <>
+          <button type="button" className="primary" aria-label={`Chat with ${title}`} title="Continues your latest chat with this character" onClick={attempt(async () => {
+            const conversations = useLibrary.getState().entries.filter((e) => e.kind === 'conversation');
+            navigate({ name: 'chat', id: await continueWithCharacter(entry.id, conversations) });
+          })}>
+            Chat
+          </button>
+          <button type="button" aria-label={`New chat with ${title}`} onClick={attempt(async () => {
+            await load();
+            navigate({ name: 'chat', id: await chatWithCharacter(entry.id) });
+          })}>
+            New chat
+          </button>
+        </>
+      ) : null}
+      {entry.kind === 'scenario' ? (
+        <button type="button" aria-label={`Play ${title}`} onClick={attempt(async () => {
+          navigate({ name: 'chat', id: await playScenario(entry.id) });
+        })}>
+          Play
+        </button>
+      ) : null}
+      <button
+        type="button"
+        aria-label={`Duplicate ${title}`}
+        onClick={attempt(async () => {
+          await duplicate(entry);
+          await load();
+          toast(`Duplicated “${title}”.`);
+        })}
+      >
+        Duplicate
+      </button>
+      {entry.kind === 'character' ? <ExportMenu id={entry.id} title={title} /> : null}
+      <button type="button" className="danger" aria-label={`Delete ${title}`} onClick={() => remove(entry)}>
+        Delete
+      </button>
+    </div>
   );
 }
 

@@ -6,6 +6,7 @@ import { useNav } from '../stores/nav.dom.ts';
 import { messageOf } from '../lib/api.dom.ts';
 import { cardFiles, importCards } from './actions.dom.ts';
 import { EntryRow } from './entry-row.dom.tsx';
+import { CharacterGrid } from './character-grid.dom.tsx';
 import { SearchResults } from './search-results.dom.tsx';
 
 export const tabs: { kind: RecordKind; label: string; single: string }[] = [
@@ -124,11 +125,15 @@ export function Library({ tab }: { tab: RecordKind }) {
           <section id="library-panel" role="tabpanel" aria-labelledby={`tab-${tab}`} className="entries">
             {!loaded ? <p className="muted">Loading…</p> : null}
             {loaded && shown.length === 0 ? <Empty tab={tab} /> : null}
-            <ul className="entry-list">
-              {shown.map((e) => (
-                <EntryRow key={e.id} entry={e} />
-              ))}
-            </ul>
+            {tab === 'character' ? (
+              <CharacterGrid entries={shown} />
+            ) : (
+              <ul className="entry-list">
+                {shown.map((e) => (
+                  <EntryRow key={e.id} entry={e} />
+                ))}
+              </ul>
+            )}
           </section>
         </>
       )}

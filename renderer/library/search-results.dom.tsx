@@ -24,13 +24,16 @@ export function SearchResults({ hits, query }: { hits: SearchHit[]; query: strin
               type="button"
               className="entry-open search-hit"
               onClick={() => {
-                if (navigate(h.kind === 'conversation' ? { name: 'chat', id: h.recordId } : { name: h.kind, id: h.recordId })) void search('');
+                const view = h.kind === 'conversation' ? { name: 'chat' as const, id: h.recordId, ...(h.messageId ? { find: { messageId: h.messageId, text: query.trim() } } : {}) } : { name: h.kind, id: h.recordId };
+                if (navigate(view)) void search('');
               }}
             >
               <span className="badge">{kindLabel[h.kind]}</span>
               <span className="entry-text">
                 <span className="entry-title">{h.title || 'Untitled'}</span>
-                <span className="muted small excerpt">{h.excerpt}</span>
+                <span className="muted small excerpt">
+                  <Marked text={h.excerpt} query={query} />
+                </span>
               </span>
             </button>
           </li>
@@ -38,4 +41,20 @@ export function SearchResults({ hits, query }: { hits: SearchHit[]; query: strin
       </ul>
     </section>
   );
+}
+
+/** The text with each occurrence of the query marked. */
+function Marked({ text, query }: { text: string; query: string }) {
+  const q = query.trim().toLowerCase();
+  if (!q) return <>{text}</>;
+  const parts: (string | { mark: string })[] = [];
+  const lower = text.toLowerCase();
+  let at = 0;
+  for (let i = lower.indexOf(q); i >= 0; i = lower.indexOf(q, at)) {
+    if (i > at) parts.push(text.slice(at, i));
+    parts.push({ mark: text.slice(i, i + q.length) });
+    at = i + q.length;
+  }
+  parts.push(text.slice(at));
+  return <>{parts.map((p, i) => (typeof p === 'string' ? p : <mark key={i}>{p.mark}</mark>))}</>;
 }

@@ -7,6 +7,7 @@ import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.do
 import { useLibrary } from '../stores/library.dom.ts';
 import { DangerZone } from './wipe.dom.tsx';
 import { ImportPanel } from './import-panel.dom.tsx';
+import { ChatAppearance } from './appearance.dom.tsx';
 
 export function Settings() {
   const { theme, setTheme, idleLockMinutes, setIdleLockMinutes } = useSession();
@@ -70,6 +71,7 @@ export function Settings() {
           <div className="hint">Who you play in new conversations unless a scenario says otherwise.</div>
         </div>
       </section>
+      <ChatAppearance />
       <ChangePassphrase />
       <ExportImport />
       <ImportPanel />

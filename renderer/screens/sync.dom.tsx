@@ -5,7 +5,8 @@
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { DeviceView, SyncStatusView } from '../../shared/api/sync.std.ts';
-import { call, codeOf, messageOf, on } from '../lib/api.dom.ts';
+import { call, codeOf, messageOf } from '../lib/api.dom.ts';
+import { useSync } from '../stores/sync.dom.ts';
 import { TextField, Outcome, ErrorLine } from '../components/fields.dom.tsx';
 import { confirmDialog } from '../components/dialog.dom.tsx';
 
@@ -27,15 +28,16 @@ export function relayUrlProblem(url: string): string | null {
 }
 
 function stateText(s: SyncStatusView): { label: string; tone: 'ok' | 'warn' | 'muted' } {
+  const waiting = s.outbox ? `; ${s.outbox} change${s.outbox === 1 ? '' : 's'} waiting to go` : '';
   switch (s.state) {
     case 'watching':
-      return { label: 'Connected — live', tone: 'ok' };
+      return s.outbox ? { label: 'Connected — sending changes…', tone: 'muted' } : { label: 'Connected — up to date', tone: 'ok' };
     case 'syncing':
       return { label: 'Syncing…', tone: 'muted' };
     case 'idle':
-      return { label: s.lastError ? 'Not connected' : 'Idle — syncs when you press “Sync now” or turn on live sync', tone: s.lastError ? 'warn' : 'muted' };
+      return { label: s.lastError ? 'Not connected' : 'Paused — turn on automatic sync, or press “Sync now”', tone: s.lastError ? 'warn' : 'muted' };
     case 'offline':
-      return { label: `Offline${s.retryInMs !== undefined ? ` — retrying in ${Math.max(1, Math.round(s.retryInMs / 1000))} s` : ''}`, tone: 'warn' };
+      return { label: `Offline${waiting}${s.retryInMs !== undefined ? ` — trying again in ${Math.max(1, Math.round(s.retryInMs / 1000))} s` : ''}`, tone: 'warn' };
     case 'wiped':
       return { label: 'Wiped', tone: 'warn' };
     case 'removed':
@@ -47,25 +49,15 @@ function stateText(s: SyncStatusView): { label: string; tone: 'ok' | 'warn' | 'm
 }
 
 export function SyncScreen() {
-  const [status, setStatus] = useState<SyncStatusView | null>(null);
+  const status = useSync((s) => s.status);
   const [error, setError] = useState<string | null>(null);
   // While "Enable sync" runs, status events already say "enabled": keep the form (and its outcome) on screen.
   const [enabling, setEnabling] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const load = useCallback(async () => {
-    try {
-      setStatus(await call('sync.status', {}));
-      setError(null);
-    } catch (e) {
-      setError(messageOf(e));
-    }
+    setError((await useSync.getState().refresh()) ? null : 'Could not read the sync status. Reload the window to try again.');
   }, []);
-  // Status events and sync.setWatch do not carry recoveryReady: keep the last known value rather than flip to "no".
-  const update = useCallback((s: SyncStatusView) => setStatus((old) => ({ ...s, recoveryReady: s.recoveryReady ?? old?.recoveryReady })), []);
-  useEffect(() => {
-    void load();
-    return on('sync.status', update);
-  }, [load, update]);
+  useEffect(() => void load(), [load]);
 
   return (
     <div className="page sync-page">
@@ -77,12 +69,10 @@ export function SyncScreen() {
         <p className="muted" role="status">
           Loading…
         </p>
-      ) : status.enabled && status.state === 'removed' ? (
-        <Removed />
       ) : status.enabled && !enabling ? (
         <>
           <ErrorLine text={notice} />
-          <StatusCard status={status} onChange={update} reload={load} />
+          <StatusCard status={status} reload={load} />
           <Devices />
           <AddDevice relayUrl={status.relayUrl ?? ''} />
         </>
@@ -90,9 +80,11 @@ export function SyncScreen() {
         <EnableSync
           onStart={() => {
             setEnabling(true);
+            useSync.setState({ enabling: true });
             setNotice(null);
           }}
           onDone={async (problem) => {
+            useSync.setState({ enabling: false });
             await load();
             setNotice(problem);
             setEnabling(false);
@@ -101,20 +93,6 @@ export function SyncScreen() {
         />
       )}
     </div>
-  );
-}
-
-/** This device was removed by another one: no live sync, no adding or removing devices — the relay refuses it all. */
-function Removed() {
-  return (
-    <section className="card" aria-labelledby="removed-title" data-testid="sync-removed">
-      <h2 id="removed-title">This device was removed from your account</h2>
-      <p>
-        Another of your devices removed this one. It can no longer sync, add or remove devices, or change your account, and nothing written on your
-        other devices from now on can reach it or be read with what it holds.
-      </p>
-      <p>What was already on this device is still here until you delete it.</p>
-    </section>
   );
 }
 
@@ -177,18 +155,19 @@ function EnableSync({ onStart, onDone, pendingWipe }: { onStart(): void; onDone(
   );
 }
 
-function StatusCard({ status, onChange, reload }: { status: SyncStatusView; onChange(s: SyncStatusView): void; reload(): Promise<void> }) {
+function StatusCard({ status, reload }: { status: SyncStatusView; reload(): Promise<void> }) {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const st = stateText(status);
-  const live = status.state === 'watching' || (status.state === 'offline' && status.retryInMs !== undefined);
+  const paused = useSync((s) => s.paused);
+  const automatic = !paused;
   const syncNow = async () => {
     setBusy(true);
     setMessage(null);
     try {
       const r = await call('sync.now', {});
       const parts = [`sent ${r.up}`, `received ${r.down}`];
-      if (r.pending) parts.push(`${r.pending} waiting for earlier changes`);
+      if (r.pending) parts.push(`${r.pending} still arriving`);
       if (r.quarantined) parts.push(`${r.quarantined} refused`);
       setMessage({ ok: r.problems.length === 0, text: `Synced: ${parts.join(', ')}.` });
       await reload();
@@ -199,9 +178,9 @@ function StatusCard({ status, onChange, reload }: { status: SyncStatusView; onCh
       setBusy(false);
     }
   };
-  const toggleLive = async () => {
+  const toggleAutomatic = async () => {
     try {
-      onChange(await call('sync.setWatch', { on: !live }));
+      await useSync.getState().setAutomatic(!automatic);
     } catch (e) {
       setMessage({ ok: false, text: messageOf(e) });
     }
@@ -258,8 +237,8 @@ function StatusCard({ status, onChange, reload }: { status: SyncStatusView; onCh
         <button type="button" className="primary" onClick={() => void syncNow()} disabled={busy}>
           {busy ? 'Syncing…' : 'Sync now'}
         </button>
-        <button type="button" className="toggle bordered" aria-pressed={live} onClick={() => void toggleLive()}>
-          Live sync (stay connected)
+        <button type="button" className="toggle bordered" aria-pressed={automatic} onClick={() => void toggleAutomatic()}>
+          Sync automatically
           <span className="switch" aria-hidden="true" />
         </button>
       </div>
@@ -415,10 +394,6 @@ function AddDevice({ relayUrl }: { relayUrl: string }) {
           <p className="small">
             Expires at {new Date(pairing.expiresAt).toLocaleTimeString(undefined, { timeStyle: 'short' })} (in {minutesLeft(left)}). It works once.
           </p>
-          <p className="small muted">From a terminal on the new device instead:</p>
-          <pre className="command" aria-label="Command to join from a terminal">
-            mindstage --data NEW_FOLDER pair join {pairing.code} --relay {pairing.relayUrl || relayUrl}
-          </pre>
         </div>
       ) : null}
       {expired ? <p className="error">That code has expired. Make a new one.</p> : null}

@@ -155,7 +155,7 @@ export function Wiped() {
         ) : null}
         {/* With the relay part still pending, init() would bring this page back: start onboarding directly. */}
         <button type="button" className="primary" onClick={() => (report?.remote === 'pending' ? go('age') : void init())} disabled={wiping}>
-          Start again
+          Start over on this device
         </button>
       </section>
     </main>

@@ -3,17 +3,19 @@
  * A deletion hides the record at once and only reaches the core when the undo window closes.
  */
 import { create } from 'zustand';
-import type { CatalogEntry, RecordKind, SearchHit } from '../../shared/domain.std.ts';
+import type { CatalogEntry, SearchHit } from '../../shared/domain.std.ts';
 import { call, messageOf, on } from '../lib/api.dom.ts';
 import { onPlaintextDrop } from './reset.dom.ts';
 
 export const UNDO_MS = 6_000;
 
 export interface PendingDelete {
+  /** A record id, or a message id for a message. */
   id: string;
-  kind: RecordKind;
   title: string;
   timer: number;
+  /** What deleting it takes, run when the undo window closes. */
+  run(): Promise<unknown>;
 }
 
 export interface Toast {
@@ -23,6 +25,13 @@ export interface Toast {
   tone: 'info' | 'error';
 }
 
+export type CharacterSort = 'edited' | 'name' | 'added';
+export interface CharacterFilter {
+  tag: string;
+  sort: CharacterSort;
+  favouritesOnly: boolean;
+}
+
 interface LibraryState {
   entries: CatalogEntry[];
   loaded: boolean;
@@ -30,9 +39,14 @@ interface LibraryState {
   hits: SearchHit[] | null;
   pending: PendingDelete[];
   toasts: Toast[];
+  /** How the characters tab is filtered and sorted (kept while the vault is open). */
+  filter: CharacterFilter;
+  setFilter(patch: Partial<CharacterFilter>): void;
   load(): Promise<void>;
   search(text: string): Promise<void>;
   remove(entry: CatalogEntry): void;
+  /** Hides something at once and deletes it when the undo window closes (messages; records go through `remove`). */
+  deferDelete(id: string, toastText: string, title: string, run: () => Promise<unknown>): void;
   undo(id: string): void;
   flushDeletes(): Promise<void>;
   toast(text: string, tone?: Toast['tone'], undoId?: string): void;
@@ -49,6 +63,11 @@ export const useLibrary = create<LibraryState>((set, get) => ({
   hits: null,
   pending: [],
   toasts: [],
+  filter: { tag: '', sort: 'edited', favouritesOnly: false },
+
+  setFilter(patch) {
+    set((s) => ({ filter: { ...s.filter, ...patch } }));
+  },
 
   async load() {
     try {
@@ -75,9 +94,13 @@ export const useLibrary = create<LibraryState>((set, get) => ({
   },
 
   remove(entry) {
-    const timer = window.setTimeout(() => void commitDelete(entry.id), UNDO_MS);
-    set((s) => ({ pending: [...s.pending, { id: entry.id, kind: entry.kind, title: entry.title, timer }] }));
-    get().toast(`Deleted “${entry.title || 'Untitled'}”.`, 'info', entry.id);
+    get().deferDelete(entry.id, `Deleted “${entry.title || 'Untitled'}”.`, entry.title, () => call(deleteCommand[entry.kind], { id: entry.id }));
+  },
+
+  deferDelete(id, toastText, title, run) {
+    const timer = window.setTimeout(() => void commitDelete(id), UNDO_MS);
+    set((s) => ({ pending: [...s.pending, { id, title, timer, run }] }));
+    get().toast(toastText, 'info', id);
   },
 
   undo(id) {
@@ -117,7 +140,7 @@ async function commitDelete(id: string): Promise<void> {
   const p = useLibrary.getState().pending.find((x) => x.id === id);
   if (!p) return;
   try {
-    await call(deleteCommand[p.kind], { id });
+    await p.run();
     useLibrary.setState((s) => ({ pending: s.pending.filter((x) => x.id !== id), entries: s.entries.filter((e) => e.id !== id) }));
   } catch (e) {
     // The record stays: show it again and say why.
@@ -128,7 +151,7 @@ async function commitDelete(id: string): Promise<void> {
 
 onPlaintextDrop(() => {
   for (const p of useLibrary.getState().pending) window.clearTimeout(p.timer);
-  useLibrary.setState({ entries: [], loaded: false, query: '', hits: null, pending: [], toasts: [] });
+  useLibrary.setState({ entries: [], loaded: false, query: '', hits: null, pending: [], toasts: [], filter: { tag: '', sort: 'edited', favouritesOnly: false } });
 });
 
 let listening = false;

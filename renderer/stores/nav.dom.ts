@@ -10,7 +10,8 @@ import { confirmDialog } from '../components/dialog.dom.tsx';
 export type View =
   | { name: 'library'; tab: RecordKind }
   | { name: 'character' | 'scenario' | 'persona'; id: string | null }
-  | { name: 'chat'; id: string }
+  /** `find`: a search match to scroll to and highlight. */
+  | { name: 'chat'; id: string; find?: { messageId: string; text: string } }
   | { name: 'providers' }
   | { name: 'sync' }
   | { name: 'ledger' }

@@ -110,11 +110,26 @@ export interface ChatStarted {
 
 const conversationId = RecordId;
 
+export const chatStyles = ['bubbles', 'flat', 'document'] as const;
+export const chatWidths = ['narrow', 'medium', 'wide'] as const;
+
 export const preferencesShape = z
   .object({
     idleLockMinutes: z.number().int().min(0).max(24 * 60),
     theme: z.enum(['system', 'light', 'dark']),
     defaultPersonaId: RecordId.optional(),
+    /** Characters marked as favourites in the library (record ids). */
+    favourites: z.array(RecordId).max(10_000),
+    /** How the chat looks (renderer/chat/appearance.dom.ts). */
+    chatStyle: z.enum(chatStyles),
+    fontSize: z.number().int().min(12).max(26),
+    chatWidth: z.enum(chatWidths),
+    /** The theme's accent colour, #rrggbb; empty = the theme's own. */
+    accent: z.union([z.literal(''), z.string().regex(/^#[0-9a-f]{6}$/i, 'is not a colour like #3b6fd8')]),
+    /** Offer "Read aloud" on messages, with the system's own (offline) voices. */
+    readAloud: z.boolean(),
+    /** A voice per character: record id → the system voice's name. */
+    voices: z.record(RecordId, z.string().max(200)).refine((v) => Object.keys(v).length <= 10_000, 'too many voices'),
   })
   .partial()
   .strict();
@@ -123,6 +138,13 @@ export interface PreferencesView {
   idleLockMinutes: number;
   theme: 'system' | 'light' | 'dark';
   defaultPersonaId?: string;
+  favourites: string[];
+  chatStyle: (typeof chatStyles)[number];
+  fontSize: number;
+  chatWidth: (typeof chatWidths)[number];
+  accent?: string;
+  readAloud: boolean;
+  voices: Record<string, string>;
 }
 
 export const providerCommands = {

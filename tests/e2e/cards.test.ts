@@ -96,8 +96,8 @@ describe.skipIf(skip !== null)(`character cards in browser mode${skip ? ` (${ski
     for (const g of good) await page.getByRole('button', { name: `Open ${g.name}` }).waitFor();
     await expectRefusals(page);
     // Avatars are the cards' own images, decrypted and shown from blob: URLs.
-    await expect.poll(() => page.locator('.entry .avatar img[src^="blob:"]').count()).toBe(3);
-    const sizes = await page.locator('.entry .avatar img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+    await expect.poll(() => page.locator('.char-card .avatar img[src^="blob:"]').count()).toBe(3);
+    const sizes = await page.locator('.char-card .avatar img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
     expect(sizes.every((w) => w > 0)).toBe(true);
     await screenshot(page, 'cards-imported-by-picker');
     expect(await characterNames(app)).toEqual(good.map((g) => g.name).sort());
@@ -110,7 +110,7 @@ describe.skipIf(skip !== null)(`character cards in browser mode${skip ? ` (${ski
     await expectRefusals(page);
     await expect.poll(() => characterNames(app)).toEqual(good.flatMap((g) => [g.name, g.name]).sort());
     for (const g of good) await expect.poll(() => page.getByRole('button', { name: `Open ${g.name}` }).count()).toBe(2);
-    await expect.poll(() => page.locator('.entry .avatar img[src^="blob:"]').count()).toBe(6);
+    await expect.poll(() => page.locator('.char-card .avatar img[src^="blob:"]').count()).toBe(6);
     await screenshot(page, 'cards-import-errors');
     await dismissToasts(page);
   });

@@ -210,9 +210,10 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
 
     const before = (await conversation()).messages.length;
     await messages(page).filter({ hasText: `Does it balance? ${canaries.message}` }).getByRole('button', { name: 'Delete' }).click();
-    await answerDialog(page, 'confirm');
+    // Gone from view at once, with Undo; deleted for good once the undo window closes.
     await expect.poll(() => messages(page).filter({ hasText: 'Does it balance?' }).count()).toBe(0);
-    expect((await conversation()).messages.length).toBe(before - 1);
+    await page.locator('.toast').filter({ hasText: 'Deleted the message.' }).getByRole('button', { name: 'Undo' }).waitFor();
+    await expect.poll(async () => (await conversation()).messages.length, { timeout: 15_000 }).toBe(before - 1);
   });
 
   it('branches a new conversation from a message', async () => {

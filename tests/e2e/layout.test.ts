@@ -80,7 +80,7 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
     };
     await navTo(page, 'Characters');
     await page.getByRole('button', { name: 'Open Seraphina' }).waitFor();
-    await expect.poll(() => page.locator('.entry .avatar img[src^="blob:"]').count()).toBe(1);
+    await expect.poll(() => page.locator('.char-card .avatar img[src^="blob:"]').count()).toBe(1);
     await check('library');
     // An error toast over the library (a file that is not a card).
     const chooser = page.waitForEvent('filechooser');

@@ -1,9 +1,10 @@
 /**
- * Every screen a person can reach, walked through the UI at 1280×800 in the light theme and at 390×844 in the
- * dark one: first launch, vault creation and the recovery key, joining and restoring, each library tab, each
+ * Every screen a person can reach, walked through the UI at 1280×800 and at 390×844, each in the light and the
+ * dark theme: first launch, vault creation and the recovery key, joining and restoring, each library tab, each
  * editor, a chat, providers, sync off and on, the ledger, settings and the wipe confirmation, unlock and recover,
  * an import error, and the page a reused address gets. On each: no CLI command, chunk name, hex key or protocol
- * state in the text; axe-core finds no serious or critical violation; a screenshot is saved to be looked at.
+ * state in the text; axe-core finds no serious or critical violation; no two controls share a name (nor lacks one);
+ * a screenshot is saved to be looked at.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,13 +14,15 @@ import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
 import { navTo, openApp, PASSPHRASE } from './support/flows.node.ts';
-import { axeViolations, forbiddenWords } from './support/audit.node.ts';
+import { axeViolations, forbiddenWords, sameNames } from './support/audit.node.ts';
 
 const skip = chromiumMissing();
 const fixtures = join(import.meta.dirname, '../../../shared/fixtures/cards');
 
 const walks = [
   { name: 'laptop-light', width: 1280, height: 800, theme: 'light' as const },
+  { name: 'laptop-dark', width: 1280, height: 800, theme: 'dark' as const },
+  { name: 'phone-light', width: 390, height: 844, theme: 'light' as const },
   { name: 'phone-dark', width: 390, height: 844, theme: 'dark' as const },
 ];
 
@@ -49,6 +52,7 @@ describe.skipIf(skip !== null)(`every screen: plain words and accessibility${ski
         await screenshot(page, `screens-${walk.name}-${screen}`);
         problems.push(...(await forbiddenWords(page)).map((p) => `${screen}: ${p}`));
         problems.push(...(await axeViolations(page)).map((p) => `${screen}: ${p}`));
+        problems.push(...(await sameNames(page)).map((p) => `${screen}: controls not told apart: ${p}`));
       };
       try {
         const { page } = browser;
@@ -92,9 +96,13 @@ describe.skipIf(skip !== null)(`every screen: plain words and accessibility${ski
         for (const tab of ['Characters', 'Scenarios', 'Personas', 'Conversations']) {
           await navTo(page, tab);
           await page.getByRole('tab', { name: new RegExp(tab), selected: true }).waitFor();
-          await page.locator('.entry').first().waitFor();
+          await page.locator(tab === 'Characters' ? '.char-card' : '.entry').first().waitFor();
           await check(page, `library-${tab.toLowerCase()}`);
         }
+        await page.getByLabel('Search everything').fill('awake');
+        await page.getByRole('region', { name: 'Search results' }).getByRole('button', { name: /Where am I\?|awake/ }).first().waitFor();
+        await check(page, 'search-results');
+        await page.getByRole('button', { name: 'Clear search' }).click();
         await navTo(page, 'Characters');
         // Tabs are announced with their count apart from their name.
         await page.getByRole('tab', { name: 'Characters 1', exact: true }).waitFor();
@@ -137,14 +145,15 @@ describe.skipIf(skip !== null)(`every screen: plain words and accessibility${ski
         await check(page, 'sync-off');
         await call('sync.enable', { relayUrl: relay.url, recoveryKey });
         await page.reload();
+        await page.getByRole('tab', { name: /Characters/ }).waitFor();
         await navTo(page, 'Sync & devices');
         await page.getByRole('heading', { name: 'Status' }).waitFor();
         await page.getByText('Set up', { exact: true }).waitFor();
         await check(page, 'sync-on');
-        // Turning live sync on or off does not make "Restore with recovery key" forget its answer.
-        await page.getByRole('button', { name: 'Live sync (stay connected)' }).click();
+        // Turning automatic sync off or on does not make "Restore with recovery key" forget its answer.
+        await page.getByRole('button', { name: 'Sync automatically' }).click();
         await page.waitForTimeout(500);
-        await page.getByRole('button', { name: 'Live sync (stay connected)' }).click();
+        await page.getByRole('button', { name: 'Sync automatically' }).click();
         await page.waitForTimeout(500);
         await expect(page.getByText('Not set up', { exact: true }).count()).resolves.toBe(0);
         await page.getByText('Set up', { exact: true }).waitFor();
@@ -177,7 +186,7 @@ describe.skipIf(skip !== null)(`every screen: plain words and accessibility${ski
         await browser.close();
       }
       expect(problems).toEqual([]);
-      expect(seen).toHaveLength(25);
+      expect(seen).toHaveLength(26);
     }, 300_000);
   }
 });

@@ -3,7 +3,7 @@
  * fallback order, and preferences. API keys leave this module only towards the provider client, never to the API.
  */
 import type * as Y from 'yjs';
-import type { ProviderSampling, ProviderView } from '../../../shared/api/chat.std.ts';
+import type { PreferencesView, ProviderSampling, ProviderView } from '../../../shared/api/chat.std.ts';
 import type { z } from 'zod';
 import type { PresetSampling } from '../../../shared/api/presets.std.ts';
 
@@ -27,15 +27,19 @@ export interface ResolvedProvider extends StoredProvider {
   presetName?: string;
 }
 
-export interface Preferences {
-  /** Minutes of inactivity before the app locks itself; 0 = never. */
-  idleLockMinutes: number;
-  theme: 'system' | 'light' | 'dark';
-  /** The persona used when a conversation names none. */
-  defaultPersonaId?: string;
-}
+/** Every preference the UI sets (shared/api/chat.std.ts says what each means). */
+export type Preferences = PreferencesView;
 
-export const defaultPreferences: Preferences = { idleLockMinutes: 15, theme: 'system' };
+export const defaultPreferences: Preferences = {
+  idleLockMinutes: 15,
+  theme: 'system',
+  favourites: [],
+  chatStyle: 'bubbles',
+  fontSize: 16,
+  chatWidth: 'medium',
+  readAloud: false,
+  voices: {},
+};
 
 const providers = (doc: Y.Doc) => doc.getMap<StoredProvider>('providers');
 const prefs = (doc: Y.Doc) => doc.getMap<unknown>('prefs');

@@ -47,3 +47,26 @@ export async function axeViolations(page: Page): Promise<string[]> {
   });
   return results.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id} (${v.help}): ${v.targets.join(', ')}`);
 }
+
+const controlRoles = 'button|link|textbox|searchbox|combobox|listbox|checkbox|radio|switch|slider|spinbutton|tab|menuitem';
+
+/**
+ * Controls a screen reader user could not tell apart: two with the same accessible name and role, or one with no
+ * name. Read from the page's accessibility tree (Playwright's ARIA snapshot), so hidden controls do not count.
+ */
+export async function sameNames(page: Page): Promise<string[]> {
+  const snapshot = await page.locator('body').ariaSnapshot();
+  const seen = new Map<string, number>();
+  const problems: string[] = [];
+  // A name is quoted, or (when it holds numbers) written as the pattern Playwright would match it with.
+  const line = new RegExp(`^\\s*- (${controlRoles})(?=[\\s:]|$)(?: "((?:[^"\\\\]|\\\\.)*)"| (/(?:[^/\\\\]|\\\\.)*/))?`);
+  for (const l of snapshot.split('\n')) {
+    const m = line.exec(l);
+    if (!m) continue;
+    const name = m[2] ?? m[3] ?? '';
+    if (!name.trim()) problems.push(`a ${m[1]} without a name`);
+    else seen.set(`${m[1]} "${name}"`, (seen.get(`${m[1]} "${name}"`) ?? 0) + 1);
+  }
+  for (const [control, n] of seen) if (n > 1) problems.push(`${n} × ${control}`);
+  return problems;
+}
