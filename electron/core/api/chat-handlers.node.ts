@@ -12,9 +12,12 @@ import { readFields, writeFields } from '../docs/fields-doc.node.ts';
 import { newItemId } from '../docs/ids.node.ts';
 import { appendLedger, readLedger } from '../docs/ledger-doc.node.ts';
 import { getPreset } from '../docs/presets-doc.node.ts';
-import { getProvider, listProviders, type ResolvedProvider, type StoredProvider } from '../docs/settings-doc.node.ts';
+import { getProvider, listProviders, type ResolvedProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
-import { loadContext, nextSpeaker, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
+import { loadContext, nextSpeaker, payloadNames, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
+import { payloadFor } from '../chat/request.std.ts';
+import { loadTokenizerFor } from '../chat/tokens.std.ts';
+import { resolveTemplates } from '../docs/templates-doc.node.ts';
 import { ChatEngine } from '../chat/engine.node.ts';
 import { suggestUserTurn } from '../chat/impersonate.node.ts';
 import { inspectPrompt } from '../chat/inspect.node.ts';
@@ -38,7 +41,8 @@ function orderedProviders(s: VaultSession, preferred: string | undefined, conver
     const name = conversationPreset ?? p.preset;
     const preset = name === undefined ? undefined : getPreset(settings, name);
     if (name !== undefined && !preset) throw new MindstageError('not_found', `The preset "${name}" no longer exists; choose another for ${conversationPreset ? 'this conversation' : `the provider ${p.name}`}.`);
-    return preset ? { ...p, presetName: preset.name, presetSampling: preset.sampling, maxTokens: preset.sampling.max_tokens ?? p.maxTokens } : p;
+    const withPreset: ResolvedProvider = preset ? { ...p, presetName: preset.name, presetSampling: preset.sampling, maxTokens: preset.sampling.max_tokens ?? p.maxTokens } : p;
+    return p.completion === 'text' ? { ...withPreset, templates: resolveTemplates(settings, p) } : withPreset;
   });
 }
 
@@ -95,9 +99,10 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
   const start = (
     s: VaultSession,
     ctx: ChatContext,
-    r: { messageId: string; alternativeId: string; baseText: string; speaker: string; history: PromptHistoryMessage[]; mode: 'reply' | 'continue'; providers: StoredProvider[] },
+    r: { messageId: string; alternativeId: string; baseText: string; speaker: string; history: PromptHistoryMessage[]; mode: 'reply' | 'continue'; providers: ResolvedProvider[] },
   ) => {
     const base = promptBase(ctx, r.speaker, r.history, r.mode);
+    const names = payloadNames(base);
     engine.start({
       session: s,
       conversationId: ctx.conversation.id,
@@ -105,13 +110,16 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       alternativeId: r.alternativeId,
       baseText: r.baseText,
       providers: r.providers,
-      prompt: (p) => buildPrompt({ ...base, contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model }).messages,
+      prompt: (p) => {
+        const built = buildPrompt({ ...base, contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model });
+        return payloadFor(built.messages, built.parts, p, names);
+      },
     });
     changed(ctx.conversation.id);
   };
 
   /** A new character message, streaming, after everything in the conversation. */
-  const reply = (s: VaultSession, ctx: ChatContext, speaker: string, extra: Message[], providers: StoredProvider[]): ChatStarted => {
+  const reply = (s: VaultSession, ctx: ChatContext, speaker: string, extra: Message[], providers: ResolvedProvider[]): ChatStarted => {
     const id = ctx.conversation.id;
     const msg = addMessage(s, id, { role: 'character', text: '', authorId: speaker, status: 'streaming' });
     emitAppended(state, s, id, msg);
@@ -163,6 +171,8 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       const ctx = loadContext(s, conversationId);
       const all = listProviders(s.systemDoc('settings').doc);
       const provider = all.length > 0 ? orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset)[0]! : null;
+      // Counted with the tokenizer the reply's request is counted with (loaded on first use, as the engine does).
+      if (provider) await loadTokenizerFor(provider.model);
       return inspectPrompt(ctx, provider);
     },
 

@@ -11,6 +11,7 @@ import { readFields } from '../docs/fields-doc.node.ts';
 import { readPreferences } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import type { PromptHistoryMessage, PromptInput } from './prompt.std.ts';
+import type { PayloadNames } from './request.std.ts';
 
 export interface ChatContext {
   conversation: Conversation;
@@ -86,6 +87,11 @@ export function toHistory(ctx: ChatContext, messages: Message[]): PromptHistoryM
 }
 
 export type PromptBase = Omit<PromptInput, 'contextWindow' | 'maxTokens' | 'model'>;
+
+/** The names an instruct format needs (text completion): who writes, who is answered, whether it is a group. */
+export function payloadNames(base: PromptBase): PayloadNames {
+  return { userName: base.userName, charName: base.character.name, group: base.otherCharacters.length > 0 };
+}
 
 export function promptBase(ctx: ChatContext, speakerId: string, history: PromptHistoryMessage[], mode: 'reply' | 'continue'): PromptBase {
   const character = ctx.characters.get(speakerId)!;
