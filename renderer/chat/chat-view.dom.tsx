@@ -14,6 +14,7 @@ import { MessageView, type MessageActions } from './message.dom.tsx';
 import { Composer } from './composer.dom.tsx';
 import { confirmDialog } from '../components/dialog.dom.tsx';
 import { ChatPickers } from './pickers.dom.tsx';
+import { PromptInspector } from './inspector.dom.tsx';
 import { ChatTitle } from './title.dom.tsx';
 
 /** The avatar asset of each character and persona taking part, by record id (fetched once per conversation). */
@@ -47,6 +48,7 @@ export function ChatView({ id }: { id: string }) {
   const stick = useRef(true);
   // Whether the current error is a refused send that Providers can fix (not, say, a message that is too long).
   const [providerFix, setProviderFix] = useState(false);
+  const [inspecting, setInspecting] = useState(false);
   useEffect(() => {
     if (!error) setProviderFix(false);
   }, [error]);
@@ -180,7 +182,11 @@ export function ChatView({ id }: { id: string }) {
         </button>
         <ChatTitle key={conversation.id} id={conversation.id} title={conversation.title} onError={setError} />
         <ChatPickers conversation={conversation} />
+        <button type="button" aria-expanded={inspecting} onClick={() => setInspecting(!inspecting)}>
+          Prompt
+        </button>
       </header>
+      {inspecting ? <PromptInspector conversationId={conversation.id} onClose={() => setInspecting(false)} /> : null}
       <div
         className="messages"
         ref={scroller}

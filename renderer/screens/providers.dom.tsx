@@ -1,6 +1,7 @@
 /** AI providers: presets (cloud and local servers), add, edit, test connection, reorder (fallback order), remove. */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ProviderPreset, ProviderView } from '../../shared/api/chat.std.ts';
+import type { PresetView, TemplatesView } from '../../shared/api/presets.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { TextField, ErrorLine } from '../components/fields.dom.tsx';
 import { confirmDialog } from '../components/dialog.dom.tsx';
@@ -118,6 +119,8 @@ export function Providers() {
                 <strong>{p.name}</strong>
                 <span className="muted small">
                   {p.model} · {p.baseUrl} · {p.hasApiKey ? 'API key saved' : 'no API key'}
+                  {p.preset ? ` · preset ${p.preset}` : ''}
+                  {p.completion === 'text' ? ` · text completion (${p.instruct ?? 'template from the model name'})` : ''}
                 </span>
                 {t ? (
                   <span className={`small ${t === 'running' ? 'muted' : t.ok ? 'ok' : 'error'}`} role="status">
@@ -201,11 +204,23 @@ function EditProvider({ provider, onDone }: { provider: ProviderView; onDone(sav
   const [dropKey, setDropKey] = useState(false);
   const [contextWindow, setContextWindow] = useState(String(provider.contextWindow));
   const [maxTokens, setMaxTokens] = useState(String(provider.maxTokens));
+  const [preset, setPreset] = useState(provider.preset ?? '');
+  const [completion, setCompletion] = useState(provider.completion);
+  const [instruct, setInstruct] = useState(provider.instruct ?? '');
+  const [presets, setPresets] = useState<PresetView[]>([]);
+  const [templates, setTemplates] = useState<TemplatesView | null>(null);
   const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    void call('preset.list', {}).then(setPresets, () => setPresets([]));
+    void call('template.list', {}).then(setTemplates, () => setTemplates(null));
+  }, []);
   const save = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    const patch: { baseUrl?: string; model?: string; apiKey?: string | null; contextWindow?: number; maxTokens?: number } = {};
+    const patch: { baseUrl?: string; model?: string; apiKey?: string | null; contextWindow?: number; maxTokens?: number; preset?: string | null; completion?: 'chat' | 'text'; instruct?: string | null } = {};
+    if (preset !== (provider.preset ?? '')) patch.preset = preset || null;
+    if (completion !== provider.completion) patch.completion = completion;
+    if (instruct !== (provider.instruct ?? '')) patch.instruct = instruct || null;
     if (baseUrl.trim() !== provider.baseUrl) patch.baseUrl = baseUrl.trim();
     if (model.trim() !== provider.model) patch.model = model.trim();
     if (dropKey) patch.apiKey = null;
@@ -241,6 +256,40 @@ function EditProvider({ provider, onDone }: { provider: ProviderView; onDone(sav
       <div className="row">
         <TextField label="Context window (tokens)" type="number" value={contextWindow} onChange={setContextWindow} />
         <TextField label="Longest reply (tokens)" type="number" value={maxTokens} onChange={setMaxTokens} />
+      </div>
+      <div className="row">
+        <div className="field">
+          <label htmlFor={`preset-${provider.name}`}>Default preset</label>
+          <select id={`preset-${provider.name}`} value={preset} onChange={(e) => setPreset(e.target.value)}>
+            <option value="">None (the provider&apos;s own settings)</option>
+            {presets.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`completion-${provider.name}`}>Prompt format</label>
+          <select id={`completion-${provider.name}`} value={completion} onChange={(e) => setCompletion(e.target.value as 'chat' | 'text')}>
+            <option value="chat">Chat messages</option>
+            <option value="text">Text completion with an instruct template (local models)</option>
+          </select>
+        </div>
+        {completion === 'text' ? (
+          <div className="field">
+            <label htmlFor={`instruct-${provider.name}`}>Instruct template</label>
+            <select id={`instruct-${provider.name}`} value={instruct} onChange={(e) => setInstruct(e.target.value)}>
+              <option value="">Chosen from the model name</option>
+              {(templates?.instruct ?? []).map((t) => (
+                <option key={t.name} value={t.name}>
+                  {t.name}
+                  {t.builtin ? '' : ' (imported)'}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
       </div>
       <ErrorLine text={error} />
       <div className="row">

@@ -12,6 +12,7 @@ export type View =
   | { name: 'character' | 'scenario' | 'persona'; id: string | null }
   | { name: 'chat'; id: string }
   | { name: 'providers' }
+  | { name: 'presets' }
   | { name: 'sync' }
   | { name: 'ledger' }
   | { name: 'settings' };

@@ -44,7 +44,7 @@ describe.skipIf(skip !== null)(`SillyTavern import in browser mode${skip ? ` (${
     await page.getByTestId('st-import-folder').setInputFiles(stUserFolder());
     const report = page.getByRole('status', { name: 'Import report' });
     await report.waitFor();
-    await expect(report.textContent()).resolves.toMatch(/Imported 2 conversations, 3 characters, 1 lorebook, 2 presets and 2 personas\./);
+    await expect(report.textContent()).resolves.toMatch(/Imported 2 conversations, 3 characters, 1 lorebook, 4 presets and 2 personas\./);
     await report.scrollIntoViewIfNeeded();
     await screenshot(page, 'sillytavern-import-report');
     expect((await api<unknown[]>('records.list', { kind: 'conversation' })).length).toBe(2);
