@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { PresetSampling, PresetView } from '../../shared/api/presets.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
+import { fileToBase64 } from '../lib/bytes.dom.ts';
 import { ErrorLine, TextField } from '../components/fields.dom.tsx';
 import { confirmDialog } from '../components/dialog.dom.tsx';
 import { useLibrary } from '../stores/library.dom.ts';
@@ -126,10 +127,7 @@ export function Presets() {
     if (!file) return;
     setError(null);
     try {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      let binary = '';
-      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-      const report = await call('import.files', { files: [{ path: file.name, bytesBase64: btoa(binary) }] });
+      const report = await call('import.files', { files: [{ path: file.name, bytesBase64: await fileToBase64(file) }] });
       if (report.imported.presets > 0) toast(`Imported ${file.name}.`);
       else setError(`${file.name} was not imported: ${report.skipped[0]?.reason ?? 'it holds no preset.'}`);
       await reload();

@@ -118,7 +118,7 @@ describe('mindstage chat', () => {
     const before = (await json<{ messages: unknown[] }>(['conversation', 'show', conversation])).messages.length;
     ai.script({ text: 'I would like a room for the night.' });
     const r = await ms(['chat', 'impersonate', conversation]);
-    expect([r.code, r.stdout]).toEqual([0, 'I would like a room for the night.\n']);
+    expect([r.code, r.stdout], r.stderr).toEqual([0, 'I would like a room for the night.\n']);
     expect((await json<{ messages: unknown[] }>(['conversation', 'show', conversation])).messages.length).toBe(before);
   });
 });
