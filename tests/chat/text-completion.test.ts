@@ -66,6 +66,20 @@ describe('text completion', () => {
     expect(countWith('llama3', '<|eot_id|>')).toBe(1);
   });
 
+  it('"Write my turn" on a text provider ends the prompt on the user\'s turn and stops at the character\'s name', async () => {
+    const id = await h.newConversation();
+    await h.call('conversation.addMessage', { id, role: 'character', text: 'Who goes there?', authorId: h.characterId });
+    ai.script({ text: 'A friend, with news.' });
+    const r = await h.call('chat.suggestUserTurn', { conversationId: id });
+    expect(r.text).toBe('A friend, with news.');
+    const body = lastBody();
+    expect(body.prompt).toContain('<|start_header_id|>assistant<|end_header_id|>\n\nMira: Who goes there?<|eot_id|>');
+    expect(body.prompt).toContain("Write your next reply from the point of view of User");
+    expect(body.prompt.endsWith('<|start_header_id|>user<|end_header_id|>\n\nUser:')).toBe(true);
+    expect(body.stop).toContain('\nMira:');
+    expect(body.stop).not.toContain('\nUser:');
+  });
+
   it('a chosen template and a reasoning model: <think> is kept apart and never sent back', async () => {
     await h.call('provider.update', { name: 'llama', patch: { instruct: 'ChatML' } });
     const id = await h.newConversation();
