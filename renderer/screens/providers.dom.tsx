@@ -14,8 +14,9 @@ interface Draft {
   model: string;
   apiKey: string;
   contextWindow: string;
+  completion: 'chat' | 'text';
 }
-const empty: Draft = { name: '', baseUrl: '', model: '', apiKey: '', contextWindow: '8192' };
+const empty: Draft = { name: '', baseUrl: '', model: '', apiKey: '', contextWindow: '8192', completion: 'chat' };
 
 export function Providers() {
   const [list, setList] = useState<ProviderView[]>([]);
@@ -40,7 +41,7 @@ export function Providers() {
   }, [reload]);
 
   const usePreset = (p: ProviderPreset) =>
-    setDraft({ name: list.some((x) => x.name === p.label) ? `${p.label} 2` : p.label, baseUrl: p.baseUrl, model: p.model, apiKey: '', contextWindow: String(p.contextWindow) });
+    setDraft({ name: list.some((x) => x.name === p.label) ? `${p.label} 2` : p.label, baseUrl: p.baseUrl, model: p.model, apiKey: '', contextWindow: String(p.contextWindow), completion: p.completion ?? 'chat' });
 
   const add = async (e: FormEvent) => {
     e.preventDefault();
@@ -54,6 +55,7 @@ export function Providers() {
         model: draft.model.trim(),
         ...(apiKey ? { apiKey } : {}),
         contextWindow: Number(draft.contextWindow) || 8192,
+        completion: draft.completion,
       });
       // The key went to the core; the renderer keeps no copy.
       setDraft(null);
@@ -182,6 +184,13 @@ export function Providers() {
             <ModelField value={draft.model} onChange={set('model')} source={{ ...(draft.baseUrl ? { baseUrl: draft.baseUrl } : {}), ...(draft.apiKey ? { apiKey: draft.apiKey } : {}) }} />
             <TextField label="API key" type="password" value={draft.apiKey} onChange={set('apiKey')} autoComplete="off" hint="Stored encrypted in your vault; never shown again. Leave empty for local servers." />
             <TextField label="Context window (tokens)" type="number" value={draft.contextWindow} onChange={set('contextWindow')} />
+            <div className="field">
+              <label htmlFor="new-provider-completion">Prompt format</label>
+              <select id="new-provider-completion" value={draft.completion} onChange={(e) => setDraft({ ...draft, completion: e.target.value as 'chat' | 'text' })}>
+                <option value="chat">Chat messages</option>
+                <option value="text">Text completion with an instruct template (local models)</option>
+              </select>
+            </div>
             <div className="row">
               <button type="submit" className="primary">
                 Add provider

@@ -84,6 +84,8 @@ export interface ProviderPreset {
   needsApiKey: boolean;
   local: boolean;
   contextWindow: number;
+  /** Servers whose chat endpoint is missing or poor are set up for text completion. */
+  completion?: 'text';
 }
 
 export interface LedgerEntryView {

@@ -171,8 +171,21 @@ describe.skipIf(skip !== null)(`SillyTavern import in browser mode${skip ? ` (${
     await navTo(page, 'Providers');
     await page.getByRole('button', { name: 'Edit Fake' }).click();
     await page.getByLabel('Default preset').selectOption('Warm');
+    // Text completion with the instruct template imported from the SillyTavern folder.
+    await page.getByLabel('Prompt format').selectOption('text');
+    await page.getByLabel('Instruct template').selectOption('Llama 3 Roleplay');
     await page.getByRole('button', { name: 'Save changes' }).click();
-    await expect.poll(async () => (await api<{ name: string; preset?: string }[]>('provider.list', {}))[0]!.preset).toBe('Warm');
+    await expect.poll(async () => (await api<{ name: string; preset?: string; completion: string; instruct?: string }[]>('provider.list', {}))[0]).toMatchObject({ preset: 'Warm', completion: 'text', instruct: 'Llama 3 Roleplay' });
+    await navTo(page, 'Conversations');
+    await page.getByRole('button', { name: `Open ${soloTitle}` }).click();
+    const prompt = page.getByRole('button', { name: 'Prompt', exact: true });
+    if ((await prompt.getAttribute('aria-expanded')) !== 'true') await prompt.click();
+    const panel = page.getByRole('region', { name: 'Prompt inspector' });
+    await panel.getByText('Sent as one prompt in the Llama 3 Roleplay format', { exact: false }).waitFor();
+    await expect(panel.locator('.inspector-parts summary').first().textContent()).resolves.toContain('System prompt');
+    await expect(panel.locator('.inspector-parts summary').last().textContent()).resolves.toContain('Start of the reply');
+    await screenshot(page, 'sillytavern-inspector-text-completion');
+    await page.getByRole('button', { name: '← Library' }).click();
   });
 
   it('screenshots at 390×844 and 1280×800 in light and dark: the chat with the inspector open, and the Presets screen', async () => {

@@ -23,6 +23,8 @@ export const providerPresets: ProviderPreset[] = [
   { id: 'ollama', label: 'Ollama (local)', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1', needsApiKey: false, local: true, contextWindow: 8_192 },
   { id: 'lmstudio', label: 'LM Studio (local)', baseUrl: 'http://127.0.0.1:1234/v1', model: 'local-model', needsApiKey: false, local: true, contextWindow: 8_192 },
   { id: 'llamacpp', label: 'llama.cpp server (local)', baseUrl: 'http://127.0.0.1:8080/v1', model: 'local-model', needsApiKey: false, local: true, contextWindow: 8_192 },
+  // Set up as SillyTavern users drive it: text completion in the model's instruct format.
+  { id: 'koboldcpp', label: 'KoboldCpp (local)', baseUrl: 'http://127.0.0.1:5001/v1', model: 'koboldcpp', needsApiKey: false, local: true, contextWindow: 8_192, completion: 'text' },
 ];
 
 export function providerHandlers(state: CoreState): Handlers<typeof providerCommands> {
