@@ -187,7 +187,7 @@ describe.skipIf(skip !== null)(`every screen: plain words and accessibility${ski
         await browser.close();
       }
       expect(problems).toEqual([]);
-      expect(seen).toHaveLength(25);
+      expect(seen).toHaveLength(27);
     }, 300_000);
   }
 });
