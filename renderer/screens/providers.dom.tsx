@@ -184,13 +184,7 @@ export function Providers() {
             <ModelField value={draft.model} onChange={set('model')} source={{ ...(draft.baseUrl ? { baseUrl: draft.baseUrl } : {}), ...(draft.apiKey ? { apiKey: draft.apiKey } : {}) }} />
             <TextField label="API key" type="password" value={draft.apiKey} onChange={set('apiKey')} autoComplete="off" hint="Stored encrypted in your vault; never shown again. Leave empty for local servers." />
             <TextField label="Context window (tokens)" type="number" value={draft.contextWindow} onChange={set('contextWindow')} />
-            <div className="field">
-              <label htmlFor="new-provider-completion">Prompt format</label>
-              <select id="new-provider-completion" value={draft.completion} onChange={(e) => setDraft({ ...draft, completion: e.target.value as 'chat' | 'text' })}>
-                <option value="chat">Chat messages</option>
-                <option value="text">Text completion with an instruct template (local models)</option>
-              </select>
-            </div>
+            <PromptFormatField id="new-provider-completion" value={draft.completion} onChange={(completion) => setDraft({ ...draft, completion })} />
             <div className="row">
               <button type="submit" className="primary">
                 Add provider
@@ -278,13 +272,7 @@ function EditProvider({ provider, onDone }: { provider: ProviderView; onDone(sav
             ))}
           </select>
         </div>
-        <div className="field">
-          <label htmlFor={`completion-${provider.name}`}>Prompt format</label>
-          <select id={`completion-${provider.name}`} value={completion} onChange={(e) => setCompletion(e.target.value as 'chat' | 'text')}>
-            <option value="chat">Chat messages</option>
-            <option value="text">Text completion with an instruct template (local models)</option>
-          </select>
-        </div>
+        <PromptFormatField id={`completion-${provider.name}`} value={completion} onChange={setCompletion} />
         {completion === 'text' ? (
           <div className="field">
             <label htmlFor={`instruct-${provider.name}`}>Instruct template</label>
@@ -310,5 +298,18 @@ function EditProvider({ provider, onDone }: { provider: ProviderView; onDone(sav
         </button>
       </div>
     </form>
+  );
+}
+
+/** Chat messages, or one prompt in the model's instruct format for local text-completion servers. */
+function PromptFormatField({ id, value, onChange }: { id: string; value: 'chat' | 'text'; onChange(v: 'chat' | 'text'): void }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>Prompt format</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value as 'chat' | 'text')}>
+        <option value="chat">Chat messages</option>
+        <option value="text">Text completion with an instruct template (local models)</option>
+      </select>
+    </div>
   );
 }
