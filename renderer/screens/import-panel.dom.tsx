@@ -66,7 +66,9 @@ export function ImportPanel() {
       </div>
       {progress ? (
         <div role="status" aria-live="polite">
-          <progress max={Math.max(1, progress.total)} value={progress.done} /> Importing… {progress.done} of {progress.total}
+          {/* One file (a single large chat) is one step: a moving bar shows work going on rather than a bar stuck at 0. */}
+          {progress.total <= 1 ? <progress /> : <progress max={progress.total} value={progress.done} />} Importing…{' '}
+          {progress.total <= 1 ? '' : `${progress.done} of ${progress.total}`}
         </div>
       ) : null}
       {error ? (

@@ -13,6 +13,7 @@ import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
 import { answerDialog, navTo, onboard, openApp } from './support/flows.node.ts';
 import { layoutProblems } from './support/layout.node.ts';
 import { tempDir } from '../support/files.node.ts';
+import { formatStMessageDate } from '../../electron/core/sillytavern/chat.std.ts';
 import { stUserFolder } from '../support/sillytavern.node.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.node.ts';
 
@@ -63,6 +64,30 @@ describe.skipIf(skip !== null)(`SillyTavern import in browser mode${skip ? ` (${
     await report.scrollIntoViewIfNeeded();
     await screenshot(page, 'sillytavern-import-report');
     expect((await api<unknown[]>('records.list', { kind: 'conversation' })).length).toBe(2);
+  });
+
+  it('a single large chat imported from files shows a moving progress bar until its report', async () => {
+    const { page } = browser;
+    const lines = [JSON.stringify({ user_name: 'You', character_name: 'Long Talker', create_date: '2024-9-28 @01h 02m 36s 123ms', chat_metadata: {} })];
+    for (let i = 0; i < 3000; i++) {
+      const send_date = formatStMessageDate(Date.UTC(2024, 8, 28) + i * 60_000);
+      lines.push(JSON.stringify({ name: i % 2 ? 'Long Talker' : 'You', is_user: i % 2 === 0, is_system: false, send_date, mes: `Message ${i}: ${'words '.repeat(40)}`, extra: {} }));
+    }
+    const file = join(tempDir('st-big'), 'long.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    await page.evaluate(() => {
+      const w = window as unknown as { sawMoving: boolean };
+      w.sawMoving = false;
+      new MutationObserver(() => {
+        if (document.querySelector('progress:not([value])')) w.sawMoving = true;
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+    await page.getByTestId('st-import-files').setInputFiles(file);
+    const report = page.getByRole('status', { name: 'Import report' });
+    await expect.poll(async () => report.textContent(), { timeout: 60_000 }).toMatch(/Imported 1 conversation, 1 character/);
+    await expect(page.evaluate(() => (window as unknown as { sawMoving: boolean }).sawMoving)).resolves.toBe(true);
+    const [entry] = (await api<{ id: string; title: string }[]>('records.list', { kind: 'conversation' })).filter((e) => e.title.startsWith('Long Talker'));
+    expect((await api<{ total: number }>('conversation.window', { id: entry!.id, limit: 1 })).total).toBe(3000);
   });
 
   it('opens the imported chat: swipes, reasoning collapsed as "Thinking", a swipe, a preset change', async () => {
