@@ -48,7 +48,8 @@ export function ChatView({ id }: { id: string }) {
   const stick = useRef(true);
   // Whether the current error is a refused send that Providers can fix (not, say, a message that is too long).
   const [providerFix, setProviderFix] = useState(false);
-  const [inspecting, setInspecting] = useState(false);
+  /** The prompt inspector: closed, the next reply's prompt, or the one a past reply (by message id) was made from. */
+  const [inspecting, setInspecting] = useState<{ messageId?: string } | null>(null);
   useEffect(() => {
     if (!error) setProviderFix(false);
   }, [error]);
@@ -131,6 +132,7 @@ export function ChatView({ id }: { id: string }) {
           },
           (e) => setError(messageOf(e)),
         ),
+      inspect: (m) => setInspecting({ messageId: m.id }),
     };
   }, [cid, run, setError, navigate, loadLibrary]);
 
@@ -182,11 +184,13 @@ export function ChatView({ id }: { id: string }) {
         </button>
         <ChatTitle key={conversation.id} id={conversation.id} title={conversation.title} onError={setError} />
         <ChatPickers conversation={conversation} />
-        <button type="button" aria-expanded={inspecting} onClick={() => setInspecting(!inspecting)}>
+        <button type="button" aria-expanded={inspecting !== null && inspecting.messageId === undefined} onClick={() => setInspecting(inspecting && inspecting.messageId === undefined ? null : {})}>
           Prompt
         </button>
       </header>
-      {inspecting ? <PromptInspector conversationId={conversation.id} onClose={() => setInspecting(false)} /> : null}
+      {inspecting ? (
+        <PromptInspector key={inspecting.messageId ?? 'next'} conversationId={conversation.id} {...(inspecting.messageId ? { messageId: inspecting.messageId } : {})} onClose={() => setInspecting(null)} />
+      ) : null}
       <div
         className="messages"
         ref={scroller}

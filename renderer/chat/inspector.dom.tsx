@@ -17,18 +17,19 @@ const partNames: Record<string, string> = {
   'reply start': 'Start of the reply (template)',
 };
 
-export function PromptInspector({ conversationId, onClose }: { conversationId: string; onClose(): void }) {
+/** Without `messageId`, the next reply's prompt; with it, the prompt that past reply was made from. */
+export function PromptInspector({ conversationId, messageId, onClose }: { conversationId: string; messageId?: string; onClose(): void }) {
   const [p, setP] = useState<PromptInspection | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
-    call('chat.prompt', { conversationId }).then(
+    call('chat.prompt', { conversationId, ...(messageId ? { messageId } : {}) }).then(
       (r) => {
         setP(r);
         setError(null);
       },
       (e: unknown) => setError(messageOf(e)),
     );
-  }, [conversationId]);
+  }, [conversationId, messageId]);
   useEffect(() => {
     load();
     // Counted again when the conversation, its preset or provider changes.
@@ -45,7 +46,7 @@ export function PromptInspector({ conversationId, onClose }: { conversationId: s
   return (
     <section className="inspector" aria-label="Prompt inspector">
       <div className="inspector-head">
-        <h2>What the next reply sends</h2>
+        <h2>{messageId ? 'What this reply was made from' : 'What the next reply sends'}</h2>
         <button type="button" onClick={load}>
           Refresh
         </button>
@@ -65,6 +66,7 @@ export function PromptInspector({ conversationId, onClose }: { conversationId: s
             reply) · {b.estimate ? 'estimated: no tokenizer is known for this model' : `counted with the ${b.tokenizer} tokenizer`}
             {b.provider ? ` · ${b.provider}, ${b.model}` : ' · no provider yet'}
           </p>
+          {messageId ? <p className="muted small">Rebuilt from the messages before this reply, with the character, lorebooks and preset as they are now.</p> : null}
           <p className="muted small">
             History: {b.historyIncluded} message{b.historyIncluded === 1 ? '' : 's'} kept, {b.historyDropped} left out for space.
             {b.overBudget ? ' Over the budget: the newest message alone does not fit.' : ''}

@@ -176,8 +176,12 @@ export const chatCommands = {
     input: z.object({ name: providerName.optional(), baseUrl: providerFields.baseUrl.optional(), apiKey: providerFields.apiKey.optional() }),
     output: returns<{ models: string[] }>(),
   },
-  /** The prompt the next reply in this conversation would send, labelled and counted (nothing is sent). */
-  'chat.prompt': { input: z.object({ conversationId }), output: returns<PromptInspection>() },
+  /**
+   * The prompt the next reply in this conversation would send, labelled and counted (nothing is sent); with
+   * `messageId` (a character message), the prompt that reply was made from, rebuilt from the history before it with
+   * the provider that wrote it.
+   */
+  'chat.prompt': { input: z.object({ conversationId, messageId: z.string().min(1).max(200).optional() }), output: returns<PromptInspection>() },
   /** A tiny real request, to check the URL, model and key. */
   'provider.test': { input: z.object({ name: providerName }), output: returns<{ ok: boolean; message: string; latencyMs: number }>() },
   /** Adds the user's message and streams the reply of the character whose turn it is (or `characterId`). */

@@ -147,6 +147,16 @@ describe.skipIf(skip !== null)(`SillyTavern import in browser mode${skip ? ` (${
     await expect(panel.locator('pre').first().textContent()).resolves.toContain('Seraphina');
     await screenshot(page, 'sillytavern-inspector');
 
+    // A past reply: the prompt it was made from (the history before it).
+    await page.getByRole('button', { name: 'Prompt (message 3)' }).click();
+    await panel.getByRole('heading', { name: 'What this reply was made from' }).waitFor();
+    const third = (await api<{ messages: { id: string }[] }>('conversation.get', { id: entry!.id })).messages[2]!.id;
+    const pastPrompt = await api<{ messages: unknown[] }>('chat.prompt', { conversationId: entry!.id, messageId: third });
+    await expect.poll(() => panel.locator('.inspector-parts summary').count()).toBe(pastPrompt.messages.length);
+    expect(pastPrompt.messages.length).toBeLessThan(p.messages.length);
+    await page.getByRole('button', { name: 'Prompt', exact: true }).click();
+    await panel.getByRole('heading', { name: 'What the next reply sends' }).waitFor();
+
     // Sent: the request held what the panel showed (its messages, counted to the same total).
     ai.script({ text: 'Rest now.' });
     await api('chat.impersonate', { conversationId: entry!.id, characterId: (await api<{ characterIds: string[] }>('conversation.get', { id: entry!.id })).characterIds[0] });

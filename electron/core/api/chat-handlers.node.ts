@@ -166,14 +166,18 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       return { ...reply(s, ctx, speaker, [user], providers), userMessageId: user.id };
     },
 
-    'chat.prompt': async ({ conversationId }) => {
+    'chat.prompt': async ({ conversationId, messageId }) => {
       const s = state.requireSession();
       const ctx = loadContext(s, conversationId);
       const all = listProviders(s.systemDoc('settings').doc);
-      const provider = all.length > 0 ? orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset)[0]! : null;
+      // A past reply: the history before it, its speaker, and the provider that wrote it if it is still set up.
+      const past = messageId === undefined ? undefined : targetMessage(ctx, messageId, 'show its prompt');
+      const wrote = past?.message.alternatives[past.message.chosen]?.provider;
+      const preferred = wrote && all.some((p) => p.name === wrote) ? wrote : ctx.conversation.provider;
+      const provider = all.length > 0 ? orderedProviders(s, preferred, ctx.conversation.preset)[0]! : null;
       // Counted with the tokenizer the reply's request is counted with (loaded on first use, as the engine does).
       if (provider) await loadTokenizerFor(provider.model);
-      return inspectPrompt(ctx, provider);
+      return inspectPrompt(ctx, provider, past && { index: past.index, speaker: past.message.authorId && ctx.characters.has(past.message.authorId) ? past.message.authorId : nextSpeaker(ctx, undefined, past.index) });
     },
 
     'chat.suggestUserTurn': async ({ conversationId }) => {

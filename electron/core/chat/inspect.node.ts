@@ -14,9 +14,11 @@ import { countWith, tokenizerFor, tokensPerMessage } from './tokens.std.ts';
 /** Without a provider, counts are for a common default window and the estimate. */
 const fallback = { contextWindow: 8192, maxTokens: 512, model: '' };
 
-export function inspectPrompt(ctx: ChatContext, provider: ResolvedProvider | null): PromptInspection {
+/** `past`: a reply already made — the history before message `index`, answered by `speaker`. */
+export function inspectPrompt(ctx: ChatContext, provider: ResolvedProvider | null, past?: { index: number; speaker: string }): PromptInspection {
   const p = provider ?? fallback;
-  const base = promptBase(ctx, nextSpeaker(ctx), toHistory(ctx, ctx.conversation.messages), 'reply');
+  const messages = past ? ctx.conversation.messages.slice(0, past.index) : ctx.conversation.messages;
+  const base = promptBase(ctx, past?.speaker ?? nextSpeaker(ctx), toHistory(ctx, messages), 'reply');
   const built = buildPrompt({ ...base, contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model });
   const tokenizer = tokenizerFor(p.model);
   const payload = provider ? payloadFor(built.messages, built.parts, provider, payloadNames(base)) : null;
