@@ -123,5 +123,10 @@ describe('mindstage prompt', () => {
     expect(t.budget.used).toBe(countWith('llama3', t.text!.prompt));
     expect(ms('prompt', conv.id).stdout).toContain('text completion: Llama 3 Instruct instruct, Llama 3 Instruct context');
     expect(ms('prompt', 'no-such-conversation').code).not.toBe(0);
+    // A past reply (the third message, Seraphina's answer): only the history before it.
+    const third = json<{ messages: { id: string }[] }>('conversation', 'show', conv.id).messages[2]!.id;
+    const past = json<Inspection>('prompt', conv.id, '--message', third);
+    expect(past.budget.historyIncluded).toBe(2);
+    expect(past.text!.prompt.endsWith('<|start_header_id|>assistant<|end_header_id|>\n\nSeraphina:')).toBe(true);
   }, 300_000);
 });
