@@ -11,6 +11,7 @@ import { ScenarioEditor } from './editors/scenario-editor.dom.tsx';
 import { PersonaEditor } from './editors/persona-editor.dom.tsx';
 import { ChatView } from './chat/chat-view.dom.tsx';
 import { Providers } from './screens/providers.dom.tsx';
+import { Presets } from './screens/presets.dom.tsx';
 import { Settings } from './screens/settings.dom.tsx';
 import { SyncScreen } from './screens/sync.dom.tsx';
 import { Ledger } from './screens/ledger.dom.tsx';
@@ -137,6 +138,7 @@ function Shell() {
           <ul>
             {tabs.map((t) => item(t.label, { name: 'library', tab: t.kind }))}
             {item('Providers', { name: 'providers' })}
+            {item('Presets', { name: 'presets' })}
             {item('Sync & devices', { name: 'sync' })}
             {item('Privacy ledger', { name: 'ledger' })}
             {item('Settings', { name: 'settings' })}
@@ -176,6 +178,8 @@ function Screen({ view }: { view: View }) {
       return <ChatView id={view.id} find={view.find} />;
     case 'providers':
       return <Providers />;
+    case 'presets':
+      return <Presets />;
     case 'settings':
       return <Settings />;
     case 'sync':

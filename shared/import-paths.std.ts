@@ -12,6 +12,8 @@ export const stFolders = {
   openAI: 'OpenAI Settings',
   textGen: 'TextGen Settings',
   avatars: 'User Avatars',
+  instruct: 'instruct',
+  context: 'context',
 } as const;
 
 const wanted = new Set<string>(Object.values(stFolders));

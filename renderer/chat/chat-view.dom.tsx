@@ -16,6 +16,7 @@ import { Avatar } from '../components/avatar.dom.tsx';
 import { usePrefs } from '../stores/prefs.dom.ts';
 import { clearHighlight, highlightMatches, hueOf } from './story.dom.ts';
 import { ChatPickers } from './pickers.dom.tsx';
+import { PromptInspector } from './inspector.dom.tsx';
 import { ChatTitle } from './title.dom.tsx';
 
 /** The avatar asset of each character and persona taking part, by record id (fetched once per conversation). */
@@ -56,6 +57,8 @@ export function ChatView({ id, find }: { id: string; find?: { messageId: string;
   const stick = useRef(true);
   // Whether the current error is a refused send that Providers can fix (not, say, a message that is too long).
   const [providerFix, setProviderFix] = useState(false);
+  /** The prompt inspector: closed, the next reply's prompt, or the one a past reply (by message id) was made from. */
+  const [inspecting, setInspecting] = useState<{ messageId?: string } | null>(null);
   useEffect(() => {
     if (!error) setProviderFix(false);
   }, [error]);
@@ -135,6 +138,7 @@ export function ChatView({ id, find }: { id: string; find?: { messageId: string;
           },
           (e) => setError(messageOf(e)),
         ),
+      inspect: (m) => setInspecting({ messageId: m.id }),
     };
   }, [cid, run, setError, navigate, loadLibrary]);
 
@@ -230,7 +234,13 @@ export function ChatView({ id, find }: { id: string; find?: { messageId: string;
         ) : null}
         <ChatTitle key={conversation.id} id={conversation.id} title={conversation.title} onError={setError} />
         <ChatPickers conversation={conversation} />
+        <button type="button" aria-expanded={inspecting !== null && inspecting.messageId === undefined} onClick={() => setInspecting(inspecting && inspecting.messageId === undefined ? null : {})}>
+          Prompt
+        </button>
       </header>
+      {inspecting ? (
+        <PromptInspector key={inspecting.messageId ?? 'next'} conversationId={conversation.id} {...(inspecting.messageId ? { messageId: inspecting.messageId } : {})} onClose={() => setInspecting(null)} />
+      ) : null}
       <div
         className="messages"
         ref={scroller}

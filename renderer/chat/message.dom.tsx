@@ -13,6 +13,8 @@ export interface MessageActions {
   edit(m: Message, text: string): void;
   remove(m: Message): void;
   branch(m: Message): void;
+  /** Shows the prompt this reply was made from. */
+  inspect(m: Message): void;
 }
 
 interface Props {
@@ -161,6 +163,11 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
         <button type="button" aria-label={`Edit (message ${position})`} disabled={busy} onClick={() => setEditing(alt.text)}>
           Edit
         </button>
+        {fromAi ? (
+          <button type="button" aria-label={`Prompt (message ${position})`} onClick={() => actions.inspect(m)}>
+            Prompt
+          </button>
+        ) : null}
         <button type="button" aria-label={`Branch (message ${position})`} disabled={busy} onClick={() => actions.branch(m)}>
           Branch
         </button>

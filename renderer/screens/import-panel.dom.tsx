@@ -7,14 +7,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { ImportReport } from '../../shared/api/transfer.std.ts';
 import { isImportCandidate } from '../../shared/import-paths.std.ts';
 import { call, messageOf, on } from '../lib/api.dom.ts';
+import { fileToBase64 } from '../lib/bytes.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
-
-async function toBase64(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
 
 /** A file's path inside what was chosen: the folder's own name first, as the core expects. */
 const pathOf = (f: File) => (f.webkitRelativePath || f.name).replaceAll('\\', '/');
@@ -41,7 +35,7 @@ export function ImportPanel() {
     setReport(null);
     setProgress({ done: 0, total: wanted.length });
     try {
-      const files = await Promise.all(wanted.map(async (f) => ({ path: pathOf(f), bytesBase64: await toBase64(f) })));
+      const files = await Promise.all(wanted.map(async (f) => ({ path: pathOf(f), bytesBase64: await fileToBase64(f) })));
       setReport(await call('import.files', { files }));
       void useLibrary.getState().load();
     } catch (e) {
@@ -72,7 +66,9 @@ export function ImportPanel() {
       </div>
       {progress ? (
         <div role="status" aria-live="polite">
-          <progress max={Math.max(1, progress.total)} value={progress.done} /> Importing… {progress.done} of {progress.total}
+          {/* One file (a single large chat) is one step: a moving bar shows work going on rather than a bar stuck at 0. */}
+          {progress.total <= 1 ? <progress /> : <progress max={progress.total} value={progress.done} />} Importing…{' '}
+          {progress.total <= 1 ? '' : `${progress.done} of ${progress.total}`}
         </div>
       ) : null}
       {error ? (

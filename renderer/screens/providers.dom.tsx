@@ -1,6 +1,7 @@
 /** AI providers: presets (cloud and local servers), add, edit, test connection, reorder (fallback order), remove. */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ProviderPreset, ProviderView } from '../../shared/api/chat.std.ts';
+import type { PresetView, TemplatesView } from '../../shared/api/presets.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { TextField, ErrorLine } from '../components/fields.dom.tsx';
 import { confirmDialog } from '../components/dialog.dom.tsx';
@@ -13,8 +14,9 @@ interface Draft {
   model: string;
   apiKey: string;
   contextWindow: string;
+  completion: 'chat' | 'text';
 }
-const empty: Draft = { name: '', baseUrl: '', model: '', apiKey: '', contextWindow: '8192' };
+const empty: Draft = { name: '', baseUrl: '', model: '', apiKey: '', contextWindow: '8192', completion: 'chat' };
 
 export function Providers() {
   const [list, setList] = useState<ProviderView[]>([]);
@@ -39,7 +41,7 @@ export function Providers() {
   }, [reload]);
 
   const usePreset = (p: ProviderPreset) =>
-    setDraft({ name: list.some((x) => x.name === p.label) ? `${p.label} 2` : p.label, baseUrl: p.baseUrl, model: p.model, apiKey: '', contextWindow: String(p.contextWindow) });
+    setDraft({ name: list.some((x) => x.name === p.label) ? `${p.label} 2` : p.label, baseUrl: p.baseUrl, model: p.model, apiKey: '', contextWindow: String(p.contextWindow), completion: p.completion ?? 'chat' });
 
   const add = async (e: FormEvent) => {
     e.preventDefault();
@@ -53,6 +55,7 @@ export function Providers() {
         model: draft.model.trim(),
         ...(apiKey ? { apiKey } : {}),
         contextWindow: Number(draft.contextWindow) || 8192,
+        completion: draft.completion,
       });
       // The key went to the core; the renderer keeps no copy.
       setDraft(null);
@@ -118,6 +121,8 @@ export function Providers() {
                 <strong>{p.name}</strong>
                 <span className="muted small">
                   {p.model} · {p.baseUrl} · {p.hasApiKey ? 'API key saved' : 'no API key'}
+                  {p.preset ? ` · preset ${p.preset}` : ''}
+                  {p.completion === 'text' ? ` · text completion (${p.instruct ?? 'template from the model name'})` : ''}
                 </span>
                 {t ? (
                   <span className={`small ${t === 'running' ? 'muted' : t.ok ? 'ok' : 'error'}`} role="status">
@@ -179,6 +184,7 @@ export function Providers() {
             <ModelField value={draft.model} onChange={set('model')} source={{ ...(draft.baseUrl ? { baseUrl: draft.baseUrl } : {}), ...(draft.apiKey ? { apiKey: draft.apiKey } : {}) }} />
             <TextField label="API key" type="password" value={draft.apiKey} onChange={set('apiKey')} autoComplete="off" hint="Stored encrypted in your vault; never shown again. Leave empty for local servers." />
             <TextField label="Context window (tokens)" type="number" value={draft.contextWindow} onChange={set('contextWindow')} />
+            <PromptFormatField id="new-provider-completion" value={draft.completion} onChange={(completion) => setDraft({ ...draft, completion })} />
             <div className="row">
               <button type="submit" className="primary">
                 Add provider
@@ -201,11 +207,23 @@ function EditProvider({ provider, onDone }: { provider: ProviderView; onDone(sav
   const [dropKey, setDropKey] = useState(false);
   const [contextWindow, setContextWindow] = useState(String(provider.contextWindow));
   const [maxTokens, setMaxTokens] = useState(String(provider.maxTokens));
+  const [preset, setPreset] = useState(provider.preset ?? '');
+  const [completion, setCompletion] = useState(provider.completion);
+  const [instruct, setInstruct] = useState(provider.instruct ?? '');
+  const [presets, setPresets] = useState<PresetView[]>([]);
+  const [templates, setTemplates] = useState<TemplatesView | null>(null);
   const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    void call('preset.list', {}).then(setPresets, () => setPresets([]));
+    void call('template.list', {}).then(setTemplates, () => setTemplates(null));
+  }, []);
   const save = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    const patch: { baseUrl?: string; model?: string; apiKey?: string | null; contextWindow?: number; maxTokens?: number } = {};
+    const patch: { baseUrl?: string; model?: string; apiKey?: string | null; contextWindow?: number; maxTokens?: number; preset?: string | null; completion?: 'chat' | 'text'; instruct?: string | null } = {};
+    if (preset !== (provider.preset ?? '')) patch.preset = preset || null;
+    if (completion !== provider.completion) patch.completion = completion;
+    if (instruct !== (provider.instruct ?? '')) patch.instruct = instruct || null;
     if (baseUrl.trim() !== provider.baseUrl) patch.baseUrl = baseUrl.trim();
     if (model.trim() !== provider.model) patch.model = model.trim();
     if (dropKey) patch.apiKey = null;
@@ -242,6 +260,34 @@ function EditProvider({ provider, onDone }: { provider: ProviderView; onDone(sav
         <TextField label="Context window (tokens)" type="number" value={contextWindow} onChange={setContextWindow} />
         <TextField label="Longest reply (tokens)" type="number" value={maxTokens} onChange={setMaxTokens} />
       </div>
+      <div className="row">
+        <div className="field">
+          <label htmlFor={`preset-${provider.name}`}>Default preset</label>
+          <select id={`preset-${provider.name}`} value={preset} onChange={(e) => setPreset(e.target.value)}>
+            <option value="">None (the provider&apos;s own settings)</option>
+            {presets.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <PromptFormatField id={`completion-${provider.name}`} value={completion} onChange={setCompletion} />
+        {completion === 'text' ? (
+          <div className="field">
+            <label htmlFor={`instruct-${provider.name}`}>Instruct template</label>
+            <select id={`instruct-${provider.name}`} value={instruct} onChange={(e) => setInstruct(e.target.value)}>
+              <option value="">Chosen from the model name</option>
+              {(templates?.instruct ?? []).map((t) => (
+                <option key={t.name} value={t.name}>
+                  {t.name}
+                  {t.builtin ? '' : ' (imported)'}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
+      </div>
       <ErrorLine text={error} />
       <div className="row">
         <button type="submit" className="primary">
@@ -252,5 +298,18 @@ function EditProvider({ provider, onDone }: { provider: ProviderView; onDone(sav
         </button>
       </div>
     </form>
+  );
+}
+
+/** Chat messages, or one prompt in the model's instruct format for local text-completion servers. */
+function PromptFormatField({ id, value, onChange }: { id: string; value: 'chat' | 'text'; onChange(v: 'chat' | 'text'): void }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>Prompt format</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value as 'chat' | 'text')}>
+        <option value="chat">Chat messages</option>
+        <option value="text">Text completion with an instruct template (local models)</option>
+      </select>
+    </div>
   );
 }

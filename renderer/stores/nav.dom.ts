@@ -13,6 +13,7 @@ export type View =
   /** `find`: a search match to scroll to and highlight. */
   | { name: 'chat'; id: string; find?: { messageId: string; text: string } }
   | { name: 'providers' }
+  | { name: 'presets' }
   | { name: 'sync' }
   | { name: 'ledger' }
   | { name: 'settings' };

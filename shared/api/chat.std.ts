@@ -17,6 +17,8 @@ export const ProviderSampling = z
   })
   .strict();
 
+export const templateName = z.string().min(1).max(100);
+
 const providerName = z.string().min(1, 'a provider needs a name').max(100).regex(/^[^\s].*$/, 'must not start with a space');
 
 /** A provider's settings without defaults, so the same rules serve both adding and patching. */
@@ -29,6 +31,15 @@ const providerFields = {
   sampling: ProviderSampling,
   /** The preset this provider's requests use unless a conversation names another. */
   preset: presetName,
+  /**
+   * `chat`: `/chat/completions` with a message list. `text`: `/completions` with one prompt in the model's instruct
+   * format (local servers: llama.cpp, KoboldCpp, text-generation-webui, Ollama, LM Studio).
+   */
+  completion: z.enum(['chat', 'text']),
+  /** Text completion: the instruct template by name; absent = detected from the model name. */
+  instruct: templateName,
+  /** Text completion: the context template by name; absent = the instruct template's own, else "Default". */
+  context: templateName,
 };
 
 export const ProviderInput = z.object({
@@ -39,9 +50,15 @@ export const ProviderInput = z.object({
   maxTokens: providerFields.maxTokens.default(512),
   sampling: providerFields.sampling.default({}),
   preset: providerFields.preset.optional(),
+  completion: providerFields.completion.default('chat'),
+  instruct: providerFields.instruct.optional(),
+  context: providerFields.context.optional(),
 });
 /** A patch changes only the fields it names (zod's .partial() would keep defaults and reset the others). */
-const ProviderPatch = z.object({ ...providerFields, apiKey: providerFields.apiKey.nullable(), preset: providerFields.preset.nullable() }).partial().strict();
+const ProviderPatch = z
+  .object({ ...providerFields, apiKey: providerFields.apiKey.nullable(), preset: providerFields.preset.nullable(), instruct: providerFields.instruct.nullable(), context: providerFields.context.nullable() })
+  .partial()
+  .strict();
 export type ProviderInput = z.input<typeof ProviderInput>;
 
 /** What the API shows of a provider: never the API key itself. */
@@ -54,6 +71,9 @@ export interface ProviderView {
   maxTokens: number;
   sampling: z.infer<typeof ProviderSampling>;
   preset?: string;
+  completion: 'chat' | 'text';
+  instruct?: string;
+  context?: string;
 }
 
 export interface ProviderPreset {
@@ -64,6 +84,8 @@ export interface ProviderPreset {
   needsApiKey: boolean;
   local: boolean;
   contextWindow: number;
+  /** Servers whose chat endpoint is missing or poor are set up for text completion. */
+  completion?: 'text';
 }
 
 export interface LedgerEntryView {
@@ -79,6 +101,11 @@ export interface LedgerEntryView {
 /** The prompt the next reply would send, part by part (the prompt inspector). */
 export interface PromptInspection {
   messages: { role: 'system' | 'user' | 'assistant'; content: string; tokens: number; part: string }[];
+  /**
+   * Text completion: the one prompt string sent (the messages in the instruct template's format), its pieces
+   * counted apart, and the stop strings. `budget.used` is then the count of `prompt` itself.
+   */
+  text?: { instruct: string; context: string; prompt: string; stop: string[]; pieces: { part: string; role: string; text: string; tokens: number }[] };
   lore: { entry: string; reason: string }[];
   budget: {
     /** The provider and model the counts are for (the first one a reply would try). */
@@ -171,8 +198,12 @@ export const chatCommands = {
     input: z.object({ name: providerName.optional(), baseUrl: providerFields.baseUrl.optional(), apiKey: providerFields.apiKey.optional() }),
     output: returns<{ models: string[] }>(),
   },
-  /** The prompt the next reply in this conversation would send, labelled and counted (nothing is sent). */
-  'chat.prompt': { input: z.object({ conversationId }), output: returns<PromptInspection>() },
+  /**
+   * The prompt the next reply in this conversation would send, labelled and counted (nothing is sent); with
+   * `messageId` (a character message), the prompt that reply was made from, rebuilt from the history before it with
+   * the provider that wrote it.
+   */
+  'chat.prompt': { input: z.object({ conversationId, messageId: z.string().min(1).max(200).optional() }), output: returns<PromptInspection>() },
   /** A tiny real request, to check the URL, model and key. */
   'provider.test': { input: z.object({ name: providerName }), output: returns<{ ok: boolean; message: string; latencyMs: number }>() },
   /** Adds the user's message and streams the reply of the character whose turn it is (or `characterId`). */

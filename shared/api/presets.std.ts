@@ -32,7 +32,14 @@ export interface PresetView {
   sampling: PresetSampling;
 }
 
+/** Instruct and context templates for text-completion providers: shipped ones and imported ones. */
+export interface TemplatesView {
+  instruct: { name: string; builtin: boolean }[];
+  context: { name: string; builtin: boolean }[];
+}
+
 export const presetCommands = {
+  'template.list': { input: z.object({}), output: returns<TemplatesView>() },
   'preset.list': { input: z.object({}), output: returns<PresetView[]>() },
   /** Adds a preset, or replaces the one with the same name. */
   'preset.save': { input: PresetInput, output: returns<null>() },

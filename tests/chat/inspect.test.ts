@@ -50,4 +50,23 @@ describe('prompt inspector', () => {
     const tokenizer = tokenizerFor('gpt-4o-mini');
     expect(sent.reduce((n, m) => n + countWith(tokenizer, m.content) + tokensPerMessage, tokensPerReply)).toBe(p.budget.used);
   });
+
+  it('for a past reply: the prompt it was made from, rebuilt from the history before it, as its request held it', async () => {
+    const id = await h.newConversation();
+    const first = nextReply(h.core, id);
+    const started = await h.call('chat.send', { conversationId: id, text: 'Where does this ferry go?' });
+    await first;
+    const sentThen = ai.chatRequests().at(-1)!.body as { messages: { role: string; content: string }[] };
+    const second = nextReply(h.core, id);
+    await h.call('chat.send', { conversationId: id, text: 'And how long does it take?' });
+    await second;
+    const past = await h.call('chat.prompt', { conversationId: id, messageId: started.replyMessageId });
+    expect(past.messages.map(({ role, content }) => ({ role, content }))).toEqual(sentThen.messages.map(({ role, content }) => ({ role, content })));
+    expect(past.budget.provider).toBe('fake');
+    const tokenizer = tokenizerFor('gpt-4o-mini');
+    expect(sentThen.messages.reduce((n, m) => n + countWith(tokenizer, m.content) + tokensPerMessage, tokensPerReply)).toBe(past.budget.used);
+    // The next reply's prompt holds more: the first reply and the later exchange.
+    expect((await h.call('chat.prompt', { conversationId: id })).messages.length).toBe(past.messages.length + 3);
+    await expect(h.call('chat.prompt', { conversationId: id, messageId: started.userMessageId! })).rejects.toMatchObject({ code: 'usage' });
+  });
 });

@@ -27,7 +27,7 @@ describe('mindstage import (SillyTavern)', () => {
     const folder = stUserFolder();
     const first = ms('--json', 'import', folder);
     expect(first.code, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual({ imported: { conversations: 2, characters: 3, lorebooks: 1, presets: 2, personas: 2 }, skipped: [] });
+    expect(JSON.parse(first.stdout)).toEqual({ imported: { conversations: 2, characters: 3, lorebooks: 1, presets: 4, personas: 2 }, skipped: [] });
     const again = json<{ imported: Record<string, number>; skipped: { path: string; reason: string }[] }>('import', folder);
     expect(Object.values(again.imported)).toEqual([0, 0, 0, 0, 0]);
     expect(again.skipped.length).toBeGreaterThan(0);
@@ -86,5 +86,47 @@ describe('mindstage preset', () => {
     expect(ms('conversation', 'set', id, '--preset', 'Missing').code).toBe(6);
     expect(ms('preset', 'remove', 'Precise').code).toBe(0);
     expect(json<{ name: string }[]>('preset', 'list').map((p) => p.name)).toEqual(['Creative', 'Wild']);
+  }, 300_000);
+});
+
+describe('mindstage prompt', () => {
+  type Inspection = {
+    messages: { role: string; content: string; tokens: number; part: string }[];
+    lore: { entry: string; reason: string }[];
+    budget: { used: number; tokenizer: string; provider: string | null; model: string; estimate: boolean; historyIncluded: number };
+    text?: { instruct: string; prompt: string; stop: string[] };
+  };
+  it('prints the next reply\'s prompt part by part; --json in the documented shape; text completion shows the one prompt', async () => {
+    const conv = json<{ id: string; title: string }[]>('conversation', 'list').find((c) => c.title.startsWith('Seraphina —'))!;
+    const p = json<Inspection>('prompt', conv.id);
+    expect(Object.keys(p).sort()).toEqual(['budget', 'lore', 'messages']);
+    expect(p.messages[0]).toMatchObject({ role: 'system', part: 'main' });
+    expect(p.messages.every((m) => Object.keys(m).sort().join() === 'content,part,role,tokens')).toBe(true);
+    // The newest message of the chat (its chosen swipe) is the last history message sent.
+    const shown = parseStChat(readFileSync(soloChatPath, 'utf8')).messages.at(-1)!.mes;
+    expect(p.messages.filter((m) => m.part === 'history').at(-1)!.content).toContain(shown.slice(0, 30));
+    expect(p.budget).toMatchObject({ provider: 'local', model: 'm', estimate: true });
+    expect(p.budget.used).toBe(p.messages.reduce((n, m) => n + m.tokens, 0) + 3);
+    const human = ms('prompt', conv.id);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(new RegExp(`^${p.budget.used} of \\d+ tokens .*estimated for local · m`));
+    expect(human.stdout).toContain('--- main · system · ');
+
+    expect(ms('provider', 'add', '--name', 'llama', '--base-url', 'http://127.0.0.1:9/v1', '--model', 'Meta-Llama-3-8B-Instruct', '--text-completion').code).toBe(0);
+    expect(ms('provider', 'order', 'llama', 'local').code).toBe(0);
+    const t = json<Inspection>('prompt', conv.id);
+    expect(t.text?.instruct).toBe('Llama 3 Instruct');
+    expect(t.text!.prompt.startsWith('<|start_header_id|>system<|end_header_id|>\n\n')).toBe(true);
+    expect(t.budget).toMatchObject({ tokenizer: 'llama3', estimate: false });
+    const { countWith, loadTokenizerFor } = await import('../../electron/core/chat/tokens.std.ts');
+    await loadTokenizerFor('llama3');
+    expect(t.budget.used).toBe(countWith('llama3', t.text!.prompt));
+    expect(ms('prompt', conv.id).stdout).toContain('text completion: Llama 3 Instruct instruct, Llama 3 Instruct context');
+    expect(ms('prompt', 'no-such-conversation').code).not.toBe(0);
+    // A past reply (the third message, Seraphina's answer): only the history before it.
+    const third = json<{ messages: { id: string }[] }>('conversation', 'show', conv.id).messages[2]!.id;
+    const past = json<Inspection>('prompt', conv.id, '--message', third);
+    expect(past.budget.historyIncluded).toBe(2);
+    expect(past.text!.prompt.endsWith('<|start_header_id|>assistant<|end_header_id|>\n\nSeraphina:')).toBe(true);
   }, 300_000);
 });

@@ -49,11 +49,12 @@ function stView(line: Record<string, unknown>) {
 
 describe('SillyTavern import', () => {
   let folder: string;
-  it('imports a whole user folder: characters, solo and group chats with swipes and reasoning, worlds, presets, personas', async () => {
+  it('imports a whole user folder: characters, solo and group chats with swipes and reasoning, worlds, presets, templates, personas', async () => {
     folder = stUserFolder();
     progress.length = 0;
     const report = await importPath(folder);
-    expect(report.imported).toEqual({ conversations: 2, characters: 3, lorebooks: 1, presets: 2, personas: 2 });
+    // Presets: two sampler presets, an instruct and a context template.
+    expect(report.imported).toEqual({ conversations: 2, characters: 3, lorebooks: 1, presets: 4, personas: 2 });
     expect(report.skipped).toEqual([]);
     expect(progress.at(-1)).toEqual({ done: progress.at(-1)!.total, total: progress.at(-1)!.total });
     expect(progress.length).toBeGreaterThanOrEqual(8);
@@ -97,6 +98,9 @@ describe('SillyTavern import', () => {
       { name: 'Creative', sampling: { temperature: 1.1, top_p: 0.95, frequency_penalty: 0.2, presence_penalty: 0.1, seed: 42, max_tokens: 400 } },
       { name: 'Precise', sampling: { temperature: 0.7, top_p: 0.5, top_k: 40, min_p: 0.05, repetition_penalty: 1.2, frequency_penalty: 0, presence_penalty: 0 } },
     ]);
+    const templates = await call('template.list', {});
+    expect(templates.instruct).toContainEqual({ name: 'Llama 3 Roleplay', builtin: false });
+    expect(templates.context).toContainEqual({ name: 'Llama 3 Roleplay', builtin: false });
     const scenarios = await call('records.list', { kind: 'scenario' });
     const world = await call('scenario.get', { id: scenarios[0]!.id });
     expect(world.title).toBe('Eldoria');
@@ -104,6 +108,18 @@ describe('SillyTavern import', () => {
       [['Eldoria', 'forest'], [], 'Eldoria is an ancient forest guarded by Seraphina.', 'before_char'],
       [['狼', 'wolf'], ['howl'], 'Shadow wolves hunt at dusk.', 'after_char'],
     ]);
+  });
+
+  it('an imported instruct and context template format a text-completion provider\'s prompt, chosen by the model name', async () => {
+    // Never contacted: the inspector builds the prompt without sending it.
+    await call('provider.add', { name: 'local', baseUrl: 'http://127.0.0.1:9/v1', model: 'roleplay-llama-8b.Q4_K_M', completion: 'text' });
+    const solo = (await conversationsByTitle()).get('Seraphina — 2024-9-28 @01h 02m 36s 123ms')!;
+    const p = await call('chat.prompt', { conversationId: solo.id });
+    expect(p.text).toMatchObject({ instruct: 'Llama 3 Roleplay', context: 'Llama 3 Roleplay' });
+    expect(p.text!.prompt).toContain('<|eot_id|>[Start a new chat]\n<|start_header_id|>assistant<|end_header_id|>\n\n*Seraphina tends to your wounds.*');
+    expect(p.text!.prompt).not.toMatch(/<\|end_header_id\|>\n\n(Seraphina|Aldric): /);
+    expect(p.text!.stop).toContain('\n[Start a new chat]');
+    await call('provider.remove', { name: 'local' });
   });
 
   it('importing the same folder again adds nothing', async () => {
@@ -143,7 +159,7 @@ describe('SillyTavern import', () => {
     symlinkSync(join(dir, 'gone.jsonl'), join(dir, 'chats/Nyx/dangling.jsonl'));
     writeFileSync(join(dir, 'OpenAI Settings/Hot.json'), JSON.stringify({ temperature: 'very hot', unknown_key: 1, prompts: [] }));
     writeFileSync(join(dir, 'OpenAI Settings/Odd.json'), JSON.stringify({ temperature: 0.5, some_future_key: { nested: true }, another: 'x' }));
-    writeFileSync(join(dir, 'ChatML.json'), JSON.stringify({ input_sequence: '<|im_start|>user', output_sequence: '<|im_start|>assistant', name: 'ChatML' }));
+    writeFileSync(join(dir, 'ChatML.json'), JSON.stringify({ input_sequence: 5, output_sequence: '<|im_start|>assistant', name: 'ChatML' }));
     writeFileSync(join(dir, 'notes.json'), JSON.stringify({ hello: 'world' }));
     const before = await call('records.list', {});
     const report = await importPath(dir);
@@ -153,7 +169,7 @@ describe('SillyTavern import', () => {
     expect(reasons['binary.jsonl']).toMatch(/not UTF-8 text/);
     expect(reasons['dangling.jsonl']).toMatch(/cannot be read/);
     expect(reasons['Hot.json']).toMatch(/"temperature" is invalid/);
-    expect(reasons['ChatML.json']).toMatch(/instruct and context templates are not imported/);
+    expect(reasons['ChatML.json']).toMatch(/"input_sequence" is not a text/);
     expect(reasons['notes.json']).toMatch(/not a SillyTavern/);
     expect(Object.keys(reasons).sort()).toEqual(['ChatML.json', 'Hot.json', 'binary.jsonl', 'dangling.jsonl', 'notes.json', 'truncated.jsonl']);
     // Exactly the good chat (and the character it named) was added: no trace of the truncated one.

@@ -131,7 +131,17 @@ describe.skipIf(skip !== null)(`every screen: plain words and accessibility${ski
         await page.getByRole('button', { name: 'Open Seraphina' }).click();
         await page.getByText('Where am I?').waitFor();
         await check(page, 'chat');
+        await page.getByRole('button', { name: 'Prompt', exact: true }).click();
+        await page.getByRole('region', { name: 'Prompt inspector' }).locator('.inspector-parts summary').first().waitFor();
+        await check(page, 'chat-inspector');
+        await page.getByRole('button', { name: 'Close', exact: true }).click();
         await page.getByRole('button', { name: '← Library' }).click();
+
+        await navTo(page, 'Presets');
+        await page.getByRole('button', { name: 'New preset' }).click();
+        await page.getByRole('form', { name: 'New preset' }).waitFor();
+        await check(page, 'presets-form');
+        await page.getByRole('button', { name: 'Cancel' }).click();
 
         await navTo(page, 'Providers');
         await page.getByRole('heading', { name: 'AI providers' }).waitFor();
@@ -186,7 +196,7 @@ describe.skipIf(skip !== null)(`every screen: plain words and accessibility${ski
         await browser.close();
       }
       expect(problems).toEqual([]);
-      expect(seen).toHaveLength(26);
+      expect(seen).toHaveLength(28);
     }, 300_000);
   }
 });

@@ -9,6 +9,7 @@
  *   ai.scriptImages({ error: { status: 500 } })                         // next image generations
  *   ai.requests                    // every request: { method, path, headers (lower-case), body (parsed JSON), at }
  *   ai.chatRequests()              // only POST …/chat/completions
+ *   ai.completionRequests()        // only POST …/completions (text completion)
  *   await ai.close()               // also destroys stalled connections
  *   await closedBaseUrl()          // a base URL where nothing listens (connection refused)
  *
@@ -17,6 +18,8 @@
  *                             an empty `choices: []` chunk every `emptyChoicesEvery` tokens (default 3), a chunk with
  *                             finish_reason, a usage chunk (choices: []) when `stream_options.include_usage`, then
  *                             `data: [DONE]`. Otherwise one chat.completion JSON with usage.
+ *   POST …/completions        text completion (llama.cpp/KoboldCpp `/v1/completions`): the same replies and faults,
+ *                             streamed as `choices: [{ text }]` chunks (no role chunk, no reasoning deltas).
  *   GET  …/models             the model list ({ object: 'list', data: [{ id: model, … }] }).
  *   POST …/images/generations one image as b64_json (a valid PNG), or a scripted error.
  *
@@ -100,6 +103,8 @@ export interface FakeOpenAI {
   port: number;
   requests: RecordedRequest[];
   chatRequests(): RecordedRequest[];
+  /** Only POST …/completions (text completion, not chat). */
+  completionRequests(): RecordedRequest[];
   /** Queues replies for the next chat completions, in order. */
   script(...replies: FakeReply[]): void;
   scriptImages(...replies: FakeImageReply[]): void;
@@ -173,15 +178,16 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     res.end(body);
   };
 
-  async function chat(req: RecordedRequest, res: ServerResponse): Promise<void> {
+  async function chat(req: RecordedRequest, res: ServerResponse, textCompletion = false): Promise<void> {
     const reply = queue.shift() ?? fallback;
-    const body = (req.body ?? {}) as { stream?: boolean; stream_options?: { include_usage?: boolean }; messages?: unknown[] };
+    const body = (req.body ?? {}) as { stream?: boolean; stream_options?: { include_usage?: boolean }; messages?: unknown[]; prompt?: unknown };
     if (reply.responseDelayMs && !(await wait(reply.responseDelayMs, res))) return;
     if (reply.error) return sendJson(res, reply.error.status, errorBody(reply.error, errorCanary));
-    const id = `chatcmpl-fake${++seq}`;
+    const isText = textCompletion;
+    const id = `${isText ? 'cmpl' : 'chatcmpl'}-fake${++seq}`;
     const created = Math.floor(Date.now() / 1000);
     const replyModel = reply.model ?? (typeof (req.body as { model?: unknown })?.model === 'string' ? (req.body as { model: string }).model : model);
-    const promptTokens = JSON.stringify(body.messages ?? []).length >> 2;
+    const promptTokens = JSON.stringify(textCompletion ? (body.prompt ?? '') : (body.messages ?? [])).length >> 2;
     const tokenAt = (i: number): string | null => {
       if (typeof reply.tokens === 'function') return reply.tokens(i);
       const list = reply.tokens ?? splitText(reply.text ?? '');
@@ -191,6 +197,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if (!body.stream) {
       let text = '';
       for (let i = 0, t = tokenAt(0); t !== null; t = tokenAt(++i)) text += t;
+      if (isText) {
+        return sendJson(res, 200, {
+          id, object: 'text_completion', created, model: replyModel,
+          choices: [{ index: 0, text, logprobs: null, finish_reason: reply.finishReason ?? 'stop' }],
+          usage: { prompt_tokens: promptTokens, completion_tokens: splitText(text).length, total_tokens: promptTokens + splitText(text).length },
+        });
+      }
       return sendJson(res, 200, {
         id,
         object: 'chat.completion',
@@ -204,12 +217,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.flushHeaders();
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: replyModel, system_fingerprint: 'fp_fake', choices, ...extra })}\n\n`;
-    const delta = (d: Record<string, unknown>, finish: string | null = null) => chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
+      `data: ${JSON.stringify({ id, object: isText ? 'text_completion' : 'chat.completion.chunk', created, model: replyModel, system_fingerprint: 'fp_fake', choices, ...extra })}\n\n`;
+    // A text completion streams `text` in each choice (llama.cpp's and KoboldCpp's /v1/completions), no deltas or roles.
+    const delta = (d: Record<string, unknown>, finish: string | null = null) =>
+      isText ? chunk([{ index: 0, text: typeof d['content'] === 'string' ? d['content'] : '', logprobs: null, finish_reason: finish }]) : chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
 
-    res.write(delta({ role: 'assistant', content: '', refusal: null }));
+    if (!isText) res.write(delta({ role: 'assistant', content: '', refusal: null }));
     if (reply.firstTokenDelayMs && !(await wait(reply.firstTokenDelayMs, res))) return;
-    for (const piece of reply.reasoning ?? []) res.write(delta({ content: null, [reply.reasoningField ?? 'reasoning_content']: piece }));
+    for (const piece of isText ? [] : (reply.reasoning ?? [])) res.write(delta({ content: null, [reply.reasoningField ?? 'reasoning_content']: piece }));
     const emptyEvery = reply.emptyChoicesEvery ?? 3;
     let sent = 0;
     for (;;) {
@@ -274,6 +289,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       const run =
         recorded.method === 'POST' && path.endsWith('/chat/completions')
           ? chat(recorded, res)
+          : recorded.method === 'POST' && path.endsWith('/completions')
+            ? chat(recorded, res, true)
           : recorded.method === 'POST' && path.endsWith('/images/generations')
             ? images(recorded, res)
             : recorded.method === 'GET' && path.endsWith('/models')
@@ -295,6 +312,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     port,
     requests,
     chatRequests: () => requests.filter((r) => r.method === 'POST' && r.path.endsWith('/chat/completions')),
+    completionRequests: () => requests.filter((r) => r.method === 'POST' && r.path.endsWith('/completions') && !r.path.endsWith('/chat/completions')),
     script: (...replies) => void queue.push(...replies),
     scriptImages: (...replies) => void imageQueue.push(...replies),
     setDefault: (reply) => void (fallback = reply),

@@ -12,10 +12,13 @@ import { readFields, writeFields } from '../docs/fields-doc.node.ts';
 import { newItemId } from '../docs/ids.node.ts';
 import { appendLedger, readLedger } from '../docs/ledger-doc.node.ts';
 import { getPreset } from '../docs/presets-doc.node.ts';
-import { getProvider, listProviders, type ResolvedProvider, type StoredProvider } from '../docs/settings-doc.node.ts';
+import { getProvider, listProviders, type ResolvedProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
-import { fitPrompt, loadContext, nextSpeaker, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
+import { fitPrompt, loadContext, nextSpeaker, payloadNames, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
 import { ConversationTail, FIRST_READ } from '../chat/history.node.ts';
+import { payloadFor } from '../chat/request.std.ts';
+import { loadTokenizerFor } from '../chat/tokens.std.ts';
+import { resolveTemplates } from '../docs/templates-doc.node.ts';
 import { ChatEngine } from '../chat/engine.node.ts';
 import { suggestUserTurn } from '../chat/impersonate.node.ts';
 import { inspectPrompt } from '../chat/inspect.node.ts';
@@ -39,7 +42,8 @@ function orderedProviders(s: VaultSession, preferred: string | undefined, conver
     const name = conversationPreset ?? p.preset;
     const preset = name === undefined ? undefined : getPreset(settings, name);
     if (name !== undefined && !preset) throw new MindstageError('not_found', `The preset "${name}" no longer exists; choose another for ${conversationPreset ? 'this conversation' : `the provider ${p.name}`}.`);
-    return preset ? { ...p, presetName: preset.name, presetSampling: preset.sampling, maxTokens: preset.sampling.max_tokens ?? p.maxTokens } : p;
+    const withPreset: ResolvedProvider = preset ? { ...p, presetName: preset.name, presetSampling: preset.sampling, maxTokens: preset.sampling.max_tokens ?? p.maxTokens } : p;
+    return p.completion === 'text' ? { ...withPreset, templates: resolveTemplates(settings, p) } : withPreset;
   });
 }
 
@@ -106,9 +110,10 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
   const start = (
     s: VaultSession,
     ctx: ChatContext,
-    r: { messageId: string; alternativeId: string; baseText: string; speaker: string; history: PromptHistoryMessage[]; mode: 'reply' | 'continue'; providers: StoredProvider[] },
+    r: { messageId: string; alternativeId: string; baseText: string; speaker: string; history: PromptHistoryMessage[]; mode: 'reply' | 'continue'; providers: ResolvedProvider[] },
   ) => {
     const base = promptBase(ctx, r.speaker, r.history, r.mode);
+    const names = payloadNames(base);
     engine.start({
       session: s,
       conversationId: ctx.conversation.id,
@@ -116,13 +121,16 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       alternativeId: r.alternativeId,
       baseText: r.baseText,
       providers: r.providers,
-      prompt: (p) => fitPrompt(ctx, base, r.history, (history) => buildPrompt({ ...base, history, contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model })).messages,
+      prompt: (p) => {
+        const built = fitPrompt(ctx, base, r.history, (history) => buildPrompt({ ...base, history, contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model }));
+        return payloadFor(built.messages, built.parts, p, names);
+      },
     });
     changed(ctx.conversation.id);
   };
 
   /** A new character message, streaming, after everything in the conversation. */
-  const reply = (s: VaultSession, ctx: ChatContext, speaker: string, extra: Message[], providers: StoredProvider[]): ChatStarted => {
+  const reply = (s: VaultSession, ctx: ChatContext, speaker: string, extra: Message[], providers: ResolvedProvider[]): ChatStarted => {
     const id = ctx.conversation.id;
     const msg = addMessage(s, id, { role: 'character', text: '', authorId: speaker, status: 'streaming' });
     emitAppended(state, s, id, msg);
@@ -169,12 +177,20 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       return { ...reply(s, ctx, speaker, [user], providers), userMessageId: user.id };
     },
 
-    'chat.prompt': async ({ conversationId }) => {
+    'chat.prompt': async ({ conversationId, messageId }) => {
       const s = state.requireSession();
-      const ctx = loadContext(s, conversationId);
+      // A past reply: the history before it, its speaker, and the provider that wrote it if it is still set up.
+      // The context is read up to that message (its tail ends with it), so nothing after it is read.
+      const target = messageId === undefined ? undefined : targetMessage(s, conversationId, messageId, 'show its prompt');
+      const ctx = loadContext(s, conversationId, target);
       const all = listProviders(s.systemDoc('settings').doc);
-      const provider = all.length > 0 ? orderedProviders(s, ctx.conversation.provider, ctx.conversation.preset)[0]! : null;
-      return inspectPrompt(ctx, provider);
+      const past = target && { message: target, index: ctx.tail.messages.length - 1 };
+      const wrote = past?.message.alternatives[past.message.chosen]?.provider;
+      const preferred = wrote && all.some((p) => p.name === wrote) ? wrote : ctx.conversation.provider;
+      const provider = all.length > 0 ? orderedProviders(s, preferred, ctx.conversation.preset)[0]! : null;
+      // Counted with the tokenizer the reply's request is counted with (loaded on first use, as the engine does).
+      if (provider) await loadTokenizerFor(provider.model);
+      return inspectPrompt(ctx, provider, past && { index: past.index, speaker: past.message.authorId && ctx.characters.has(past.message.authorId) ? past.message.authorId : nextSpeaker(ctx, undefined, past.index) });
     },
 
     'chat.suggestUserTurn': async ({ conversationId }) => {

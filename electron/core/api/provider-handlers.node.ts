@@ -13,6 +13,7 @@ import {
   writePreferences,
 } from '../docs/settings-doc.node.ts';
 import { getPreset } from '../docs/presets-doc.node.ts';
+import { hasTemplate } from '../docs/templates-doc.node.ts';
 import type { CoreState } from './state.node.ts';
 
 /** Starting points for the provider form. Local servers make offline chat possible. */
@@ -22,6 +23,8 @@ export const providerPresets: ProviderPreset[] = [
   { id: 'ollama', label: 'Ollama (local)', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1', needsApiKey: false, local: true, contextWindow: 8_192 },
   { id: 'lmstudio', label: 'LM Studio (local)', baseUrl: 'http://127.0.0.1:1234/v1', model: 'local-model', needsApiKey: false, local: true, contextWindow: 8_192 },
   { id: 'llamacpp', label: 'llama.cpp server (local)', baseUrl: 'http://127.0.0.1:8080/v1', model: 'local-model', needsApiKey: false, local: true, contextWindow: 8_192 },
+  // Set up as SillyTavern users drive it: text completion in the model's instruct format.
+  { id: 'koboldcpp', label: 'KoboldCpp (local)', baseUrl: 'http://127.0.0.1:5001/v1', model: 'koboldcpp', needsApiKey: false, local: true, contextWindow: 8_192, completion: 'text' },
 ];
 
 export function providerHandlers(state: CoreState): Handlers<typeof providerCommands> {
@@ -34,6 +37,10 @@ export function providerHandlers(state: CoreState): Handlers<typeof providerComm
   const requirePreset = (name: string) => {
     if (!getPreset(settings(), name)) throw new MindstageError('not_found', `No preset named "${name}".`);
   };
+  const requireTemplates = (p: { instruct?: string | null; context?: string | null }) => {
+    if (p.instruct && !hasTemplate(settings(), 'instruct', p.instruct)) throw new MindstageError('not_found', `No instruct template named "${p.instruct}".`);
+    if (p.context && !hasTemplate(settings(), 'context', p.context)) throw new MindstageError('not_found', `No context template named "${p.context}".`);
+  };
   return {
     'settings.get': async () => readPreferences(settings()),
     'settings.update': async (patch) => {
@@ -44,6 +51,7 @@ export function providerHandlers(state: CoreState): Handlers<typeof providerComm
     'provider.list': async () => listProviders(settings()).map(toProviderView),
     'provider.add': async (p) => {
       if (p.preset !== undefined) requirePreset(p.preset);
+      requireTemplates(p);
       if (getProvider(settings(), p.name)) throw new MindstageError('exists', `A provider named "${p.name}" already exists.`);
       const { apiKey, ...rest } = p;
       putProvider(settings(), { ...rest, ...(apiKey ? { apiKey } : {}), createdAt: Date.now() });
@@ -51,13 +59,18 @@ export function providerHandlers(state: CoreState): Handlers<typeof providerComm
     },
     'provider.update': async ({ name, patch }) => {
       const current = find(name);
-      const { apiKey, preset, ...rest } = patch;
+      const { apiKey, preset, instruct, context, ...rest } = patch;
       if (preset) requirePreset(preset);
+      requireTemplates({ instruct, context });
       const next = { ...current, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
       if (apiKey === null) delete next.apiKey;
       else if (apiKey !== undefined) next.apiKey = apiKey;
       if (preset === null) delete next.preset;
       else if (preset !== undefined) next.preset = preset;
+      if (instruct === null) delete next.instruct;
+      else if (instruct !== undefined) next.instruct = instruct;
+      if (context === null) delete next.context;
+      else if (context !== undefined) next.context = context;
       putProvider(settings(), next);
       return null;
     },

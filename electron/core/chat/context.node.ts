@@ -17,6 +17,7 @@ import type { VaultSession } from '../session.node.ts';
 import { ConversationTail, FIRST_READ } from './history.node.ts';
 import { scanReach } from './lorebook.std.ts';
 import { defaultMinHistoryMessages, type BuiltPrompt, type PromptHistoryMessage, type PromptInput } from './prompt.std.ts';
+import type { PayloadNames } from './request.std.ts';
 
 export interface ChatContext {
   /** The conversation's metadata; its messages are in `tail`. */
@@ -112,6 +113,11 @@ export function toHistory(ctx: ChatContext, messages: Message[]): PromptHistoryM
 }
 
 export type PromptBase = Omit<PromptInput, 'contextWindow' | 'maxTokens' | 'model'>;
+
+/** The names an instruct format needs (text completion): who writes, who is answered, whether it is a group. */
+export function payloadNames(base: PromptBase): PayloadNames {
+  return { userName: base.userName, charName: base.character.name, group: base.otherCharacters.length > 0 };
+}
 
 export function promptBase(ctx: ChatContext, speakerId: string, history: PromptHistoryMessage[], mode: 'reply' | 'continue'): PromptBase {
   const character = ctx.characters.get(speakerId)!;

@@ -17,10 +17,12 @@ import type { CoreState } from '../api/state.node.ts';
 import { emitMessagesChanged } from '../api/conversation-events.node.ts';
 import { getCatalogEntry } from '../docs/catalog.node.ts';
 import { appendLedger } from '../docs/ledger-doc.node.ts';
-import type { StoredProvider } from '../docs/settings-doc.node.ts';
+import type { ResolvedProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import { newMeter, type Meter } from './http.node.ts';
-import { clearTokenCache, type ChatPromptMessage } from './prompt.std.ts';
+import { clearTokenCache } from './prompt.std.ts';
+import type { Payload } from './request.std.ts';
+import { loadTokenizerFor } from './tokens.std.ts';
 import { streamChat, type Failure, type Timeouts } from './provider-client.node.ts';
 
 export interface ChatEngineOptions extends Timeouts {
@@ -54,9 +56,9 @@ export interface ReplyJob {
   /** Text already in the alternative (continue): the reply is appended to it. */
   baseText: string;
   /** In the order to try. */
-  providers: StoredProvider[];
+  providers: ResolvedProvider[];
   /** The prompt for a provider (its context window, output limit and model shape it). */
-  prompt: (provider: StoredProvider) => ChatPromptMessage[];
+  prompt: (provider: ResolvedProvider) => Payload;
 }
 
 interface Run extends ReplyJob {
@@ -68,7 +70,7 @@ interface Run extends ReplyJob {
   savedReasoning: string;
   finished: boolean;
   timer: NodeJS.Timeout;
-  current: { provider: StoredProvider; meter: Meter; startedAt: number } | null;
+  current: { provider: ResolvedProvider; meter: Meter; startedAt: number } | null;
 }
 
 interface Ending {
@@ -178,10 +180,13 @@ export class ChatEngine {
     let code: 'provider' | 'network' = 'network';
     for (const provider of run.providers) {
       if (run.finished || run.controller.signal.aborted) break;
-      const messages = run.prompt(provider);
+      // The model's tokenizer may load on first use; the prompt is then built and counted with it.
+      await loadTokenizerFor(provider.model);
+      if (run.finished) return;
+      const payload = run.prompt(provider);
       const meter = newMeter();
       run.current = { provider, meter, startedAt: Date.now() };
-      const attempt = await streamChat({ provider, messages, timeouts: this.options, signal: run.controller.signal, meter, onText: (t) => this.#onText(run, t), onReasoning: (r) => this.#onReasoning(run, r) });
+      const attempt = await streamChat({ provider, payload, timeouts: this.options, signal: run.controller.signal, meter, onText: (t) => this.#onText(run, t), onReasoning: (r) => this.#onReasoning(run, r) });
       // Locked meanwhile: the lock hook has saved and recorded everything already.
       if (run.finished) return;
       run.current = null;

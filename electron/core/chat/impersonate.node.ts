@@ -8,7 +8,9 @@ import { MindstageError } from '../../../shared/result.std.ts';
 import { appendLedger } from '../docs/ledger-doc.node.ts';
 import type { ResolvedProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
-import { fitPrompt, nextSpeaker, promptBase, toHistory, type ChatContext } from './context.node.ts';
+import { fitPrompt, nextSpeaker, payloadNames, promptBase, toHistory, type ChatContext } from './context.node.ts';
+import { payloadFor } from './request.std.ts';
+import { loadTokenizerFor } from './tokens.std.ts';
 import { ledgerOutcome, type ChatEngineOptions } from './engine.node.ts';
 import { buildPrompt } from './prompt.std.ts';
 import { newMeter } from './http.node.ts';
@@ -24,13 +26,14 @@ export async function suggestUserTurn(s: VaultSession, ctx: ChatContext, provide
   const base = promptBase(ctx, nextSpeaker(ctx), toHistory(ctx, ctx.tail.messages), 'reply');
   const failures: string[] = [];
   for (const provider of providers) {
-    const messages = [
-      ...fitPrompt(ctx, base, base.history, (history) => buildPrompt({ ...base, history, contextWindow: provider.contextWindow, maxTokens: provider.maxTokens + INSTRUCTION_TOKENS, model: provider.model })).messages,
-      { role: 'system' as const, content: impersonationInstruction(ctx.userName) },
-    ];
+    await loadTokenizerFor(provider.model);
+    const built = fitPrompt(ctx, base, base.history, (history) => buildPrompt({ ...base, history, contextWindow: provider.contextWindow, maxTokens: provider.maxTokens + INSTRUCTION_TOKENS, model: provider.model }));
+    const messages = [...built.messages, { role: 'system' as const, content: impersonationInstruction(ctx.userName) }];
+    // Text completion: the instruction is a system turn after the history, and the prompt ends on the user's turn.
+    const payload = payloadFor(messages, [...built.parts, 'post-history'], provider, payloadNames(base), 'user');
     let text = '';
     const meter = newMeter();
-    const attempt = await streamChat({ provider, messages, timeouts: options, signal: new AbortController().signal, meter, onText: (t) => (text += t) });
+    const attempt = await streamChat({ provider, payload, timeouts: options, signal: new AbortController().signal, meter, onText: (t) => (text += t) });
     const o = attempt.outcome;
     const outcome = o.kind === 'complete' ? 'ok' : o.kind === 'stopped' ? 'stopped' : ledgerOutcome(o.failure, o.afterFirstToken);
     if (!s.vault.locked) appendLedger(s.systemDoc('ledger').doc, { at: attempt.startedAt, host: attempt.host, purpose: 'chat', bytesOut: meter.bytesOut, bytesIn: meter.bytesIn, status: meter.status, outcome });

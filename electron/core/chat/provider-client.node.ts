@@ -13,6 +13,7 @@ import type { ResolvedProvider, StoredProvider } from '../docs/settings-doc.node
 import { ThinkSplitter } from './reasoning.std.ts';
 import { meteredFetch, newMeter, type Meter } from './http.node.ts';
 import type { ChatPromptMessage } from './prompt.std.ts';
+import type { Payload } from './request.std.ts';
 
 /** SDK headers that describe this machine or library; null deletes them. */
 const identityHeaders = [
@@ -146,7 +147,8 @@ export function classify(e: unknown, apiKey: string | undefined): Failure {
 
 export interface StreamRequest {
   provider: ResolvedProvider;
-  messages: ChatPromptMessage[];
+  /** Chat completion: the messages. Text completion: the instruct-formatted prompt and its stop strings. */
+  payload: Payload;
   timeouts: Timeouts;
   /** Aborting it stops the reply: the outcome is "stopped". */
   signal: AbortSignal;
@@ -159,24 +161,33 @@ export interface StreamRequest {
 
 /** The request body: the prompt, the model and the sampling settings; nothing else. */
 export function chatBody(provider: ResolvedProvider, messages: ChatPromptMessage[]) {
+  return { model: provider.model, messages, ...samplingOf(provider), stream: true as const, stream_options: { include_usage: true } };
+}
+
+/** The sampler parameters of a request: the preset's exactly when one is in force, else the provider's own. */
+function samplingOf(provider: ResolvedProvider) {
   if (provider.presetSampling) {
-    // A preset is sent exactly: every parameter it sets and nothing it does not.
     const { max_tokens, ...rest } = provider.presetSampling;
-    return { model: provider.model, messages, max_tokens: max_tokens ?? provider.maxTokens, ...rest, stream: true as const, stream_options: { include_usage: true } };
+    return { max_tokens: max_tokens ?? provider.maxTokens, ...rest };
   }
   const s = provider.sampling ?? {};
   return {
-    model: provider.model,
-    messages,
     max_tokens: provider.maxTokens,
     ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
     ...(s.top_p !== undefined ? { top_p: s.top_p } : {}),
     ...(s.frequency_penalty !== undefined ? { frequency_penalty: s.frequency_penalty } : {}),
     ...(s.presence_penalty !== undefined ? { presence_penalty: s.presence_penalty } : {}),
     ...(s.seed !== undefined ? { seed: s.seed } : {}),
-    stream: true as const,
-    stream_options: { include_usage: true },
   };
+}
+
+/**
+ * The `/completions` body: one prompt, the sampler parameters, and the stop strings — the template's, then the
+ * preset's (`stop` already holds both, so the preset's own `stop` is not sent twice).
+ */
+export function textBody(provider: ResolvedProvider, prompt: string, stop: string[]) {
+  const { stop: _presetStop, ...sampling } = samplingOf(provider) as ReturnType<typeof samplingOf> & { stop?: string[] };
+  return { model: provider.model, prompt, ...sampling, stop, stream: true as const, stream_options: { include_usage: true } };
 }
 
 export async function streamChat(req: StreamRequest): Promise<Attempt> {
@@ -213,7 +224,11 @@ export async function streamChat(req: StreamRequest): Promise<Attempt> {
   let usage: { prompt: number; completion: number } | null = null;
   try {
     const client = createClient(provider, meter);
-    const stream = await client.chat.completions.create(chatBody(provider, req.messages), { signal: controller.signal });
+    const payload = req.payload;
+    const stream =
+      payload.kind === 'chat'
+        ? await client.chat.completions.create(chatBody(provider, payload.messages), { signal: controller.signal })
+        : await client.completions.create(textBody(provider, payload.prompt, payload.stop), { signal: controller.signal });
     const splitter = new ThinkSplitter();
     const deliver = (piece: { text: string; reasoning: string }) => {
       if (piece.reasoning) req.onReasoning?.(piece.reasoning);
@@ -225,8 +240,9 @@ export async function streamChat(req: StreamRequest): Promise<Attempt> {
       const choice = chunk.choices[0];
       if (!choice) continue;
       if (choice.finish_reason) finishReason = choice.finish_reason;
-      // Not in the SDK's types: DeepSeek and vLLM send `reasoning_content`, OpenRouter and Ollama `reasoning`.
-      const delta = choice.delta as { content?: string | null; reasoning_content?: unknown; reasoning?: unknown } | undefined;
+      // A text completion's choice holds `text`; a chat chunk's a `delta`. Not in the SDK's types: DeepSeek and
+      // vLLM send `reasoning_content`, OpenRouter and Ollama `reasoning`.
+      const delta = ('text' in choice ? { content: choice.text } : choice.delta) as { content?: string | null; reasoning_content?: unknown; reasoning?: unknown } | undefined;
       const thought = typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : typeof delta?.reasoning === 'string' ? delta.reasoning : '';
       const text = delta?.content ?? '';
       if (!text && !thought) continue;
@@ -258,10 +274,11 @@ export async function testProvider(provider: StoredProvider, timeoutMs: number):
   const signal = AbortSignal.timeout(timeoutMs);
   const done = (ok: boolean, message: string) => ({ attempt: { meter, host, startedAt, firstTokenMs: null }, ok, message });
   try {
-    const res = await client.chat.completions.create(
-      { model: provider.model, messages: [{ role: 'user', content: 'Say OK.' }], max_tokens: 1, stream: false },
-      { signal },
-    );
+    // A text-completion server may not serve chat completions: test the endpoint its replies will use.
+    const res =
+      provider.completion === 'text'
+        ? await client.completions.create({ model: provider.model, prompt: 'Say OK.', max_tokens: 1, stream: false }, { signal })
+        : await client.chat.completions.create({ model: provider.model, messages: [{ role: 'user', content: 'Say OK.' }], max_tokens: 1, stream: false }, { signal });
     return done(true, `${provider.name} answered (model ${res.model || provider.model}).`);
   } catch (e) {
     if (signal.aborted) return done(false, `${provider.name}: no answer within ${seconds(timeoutMs)}.`);

@@ -7,7 +7,8 @@
 import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
 import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
 
-export type TokenizerName = 'o200k_base' | 'cl100k_base' | 'estimate';
+export type TokenizerName = 'o200k_base' | 'cl100k_base' | 'llama3' | 'mistral' | 'estimate';
+type Encoding = Exclude<TokenizerName, 'estimate'>;
 
 /**
  * Chat framing per message (`<|im_start|>role\n … <|im_end|>\n`) and the reply primer, as in OpenAI's
@@ -24,12 +25,26 @@ export const estimateCharsPerToken = 3.5;
  * prefixes (`ft:gpt-4o-mini:org::id`) are ignored.
  */
 export function tokenizerFor(model: string): TokenizerName {
+  const family = tokenizerFamily(model);
+  return family === 'estimate' || encoders[family] ? family : 'estimate';
+}
+
+/**
+ * The encoding a model's family uses, loaded or not. Llama 3 and Mistral's are large (Llama 3's vocabulary is
+ * ~13 MB of JS and takes ~0.5 s to load), so they load on first use: `await loadTokenizerFor(model)` before building
+ * a prompt; until then `tokenizerFor` says `estimate`, so every count in one build uses one tokenizer.
+ */
+export function tokenizerFamily(model: string): TokenizerName {
   let m = model.trim().toLowerCase();
   if (m.startsWith('ft:')) m = m.slice(3);
   const slash = m.lastIndexOf('/');
   if (slash >= 0) m = m.slice(slash + 1);
   if (/^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o[134])(?![a-z0-9])/.test(m)) return 'o200k_base';
   if (/^(gpt-4|gpt-3\.5|gpt-35)(?![a-z0-9.])/.test(m)) return 'cl100k_base';
+  // Llama 3.x (not Llama 2, whose vocabulary differs) and its instruct fine-tunes named after it.
+  if (/(^|[^a-z0-9])(meta-)?llama[-_ .]?3/.test(m)) return 'llama3';
+  // Mistral 7B and Mixtral 8x7B share the 32k SentencePiece vocabulary; Nemo, Small 3 and Large use another.
+  if (/(^|[^a-z0-9])(mixtral-8x7b|mixtral(?!-8x22b)|mistral(?!-(nemo|small|large|medium|saba)))/.test(m)) return 'mistral';
   return 'estimate';
 }
 
@@ -55,10 +70,27 @@ export function estimateTokens(text: string): number {
 // provider's own tokenizer does the same for message content) instead of throwing.
 const asPlainText = { disallowedSpecial: new Set<string>() };
 
-const encoders: Record<Exclude<TokenizerName, 'estimate'>, (text: string) => number> = {
+const encoders: Partial<Record<Encoding, (text: string) => number>> = {
   o200k_base: (text) => o200k.countTokens(text, asPlainText),
   cl100k_base: (text) => cl100k.countTokens(text, asPlainText),
 };
+
+/**
+ * Loads the tokenizer of `model`'s family if it is not loaded yet. Special-token strings in the text
+ * (`<|eot_id|>`, `[INST]`) count as the one token each a local server makes of them in an instruct prompt.
+ */
+export async function loadTokenizerFor(model: string): Promise<TokenizerName> {
+  const family = tokenizerFamily(model);
+  if (family === 'llama3' && !encoders.llama3) {
+    const { default: llama3 } = await import('llama3-tokenizer-js');
+    encoders.llama3 = (text) => llama3.encode(text, { bos: false, eos: false }).length;
+  }
+  if (family === 'mistral' && !encoders.mistral) {
+    const { default: mistral } = await import('mistral-tokenizer-js');
+    encoders.mistral = (text) => mistral.encode(text, false, false).length;
+  }
+  return family;
+}
 
 /** cyrb53 (public domain): a fast 53-bit string hash, seeded with the length to make collisions rarer still. */
 function hash53(text: string): number {
@@ -83,8 +115,11 @@ const minCachedLength = 64;
 
 const caches = new Map<TokenizerName, Map<number, number>>();
 
-function cached(name: Exclude<TokenizerName, 'estimate'>, text: string): number {
-  if (text.length < minCachedLength) return encoders[name](text);
+function cached(name: Encoding, text: string): number {
+  const encode = encoders[name];
+  // A bug, not bad input: callers ask tokenizerFor, which names only loaded encodings.
+  if (!encode) throw new Error(`the ${name} tokenizer is not loaded`);
+  if (text.length < minCachedLength) return encode(text);
   let cache = caches.get(name);
   if (!cache) caches.set(name, (cache = new Map()));
   const key = hash53(text);
@@ -95,7 +130,7 @@ function cached(name: Exclude<TokenizerName, 'estimate'>, text: string): number 
     cache.set(key, hit);
     return hit;
   }
-  const n = encoders[name](text);
+  const n = encode(text);
   cache.set(key, n);
   if (cache.size > tokenCacheSize) cache.delete(cache.keys().next().value as number);
   return n;

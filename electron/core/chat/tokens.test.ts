@@ -83,3 +83,25 @@ describe('counting', () => {
     }
   });
 });
+
+describe('Llama 3 and Mistral tokenizers, loaded on first use', () => {
+  it('name the family from the model, count with the estimate until loaded, then with the real vocabulary', async () => {
+    const { loadTokenizerFor, tokenizerFamily } = await import('./tokens.std.ts');
+    expect(tokenizerFamily('meta-llama/Meta-Llama-3.1-70B-Instruct')).toBe('llama3');
+    expect(tokenizerFamily('llama3.2:3b')).toBe('llama3');
+    expect(tokenizerFamily('llama-2-13b-chat')).toBe('estimate');
+    expect(tokenizerFamily('mistral-7b-instruct-v0.2')).toBe('mistral');
+    expect(tokenizerFamily('mistralai/Mixtral-8x7B-Instruct-v0.1')).toBe('mistral');
+    expect(tokenizerFamily('mistral-nemo')).toBe('estimate');
+    const text = 'The quick brown fox jumps over the lazy dog, again and again, until the dog finally gets up.';
+    expect(tokenizerFor('llama3')).toBe('estimate');
+    await loadTokenizerFor('llama3');
+    await loadTokenizerFor('mistral-7b');
+    expect(tokenizerFor('llama3')).toBe('llama3');
+    // Llama 3's 128k vocabulary: one token per common English word and punctuation mark (18 + 3); Mistral's
+    // 32k one needs at least as many.
+    expect(countTokens(text, 'llama3')).toBe(21);
+    expect(countTokens(text, 'mistral-7b')).toBeGreaterThanOrEqual(21);
+    expect(countTokens('<|start_header_id|>user<|end_header_id|>', 'llama3')).toBe(3);
+  });
+});

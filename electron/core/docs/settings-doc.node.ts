@@ -6,6 +6,7 @@ import type * as Y from 'yjs';
 import type { PreferencesView, ProviderSampling, ProviderView } from '../../../shared/api/chat.std.ts';
 import type { z } from 'zod';
 import type { PresetSampling } from '../../../shared/api/presets.std.ts';
+import type { ContextTemplate, InstructTemplate } from '../chat/instruct.std.ts';
 
 export interface StoredProvider {
   name: string;
@@ -17,6 +18,10 @@ export interface StoredProvider {
   sampling: z.infer<typeof ProviderSampling>;
   /** Name of the default preset. */
   preset?: string;
+  /** Absent on providers saved before text completion existed: chat. */
+  completion?: 'chat' | 'text';
+  instruct?: string;
+  context?: string;
   createdAt: number;
 }
 
@@ -25,6 +30,8 @@ export interface ResolvedProvider extends StoredProvider {
   /** When set, the request carries exactly these sampler parameters (and none of `sampling`). */
   presetSampling?: PresetSampling;
   presetName?: string;
+  /** Text completion: the templates in force. */
+  templates?: { instruct: InstructTemplate; context: ContextTemplate };
 }
 
 /** Every preference the UI sets (shared/api/chat.std.ts says what each means). */
@@ -85,6 +92,9 @@ export function toProviderView(p: StoredProvider): ProviderView {
     maxTokens: p.maxTokens,
     sampling: p.sampling,
     ...(p.preset ? { preset: p.preset } : {}),
+    completion: p.completion ?? 'chat',
+    ...(p.instruct ? { instruct: p.instruct } : {}),
+    ...(p.context ? { context: p.context } : {}),
   };
 }
 

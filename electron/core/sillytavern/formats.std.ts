@@ -9,7 +9,7 @@ import { fail } from '../../../shared/result.std.ts';
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export type JsonKind = 'mindstage-export' | 'world' | 'preset' | 'settings' | 'group' | 'card' | 'template';
+export type JsonKind = 'mindstage-export' | 'world' | 'preset' | 'settings' | 'group' | 'card' | 'instruct' | 'context';
 
 /** Tells SillyTavern's JSON files apart by their keys, not their names. */
 export function jsonKind(v: unknown): JsonKind | undefined {
@@ -19,7 +19,8 @@ export function jsonKind(v: unknown): JsonKind | undefined {
   if (isObject(v['entries'])) return 'world';
   if (isObject(v['power_user'])) return 'settings';
   if (Array.isArray(v['members']) && 'chat_id' in v) return 'group';
-  if ('input_sequence' in v || 'story_string' in v) return 'template';
+  if ('input_sequence' in v && 'output_sequence' in v) return 'instruct';
+  if ('story_string' in v) return 'context';
   if (Object.keys(stPresetKeys).some((k) => k in v)) return 'preset';
   return undefined;
 }

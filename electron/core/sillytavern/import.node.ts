@@ -18,6 +18,10 @@ import { writeMeta } from '../docs/conversation-doc.node.ts';
 import { writeFields } from '../docs/fields-doc.node.ts';
 import { newItemIds } from '../docs/ids.node.ts';
 import { getPreset, putPreset } from '../docs/presets-doc.node.ts';
+import { contextTemplates, instructTemplates, putContextTemplate, putInstructTemplate } from '../docs/templates-doc.node.ts';
+import { builtinContextTemplates, builtinInstructTemplates } from '../chat/instruct-templates.std.ts';
+import type { ContextTemplate, InstructTemplate } from '../chat/instruct.std.ts';
+import { contextFromSt, instructFromSt, sameTemplate } from './templates.std.ts';
 import type { VaultSession } from '../session.node.ts';
 import { importAll } from '../api/transfer-handlers.node.ts';
 import { parseStChat, parseStDate, swipesOf, type StChat, type StMessage } from './chat.std.ts';
@@ -28,7 +32,7 @@ export interface InputFile {
   bytes: Uint8Array;
 }
 
-type Kind = 'settings' | 'card' | 'world' | 'preset' | 'export' | 'group' | 'chat' | 'groupChat' | 'avatar';
+type Kind = 'settings' | 'card' | 'world' | 'preset' | 'instruct' | 'context' | 'export' | 'group' | 'chat' | 'groupChat' | 'avatar';
 interface Item {
   path: string;
   kind: Kind;
@@ -36,7 +40,7 @@ interface Item {
   json?: Record<string, unknown>;
 }
 
-const order: Kind[] = ['settings', 'card', 'world', 'preset', 'export', 'chat', 'groupChat'];
+const order: Kind[] = ['settings', 'card', 'world', 'preset', 'instruct', 'context', 'export', 'chat', 'groupChat'];
 const baseName = (path: string) => path.split('/').pop() ?? path;
 const stem = (path: string) => baseName(path).replace(/\.[^.]+$/, '');
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -86,8 +90,7 @@ function classify(f: InputFile): Item | string {
   }
   const kind = jsonKind(json);
   if (kind === undefined) return 'it is JSON but not a SillyTavern chat, character card, World Info, preset or settings file, nor a Mindstage export.';
-  if (kind === 'template') return 'SillyTavern instruct and context templates are not imported: Mindstage formats prompts itself.';
-  const map = { 'mindstage-export': 'export', world: 'world', preset: 'preset', settings: 'settings', group: 'group', card: 'card' } as const;
+  const map = { 'mindstage-export': 'export', world: 'world', preset: 'preset', settings: 'settings', group: 'group', card: 'card', instruct: 'instruct', context: 'context' } as const;
   return { path: f.path, kind: map[kind], bytes: f.bytes, json };
 }
 
@@ -178,6 +181,22 @@ class Importer {
     const settings = this.s.systemDoc('settings').doc;
     if (getPreset(settings, name)) return this.skip(item.path, `a preset named "${name}" already exists.`);
     this.s.storage.transaction(() => putPreset(settings, { name, sampling, createdAt: this.s.now() }));
+    this.report.imported.presets++;
+  }
+
+  /** Instruct and context templates count as presets in the report (SillyTavern calls them presets too). */
+  template(item: Item, kind: 'instruct' | 'context'): void {
+    const t = kind === 'instruct' ? instructFromSt(item.json!, stem(item.path)) : contextFromSt(item.json!, stem(item.path));
+    const settings = this.s.systemDoc('settings').doc;
+    const builtin = (kind === 'instruct' ? builtinInstructTemplates : builtinContextTemplates).find((x) => x.name === t.name);
+    // SillyTavern ships these without an activation expression; a copy of a shipped one keeps ours, so a model
+    // name still selects it.
+    if (builtin && 'activation_regex' in t && t.activation_regex === '') t.activation_regex = (builtin as InstructTemplate).activation_regex;
+    const existing = (kind === 'instruct' ? instructTemplates(settings) : contextTemplates(settings)).find((x) => x.name === t.name);
+    if (existing && sameTemplate(existing, t)) return this.skip(item.path, 'already imported.');
+    if (existing && !builtin) return this.skip(item.path, `an ${kind} template named "${t.name}" already exists.`);
+    // A changed copy of a shipped template replaces it for this vault, as the user's own SillyTavern did.
+    this.s.storage.transaction(() => (kind === 'instruct' ? putInstructTemplate(settings, t as InstructTemplate) : putContextTemplate(settings, t as ContextTemplate)));
     this.report.imported.presets++;
   }
 
@@ -304,6 +323,8 @@ export function importFiles(
         case 'card': imp.card(item); break;
         case 'world': imp.world(item); break;
         case 'preset': imp.preset(item); break;
+        case 'instruct':
+        case 'context': imp.template(item, item.kind); break;
         case 'export': imp.mindstageExport(item); break;
         case 'chat': imp.chat(item, undefined); break;
         case 'groupChat': {

@@ -103,16 +103,20 @@ export function registerChatCommands(program: Command, ctx: CliContext): void {
     .command('prompt')
     .argument('<conversation-id>')
     .description('the prompt the next reply would send: each part with its tokens, the lore that fired and why, the budget (nothing is sent)')
-    .action((conversationId: string) =>
+    .option('--message <message-id>', 'instead: the prompt a past reply was made from')
+    .action((conversationId: string, o: { message?: string }) =>
       ctx.withCore(async (call) => {
-        const p = await call('chat.prompt', { conversationId });
+        const p = await call('chat.prompt', { conversationId, ...(o.message ? { messageId: o.message } : {}) });
         const b = p.budget;
         const lines = [
           `${b.used} of ${b.available} tokens (context ${b.contextWindow} − reply ${b.maxTokens}), ${b.estimate ? 'estimated' : `counted with ${b.tokenizer}`}${b.provider ? ` for ${b.provider} · ${b.model}` : ' (no provider yet)'}; history ${b.historyIncluded} kept, ${b.historyDropped} dropped${b.overBudget ? '; OVER BUDGET' : ''}`,
           ...p.lore.map((l) => `lore: ${l.entry} (${l.reason})`),
-          ...p.messages.map((m) => `--- ${m.part} · ${m.role} · ${m.tokens} tokens\n${m.content}`),
+          ...(p.text
+            ? [`text completion: ${p.text.instruct} instruct, ${p.text.context} context; stop ${JSON.stringify(p.text.stop)}`, ...p.text.pieces.map((x) => `--- ${x.part} · ${x.role} · ${x.tokens} tokens\n${x.text}`)]
+            : p.messages.map((m) => `--- ${m.part} · ${m.role} · ${m.tokens} tokens\n${m.content}`)),
         ];
-        ctx.out().result({ messages: p.messages.map(({ role, content, tokens, part }) => ({ role, content, tokens, part })), lore: p.lore, budget: p.budget }, lines);
+        const messages = p.messages.map(({ role, content, tokens, part }) => ({ role, content, tokens, part }));
+        ctx.out().result({ messages, lore: p.lore, budget: p.budget, ...(p.text ? { text: p.text } : {}) }, lines);
       }),
     );
 

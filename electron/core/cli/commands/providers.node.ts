@@ -22,7 +22,10 @@ export function registerProviderCommands(program: Command, ctx: CliContext): voi
     .option('--context-window <n>', 'context window in tokens', int('--context-window'))
     .option('--max-tokens <n>', 'maximum tokens per reply', int('--max-tokens'))
     .option('--preset <name>', 'the preset its requests use by default')
-    .action((o: { name: string; baseUrl: string; model: string; apiKeyEnv?: string; contextWindow?: number; maxTokens?: number; preset?: string }) =>
+    .option('--text-completion', 'send one prompt in the model\'s instruct format to /completions (llama.cpp, KoboldCpp, text-generation-webui…)')
+    .option('--instruct <template>', 'text completion: the instruct template (default: chosen from the model name)')
+    .option('--context <template>', 'text completion: the context template (default: the instruct template\'s own)')
+    .action((o: { name: string; baseUrl: string; model: string; apiKeyEnv?: string; contextWindow?: number; maxTokens?: number; preset?: string; textCompletion?: boolean; instruct?: string; context?: string }) =>
       ctx.withCore(async (call) => {
         let apiKey: string | undefined;
         if (o.apiKeyEnv !== undefined) {
@@ -37,6 +40,9 @@ export function registerProviderCommands(program: Command, ctx: CliContext): voi
           ...(o.contextWindow ? { contextWindow: o.contextWindow } : {}),
           ...(o.maxTokens ? { maxTokens: o.maxTokens } : {}),
           ...(o.preset ? { preset: o.preset } : {}),
+          ...(o.textCompletion ? { completion: 'text' as const } : {}),
+          ...(o.instruct ? { instruct: o.instruct } : {}),
+          ...(o.context ? { context: o.context } : {}),
         });
         ctx.out().result({ name: o.name }, `Added provider ${o.name}.`);
       }),
@@ -49,7 +55,7 @@ export function registerProviderCommands(program: Command, ctx: CliContext): voi
         list,
         list.length === 0
           ? 'No providers yet. Add one with "mindstage provider add".'
-          : list.map((p, i) => `${i + 1}. ${p.name}  ${p.model} @ ${p.baseUrl}  context ${p.contextWindow}, max ${p.maxTokens}${p.hasApiKey ? ', API key set' : ''}${p.preset ? `, preset ${p.preset}` : ''}`),
+          : list.map((p, i) => `${i + 1}. ${p.name}  ${p.model} @ ${p.baseUrl}  context ${p.contextWindow}, max ${p.maxTokens}${p.hasApiKey ? ', API key set' : ''}${p.preset ? `, preset ${p.preset}` : ''}${p.completion === 'text' ? `, text completion (${p.instruct ?? 'template from the model name'})` : ''}`),
       );
     }),
   );
