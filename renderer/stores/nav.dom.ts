@@ -9,7 +9,7 @@ import { confirmDialog } from '../components/dialog.dom.tsx';
 
 export type View =
   | { name: 'library'; tab: RecordKind }
-  | { name: 'character' | 'scenario' | 'persona'; id: string | null }
+  | { name: 'character' | 'scenario' | 'persona' | 'lorebook'; id: string | null }
   | { name: 'chat'; id: string }
   | { name: 'providers' }
   | { name: 'sync' }

@@ -3,7 +3,7 @@
  * the commands return as soon as the messages exist, so the UI can show them at once.
  */
 import { z } from 'zod';
-import { limits, RecordId } from '../domain.std.ts';
+import { AuthorsNote, limits, RecordId } from '../domain.std.ts';
 import { returns, type CommandDefs } from './contract.std.ts';
 import { presetName } from './presets.std.ts';
 
@@ -79,7 +79,8 @@ export interface LedgerEntryView {
 /** The prompt the next reply would send, part by part (the prompt inspector). */
 export interface PromptInspection {
   messages: { role: 'system' | 'user' | 'assistant'; content: string; tokens: number; part: string }[];
-  lore: { entry: string; reason: string }[];
+  /** Each entry that fired: its book (record id, or character:/scenario: for a card's or scenario's own book), where it went and why. */
+  lore: { entry: string; reason: string; book: string; position: string; depth?: number }[];
   budget: {
     /** The provider and model the counts are for (the first one a reply would try). */
     provider: string | null;
@@ -115,6 +116,12 @@ export const preferencesShape = z
     idleLockMinutes: z.number().int().min(0).max(24 * 60),
     theme: z.enum(['system', 'light', 'dark']),
     defaultPersonaId: RecordId.optional(),
+    /** Lorebooks in force in every conversation (SillyTavern's global World Info). */
+    globalLorebookIds: z.array(RecordId).max(1_000),
+    /** The author's note a new conversation starts with. */
+    authorsNoteDefault: AuthorsNote,
+    /** World Info recursion for every book (SillyTavern's global "Recursive scan"); a book can also ask for it. */
+    loreRecursive: z.boolean(),
   })
   .partial()
   .strict();
@@ -123,6 +130,9 @@ export interface PreferencesView {
   idleLockMinutes: number;
   theme: 'system' | 'light' | 'dark';
   defaultPersonaId?: string;
+  globalLorebookIds?: string[];
+  authorsNoteDefault?: AuthorsNote;
+  loreRecursive?: boolean;
 }
 
 export const providerCommands = {

@@ -14,7 +14,7 @@ import { appendLedger, readLedger } from '../docs/ledger-doc.node.ts';
 import { getPreset } from '../docs/presets-doc.node.ts';
 import { getProvider, listProviders, type ResolvedProvider, type StoredProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
-import { loadContext, nextSpeaker, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
+import { keepPromptState, loadContext, nextSpeaker, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
 import { ChatEngine } from '../chat/engine.node.ts';
 import { suggestUserTurn } from '../chat/impersonate.node.ts';
 import { inspectPrompt } from '../chat/inspect.node.ts';
@@ -95,9 +95,9 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
   const start = (
     s: VaultSession,
     ctx: ChatContext,
-    r: { messageId: string; alternativeId: string; baseText: string; speaker: string; history: PromptHistoryMessage[]; mode: 'reply' | 'continue'; providers: StoredProvider[] },
+    r: { messageId: string; alternativeId: string; baseText: string; speaker: string; history: PromptHistoryMessage[]; mode: 'reply' | 'continue'; providers: StoredProvider[]; chatLength: number; attempt?: number },
   ) => {
-    const base = promptBase(ctx, r.speaker, r.history, r.mode);
+    const base = promptBase(ctx, r.speaker, r.history, r.mode, r.chatLength, r.attempt);
     engine.start({
       session: s,
       conversationId: ctx.conversation.id,
@@ -105,7 +105,12 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       alternativeId: r.alternativeId,
       baseText: r.baseText,
       providers: r.providers,
-      prompt: (p) => buildPrompt({ ...base, contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model }).messages,
+      prompt: (p) => {
+        const built = buildPrompt({ ...base, contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model });
+        // A real generation: World Info timed effects start and {{setvar}} takes effect (SillyTavern: not on a dry run).
+        if (state.session === s && !s.vault.locked) keepPromptState(s, ctx, built);
+        return built.messages;
+      },
     });
     changed(ctx.conversation.id);
   };
@@ -116,7 +121,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
     const msg = addMessage(s, id, { role: 'character', text: '', authorId: speaker, status: 'streaming' });
     emitAppended(state, s, id, msg);
     const alternativeId = msg.alternatives[0]!.id;
-    start(s, ctx, { messageId: msg.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, [...ctx.conversation.messages, ...extra]), mode: 'reply', providers });
+    start(s, ctx, { messageId: msg.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, [...ctx.conversation.messages, ...extra]), mode: 'reply', providers, chatLength: ctx.conversation.messages.length + extra.length });
     return { conversationId: id, replyMessageId: msg.id, alternativeId };
   };
 
@@ -192,7 +197,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       s.conversations.addAlternative(conversationId, message.id, { id: alternativeId, text: '', createdAt: s.now(), status: 'streaming' });
       s.touch(conversationId);
       emitMessagesChanged(state, s, conversationId, [message.id]);
-      start(s, ctx, { messageId: message.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, ctx.conversation.messages.slice(0, index)), mode: 'reply', providers });
+      start(s, ctx, { messageId: message.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, ctx.conversation.messages.slice(0, index)), mode: 'reply', providers, chatLength: index, attempt: message.alternatives.length });
       return { conversationId, replyMessageId: message.id, alternativeId };
     },
 
@@ -207,7 +212,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       // Continuing a reply that never got any text is simply replying again.
       const mode = alt.text === '' ? 'reply' : 'continue';
       const history = toHistory(ctx, ctx.conversation.messages.slice(0, mode === 'continue' ? index + 1 : index));
-      start(s, ctx, { messageId: message.id, alternativeId: alt.id, baseText: alt.text, speaker, history, mode, providers });
+      start(s, ctx, { messageId: message.id, alternativeId: alt.id, baseText: alt.text, speaker, history, mode, providers, chatLength: mode === 'continue' ? index + 1 : index });
       return { conversationId, replyMessageId: message.id, alternativeId: alt.id };
     },
 

@@ -290,21 +290,19 @@ function compileEntry(entry: LoreEntry, index: number): CompiledEntry | null {
   };
 }
 
-const compiled = new WeakMap<Lorebook, CompiledBook>();
+const compiled = new WeakMap<readonly LoreEntry[], CompiledEntry[]>();
 
-/** Books are treated as immutable values: an edited book is a new object (as every read from the store is). */
+/**
+ * Entries are compiled once per entries array: entry lists are immutable values (an edited book stores a new
+ * array), and a record read from the store hands back the same array until it changes, even in a new book object.
+ */
 export function compileBook(book: Lorebook): CompiledBook {
-  let c = compiled.get(book);
-  if (!c) {
-    c = {
-      entries: book.entries.map(compileEntry).filter((e): e is CompiledEntry => e !== null),
-      scanDepth: book.scan_depth ?? defaultScanDepth,
-      tokenBudget: book.token_budget,
-      recursive: book.recursive_scanning === true,
-    };
-    compiled.set(book, c);
+  let entries = compiled.get(book.entries);
+  if (!entries) {
+    entries = book.entries.map(compileEntry).filter((e): e is CompiledEntry => e !== null);
+    compiled.set(book.entries, entries);
   }
-  return c;
+  return { entries, scanDepth: book.scan_depth ?? defaultScanDepth, tokenBudget: book.token_budget, recursive: book.recursive_scanning === true };
 }
 
 export function makeHaystack(raw: string): Haystack {

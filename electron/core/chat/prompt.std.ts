@@ -165,9 +165,9 @@ function exampleDialogue(mesExample: string, names: MacroEnv): string {
 }
 
 /** The newest text of each kind in the history, and when the user last wrote before the newest message. */
-function recentTexts(history: PromptHistoryMessage[]): Pick<MacroEnv, 'lastMessage' | 'lastCharMessage' | 'lastUserMessage' | 'lastUserMessageAt'> {
+function recentTexts(history: PromptHistoryMessage[], upTo = history.length - 1): Pick<MacroEnv, 'lastMessage' | 'lastCharMessage' | 'lastUserMessage' | 'lastUserMessageAt'> {
   const out: Pick<MacroEnv, 'lastMessage' | 'lastCharMessage' | 'lastUserMessage' | 'lastUserMessageAt'> = {};
-  for (let i = history.length - 1; i >= 0 && (out.lastCharMessage === undefined || out.lastUserMessage === undefined || out.lastUserMessageAt === undefined); i--) {
+  for (let i = upTo; i >= 0 && (out.lastCharMessage === undefined || out.lastUserMessage === undefined || out.lastUserMessageAt === undefined); i--) {
     const m = history[i]!;
     out.lastMessage ??= m.text;
     if (m.role === 'character') out.lastCharMessage ??= m.text;
@@ -232,10 +232,17 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
 
   const continuing = input.mode === 'continue' && history.length > 0;
   const end = continuing ? history.length - 1 : history.length;
-  const messageEnv = (m: PromptHistoryMessage): MacroEnv => ({ ...env, ...(m.role === 'character' ? { char: m.name } : {}), seed: m.seed ?? '', writeVars: false });
-  const macrosOf = (m: PromptHistoryMessage): string => (m.text.includes('{{') || m.text.includes('<') ? applyMacros(m.text, messageEnv(m)) : m.text);
+  // A message's {{lastMessage}} and friends mean what they mean where it is shown: the messages up to it.
+  const messageEnv = (m: PromptHistoryMessage, i: number): MacroEnv => ({
+    ...env,
+    ...(m.role === 'character' ? { char: m.name } : {}),
+    ...(/\{\{\s*last/i.test(m.text) ? recentTexts(history, i) : {}),
+    seed: m.seed ?? '',
+    writeVars: false,
+  });
+  const macrosOf = (m: PromptHistoryMessage, i: number): string => (m.text.includes('{{') || m.text.includes('<') ? applyMacros(m.text, messageEnv(m, i)) : m.text);
   // Not trimmed: the model extends this text exactly as it stands, trailing space included.
-  const partial = continuing ? macrosOf(history[end]!) : undefined;
+  const partial = continuing ? macrosOf(history[end]!, end) : undefined;
 
   // The author's note and the character note sit in the history at their depth; they are fixed like the system prompt.
   const userMessages = history.filter((m) => m.role === 'user').length;
@@ -257,8 +264,9 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   // ---- history, newest first ---------------------------------------------------------------------------------
   const ownMessage = (m: PromptHistoryMessage): boolean =>
     !group || (input.characterId !== undefined && m.authorId !== undefined ? m.authorId === input.characterId : m.name === character.name);
-  const format = (m: PromptHistoryMessage, depth: number): ChatPromptMessage => {
-    let text = macrosOf(m);
+  const format = (m: PromptHistoryMessage, index: number): ChatPromptMessage => {
+    const depth = end - 1 - index;
+    let text = macrosOf(m, index);
     if (transform && (m.role === 'user' || m.role === 'character')) text = transform(text, { placement: m.role === 'user' ? 'user_input' : 'ai_output', depth });
     switch (m.role) {
       case 'user':
@@ -278,7 +286,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     for (; taken.length < limit && next >= 0; next--) {
       const m = history[next]!;
       if (m.text.trim() === '') continue; // an empty (failed or placeholder) message tells the model nothing
-      const message = format(m, end - 1 - next);
+      const message = format(m, next);
       const tokens = count(message.content) + tokensPerMessage;
       // The newest message always goes in, even alone over the budget (then overBudget says so).
       if (used + tokens > budget && taken.length > 0) return;

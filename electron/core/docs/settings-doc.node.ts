@@ -6,6 +6,7 @@ import type * as Y from 'yjs';
 import type { ProviderSampling, ProviderView } from '../../../shared/api/chat.std.ts';
 import type { z } from 'zod';
 import type { PresetSampling } from '../../../shared/api/presets.std.ts';
+import type { AuthorsNote } from '../../../shared/domain.std.ts';
 
 export interface StoredProvider {
   name: string;
@@ -33,6 +34,12 @@ export interface Preferences {
   theme: 'system' | 'light' | 'dark';
   /** The persona used when a conversation names none. */
   defaultPersonaId?: string;
+  /** Lorebooks in force in every conversation. */
+  globalLorebookIds?: string[];
+  /** The author's note a new conversation starts with. */
+  authorsNoteDefault?: AuthorsNote;
+  /** World Info recursion for every book. */
+  loreRecursive?: boolean;
 }
 
 export const defaultPreferences: Preferences = { idleLockMinutes: 15, theme: 'system' };

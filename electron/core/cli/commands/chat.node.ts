@@ -109,7 +109,7 @@ export function registerChatCommands(program: Command, ctx: CliContext): void {
         const b = p.budget;
         const lines = [
           `${b.used} of ${b.available} tokens (context ${b.contextWindow} − reply ${b.maxTokens}), ${b.estimate ? 'estimated' : `counted with ${b.tokenizer}`}${b.provider ? ` for ${b.provider} · ${b.model}` : ' (no provider yet)'}; history ${b.historyIncluded} kept, ${b.historyDropped} dropped${b.overBudget ? '; OVER BUDGET' : ''}`,
-          ...p.lore.map((l) => `lore: ${l.entry} (${l.reason})`),
+          ...p.lore.map((l) => `lore: ${l.entry} → ${l.position}${l.depth !== undefined ? ` ${l.depth}` : ""} (${l.reason})`),
           ...p.messages.map((m) => `--- ${m.part} · ${m.role} · ${m.tokens} tokens\n${m.content}`),
         ];
         ctx.out().result({ messages: p.messages.map(({ role, content, tokens, part }) => ({ role, content, tokens, part })), lore: p.lore, budget: p.budget }, lines);
