@@ -126,8 +126,6 @@ export function applyMacros(text: string, env: MacroEnv): string {
   const rng = (offset: number): (() => number) => seededRandom(base ^ Math.imul(offset + 1, 0x9e3779b1));
   let out = text.replace(legacy, (_m, w: string) => (w.toLowerCase() === 'user' ? env.user : env.char));
   if (!out.includes('{{')) return out;
-  // Comments first, so a macro inside a comment does nothing.
-  out = out.replace(/\{\{\/\/[\s\S]*?\}\}/g, '');
   out = out.replace(/\{\{roll[ :]([^}]+)\}\}/gi, (_m, formula: string, offset: number) => {
     const total = rollDice(formula, rng(offset));
     return total === null ? '' : String(total);
@@ -179,6 +177,8 @@ export function applyMacros(text: string, env: MacroEnv): string {
         return '';
     }
   });
+  // After the names, as SillyTavern does, so a comment may mention {{char}} and still be removed whole.
+  out = out.replace(/\{\{\/\/[\s\S]*?\}\}/g, '');
   out = out.replace(/\{\{reverse:(.+?)\}\}/gi, (_m, s: string) => Array.from(s).reverse().join(''));
   // {{random}} and {{pick}} are both stable here: SillyTavern re-rolls {{random}} on every evaluation, which in an
   // app that re-renders a message would change what the user sees under their eyes (docs/prompt.md, Choice).
