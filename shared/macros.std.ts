@@ -67,12 +67,9 @@ export function seededRandom(seed: number): () => number {
 
 /** `{{random: a, b}}` / `{{random::a::b}}` items, as SillyTavern splits them (commas trimmed, `\,` kept). */
 function listItems(list: string): string[] {
-  return list.includes('::')
-    ? list.split('::')
-    : list
-        .replace(/\\,/g, '\u0000')
-        .split(',')
-        .map((item) => item.trim().replace(/\u0000/g, ','));
+  if (list.includes('::')) return list.split('::');
+  // Split on commas not escaped as "\,", then unescape.
+  return list.split(/(?<!\\),/).map((item) => item.trim().replace(/\\,/g, ','));
 }
 
 /** `NdM[+K|-K]`; a bare number N means 1dN. Null when not a formula (SillyTavern then writes nothing). */
