@@ -15,6 +15,7 @@ import { Composer } from './composer.dom.tsx';
 import { confirmDialog } from '../components/dialog.dom.tsx';
 import { ChatPickers } from './pickers.dom.tsx';
 import { ChatTitle } from './title.dom.tsx';
+import { useDisplayText } from './display-context.dom.ts';
 
 /** The avatar asset of each character and persona taking part, by record id (fetched once per conversation). */
 function useAvatars(characterIds: string[], personaId: string | undefined): Map<string, string> {
@@ -59,6 +60,8 @@ export function ChatView({ id }: { id: string }) {
 
   const names = useMemo(() => new Map(entries.map((e) => [e.id, e.title])), [entries]);
   const avatars = useAvatars(conversation?.characterIds ?? [], conversation?.personaId);
+  // Names and fields shown in macros follow the conversation's persona and cast, and the records' names.
+  const display = useDisplayText(conversation?.id, `${conversation?.personaId ?? ''}|${conversation?.characterIds.join(',') ?? ''}|${conversation?.updatedAt ?? ''}|${entries.length}`, messages, offset);
   const busy = active !== null;
 
   const virtualizer = useVirtualizer({
@@ -215,7 +218,7 @@ export function ChatView({ id }: { id: string }) {
             const alt = m.alternatives[m.chosen];
             return (
               <div key={v.key} data-index={v.index} ref={virtualizer.measureElement} className="msg-slot" style={{ transform: `translateY(${v.start}px)` }}>
-                <MessageView message={m} author={authorOf(m)} avatarId={avatarOf(m)} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} errorInBanner={!!error && failed?.messageId === m.id} position={offset + v.index + 1} />
+                <MessageView message={m} author={authorOf(m)} avatarId={avatarOf(m)} display={display} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} errorInBanner={!!error && failed?.messageId === m.id} position={offset + v.index + 1} />
               </div>
             );
           })}

@@ -26,9 +26,11 @@ interface Props {
   position: number;
   /** The banner under the list already tells this reply's failure: say it once. */
   errorInBanner?: boolean;
+  /** The text as shown (macros applied; shared/display-text.std.ts). Editing shows the text as written. */
+  display?: (text: string, message: Message, alternativeId: string) => string;
 }
 
-export const MessageView = memo(function MessageView({ message: m, author, avatarId, stream, isLast, busy, actions, errorInBanner, position }: Props) {
+export const MessageView = memo(function MessageView({ message: m, author, avatarId, stream, isLast, busy, actions, errorInBanner, position, display }: Props) {
   const [editing, setEditing] = useState<string | null>(null);
   const alt = m.alternatives[m.chosen] ?? m.alternatives[0]!;
   const text = stream && stream.alternativeId === alt.id ? stream.base + stream.text : alt.text;
@@ -91,7 +93,7 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
               <MessageText text={reasoning} />
             </details>
           ) : null}
-          <MessageText text={text} />
+          <MessageText text={display ? display(text, m, alt.id) : text} />
         </>
       )}
       {alt.status === 'error' && alt.error && !errorInBanner ? (
