@@ -44,7 +44,7 @@ export function LorebookRecordEditor({ id }: { id: string | null }) {
         </div>
         <div className="field inline">
           <label htmlFor={budgetId}>Token budget</label>
-          <input id={budgetId} type="number" min={0} className="narrow" placeholder="25 % of the prompt" value={d.token_budget ?? ''} onChange={(e) => ed.set('token_budget', num(e.target.value))} />
+          <input id={budgetId} type="number" min={0} className="narrow" placeholder="25 %" title="Default: a quarter of the prompt" value={d.token_budget ?? ''} onChange={(e) => ed.set('token_budget', num(e.target.value))} />
         </div>
         <CheckField label="Recursive scanning (entries can trigger entries)" checked={d.recursive_scanning ?? false} onChange={(v) => ed.set('recursive_scanning', v)} />
       </div>
