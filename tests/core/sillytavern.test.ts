@@ -97,10 +97,12 @@ describe('SillyTavern import', () => {
       { name: 'Creative', sampling: { temperature: 1.1, top_p: 0.95, frequency_penalty: 0.2, presence_penalty: 0.1, seed: 42, max_tokens: 400 } },
       { name: 'Precise', sampling: { temperature: 0.7, top_p: 0.5, top_k: 40, min_p: 0.05, repetition_penalty: 1.2, frequency_penalty: 0, presence_penalty: 0 } },
     ]);
-    const scenarios = await call('records.list', { kind: 'scenario' });
-    const world = await call('scenario.get', { id: scenarios[0]!.id });
-    expect(world.title).toBe('Eldoria');
-    expect(world.lorebook?.entries.map((e) => [e.keys, e.secondary_keys, e.content, e.position])).toEqual([
+    // A World Info book is a lorebook of its own (not a scenario holding it).
+    expect(await call('records.list', { kind: 'scenario' })).toEqual([]);
+    const books = await call('records.list', { kind: 'lorebook' });
+    const world = await call('lorebook.get', { id: books[0]!.id });
+    expect(world.name).toBe('Eldoria');
+    expect(world.entries.map((e) => [e.keys, e.secondary_keys, e.content, e.position])).toEqual([
       [['Eldoria', 'forest'], [], 'Eldoria is an ancient forest guarded by Seraphina.', 'before_char'],
       [['狼', 'wolf'], ['howl'], 'Shadow wolves hunt at dusk.', 'after_char'],
     ]);

@@ -195,6 +195,19 @@ export function selectLore(books: readonly (Lorebook | LoreSource)[], history: r
   const delayLevels = [...new Set(all.filter((c) => c.e.delayUntilRecursion > 0).map((c) => c.e.delayUntilRecursion))].sort((a, b) => a - b);
   let level = delayLevels.shift() ?? 0;
   let recursion = false;
+  // Text only grows from pass to pass, so an entry whose primary key missed the text it was last tested on can
+  // only match now through what the last pass added: test that first (a few hundred entries × every pass over
+  // the whole window was most of the cost), and the whole text only for entries it names.
+  const primaryHit = new Set<Candidate>();
+  const tested = new Set<Candidate>();
+  let added = makeHaystack('');
+  const primaryMatches = (c: Candidate): boolean => {
+    if (primaryHit.has(c)) return true;
+    const hit = c.e.primary.some((m) => m(tested.has(c) ? added : hayFor(c)));
+    tested.add(c);
+    if (hit) primaryHit.add(c);
+    return hit;
+  };
   for (let loop = 0; loop < maxScanLoops; loop++) {
     const found = new Map<Candidate, string>();
     for (const c of all) {
@@ -208,14 +221,14 @@ export function selectLore(books: readonly (Lorebook | LoreSource)[], history: r
       if (recursion && !isSticky && !(opts.recursive || c.compiled.recursive) && e.delayUntilRecursion === 0) continue;
       if (e.constant) found.set(c, 'constant');
       else if (isSticky) found.set(c, `sticky (until message ${timers.sticky[c.key]!.end})`);
-      else {
+      else if (primaryMatches(c)) {
         const why = keyMatch(e, hayFor(c));
         if (why) found.set(c, recursion ? `${why} in activated entries` : why);
       }
     }
     const fresh = [...found.keys()].sort((a, b) => Number(sticky.has(b.key)) - Number(sticky.has(a.key)));
     filterGroups(fresh, activated, sticky, random, hayFor);
-    const added: Candidate[] = [];
+    const passed: Candidate[] = [];
     for (const c of fresh) {
       const rolls = c.e.useProbability && c.e.probability < 100 && !sticky.has(c.key);
       if (rolls && !(random() * 100 < c.e.probability)) {
@@ -223,15 +236,18 @@ export function selectLore(books: readonly (Lorebook | LoreSource)[], history: r
         continue;
       }
       activated.set(c, rolls ? `${found.get(c)!}, probability ${c.e.probability}%` : found.get(c)!);
-      added.push(c);
+      passed.push(c);
     }
-    const forRecursion = added.filter((c) => !c.e.preventRecursion);
+    const forRecursion = passed.filter((c) => !c.e.preventRecursion);
     const anyRecursive = opts.recursive || sources.some((s) => s.book.recursive_scanning === true);
     if (anyRecursive && forRecursion.length > 0) {
-      recurse = `${recurse}${recurse ? '\n' : ''}${forRecursion.map((c) => applyMacros(c.e.content, opts.env)).join('\n')}`;
+      const text = forRecursion.map((c) => applyMacros(c.e.content, opts.env)).join('\n');
+      recurse = `${recurse}${recurse ? '\n' : ''}${text}`;
+      added = makeHaystack(text);
       recursion = true;
     } else if (delayLevels.length > 0) {
       level = delayLevels.shift()!;
+      added = makeHaystack('');
       recursion = true;
     } else break;
   }
