@@ -167,13 +167,17 @@ function exampleDialogue(mesExample: string, names: MacroEnv): string {
 /** The newest text of each kind in the history, and when the user last wrote before the newest message. */
 function recentTexts(history: PromptHistoryMessage[], upTo = history.length - 1): Pick<MacroEnv, 'lastMessage' | 'lastCharMessage' | 'lastUserMessage' | 'lastUserMessageAt'> {
   const out: Pick<MacroEnv, 'lastMessage' | 'lastCharMessage' | 'lastUserMessage' | 'lastUserMessageAt'> = {};
-  for (let i = upTo; i >= 0 && (out.lastCharMessage === undefined || out.lastUserMessage === undefined || out.lastUserMessageAt === undefined); i--) {
+  let earlierUser = false; // the user's message before the newest one, for {{idle_duration}}, has been seen
+  for (let i = upTo; i >= 0 && (out.lastCharMessage === undefined || out.lastUserMessage === undefined || !earlierUser); i--) {
     const m = history[i]!;
     out.lastMessage ??= m.text;
     if (m.role === 'character') out.lastCharMessage ??= m.text;
     if (m.role === 'user') {
       out.lastUserMessage ??= m.text;
-      if (i < history.length - 1 && m.at !== undefined) out.lastUserMessageAt ??= m.at;
+      if (i < upTo) {
+        earlierUser = true;
+        if (m.at !== undefined) out.lastUserMessageAt = m.at;
+      }
     }
   }
   return out;
