@@ -16,6 +16,7 @@ import { confirmDialog } from '../components/dialog.dom.tsx';
 import { ChatPickers } from './pickers.dom.tsx';
 import { ChatTitle } from './title.dom.tsx';
 import { useDisplayText } from './display-context.dom.ts';
+import { ChatLore } from './chat-lore.dom.tsx';
 
 /** The avatar asset of each character and persona taking part, by record id (fetched once per conversation). */
 function useAvatars(characterIds: string[], personaId: string | undefined): Map<string, string> {
@@ -183,6 +184,7 @@ export function ChatView({ id }: { id: string }) {
         </button>
         <ChatTitle key={conversation.id} id={conversation.id} title={conversation.title} onError={setError} />
         <ChatPickers conversation={conversation} />
+        <ChatLore conversation={conversation} />
       </header>
       <div
         className="messages"

@@ -18,7 +18,6 @@ describe.skipIf(skip !== null)(`world info and macros in the window${skip ? ` ($
   let app: BrowserMode;
   let api: Call;
   let browser: Browser;
-  let mira = '';
 
   beforeAll(async () => {
     app = await startBrowserMode();
@@ -26,7 +25,7 @@ describe.skipIf(skip !== null)(`world info and macros in the window${skip ? ` ($
     browser = await launchBrowser();
     await openApp(browser.page, app.url);
     await onboard(browser.page);
-    mira = (await api('character.create', { name: 'Mira', description: 'The keeper.', first_mes: 'Ah, {{user}}. I am {{char}}. You rolled {{roll:1d20}}.' })).id;
+    await api('character.create', { name: 'Mira', description: 'The keeper.', first_mes: 'Ah, {{user}}. I am {{char}}. You rolled {{roll:1d20}}.' });
     const { id: alex } = await api('persona.create', { name: 'Alex' });
     await api('settings.update', { defaultPersonaId: alex });
   }, 120_000);
@@ -150,6 +149,28 @@ describe.skipIf(skip !== null)(`world info and macros in the window${skip ? ` ($
         await page.getByLabel('Entry 1 sticky', { exact: true }).evaluate((el) => el.scrollIntoView({ block: 'center' }));
         await screenshot(page, `wi-lorebook-editor-${size.name}-${theme}-more`);
       }
+    }
+  });
+
+  it("sets a chat's author's note and lorebooks from under the chat header", async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await setTheme(page, 'light');
+    await navTo(page, 'Conversations');
+    await page.getByRole('button', { name: 'Open Mira' }).click();
+    await page.getByText("Author's note and lorebooks").click();
+    await page.getByLabel("Author's note", { exact: true }).fill('Keep {{char}} terse.');
+    await page.getByLabel('Depth', { exact: true }).fill('2');
+    await page.getByLabel('As', { exact: true }).selectOption('user');
+    await page.getByRole('button', { name: 'Save note' }).click();
+    await page.getByLabel('Coast', { exact: true }).check();
+    const [conv] = await api('records.list', { kind: 'conversation' });
+    await expect.poll(async () => (await api('conversation.get', { id: conv!.id })).authorsNote).toEqual({ text: 'Keep {{char}} terse.', depth: 2, role: 'user', every: 1 });
+    await expect.poll(async () => (await api('conversation.get', { id: conv!.id })).lorebookIds?.length).toBe(1);
+    for (const size of [{ width: 390, height: 844, name: 'phone' }, { width: 1280, height: 800, name: 'laptop' }]) {
+      await page.setViewportSize({ width: size.width, height: size.height });
+      expect(await layoutProblems(page), size.name).toEqual([]);
+      await screenshot(page, `wi-chat-authors-note-${size.name}`);
     }
   });
 });
