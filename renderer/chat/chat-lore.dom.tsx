@@ -43,7 +43,7 @@ export function ChatLore({ conversation }: { conversation: ConversationInfo }) {
           </select>
         </div>
         <div className="field inline">
-          <label htmlFor={everyId}>Every (your messages)</label>
+          <label htmlFor={everyId}>Every N turns</label>
           <input id={everyId} type="number" min={0} className="narrow" value={note.every} onChange={(e) => setNote({ ...note, every: whole(e.target.value, 1) })} />
         </div>
         <button type="button" disabled={JSON.stringify(note) === saved} onClick={() => update({ authorsNote: note })}>

@@ -57,11 +57,11 @@ export function LorebookEditor({ book, onChange }: { book: Lorebook | undefined;
               {label ? `: ${label}` : ''}
             </legend>
             <TextField label={`Title of entry ${n}`} value={entry.name ?? entry.comment ?? ''} onChange={(name) => update(i, { name, comment: name })} />
-            <CommaField label={`Keywords of entry ${n}`} values={entry.keys} onChange={(keys) => update(i, { keys })} hint="Separate with commas. Write /pattern/flags for a regular expression." />
+            <CommaField label={`Keys for entry ${n}`} values={entry.keys} onChange={(keys) => update(i, { keys })} hint="Separate with commas. Write /pattern/flags for a regular expression." />
             <TextField label={`Content of entry ${n}`} value={entry.content} multiline rows={3} onChange={(content) => update(i, { content })} />
             <div className="row">
               <CheckField label="Enabled" name={`Entry ${n} enabled`} checked={entry.enabled} onChange={(enabled) => update(i, { enabled })} />
-              <CheckField label="Always included" name={`Entry ${n} always included`} checked={entry.constant ?? false} onChange={(constant) => update(i, { constant })} />
+              <CheckField label="Constant (always included)" name={`Entry ${n} constant (always included)`} checked={entry.constant ?? false} onChange={(constant) => update(i, { constant })} />
               <Select n={n} what="position" label="Position" value={position} options={positions} onChange={(p) => {
                 const at = positions.findIndex(([v]) => v === p);
                 update(i, { position: p === 'before_char' ? 'before_char' : 'after_char', extensions: { ...entry.extensions, position: at } });

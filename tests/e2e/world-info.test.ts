@@ -74,7 +74,7 @@ describe.skipIf(skip !== null)(`world info and macros in the window${skip ? ` ($
     await page.getByLabel('Recursive scanning (entries can trigger entries)', { exact: true }).check();
     await page.getByRole('button', { name: 'Add lorebook entry' }).click();
     await page.getByLabel('Title of entry 1', { exact: true }).fill('Night storm');
-    await page.getByLabel('Keywords of entry 1', { exact: true }).fill('storm, gale');
+    await page.getByLabel('Keys for entry 1', { exact: true }).fill('storm, gale');
     await page.getByLabel('Content of entry 1', { exact: true }).fill('Storms at night sink ships.');
     await page.getByLabel('Entry 1 position', { exact: true }).selectOption('depth');
     await page.getByLabel('Entry 1 depth', { exact: true }).fill('2');
