@@ -23,7 +23,8 @@ export function ChatLore({ conversation }: { conversation: ConversationInfo }) {
   const roleId = useId();
   const update = (patch: { authorsNote?: AuthorsNote; lorebookIds?: string[] }) =>
     void call('conversation.update', { id: conversation.id, patch }).catch((e: unknown) => setError(messageOf(e)));
-  const chatBooks = conversation.lorebookIds ?? [];
+  // A deleted book may still be named by the conversation: leave it out, so saving does not name a missing record.
+  const chatBooks = (conversation.lorebookIds ?? []).filter((id) => books.some((b) => b.id === id));
   const whole = (v: string, d: number) => (Number.isFinite(Number(v)) && v.trim() !== '' ? Math.max(0, Math.min(1000, Math.floor(Number(v)))) : d);
   return (
     <details className="chat-lore">

@@ -268,6 +268,10 @@ describe('Where books come from (docs: "Global", "Chat lore", "Character lore", 
         ]),
       );
       expect(fired(await reply(id))).toEqual([1, 2, 3]);
+      // Deleting a global book takes it out of the settings too.
+      await h.call('lorebook.delete', { id: global });
+      expect((await h.call('settings.get', {})).globalLorebookIds).toEqual([]);
+      expect(fired(await reply(id))).toEqual([2, 3]);
     } finally {
       await h.call('settings.update', { globalLorebookIds: [] });
     }

@@ -6,6 +6,7 @@ import { LorebookFields, type LorebookPatch } from '../../../shared/domain.std.t
 import { MindstageError } from '../../../shared/result.std.ts';
 import { getCatalogEntry } from '../docs/catalog.node.ts';
 import { readFields } from '../docs/fields-doc.node.ts';
+import { readPreferences, writePreferences } from '../docs/settings-doc.node.ts';
 import { authorsNoteOf, loadParticipants, variablesOf } from '../chat/context.node.ts';
 import { lorebookFromJson, worldFromLorebook } from '../sillytavern/world-info.std.ts';
 import type { VaultSession } from '../session.node.ts';
@@ -40,7 +41,13 @@ export function lorebookHandlers(state: CoreState): Handlers<typeof lorebookComm
       checkLinks(state.requireSession(), patch);
       return base.update({ id, patch });
     },
-    'lorebook.delete': base.delete,
+    'lorebook.delete': async ({ id }) => {
+      const s = state.requireSession();
+      const settings = s.systemDoc('settings').doc;
+      const global = readPreferences(settings).globalLorebookIds ?? [];
+      if (global.includes(id)) writePreferences(settings, { globalLorebookIds: global.filter((x) => x !== id) });
+      return base.delete({ id });
+    },
     'lorebook.import': async ({ json, name }) => {
       const hostile = hostileJsonText(json, 'The lorebook file');
       if (hostile) throw new MindstageError('usage', hostile);

@@ -204,8 +204,6 @@ export function registerLorebookCommands(program: Command, ctx: CliContext): voi
 
   group.command('delete').argument('<id>').description('delete a lorebook').action((id: string) =>
     ctx.withCore(async (call) => {
-      const prefs = await call('settings.get', {});
-      if ((prefs.globalLorebookIds ?? []).includes(id)) await call('settings.update', { globalLorebookIds: (prefs.globalLorebookIds ?? []).filter((x) => x !== id) });
       await call('lorebook.delete', { id });
       ctx.out().result({ id, deleted: true }, `Deleted lorebook ${id}.`);
     }),
