@@ -47,7 +47,7 @@ export function ChatLore({ conversation }: { conversation: ConversationInfo }) {
           <label htmlFor={everyId}>Every N turns</label>
           <input id={everyId} type="number" min={0} className="narrow" value={note.every} onChange={(e) => setNote({ ...note, every: whole(e.target.value, 1) })} />
         </div>
-        <button type="button" disabled={JSON.stringify(note) === saved} onClick={() => update({ authorsNote: note })}>
+        <button type="button" aria-label="Save note" disabled={JSON.stringify(note) === saved} onClick={() => update({ authorsNote: note })}>
           Save note
         </button>
       </div>

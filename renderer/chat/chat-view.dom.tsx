@@ -184,8 +184,8 @@ export function ChatView({ id }: { id: string }) {
         </button>
         <ChatTitle key={conversation.id} id={conversation.id} title={conversation.title} onError={setError} />
         <ChatPickers conversation={conversation} />
-        <ChatLore conversation={conversation} />
       </header>
+      <ChatLore conversation={conversation} />
       <div
         className="messages"
         ref={scroller}
