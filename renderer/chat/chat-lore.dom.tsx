@@ -24,7 +24,16 @@ export function ChatLore({ conversation }: { conversation: ConversationInfo }) {
   const update = (patch: { authorsNote?: AuthorsNote; lorebookIds?: string[] }) =>
     void call('conversation.update', { id: conversation.id, patch }).catch((e: unknown) => setError(messageOf(e)));
   // A deleted book may still be named by the conversation: leave it out, so saving does not name a missing record.
-  const chatBooks = (conversation.lorebookIds ?? []).filter((id) => books.some((b) => b.id === id));
+  const stored = (conversation.lorebookIds ?? []).filter((id) => books.some((b) => b.id === id));
+  // Ticked at once; the stored list catches up through the conversation's change event.
+  const [chatBooks, setChatBooks] = useState(stored);
+  const storedKey = stored.join(',');
+  // storedKey stands for `stored` (a new array every render).
+  useEffect(() => setChatBooks(storedKey ? storedKey.split(',') : []), [storedKey]);
+  const pick = (next: string[]) => {
+    setChatBooks(next);
+    update({ lorebookIds: next });
+  };
   const whole = (v: string, d: number) => (Number.isFinite(Number(v)) && v.trim() !== '' ? Math.max(0, Math.min(1000, Math.floor(Number(v)))) : d);
   return (
     <details className="chat-lore">
@@ -54,7 +63,7 @@ export function ChatLore({ conversation }: { conversation: ConversationInfo }) {
       <p className="hint">Lorebooks of this chat{books.length === 0 ? ': none yet — create one in the library.' : ':'}</p>
       <div className="checks">
         {books.map((b) => (
-          <CheckField key={b.id} label={b.title || 'Untitled'} checked={chatBooks.includes(b.id)} onChange={(on) => update({ lorebookIds: on ? [...chatBooks, b.id] : chatBooks.filter((x) => x !== b.id) })} />
+          <CheckField key={b.id} label={b.title || 'Untitled'} checked={chatBooks.includes(b.id)} onChange={(on) => pick(on ? [...chatBooks, b.id] : chatBooks.filter((x) => x !== b.id))} />
         ))}
       </div>
     </details>
