@@ -9,6 +9,7 @@ import { Library, tabs } from './library/library.dom.tsx';
 import { CharacterEditor } from './editors/character-editor.dom.tsx';
 import { ScenarioEditor } from './editors/scenario-editor.dom.tsx';
 import { PersonaEditor } from './editors/persona-editor.dom.tsx';
+import { LorebookRecordEditor } from './editors/lorebook-record.dom.tsx';
 import { ChatView } from './chat/chat-view.dom.tsx';
 import { Providers } from './screens/providers.dom.tsx';
 import { Presets } from './screens/presets.dom.tsx';
@@ -174,6 +175,8 @@ function Screen({ view }: { view: View }) {
       return <ScenarioEditor key={view.id ?? 'new'} id={view.id} />;
     case 'persona':
       return <PersonaEditor key={view.id ?? 'new'} id={view.id} />;
+    case 'lorebook':
+      return <LorebookRecordEditor key={view.id ?? 'new'} id={view.id} />;
     case 'chat':
       return <ChatView id={view.id} find={view.find} />;
     case 'providers':

@@ -18,7 +18,7 @@ const shortText = z.string().max(limits.shortText, `must be at most ${limits.sho
 const longText = z.string().max(limits.longText, `must be at most ${limits.longText} characters`);
 const jsonObject = z.record(z.string(), z.unknown());
 
-export const recordKinds = ['character', 'scenario', 'persona', 'conversation'] as const;
+export const recordKinds = ['character', 'scenario', 'persona', 'conversation', 'lorebook'] as const;
 export const RecordKind = z.enum(recordKinds);
 export type RecordKind = z.infer<typeof RecordKind>;
 
@@ -70,6 +70,43 @@ export const Lorebook = z.looseObject({
   entries: z.array(LoreEntry).max(limits.listItems).default([]),
 });
 export type Lorebook = z.infer<typeof Lorebook>;
+
+/**
+ * A lorebook of its own (SillyTavern's World Info book): the card book's shape, plus which characters and
+ * personas it is linked to (SillyTavern keeps those links in its settings, not in the card). Chat books are named
+ * by the conversation (`lorebookIds`), global ones by the settings (`globalLorebookIds`).
+ */
+export const LorebookFields = Lorebook.extend({
+  name: shortText.min(1, 'a lorebook needs a name'),
+  characterIds: z.array(RecordId).max(1_000).default([]),
+  personaIds: z.array(RecordId).max(1_000).default([]),
+});
+export type LorebookFields = z.infer<typeof LorebookFields>;
+export const LorebookPatch = z.strictObject({
+  name: shortText.min(1).optional(),
+  description: longText.optional(),
+  scan_depth: z.number().int().min(0).optional(),
+  token_budget: z.number().int().min(0).optional(),
+  recursive_scanning: z.boolean().optional(),
+  extensions: jsonObject.optional(),
+  entries: z.array(LoreEntry).max(limits.listItems).optional(),
+  characterIds: z.array(RecordId).max(1_000).optional(),
+  personaIds: z.array(RecordId).max(1_000).optional(),
+});
+export type LorebookPatch = z.infer<typeof LorebookPatch>;
+
+/** SillyTavern's author's note (public/scripts/authors-note.js): inserted `depth` messages from the end every `every` user messages (0 = never). */
+export const AuthorsNote = z.object({
+  text: longText.default(''),
+  depth: z.number().int().min(0).max(1000).default(4),
+  role: z.enum(['system', 'user', 'assistant']).default('system'),
+  every: z.number().int().min(0).max(1000).default(1),
+});
+export type AuthorsNote = z.infer<typeof AuthorsNote>;
+
+const TimedEffect = z.object({ start: z.number(), end: z.number(), protected: z.boolean().optional() });
+/** World Info sticky / cooldown effects in force in a conversation (SillyTavern's chat_metadata.timedWorldInfo). */
+export const LoreTimers = z.object({ sticky: z.record(z.string(), TimedEffect).default({}), cooldown: z.record(z.string(), TimedEffect).default({}) });
 
 // ---- records ------------------------------------------------------------------------------------
 
@@ -174,6 +211,12 @@ export const ConversationMeta = z.object({
   /** Preset name overriding the provider's default preset for this conversation. */
   preset: z.string().max(100).optional(),
   branchedFrom: z.object({ conversationId: RecordId, messageId: z.string() }).optional(),
+  /** Chat lorebooks (SillyTavern's chat_metadata.world_info), scanned before every other book. */
+  lorebookIds: z.array(RecordId).max(1_000).optional(),
+  authorsNote: AuthorsNote.optional(),
+  /** Chat-local variables of {{setvar}} / {{getvar}} (SillyTavern's chat_metadata.variables). */
+  variables: z.record(z.string().max(limits.shortText), longText).optional(),
+  loreTimers: LoreTimers.optional(),
   /**
    * Where an imported SillyTavern chat came from: its header's names and date, and its `chat_metadata` verbatim
    * (author's note, variables, chat lorebook…) for the features that read them and for export back.

@@ -18,6 +18,8 @@ import { clearHighlight, highlightMatches, hueOf } from './story.dom.ts';
 import { ChatPickers } from './pickers.dom.tsx';
 import { PromptInspector } from './inspector.dom.tsx';
 import { ChatTitle } from './title.dom.tsx';
+import { useDisplayText } from './display-context.dom.ts';
+import { ChatLore } from './chat-lore.dom.tsx';
 
 /** The avatar asset of each character and persona taking part, by record id (fetched once per conversation). */
 function useAvatars(characterIds: string[], personaId: string | undefined): Map<string, string> {
@@ -71,6 +73,8 @@ export function ChatView({ id, find }: { id: string; find?: { messageId: string;
 
   const names = useMemo(() => new Map(entries.map((e) => [e.id, e.title])), [entries]);
   const avatars = useAvatars(conversation?.characterIds ?? [], conversation?.personaId);
+  // Names and fields shown in macros follow the conversation's persona and cast, and the records' names.
+  const display = useDisplayText(conversation?.id, `${conversation?.personaId ?? ''}|${conversation?.characterIds.join(',') ?? ''}|${conversation?.updatedAt ?? ''}|${entries.length}`, messages, offset);
   const busy = active !== null;
 
   const virtualizer = useVirtualizer({
@@ -241,6 +245,7 @@ export function ChatView({ id, find }: { id: string; find?: { messageId: string;
       {inspecting ? (
         <PromptInspector key={inspecting.messageId ?? 'next'} conversationId={conversation.id} {...(inspecting.messageId ? { messageId: inspecting.messageId } : {})} onClose={() => setInspecting(null)} />
       ) : null}
+      <ChatLore conversation={conversation} />
       <div
         className="messages"
         ref={scroller}
@@ -275,7 +280,7 @@ export function ChatView({ id, find }: { id: string; find?: { messageId: string;
             const alt = m.alternatives[m.chosen];
             return (
               <div key={v.key} data-index={v.index} ref={virtualizer.measureElement} className="msg-slot" style={{ transform: `translateY(${v.start}px)` }}>
-                <MessageView message={m} author={authorOf(m)} avatarId={avatarOf(m)} hue={m.role === 'character' ? hueOf(m.authorId || conversation.characterIds[0] || '') : undefined} found={m.id === found} voice={m.role === 'character' ? (prefs.voices[m.authorId || conversation.characterIds[0] || ''] ?? '') : undefined} readAloud={prefs.readAloud} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} errorInBanner={!!error && failed?.messageId === m.id} position={offset + v.index + 1} />
+                <MessageView message={m} author={authorOf(m)} avatarId={avatarOf(m)} display={display} hue={m.role === 'character' ? hueOf(m.authorId || conversation.characterIds[0] || '') : undefined} found={m.id === found} voice={m.role === 'character' ? (prefs.voices[m.authorId || conversation.characterIds[0] || ''] ?? '') : undefined} readAloud={prefs.readAloud} stream={alt ? streams[alt.id] : undefined} isLast={v.index === messages.length - 1} busy={busy} actions={actions} errorInBanner={!!error && failed?.messageId === m.id} position={offset + v.index + 1} />
               </div>
             );
           })}

@@ -36,9 +36,11 @@ interface Props {
   /** Offer "Read aloud", with this voice (a character's own, or the system's first). */
   readAloud?: boolean;
   voice?: string | undefined;
+  /** The text as shown (macros applied; shared/display-text.std.ts). Editing shows the text as written. */
+  display?: (text: string, message: Message, alternativeId: string) => string;
 }
 
-export const MessageView = memo(function MessageView({ message: m, author, avatarId, stream, isLast, busy, actions, errorInBanner, position, hue, found, readAloud, voice }: Props) {
+export const MessageView = memo(function MessageView({ message: m, author, avatarId, stream, isLast, busy, actions, errorInBanner, position, hue, found, readAloud, voice, display }: Props) {
   const [editing, setEditing] = useState<string | null>(null);
   const [speaking, setSpeaking] = useState(false);
   const alt = m.alternatives[m.chosen] ?? m.alternatives[0]!;
@@ -108,7 +110,7 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
             </details>
           ) : null}
           <div className="msg-body">
-            <MessageText text={text} />
+            <MessageText text={display ? display(text, m, alt.id) : text} />
           </div>
         </>
       )}

@@ -8,7 +8,7 @@ import { call, messageOf } from '../lib/api.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
 
-type Kind = 'character' | 'scenario' | 'persona';
+type Kind = 'character' | 'scenario' | 'persona' | 'lorebook';
 
 interface Editor<T> {
   draft: T | null;
@@ -40,7 +40,7 @@ export function useEditor<T extends object>(kind: Kind, id: string | null, blank
   useEffect(() => {
     if (!id) return;
     let live = true;
-    const get = kind === 'character' ? call('character.get', { id }) : kind === 'scenario' ? call('scenario.get', { id }) : call('persona.get', { id });
+    const get = kind === 'character' ? call('character.get', { id }) : kind === 'scenario' ? call('scenario.get', { id }) : kind === 'lorebook' ? call('lorebook.get', { id }) : call('persona.get', { id });
     get.then(
       (r) => {
         if (!live) return;
@@ -78,9 +78,17 @@ export function useEditor<T extends object>(kind: Kind, id: string | null, blank
         const cid = currentId.current;
         if (kind === 'character') await call('character.update', { id: cid, patch: fields });
         else if (kind === 'scenario') await call('scenario.update', { id: cid, patch: fields });
+        else if (kind === 'lorebook') await call('lorebook.update', { id: cid, patch: fields });
         else await call('persona.update', { id: cid, patch: fields });
       } else {
-        const r = kind === 'character' ? await call('character.create', fields) : kind === 'scenario' ? await call('scenario.create', fields) : await call('persona.create', fields);
+        const r =
+          kind === 'character'
+            ? await call('character.create', fields)
+            : kind === 'scenario'
+              ? await call('scenario.create', fields)
+              : kind === 'lorebook'
+                ? await call('lorebook.create', fields)
+                : await call('persona.create', fields);
         currentId.current = r.id;
       }
       setSaved(JSON.stringify(draft));

@@ -14,6 +14,7 @@ export const tabs: { kind: RecordKind; label: string; single: string }[] = [
   { kind: 'scenario', label: 'Scenarios', single: 'scenario' },
   { kind: 'persona', label: 'Personas', single: 'persona' },
   { kind: 'conversation', label: 'Conversations', single: 'conversation' },
+  { kind: 'lorebook', label: 'Lorebooks', single: 'lorebook' },
 ];
 
 export function Library({ tab }: { tab: RecordKind }) {
@@ -116,7 +117,7 @@ export function Library({ tab }: { tab: RecordKind }) {
                 </>
               ) : null}
               {tab !== 'conversation' ? (
-                <button type="button" className="primary" onClick={() => navigate({ name: tab as 'character' | 'scenario' | 'persona', id: null })}>
+                <button type="button" className="primary" onClick={() => navigate({ name: tab as 'character' | 'scenario' | 'persona' | 'lorebook', id: null })}>
                   New {current.single}
                 </button>
               ) : null}
@@ -152,6 +153,7 @@ function Empty({ tab }: { tab: RecordKind }) {
     scenario: 'No scenarios yet. A scenario sets the scene: a setting, its characters and opening messages.',
     persona: 'No personas yet. A persona is who you play in a chat.',
     conversation: 'No conversations yet. Start one from a character or a scenario.',
+    lorebook: 'No lorebooks yet. A lorebook holds world facts that enter the prompt when their keywords come up — in every chat, one chat, or with a character or persona.',
   };
   return <p className="empty">{text[tab]}</p>;
 }

@@ -2,7 +2,7 @@ import type { SearchHit } from '../../shared/domain.std.ts';
 import { useNav } from '../stores/nav.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
 
-const kindLabel = { character: 'Character', scenario: 'Scenario', persona: 'Persona', conversation: 'Conversation' } as const;
+const kindLabel = { character: 'Character', scenario: 'Scenario', persona: 'Persona', conversation: 'Conversation', lorebook: 'Lorebook' } as const;
 
 export function SearchResults({ hits, query }: { hits: SearchHit[]; query: string }) {
   const navigate = useNav((s) => s.navigate);

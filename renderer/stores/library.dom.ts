@@ -134,6 +134,7 @@ const deleteCommand = {
   scenario: 'scenario.delete',
   persona: 'persona.delete',
   conversation: 'conversation.delete',
+  lorebook: 'lorebook.delete',
 } as const;
 
 async function commitDelete(id: string): Promise<void> {

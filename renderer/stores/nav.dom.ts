@@ -9,7 +9,7 @@ import { confirmDialog } from '../components/dialog.dom.tsx';
 
 export type View =
   | { name: 'library'; tab: RecordKind }
-  | { name: 'character' | 'scenario' | 'persona'; id: string | null }
+  | { name: 'character' | 'scenario' | 'persona' | 'lorebook'; id: string | null }
   /** `find`: a search match to scroll to and highlight. */
   | { name: 'chat'; id: string; find?: { messageId: string; text: string } }
   | { name: 'providers' }

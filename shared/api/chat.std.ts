@@ -3,7 +3,7 @@
  * the commands return as soon as the messages exist, so the UI can show them at once.
  */
 import { z } from 'zod';
-import { limits, RecordId } from '../domain.std.ts';
+import { AuthorsNote, limits, RecordId } from '../domain.std.ts';
 import { returns, type CommandDefs } from './contract.std.ts';
 import { presetName } from './presets.std.ts';
 
@@ -106,7 +106,8 @@ export interface PromptInspection {
    * counted apart, and the stop strings. `budget.used` is then the count of `prompt` itself.
    */
   text?: { instruct: string; context: string; prompt: string; stop: string[]; pieces: { part: string; role: string; text: string; tokens: number }[] };
-  lore: { entry: string; reason: string }[];
+  /** Each entry that fired: its book (record id, or character:/scenario: for a card's or scenario's own book), where it went and why. */
+  lore: { entry: string; reason: string; book: string; position: string; depth?: number }[];
   budget: {
     /** The provider and model the counts are for (the first one a reply would try). */
     provider: string | null;
@@ -157,6 +158,12 @@ export const preferencesShape = z
     readAloud: z.boolean(),
     /** A voice per character: record id → the system voice's name. */
     voices: z.record(RecordId, z.string().max(200)).refine((v) => Object.keys(v).length <= 10_000, 'too many voices'),
+    /** Lorebooks in force in every conversation (SillyTavern's global World Info). */
+    globalLorebookIds: z.array(RecordId).max(1_000),
+    /** The author's note a new conversation starts with. */
+    authorsNoteDefault: AuthorsNote,
+    /** World Info recursion for every book (SillyTavern's global "Recursive scan"); a book can also ask for it. */
+    loreRecursive: z.boolean(),
   })
   .partial()
   .strict();
@@ -172,6 +179,9 @@ export interface PreferencesView {
   accent?: string;
   readAloud: boolean;
   voices: Record<string, string>;
+  globalLorebookIds?: string[];
+  authorsNoteDefault?: AuthorsNote;
+  loreRecursive?: boolean;
 }
 
 export const providerCommands = {

@@ -7,6 +7,7 @@ import type { CommandDefs, Invoke } from './contract.std.ts';
 import { cardCommands } from './cards.std.ts';
 import { chatCommands, providerCommands } from './chat.std.ts';
 import { conversationCommands } from './conversation.std.ts';
+import { lorebookCommands } from './lorebooks.std.ts';
 import { presetCommands } from './presets.std.ts';
 import { privacyCommands } from './privacy.std.ts';
 import { recordCommands } from './records.std.ts';
@@ -25,6 +26,7 @@ export const commands = {
   ...transferCommands,
   ...presetCommands,
   ...privacyCommands,
+  ...lorebookCommands,
 } satisfies CommandDefs;
 
 export type Commands = typeof commands;

@@ -37,7 +37,12 @@ describe('prompt inspector', () => {
     const p = await h.call('chat.prompt', { conversationId: id });
     expect(p.messages.map((m) => m.part)).toEqual(['main', 'examples', 'history', 'history', 'post-history']);
     expect(p.lore).toHaveLength(2);
-    expect(p.lore).toEqual(expect.arrayContaining([{ entry: 'River', reason: 'key matched' }, { entry: 'Night', reason: 'constant' }]));
+    expect(p.lore).toEqual(
+      expect.arrayContaining([
+        { entry: 'River', reason: 'key "river"', book: `character:${character}`, position: 'before_char' },
+        { entry: 'Night', reason: 'constant', book: `character:${character}`, position: 'before_char' },
+      ]),
+    );
     expect(p.budget).toMatchObject({ provider: 'fake', model: 'gpt-4o-mini', tokenizer: 'o200k_base', estimate: false, contextWindow: 4096, maxTokens: 256, available: 3840, historyIncluded: 2, historyDropped: 0, overBudget: false });
     expect(p.budget.used).toBe(p.messages.reduce((n, m) => n + m.tokens, 0) + tokensPerReply);
 

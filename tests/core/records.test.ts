@@ -111,7 +111,9 @@ describe('export and import', () => {
       card_extra: { top: { create_date: '2024-01-01' }, data: { custom_field: 'kept' } },
       character_book: { name: 'Book', entries: [{ keys: ['dragon'], content: 'Dragons are rare.', extensions: { foo: 1 } }], extensions: {} },
     });
-    const { id } = await call('conversation.create', { characterIds: [c], title: 'Export me' });
+    // A lorebook of its own and a conversation's author's note, variables and chat books travel too (issue 11).
+    const { id: book } = await call('lorebook.create', { name: 'Coast', characterIds: [c], entries: [{ keys: ['sea'], content: 'Cold.', extensions: { position: 4, depth: 2, sticky: 3 } }] });
+    const { id } = await call('conversation.create', { characterIds: [c], title: 'Export me', lorebookIds: [book], authorsNote: { text: 'Be brief.', depth: 2, role: 'user', every: 3 }, variables: { hp: '12' } });
     const m = await call('conversation.addMessage', { id, role: 'user', text: 'Hi' });
     await call('conversation.editMessage', { id, messageId: m.id, text: 'Hi there' });
     const { json } = await call('data.export', {});
@@ -120,7 +122,9 @@ describe('export and import', () => {
     const call2 = callFor(other);
     await call2('vault.create', { passphrase: 'other' });
     const { imported } = await call2('data.import', { json });
-    expect(imported).toBe(JSON.parse(json).characters.length + JSON.parse(json).scenarios.length + JSON.parse(json).personas.length + JSON.parse(json).conversations.length);
+    const file = JSON.parse(json);
+    expect(imported).toBe(file.characters.length + file.scenarios.length + file.personas.length + file.lorebooks.length + file.conversations.length);
+    expect(await call2('lorebook.get', { id: book })).toEqual({ ...(await call('lorebook.get', { id: book })), updatedAt: expect.any(Number) });
     expect(await call2('character.get', { id: c })).toEqual(await call('character.get', { id: c }));
     expect(await call2('conversation.get', { id })).toEqual({ ...(await call('conversation.get', { id })), updatedAt: expect.any(Number) });
     const again = JSON.parse((await call2('data.export', {})).json);

@@ -101,10 +101,12 @@ describe('SillyTavern import', () => {
     const templates = await call('template.list', {});
     expect(templates.instruct).toContainEqual({ name: 'Llama 3 Roleplay', builtin: false });
     expect(templates.context).toContainEqual({ name: 'Llama 3 Roleplay', builtin: false });
-    const scenarios = await call('records.list', { kind: 'scenario' });
-    const world = await call('scenario.get', { id: scenarios[0]!.id });
-    expect(world.title).toBe('Eldoria');
-    expect(world.lorebook?.entries.map((e) => [e.keys, e.secondary_keys, e.content, e.position])).toEqual([
+    // A World Info book is a lorebook of its own (not a scenario holding it).
+    expect(await call('records.list', { kind: 'scenario' })).toEqual([]);
+    const books = await call('records.list', { kind: 'lorebook' });
+    const world = await call('lorebook.get', { id: books[0]!.id });
+    expect(world.name).toBe('Eldoria');
+    expect(world.entries.map((e) => [e.keys, e.secondary_keys, e.content, e.position])).toEqual([
       [['Eldoria', 'forest'], [], 'Eldoria is an ancient forest guarded by Seraphina.', 'before_char'],
       [['狼', 'wolf'], ['howl'], 'Shadow wolves hunt at dusk.', 'after_char'],
     ]);

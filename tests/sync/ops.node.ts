@@ -3,6 +3,7 @@ import { writeFields } from '../../electron/core/docs/fields-doc.node.ts';
 import { writeMeta } from '../../electron/core/docs/conversation-doc.node.ts';
 import { getCatalogEntry } from '../../electron/core/docs/catalog.node.ts';
 import type { TestDevice } from './support.node.ts';
+import { seededRandom } from '../../shared/macros.std.ts';
 
 export type Op =
   | { t: 'set'; d: number; rec: number; key: string; value: number }
@@ -75,13 +76,4 @@ export class World {
 }
 
 /** A small deterministic PRNG (mulberry32), so a failing case replays exactly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRandom;

@@ -14,7 +14,7 @@ import { appendLedger, readLedger } from '../docs/ledger-doc.node.ts';
 import { getPreset } from '../docs/presets-doc.node.ts';
 import { getProvider, listProviders, type ResolvedProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
-import { fitPrompt, loadContext, nextSpeaker, payloadNames, promptBase, toHistory, type ChatContext } from '../chat/context.node.ts';
+import { fitPrompt, keepPromptState, loadContext, nextSpeaker, payloadNames, promptBase, tailLength, toHistory, type ChatContext } from '../chat/context.node.ts';
 import { ConversationTail, FIRST_READ } from '../chat/history.node.ts';
 import { payloadFor } from '../chat/request.std.ts';
 import { loadTokenizerFor } from '../chat/tokens.std.ts';
@@ -110,9 +110,9 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
   const start = (
     s: VaultSession,
     ctx: ChatContext,
-    r: { messageId: string; alternativeId: string; baseText: string; speaker: string; history: PromptHistoryMessage[]; mode: 'reply' | 'continue'; providers: ResolvedProvider[] },
+    r: { messageId: string; alternativeId: string; baseText: string; speaker: string; history: PromptHistoryMessage[]; mode: 'reply' | 'continue'; providers: ResolvedProvider[]; chatLength: number; attempt?: number },
   ) => {
-    const base = promptBase(ctx, r.speaker, r.history, r.mode);
+    const base = promptBase(ctx, r.speaker, r.history, r.mode, r.chatLength, r.attempt);
     const names = payloadNames(base);
     engine.start({
       session: s,
@@ -123,6 +123,8 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       providers: r.providers,
       prompt: (p) => {
         const built = fitPrompt(ctx, base, r.history, (history) => buildPrompt({ ...base, history, contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model }));
+        // A real generation: World Info timed effects start and {{setvar}} takes effect (SillyTavern: not on a dry run).
+        if (state.session === s && !s.vault.locked) keepPromptState(s, ctx, built);
         return payloadFor(built.messages, built.parts, p, names);
       },
     });
@@ -135,7 +137,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
     const msg = addMessage(s, id, { role: 'character', text: '', authorId: speaker, status: 'streaming' });
     emitAppended(state, s, id, msg);
     const alternativeId = msg.alternatives[0]!.id;
-    start(s, ctx, { messageId: msg.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, [...ctx.tail.messages, ...extra]), mode: 'reply', providers });
+    start(s, ctx, { messageId: msg.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, [...ctx.tail.messages, ...extra]), mode: 'reply', providers, chatLength: tailLength(ctx) + extra.length });
     return { conversationId: id, replyMessageId: msg.id, alternativeId };
   };
 
@@ -222,7 +224,8 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       s.conversations.addAlternative(conversationId, message.id, { id: alternativeId, text: '', createdAt: s.now(), status: 'streaming' });
       s.touch(conversationId);
       emitMessagesChanged(state, s, conversationId, [message.id]);
-      start(s, ctx, { messageId: message.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, ctx.tail.messages.slice(0, index)), mode: 'reply', providers });
+      // The target is the tail's last message: the messages before it are tailLength - 1.
+      start(s, ctx, { messageId: message.id, alternativeId, baseText: '', speaker, history: toHistory(ctx, ctx.tail.messages.slice(0, index)), mode: 'reply', providers, chatLength: tailLength(ctx) - 1, attempt: message.alternatives.length });
       return { conversationId, replyMessageId: message.id, alternativeId };
     },
 
@@ -239,7 +242,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       // Continuing a reply that never got any text is simply replying again.
       const mode = alt.text === '' ? 'reply' : 'continue';
       const history = toHistory(ctx, ctx.tail.messages.slice(0, mode === 'continue' ? index + 1 : index));
-      start(s, ctx, { messageId: message.id, alternativeId: alt.id, baseText: alt.text, speaker, history, mode, providers });
+      start(s, ctx, { messageId: message.id, alternativeId: alt.id, baseText: alt.text, speaker, history, mode, providers, chatLength: tailLength(ctx) - (mode === 'continue' ? 0 : 1) });
       return { conversationId, replyMessageId: message.id, alternativeId: alt.id };
     },
 

@@ -2,7 +2,8 @@
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { recordCommands } from '../../../shared/api/records.std.ts';
-import type { CharacterFields, Conversation, ConversationMeta, Message } from '../../../shared/domain.std.ts';
+import type { CharacterFields, Conversation, ConversationMeta, Message, ScenarioFields } from '../../../shared/domain.std.ts';
+import { readPreferences } from '../docs/settings-doc.node.ts';
 import { getCatalogEntry } from '../docs/catalog.node.ts';
 import { writeMeta } from '../docs/conversation-doc.node.ts';
 import { readFields } from '../docs/fields-doc.node.ts';
@@ -19,7 +20,7 @@ type ConversationHandlers = Pick<
 
 /** Checks that every record a conversation points at exists and has the right kind. */
 function checkReferences(s: VaultSession, meta: Partial<ConversationMeta>): void {
-  const check = (id: string | undefined, kind: 'character' | 'scenario' | 'persona') => {
+  const check = (id: string | undefined, kind: 'character' | 'scenario' | 'persona' | 'lorebook') => {
     if (id === undefined) return;
     const e = getCatalogEntry(s.catalog, id);
     if (!e || e.kind !== kind) throw new MindstageError('not_found', `No ${kind} with id ${id}.`, { recordId: id });
@@ -27,6 +28,7 @@ function checkReferences(s: VaultSession, meta: Partial<ConversationMeta>): void
   for (const c of meta.characterIds ?? []) check(c, 'character');
   check(meta.scenarioId, 'scenario');
   check(meta.personaId, 'persona');
+  for (const b of meta.lorebookIds ?? []) check(b, 'lorebook');
   if (meta.preset !== undefined && !getPreset(s.systemDoc('settings').doc, meta.preset)) throw new MindstageError('not_found', `No preset named "${meta.preset}".`);
 }
 
@@ -64,10 +66,16 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
     'conversation.create': async ({ withGreeting, ...meta }) => {
       const s = state.requireSession();
       checkReferences(s, meta);
-      const greetings = withGreeting ? greetingsOf(s, meta.characterIds) : null;
+      const openings = withGreeting ? openingsOf(s, meta.scenarioId) : [];
+      const greetings = withGreeting && openings.length === 0 ? greetingsOf(s, meta.characterIds) : null;
+      // A new conversation starts with the default author's note, when one is set (SillyTavern's "default note").
+      const note = readPreferences(s.systemDoc('settings').doc).authorsNoteDefault;
+      const withNote = meta.authorsNote === undefined && note && note.text.trim() !== '' ? { ...meta, authorsNote: note } : meta;
       const id = s.storage.transaction(() => {
-        const created = s.createRecord('conversation', meta.title, (doc) => writeMeta(doc, { ...meta, createdAt: s.now() }));
+        const created = s.createRecord('conversation', meta.title, (doc) => writeMeta(doc, { ...withNote, createdAt: s.now() }));
         if (greetings) s.conversations.appendMany(created, [greeting(greetings, s.now())]);
+        const now = s.now();
+        if (openings.length > 0) s.conversations.appendMany(created, openings.map((text) => ({ id: newItemId(), role: 'narrator' as const, createdAt: now, alternatives: [{ id: newItemId(), text, createdAt: now, status: 'complete' as const }], chosen: 0 })));
         return created;
       });
       return { id };
@@ -140,6 +148,13 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       return { id: newId };
     },
   };
+}
+
+/** A scenario's opening messages (narrated), as the app plays a scenario. */
+function openingsOf(s: VaultSession, scenarioId: string | undefined): string[] {
+  if (scenarioId === undefined) return [];
+  const sc = readFields<Partial<ScenarioFields>>(s.record(scenarioId, 'scenario').doc);
+  return (sc.openingMessages ?? []).filter((t) => t.trim() !== '');
 }
 
 /** The first character's greeting and the texts offered beside it, or null when it has none. */

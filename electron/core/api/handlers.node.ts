@@ -13,6 +13,7 @@ import type { Commands } from '../../../shared/api/index.std.ts';
 import { syncCommands } from '../../../shared/api/sync.std.ts';
 import { transferCommands } from '../../../shared/api/transfer.std.ts';
 import { conversationHandlers } from './conversation-handlers.node.ts';
+import { lorebookHandlers } from './lorebook-handlers.node.ts';
 import { readWindow } from './conversation-events.node.ts';
 import { providerHandlers } from './provider-handlers.node.ts';
 import { presetHandlers } from './preset-handlers.node.ts';
@@ -54,13 +55,14 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     'conversation.window': async ({ id, beforeId, limit }) => readWindow(state, id, beforeId, limit),
     ...lazyHandlers(transferCommands, async () => (await import('./import-handlers.node.ts')).importHandlers(state)),
     ...presetHandlers(state),
+    ...lorebookHandlers(state),
     'records.list': async ({ kind }) => listCatalog(state.requireSession().catalog, kind),
     'search.query': async ({ text, limit }) => search(state.requireSession(), text, limit),
     'data.export': async () => ({ json: JSON.stringify(exportAll(state.requireSession()), null, 2) }),
     'data.import': async ({ json }) => {
       const s = state.requireSession();
       const counts = importAll(s, json);
-      return { imported: counts.characters + counts.scenarios + counts.personas + counts.conversations };
+      return { imported: counts.characters + counts.scenarios + counts.personas + counts.lorebooks + counts.conversations };
     },
   } satisfies Handlers<Commands>;
 }

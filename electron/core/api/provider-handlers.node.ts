@@ -1,4 +1,5 @@
 /** Provider configuration and preferences, kept in the encrypted settings document. API keys never come back out. */
+import { getCatalogEntry } from '../docs/catalog.node.ts';
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { ProviderPreset, providerCommands } from '../../../shared/api/chat.std.ts';
@@ -44,6 +45,10 @@ export function providerHandlers(state: CoreState): Handlers<typeof providerComm
   return {
     'settings.get': async () => readPreferences(settings()),
     'settings.update': async (patch) => {
+      for (const id of patch.globalLorebookIds ?? []) {
+        const e = getCatalogEntry(state.requireSession().catalog, id);
+        if (!e || e.kind !== 'lorebook') throw new MindstageError('not_found', `No lorebook with id ${id}.`, { recordId: id });
+      }
       writePreferences(settings(), patch);
       return readPreferences(settings());
     },

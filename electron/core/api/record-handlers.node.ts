@@ -6,9 +6,9 @@ import { getCatalogEntry } from '../docs/catalog.node.ts';
 import { readFields, writeFields } from '../docs/fields-doc.node.ts';
 import type { CoreState } from './state.node.ts';
 
-type FieldKind = 'character' | 'scenario' | 'persona';
+type FieldKind = 'character' | 'scenario' | 'persona' | 'lorebook';
 
-function fieldRecord<F extends object, R>(state: CoreState, kind: FieldKind, titleOf: (f: Partial<F>) => string | undefined) {
+export function fieldRecord<F extends object, R>(state: CoreState, kind: FieldKind, titleOf: (f: Partial<F>) => string | undefined) {
   return {
     create: async (fields: F) => {
       const s = state.requireSession();

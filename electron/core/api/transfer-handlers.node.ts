@@ -10,6 +10,7 @@ import {
   ConversationMeta,
   Message,
   PersonaFields,
+  LorebookFields,
   RecordId,
   ScenarioFields,
   type RecordKind,
@@ -33,6 +34,7 @@ const ExportFile = z.object({
   characters: z.array(CharacterFields.extend(stamps)).default([]),
   scenarios: z.array(ScenarioFields.extend(stamps)).default([]),
   personas: z.array(PersonaFields.extend(stamps)).default([]),
+  lorebooks: z.array(LorebookFields.extend(stamps)).default([]),
   conversations: z.array(ConversationMeta.extend({ ...stamps, messages: z.array(Message) })).default([]),
   assets: z.array(z.object({ id: z.string(), mime: z.string().max(200), base64: z.string() })).default([]),
 });
@@ -46,6 +48,7 @@ export function exportAll(s: VaultSession): ExportFile {
     characters: [],
     scenarios: [],
     personas: [],
+    lorebooks: [],
     conversations: [],
     assets: [],
   };
@@ -59,7 +62,7 @@ export function exportAll(s: VaultSession): ExportFile {
     }
     const fields = readFields<Record<string, unknown>>(s.repo.open(recordRef(e.id, e.kind)).doc);
     if (typeof fields['avatar_asset'] === 'string') assetIds.add(fields['avatar_asset']);
-    const list = { character: out.characters, scenario: out.scenarios, persona: out.personas }[e.kind] as unknown[];
+    const list = { character: out.characters, scenario: out.scenarios, persona: out.personas, lorebook: out.lorebooks }[e.kind] as unknown[];
     list.push({ ...fields, ...stamp });
   }
   for (const id of assetIds) {
@@ -73,6 +76,7 @@ export interface ImportedCounts {
   characters: number;
   scenarios: number;
   personas: number;
+  lorebooks: number;
   conversations: number;
 }
 
@@ -97,7 +101,7 @@ export function importAll(s: VaultSession, json: string): ImportedCounts {
     throw new MindstageError('usage', `The export file is malformed at ${issue.path.join('.') || 'top level'}: ${issue.message}. Nothing was imported.`);
   }
   const file = parsed.data;
-  const imported: ImportedCounts = { characters: 0, scenarios: 0, personas: 0, conversations: 0 };
+  const imported: ImportedCounts = { characters: 0, scenarios: 0, personas: 0, lorebooks: 0, conversations: 0 };
   const fresh = (id: string) => getCatalogEntry(s.catalog, id) === undefined;
   s.storage.transaction(() => {
     for (const a of file.assets) putAsset(s, { mime: a.mime, bytes: new Uint8Array(Buffer.from(a.base64, 'base64')) }, a.id);
@@ -105,6 +109,7 @@ export function importAll(s: VaultSession, json: string): ImportedCounts {
       ['character', file.characters, (r) => String(r['name']), 'characters'],
       ['scenario', file.scenarios, (r) => String(r['title']), 'scenarios'],
       ['persona', file.personas, (r) => String(r['name']), 'personas'],
+      ['lorebook', file.lorebooks, (r) => String(r['name']), 'lorebooks'],
     ];
     for (const [kind, records, title, counter] of fieldKinds) {
       for (const { id, createdAt, updatedAt: _u, ...fields } of records) {

@@ -8,14 +8,18 @@
  */
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { ConversationInfo } from '../../../shared/api/conversation.std.ts';
-import { CharacterFields, ScenarioFields, type Message, type PersonaFields } from '../../../shared/domain.std.ts';
+import { CharacterFields, ScenarioFields, type AuthorsNote, type ConversationMeta, type LorebookFields, type Message, type PersonaFields } from '../../../shared/domain.std.ts';
+import { messageSeed } from '../../../shared/display-text.std.ts';
 import { readInfo } from '../api/conversation-events.node.ts';
-import { getCatalogEntry } from '../docs/catalog.node.ts';
+import { getCatalogEntry, listCatalog } from '../docs/catalog.node.ts';
+import { writeMeta } from '../docs/conversation-doc.node.ts';
 import { readFields } from '../docs/fields-doc.node.ts';
 import { readPreferences } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
+import { authorsNoteFromSillyTavern } from './authors-note.std.ts';
 import { ConversationTail, FIRST_READ } from './history.node.ts';
-import { scanReach } from './lorebook.std.ts';
+import { scanReach, type LoreSource } from './lorebook.std.ts';
+import { hash32, seededRandom } from './macros.std.ts';
 import { defaultMinHistoryMessages, type BuiltPrompt, type PromptHistoryMessage, type PromptInput } from './prompt.std.ts';
 import type { PayloadNames } from './request.std.ts';
 
@@ -33,9 +37,46 @@ export interface ChatContext {
   scenario?: ScenarioFields;
   persona?: { id: string; name: string; description: string };
   userName: string;
+  /** Lorebook records (not card or scenario books), read once per command. */
+  books: Map<string, LorebookFields>;
+  globalLorebookIds: string[];
+  loreRecursive: boolean;
+  authorsNote?: AuthorsNote;
+  variables: Record<string, string>;
 }
 
-function readRecord<T>(s: VaultSession, id: string | undefined, kind: 'character' | 'scenario' | 'persona'): T | undefined {
+/** Who takes part in a conversation, without reading its messages (the prompt, the display context). */
+export function loadParticipants(s: VaultSession, meta: Pick<ConversationMeta, 'characterIds' | 'scenarioId' | 'personaId'>) {
+  const storedScenario = readRecord<ScenarioFields>(s, meta.scenarioId, 'scenario');
+  // Defaults under what is stored, so records written by older versions still have every field the prompt reads.
+  const scenario = storedScenario && { ...ScenarioFields.parse({ title: storedScenario.title || 'Scenario' }), ...storedScenario };
+  const ids = meta.characterIds.length > 0 ? meta.characterIds : (scenario?.characterIds ?? []);
+  const characters = new Map<string, CharacterFields>();
+  for (const id of ids) {
+    const c = readRecord<CharacterFields>(s, id, 'character');
+    if (c) characters.set(id, { ...CharacterFields.parse({ name: c.name || 'Character' }), ...c });
+  }
+  const prefs = readPreferences(s.systemDoc('settings').doc);
+  const personaId = meta.personaId ?? scenario?.personaId ?? prefs.defaultPersonaId;
+  const p = readRecord<PersonaFields>(s, personaId, 'persona');
+  const persona = p && personaId ? { id: personaId, name: p.name, description: p.description ?? '' } : undefined;
+  return { scenario, characters, persona, prefs, userName: persona?.name ?? 'User' };
+}
+
+/** The conversation's author's note: its own, else the one a SillyTavern chat came with. */
+export function authorsNoteOf(meta: ConversationMeta): AuthorsNote | undefined {
+  return meta.authorsNote ?? authorsNoteFromSillyTavern(meta.sillytavern?.chatMetadata);
+}
+
+/** Chat-local variables: the conversation's, else those a SillyTavern chat came with. */
+export function variablesOf(meta: ConversationMeta): Record<string, string> {
+  if (meta.variables) return meta.variables;
+  const st = meta.sillytavern?.chatMetadata?.['variables'];
+  if (typeof st !== 'object' || st === null) return {};
+  return Object.fromEntries(Object.entries(st).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
+
+function readRecord<T>(s: VaultSession, id: string | undefined, kind: 'character' | 'scenario' | 'persona' | 'lorebook'): T | undefined {
   if (!id) return undefined;
   const entry = getCatalogEntry(s.catalog, id);
   if (!entry || entry.kind !== kind) return undefined;
@@ -46,19 +87,32 @@ function readRecord<T>(s: VaultSession, id: string | undefined, kind: 'character
 export function loadContext(s: VaultSession, conversationId: string, through?: Message): ChatContext {
   const conversation = readInfo(s, conversationId);
   const tail = new ConversationTail(s, conversationId, undefined, through);
-  const storedScenario = readRecord<ScenarioFields>(s, conversation.scenarioId, 'scenario');
-  // Defaults under what is stored, so records written by older versions still have every field the prompt reads.
-  const scenario = storedScenario && { ...ScenarioFields.parse({ title: storedScenario.title || 'Scenario' }), ...storedScenario };
-  const ids = conversation.characterIds.length > 0 ? conversation.characterIds : (scenario?.characterIds ?? []);
-  const characters = new Map<string, CharacterFields>();
-  for (const id of ids) {
-    const c = readRecord<CharacterFields>(s, id, 'character');
-    if (c) characters.set(id, { ...CharacterFields.parse({ name: c.name || 'Character' }), ...c });
+  const { scenario, characters, persona, prefs, userName } = loadParticipants(s, conversation);
+  const books = new Map<string, LorebookFields>();
+  for (const e of listCatalog(s.catalog, 'lorebook')) {
+    const b = readRecord<LorebookFields>(s, e.id, 'lorebook');
+    if (b) books.set(e.id, { ...b, characterIds: b.characterIds ?? [], personaIds: b.personaIds ?? [], entries: b.entries ?? [] });
   }
-  const personaId = conversation.personaId ?? scenario?.personaId ?? readPreferences(s.systemDoc('settings').doc).defaultPersonaId;
-  const p = readRecord<PersonaFields>(s, personaId, 'persona');
-  const persona = p && personaId ? { id: personaId, name: p.name, description: p.description ?? '' } : undefined;
-  return { conversation, tail, characterIds: [...characters.keys()], characters, ...(scenario ? { scenario } : {}), ...(persona ? { persona } : {}), userName: persona?.name ?? 'User' };
+  const authorsNote = authorsNoteOf(conversation);
+  return {
+    conversation,
+    tail,
+    characterIds: [...characters.keys()],
+    characters,
+    ...(scenario ? { scenario } : {}),
+    ...(persona ? { persona } : {}),
+    userName,
+    books,
+    globalLorebookIds: prefs.globalLorebookIds ?? [],
+    loreRecursive: prefs.loreRecursive ?? false,
+    ...(authorsNote ? { authorsNote } : {}),
+    variables: variablesOf(conversation),
+  };
+}
+
+/** Messages in the conversation up to the end of what `tail` read (read or not). */
+export function tailLength(ctx: ChatContext): number {
+  return ctx.tail.unread + ctx.tail.older.length + ctx.tail.messages.length;
 }
 
 /**
@@ -105,12 +159,14 @@ function speakerName(ctx: ChatContext, m: Message): string {
 export function toHistory(ctx: ChatContext, messages: Message[]): PromptHistoryMessage[] {
   const out: PromptHistoryMessage[] = [];
   for (const m of messages) {
-    const text = m.alternatives[m.chosen]?.text ?? '';
+    const alt = m.alternatives[m.chosen];
+    const text = alt?.text ?? '';
     if (text === '') continue;
-    out.push({ role: m.role, name: speakerName(ctx, m), text, ...(m.authorId ? { authorId: m.authorId } : {}) });
+    out.push({ role: m.role, name: speakerName(ctx, m), text, seed: messageSeed(ctx.conversation.id, m.id, alt!.id), at: m.createdAt, ...(m.authorId ? { authorId: m.authorId } : {}) });
   }
   return out;
 }
+
 
 export type PromptBase = Omit<PromptInput, 'contextWindow' | 'maxTokens' | 'model'>;
 
@@ -119,9 +175,37 @@ export function payloadNames(base: PromptBase): PayloadNames {
   return { userName: base.userName, charName: base.character.name, group: base.otherCharacters.length > 0 };
 }
 
-export function promptBase(ctx: ChatContext, speakerId: string, history: PromptHistoryMessage[], mode: 'reply' | 'continue'): PromptBase {
+/**
+ * Every book in force for this speaker, each once: chat books first (SillyTavern scans them first), then the
+ * persona's, the speaker's (its card's own book and books linked to it), the scenario's, and the global ones.
+ */
+export function loreSources(ctx: ChatContext, speakerId: string): LoreSource[] {
+  const out: LoreSource[] = [];
+  const seen = new Set<string>();
+  const add = (id: string, kind: LoreSource['kind']) => {
+    const book = ctx.books.get(id);
+    if (!book || seen.has(id)) return;
+    seen.add(id);
+    out.push({ id, book, kind });
+  };
+  for (const id of ctx.conversation.lorebookIds ?? []) add(id, 'chat');
+  for (const [id, b] of ctx.books) if (ctx.persona && b.personaIds.includes(ctx.persona.id)) add(id, 'persona');
+  const card = ctx.characters.get(speakerId)?.character_book;
+  if (card) out.push({ id: `character:${speakerId}`, book: card, kind: 'character' });
+  for (const [id, b] of ctx.books) if (b.characterIds.includes(speakerId)) add(id, 'character');
+  if (ctx.scenario?.lorebook) out.push({ id: `scenario:${ctx.conversation.scenarioId ?? ''}`, book: ctx.scenario.lorebook, kind: 'scenario' });
+  for (const id of ctx.globalLorebookIds) add(id, 'global');
+  return out;
+}
+
+/**
+ * `chatLength`: messages in the conversation up to the reply (a regeneration counts those before the message it
+ * replaces). Probability and group rolls are seeded by the conversation, that length and `attempt`, so the prompt
+ * inspector shows the entries the next reply will send, and a regeneration (a new attempt) rolls again.
+ */
+export function promptBase(ctx: ChatContext, speakerId: string, history: PromptHistoryMessage[], mode: 'reply' | 'continue', chatLength = tailLength(ctx), attempt = 0): PromptBase {
   const character = ctx.characters.get(speakerId)!;
-  const lorebooks = [character.character_book, ctx.scenario?.lorebook].filter((b) => b !== undefined);
+  const seed = `${ctx.conversation.id}:${chatLength}:${attempt}`;
   return {
     character,
     characterId: speakerId,
@@ -130,8 +214,15 @@ export function promptBase(ctx: ChatContext, speakerId: string, history: PromptH
     ...(ctx.persona ? { persona: { name: ctx.persona.name, description: ctx.persona.description } } : {}),
     userName: ctx.userName,
     history,
-    lorebooks,
+    lorebooks: loreSources(ctx, speakerId),
     mode,
+    chatLength,
+    ...(ctx.conversation.loreTimers ? { loreTimers: ctx.conversation.loreTimers } : {}),
+    ...(ctx.authorsNote ? { authorsNote: ctx.authorsNote } : {}),
+    recursiveLore: ctx.loreRecursive,
+    random: seededRandom(hash32(seed)),
+    variables: ctx.variables,
+    macroSeed: seed,
   };
 }
 
@@ -156,4 +247,16 @@ export function fitPrompt(ctx: ChatContext, base: PromptBase, history: PromptHis
     ctx.tail.readOlder(Math.max(FIRST_READ, ctx.tail.older.length + ctx.tail.messages.length));
     older = [...toHistory(ctx, ctx.tail.older.slice(0, ctx.tail.older.length - had)), ...older];
   }
+}
+
+/** After a real generation's prompt: keep the timed effects it started and the variables its macros set. */
+export function keepPromptState(s: VaultSession, ctx: ChatContext, built: Pick<BuiltPrompt, 'loreTimers' | 'variables'>): void {
+  const patch: Partial<ConversationMeta> = {};
+  const timersBefore = ctx.conversation.loreTimers ?? { sticky: {}, cooldown: {} };
+  if (JSON.stringify(built.loreTimers) !== JSON.stringify(timersBefore)) patch.loreTimers = built.loreTimers;
+  if (JSON.stringify(built.variables) !== JSON.stringify(ctx.variables)) patch.variables = built.variables;
+  if (Object.keys(patch).length === 0) return;
+  writeMeta(s.record(ctx.conversation.id, 'conversation').doc, patch);
+  if (patch.loreTimers) ctx.conversation.loreTimers = patch.loreTimers;
+  if (patch.variables) ctx.variables = patch.variables;
 }

@@ -1,47 +1,68 @@
 /**
- * Lorebook (Character Card V2/V3 `character_book`) activation: which entries' keys appear in the last
- * `scan_depth` messages, which of those fit the book's token budget, and where they go. Semantics and every
- * choice made where the specs are silent are in docs/prompt.md ("Lorebooks").
- *
- * Matchers are compiled once per book object (WeakMap), so a 200-entry book costs a few hundred substring
- * searches over the scanned window per prompt, whatever the conversation's length.
+ * World Info activation, a port of SillyTavern's `checkWorldInfo` (public/scripts/world-info.js): every book's
+ * entries scanned together, with selective logic, timed effects (sticky, cooldown, delay), probability, inclusion
+ * groups (override, weights, scoring), recursion (non-recursable, prevent further, delay until recursion with
+ * levels), per-entry and per-book scan depth, and the token budget. docs/prompt.md "Lorebooks" documents it and
+ * every place where we chose differently.
  */
-import type { LoreEntry, Lorebook } from '../../../shared/domain.std.ts';
-import { applyMacros, type MacroNames } from './macros.std.ts';
+import type { Lorebook } from '../../../shared/domain.std.ts';
+import { applyMacros, type MacroEnv } from './macros.std.ts';
+import { compileBook, makeHaystack, selectiveLogics, type CompiledBook, type CompiledEntry, type Haystack, type LorePosition, type LoreRole } from './lore-compile.std.ts';
 
-/** SillyTavern's default World Info scan depth. */
-export const defaultScanDepth = 2;
+export { regexRisk, defaultScanDepth, lorePositions, loreRoles, selectiveLogics, type LorePosition, type LoreRole } from './lore-compile.std.ts';
+
 /** A book's token_budget, when it has none, as a share of the prompt budget (SillyTavern's default: 25 %). */
 export const defaultBudgetShare = 0.25;
-/** Passes over activated content when a book has recursive_scanning (the first pass is over the messages). */
-export const maxRecursionPasses = 3;
-/** Regex keys longer than this are ignored (never match). */
-export const maxRegexLength = 256;
-/** Characters of the scanned window (its end) a regex key sees, by how many unbounded quantifiers it has. */
-export const regexWindowByUnbounded = [20_000, 4_000, 250] as const;
+/** Scan loops at most (the first over the messages, the rest recursion): SillyTavern has no limit by default. */
+export const maxScanLoops = 10;
 
-export type LorePosition = 'before_char' | 'after_char';
+/** Where a book comes from; `id` keys its entries' timed effects (SillyTavern: `${world}.${uid}`). */
+export interface LoreSource {
+  id: string;
+  book: Lorebook;
+  /** Chat books are scanned first (SillyTavern: chat lore always goes first). */
+  kind?: 'chat' | 'persona' | 'character' | 'scenario' | 'global';
+}
+
+/** A timed effect in force: from chat length `start` until chat length `end`. SillyTavern's chat_metadata.timedWorldInfo. */
+export interface TimedEffect {
+  start: number;
+  end: number;
+  /** A cooldown that began when a sticky effect ended survives a chat that did not advance. */
+  protected?: boolean;
+}
+export interface LoreTimers {
+  sticky: Record<string, TimedEffect>;
+  cooldown: Record<string, TimedEffect>;
+}
 
 export interface ActivatedEntry {
-  /** name, else id, else first key. */
   label: string;
-  /** With {{char}}/{{user}} applied and V3 decorator lines removed. */
+  /** Which book (its source id). */
+  book: string;
+  /** With macros applied and V3 decorator lines removed. */
   content: string;
   position: LorePosition;
+  depth: number;
+  role: LoreRole;
+  order: number;
   tokens: number;
   /** Why it is in the prompt, for the prompt inspector. */
-  reason: 'constant' | 'key matched';
+  reason: string;
 }
 
 export interface LoreSelection {
-  /** Placement order: insertion_order ascending, then book order, then entry order. */
+  /** Included entries in placement order (insertion_order ascending, then book, then entry). */
+  entries: ActivatedEntry[];
   before: ActivatedEntry[];
   after: ActivatedEntry[];
   tokens: number;
+  /** Timed effects after this activation: what a real generation stores. */
+  timers: LoreTimers;
 }
 
 export interface LoreOptions {
-  names: MacroNames;
+  env: MacroEnv;
   count: (text: string) => number;
   /** Token budget of a book that sets none. */
   defaultBudget: number;
@@ -49,302 +70,282 @@ export interface LoreOptions {
   available: number;
   /** Tokens added per entry when joined to the prompt (the separator). */
   separatorTokens: number;
+  /** Messages in the whole chat (SillyTavern's chat.length, for timed effects); default: the history's length. */
+  chatLength?: number;
+  timers?: LoreTimers;
+  /** For probability and inclusion-group rolls, in [0, 1). */
+  random?: () => number;
+  /** Recursion for every book (SillyTavern's global setting); a book's own recursive_scanning turns it on for its entries. */
+  recursive?: boolean;
+  /** Extra text scanned with the messages (SillyTavern's injections marked for scanning). */
+  inject?: string;
 }
 
-type Matcher = (hay: Haystack) => boolean;
-
-interface Haystack {
-  raw: string;
-  lower: string;
+interface Candidate {
+  e: CompiledEntry;
+  book: number;
+  source: LoreSource;
+  compiled: CompiledBook;
+  key: string;
 }
 
-interface CompiledEntry {
-  index: number;
-  label: string;
-  content: string;
-  position: LorePosition;
-  order: number;
-  priority: number;
-  constant: boolean;
-  primary: Matcher[];
-  secondary: Matcher[];
-  /** SillyTavern selectiveLogic: 0 AND ANY, 1 NOT ALL, 2 NOT ANY, 3 AND ALL. */
-  logic: number;
-  exclude: Matcher[];
-  scanDepth: number | undefined;
-  excludeRecursion: boolean;
+const emptyTimers = (): LoreTimers => ({ sticky: {}, cooldown: {} });
+
+/** Applies chat advance to stored timers: ended sticky effects start their cooldown (SillyTavern `checkTimedEffects`). */
+function currentTimers(stored: LoreTimers | undefined, byKey: Map<string, Candidate>, chatLength: number): { timers: LoreTimers; sticky: Set<string>; cooldown: Set<string> } {
+  const timers: LoreTimers = { sticky: { ...stored?.sticky }, cooldown: { ...stored?.cooldown } };
+  const sticky = new Set<string>();
+  const cooldown = new Set<string>();
+  for (const type of ['sticky', 'cooldown'] as const) {
+    for (const [key, effect] of Object.entries(timers[type])) {
+      const c = byKey.get(key);
+      if (chatLength <= effect.start && !effect.protected) {
+        delete timers[type][key]; // the chat did not advance (a regeneration, a deleted message)
+        continue;
+      }
+      if (!c) {
+        if (chatLength >= effect.end) delete timers[type][key]; // its book is not in this chat now
+        continue;
+      }
+      if (!c.e[type]) {
+        delete timers[type][key];
+        continue;
+      }
+      if (chatLength >= effect.end) {
+        delete timers[type][key];
+        if (type === 'sticky' && c.e.cooldown) {
+          timers.cooldown[key] = { start: chatLength, end: chatLength + c.e.cooldown, protected: true };
+          cooldown.add(key);
+        }
+        continue;
+      }
+      (type === 'sticky' ? sticky : cooldown).add(key);
+    }
+  }
+  return { timers, sticky, cooldown };
 }
 
-interface CompiledBook {
-  entries: CompiledEntry[];
-  scanDepth: number;
-  tokenBudget: number | undefined;
-  recursive: boolean;
+function keyMatch(e: CompiledEntry, hay: Haystack): string | null {
+  const primary = e.primary.find((m) => m(hay));
+  if (!primary) return null;
+  if (e.exclude.some((m) => m(hay))) return null;
+  if (e.secondary.length === 0) return `key "${primary.key}"`;
+  const hits = e.secondary.map((m) => m(hay));
+  const ok = [hits.some(Boolean), !hits.every(Boolean), !hits.some(Boolean), hits.every(Boolean)][e.logic] ?? hits.some(Boolean);
+  if (!ok) return null;
+  const logic = (selectiveLogics[e.logic] ?? 'and_any').replace('_', ' ').toUpperCase();
+  const found = e.secondary.filter((_m, i) => hits[i]).map((m) => `"${m.key}"`);
+  return `key "${primary.key}", secondary ${logic}${found.length ? ` (${found.join(', ')})` : ''}`;
 }
 
-// ---- regex keys ---------------------------------------------------------------------------------------------
+/** SillyTavern's `getScore`: primary keys found, plus secondary ones under positive logic. */
+function score(e: CompiledEntry, hay: Haystack): number {
+  if (e.primary.length === 0) return 0;
+  const p = e.primary.filter((m) => m(hay)).length;
+  const s = e.secondary.filter((m) => m(hay)).length;
+  if (e.secondary.length > 0 && (e.logic === 0 || (e.logic === 3 && s === e.secondary.length))) return p + s;
+  return p;
+}
 
 /**
- * How many unbounded quantifiers a pattern has, or null when it is unsafe to run: too long, back-references, or
- * a repeated group that itself repeats or alternates (the shapes behind catastrophic backtracking, e.g. (a+)+,
- * (a|aa)*). The scanned text is then cut so the worst case stays around 10^7 steps (regexWindowByUnbounded).
+ * Activated entries of every book that fit: the scan (and its recursion) as SillyTavern runs it, then each book
+ * within its own token budget and all within `available`, keeping sticky entries first, then constant, then
+ * higher priority, then higher insertion_order; an entry that does not fit is skipped and smaller ones may still go in.
  */
-export function regexRisk(source: string): number | null {
-  if (source.length > maxRegexLength) return null;
-  const stack: Array<{ repeats: boolean; alternates: boolean }> = [{ repeats: false, alternates: false }];
-  let last: { repeats: boolean; alternates: boolean } | 'atom' | null = null;
-  let unbounded = 0;
-  let i = 0;
-  while (i < source.length) {
-    const c = source[i]!;
-    if (c === '\\') {
-      const next = source[i + 1] ?? '';
-      if (/[1-9k]/.test(next)) return null;
-      i += 2;
-      last = 'atom';
-    } else if (c === '[') {
-      i++;
-      while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
-      i++;
-      last = 'atom';
-    } else if (c === '(') {
-      stack.push({ repeats: false, alternates: false });
-      i++;
-      last = null;
-    } else if (c === ')') {
-      const group = stack.pop();
-      const parent = stack[stack.length - 1];
-      if (!group || !parent) return null;
-      if (group.repeats) parent.repeats = true;
-      i++;
-      last = group;
-    } else if (c === '|') {
-      stack[stack.length - 1]!.alternates = true;
-      i++;
-      last = null;
-    } else {
-      const brace = c === '{' ? /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i)) : null;
-      if (c === '*' || c === '+' || c === '?' || brace) {
-        const max = brace ? (brace[2] === undefined ? Number(brace[1]) : brace[3] === '' ? Infinity : Number(brace[3])) : c === '?' ? 1 : Infinity;
-        if (max > 1) {
-          if (last !== null && last !== 'atom' && (last.repeats || last.alternates)) return null;
-          if (max > 16) unbounded++;
-          stack[stack.length - 1]!.repeats = true;
-        }
-        i += brace ? brace[0].length : 1;
-        if (source[i] === '?') i++;
-        last = null;
-      } else {
-        i++;
-        last = 'atom';
-      }
-    }
-  }
-  if (stack.length !== 1 || unbounded >= regexWindowByUnbounded.length) return null;
-  return unbounded;
-}
+export function selectLore(books: readonly (Lorebook | LoreSource)[], history: readonly { text: string }[], opts: LoreOptions): LoreSelection {
+  const sources: LoreSource[] = books.map((b, i) => ('book' in b && typeof b.book === 'object' && b.book !== null && 'entries' in b.book ? (b as LoreSource) : { id: `book${i}`, book: b as Lorebook }));
+  const chatLength = opts.chatLength ?? history.length;
+  const random = opts.random ?? Math.random;
+  const all: Candidate[] = [];
+  sources.forEach((source, book) => {
+    const compiled = compileBook(source.book);
+    for (const e of compiled.entries) all.push({ e, book, source, compiled, key: `${source.id}.${e.uid}` });
+  });
+  // SillyTavern's order of consideration: chat books first, then every other book's entries by order, highest first.
+  const rank = (c: Candidate) => (c.source.kind === 'chat' ? 0 : 1);
+  all.sort((a, b) => rank(a) - rank(b) || b.e.order - a.e.order || a.book - b.book || a.e.index - b.e.index);
+  const byKey = new Map(all.map((c) => [c.key, c]));
+  const { timers, sticky, cooldown } = currentTimers(opts.timers, byKey, chatLength);
 
-function regexMatcher(key: string, caseSensitive: boolean): Matcher | null {
-  const slashed = /^\/([\s\S]+)\/([a-z]*)$/.exec(key);
-  const source = slashed ? slashed[1]! : key;
-  const risk = regexRisk(source);
-  if (risk === null) return null;
-  const flags = new Set((slashed?.[2] ?? '').split('').filter((f) => 'imsu'.includes(f)));
-  if (!caseSensitive) flags.add('i');
-  let re: RegExp;
-  try {
-    re = new RegExp(source, [...flags].join(''));
-  } catch {
-    return null;
-  }
-  const window = regexWindowByUnbounded[risk]!;
-  return (hay) => re.test(hay.raw.length > window ? hay.raw.slice(-window) : hay.raw);
-}
-
-const wordChar = /[\p{L}\p{N}_]/u;
-
-function plainMatcher(key: string, caseSensitive: boolean, wholeWords: boolean): Matcher | null {
-  const needle = caseSensitive ? key : key.toLowerCase();
-  if (needle.trim() === '') return null;
-  if (wholeWords && wordChar.test(needle[0]!) && wordChar.test(needle[needle.length - 1]!)) {
-    const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const re = new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'u');
-    return caseSensitive ? (hay) => hay.raw.includes(needle) && re.test(hay.raw) : (hay) => hay.lower.includes(needle) && re.test(hay.lower);
-  }
-  return caseSensitive ? (hay) => hay.raw.includes(needle) : (hay) => hay.lower.includes(needle);
-}
-
-// ---- compiling a book -----------------------------------------------------------------------------------------
-
-interface Decorators {
-  content: string;
-  activate: boolean;
-  dontActivate: boolean;
-  position?: LorePosition;
-  scanDepth?: number;
-  additionalKeys: string[];
-  excludeKeys: string[];
-}
-
-/** V3 decorators: "@@name args" lines at the start of the content. Unknown ones are dropped, as the spec asks. */
-function readDecorators(content: string): Decorators {
-  const out: Decorators = { content, activate: false, dontActivate: false, additionalKeys: [], excludeKeys: [] };
-  if (!content.startsWith('@@')) return out;
-  const lines = content.split('\n');
-  let n = 0;
-  for (; n < lines.length && lines[n]!.startsWith('@@'); n++) {
-    const [name = '', ...rest] = lines[n]!.slice(2).trim().split(/\s+/);
-    const arg = rest.join(' ');
-    if (name === 'activate') out.activate = true;
-    else if (name === 'dont_activate') out.dontActivate = true;
-    else if (name === 'position') out.position = arg.startsWith('before') ? 'before_char' : 'after_char';
-    else if (name === 'scan_depth' && /^\d+$/.test(arg)) out.scanDepth = Number(arg);
-    else if (name === 'additional_keys') out.additionalKeys.push(...arg.split(',').map((k) => k.trim()).filter(Boolean));
-    else if (name === 'exclude_keys') out.excludeKeys.push(...arg.split(',').map((k) => k.trim()).filter(Boolean));
-  }
-  out.content = lines.slice(n).join('\n');
-  return out;
-}
-
-function extBool(entry: LoreEntry, key: string): boolean | undefined {
-  const v = entry.extensions[key];
-  return typeof v === 'boolean' ? v : undefined;
-}
-
-function extNumber(entry: LoreEntry, key: string): number | undefined {
-  const v = entry.extensions[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-function compileEntry(entry: LoreEntry, index: number): CompiledEntry | null {
-  if (entry.enabled === false) return null;
-  const deco = readDecorators(entry.content);
-  if (deco.dontActivate || deco.content.trim() === '') return null;
-  const caseSensitive = entry.case_sensitive ?? extBool(entry, 'case_sensitive') ?? false;
-  const wholeWords = extBool(entry, 'match_whole_words') ?? false;
-  const compile = (keys: readonly string[]): Matcher[] =>
-    keys.map((k) => (entry.use_regex ? regexMatcher(k, caseSensitive) : plainMatcher(k, caseSensitive, wholeWords))).filter((m): m is Matcher => m !== null);
-  const stPosition = extNumber(entry, 'position');
-  const position: LorePosition = deco.position ?? entry.position ?? (stPosition === undefined || stPosition === 0 ? 'before_char' : 'after_char');
-  const scanDepth = deco.scanDepth ?? extNumber(entry, 'scan_depth');
-  return {
-    index,
-    label: entry.name || (entry.id !== undefined && entry.id !== '' ? String(entry.id) : (entry.keys[0] ?? `entry ${index + 1}`)),
-    content: deco.content,
-    position,
-    order: entry.insertion_order,
-    priority: entry.priority ?? 0,
-    constant: entry.constant === true || deco.activate,
-    primary: compile([...entry.keys, ...deco.additionalKeys]),
-    secondary: entry.selective ? compile(entry.secondary_keys ?? []) : [],
-    logic: extNumber(entry, 'selectiveLogic') ?? 0,
-    exclude: compile(deco.excludeKeys),
-    scanDepth: scanDepth !== undefined && scanDepth >= 0 ? Math.floor(scanDepth) : undefined,
-    excludeRecursion: extBool(entry, 'exclude_recursion') ?? false,
-  };
-}
-
-const compiled = new WeakMap<Lorebook, CompiledBook>();
-
-/** Books are treated as immutable values: an edited book is a new object (as every read from the store is). */
-function compileBook(book: Lorebook): CompiledBook {
-  let c = compiled.get(book);
-  if (!c) {
-    c = {
-      entries: book.entries.map(compileEntry).filter((e): e is CompiledEntry => e !== null),
-      scanDepth: book.scan_depth ?? defaultScanDepth,
-      tokenBudget: book.token_budget,
-      recursive: book.recursive_scanning === true,
-    };
-    compiled.set(book, c);
-  }
-  return c;
-}
-
-// ---- activation -----------------------------------------------------------------------------------------------
-
-function makeHaystack(raw: string): Haystack {
-  return { raw, lower: raw.toLowerCase() };
-}
-
-function keysMatch(e: CompiledEntry, hay: Haystack): boolean {
-  if (!e.primary.some((m) => m(hay))) return false;
-  if (e.exclude.some((m) => m(hay))) return false;
-  if (e.secondary.length === 0) return true;
-  switch (e.logic) {
-    case 1:
-      return !e.secondary.every((m) => m(hay));
-    case 2:
-      return !e.secondary.some((m) => m(hay));
-    case 3:
-      return e.secondary.every((m) => m(hay));
-    default:
-      return e.secondary.some((m) => m(hay));
-  }
-}
-
-/** Entries of one book activated by the window, in book order (constant entries always). */
-function activateBook(book: CompiledBook, history: readonly { text: string }[]): CompiledEntry[] {
-  const windows = new Map<number, Haystack>();
-  const windowOf = (depth: number): Haystack => {
-    let h = windows.get(depth);
-    if (!h) {
+  // ---- the scanned windows ------------------------------------------------------------------------------------
+  const windows = new Map<number, string>();
+  const windowText = (depth: number): string => {
+    let w = windows.get(depth);
+    if (w === undefined) {
       const texts: string[] = [];
-      for (let i = Math.max(0, history.length - depth); i < history.length; i++) texts.push(history[i]!.text);
-      windows.set(depth, (h = makeHaystack(texts.join('\n'))));
+      for (let i = Math.max(0, history.length - depth); i < history.length; i++) texts.push(history[i]!.text.trim());
+      if (opts.inject) texts.push(opts.inject);
+      windows.set(depth, (w = texts.join('\n')));
     }
+    return w;
+  };
+  let recurse = '';
+  const hays = new Map<string, Haystack>();
+  const hayFor = (c: Candidate): Haystack => {
+    const depth = c.e.scanDepth ?? c.compiled.scanDepth;
+    const id = `${depth}|${recurse.length}`;
+    let h = hays.get(id);
+    if (!h) hays.set(id, (h = makeHaystack(depth > 0 || recurse ? `${depth > 0 ? windowText(depth) : ''}${recurse ? `\n${recurse}` : ''}` : '')));
     return h;
   };
-  const active = new Set<CompiledEntry>();
-  for (const e of book.entries) {
-    if (e.constant || keysMatch(e, windowOf(e.scanDepth ?? book.scanDepth))) active.add(e);
-  }
-  if (book.recursive) {
-    let fresh = [...active];
-    for (let pass = 0; pass < maxRecursionPasses && fresh.length > 0; pass++) {
-      const hay = makeHaystack(fresh.map((e) => e.content).join('\n'));
-      fresh = book.entries.filter((e) => !active.has(e) && !e.excludeRecursion && keysMatch(e, hay));
-      for (const e of fresh) active.add(e);
-    }
-  }
-  return book.entries.filter((e) => active.has(e));
-}
 
-/**
- * Activated entries of every book that fit: each book within its own token budget (and all within `available`),
- * keeping constant entries first, then higher priority, then higher insertion_order (SillyTavern's "order"),
- * then earlier in the book; an entry that does not fit is skipped and smaller ones after it may still fit.
- */
-export function selectLore(books: readonly Lorebook[], history: readonly { text: string }[], opts: LoreOptions): LoreSelection {
-  const kept: Array<{ e: CompiledEntry; book: number; out: ActivatedEntry }> = [];
-  let total = 0;
-  books.forEach((raw, bookIndex) => {
-    const book = compileBook(raw);
-    const candidates = activateBook(book, history).sort(
-      (a, b) => Number(b.constant) - Number(a.constant) || b.priority - a.priority || b.order - a.order || a.index - b.index,
-    );
-    let budget = book.tokenBudget ?? opts.defaultBudget;
-    for (const e of candidates) {
-      const content = applyMacros(e.content, opts.names);
-      const tokens = opts.count(content) + opts.separatorTokens;
-      if (tokens > budget || total + tokens > opts.available) continue;
-      budget -= tokens;
-      total += tokens;
-      kept.push({ e, book: bookIndex, out: { label: e.label, content, position: e.position, tokens, reason: e.constant ? 'constant' : 'key matched' } });
+  // ---- the scan loop -------------------------------------------------------------------------------------------
+  const activated = new Map<Candidate, string>(); // in activation order, with the reason
+  const failedProbability = new Set<Candidate>();
+  const delayLevels = [...new Set(all.filter((c) => c.e.delayUntilRecursion > 0).map((c) => c.e.delayUntilRecursion))].sort((a, b) => a - b);
+  let level = delayLevels.shift() ?? 0;
+  let recursion = false;
+  // Text only grows from pass to pass, so an entry whose primary key missed the text it was last tested on can
+  // only match now through what the last pass added: test that first (a few hundred entries × every pass over
+  // the whole window was most of the cost), and the whole text only for entries it names.
+  const primaryHit = new Set<Candidate>();
+  const tested = new Set<Candidate>();
+  let added = makeHaystack('');
+  const primaryMatches = (c: Candidate): boolean => {
+    if (primaryHit.has(c)) return true;
+    const hit = c.e.primary.some((m) => m(tested.has(c) ? added : hayFor(c)));
+    tested.add(c);
+    if (hit) primaryHit.add(c);
+    return hit;
+  };
+  for (let loop = 0; loop < maxScanLoops; loop++) {
+    const found = new Map<Candidate, string>();
+    for (const c of all) {
+      const e = c.e;
+      if (failedProbability.has(c) || activated.has(c)) continue;
+      const isSticky = sticky.has(c.key);
+      if (e.delay > 0 && chatLength < e.delay) continue;
+      if (cooldown.has(c.key) && !isSticky) continue;
+      if (!isSticky && e.delayUntilRecursion > 0 && (!recursion || e.delayUntilRecursion > level)) continue;
+      if (recursion && e.excludeRecursion && !isSticky) continue;
+      if (recursion && !isSticky && !(opts.recursive || c.compiled.recursive) && e.delayUntilRecursion === 0) continue;
+      if (e.constant) found.set(c, 'constant');
+      else if (isSticky) found.set(c, `sticky (until message ${timers.sticky[c.key]!.end})`);
+      else if (primaryMatches(c)) {
+        const why = keyMatch(e, hayFor(c));
+        if (why) found.set(c, recursion ? `${why} in activated entries` : why);
+      }
     }
-  });
-  kept.sort((a, b) => a.e.order - b.e.order || a.book - b.book || a.e.index - b.e.index);
+    const fresh = [...found.keys()].sort((a, b) => Number(sticky.has(b.key)) - Number(sticky.has(a.key)));
+    filterGroups(fresh, activated, sticky, random, hayFor);
+    const passed: Candidate[] = [];
+    for (const c of fresh) {
+      const rolls = c.e.useProbability && c.e.probability < 100 && !sticky.has(c.key);
+      if (rolls && !(random() * 100 < c.e.probability)) {
+        failedProbability.add(c);
+        continue;
+      }
+      activated.set(c, rolls ? `${found.get(c)!}, probability ${c.e.probability}%` : found.get(c)!);
+      passed.push(c);
+    }
+    const forRecursion = passed.filter((c) => !c.e.preventRecursion);
+    const anyRecursive = opts.recursive || sources.some((s) => s.book.recursive_scanning === true);
+    if (anyRecursive && forRecursion.length > 0) {
+      const text = forRecursion.map((c) => applyMacros(c.e.content, opts.env)).join('\n');
+      recurse = `${recurse}${recurse ? '\n' : ''}${text}`;
+      added = makeHaystack(text);
+      recursion = true;
+    } else if (delayLevels.length > 0) {
+      level = delayLevels.shift()!;
+      added = makeHaystack('');
+      recursion = true;
+    } else break;
+  }
+
+  // ---- budget ----------------------------------------------------------------------------------------------------
+  const important = [...activated.keys()].sort(
+    (a, b) =>
+      Number(sticky.has(b.key)) - Number(sticky.has(a.key)) ||
+      Number(b.e.constant) - Number(a.e.constant) ||
+      b.e.priority - a.e.priority ||
+      b.e.order - a.e.order ||
+      a.book - b.book ||
+      a.e.index - b.e.index,
+  );
+  const budgets = new Map<number, number>();
+  const kept: Array<{ c: Candidate; out: ActivatedEntry }> = [];
+  let total = 0;
+  for (const c of important) {
+    const budget = budgets.get(c.book) ?? c.compiled.tokenBudget ?? opts.defaultBudget;
+    const content = applyMacros(c.e.content, opts.env);
+    const tokens = opts.count(content) + opts.separatorTokens;
+    if (tokens > budget || total + tokens > opts.available) continue;
+    budgets.set(c.book, budget - tokens);
+    total += tokens;
+    const e = c.e;
+    kept.push({ c, out: { label: e.label, book: c.source.id, content, position: e.position, depth: e.depth, role: e.role, order: e.order, tokens, reason: activated.get(c)! } });
+  }
+
+  // ---- timed effects start for what went in (SillyTavern `setTimedEffects`) -------------------------------------
+  for (const { c } of kept) {
+    for (const type of ['sticky', 'cooldown'] as const) {
+      if (c.e[type] && !timers[type][c.key]) timers[type][c.key] = { start: chatLength, end: chatLength + c.e[type] };
+    }
+  }
+
+  kept.sort((a, b) => a.c.e.order - b.c.e.order || a.c.book - b.c.book || a.c.e.index - b.c.e.index);
+  const entries = kept.map((k) => k.out);
   return {
-    before: kept.filter((k) => k.out.position === 'before_char').map((k) => k.out),
-    after: kept.filter((k) => k.out.position === 'after_char').map((k) => k.out),
+    entries,
+    before: entries.filter((e) => e.position === 'before_char'),
+    after: entries.filter((e) => e.position === 'after_char'),
     tokens: total,
+    timers,
   };
 }
 
+/** SillyTavern's `filterByInclusionGroups`: one winner per group (sticky, then scoring, then override, then weighted roll). */
+function filterGroups(fresh: Candidate[], activated: Map<Candidate, string>, sticky: Set<string>, random: () => number, hayFor: (c: Candidate) => Haystack): void {
+  const groups = new Map<string, Candidate[]>();
+  for (const c of fresh) for (const g of c.e.groups) groups.set(g, [...(groups.get(g) ?? []), c]);
+  if (groups.size === 0) return;
+  const remove = (c: Candidate) => {
+    const i = fresh.indexOf(c);
+    if (i >= 0) fresh.splice(i, 1);
+  };
+  for (const [name, members] of groups) {
+    const stickyOnes = members.filter((c) => sticky.has(c.key));
+    if (stickyOnes.length > 0) {
+      for (const c of members) if (!stickyOnes.includes(c)) remove(c);
+      continue;
+    }
+    let group = members.filter((c) => fresh.includes(c));
+    if (group.some((c) => c.e.groupScoring)) {
+      const scores = group.map((c) => score(c.e, hayFor(c)));
+      const max = Math.max(...scores);
+      group = group.filter((c, i) => {
+        if (c.e.groupScoring && scores[i]! < max) {
+          remove(c);
+          return false;
+        }
+        return true;
+      });
+    }
+    if ([...activated.keys()].some((c) => c.e.groups.includes(name))) {
+      for (const c of group) remove(c); // the group already has its entry from an earlier pass
+      continue;
+    }
+    if (group.length <= 1) continue;
+    const override = group.filter((c) => c.e.groupOverride).sort((a, b) => b.e.order - a.e.order)[0];
+    let winner = override;
+    if (!winner) {
+      const totalWeight = group.reduce((n, c) => n + c.e.groupWeight, 0);
+      const roll = random() * totalWeight;
+      let sum = 0;
+      winner = group.find((c) => (sum += c.e.groupWeight) >= roll);
+    }
+    if (!winner) continue;
+    for (const c of group) if (c !== winner) remove(c);
+  }
+}
+
+export const noTimers = emptyTimers;
+
 /** How many of the newest messages any entry of these books scans (the prompt's history must reach that far). */
-export function scanReach(books: readonly Lorebook[]): number {
+export function scanReach(books: readonly (Lorebook | LoreSource)[]): number {
   let reach = 0;
-  for (const raw of books) {
+  for (const b of books) {
+    const raw = 'book' in b && typeof b.book === 'object' && b.book !== null && 'entries' in b.book ? (b as LoreSource).book : (b as Lorebook);
     const book = compileBook(raw);
     reach = Math.max(reach, book.scanDepth, ...book.entries.map((e) => e.scanDepth ?? 0));
   }

@@ -6,7 +6,7 @@ import { estimateTokens } from './tokens.std.ts';
 type EntryInput = Partial<LoreEntry> & { content: string };
 const book = (entries: EntryInput[], extra: Partial<Lorebook> = {}): Lorebook => Lorebook.parse({ ...extra, entries });
 const said = (...texts: string[]) => texts.map((text) => ({ text }));
-const opts: LoreOptions = { names: { char: 'Mira', user: 'Alex' }, count: estimateTokens, defaultBudget: 10_000, available: 100_000, separatorTokens: 2 };
+const opts: LoreOptions = { env: { char: 'Mira', user: 'Alex' }, count: estimateTokens, defaultBudget: 10_000, available: 100_000, separatorTokens: 2 };
 /** Contents of the selected entries, in placement order. */
 const active = (books: Lorebook[], history: { text: string }[], o: Partial<LoreOptions> = {}): string[] => {
   const s = selectLore(books, history, { ...opts, ...o });

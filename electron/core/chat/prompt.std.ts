@@ -6,9 +6,11 @@
  * Pure and synchronous: the chat engine (electron/core/chat/*.node.ts) calls it for every request. Nothing that
  * identifies the user, device or vault goes in: only card text, persona text, display names and messages.
  */
-import type { CharacterFields, Lorebook, MessageRole, ScenarioFields } from '../../../shared/domain.std.ts';
-import { selectLore, defaultBudgetShare } from './lorebook.std.ts';
-import { applyMacros, replaceOriginal, type MacroNames } from './macros.std.ts';
+import type { AuthorsNote, CharacterFields, Lorebook, MessageRole, ScenarioFields } from '../../../shared/domain.std.ts';
+import { authorsNoteDue, characterNote } from './authors-note.std.ts';
+import { injectAtDepth, type DepthInjection } from './inject.std.ts';
+import { selectLore, defaultBudgetShare, type LorePosition, type LoreSource, type LoreTimers } from './lorebook.std.ts';
+import { applyMacros, replaceOriginal, type MacroEnv } from './macros.std.ts';
 import { countWith, tokenizerFor, tokensPerMessage, tokensPerReply } from './tokens.std.ts';
 
 export { countTokens, clearTokenCache, tokenizerFor } from './tokens.std.ts';
@@ -20,6 +22,19 @@ export interface PromptHistoryMessage {
   text: string;
   /** character id for character messages */
   authorId?: string;
+  /** Seeds this message's {{random}}, {{pick}} and {{roll}} (its message and alternative ids), as when it is shown. */
+  seed?: string;
+  /** When it was written (for {{idle_duration}}). */
+  at?: number;
+}
+
+/**
+ * Where a text goes in the prompt, for the regex scripts hook (SillyTavern's regex_placement: user input, AI
+ * output, World Info), with its depth in the history (0 = the newest message) when it has one.
+ */
+export interface PromptTextPlace {
+  placement: 'user_input' | 'ai_output' | 'world_info';
+  depth?: number;
 }
 
 export interface PromptInput {
@@ -33,8 +48,8 @@ export interface PromptInput {
   userName: string;
   /** Oldest first; the chosen alternative of each message. */
   history: PromptHistoryMessage[];
-  /** Character book and scenario lorebook (either may be absent). */
-  lorebooks: Lorebook[];
+  /** Every book in force (chat, persona, character, scenario, global); a bare book gets a positional id. */
+  lorebooks: Array<Lorebook | LoreSource>;
   contextWindow: number;
   maxTokens: number;
   model: string;
@@ -48,6 +63,27 @@ export interface PromptInput {
   defaultPostHistoryInstructions?: string;
   /** History messages that take precedence over lorebook entries and example dialogue (default 6). */
   minHistoryMessages?: number;
+  /** The conversation's author's note (text, depth, role, frequency). */
+  authorsNote?: AuthorsNote;
+  /** Messages in the whole conversation when `history` is only its end (timed effects count the whole chat). */
+  chatLength?: number;
+  /** World Info timed effects in force (sticky, cooldown). */
+  loreTimers?: LoreTimers;
+  /** Recursion for every book, not only those with recursive_scanning. */
+  recursiveLore?: boolean;
+  /** Probability and inclusion-group rolls, in [0, 1); default Math.random. */
+  random?: () => number;
+  /** Chat-local variables; {{setvar}} in card text, lore and the author's note change the copy returned. */
+  variables?: Record<string, string>;
+  /** Seeds random macros in card text (the conversation and turn). */
+  macroSeed?: string;
+  /** "Now" for time macros. */
+  now?: number;
+  /**
+   * A hook for text transforms by placement (regex scripts): applied to each history message after macros, and
+   * to each lore entry's content. Must be pure and fast; it runs for every included message.
+   */
+  transformText?: (text: string, place: PromptTextPlace) => string;
 }
 
 export interface ChatPromptMessage {
@@ -55,8 +91,20 @@ export interface ChatPromptMessage {
   content: string;
 }
 
-/** `main`: system prompt, character, scenario, persona, other members and lore entries, in that one message. */
-export type PromptPart = 'main' | 'examples' | 'history' | 'post-history' | 'partial reply';
+/**
+ * `main`: system prompt, character, scenario, persona, other members and lore entries, in that one message.
+ * Injected at a depth in the history: `authors-note` (with lore placed at its top or bottom), `character-note`
+ * (the card's depth_prompt), `lore` (entries at depth), `injected` (several of those for one role at one depth).
+ */
+export type PromptPart = 'main' | 'examples' | 'history' | 'post-history' | 'partial reply' | 'authors-note' | 'character-note' | 'lore' | 'injected';
+
+export interface PromptLore {
+  entry: string;
+  reason: string;
+  book: string;
+  position: LorePosition;
+  depth?: number;
+}
 
 export interface BuiltPrompt {
   messages: ChatPromptMessage[];
@@ -69,7 +117,11 @@ export interface BuiltPrompt {
   /** What each message is, index for index with `messages` (the prompt inspector labels them with it). */
   parts: PromptPart[];
   /** Lore entries included and why each fired. */
-  lore: { entry: string; reason: string }[];
+  lore: PromptLore[];
+  /** Timed effects once this prompt is sent: what a real generation stores on the conversation. */
+  loreTimers: LoreTimers;
+  /** Chat-local variables after the macros of this prompt ran. */
+  variables: Record<string, string>;
   /** History messages with text that did not fit. */
   historyDropped: number;
   /** contextWindow − maxTokens. */
@@ -103,7 +155,7 @@ function listNames(names: string[]): string {
 }
 
 /** The example dialogue as one system message: each <START> block under an "[Example Chat]" header. */
-function exampleDialogue(mesExample: string, names: MacroNames): string {
+function exampleDialogue(mesExample: string, names: MacroEnv): string {
   return applyMacros(mesExample, names)
     .split(/<start>/i)
     .map((b) => b.trim())
@@ -112,18 +164,56 @@ function exampleDialogue(mesExample: string, names: MacroNames): string {
     .join(separator);
 }
 
+/** The newest text of each kind in the history, and when the user last wrote before the newest message. */
+function recentTexts(history: PromptHistoryMessage[], upTo = history.length - 1): Pick<MacroEnv, 'lastMessage' | 'lastCharMessage' | 'lastUserMessage' | 'lastUserMessageAt'> {
+  const out: Pick<MacroEnv, 'lastMessage' | 'lastCharMessage' | 'lastUserMessage' | 'lastUserMessageAt'> = {};
+  let earlierUser = false; // the user's message before the newest one, for {{idle_duration}}, has been seen
+  for (let i = upTo; i >= 0 && (out.lastCharMessage === undefined || out.lastUserMessage === undefined || !earlierUser); i--) {
+    const m = history[i]!;
+    out.lastMessage ??= m.text;
+    if (m.role === 'character') out.lastCharMessage ??= m.text;
+    if (m.role === 'user') {
+      out.lastUserMessage ??= m.text;
+      if (i < upTo) {
+        earlierUser = true;
+        if (m.at !== undefined) out.lastUserMessageAt = m.at;
+      }
+    }
+  }
+  return out;
+}
+
 export function buildPrompt(input: PromptInput): BuiltPrompt {
   const { character, history } = input;
   const tokenizer = tokenizerFor(input.model);
   const count = (text: string): number => countWith(tokenizer, text);
   const budget = Math.max(0, input.contextWindow - input.maxTokens);
-  const names: MacroNames = { char: character.name, user: input.userName };
-  const cardText = (text: string, n: MacroNames = names): string => applyMacros(text, n).trim();
   const group = input.otherCharacters.length > 0;
+  const members = listNames([character.name, ...input.otherCharacters.map((c) => c.name)]);
+  const variables = { ...input.variables };
+  const recent = recentTexts(history);
+  // Card text, lore and the author's note run their variable macros (a real generation keeps the result);
+  // history messages only read variables, so an old message does not add to a counter on every turn.
+  const env: MacroEnv = {
+    char: character.name,
+    user: input.userName,
+    description: character.description,
+    personality: character.personality,
+    scenario: character.scenario,
+    persona: input.persona?.description ?? '',
+    mesExamples: character.mes_example,
+    group: group ? [character.name, ...input.otherCharacters.map((c) => c.name)].join(', ') : character.name,
+    ...recent,
+    ...(input.now !== undefined ? { now: input.now } : {}),
+    seed: input.macroSeed ?? '',
+    vars: variables,
+    writeVars: true,
+  };
+  const cardText = (text: string, e: MacroEnv = env): string => applyMacros(text, e).trim();
+  const transform = input.transformText;
 
   // ---- fixed parts: system prompt and card fields, post-history instructions, the partial reply -------------
   const baseDefault = input.defaultSystemPrompt ?? (group ? defaultGroupSystemPrompt : defaultSystemPrompt);
-  const members = listNames([character.name, ...input.otherCharacters.map((c) => c.name)]);
   const systemDefault = baseDefault.replace(/\{\{members\}\}/g, members);
   const system = cardText(replaceOriginal(character.system_prompt, systemDefault));
   const scenarioText = [character.scenario, input.scenario?.setting ?? ''].map((t) => cardText(t)).filter(Boolean).join('\n');
@@ -136,7 +226,8 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   ].filter(Boolean);
   const others = input.otherCharacters
     .map((c) => {
-      const about = cardText(c.description, { char: c.name, user: input.userName }) || cardText(c.personality, { char: c.name, user: input.userName });
+      const theirs = { ...env, char: c.name, description: c.description, personality: c.personality, scenario: c.scenario };
+      const about = cardText(c.description, theirs) || cardText(c.personality, theirs);
       return about ? `${c.name}: ${clip(about, otherCharacterChars)}` : c.name;
     })
     .join('\n');
@@ -145,8 +236,24 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
 
   const continuing = input.mode === 'continue' && history.length > 0;
   const end = continuing ? history.length - 1 : history.length;
+  // A message's {{lastMessage}} and friends mean what they mean where it is shown: the messages up to it.
+  const messageEnv = (m: PromptHistoryMessage, i: number): MacroEnv => ({
+    ...env,
+    ...(m.role === 'character' ? { char: m.name } : {}),
+    ...(/\{\{\s*last/i.test(m.text) ? recentTexts(history, i) : {}),
+    seed: m.seed ?? '',
+    writeVars: false,
+  });
+  const macrosOf = (m: PromptHistoryMessage, i: number): string => (m.text.includes('{{') || m.text.includes('<') ? applyMacros(m.text, messageEnv(m, i)) : m.text);
   // Not trimmed: the model extends this text exactly as it stands, trailing space included.
-  const partial = continuing ? applyMacros(history[end]!.text, names) : undefined;
+  const partial = continuing ? macrosOf(history[end]!, end) : undefined;
+
+  // The author's note and the character note sit in the history at their depth; they are fixed like the system prompt.
+  const userMessages = history.filter((m) => m.role === 'user').length;
+  const note = input.authorsNote && authorsNoteDue(input.authorsNote.every, userMessages) ? input.authorsNote : undefined;
+  const noteText = note ? cardText(note.text) : '';
+  const charNote = characterNote(character);
+  const charNoteText = charNote ? cardText(charNote.text) : '';
 
   const systemParts = [system, ...cardSections, othersSection].filter(Boolean);
   let used =
@@ -154,13 +261,17 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     tokensPerMessage +
     count(systemParts.join(separator)) +
     (post ? count(post) + tokensPerMessage : 0) +
-    (partial !== undefined ? count(partial) + tokensPerMessage : 0);
+    (partial !== undefined ? count(partial) + tokensPerMessage : 0) +
+    (noteText ? count(noteText) + tokensPerMessage : 0) +
+    (charNoteText ? count(charNoteText) + tokensPerMessage : 0);
 
   // ---- history, newest first ---------------------------------------------------------------------------------
   const ownMessage = (m: PromptHistoryMessage): boolean =>
     !group || (input.characterId !== undefined && m.authorId !== undefined ? m.authorId === input.characterId : m.name === character.name);
-  const format = (m: PromptHistoryMessage): ChatPromptMessage => {
-    const text = applyMacros(m.text, m.role === 'character' ? { char: m.name, user: input.userName } : names);
+  const format = (m: PromptHistoryMessage, index: number): ChatPromptMessage => {
+    const depth = end - 1 - index;
+    let text = macrosOf(m, index);
+    if (transform && (m.role === 'user' || m.role === 'character')) text = transform(text, { placement: m.role === 'user' ? 'user_input' : 'ai_output', depth });
     switch (m.role) {
       case 'user':
         return { role: 'user', content: group ? `${m.name}: ${text}` : text };
@@ -179,7 +290,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     for (; taken.length < limit && next >= 0; next--) {
       const m = history[next]!;
       if (m.text.trim() === '') continue; // an empty (failed or placeholder) message tells the model nothing
-      const message = format(m);
+      const message = format(m, next);
       const tokens = count(message.content) + tokensPerMessage;
       // The newest message always goes in, even alone over the budget (then overBudget says so).
       if (used + tokens > budget && taken.length > 0) return;
@@ -191,45 +302,68 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
 
   // ---- lorebooks, then example dialogue, then the rest of the history ---------------------------------------
   const lore = selectLore(input.lorebooks, history, {
-    names,
+    env,
     count,
     defaultBudget: Math.floor(budget * defaultBudgetShare),
     available: Math.max(0, budget - used),
     separatorTokens,
+    ...(input.chatLength !== undefined ? { chatLength: input.chatLength } : {}),
+    ...(input.loreTimers ? { timers: input.loreTimers } : {}),
+    ...(input.random ? { random: input.random } : {}),
+    ...(input.recursiveLore !== undefined ? { recursive: input.recursiveLore } : {}),
   });
   used += lore.tokens;
+  const loreText = (e: { content: string; depth: number; position: LorePosition }) =>
+    transform ? transform(e.content, { placement: 'world_info', ...(e.position === 'depth' ? { depth: e.depth } : {}) }) : e.content;
+  const at = (position: LorePosition) => lore.entries.filter((e) => e.position === position);
+  // SillyTavern drops the entries placed around the author's note on turns the note is not inserted.
+  const placed = lore.entries.filter((e) => note || (e.position !== 'an_top' && e.position !== 'an_bottom'));
 
-  const examples = exampleDialogue(character.mes_example, names);
-  const exampleTokens = examples ? count(examples) + tokensPerMessage : 0;
+  const examplesBody = exampleDialogue(character.mes_example, env);
+  const examples = [...at('em_top').map(loreText), examplesBody, ...at('em_bottom').map(loreText)].filter(Boolean).join(separator);
+  const exampleTokens = examplesBody ? count(examplesBody) + tokensPerMessage : 0;
   const exampleDialogueIncluded = exampleTokens > 0 && used + exampleTokens <= budget;
   if (exampleDialogueIncluded) used += exampleTokens;
+  const examplesMessage = exampleDialogueIncluded ? examples : [...at('em_top'), ...at('em_bottom')].map(loreText).join(separator);
 
   takeHistory(Infinity);
 
   // ---- assemble in the documented order ----------------------------------------------------------------------
-  const mainSystem = [system, ...lore.before.map((e) => e.content), ...cardSections, ...lore.after.map((e) => e.content), othersSection]
-    .filter(Boolean)
-    .join(separator);
+  const mainSystem = [system, ...lore.before.map(loreText), ...cardSections, ...lore.after.map(loreText), othersSection].filter(Boolean).join(separator);
   const head: ChatPromptMessage[] = [{ role: 'system', content: mainSystem }];
-  if (exampleDialogueIncluded) head.push({ role: 'system', content: examples });
+  if (examplesMessage) head.push({ role: 'system', content: examplesMessage });
   const tail: ChatPromptMessage[] = [];
   if (post) tail.push({ role: 'system', content: post });
   if (partial !== undefined) tail.push({ role: 'assistant', content: partial });
 
-  let promptTokens = tokensPerReply + [...head, ...tail].reduce((n, m) => n + count(m.content) + tokensPerMessage, 0) + taken.reduce((n, t) => n + t.tokens, 0);
+  const injections: DepthInjection[] = [];
+  if (note) {
+    const wrapped = [...at('an_top').map(loreText), noteText, ...at('an_bottom').map(loreText)].join('\n').replace(/^\n|\n$/g, '');
+    if (wrapped.trim()) injections.push({ depth: note.depth, role: note.role, content: wrapped, source: 'authors-note' });
+  }
+  if (charNote && charNoteText) injections.push({ depth: charNote.depth, role: charNote.role, content: charNoteText, source: 'character-note' });
+  for (const e of at('depth')) injections.push({ depth: e.depth, role: e.role, content: loreText(e), source: 'lore' });
+  // Only the injected messages need counting here: history messages were counted as they were taken.
+  const injectedTokens = (b: { messages: ChatPromptMessage[]; parts: PromptPart[] }) =>
+    b.messages.reduce((n, m, i) => (b.parts[i] === 'history' ? n : n + count(m.content) + tokensPerMessage), 0);
+  const fixedTokens = tokensPerReply + [...head, ...tail].reduce((n, m) => n + count(m.content) + tokensPerMessage, 0);
+  const build = () => injectAtDepth([...taken].reverse().map((t) => t.message), injections, continuing);
+  let body = build();
+  let historyTokens = taken.reduce((n, t) => n + t.tokens, 0);
+  let promptTokens = fixedTokens + historyTokens + injectedTokens(body);
   // Joined sections can tokenize a little differently from the parts counted above: give back the oldest
   // messages if that tipped the prompt over (never the newest).
-  while (promptTokens > budget && taken.length > 1) promptTokens -= taken.pop()!.tokens;
+  while (promptTokens > budget && taken.length > 1) {
+    historyTokens -= taken.pop()!.tokens;
+    body = build();
+    promptTokens = fixedTokens + historyTokens + injectedTokens(body);
+  }
   const overBudget = promptTokens > budget;
 
-  const messages = [...head];
+  const messages = [...head, ...body.messages, ...tail];
   const parts: PromptPart[] = ['main'];
-  if (exampleDialogueIncluded) parts.push('examples');
-  for (let i = taken.length - 1; i >= 0; i--) {
-    messages.push(taken[i]!.message);
-    parts.push('history');
-  }
-  messages.push(...tail);
+  if (examplesMessage) parts.push('examples');
+  parts.push(...body.parts);
   if (post) parts.push('post-history');
   if (partial !== undefined) parts.push('partial reply');
   const withText = history.slice(0, end).filter((m) => m.text.trim() !== '').length;
@@ -239,9 +373,11 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     tokenizer,
     historyIncluded: taken.length,
     exampleDialogueIncluded,
-    loreIncluded: [...lore.before, ...lore.after].map((e) => e.label),
+    loreIncluded: placed.map((e) => e.label),
     parts,
-    lore: [...lore.before, ...lore.after].map((e) => ({ entry: e.label, reason: e.reason })),
+    lore: placed.map((e) => ({ entry: e.label, reason: e.reason, book: e.book, position: e.position, ...(e.position === 'depth' ? { depth: e.depth } : {}) })),
+    loreTimers: lore.timers,
+    variables,
     historyDropped: withText - taken.length,
     budget,
     overBudget,

@@ -10,6 +10,7 @@ import { registerCardCommands } from './commands/cards.node.ts';
 import { registerChatCommands } from './commands/chat.node.ts';
 import { registerConversationCommands } from './commands/conversation.node.ts';
 import { registerDataCommands } from './commands/data.node.ts';
+import { registerLorebookCommands } from './commands/lorebook.node.ts';
 import { registerPresetCommands } from './commands/presets.node.ts';
 import { registerPrivacyCommands } from './commands/privacy.node.ts';
 import { registerProviderCommands } from './commands/providers.node.ts';
@@ -31,6 +32,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerRecordCommands(program, ctx);
   registerCardCommands(program, ctx);
   registerConversationCommands(program, ctx);
+  registerLorebookCommands(program, ctx);
   registerDataCommands(program, ctx);
   registerProviderCommands(program, ctx);
   registerPresetCommands(program, ctx);

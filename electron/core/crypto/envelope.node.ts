@@ -22,6 +22,8 @@ export const docKindCodes = {
   asset: 5,
   /** Part of a conversation's messages (docs/storage.md). */
   segment: 6,
+  /** A lorebook of its own (World Info), not one inside a card or scenario. */
+  lorebook: 7,
   catalog: 16,
   settings: 17,
   ledger: 18,

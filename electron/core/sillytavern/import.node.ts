@@ -6,7 +6,7 @@
  * vault's id key), so importing the same thing twice adds nothing the second time.
  */
 import { createHash } from 'node:crypto';
-import { CharacterFields, PersonaFields, ScenarioFields, type ConversationMeta, type Message, type MessageRole } from '../../../shared/domain.std.ts';
+import { CharacterFields, LorebookFields, PersonaFields, type ConversationMeta, type Message, type MessageRole } from '../../../shared/domain.std.ts';
 import type { ImportCounts, ImportReport } from '../../../shared/api/transfer.std.ts';
 import { stFolderOf, stFolders } from '../../../shared/import-paths.std.ts';
 import { MindstageError } from '../../../shared/result.std.ts';
@@ -124,7 +124,7 @@ class Importer {
   }
 
   /** Creates a record unless it exists (imported before, or deleted since); returns whether it wrote. */
-  create(kind: 'character' | 'persona' | 'scenario' | 'conversation', id: string, title: string, init: Parameters<VaultSession['createRecord']>[2], createdAt?: number, then?: () => void): boolean {
+  create(kind: 'character' | 'persona' | 'scenario' | 'conversation' | 'lorebook', id: string, title: string, init: Parameters<VaultSession['createRecord']>[2], createdAt?: number, then?: () => void): boolean {
     if (this.existing.has(id)) return false;
     // One transaction for the record and what follows it (a conversation's messages): nothing half-written.
     this.s.storage.transaction(() => {
@@ -168,9 +168,10 @@ class Importer {
   }
 
   world(item: Item): void {
-    const lorebook = lorebookFromWorld(stem(item.path), item.json!);
-    const fields = ScenarioFields.parse({ title: stem(item.path).slice(0, 1000) || 'World Info', lorebook });
-    const wrote = this.create('scenario', this.idFor('world', item.bytes), fields.title, (doc) => writeFields(doc, fields));
+    // A lorebook of its own, as in SillyTavern; attach it to a chat, character or persona, or make it global.
+    const name = stem(item.path).slice(0, 1000) || 'World Info';
+    const fields = LorebookFields.parse({ ...lorebookFromWorld(name, item.json!), name });
+    const wrote = this.create('lorebook', this.idFor('world', item.bytes), name, (doc) => writeFields(doc, fields));
     if (wrote) this.report.imported.lorebooks++;
     else this.skip(item.path, 'already imported.');
   }
@@ -205,8 +206,8 @@ class Importer {
     this.report.imported.characters += counts.characters;
     this.report.imported.personas += counts.personas;
     this.report.imported.conversations += counts.conversations;
-    this.report.imported.lorebooks += counts.scenarios;
-    if (counts.characters + counts.personas + counts.conversations + counts.scenarios === 0) this.skip(item.path, 'already imported.');
+    this.report.imported.lorebooks += counts.scenarios + counts.lorebooks;
+    if (counts.characters + counts.personas + counts.conversations + counts.scenarios + counts.lorebooks === 0) this.skip(item.path, 'already imported.');
   }
 
   /** A character by name, created (once) when none has it: a chat whose card is not in the import still opens. */

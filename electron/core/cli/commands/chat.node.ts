@@ -110,7 +110,7 @@ export function registerChatCommands(program: Command, ctx: CliContext): void {
         const b = p.budget;
         const lines = [
           `${b.used} of ${b.available} tokens (context ${b.contextWindow} − reply ${b.maxTokens}), ${b.estimate ? 'estimated' : `counted with ${b.tokenizer}`}${b.provider ? ` for ${b.provider} · ${b.model}` : ' (no provider yet)'}; history ${b.historyIncluded} kept, ${b.historyDropped} dropped${b.overBudget ? '; OVER BUDGET' : ''}`,
-          ...p.lore.map((l) => `lore: ${l.entry} (${l.reason})`),
+          ...p.lore.map((l) => `lore: ${l.entry} → ${l.position}${l.depth !== undefined ? ` ${l.depth}` : ''} (${l.reason})`),
           ...(p.text
             ? [`text completion: ${p.text.instruct} instruct, ${p.text.context} context; stop ${JSON.stringify(p.text.stop)}`, ...p.text.pieces.map((x) => `--- ${x.part} · ${x.role} · ${x.tokens} tokens\n${x.text}`)]
             : p.messages.map((m) => `--- ${m.part} · ${m.role} · ${m.tokens} tokens\n${m.content}`)),

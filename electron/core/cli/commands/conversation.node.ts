@@ -3,19 +3,31 @@ import { Option, type Command } from 'commander';
 import { MindstageError } from '../../../../shared/result.std.ts';
 import { exportFormats, type ExportFormat } from '../../../../shared/export-formats.std.ts';
 import type { Conversation } from '../../../../shared/domain.std.ts';
+import type { DisplayContext } from '../../../../shared/api/lorebooks.std.ts';
+import { displayText } from '../../../../shared/display-text.std.ts';
 import type { CliContext } from '../context.node.ts';
 import { formatList } from './records.node.ts';
 
-export function formatConversation(c: Conversation): string[] {
+/** One line per message, as the app shows it (macros applied, with `context`). */
+export function formatConversation(c: Conversation, context: DisplayContext | null = null): string[] {
   const lines = [`${c.title || '(untitled)'} — ${c.messages.length} message${c.messages.length === 1 ? '' : 's'}`];
-  for (const m of c.messages) {
-    const alt = m.alternatives[m.chosen]!;
+  for (const [index, m] of c.messages.entries()) {
+    const raw = m.alternatives[m.chosen]!;
+    const alt = { ...raw, text: displayText(raw.text, { conversationId: c.id, message: m, alternativeId: raw.id, context, messages: c.messages, index }) };
     const swipe = m.alternatives.length > 1 ? ` (${m.chosen + 1}/${m.alternatives.length})` : '';
     const status = alt.status !== 'complete' ? ` [${alt.status}${alt.error ? `: ${alt.error}` : ''}]` : '';
     const thinking = alt.reasoning ? ' [reasoning]' : '';
     lines.push(`[${m.id}] ${m.role}${swipe}${status}${thinking}: ${alt.text}`);
   }
   return lines;
+}
+
+function anInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 1000) throw new MindstageError('usage', `--${name} must be a whole number from 0 to 1000.`);
+    return n;
+  };
 }
 
 export function registerConversationCommands(program: Command, ctx: CliContext): void {
@@ -29,9 +41,11 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
     .option('--persona <id>', 'persona you play')
     .option('--title <text>', 'title')
     .option('--preset <name>', 'sampler preset for this conversation (overrides the provider\'s)')
-    .action((o: { character?: string[]; scenario?: string; persona?: string; title?: string; preset?: string }) =>
+    .option('--no-greeting', 'start empty, without the character\'s greeting or the scenario\'s opening')
+    .action((o: { character?: string[]; scenario?: string; persona?: string; title?: string; preset?: string; greeting: boolean }) =>
       ctx.withCore(async (call) => {
         const { id } = await call('conversation.create', {
+          withGreeting: o.greeting,
           characterIds: o.character ?? [],
           ...(o.scenario ? { scenarioId: o.scenario } : {}),
           ...(o.persona ? { personaId: o.persona } : {}),
@@ -59,7 +73,10 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
   group.command('show').argument('<id>').description('show a conversation and its messages').action((id: string) =>
     ctx.withCore(async (call) => {
       const c = await call('conversation.get', { id });
-      ctx.out().result(c, formatConversation(c));
+      const context = await call('conversation.displayContext', { id });
+      // --json keeps the stored texts and adds what is shown, so scripts see both.
+      const shown = c.messages.map((m, index) => ({ id: m.id, text: displayText(m.alternatives[m.chosen]!.text, { conversationId: id, message: m, alternativeId: m.alternatives[m.chosen]!.id, context, messages: c.messages, index }) }));
+      ctx.out().result({ ...c, shown }, formatConversation(c, context));
     }),
   );
 
@@ -82,11 +99,31 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
     .argument('<id>')
     .option('--preset <name>', 'sampler preset for this conversation (overrides the provider\'s)')
     .option('--title <text>', 'title')
+    .option('--authors-note <text>', 'author\'s note, inserted into the history at a depth ("" removes it)')
+    .option('--an-depth <n>', 'author\'s note: messages from the end (default 4)', anInt('an-depth'))
+    .addOption(new Option('--an-role <role>', 'author\'s note: as which role (default system)').choices(['system', 'user', 'assistant']))
+    .option('--an-every <n>', 'author\'s note: every n user messages (default 1; 0 = never)', anInt('an-every'))
     .description('change a conversation\'s settings')
-    .action((id: string, o: { preset?: string; title?: string }) =>
+    .action((id: string, o: { preset?: string; title?: string; authorsNote?: string; anDepth?: number; anRole?: 'system' | 'user' | 'assistant'; anEvery?: number }) =>
       ctx.withCore(async (call) => {
-        if (o.preset === undefined && o.title === undefined) throw new MindstageError('usage', 'Nothing to change: give --preset or --title.');
-        await call('conversation.update', { id, patch: { ...(o.preset !== undefined ? { preset: o.preset } : {}), ...(o.title !== undefined ? { title: o.title } : {}) } });
+        const noteOptions = o.anDepth !== undefined || o.anRole !== undefined || o.anEvery !== undefined;
+        if (o.preset === undefined && o.title === undefined && o.authorsNote === undefined && !noteOptions) {
+          throw new MindstageError('usage', 'Nothing to change: give --preset, --title or --authors-note.');
+        }
+        let authorsNote: Conversation['authorsNote'];
+        if (o.authorsNote !== undefined || noteOptions) {
+          const current = (await call('conversation.displayContext', { id })).authorsNote ?? { text: '', depth: 4, role: 'system' as const, every: 1 };
+          authorsNote = {
+            text: o.authorsNote ?? current.text,
+            depth: o.anDepth ?? current.depth,
+            role: o.anRole ?? current.role,
+            every: o.anEvery ?? current.every,
+          };
+        }
+        await call('conversation.update', {
+          id,
+          patch: { ...(o.preset !== undefined ? { preset: o.preset } : {}), ...(o.title !== undefined ? { title: o.title } : {}), ...(authorsNote ? { authorsNote } : {}) },
+        });
         ctx.out().result({ id }, `Updated conversation ${id}.`);
       }),
     );
