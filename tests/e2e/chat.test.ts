@@ -316,9 +316,9 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     const dialogs: string[] = [];
     const onDialog = (d: { message(): string; dismiss(): Promise<void> }) => void (dialogs.push(d.message()), d.dismiss());
     page.on('dialog', onDialog);
-    const link = lastMessage(page).getByRole('link', { name: 'click me' });
-    await expect(link.count()).resolves.toBe(1);
-    await link.click({ timeout: 10_000 });
+    // A javascript: link keeps its text but loses its address: it is no link at all.
+    await expect(lastMessage(page).getByRole('link', { name: 'click me' }).count()).resolves.toBe(0);
+    await lastMessage(page).getByText('click me').click({ timeout: 10_000 });
     await page.waitForTimeout(300);
     page.off('dialog', onDialog);
     expect(dialogs).toEqual([]);
