@@ -9,6 +9,7 @@ import { chatCommands, providerCommands } from './chat.std.ts';
 import { conversationCommands } from './conversation.std.ts';
 import { presetCommands } from './presets.std.ts';
 import { recordCommands } from './records.std.ts';
+import { regexCommands } from './regex.std.ts';
 import { syncCommands } from './sync.std.ts';
 import { transferCommands } from './transfer.std.ts';
 import { vaultCommands } from './vault.std.ts';
@@ -23,6 +24,7 @@ export const commands = {
   ...syncCommands,
   ...transferCommands,
   ...presetCommands,
+  ...regexCommands,
 } satisfies CommandDefs;
 
 export type Commands = typeof commands;

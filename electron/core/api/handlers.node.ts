@@ -15,6 +15,7 @@ import { conversationHandlers } from './conversation-handlers.node.ts';
 import { readWindow } from './conversation-events.node.ts';
 import { providerHandlers } from './provider-handlers.node.ts';
 import { presetHandlers } from './preset-handlers.node.ts';
+import { regexHandlers } from './regex-handlers.node.ts';
 import { fieldRecordHandlers } from './record-handlers.node.ts';
 import { search } from './search-handlers.node.ts';
 import type { CoreState } from './state.node.ts';
@@ -48,6 +49,7 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     'conversation.window': async ({ id, beforeId, limit }) => readWindow(state, id, beforeId, limit),
     ...lazyHandlers(transferCommands, async () => (await import('./import-handlers.node.ts')).importHandlers(state)),
     ...presetHandlers(state),
+    ...regexHandlers(state),
     'records.list': async ({ kind }) => listCatalog(state.requireSession().catalog, kind),
     'search.query': async ({ text, limit }) => search(state.requireSession(), text, limit),
     'data.export': async () => ({ json: JSON.stringify(exportAll(state.requireSession()), null, 2) }),

@@ -11,6 +11,8 @@ import { readFields } from '../docs/fields-doc.node.ts';
 import { readPreferences } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import type { PromptHistoryMessage, PromptInput } from './prompt.std.ts';
+import { readConsent, readGlobalScripts } from '../docs/regex-doc.node.ts';
+import { scriptsFor, type ConversationScripts } from '../../../shared/regex/select.std.ts';
 
 export interface ChatContext {
   conversation: Conversation;
@@ -20,6 +22,8 @@ export interface ChatContext {
   scenario?: ScenarioFields;
   persona?: { id: string; name: string; description: string };
   userName: string;
+  /** Regex scripts in force (global, then allowed card scripts) and cards still awaiting the user's consent. */
+  regex: ConversationScripts;
 }
 
 function readRecord<T>(s: VaultSession, id: string | undefined, kind: 'character' | 'scenario' | 'persona'): T | undefined {
@@ -43,7 +47,10 @@ export function loadContext(s: VaultSession, conversationId: string): ChatContex
   const personaId = conversation.personaId ?? scenario?.personaId ?? readPreferences(s.systemDoc('settings').doc).defaultPersonaId;
   const p = readRecord<PersonaFields>(s, personaId, 'persona');
   const persona = p && personaId ? { id: personaId, name: p.name, description: p.description ?? '' } : undefined;
-  return { conversation, characterIds: [...characters.keys()], characters, ...(scenario ? { scenario } : {}), ...(persona ? { persona } : {}), userName: persona?.name ?? 'User' };
+  const settings = s.systemDoc('settings').doc;
+  const members = [...characters].map(([id, c]) => ({ id, name: c.name, extensions: c.extensions }));
+  const regex = scriptsFor(readGlobalScripts(settings), members, readConsent(settings));
+  return { conversation, characterIds: [...characters.keys()], characters, ...(scenario ? { scenario } : {}), ...(persona ? { persona } : {}), userName: persona?.name ?? 'User', regex };
 }
 
 /**
@@ -100,5 +107,6 @@ export function promptBase(ctx: ChatContext, speakerId: string, history: PromptH
     history,
     lorebooks,
     mode,
+    regexScripts: ctx.regex.scripts,
   };
 }

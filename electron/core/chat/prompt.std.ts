@@ -10,6 +10,8 @@ import type { CharacterFields, Lorebook, MessageRole, ScenarioFields } from '../
 import { selectLore, defaultBudgetShare } from './lorebook.std.ts';
 import { applyMacros, replaceOriginal, type MacroNames } from './macros.std.ts';
 import { countWith, tokenizerFor, tokensPerMessage, tokensPerReply } from './tokens.std.ts';
+import { applyRegexScripts } from '../../../shared/regex/engine.std.ts';
+import { regexPlacement, type RegexScript } from '../../../shared/regex/script.std.ts';
 
 export { countTokens, clearTokenCache, tokenizerFor } from './tokens.std.ts';
 
@@ -48,6 +50,8 @@ export interface PromptInput {
   defaultPostHistoryInstructions?: string;
   /** History messages that take precedence over lorebook entries and example dialogue (default 6). */
   minHistoryMessages?: number;
+  /** Regex scripts in force (shared/regex): their prompt-side rewrites apply to history and lore entries. */
+  regexScripts?: RegexScript[];
 }
 
 export interface ChatPromptMessage {
@@ -159,8 +163,13 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   // ---- history, newest first ---------------------------------------------------------------------------------
   const ownMessage = (m: PromptHistoryMessage): boolean =>
     !group || (input.characterId !== undefined && m.authorId !== undefined ? m.authorId === input.characterId : m.name === character.name);
-  const format = (m: PromptHistoryMessage): ChatPromptMessage => {
-    const text = applyMacros(m.text, m.role === 'character' ? { char: m.name, user: input.userName } : names);
+  const scripts = input.regexScripts ?? [];
+  /** Prompt-side regex scripts (depth counts from the newest message, 0 = the last). */
+  const regexed = (text: string, placement: 1 | 2 | 5, depth: number | undefined, n: MacroNames): string =>
+    scripts.length === 0 ? text : applyRegexScripts(text, scripts, { placement, mode: 'prompt', ...(depth === undefined ? {} : { depth }), macros: (t) => applyMacros(t, n) });
+  const format = (m: PromptHistoryMessage, depth: number): ChatPromptMessage => {
+    const n = m.role === 'character' ? { char: m.name, user: input.userName } : names;
+    const text = regexed(applyMacros(m.text, n), m.role === 'user' ? regexPlacement.userInput : regexPlacement.aiOutput, depth, n);
     switch (m.role) {
       case 'user':
         return { role: 'user', content: group ? `${m.name}: ${text}` : text };
@@ -179,7 +188,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     for (; taken.length < limit && next >= 0; next--) {
       const m = history[next]!;
       if (m.text.trim() === '') continue; // an empty (failed or placeholder) message tells the model nothing
-      const message = format(m);
+      const message = format(m, history.length - 1 - next);
       const tokens = count(message.content) + tokensPerMessage;
       // The newest message always goes in, even alone over the budget (then overBudget says so).
       if (used + tokens > budget && taken.length > 0) return;
@@ -207,7 +216,8 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   takeHistory(Infinity);
 
   // ---- assemble in the documented order ----------------------------------------------------------------------
-  const mainSystem = [system, ...lore.before.map((e) => e.content), ...cardSections, ...lore.after.map((e) => e.content), othersSection]
+  const loreText = (e: { content: string }): string => regexed(e.content, regexPlacement.worldInfo, undefined, names);
+  const mainSystem = [system, ...lore.before.map(loreText), ...cardSections, ...lore.after.map(loreText), othersSection]
     .filter(Boolean)
     .join(separator);
   const head: ChatPromptMessage[] = [{ role: 'system', content: mainSystem }];
