@@ -11,6 +11,7 @@ import { loadAllOlder, useChat } from '../stores/chat.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
 import { MessageView, type MessageActions } from './message.dom.tsx';
+import { RegexConsent } from './regex-consent.dom.tsx';
 import { Composer } from './composer.dom.tsx';
 import { confirmDialog } from '../components/dialog.dom.tsx';
 import { ChatPickers } from './pickers.dom.tsx';
@@ -181,6 +182,7 @@ export function ChatView({ id }: { id: string }) {
         <ChatTitle key={conversation.id} id={conversation.id} title={conversation.title} onError={setError} />
         <ChatPickers conversation={conversation} />
       </header>
+      <RegexConsent conversationId={conversation.id} version={`${conversation.characterIds.join()}|${conversation.personaId ?? ''}`} />
       <div
         className="messages"
         ref={scroller}

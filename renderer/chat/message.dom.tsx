@@ -4,6 +4,7 @@ import type { Message } from '../../shared/domain.std.ts';
 import { MessageText } from './markdown.dom.tsx';
 import { Avatar } from '../components/avatar.dom.tsx';
 import type { Stream } from '../stores/chat.dom.ts';
+import { useDisplayText } from '../stores/regex.dom.ts';
 
 export interface MessageActions {
   choose(m: Message, index: number): void;
@@ -35,6 +36,9 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
   const streaming = alt.status === 'streaming' || (stream !== undefined && stream.alternativeId === alt.id);
   const reasoning = (stream && stream.alternativeId === alt.id ? stream.reasoning : undefined) ?? alt.reasoning;
   const fromAi = m.role === 'character';
+  // Display-side regex scripts; the editor and the stored text keep what was written.
+  const shown = useDisplayText(m, text, author, position);
+  const shownReasoning = useDisplayText(m, reasoning ?? '', author, position, 'reasoning');
   const n = m.alternatives.length;
 
   return (
@@ -88,10 +92,10 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
           {reasoning ? (
             <details className="msg-thinking">
               <summary>{streaming && !text ? 'Thinking…' : 'Thinking'}</summary>
-              <MessageText text={reasoning} />
+              <MessageText text={shownReasoning} />
             </details>
           ) : null}
-          <MessageText text={text} />
+          <MessageText text={shown} />
         </>
       )}
       {alt.status === 'error' && alt.error && !errorInBanner ? (

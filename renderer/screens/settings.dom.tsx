@@ -7,6 +7,7 @@ import { MIN_SCORE, StrengthMeter, useStrength } from '../components/strength.do
 import { useLibrary } from '../stores/library.dom.ts';
 import { DangerZone } from './wipe.dom.tsx';
 import { ImportPanel } from './import-panel.dom.tsx';
+import { RegexScripts } from './regex-scripts.dom.tsx';
 
 export function Settings() {
   const { theme, setTheme, idleLockMinutes, setIdleLockMinutes } = useSession();
@@ -69,6 +70,10 @@ export function Settings() {
           </select>
           <div className="hint">Who you play in new conversations unless a scenario says otherwise.</div>
         </div>
+      </section>
+      <section className="card" aria-labelledby="regex-title">
+        <h2 id="regex-title">Regex scripts</h2>
+        <RegexScripts />
       </section>
       <ChangePassphrase />
       <ExportImport />

@@ -21,5 +21,6 @@ export const regexCommands = {
   'regex.save': { input: z.object({ scripts: z.array(RegexScript).max(1000) }), output: returns<RegexScript[]>() },
   /** Allows or refuses a character's card scripts; null forgets the decision (the UI asks again). */
   'regex.consent': { input: z.object({ characterId: RecordId, allowed: z.boolean().nullable() }), output: returns<null>() },
-  'regex.forConversation': { input: z.object({ conversationId: RecordId }), output: returns<ConversationScripts>() },
+  /** The scripts in force in a conversation, the cards awaiting consent, and the name {{user}} stands for. */
+  'regex.forConversation': { input: z.object({ conversationId: RecordId }), output: returns<ConversationScripts & { userName: string }>() },
 } satisfies CommandDefs;

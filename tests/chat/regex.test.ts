@@ -72,7 +72,7 @@ describe('regex scripts in the prompt', () => {
   it('refused: the scripts stop running and the card is not asked about again', async () => {
     await h.call('regex.consent', { characterId: lilian, allowed: false });
     const view = await h.call('regex.forConversation', { conversationId: conversation });
-    expect(view).toEqual({ scripts: [], pending: [] });
+    expect(view).toEqual({ scripts: [], pending: [], userName: 'User' });
     await send('Again.');
     expect(lastPrompt().find((m) => m.role === 'assistant' && m.content.startsWith('*钟声'))!.content).toBe(reply);
   });

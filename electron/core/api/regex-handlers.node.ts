@@ -21,7 +21,7 @@ export function regexHandlers(state: CoreState): Handlers<typeof regexCommands> 
     },
     'regex.forConversation': async ({ conversationId }) => {
       const ctx = loadContext(state.requireSession(), conversationId);
-      return { scripts: ctx.regex.scripts, pending: ctx.regex.pending };
+      return { scripts: ctx.regex.scripts, pending: ctx.regex.pending, userName: ctx.userName };
     },
   };
 }
