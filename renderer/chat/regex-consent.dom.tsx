@@ -8,8 +8,11 @@ import { messageOf } from '../lib/api.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
 import './regex.css';
 
+/** One constant empty list: a zustand selector must not return a new object each time. */
+const none: never[] = [];
+
 export function RegexConsent({ conversationId, version }: { conversationId: string; version?: unknown }) {
-  const pending = useRegex((s) => (s.conversationId === conversationId ? s.pending : []));
+  const pending = useRegex((s) => (s.conversationId === conversationId ? s.pending : none));
   const load = useRegex((s) => s.load);
   const decide = useRegex((s) => s.decide);
   const toast = useLibrary((s) => s.toast);
