@@ -65,14 +65,24 @@ export function nextSpeaker(ctx: ChatContext, requested?: string, before = ctx.c
     if (!ctx.characters.has(requested)) throw new MindstageError('usage', `Character ${requested} is not in this conversation.`, { recordId: requested });
     return requested;
   }
+  // Muted members (group settings) are skipped in the rotation; they speak only when asked by name.
+  const muted = new Set(ctx.conversation.group?.muted ?? []);
+  const ids = ctx.characterIds;
+  const after = (at: number): string => {
+    for (let k = 1; k <= ids.length; k++) {
+      const id = ids[(at + k) % ids.length]!;
+      if (!muted.has(id)) return id;
+    }
+    return ids[(at + 1) % ids.length]!;
+  };
   const messages = ctx.conversation.messages;
   for (let i = Math.min(before, messages.length) - 1; i >= 0; i--) {
     const m = messages[i]!;
     if (m.role !== 'character' || m.authorId === undefined) continue;
-    const at = ctx.characterIds.indexOf(m.authorId);
-    if (at >= 0) return ctx.characterIds[(at + 1) % ctx.characterIds.length]!;
+    const at = ids.indexOf(m.authorId);
+    if (at >= 0) return after(at);
   }
-  return ctx.characterIds[0]!;
+  return after(ids.length - 1);
 }
 
 function speakerName(ctx: ChatContext, m: Message): string {
