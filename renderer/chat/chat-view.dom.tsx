@@ -12,6 +12,8 @@ import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
 import { MessageView, type MessageActions } from './message.dom.tsx';
 import { RegexConsent } from './regex-consent.dom.tsx';
+import { GroupBar } from './group-bar.dom.tsx';
+import { useGroup } from '../stores/group.dom.ts';
 import { Composer } from './composer.dom.tsx';
 import { confirmDialog } from '../components/dialog.dom.tsx';
 import { ChatPickers } from './pickers.dom.tsx';
@@ -137,6 +139,9 @@ export function ChatView({ id }: { id: string }) {
     async (text: string) => {
       if (!cid) return false;
       stick.current = true;
+      // In a group, who answers (and whether the characters go on among themselves) is the group's business.
+      const meta = useChat.getState().conversation;
+      if (meta && meta.characterIds.length > 1) return useGroup.getState().send(meta, text);
       let sent = false;
       let code: string | undefined;
       await run(async () => {
@@ -154,7 +159,8 @@ export function ChatView({ id }: { id: string }) {
     },
     [cid, run],
   );
-  const stop = useCallback(() => void useChat.getState().stop(), []);
+  // Stop also ends a group's turn (the members still to answer, auto mode's rounds), not just the one speaking.
+  const stop = useCallback(() => void (useGroup.getState().running ? useGroup.getState().stop() : useChat.getState().stop()), []);
   const lastMessage = messages.at(-1);
   const swipe = useCallback(
     (direction: -1 | 1) => {
@@ -182,6 +188,7 @@ export function ChatView({ id }: { id: string }) {
         <ChatTitle key={conversation.id} id={conversation.id} title={conversation.title} onError={setError} />
         <ChatPickers conversation={conversation} />
       </header>
+      <GroupBar conversation={conversation} />
       <RegexConsent conversationId={conversation.id} version={`${conversation.characterIds.join()}|${conversation.personaId ?? ''}`} />
       <div
         className="messages"
