@@ -60,5 +60,8 @@ describe('group chats in the core', () => {
     await h.call('conversation.update', { id, patch: { characterIds: [dara] } });
     await reply(id, () => h.call('chat.send', { conversationId: id, text: 'Just us now.' }));
     expect(await author(id)).toBe(dara);
+    // Mira has left, but her earlier line still goes out under her name, as another speaker's.
+    const after = (ai.chatRequests().at(-1)!.body as { messages: { role: string; content: string }[] }).messages;
+    expect(after).toContainEqual({ role: 'user', content: 'Mira: Mm.' });
   });
 });

@@ -24,6 +24,8 @@ export interface ChatContext {
   userName: string;
   /** Regex scripts in force (global, then allowed card scripts) and cards still awaiting the user's consent. */
   regex: ConversationScripts;
+  /** Names of characters who spoke here but have left the conversation (so their lines keep their names). */
+  formerNames: Map<string, string>;
 }
 
 function readRecord<T>(s: VaultSession, id: string | undefined, kind: 'character' | 'scenario' | 'persona'): T | undefined {
@@ -47,10 +49,15 @@ export function loadContext(s: VaultSession, conversationId: string): ChatContex
   const personaId = conversation.personaId ?? scenario?.personaId ?? readPreferences(s.systemDoc('settings').doc).defaultPersonaId;
   const p = readRecord<PersonaFields>(s, personaId, 'persona');
   const persona = p && personaId ? { id: personaId, name: p.name, description: p.description ?? '' } : undefined;
+  const formerNames = new Map<string, string>();
+  for (const m of conversation.messages) {
+    if (m.role !== 'character' || !m.authorId || characters.has(m.authorId) || formerNames.has(m.authorId)) continue;
+    formerNames.set(m.authorId, getCatalogEntry(s.catalog, m.authorId)?.title || 'Character');
+  }
   const settings = s.systemDoc('settings').doc;
   const members = [...characters].map(([id, c]) => ({ id, name: c.name, extensions: c.extensions }));
   const regex = scriptsFor(readGlobalScripts(settings), members, readConsent(settings));
-  return { conversation, characterIds: [...characters.keys()], characters, ...(scenario ? { scenario } : {}), ...(persona ? { persona } : {}), userName: persona?.name ?? 'User', regex };
+  return { conversation, characterIds: [...characters.keys()], characters, ...(scenario ? { scenario } : {}), ...(persona ? { persona } : {}), userName: persona?.name ?? 'User', regex, formerNames };
 }
 
 /**
@@ -87,7 +94,7 @@ export function nextSpeaker(ctx: ChatContext, requested?: string, before = ctx.c
 
 function speakerName(ctx: ChatContext, m: Message): string {
   if (m.role === 'user') return ctx.userName;
-  if (m.role === 'character') return (m.authorId && ctx.characters.get(m.authorId)?.name) || 'Character';
+  if (m.role === 'character') return (m.authorId && (ctx.characters.get(m.authorId)?.name ?? ctx.formerNames.get(m.authorId))) || 'Character';
   return m.role === 'narrator' ? 'Narrator' : 'System';
 }
 

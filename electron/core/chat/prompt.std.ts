@@ -161,8 +161,9 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     (partial !== undefined ? count(partial) + tokensPerMessage : 0);
 
   // ---- history, newest first ---------------------------------------------------------------------------------
+  // By id when both are known: a character who has left the conversation is another speaker, group or not.
   const ownMessage = (m: PromptHistoryMessage): boolean =>
-    !group || (input.characterId !== undefined && m.authorId !== undefined ? m.authorId === input.characterId : m.name === character.name);
+    input.characterId !== undefined && m.authorId !== undefined ? m.authorId === input.characterId : !group || m.name === character.name;
   const scripts = input.regexScripts ?? [];
   /** Prompt-side regex scripts (depth counts from the newest message, 0 = the last). */
   const regexed = (text: string, placement: 1 | 2 | 5, depth: number | undefined, n: MacroNames): string =>
