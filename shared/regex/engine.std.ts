@@ -9,7 +9,7 @@
  * nor prompt-only; here they apply to both the shown text and the prompt, and the stored text stays as written.
  */
 import { RE2JS } from 're2js';
-import type { RegexPlacement, RegexScript } from './script.std.ts';
+import { regexPlacement, type RegexPlacement, type RegexScript } from './script.std.ts';
 
 /** Substitutes macros in a text ({{char}}, {{user}}, …): the caller's macro engine. */
 export type Macros = (text: string) => string;
@@ -146,4 +146,25 @@ export function applyRegexScripts(text: string, scripts: readonly RegexScript[],
 /** {{char}} and {{user}} only: for callers without the full macro engine at hand. */
 export function nameMacros(names: { char: string; user: string }): Macros {
   return (text) => text.replace(/\{\{(char|user)\}\}/gi, (_, k: string) => (k.toLowerCase() === 'char' ? names.char : names.user));
+}
+
+/**
+ * A conversation's messages as displayed (display-side scripts, depth from the newest), for views outside the
+ * renderer such as `mindstage conversation show`. `charName` names a message's author for {{char}}.
+ */
+export function displayedTexts(
+  messages: ReadonlyArray<{ role: string; authorId?: string | undefined; text: string }>,
+  scripts: readonly RegexScript[],
+  names: { user: string; charName(authorId: string | undefined): string },
+): string[] {
+  return messages.map((m, i) =>
+    scripts.length === 0
+      ? m.text
+      : applyRegexScripts(m.text, scripts, {
+          placement: m.role === 'user' ? regexPlacement.userInput : regexPlacement.aiOutput,
+          mode: 'display',
+          depth: messages.length - 1 - i,
+          macros: nameMacros({ char: m.role === 'character' ? names.charName(m.authorId) : '', user: names.user }),
+        }),
+  );
 }

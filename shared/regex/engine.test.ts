@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyRegexScripts, nameMacros, runScript, scriptApplies, scriptProblem } from './engine.std.ts';
+import { applyRegexScripts, displayedTexts, nameMacros, runScript, scriptApplies, scriptProblem } from './engine.std.ts';
 import { parseRegexScripts, RegexScript, regexPlacement } from './script.std.ts';
 
 const macros = nameMacros({ char: 'Ada.Q', user: 'Wren' });
@@ -94,5 +94,25 @@ describe('a real card’s regex scripts (lide4144 “修女与女忍的双面日
   it('user input is left alone (both scripts are AI output only)', () => {
     const typed = 'I write <StatusPlaceHolderImpl/> and <UpdateVariable>x</UpdateVariable>';
     for (const mode of ['display', 'prompt'] as const) expect(applyRegexScripts(typed, scripts, { placement: regexPlacement.userInput, mode, depth: 0, macros })).toBe(typed);
+  });
+});
+
+describe('a conversation as displayed (conversation show)', () => {
+  it('applies display scripts by role and depth, with the author for {{char}}', () => {
+    const scripts = [
+      RegexScript.parse({ findRegex: '/SECRET/g', replaceString: '***', placement: [2], markdownOnly: true }),
+      RegexScript.parse({ findRegex: '/hi/g', replaceString: 'hello {{user}}, from {{char}}', placement: [2], markdownOnly: true, maxDepth: 0 }),
+      RegexScript.parse({ findRegex: '/SECRET/g', replaceString: 'sent', placement: [2], promptOnly: true }),
+    ];
+    const texts = displayedTexts(
+      [
+        { role: 'user', text: 'SECRET hi' },
+        { role: 'character', authorId: 'a', text: 'SECRET hi' },
+        { role: 'character', authorId: 'b', text: 'hi' },
+      ],
+      scripts,
+      { user: 'Wren', charName: (id) => (id === 'b' ? 'Bram' : 'Ada') },
+    );
+    expect(texts).toEqual(['SECRET hi', '*** hi', 'hello Wren, from Bram']);
   });
 });

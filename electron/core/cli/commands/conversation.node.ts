@@ -5,6 +5,7 @@ import { exportFormats, type ExportFormat } from '../../../../shared/api/transfe
 import type { Conversation } from '../../../../shared/domain.std.ts';
 import type { CliContext } from '../context.node.ts';
 import { formatList } from './records.node.ts';
+import { displayedTexts } from '../../../../shared/regex/engine.std.ts';
 
 export function formatConversation(c: Conversation): string[] {
   const lines = [`${c.title || '(untitled)'} — ${c.messages.length} message${c.messages.length === 1 ? '' : 's'}`];
@@ -59,7 +60,17 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
   group.command('show').argument('<id>').description('show a conversation and its messages').action((id: string) =>
     ctx.withCore(async (call) => {
       const c = await call('conversation.get', { id });
-      ctx.out().result(c, formatConversation(c));
+      // Printed as shown in the app: display-side regex scripts applied (the JSON output keeps the stored text).
+      const rx = await call('regex.forConversation', { conversationId: id });
+      const names = new Map<string, string>();
+      for (const cid of c.characterIds) names.set(cid, (await call('character.get', { id: cid })).name);
+      const texts = displayedTexts(
+        c.messages.map((m) => ({ role: m.role, authorId: m.authorId, text: m.alternatives[m.chosen]?.text ?? '' })),
+        rx.scripts,
+        { user: rx.userName, charName: (a) => (a && names.get(a)) || 'Character' },
+      );
+      const shown = { ...c, messages: c.messages.map((m, i) => ({ ...m, alternatives: m.alternatives.map((a, j) => (j === m.chosen ? { ...a, text: texts[i]! } : a)) })) };
+      ctx.out().result(c, formatConversation(shown));
     }),
   );
 
