@@ -50,32 +50,30 @@ export function GroupBar({ conversation }: { conversation: ConversationInfo }) {
 
   return (
     <section className="group-bar" aria-label="Participants">
-      <ul className="group-members" aria-label="In this chat">
-        {known.map((m) => {
-          const muted = settings.muted.includes(m.id);
-          return (
-            <li key={m.id} className={muted ? 'muted-member' : undefined}>
-              <span>{m.name}</span>
-              {group ? (
+      {group ? (
+        <ul className="group-members" aria-label="In this chat">
+          {known.map((m) => {
+            const muted = settings.muted.includes(m.id);
+            return (
+              <li key={m.id} className={muted ? 'muted-member' : undefined}>
+                <span>{m.name}</span>
                 <button type="button" className="ghost small" aria-pressed={muted} aria-label={`Mute ${m.name}`} onClick={() => setGroup({ muted: muted ? settings.muted.filter((x) => x !== m.id) : [...settings.muted, m.id] })}>
                   {muted ? 'Muted' : 'Mute'}
                 </button>
-              ) : null}
-              {group ? (
                 <button type="button" className="ghost small" aria-label={`Remove ${m.name} from this chat`} disabled={running} onClick={() => update({ characterIds: conversation.characterIds.filter((x) => x !== m.id) })}>
                   ×
                 </button>
-              ) : null}
-            </li>
-          );
-        })}
-      </ul>
+              </li>
+            );
+          })}
+        </ul>
+      ) : null}
       <div className="group-add">
         <label htmlFor={addId} className="visually-hidden">
           Add a character
         </label>
         <select id={addId} value={adding} onChange={(e) => setAdding(e.target.value)}>
-          <option value="">Add a character…</option>
+          <option value="">{group ? 'Add a character…' : 'Make it a group: add a character…'}</option>
           {characters.map((c) => (
             <option key={c.id} value={c.id}>
               {c.title}

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
+import { chromiumMissing, launchBrowser, refuseRemote, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
 import { answerDialog, navTo, onboard, openApp } from './support/flows.node.ts';
 
@@ -38,19 +38,13 @@ const story = [
 describe.skipIf(skip !== null)(`message formatting${skip ? ` (${skip})` : ''}`, () => {
   let app: BrowserMode;
   let browser: Browser;
-  const routedAway: string[] = [];
+  let routedAway: string[] = [];
   const body = (page: Page, n: number) => page.locator('article.msg .md').nth(n);
 
   beforeAll(async () => {
     app = await startBrowserMode();
     browser = await launchBrowser();
-    await browser.context.route(
-      (url) => url.hostname !== '127.0.0.1' && url.protocol !== 'blob:' && url.protocol !== 'data:',
-      (route) => {
-        routedAway.push(route.request().url());
-        return route.abort('blockedbyclient');
-      },
-    );
+    routedAway = await refuseRemote(browser.context);
     await openApp(browser.page, app.url);
     await onboard(browser.page);
     const call = async <T,>(r: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> => {
