@@ -73,7 +73,7 @@ export function GroupBar({ conversation }: { conversation: ConversationInfo }) {
           Add a character
         </label>
         <select id={addId} value={adding} onChange={(e) => setAdding(e.target.value)}>
-          <option value="">{group ? 'Add a character…' : 'Make it a group: add a character…'}</option>
+          <option value="">Add a character…</option>
           {characters.map((c) => (
             <option key={c.id} value={c.id}>
               {c.title}
