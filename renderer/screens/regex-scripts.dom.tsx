@@ -29,11 +29,13 @@ const fileName = (s: string) => `${s.replace(/[^\p{L}\p{N} _-]/gu, '').trim() ||
 export function RegexScripts() {
   const toast = useLibrary((s) => s.toast);
   const [scripts, setScripts] = useState<RegexScript[] | null>(null);
+  const [consent, setConsent] = useState<Record<string, boolean>>({});
+  const entries = useLibrary((s) => s.entries);
   const [editing, setEditing] = useState<{ index: number; script: RegexScript } | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
-    void call('regex.list', {}).then((r) => setScripts(r.scripts), (e: unknown) => toast(messageOf(e), 'error'));
+    void call('regex.list', {}).then((r) => (setScripts(r.scripts), setConsent(r.consent)), (e: unknown) => toast(messageOf(e), 'error'));
   }, [toast]);
 
   const save = async (next: RegexScript[]): Promise<boolean> => {
@@ -43,6 +45,20 @@ export function RegexScripts() {
     } catch (e) {
       toast(messageOf(e), 'error');
       return false;
+    }
+  };
+
+  const decide = async (characterId: string, allowed: boolean | null) => {
+    try {
+      await call('regex.consent', { characterId, allowed });
+      setConsent((c) => {
+        const next = { ...c };
+        if (allowed === null) delete next[characterId];
+        else next[characterId] = allowed;
+        return next;
+      });
+    } catch (e) {
+      toast(messageOf(e), 'error');
     }
   };
 
@@ -107,6 +123,29 @@ export function RegexScripts() {
           </button>
         ) : null}
       </div>
+      {Object.keys(consent).length > 0 ? (
+        <>
+          <h3>Characters' own scripts</h3>
+          <ul className="regex-list" aria-label="Characters' own scripts">
+            {Object.entries(consent).map(([id, allowed]) => {
+              const name = entries.find((e) => e.id === id)?.title ?? 'A deleted character';
+              return (
+                <li key={id}>
+                  <span className="regex-name">
+                    {name}: {allowed ? 'allowed' : 'not run'}
+                  </span>
+                  <button type="button" onClick={() => void decide(id, !allowed)} aria-label={`${allowed ? 'Stop running' : 'Run'} ${name}'s scripts`}>
+                    {allowed ? 'Stop running' : 'Run them'}
+                  </button>
+                  <button type="button" onClick={() => void decide(id, null)} aria-label={`Ask again about ${name}'s scripts`}>
+                    Ask again
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        </>
+      ) : null}
       {editing ? (
         <ScriptForm
           key={editing.index}

@@ -80,6 +80,13 @@ describe.skipIf(skip !== null)(`regex scripts in the UI${skip ? ` (${skip})` : '
     await form.getByLabel('Find (pattern, /…/flags)').fill('/\\bteh\\b/g');
     await form.getByRole('button', { name: 'Save script' }).click();
     await page.getByRole('list', { name: 'Regex scripts' }).getByText('Fix typo').waitFor();
+    // The card decision made in the chat can be changed here.
+    const own = page.getByRole('list', { name: "Characters' own scripts" });
+    await own.getByText('Lilian: allowed').waitFor();
+    await own.getByRole('button', { name: "Stop running Lilian's scripts" }).click();
+    await own.getByText('Lilian: not run').waitFor();
+    await own.getByRole('button', { name: "Run Lilian's scripts" }).click();
+    await own.getByText('Lilian: allowed').waitFor();
 
     const file = join(tempDir('regex-import'), 'evil.json');
     writeFileSync(file, JSON.stringify({ scriptName: 'Evil', findRegex: '/(a+)+$/', replaceString: 'X', placement: [1, 2], disabled: false, markdownOnly: true, promptOnly: false, runOnEdit: true, substituteRegex: 0, minDepth: null, maxDepth: null, trimStrings: [] }));
