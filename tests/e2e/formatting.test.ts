@@ -16,7 +16,7 @@ const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwA
 
 const panel = [
   '<style>body { background: url(https://tracker.example/style.png); }</style>',
-  '<div style="border: 2px solid #7a5cff; border-radius: 10px; padding: 8px; background-color: #f4f0ff; color: #222; position: fixed; top: 0; left: 0; z-index: 9999; background-image: url(https://tracker.example/bg.png)" class="toast" id="root" onclick="window.__pwned=1" data-ms-asset="0123456789abcdef0123456789abcdef">',
+  '<div style="border: 2px solid #7a5cff; border-radius: 10px; padding: 8px; background-color: #f4f0ff; color: #222; position: fixed; top: 0; left: 0; z-index: 9999; background-image: url(https://tracker.example/bg.png)" class="toast" id="root" onclick="window.__pwned=1" onmouseover="window.__pwned=2" data-ms-asset="0123456789abcdef0123456789abcdef">',
   '<b>Status</b>',
   '<table><tr><th>HP</th><td>87/100</td></tr><tr><th>Mood</th><td>Wary</td></tr></table>',
   '<details><summary>Inventory</summary>Rope, lantern, <font color="#b00">a red key</font></details>',
@@ -39,12 +39,17 @@ describe.skipIf(skip !== null)(`message formatting${skip ? ` (${skip})` : ''}`, 
   let app: BrowserMode;
   let browser: Browser;
   let routedAway: string[] = [];
+  /** Console reports of the page's CSP refusing something (inline styles must go through the CSSOM instead). */
+  const cspViolations: string[] = [];
   const body = (page: Page, n: number) => page.locator('article.msg .md').nth(n);
 
   beforeAll(async () => {
     app = await startBrowserMode();
     browser = await launchBrowser();
     routedAway = await refuseRemote(browser.context);
+    browser.page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+    });
     await openApp(browser.page, app.url);
     await onboard(browser.page);
     const call = async <T,>(r: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> => {
@@ -157,5 +162,6 @@ describe.skipIf(skip !== null)(`message formatting${skip ? ` (${skip})` : ''}`, 
       }
     }
     expect(browser.pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 });

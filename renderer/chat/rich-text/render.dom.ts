@@ -28,6 +28,18 @@ const TAGS = [
 ];
 const ATTRS = ['href', 'title', 'alt', 'src', 'colspan', 'rowspan', 'span', 'align', 'valign', 'width', 'height', 'open', 'color', 'size', 'face', 'start', 'reversed', 'type', 'value', 'min', 'max', 'low', 'high', 'optimum', 'datetime', 'lang', 'dir'];
 
+/**
+ * The page's CSP applies even to DOMPurify's inert parse: a style attribute or <style> element in it is refused
+ * there with a console report. So before parsing, style attributes are renamed (and checked like any style by the
+ * hook), <style> elements become an element dropped with its content, and on… handlers data attributes. A miss only means one more refused
+ * style: nothing gets through this way that the allow-list would not let through.
+ */
+const STYLE_IN = 'data-ms-style';
+const styleAttr = /(<[a-z][^<>]*?\s)style(\s*=)/gi;
+const styleTag = /<(\/?)style\b/gi;
+/** Event handler attributes, for the same reason: renamed to a data attribute, which the hook drops. */
+const handlerAttr = /(<[a-z][^<>]*?\s)on([a-z]+\s*=)/gi;
+
 /** Attributes this module sets itself after its own checks; any that arrive in the text are dropped. */
 const CSS = 'data-ms-css';
 const ASSET = 'data-ms-asset';
@@ -41,7 +53,7 @@ function getPurifier(): Purifier {
   const styles = new WeakMap<Node, string>();
   const assets = new WeakMap<Node, string>();
   p.addHook('uponSanitizeAttribute', (node, data) => {
-    if (data.attrName === 'style') {
+    if (data.attrName === STYLE_IN) {
       // Parsed by the browser's own CSS parser (on a detached element), so what is checked is what would apply.
       scratch.cssText = data.attrValue;
       const kept: [string, string, string][] = [];
@@ -76,7 +88,13 @@ function getPurifier(): Purifier {
 
 /** Renders message text into a fragment ready to insert; images still to load carry `data-ms-asset`. */
 export function renderMessage(text: string): DocumentFragment {
-  const html = marked.parse(text) as string;
+  let html = (marked.parse(text) as string).replace(styleTag, '<$1ms-style');
+  // One rename per tag per pass: repeat for tags with several (a bounded number of passes; a miss is only noise).
+  for (let pass = 0; pass < 8; pass++) {
+    const next = html.replace(styleAttr, `$1${STYLE_IN}$2`).replace(handlerAttr, '$1data-ms-on$2');
+    if (next === html) break;
+    html = next;
+  }
   const fragment = getPurifier().sanitize(html, {
     ALLOWED_TAGS: TAGS,
     ALLOWED_ATTR: [...ATTRS, CSS, ASSET],
@@ -86,6 +104,7 @@ export function renderMessage(text: string): DocumentFragment {
     // Both sources are checked by the hook above; DOMPurify's own URI check would drop `asset:`.
     ADD_URI_SAFE_ATTR: [],
     KEEP_CONTENT: true,
+    ADD_FORBID_CONTENTS: ['ms-style'],
     RETURN_DOM_FRAGMENT: true,
   });
   for (const el of fragment.querySelectorAll<HTMLElement>(`[${CSS}]`)) {
