@@ -6,6 +6,7 @@
  * lossless by construction, and people who know the card spec recognise every field.
  */
 import { z } from 'zod';
+import { GroupSettings } from './group/turns.std.ts';
 
 /** Upper bounds that keep one bad paste (or a hostile file) from taking the app down. */
 export const limits = {
@@ -229,6 +230,8 @@ export const ConversationMeta = z.object({
       chatMetadata: jsonObject.optional(),
     })
     .optional(),
+  /** Group chats: who answers (order), muted members, auto mode (shared/group/turns.std.ts). */
+  group: GroupSettings.optional(),
 });
 export type ConversationMeta = z.infer<typeof ConversationMeta>;
 export const ConversationMetaPatch = patchOf(ConversationMeta);

@@ -11,6 +11,9 @@ import { loadAllOlder, useChat } from '../stores/chat.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
 import { MessageView, type MessageActions } from './message.dom.tsx';
+import { RegexConsent } from './regex-consent.dom.tsx';
+import { GroupBar } from './group-bar.dom.tsx';
+import { useGroup } from '../stores/group.dom.ts';
 import { Composer } from './composer.dom.tsx';
 import { Avatar } from '../components/avatar.dom.tsx';
 import { usePrefs } from '../stores/prefs.dom.ts';
@@ -150,6 +153,9 @@ export function ChatView({ id, find }: { id: string; find?: { messageId: string;
     async (text: string) => {
       if (!cid) return false;
       stick.current = true;
+      // In a group, who answers (and whether the characters go on among themselves) is the group's business.
+      const meta = useChat.getState().conversation;
+      if (meta && meta.characterIds.length > 1) return useGroup.getState().send(meta, text);
       let sent = false;
       let code: string | undefined;
       await run(async () => {
@@ -167,7 +173,8 @@ export function ChatView({ id, find }: { id: string; find?: { messageId: string;
     },
     [cid, run],
   );
-  const stop = useCallback(() => void useChat.getState().stop(), []);
+  // Stop also ends a group's turn (the members still to answer, auto mode's rounds), not just the one speaking.
+  const stop = useCallback(() => void (useGroup.getState().running ? useGroup.getState().stop() : useChat.getState().stop()), []);
   const lastMessage = messages.at(-1);
   const swipe = useCallback(
     (direction: -1 | 1) => {
@@ -246,6 +253,8 @@ export function ChatView({ id, find }: { id: string; find?: { messageId: string;
         <PromptInspector key={inspecting.messageId ?? 'next'} conversationId={conversation.id} {...(inspecting.messageId ? { messageId: inspecting.messageId } : {})} onClose={() => setInspecting(null)} />
       ) : null}
       <ChatLore conversation={conversation} />
+      <GroupBar conversation={conversation} />
+      <RegexConsent conversationId={conversation.id} version={`${conversation.characterIds.join()}|${conversation.personaId ?? ''}`} />
       <div
         className="messages"
         ref={scroller}

@@ -5,6 +5,7 @@ import type { Message } from '../../shared/domain.std.ts';
 import { MessageText } from './markdown.dom.tsx';
 import { Avatar } from '../components/avatar.dom.tsx';
 import type { Stream } from '../stores/chat.dom.ts';
+import { useDisplayText } from '../stores/regex.dom.ts';
 
 export interface MessageActions {
   choose(m: Message, index: number): void;
@@ -48,6 +49,10 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
   const streaming = alt.status === 'streaming' || (stream !== undefined && stream.alternativeId === alt.id);
   const reasoning = (stream && stream.alternativeId === alt.id ? stream.reasoning : undefined) ?? alt.reasoning;
   const fromAi = m.role === 'character';
+  // Display-side regex scripts; the editor and the stored text keep what was written.
+  // Macros first (the text as written → as shown), then display-side regex scripts.
+  const shown = useDisplayText(m, display ? display(text, m, alt.id) : text, author, position);
+  const shownReasoning = useDisplayText(m, reasoning ?? '', author, position, 'reasoning');
   const n = m.alternatives.length;
 
   return (
@@ -106,11 +111,11 @@ export const MessageView = memo(function MessageView({ message: m, author, avata
           {reasoning ? (
             <details className="msg-thinking">
               <summary>{streaming && !text ? 'Thinking…' : 'Thinking'}</summary>
-              <MessageText text={reasoning} />
+              <MessageText text={shownReasoning} />
             </details>
           ) : null}
           <div className="msg-body">
-            <MessageText text={display ? display(text, m, alt.id) : text} />
+            <MessageText text={shown} />
           </div>
         </>
       )}

@@ -9,7 +9,7 @@ import { onPlaintextDrop } from '../stores/reset.dom.ts';
 
 const urls = new Map<string, Promise<string | null>>();
 
-function assetUrl(assetId: string): Promise<string | null> {
+export function assetUrl(assetId: string): Promise<string | null> {
   let p = urls.get(assetId);
   if (!p) {
     p = call('assets.get', { id: assetId })

@@ -8,6 +8,7 @@ import { useLibrary } from '../stores/library.dom.ts';
 import { DangerZone } from './wipe.dom.tsx';
 import { ImportPanel } from './import-panel.dom.tsx';
 import { ChatAppearance } from './appearance.dom.tsx';
+import { RegexScripts } from './regex-scripts.dom.tsx';
 
 export function Settings() {
   const { theme, setTheme, idleLockMinutes, setIdleLockMinutes } = useSession();
@@ -72,6 +73,10 @@ export function Settings() {
         </div>
       </section>
       <ChatAppearance />
+      <section className="card" aria-labelledby="regex-title">
+        <h2 id="regex-title">Regex scripts</h2>
+        <RegexScripts />
+      </section>
       <ChangePassphrase />
       <ExportImport />
       <ImportPanel />

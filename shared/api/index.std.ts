@@ -11,6 +11,7 @@ import { lorebookCommands } from './lorebooks.std.ts';
 import { presetCommands } from './presets.std.ts';
 import { privacyCommands } from './privacy.std.ts';
 import { recordCommands } from './records.std.ts';
+import { regexCommands } from './regex.std.ts';
 import { syncCommands } from './sync.std.ts';
 import { transferCommands } from './transfer.std.ts';
 import { vaultCommands } from './vault.std.ts';
@@ -27,6 +28,7 @@ export const commands = {
   ...presetCommands,
   ...privacyCommands,
   ...lorebookCommands,
+  ...regexCommands,
 } satisfies CommandDefs;
 
 export type Commands = typeof commands;

@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   cli: () => import('./cli.bench.node.ts'),
   ui: () => import('./ui.bench.node.ts'),
   import: () => import('./import.bench.node.ts'),
+  regex: () => import('./regex.bench.node.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

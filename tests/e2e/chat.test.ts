@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { closedBaseUrl, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.node.ts';
 import { findSecrets } from '../support/files.node.ts';
-import { chromiumMissing, launchBrowser, screenshot, type Browser } from './support/browser.node.ts';
+import { chromiumMissing, launchBrowser, refuseRemote, screenshot, type Browser } from './support/browser.node.ts';
 import { startBrowserMode, type BrowserMode } from './support/app.node.ts';
 import { answerDialog, onboard, openApp } from './support/flows.node.ts';
 import { layoutProblems } from './support/layout.node.ts';
@@ -26,7 +26,7 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
   let offline = '';
   const canaries = { apiKey: `sk-${canary('Key')}`, message: canary('Msg'), edit: canary('Edit'), reply: canary('Reply') };
   /** Requests the page tried to make to any host but the app's own (caught and refused by the route below). */
-  const routedAway: string[] = [];
+  let routedAway: string[] = [];
 
   const messages = (page: Page) => page.locator('article.msg');
   const lastMessage = (page: Page) => messages(page).last();
@@ -50,13 +50,7 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     app = await startBrowserMode();
     browser = await launchBrowser();
     // Anything the page asks of a host other than the app itself is refused and remembered.
-    await browser.context.route(
-      (url) => url.hostname !== '127.0.0.1' && url.protocol !== 'blob:' && url.protocol !== 'data:',
-      (route) => {
-        routedAway.push(route.request().url());
-        return route.abort('blockedbyclient');
-      },
-    );
+    routedAway = await refuseRemote(browser.context);
     await openApp(browser.page, app.url);
     await onboard(browser.page);
     const ch = await app.core.invoke('character.create', { name: 'Ada', first_mes: 'Good evening. *She closes the ledger.*' });
@@ -317,9 +311,9 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     const dialogs: string[] = [];
     const onDialog = (d: { message(): string; dismiss(): Promise<void> }) => void (dialogs.push(d.message()), d.dismiss());
     page.on('dialog', onDialog);
-    const link = lastMessage(page).getByRole('link', { name: 'click me' });
-    await expect(link.count()).resolves.toBe(1);
-    await link.click({ timeout: 10_000 });
+    // A javascript: link keeps its text but loses its address: it is no link at all.
+    await expect(lastMessage(page).getByRole('link', { name: 'click me' }).count()).resolves.toBe(0);
+    await lastMessage(page).getByText('click me').click({ timeout: 10_000 });
     await page.waitForTimeout(300);
     page.off('dialog', onDialog);
     expect(dialogs).toEqual([]);

@@ -17,6 +17,7 @@ import { lorebookHandlers } from './lorebook-handlers.node.ts';
 import { readWindow } from './conversation-events.node.ts';
 import { providerHandlers } from './provider-handlers.node.ts';
 import { presetHandlers } from './preset-handlers.node.ts';
+import { regexHandlers } from './regex-handlers.node.ts';
 import { fieldRecordHandlers } from './record-handlers.node.ts';
 import { search } from './search-handlers.node.ts';
 import type { CoreState } from './state.node.ts';
@@ -56,6 +57,7 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     ...lazyHandlers(transferCommands, async () => (await import('./import-handlers.node.ts')).importHandlers(state)),
     ...presetHandlers(state),
     ...lorebookHandlers(state),
+    ...regexHandlers(state),
     'records.list': async ({ kind }) => listCatalog(state.requireSession().catalog, kind),
     'search.query': async ({ text, limit }) => search(state.requireSession(), text, limit),
     'data.export': async () => ({ json: JSON.stringify(exportAll(state.requireSession()), null, 2) }),

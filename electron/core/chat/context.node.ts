@@ -22,6 +22,9 @@ import { scanReach, type LoreSource } from './lorebook.std.ts';
 import { hash32, seededRandom } from './macros.std.ts';
 import { defaultMinHistoryMessages, type BuiltPrompt, type PromptHistoryMessage, type PromptInput } from './prompt.std.ts';
 import type { PayloadNames } from './request.std.ts';
+import { regexTransform } from './regex-prompt.std.ts';
+import { readConsent, readGlobalScripts } from '../docs/regex-doc.node.ts';
+import { scriptsFor, type ConversationScripts } from '../../../shared/regex/select.std.ts';
 
 export interface ChatContext {
   /** The conversation's metadata; its messages are in `tail`. */
@@ -43,6 +46,10 @@ export interface ChatContext {
   loreRecursive: boolean;
   authorsNote?: AuthorsNote;
   variables: Record<string, string>;
+  /** Regex scripts in force (global, then allowed card scripts) and cards still awaiting the user's consent. */
+  regex: ConversationScripts;
+  /** The name of a character who spoke here but has left the conversation (so their lines keep their names). */
+  formerName: (id: string) => string;
 }
 
 /** Who takes part in a conversation, without reading its messages (the prompt, the display context). */
@@ -94,6 +101,15 @@ export function loadContext(s: VaultSession, conversationId: string, through?: M
     if (b) books.set(e.id, { ...b, characterIds: b.characterIds ?? [], personaIds: b.personaIds ?? [], entries: b.entries ?? [] });
   }
   const authorsNote = authorsNoteOf(conversation);
+  const names = new Map<string, string>();
+  const formerName = (id: string): string => {
+    let n = names.get(id);
+    if (n === undefined) names.set(id, (n = getCatalogEntry(s.catalog, id)?.title || 'Character'));
+    return n;
+  };
+  const settings = s.systemDoc('settings').doc;
+  const members = [...characters].map(([id, c]) => ({ id, name: c.name, extensions: c.extensions }));
+  const regex = scriptsFor(readGlobalScripts(settings), members, readConsent(settings));
   return {
     conversation,
     tail,
@@ -107,6 +123,8 @@ export function loadContext(s: VaultSession, conversationId: string, through?: M
     loreRecursive: prefs.loreRecursive ?? false,
     ...(authorsNote ? { authorsNote } : {}),
     variables: variablesOf(conversation),
+    regex,
+    formerName,
   };
 }
 
@@ -127,11 +145,21 @@ export function nextSpeaker(ctx: ChatContext, requested?: string, before = ctx.t
     if (!ctx.characters.has(requested)) throw new MindstageError('usage', `Character ${requested} is not in this conversation.`, { recordId: requested });
     return requested;
   }
+  // Muted members (group settings) are skipped in the rotation; they speak only when asked by name.
+  const muted = new Set(ctx.conversation.group?.muted ?? []);
+  const ids = ctx.characterIds;
+  const afterAt = (at: number): string => {
+    for (let k = 1; k <= ids.length; k++) {
+      const id = ids[(at + k) % ids.length]!;
+      if (!muted.has(id)) return id;
+    }
+    return ids[(at + 1) % ids.length]!;
+  };
   const messages = ctx.tail.messages;
   const after = (m: Message): string | undefined => {
     if (m.role !== 'character' || m.authorId === undefined) return undefined;
-    const at = ctx.characterIds.indexOf(m.authorId);
-    return at >= 0 ? ctx.characterIds[(at + 1) % ctx.characterIds.length]! : undefined;
+    const at = ids.indexOf(m.authorId);
+    return at >= 0 ? afterAt(at) : undefined;
   };
   for (let i = Math.min(before, messages.length) - 1; i >= 0; i--) {
     const next = after(messages[i]!);
@@ -146,12 +174,12 @@ export function nextSpeaker(ctx: ChatContext, requested?: string, before = ctx.t
     }
     read = older.length;
   }
-  return ctx.characterIds[0]!;
+  return afterAt(ids.length - 1);
 }
 
 function speakerName(ctx: ChatContext, m: Message): string {
   if (m.role === 'user') return ctx.userName;
-  if (m.role === 'character') return (m.authorId && ctx.characters.get(m.authorId)?.name) || 'Character';
+  if (m.role === 'character') return (m.authorId && (ctx.characters.get(m.authorId)?.name ?? ctx.formerName(m.authorId))) || 'Character';
   return m.role === 'narrator' ? 'Narrator' : 'System';
 }
 
@@ -206,6 +234,7 @@ export function loreSources(ctx: ChatContext, speakerId: string): LoreSource[] {
 export function promptBase(ctx: ChatContext, speakerId: string, history: PromptHistoryMessage[], mode: 'reply' | 'continue', chatLength = tailLength(ctx), attempt = 0): PromptBase {
   const character = ctx.characters.get(speakerId)!;
   const seed = `${ctx.conversation.id}:${chatLength}:${attempt}`;
+  const transformText = regexTransform(ctx.regex.scripts, { char: character.name, user: ctx.userName });
   return {
     character,
     characterId: speakerId,
@@ -223,6 +252,7 @@ export function promptBase(ctx: ChatContext, speakerId: string, history: PromptH
     random: seededRandom(hash32(seed)),
     variables: ctx.variables,
     macroSeed: seed,
+    ...(transformText ? { transformText } : {}),
   };
 }
 

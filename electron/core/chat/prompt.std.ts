@@ -266,8 +266,9 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     (charNoteText ? count(charNoteText) + tokensPerMessage : 0);
 
   // ---- history, newest first ---------------------------------------------------------------------------------
+  // By id when both are known: a character who has left the conversation is another speaker, group or not.
   const ownMessage = (m: PromptHistoryMessage): boolean =>
-    !group || (input.characterId !== undefined && m.authorId !== undefined ? m.authorId === input.characterId : m.name === character.name);
+    input.characterId !== undefined && m.authorId !== undefined ? m.authorId === input.characterId : !group || m.name === character.name;
   const format = (m: PromptHistoryMessage, index: number): ChatPromptMessage => {
     const depth = end - 1 - index;
     let text = macrosOf(m, index);

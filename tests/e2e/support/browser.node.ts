@@ -62,3 +62,19 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
 }
+
+/**
+ * Refuses (and records) every request the page makes to a host other than the app itself: what a test of
+ * untrusted content checks stays empty, and a link the user chose to open is seen without reaching the network.
+ */
+export async function refuseRemote(context: BrowserContext): Promise<string[]> {
+  const refused: string[] = [];
+  await context.route(
+    (url) => url.hostname !== '127.0.0.1' && url.protocol !== 'blob:' && url.protocol !== 'data:',
+    (route) => {
+      refused.push(route.request().url());
+      return route.abort('blockedbyclient');
+    },
+  );
+  return refused;
+}

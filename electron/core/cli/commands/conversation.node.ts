@@ -7,6 +7,7 @@ import type { DisplayContext } from '../../../../shared/api/lorebooks.std.ts';
 import { displayText } from '../../../../shared/display-text.std.ts';
 import type { CliContext } from '../context.node.ts';
 import { formatList } from './records.node.ts';
+import { displayedTexts } from '../../../../shared/regex/engine.std.ts';
 
 /** One line per message, as the app shows it (macros applied, with `context`). */
 export function formatConversation(c: Conversation, context: DisplayContext | null = null): string[] {
@@ -74,9 +75,19 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
     ctx.withCore(async (call) => {
       const c = await call('conversation.get', { id });
       const context = await call('conversation.displayContext', { id });
-      // --json keeps the stored texts and adds what is shown, so scripts see both.
-      const shown = c.messages.map((m, index) => ({ id: m.id, text: displayText(m.alternatives[m.chosen]!.text, { conversationId: id, message: m, alternativeId: m.alternatives[m.chosen]!.id, context, messages: c.messages, index }) }));
-      ctx.out().result({ ...c, shown }, formatConversation(c, context));
+      const rx = await call('regex.forConversation', { conversationId: id });
+      const names = new Map<string, string>();
+      for (const cid of c.characterIds) names.set(cid, (await call('character.get', { id: cid })).name);
+      // As the app shows it: macros applied, then display-side regex scripts. --json keeps the stored texts and
+      // adds what is shown, so scripts see both.
+      const macroed = c.messages.map((m, index) => displayText(m.alternatives[m.chosen]!.text, { conversationId: id, message: m, alternativeId: m.alternatives[m.chosen]!.id, context, messages: c.messages, index }));
+      const texts = displayedTexts(
+        c.messages.map((m, i) => ({ role: m.role, authorId: m.authorId, text: macroed[i]! })),
+        rx.scripts,
+        { user: rx.userName, charName: (a) => (a && names.get(a)) || 'Character' },
+      );
+      const shown = { ...c, messages: c.messages.map((m, i) => ({ ...m, alternatives: m.alternatives.map((a, j) => (j === m.chosen ? { ...a, text: texts[i]! } : a)) })) };
+      ctx.out().result({ ...c, shown: c.messages.map((m, i) => ({ id: m.id, text: texts[i]! })) }, formatConversation(shown));
     }),
   );
 
