@@ -40,9 +40,19 @@ const ad = (vault: UnlockedVault) => Buffer.concat([Buffer.from(AD_PREFIX), vaul
 function readSum(storage: VaultStorage, vault: UnlockedVault): Uint8Array {
   const sealed = storage.readManifestSum();
   if (!sealed) return new Uint8Array(SUM_BYTES);
-  const sum = aeadOpen(vault.subkey('localStore'), sealed, ad(vault));
-  if (!sum || sum.length !== SUM_BYTES) throw new MindstageError('integrity', MANIFEST_ALTERED);
-  return sum;
+  // Sealed under the at-rest key of the generation current when it was last written: after a vault-key rotation
+  // (a removed device) that is an older one until the next write reseals it under the current key.
+  for (let generation = vault.generation; generation >= 0; generation--) {
+    let key: Uint8Array;
+    try {
+      key = vault.localKey(generation);
+    } catch {
+      continue; // a device set up by pairing or recovery holds no root-generation key
+    }
+    const sum = aeadOpen(key, sealed, ad(vault));
+    if (sum && sum.length === SUM_BYTES) return sum;
+  }
+  throw new MindstageError('integrity', MANIFEST_ALTERED);
 }
 
 function writeSum(storage: VaultStorage, vault: UnlockedVault, sum: Uint8Array): void {
