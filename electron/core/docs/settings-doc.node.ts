@@ -7,7 +7,6 @@ import type { PreferencesView, ProviderSampling, ProviderView } from '../../../s
 import type { z } from 'zod';
 import type { PresetSampling } from '../../../shared/api/presets.std.ts';
 import type { ContextTemplate, InstructTemplate } from '../chat/instruct.std.ts';
-import type { AuthorsNote } from '../../../shared/domain.std.ts';
 
 export interface StoredProvider {
   name: string;
