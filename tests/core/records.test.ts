@@ -187,6 +187,7 @@ describe('providers', () => {
       contextWindow: 32_000,
       maxTokens: 900,
       sampling: { temperature: 0.7 },
+      completion: 'chat',
     });
     await call('provider.update', { name: 'local', patch: { apiKey: null } });
     expect((await call('provider.list', {})).find((p) => p.name === 'local')?.hasApiKey).toBe(false);
