@@ -95,7 +95,12 @@ export function packProblems(input: PackInput): string[] {
     }
     // The renderer is one bundle whose imports vite resolved; its text quotes import examples (React's messages).
     if (!/^dist-electron\/.+\.c?js$/.test(f)) continue;
-    for (const m of text.matchAll(RELATIVE_IMPORT)) {
+    // Comment lines are left out: tsc keeps comments, and prose like `tell "used" from "wrong"` reads as an import.
+    const code = text
+      .split('\n')
+      .filter((line) => !/^\s*(?:\/\/|\/\*|\*)/.test(line))
+      .join('\n');
+    for (const m of code.matchAll(RELATIVE_IMPORT)) {
       const spec = m[2]!;
       if (spec.startsWith('.')) queue.push(posix.normalize(posix.join(posix.dirname(f), spec)));
       else {
