@@ -8,16 +8,16 @@
 import type { CommandDefs, Handlers } from '../../../shared/api/contract.std.ts';
 import { cardCommands } from '../../../shared/api/cards.std.ts';
 import { chatCommands } from '../../../shared/api/chat.std.ts';
+import { lorebookCommands } from '../../../shared/api/lorebooks.std.ts';
+import { regexCommands } from '../../../shared/api/regex.std.ts';
 import { privacyCommands } from '../../../shared/api/privacy.std.ts';
 import type { Commands } from '../../../shared/api/index.std.ts';
 import { syncCommands } from '../../../shared/api/sync.std.ts';
 import { transferCommands } from '../../../shared/api/transfer.std.ts';
 import { conversationHandlers } from './conversation-handlers.node.ts';
-import { lorebookHandlers } from './lorebook-handlers.node.ts';
 import { readWindow } from './conversation-events.node.ts';
 import { providerHandlers } from './provider-handlers.node.ts';
 import { presetHandlers } from './preset-handlers.node.ts';
-import { regexHandlers } from './regex-handlers.node.ts';
 import { fieldRecordHandlers } from './record-handlers.node.ts';
 import { search } from './search-handlers.node.ts';
 import type { CoreState } from './state.node.ts';
@@ -56,8 +56,9 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     'conversation.window': async ({ id, beforeId, limit }) => readWindow(state, id, beforeId, limit),
     ...lazyHandlers(transferCommands, async () => (await import('./import-handlers.node.ts')).importHandlers(state)),
     ...presetHandlers(state),
-    ...lorebookHandlers(state),
-    ...regexHandlers(state),
+    // Lazy too (these two): both read the chat context, whose prompt modules load the tokenizers (~60 MB).
+    ...lazyHandlers(lorebookCommands, async () => (await import('./lorebook-handlers.node.ts')).lorebookHandlers(state)),
+    ...lazyHandlers(regexCommands, async () => (await import('./regex-handlers.node.ts')).regexHandlers(state)),
     'records.list': async ({ kind }) => listCatalog(state.requireSession().catalog, kind),
     'search.query': async ({ text, limit }) => search(state.requireSession(), text, limit),
     'data.export': async () => ({ json: JSON.stringify(exportAll(state.requireSession()), null, 2) }),
