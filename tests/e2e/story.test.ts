@@ -277,7 +277,8 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
     await navTo(page, 'Characters');
     await page.getByRole('button', { name: 'Open Ada', exact: true }).click();
     const voice = page.getByLabel('Voice for Ada');
-    await expect(voice.locator('option').allTextContents()).resolves.toEqual(['The system’s default', 'Local Alice (en-GB)', 'Local Bram (nl-NL)']);
+    // The system's voices arrive asynchronously (voiceschanged): poll rather than read the list once.
+    await expect.poll(() => voice.locator('option').allTextContents()).toEqual(['The system’s default', 'Local Alice (en-GB)', 'Local Bram (nl-NL)']);
     await voice.selectOption('Local Bram');
     await expect.poll(async () => (await call('settings.get', {})).voices).toEqual({ [ids['ada']!]: 'Local Bram' });
     await page.getByRole('button', { name: 'Continue last chat' }).click();
