@@ -127,7 +127,7 @@ describe.skipIf(skip !== null)(`chat in browser mode${skip ? ` (${skip})` : ''}`
     await expect.poll(async () => (await conversation()).personaId).toBeTruthy();
 
     await send(page, `Does it balance? ${canaries.message}`);
-    await page.locator("article.msg").getByText(`Does it balance? ${canaries.message}`).waitFor();
+    await page.locator('article.msg').getByText(`Does it balance? ${canaries.message}`).waitFor();
     // Partial text is on screen while the reply is still being written, and Stop is offered.
     await lastMessage(page).getByText('The ledger balances').waitFor();
     await expect(lastMessage(page).getByText('writing…').isVisible()).resolves.toBe(true);
