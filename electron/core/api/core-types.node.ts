@@ -4,6 +4,7 @@
  * it resolves to a Result. Events are pushed to every listener.
  */
 import type { ApiEventName, ApiEvents, MindstageInvoke } from '../../../shared/api/index.std.ts';
+import type { KekAhead } from '../vault/vault.node.ts';
 
 export interface Core {
   invoke: MindstageInvoke;
@@ -16,4 +17,6 @@ export interface CoreOptions {
   dataDir: string;
   /** How often the idle-lock timer checks (tests shorten it). */
   idleCheckMs?: number;
+  /** The passphrase's key derived ahead, for `vault.unlock` (the CLI's, cli/kek-ahead.node.ts). */
+  kekAhead?: KekAhead;
 }

@@ -10,6 +10,7 @@ import { acquireFolderLock } from '../store/folder-lock.node.ts';
 import { createSqliteStorage } from '../store/sqlite-storage.node.ts';
 import type { VaultStorage } from '../store/storage.node.ts';
 import type { VaultSession } from '../session.node.ts';
+import type { KekAhead } from '../vault/vault.node.ts';
 import { scrubAfterLock } from '../memory.node.ts';
 
 export type Emit = <E extends ApiEventName>(event: E, payload: ApiEvents[E]) => void;
@@ -17,15 +18,18 @@ export type Emit = <E extends ApiEventName>(event: E, payload: ApiEvents[E]) => 
 export class CoreState {
   readonly dataDir: string;
   readonly emit: Emit;
+  /** See CoreOptions.kekAhead. */
+  readonly kekAhead: KekAhead | undefined;
   #db: Db | null = null;
   #storage: VaultStorage | null = null;
   #releaseLock: (() => void) | null = null;
   session: VaultSession | null = null;
   readonly #lockListeners = new Set<(session: VaultSession) => void>();
 
-  constructor(dataDir: string, emit: Emit) {
+  constructor(dataDir: string, emit: Emit, kekAhead?: KekAhead) {
     this.dataDir = dataDir;
     this.emit = emit;
+    this.kekAhead = kekAhead;
   }
 
   hasVault(): boolean {

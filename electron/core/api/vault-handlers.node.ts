@@ -27,7 +27,7 @@ export function vaultHandlers(state: CoreState): Handlers<typeof vaultCommands> 
     },
     'vault.unlock': async ({ passphrase }) => {
       const storage = state.storage();
-      const vault = unlockVault(storage, passphrase);
+      const vault = unlockVault(storage, passphrase, state.kekAhead);
       state.lock('manual');
       state.session = openSession(storage, vault);
       return { vaultId: vault.vaultIdHex };

@@ -12,6 +12,7 @@ import { readDoor } from '../web/door-file.node.ts';
 import { defaultDataDir } from '../paths.node.ts';
 import { createOutput, type Output } from './output.node.ts';
 import { readSecret } from './secrets.node.ts';
+import type { KekDerivation } from './kek-ahead.node.ts';
 
 export type Call = <K extends CommandName>(command: K, input: InputOf<Commands[K]>) => Promise<OutputOf<Commands[K]>>;
 
@@ -40,12 +41,23 @@ export function createContext(program: Command): CliContext {
       // loaded here, not at the top: `--help` and usage errors never pay for the core (docs/decisions.md #20).
       let core: Core | null = readDoor(ctx.dataDir()) ? await (await import('./remote.node.ts')).connectToRunningCore(ctx.dataDir()) : null;
       const remote = core !== null;
-      core ??= await (await import('../core.node.ts')).openCore({ dataDir: ctx.dataDir() });
+      // Opening the folder here with the passphrase in the environment: Argon2id runs on a worker thread while the
+      // core loads (kek-ahead.node.ts). A passphrase still to be asked for is asked where it always was, below.
+      const passphraseNow = process.env['MINDSTAGE_PASSPHRASE'];
+      let ahead: KekDerivation | null = null;
+      if (!remote && options?.unlock !== false && passphraseNow) ahead = (await import('./kek-ahead.node.ts')).deriveKekAhead(ctx.dataDir(), passphraseNow);
+      try {
+        core ??= await (await import('../core.node.ts')).openCore({ dataDir: ctx.dataDir(), ...(ahead ? { kekAhead: ahead.take } : {}) });
+      } catch (e) {
+        ahead?.discard();
+        throw e;
+      }
       const call = callFor(core);
       let status;
       try {
         status = await call('vault.status', {});
       } catch (e) {
+        ahead?.discard();
         await core.close();
         throw e;
       }
@@ -56,12 +68,14 @@ export function createContext(program: Command): CliContext {
           if (!status.exists) throw new MindstageError('not_found', `No vault in ${ctx.dataDir()}. Create one with "mindstage init".`);
           if (!remote || !status.unlocked) {
             const passphrase = await readSecret('MINDSTAGE_PASSPHRASE', 'Passphrase: ', 'passphrase');
+            await ahead?.ready;
             await call('vault.unlock', { passphrase });
             unlockedHere = true;
           }
         }
         return await fn(call, core);
       } finally {
+        ahead?.discard();
         if (remote && unlockedHere) await core.invoke('vault.lock', {});
         await core.close();
       }

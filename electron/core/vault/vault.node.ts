@@ -6,6 +6,7 @@ import { MindstageError } from '../../../shared/result.std.ts';
 import {
   aeadOpen,
   aeadSeal,
+  checkKdfParams,
   deriveKek,
   deriveSubkey,
   KEY_BYTES,
@@ -221,9 +222,17 @@ function keysFrom(header: VaultHeader, current: Uint8Array): Map<number, Uint8Ar
   return older;
 }
 
-export function unlockVault(storage: VaultStorage, passphrase: string): UnlockedVault {
+/**
+ * A key-encryption key derived before it was asked for (the CLI's, cli/kek-ahead.node.ts): the key for exactly this
+ * passphrase and these parameters, or null.
+ */
+export type KekAhead = (passphrase: string, kdf: KdfParams) => Uint8Array | null;
+
+export function unlockVault(storage: VaultStorage, passphrase: string, ahead?: KekAhead): UnlockedVault {
   const header = readHeader(storage);
-  const kek = deriveKek(passphrase, header.kdf);
+  // deriveKek checks the parameters; a key derived ahead gets the same check before it is used.
+  checkKdfParams(header.kdf);
+  const kek = ahead?.(passphrase, header.kdf) ?? deriveKek(passphrase, header.kdf);
   const vaultKey = aeadOpen(kek, header.wrappedByPassphrase, passphraseWrapAd(header.vaultId, header.kdf, header.generation ?? 0));
   if (!vaultKey || vaultKey.length !== KEY_BYTES) {
     wipe(kek);

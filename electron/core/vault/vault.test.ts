@@ -97,6 +97,24 @@ describe('vault keys', () => {
     expect(code(() => unlockVault(s, 'p'))).toBe('integrity');
   });
 
+  it('uses a key derived ahead (the CLI\'s) only once the header\'s parameters pass the same check', () => {
+    const s = createMemoryStorage();
+    createVault(s, 'p');
+    const h = decodeHeader(s.readHeader()!);
+    const asked: string[] = [];
+    // The key given ahead is the one checked against the wrapping: the right one unlocks, another is a wrong passphrase.
+    const right = unlockVault(s, 'p', (passphrase, kdf) => (asked.push(passphrase), deriveKek(passphrase, kdf)));
+    expect(right.vaultIdHex).toBe(readVaultId(s));
+    expect(asked).toEqual(['p']);
+    expect(code(() => unlockVault(s, 'p', () => randomBytes(KEY_BYTES)))).toBe('wrong_secret');
+    // Nothing given ahead (null): derived here, as without it.
+    expect(unlockVault(s, 'p', () => null).vaultIdHex).toBe(readVaultId(s));
+    // Weakened parameters are refused before the key given ahead is even asked for.
+    s.writeHeader(encodeHeader({ ...h, kdf: { ...h.kdf, opslimit: 1 } }));
+    expect(code(() => unlockVault(s, 'p', () => (asked.push('weak'), randomBytes(KEY_BYTES))))).toBe('integrity');
+    expect(asked).toEqual(['p']);
+  });
+
   it('detects KDF parameters raised (reported as altered) or salt changed (bound into the wrapping)', () => {
     const s = createMemoryStorage();
     createVault(s, 'p');

@@ -1,0 +1,58 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../tests/support/files.node.ts';
+import { openCore } from '../core.node.ts';
+import { deriveKek, type KdfParams } from '../crypto/sodium.node.ts';
+import { dbPath } from '../store/db.node.ts';
+import { decodeHeader } from '../vault/header.node.ts';
+import { deriveKekAhead } from './kek-ahead.node.ts';
+
+const PASS = 'ahead passphrase';
+let dir: string;
+let kdf: KdfParams;
+
+beforeAll(async () => {
+  dir = tempDir('kek-ahead');
+  const core = await openCore({ dataDir: dir });
+  const created = await core.invoke('vault.create', { passphrase: PASS });
+  expect(created.ok).toBe(true);
+  await core.close();
+  const db = new Database(dbPath(dir), { readonly: true });
+  kdf = decodeHeader(db.prepare<[], { header: string }>('SELECT header FROM vault WHERE id = 1').get()!.header).kdf;
+  db.close();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the CLI\'s Argon2id derived ahead, on a worker thread', () => {
+  it('hands over, once, the key the core would derive — for that passphrase and the header\'s parameters only', async () => {
+    const expected = Buffer.from(deriveKek(PASS, kdf));
+
+    const right = deriveKekAhead(dir, PASS)!;
+    await right.ready;
+    expect(Buffer.from(right.take(PASS, kdf)!).equals(expected)).toBe(true);
+    expect(right.take(PASS, kdf)).toBeNull();
+
+    // Another passphrase, or parameters that are not the ones it was derived with (the header changed in between):
+    // nothing, and the key is gone for good.
+    const otherPass = deriveKekAhead(dir, PASS)!;
+    await otherPass.ready;
+    expect(otherPass.take('not the passphrase', kdf)).toBeNull();
+    expect(otherPass.take(PASS, kdf)).toBeNull();
+    const otherSalt = deriveKekAhead(dir, PASS)!;
+    await otherSalt.ready;
+    expect(otherSalt.take(PASS, { ...kdf, salt: new Uint8Array(16) })).toBeNull();
+    expect(otherSalt.take(PASS, { ...kdf, opslimit: kdf.opslimit + 1 })).toBeNull();
+
+    // Discarded before it was taken: nothing to take afterwards.
+    const dropped = deriveKekAhead(dir, PASS)!;
+    dropped.discard();
+    await dropped.ready;
+    expect(dropped.take(PASS, kdf)).toBeNull();
+  });
+
+  it('does not start without a vault to read parameters from', () => {
+    expect(deriveKekAhead(join(dir, 'nothing here'), PASS)).toBeNull();
+  });
+});
