@@ -1,8 +1,8 @@
 /**
  * Unlocking costs one Argon2id derivation (~0.25 s, slow on purpose) and a CLI call must also load the core
  * (~0.2 s of modules). Neither needs the other until the derived key is used, so when the passphrase is already at
- * hand (MINDSTAGE_PASSPHRASE) the CLI reads the parameters from the vault header and derives the key on a worker
- * thread while the main thread loads the core (docs/decisions.md #54). The core takes the key (CoreOptions.kekAhead)
+ * hand (MINDSTAGE_PASSPHRASE) and a core is free (cli/context.node.ts) the CLI reads the parameters from the vault
+ * header and derives the key on a worker thread while the main thread loads the core (docs/decisions.md #54). The core takes the key (CoreOptions.kekAhead)
  * only for exactly the passphrase and parameters it was derived with, after checking the parameters of the header
  * it read itself as it always does; anything else — no vault, a header that changed, a worker that failed — and the
  * core derives as without it. Loaded by the command (cli/context.node.ts), so `--help` does not load SQLite.
