@@ -48,11 +48,17 @@ export interface Guard {
   refusal(socket: Socket): 'address' | 'total' | null;
 }
 
+const cannedAnswer = (why: 'address' | 'total'): Buffer => {
+  const body = JSON.stringify({ ok: false, error: 'too_many_connections', message: overMessage[why] });
+  return Buffer.from(`HTTP/1.1 ${why === 'address' ? '429 Too Many Requests' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, 'latin1');
+};
+/** Encoded once: a flood of refused sockets should cost a write each, not a string encoding each. */
+const canned = { address: cannedAnswer('address'), total: cannedAnswer('total') };
+
 /** A complete HTTP answer written straight to the socket: nothing of the request is read or parsed. */
 function cannedRefusal(socket: Socket, why: 'address' | 'total'): void {
-  const body = JSON.stringify({ ok: false, error: 'too_many_connections', message: overMessage[why] });
   socket.on('error', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${why === 'address' ? '429 Too Many Requests' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(canned[why]);
   socket.setTimeout(1_000, () => socket.destroy());
 }
 

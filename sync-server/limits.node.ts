@@ -126,6 +126,11 @@ export class TokenBucket {
     this.tokens -= n;
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.perSecond) * 1000);
   }
+  /** How long until the bucket is out of debt (0 when it is not in debt); spends nothing. */
+  debt(now: number): number {
+    this.refill(now);
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.perSecond) * 1000);
+  }
   /** True when the bucket is full again, so forgetting it loses nothing. */
   full(now: number): boolean {
     this.refill(now);
@@ -219,6 +224,11 @@ export class AddressBook {
     const wait = e.bytes.spend(bytes, this.now());
     if (wait > 0) for (const s of e.sessions) s.pauseFor(wait);
     return wait;
+  }
+
+  /** How long this address's connections stay paused for its byte budget (0: not paused). */
+  paused(address: string): number {
+    return this.entries.get(address)?.bytes.debt(this.now()) ?? 0;
   }
 
   newAccount(address: string) {

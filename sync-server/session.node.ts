@@ -21,7 +21,7 @@ import {
   type RelayMessage,
 } from '../shared/sync/messages.std.ts';
 import { authStatement, equalBytes, itemStatement, listStepError, mayAct, receiptStatement, wipeStatement } from '../shared/sync/signing.std.ts';
-import { randomNonce, verifyEd25519 } from './crypto.node.ts';
+import { LARGE_STATEMENT_BYTES, randomNonce, verifyEd25519, verifyLargeEd25519 } from './crypto.node.ts';
 import type { Peer, Refused } from './admission.node.ts';
 import type { RelayContext } from './context.node.ts';
 import type { StoredItem, WriteRefusal } from './storage/types.node.ts';
@@ -408,8 +408,15 @@ export class Session {
     const body = msg.t === 'tombstone' ? undefined : msg.body;
     const covers = msg.t === 'snapshot' ? msg.covers : [];
     refuseIf(await this.ctx.admission.write(accountId, kind, body?.length ?? 0));
+    const large = (body?.length ?? 0) >= LARGE_STATEMENT_BYTES;
+    if (large) {
+      // Read while its address still had budget, but another frame (say, a forged one) has since put the address in
+      // debt: refused before any hashing, so frames already in flight do not each cost a verification.
+      const paused = this.ctx.addresses.paused(this.peer.address);
+      if (paused > 0) throw new Refusal('rate_limited', 'Too much data from your network address; slow down.', false, paused);
+    }
     const statement = itemStatement({ kind, accountId, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers });
-    if (!verifyEd25519(msg.sig, statement, msg.deviceId)) {
+    if (!(large ? await verifyLargeEd25519(msg.sig, statement, msg.deviceId) : verifyEd25519(msg.sig, statement, msg.deviceId))) {
       // Honest devices never send one; making forged bodies expensive for their sender keeps them cheap for us.
       this.ctx.addresses.spend(this.peer.address, (body?.length ?? 0) * this.ctx.limits.badSignaturePenalty);
       throw new Refusal('auth_failed', 'The item signature does not verify with this device key.');

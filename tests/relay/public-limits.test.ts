@@ -214,6 +214,22 @@ describe('public relay limits', () => {
     await honestSync(r.url);
   });
 
+  it('refuses a large frame already read when its address fell into debt meanwhile, before verifying it', async () => {
+    // A forged 2 MB body and a 70 kB one right behind it: both are read while the address has budget; the first is
+    // verified (off the event loop) and puts the address in debt, so the second is answered rate_limited unhashed.
+    const r = await start({ addressBytesBurst: 4 * 1024 * 1024, addressBytesPerSecond: 1024, badSignaturePenalty: 16 });
+    const d = await enrollDevice(r.url, newAccount());
+    const c = await connectDevice(r.url, d, { onError: () => undefined });
+    open.push(c);
+    const forged = (seq: number, bytes: number) => refusal(c.request({ t: 'upload', docId: randomId(), deviceId: d.deviceId, deviceSeq: seq, body: new Uint8Array(bytes), sig: new Uint8Array(64).fill(seq) }));
+    const [first, second] = await Promise.all([forged(1, 2_000_000), forged(2, 70_000)]);
+    expect(first.relayCode).toBe('auth_failed');
+    expect(second.relayCode).toBe('rate_limited');
+    expect(second.retryAfterMs).toBeGreaterThan(1_000);
+    expect(second.message).toMatch(/Too much data from your network address/);
+    await honestSync(r.url);
+  });
+
   it('closes an authenticated connection that stays idle', async () => {
     const r = await start({ idleTimeoutMs: 300 });
     const errors: RelayError[] = [];
