@@ -152,6 +152,8 @@ interface AddressEntry {
   anonymous: TokenBucket;
   accounts: TokenBucket;
   bytes: TokenBucket;
+  /** Until when the address pays for a forged frame (its debt came from a bad-signature penalty). */
+  penaltyUntil: number;
   sessions: Set<Pausable>;
 }
 
@@ -179,6 +181,7 @@ export class AddressBook {
         anonymous: new TokenBucket(l.anonymousBurst, l.anonymousRatePerSecond, this.now()),
         accounts: new TokenBucket(l.newAccountsPerAddressPerHour, l.newAccountsPerAddressPerHour / 3600, this.now()),
         bytes: new TokenBucket(l.addressBytesBurst, l.addressBytesPerSecond, this.now()),
+        penaltyUntil: 0,
         sessions: new Set(),
       };
       this.entries.set(address, e);
@@ -226,9 +229,17 @@ export class AddressBook {
     return wait;
   }
 
-  /** How long this address's connections stay paused for its byte budget (0: not paused). */
-  paused(address: string): number {
-    return this.entries.get(address)?.bytes.debt(this.now()) ?? 0;
+  /** Charges a bad signature: like `spend`, and remembered, so in-flight frames need not be hashed meanwhile. */
+  penalize(address: string, bytes: number): void {
+    const wait = this.spend(address, bytes);
+    const e = this.entry(address);
+    e.penaltyUntil = Math.max(e.penaltyUntil, this.now() + wait);
+  }
+
+  /** How long this address still pays for a forged frame (0: it is not paying for one). */
+  penalty(address: string): number {
+    const e = this.entries.get(address);
+    return e ? Math.max(0, Math.min(e.penaltyUntil - this.now(), e.bytes.debt(this.now()))) : 0;
   }
 
   newAccount(address: string) {

@@ -120,6 +120,15 @@ export class Session {
     this.resumeTimer.unref();
   }
 
+  /**
+   * Bytes as they arrive on the socket, before ws has a whole frame: counted against the address's byte budget, so
+   * twenty connections streaming 16 MiB frames at once are all paused mid-frame once the budget is spent, instead of
+   * being read in full (hundreds of MiB copied and collected) before the first finished frame could be counted.
+   */
+  bytesIn(bytes: number): void {
+    if (this.authed) this.ctx.addresses.spend(this.peer.address, bytes);
+  }
+
   /** An authenticated connection that sends nothing for idleTimeoutMs is closed; clients reconnect when needed. */
   private resetIdle(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
@@ -149,11 +158,8 @@ export class Session {
     if (data.length > maxBytes) {
       return this.refuse(null, new Refusal('too_large', `Frame of ${data.length} bytes is over the limit of ${maxBytes}${this.authed ? '' : ' before authenticating'}.`));
     }
-    if (this.authed) {
-      this.resetIdle();
-      // Over the address's byte budget: refused unread (every connection of the address was told, and paused).
-      if (this.ctx.addresses.spend(this.peer.address, data.length) > 0) return this.log.info({ outcome: 'rate_limited', bytes: data.length }, 'refused');
-    }
+    // An authenticated frame's bytes were counted against its address's budget as they arrived (bytesIn).
+    if (this.authed) this.resetIdle();
     const bucket = this.authed ? this.ctx.deviceBucket(this.accountId!, this.deviceId!) : this.ctx.addresses.anonymous(this.peer.address);
     const rate = bucket.take(this.ctx.now());
     if (!rate.ok) {
@@ -410,15 +416,15 @@ export class Session {
     refuseIf(await this.ctx.admission.write(accountId, kind, body?.length ?? 0));
     const large = (body?.length ?? 0) >= LARGE_STATEMENT_BYTES;
     if (large) {
-      // Read while its address still had budget, but another frame (say, a forged one) has since put the address in
-      // debt: refused before any hashing, so frames already in flight do not each cost a verification.
-      const paused = this.ctx.addresses.paused(this.peer.address);
-      if (paused > 0) throw new Refusal('rate_limited', 'Too much data from your network address; slow down.', false, paused);
+      // Read while its address still had budget, but a forged frame from the address has since been caught: refused
+      // before any hashing while the address pays for it, so frames already in flight do not each cost a verification.
+      const paying = this.ctx.addresses.penalty(this.peer.address);
+      if (paying > 0) throw new Refusal('rate_limited', 'Too much data from your network address; slow down.', false, paying);
     }
     const statement = itemStatement({ kind, accountId, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers });
     if (!(large ? await verifyLargeEd25519(msg.sig, statement, msg.deviceId) : verifyEd25519(msg.sig, statement, msg.deviceId))) {
       // Honest devices never send one; making forged bodies expensive for their sender keeps them cheap for us.
-      this.ctx.addresses.spend(this.peer.address, (body?.length ?? 0) * this.ctx.limits.badSignaturePenalty);
+      this.ctx.addresses.penalize(this.peer.address, (body?.length ?? 0) * this.ctx.limits.badSignaturePenalty);
       throw new Refusal('auth_failed', 'The item signature does not verify with this device key.');
     }
     const r = await this.ctx.storage.write(accountId, { kind, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers, sig: msg.sig }, this.ctx.limits.maxBytesPerAccount);
