@@ -152,7 +152,8 @@ export class Session {
     if (this.state === 'closed') return;
     const started = performance.now();
     if (!isBinary) return this.refuse(null, new Refusal('bad_frame', 'Text frames are not part of the protocol; send binary frames.', true));
-    // Cheap checks first, in this order: size, the address's byte budget, the request rate — before decoding.
+    // Cheap checks first, in this order: size, then the request rate — before decoding (the address's byte budget was
+    // charged as the bytes arrived, see bytesIn).
     const { limits } = this.ctx;
     const maxBytes = this.authed ? limits.maxFrameBytes : Math.min(limits.maxFrameBytes, limits.anonymousMaxFrameBytes);
     if (data.length > maxBytes) {
