@@ -126,6 +126,11 @@ export class TokenBucket {
     this.tokens -= n;
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.perSecond) * 1000);
   }
+  /** How long until the bucket is out of debt (0 when it is not in debt); spends nothing. */
+  debt(now: number): number {
+    this.refill(now);
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.perSecond) * 1000);
+  }
   /** True when the bucket is full again, so forgetting it loses nothing. */
   full(now: number): boolean {
     this.refill(now);
@@ -147,6 +152,8 @@ interface AddressEntry {
   anonymous: TokenBucket;
   accounts: TokenBucket;
   bytes: TokenBucket;
+  /** Until when the address pays for a forged frame (its debt came from a bad-signature penalty). */
+  penaltyUntil: number;
   sessions: Set<Pausable>;
 }
 
@@ -174,6 +181,7 @@ export class AddressBook {
         anonymous: new TokenBucket(l.anonymousBurst, l.anonymousRatePerSecond, this.now()),
         accounts: new TokenBucket(l.newAccountsPerAddressPerHour, l.newAccountsPerAddressPerHour / 3600, this.now()),
         bytes: new TokenBucket(l.addressBytesBurst, l.addressBytesPerSecond, this.now()),
+        penaltyUntil: 0,
         sessions: new Set(),
       };
       this.entries.set(address, e);
@@ -219,6 +227,19 @@ export class AddressBook {
     const wait = e.bytes.spend(bytes, this.now());
     if (wait > 0) for (const s of e.sessions) s.pauseFor(wait);
     return wait;
+  }
+
+  /** Charges a bad signature: like `spend`, and remembered, so in-flight frames need not be hashed meanwhile. */
+  penalize(address: string, bytes: number): void {
+    const wait = this.spend(address, bytes);
+    const e = this.entry(address);
+    e.penaltyUntil = Math.max(e.penaltyUntil, this.now() + wait);
+  }
+
+  /** How long this address still pays for a forged frame (0: it is not paying for one). */
+  penalty(address: string): number {
+    const e = this.entries.get(address);
+    return e ? Math.max(0, Math.min(e.penaltyUntil - this.now(), e.bytes.debt(this.now()))) : 0;
   }
 
   newAccount(address: string) {

@@ -175,6 +175,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       const session = new Session(ctx, ws, randomBytes(6).toString('hex'), authority, { address: addressKey(req.socket.remoteAddress), invite });
       sessions.add(session);
       alive.set(ws, true);
+      socket.on('data', (chunk: Buffer) => session.bytesIn(chunk.length));
       ws.on('message', (data, isBinary) => session.receive(data as Buffer, isBinary));
       ws.on('pong', () => alive.set(ws, true));
       ws.on('close', () => session.closed());

@@ -21,7 +21,7 @@ import {
   type RelayMessage,
 } from '../shared/sync/messages.std.ts';
 import { authStatement, equalBytes, itemStatement, listStepError, mayAct, receiptStatement, wipeStatement } from '../shared/sync/signing.std.ts';
-import { randomNonce, verifyEd25519 } from './crypto.node.ts';
+import { LARGE_STATEMENT_BYTES, randomNonce, verifyEd25519, verifyLargeEd25519 } from './crypto.node.ts';
 import type { Peer, Refused } from './admission.node.ts';
 import type { RelayContext } from './context.node.ts';
 import type { StoredItem, WriteRefusal } from './storage/types.node.ts';
@@ -120,6 +120,15 @@ export class Session {
     this.resumeTimer.unref();
   }
 
+  /**
+   * Bytes as they arrive on the socket, before ws has a whole frame: counted against the address's byte budget, so
+   * twenty connections streaming 16 MiB frames at once are all paused mid-frame once the budget is spent, instead of
+   * being read in full (hundreds of MiB copied and collected) before the first finished frame could be counted.
+   */
+  bytesIn(bytes: number): void {
+    if (this.authed) this.ctx.addresses.spend(this.peer.address, bytes);
+  }
+
   /** An authenticated connection that sends nothing for idleTimeoutMs is closed; clients reconnect when needed. */
   private resetIdle(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
@@ -143,17 +152,15 @@ export class Session {
     if (this.state === 'closed') return;
     const started = performance.now();
     if (!isBinary) return this.refuse(null, new Refusal('bad_frame', 'Text frames are not part of the protocol; send binary frames.', true));
-    // Cheap checks first, in this order: size, the address's byte budget, the request rate — before decoding.
+    // Cheap checks first, in this order: size, then the request rate — before decoding (the address's byte budget was
+    // charged as the bytes arrived, see bytesIn).
     const { limits } = this.ctx;
     const maxBytes = this.authed ? limits.maxFrameBytes : Math.min(limits.maxFrameBytes, limits.anonymousMaxFrameBytes);
     if (data.length > maxBytes) {
       return this.refuse(null, new Refusal('too_large', `Frame of ${data.length} bytes is over the limit of ${maxBytes}${this.authed ? '' : ' before authenticating'}.`));
     }
-    if (this.authed) {
-      this.resetIdle();
-      // Over the address's byte budget: refused unread (every connection of the address was told, and paused).
-      if (this.ctx.addresses.spend(this.peer.address, data.length) > 0) return this.log.info({ outcome: 'rate_limited', bytes: data.length }, 'refused');
-    }
+    // An authenticated frame's bytes were counted against its address's budget as they arrived (bytesIn).
+    if (this.authed) this.resetIdle();
     const bucket = this.authed ? this.ctx.deviceBucket(this.accountId!, this.deviceId!) : this.ctx.addresses.anonymous(this.peer.address);
     const rate = bucket.take(this.ctx.now());
     if (!rate.ok) {
@@ -408,10 +415,17 @@ export class Session {
     const body = msg.t === 'tombstone' ? undefined : msg.body;
     const covers = msg.t === 'snapshot' ? msg.covers : [];
     refuseIf(await this.ctx.admission.write(accountId, kind, body?.length ?? 0));
+    const large = (body?.length ?? 0) >= LARGE_STATEMENT_BYTES;
+    if (large) {
+      // Read while its address still had budget, but a forged frame from the address has since been caught: refused
+      // before any hashing while the address pays for it, so frames already in flight do not each cost a verification.
+      const paying = this.ctx.addresses.penalty(this.peer.address);
+      if (paying > 0) throw new Refusal('rate_limited', 'Too much data from your network address; slow down.', false, paying);
+    }
     const statement = itemStatement({ kind, accountId, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers });
-    if (!verifyEd25519(msg.sig, statement, msg.deviceId)) {
+    if (!(large ? await verifyLargeEd25519(msg.sig, statement, msg.deviceId) : verifyEd25519(msg.sig, statement, msg.deviceId))) {
       // Honest devices never send one; making forged bodies expensive for their sender keeps them cheap for us.
-      this.ctx.addresses.spend(this.peer.address, (body?.length ?? 0) * this.ctx.limits.badSignaturePenalty);
+      this.ctx.addresses.penalize(this.peer.address, (body?.length ?? 0) * this.ctx.limits.badSignaturePenalty);
       throw new Refusal('auth_failed', 'The item signature does not verify with this device key.');
     }
     const r = await this.ctx.storage.write(accountId, { kind, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers, sig: msg.sig }, this.ctx.limits.maxBytesPerAccount);

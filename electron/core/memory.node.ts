@@ -5,8 +5,10 @@
  * Keys are zeroed in place by UnlockedVault.lock(); libsodium's heap and stack by scrubSodium(). Decrypted text
  * lives in JavaScript strings, which cannot be zeroed: after the session drops its documents, a full garbage
  * collection runs with V8's --clear-free-memory (freed heap is overwritten with zeros), and a deep recursion
- * overwrites the native stack below the current frame, where parsing and encoding leave copies.
+ * overwrites the native stack below the current frame, where parsing and encoding leave copies. Caches outside V8's
+ * heap that keep the last text they saw are overwritten by name (lib0's string buffer, below).
  */
+import { createEncoder, writeVarString } from 'lib0/encoding';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { scrubSodium } from './crypto/sodium.node.ts';
@@ -22,9 +24,20 @@ function overwriteStack(depth: number): number {
   return depth <= 0 ? 0 : (pad[depth & 3]! & 1) + overwriteStack(depth - 1);
 }
 
+/**
+ * lib0 (Yjs's encoder) writes every string shorter than 10,000 characters through one module-level 30,000-byte
+ * buffer (`_strBuffer` in lib0/encoding.js), so the last string a document encoded — a message, as JSON — stays in
+ * the malloc heap for the life of the process. A string goes through it only when shorter than 10,000 UTF-16 units,
+ * at most 3 bytes each, so encoding 9,999 three-byte characters overwrites every byte such a string can reach.
+ */
+function scrubLib0(): void {
+  writeVarString(createEncoder(), '\u0800'.repeat(9_999));
+}
+
 /** Run on lock, after the session has dropped its keys and documents. */
 export function scrubAfterLock(): void {
   scrubSodium();
+  scrubLib0();
   // Twice: the first collection frees what the session held; finalizers and weak maps it releases go in the second.
   gc();
   gc();

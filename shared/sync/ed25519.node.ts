@@ -43,12 +43,34 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
  * Keys libsodium refuses (small order, non-canonical) are refused here too; OpenSSL refuses S ≥ L as libsodium does.
  */
 export const verify: Verifier = (sig, message, publicKey) => {
-  if (sig.length !== 64 || publicKey.length !== 32) return false;
-  const key = publicKeyObject(publicKey);
+  const key = keyFor(sig, publicKey);
   if (!key) return false;
   try {
     return cryptoVerify(null, message, key, sig);
   } catch {
     return false;
   }
+};
+
+/** The key object to verify `sig` with, or null when the signature or key cannot verify anything. */
+function keyFor(sig: Uint8Array, publicKey: Uint8Array): KeyObject | null {
+  if (sig.length !== 64 || publicKey.length !== 32) return null;
+  return publicKeyObject(publicKey);
+}
+
+/**
+ * The same check, run on libuv's thread pool (node:crypto's callback form), so hashing a large message does not hold
+ * the caller's event loop: the relay verifies a 16 MiB item in ~30 ms of SHA-512, during which every other device's
+ * frames would otherwise wait.
+ */
+export const verifyAsync = (sig: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean> => {
+  const key = keyFor(sig, publicKey);
+  if (!key) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    try {
+      cryptoVerify(null, message, key, sig, (err, ok) => resolve(!err && ok));
+    } catch {
+      resolve(false);
+    }
+  });
 };

@@ -214,6 +214,36 @@ describe('public relay limits', () => {
     await honestSync(r.url);
   });
 
+  it('counts an address\'s bytes as they arrive: a frame larger than the budget left is slowed mid-frame, then stored', async () => {
+    const r = await start({ addressBytesBurst: 256 * 1024, addressBytesPerSecond: 1024 * 1024 });
+    const d = await enrollDevice(r.url, newAccount());
+    const errors: RelayError[] = [];
+    const c = await connectDevice(r.url, d, { onError: (e) => errors.push(e) });
+    open.push(c);
+    // 1.5 MB against 256 kB left: the socket stops being read once the budget is spent and resumes as it refills.
+    const ack = await c.upload({ docId: randomId(), deviceSeq: 1, body: new Uint8Array(1_500_000) });
+    expect(ack.serverSeq).toBe(1);
+    expect(errors.map((e) => e.relayCode)).toContain('rate_limited');
+    expect(errors.find((e) => e.relayCode === 'rate_limited')!.message).toMatch(/Too much data from your network address/);
+  });
+
+  it('refuses a large frame already read when its address is paying for a forged one, before verifying it', async () => {
+    // A forged 2 MB body and a 70 kB one right behind it: both are read while the address has budget; the first is
+    // verified (off the event loop) and its penalty puts the address in debt, so the second is answered rate_limited
+    // unhashed.
+    const r = await start({ addressBytesBurst: 4 * 1024 * 1024, addressBytesPerSecond: 1024, badSignaturePenalty: 16 });
+    const d = await enrollDevice(r.url, newAccount());
+    const c = await connectDevice(r.url, d, { onError: () => undefined });
+    open.push(c);
+    const forged = (seq: number, bytes: number) => refusal(c.request({ t: 'upload', docId: randomId(), deviceId: d.deviceId, deviceSeq: seq, body: new Uint8Array(bytes), sig: new Uint8Array(64).fill(seq) }));
+    const [first, second] = await Promise.all([forged(1, 2_000_000), forged(2, 70_000)]);
+    expect(first.relayCode).toBe('auth_failed');
+    expect(second.relayCode).toBe('rate_limited');
+    expect(second.retryAfterMs).toBeGreaterThan(1_000);
+    expect(second.message).toMatch(/Too much data from your network address/);
+    await honestSync(r.url);
+  });
+
   it('closes an authenticated connection that stays idle', async () => {
     const r = await start({ idleTimeoutMs: 300 });
     const errors: RelayError[] = [];

@@ -43,7 +43,8 @@ function finish(): void {
       // already gone
     }
   }
-  process.stdout.write(`${JSON.stringify({ tried, answers })}\n`);
+  const cpu = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ tried, answers, cpuMs: Math.round((cpu.user + cpu.system) / 1000) })}\n`);
   process.exit(0);
 }
 
