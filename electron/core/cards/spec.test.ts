@@ -5,20 +5,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CharacterFields } from '../../../shared/domain.std.ts';
-import { MindstageError } from '../../../shared/result.std.ts';
+import { refusal } from '../../../tests/support/refusal.node.ts';
 import { cardToFields, fieldsToV2, fieldsToV3, parseCardJson } from './spec.node.ts';
 
 type Json = Record<string, unknown>;
-
-function refusal(run: () => unknown): MindstageError {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof MindstageError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 const fields = (input: Json) => CharacterFields.parse(input);
 const v2 = (data: Json, top: Json = {}) => ({ ...top, spec: 'chara_card_v2', spec_version: '2.0', data });

@@ -2,7 +2,7 @@
 // sealed sum moving together, every way they can disagree, sums sealed under older vault-key generations, and the
 // one-time build for vaults written before the manifest. Through the whole app: tests/core/rollback.test.ts.
 import { describe, expect, it } from 'vitest';
-import { MindstageError } from '../../../shared/result.std.ts';
+import { refusal } from '../../../tests/support/refusal.node.ts';
 import { aeadSeal, randomBytes } from '../crypto/sodium.node.ts';
 import { createMemoryStorage } from '../store/storage.node.ts';
 import { UnlockedVault } from '../vault/vault.node.ts';
@@ -16,14 +16,7 @@ const vault = (keys: Array<[number, Uint8Array]> = [[0, k0]]) => new UnlockedVau
 const never = () => false;
 
 function altered(run: () => unknown): void {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(MindstageError);
-    expect(e).toMatchObject({ code: 'integrity', message: MANIFEST_ALTERED });
-    return;
-  }
-  throw new Error('expected the manifest to be refused');
+  expect(refusal(run)).toMatchObject({ code: 'integrity', message: MANIFEST_ALTERED });
 }
 
 describe('the record manifest', () => {

@@ -4,19 +4,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MindstageError } from '../../../shared/result.std.ts';
+import { refusal } from '../../../tests/support/refusal.node.ts';
 import { APPLICATION_ID, dbPath, openDb, translateSqliteError, vaultExists } from './db.node.ts';
 import { LATEST_SCHEMA, migrations } from './migrations/index.node.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ms-db-'));
-const refusal = (f: () => unknown): MindstageError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof MindstageError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-};
 const codeOf = (f: () => unknown) => {
   try {
     f();

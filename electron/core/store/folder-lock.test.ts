@@ -4,18 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MindstageError } from '../../../shared/result.std.ts';
+import { refusal } from '../../../tests/support/refusal.node.ts';
 import { tempDir } from '../../../tests/support/files.node.ts';
 import { acquireFolderLock, LOCK_FILE, processAlive } from './folder-lock.node.ts';
 
 function busy(run: () => unknown): string {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof MindstageError && e.code === 'busy') return e.message;
-    throw e;
-  }
-  throw new Error('expected a busy refusal');
+  const e = refusal(run);
+  expect(e.code).toBe('busy');
+  return e.message;
 }
 
 const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
