@@ -60,7 +60,7 @@ describe('reading the fields', () => {
         message: `This card uses the format "${newer}", which is newer than this version of Mindstage understands.`,
       });
     }
-    for (const other of ['chara_card_v1', 'chara_card_v3x', 'xchara_card_v9', 'chara_card_v', 'CHARA_CARD_V2', 4, true]) {
+    for (const other of ['chara_card_v1', 'chara_card_v03', 'chara_card_v3x', 'chara_card_v9x', 'xchara_card_v9', 'chara_card_v', 'CHARA_CARD_V2', 4, true]) {
       expect(refusal(() => cardToFields({ spec: other, data: { name: 'A' } }))).toMatchObject({
         code: 'usage',
         message: 'The file is not a character card: its "spec" is not chara_card_v2 or chara_card_v3.',
@@ -176,11 +176,15 @@ describe('parsing the JSON', () => {
   });
 
   it('refuses bad UTF-8, bad JSON (saying where, never quoting it), deep nesting and prototype keys', () => {
-    expect(refusal(() => parseCardJson(new Uint8Array([0x7b, 0xff, 0x7d]), 'The PNG\'s chara chunk'))).toMatchObject({ code: 'usage', message: "The PNG's chara chunk is not valid UTF-8 text." });
-    expect(refusal(() => parseCardJson('{"secret":1 "b"}', 'The JSON file')).message).toBe('The JSON file is not valid JSON (error at character 12).');
+    const utf8 = refusal(() => parseCardJson(new Uint8Array([0x7b, 0xff, 0x7d]), 'The PNG\'s chara chunk'));
+    expect(utf8).toMatchObject({ code: 'usage', message: "The PNG's chara chunk is not valid UTF-8 text." });
+    expect(utf8.cause).toBeInstanceOf(TypeError); // the decoder's own error, kept for the log
+    const syntax = refusal(() => parseCardJson('{"secret":1 "b"}', 'The JSON file'));
+    expect(syntax).toMatchObject({ code: 'usage', message: 'The JSON file is not valid JSON (error at character 12).' });
+    expect(syntax.cause).toBeInstanceOf(SyntaxError);
     // V8 quotes the text for some errors and gives no position: the message then says only that.
     expect(refusal(() => parseCardJson('{"secret": nope}', 'The JSON file')).message).toBe('The JSON file is not valid JSON.');
-    expect(refusal(() => parseCardJson('['.repeat(70) + ']'.repeat(70), 'The JSON file')).message).toMatch(/^The JSON file nests deeper than 64 levels/);
-    expect(refusal(() => parseCardJson('{"data":{"__proto__":{}}}', 'The JSON file')).message).toMatch(/^The JSON file contains a field named "__proto__"/);
+    expect(refusal(() => parseCardJson('['.repeat(70) + ']'.repeat(70), 'The JSON file'))).toMatchObject({ code: 'usage', message: expect.stringMatching(/^The JSON file nests deeper than 64 levels/) });
+    expect(refusal(() => parseCardJson('{"data":{"__proto__":{}}}', 'The JSON file'))).toMatchObject({ code: 'usage', message: expect.stringMatching(/^The JSON file contains a field named "__proto__"/) });
   });
 });

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -119,6 +119,29 @@ describe('the vault file, as opened', () => {
     expect(refusal(() => openDb(other, { create: false })).message).toBe(`${dbPath(other)} is not a Mindstage vault.`);
   });
 
+  it('refuses a missing vault without creating its folder', () => {
+    const dir = join(tmp(), 'not-yet');
+    expect(codeOf(() => openDb(dir, { create: false }))).toBe('not_found');
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('refuses a database marked by another application, even an empty one, unchanged', () => {
+    const dir = tmp();
+    const raw = new Database(dbPath(dir));
+    raw.pragma('application_id = 305419896');
+    raw.close();
+    expect(refusal(() => openDb(dir, { create: false })).message).toBe(`${dbPath(dir)} is not a Mindstage vault.`);
+    const after = new Database(dbPath(dir));
+    expect([after.pragma('application_id', { simple: true }), after.pragma('user_version', { simple: true })]).toEqual([305419896, 0]);
+    after.close();
+  });
+
+  it('passes on what SQLite says when the file cannot be opened at all', () => {
+    const dir = tmp();
+    mkdirSync(dbPath(dir)); // a folder where the vault file should be
+    expect(() => openDb(dir, { create: false })).toThrow(expect.objectContaining({ code: 'SQLITE_CANTOPEN' }));
+  });
+
   it('says what is wrong in each refusal', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'file'), 'x');
@@ -138,7 +161,9 @@ describe('translateSqliteError', () => {
   const sqlite = (code: string) => Object.assign(new Error('sqlite says'), { code });
 
   it('turns corruption into an integrity error and "not a database" into a usage error, both naming the file', () => {
-    expect(translateSqliteError(sqlite('SQLITE_NOTADB'), '/v/mindstage.db')).toMatchObject({ code: 'usage', message: '/v/mindstage.db is not a Mindstage vault (not a database file).' });
+    const notDb = translateSqliteError(sqlite('SQLITE_NOTADB'), '/v/mindstage.db');
+    expect(notDb).toMatchObject({ code: 'usage', message: '/v/mindstage.db is not a Mindstage vault (not a database file).' });
+    expect((notDb as Error).cause).toMatchObject({ code: 'SQLITE_NOTADB' });
     for (const code of ['SQLITE_CORRUPT', 'SQLITE_CORRUPT_INDEX', 'SQLITE_IOERR_SHORT_READ']) {
       const e = translateSqliteError(sqlite(code), '/v/mindstage.db');
       expect(e).toBeInstanceOf(MindstageError);

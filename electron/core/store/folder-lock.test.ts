@@ -1,7 +1,7 @@
 // The folder lock on its own (the same through two cores and the CLI: tests/core/folder-lock.test.ts): the file it
 // writes, refusing a live owner, taking over a dead one's lock, and releasing once.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { refusal } from '../../../tests/support/refusal.node.ts';
@@ -33,6 +33,17 @@ describe('the folder lock', () => {
     again();
     again(); // already released, the file already gone: nothing to do, no error
     expect(existsSync(file)).toBe(false);
+  });
+
+  it('leaves no file descriptor open, taken or refused', () => {
+    const open = () => readdirSync('/proc/self/fd').length;
+    const dir = tempDir('lock-fd');
+    const before = open();
+    const release = acquireFolderLock(dir);
+    expect(open()).toBe(before);
+    busy(() => acquireFolderLock(dir));
+    expect(open()).toBe(before);
+    release();
   });
 
   it('refuses while another live process holds it, naming that process', () => {
@@ -75,8 +86,7 @@ describe('processAlive', () => {
     for (const pid of [0, -1, 1.5, Number.NaN]) expect(processAlive(pid)).toBe(false);
   });
 
-  it('is true for a process of another user (EPERM)', () => {
-    // pid 1 exists on every system; signalling it is refused unless we are root, which counts as alive all the same.
+  it('is true for pid 1, which exists everywhere (for a user other than root, through EPERM)', () => {
     expect(processAlive(1)).toBe(true);
   });
 });
