@@ -75,9 +75,14 @@ describe('the record manifest', () => {
     s = setup();
     s.storage.writeManifestSum(aeadSeal(s.v.subkey('localStore'), new Uint8Array(31), Buffer.concat([Buffer.from('mindstage.manifest.v1\0'), id])));
     altered(() => checkManifest(s.storage, s.v, never));
-    // With rows and no sum at all: the rows are not trusted either.
+    // With rows and no sum at all: the rows are not trusted either, and a vault with rows is never rebuilt as one
+    // from before the manifest, whatever its heads say.
     const bare = createMemoryStorage();
     bare.setManifestSeq(randomBytes(16), 1);
+    altered(() => checkManifest(bare, vault(), () => true));
+    const doc = randomBytes(16);
+    bare.appendUpdate(doc, 1, new Uint8Array(1), new Uint8Array(1));
+    bare.setManifestSeq(doc, 1);
     altered(() => checkManifest(bare, vault(), () => true));
     // A sum sealed by another vault's key does not open: no move can continue from it.
     s = setup();
