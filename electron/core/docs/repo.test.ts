@@ -70,6 +70,10 @@ describe('DocRepo', () => {
     });
     const live = other.open(r);
     expect(opened).toEqual(['stored']);
+    const offOpened = other.onOpened(() => opened.push('after unsubscribing'));
+    offOpened();
+    other.open(ref());
+    expect(opened).toEqual(['stored', '']);
     live.doc.transact(() => live.doc.getText('t').insert(0, '>'), 'me');
     expect(seen).toEqual([[r.recordId, 'me']]);
     // A change applied with the store's own origin is already on disk: neither stored again nor announced.
@@ -106,9 +110,12 @@ describe('DocRepo', () => {
     const [a, b, c] = [ref(), ref(), ref()];
     const s = ref('scenario');
     for (const r of [a, b, c, s]) repo.open(r).doc.getText('t').insert(0, r.recordId);
-    repo.open(a); // a is now the most recently used
+    const docB = repo.open(b).doc;
+    repo.open(c);
+    repo.open(a); // a is now the most recently used, b the least
     repo.trim('character', 2);
     expect([a, b, c, s].map((r) => repo.isOpen(r))).toEqual([true, false, true, true]);
+    expect(docB.isDestroyed).toBe(true); // dropped from memory, not left listening
     repo.trim('character', 2);
     expect([a, c].map((r) => repo.isOpen(r))).toEqual([true, true]);
     // A document holding an update whose dependency is missing stays, even when it is the least recently used.
@@ -141,6 +148,12 @@ describe('DocRepo', () => {
     expect(repo.isOpen(a)).toBe(false);
     expect(live.doc.isDestroyed).toBe(true);
     expect(repo.exists(a)).toBe(false);
+    // A stored document that is not open is deleted all the same.
+    const c = ref();
+    repo.open(c).doc.getText('t').insert(0, 'c');
+    repo.close();
+    repo.delete(c);
+    expect(repo.exists(c)).toBe(false);
     const lb = repo.open(b);
     repo.close();
     expect(repo.isOpen(b)).toBe(false);
