@@ -100,8 +100,10 @@ describe('what leaves the device', () => {
 
   it('gives a POST without a body a zero length and a GET none, and counts the GET as sent', async () => {
     const p = await peer(answer(okReply));
-    await meteredFetch(newMeter())(p.url, { method: 'POST' });
-    expect(p.received.at(-1)!.toString('latin1')).toContain('\r\ncontent-length: 0\r\n');
+    for (const body of [undefined, null]) {
+      await meteredFetch(newMeter())(p.url, { method: 'POST', body });
+      expect(p.received.at(-1)!.toString('latin1')).toContain('\r\ncontent-length: 0\r\n');
+    }
     const meter = newMeter();
     await (await meteredFetch(meter)(new Request(p.url))).text();
     const get = p.received.at(-1)!;

@@ -134,6 +134,8 @@ describe('classify, every reason', () => {
     expect(classify(nested, key).tag).toBe('connection refused');
     expect(classify(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }), key)).toEqual({ code: 'network', reason: 'the connection timed out', retryable: true, tag: 'the connection timed out' });
     expect(classify(new Error('bad json'), key)).toEqual({ code: 'provider', reason: 'the reply could not be read', retryable: false, tag: 'unreadable reply' });
+    for (const thrown of [null, undefined]) expect(classify(thrown, key).tag).toBe('unreadable reply');
+    expect(classify(new APIConnectionError({ cause: new Error('no code') }), key).reason).toBe('could not connect');
   });
 });
 
@@ -141,6 +143,10 @@ describe('request bodies', () => {
   const p: ResolvedProvider = { name: 'p', baseUrl: 'http://x/v1', model: 'm', apiKey: key, contextWindow: 8192, maxTokens: 300, sampling: { top_p: 0.9, frequency_penalty: 0.1, presence_penalty: 0.2 }, createdAt: 0 };
 
   it('sends each sampling setting the provider has, and nothing for the ones it has not', () => {
+    // Not even a key holding undefined: the body's keys are the allow-list of docs/chat.md.
+    expect(Object.keys(chatBody({ ...p, sampling: {} }, []))).toEqual(['model', 'messages', 'max_tokens', 'stream', 'stream_options']);
+    expect(Object.keys(chatBody(p, []))).toEqual(['model', 'messages', 'max_tokens', 'top_p', 'frequency_penalty', 'presence_penalty', 'stream', 'stream_options']);
+    expect(Object.keys(chatBody({ ...p, sampling: { temperature: 0, seed: 0 } }, []))).toEqual(['model', 'messages', 'max_tokens', 'temperature', 'seed', 'stream', 'stream_options']);
     expect(chatBody(p, [])).toEqual({ model: 'm', messages: [], max_tokens: 300, top_p: 0.9, frequency_penalty: 0.1, presence_penalty: 0.2, stream: true, stream_options: { include_usage: true } });
     expect(chatBody({ ...p, sampling: {} }, [])).toEqual({ model: 'm', messages: [], max_tokens: 300, stream: true, stream_options: { include_usage: true } });
   });
