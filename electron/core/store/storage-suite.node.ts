@@ -33,7 +33,7 @@ export function runVaultStorageTests(name: string, make: () => VaultStorage): vo
     it('refuses a second update with the same sequence number', () => {
       const s = make();
       s.appendUpdate(id(1), 1, bytes('a'), bytes('h'));
-      expect(() => s.appendUpdate(id(1), 1, bytes('b'), bytes('h'))).toThrow();
+      expect(() => s.appendUpdate(id(1), 1, bytes('b'), bytes('h'))).toThrow(/update 1 already exists|UNIQUE constraint failed/);
       expect(s.readDoc(id(1)).updates).toHaveLength(1);
       s.close();
     });
@@ -91,9 +91,43 @@ export function runVaultStorageTests(name: string, make: () => VaultStorage): vo
       expect(s.manifestEntries().map((e) => [e.doc[0], e.seq]).sort()).toEqual([[1, 4], [2, 1]]);
       s.setManifestSeq(id(2), null);
       expect(s.manifestSeq(id(2))).toBeNull();
+      expect(s.manifestEntries().map((e) => e.doc[0])).toEqual([1]);
       s.writeManifestSum(bytes('a'));
       s.writeManifestSum(bytes('b'));
       expect(new TextDecoder().decode(s.readManifestSum()!)).toBe('b');
+      s.close();
+    });
+
+    it('keeps its own copies: a buffer changed after it was stored, or an id list changed after it was read, changes nothing', () => {
+      const s = make();
+      const [doc, body, head, asset, sum] = [id(7), bytes('body'), bytes('head'), bytes('asset'), bytes('sum')];
+      s.appendUpdate(doc, 1, body, head);
+      s.writeSnapshot(id(8), 1, body, head);
+      s.putAsset(id(9), asset);
+      s.setManifestSeq(doc, 1);
+      s.writeManifestSum(sum);
+      for (const b of [doc, body, head, asset, sum]) b.fill(0);
+      const text = (b: Uint8Array | null | undefined) => new TextDecoder().decode(b ?? new Uint8Array());
+      const d = s.readDoc(id(7));
+      expect([text(d.updates[0]?.body), text(d.head)]).toEqual(['body', 'head']);
+      const snap = s.readDoc(id(8));
+      expect([text(snap.snapshot?.body), text(snap.head)]).toEqual(['body', 'head']);
+      expect(text(s.getAsset(id(9)))).toBe('asset');
+      expect(text(s.readManifestSum())).toBe('sum');
+      expect(s.manifestEntries()[0]!.doc).toEqual(id(7));
+      s.manifestEntries()[0]!.doc.fill(1);
+      expect(s.manifestEntries()[0]!.doc).toEqual(id(7));
+      const ids = s.docIds();
+      expect(ids.map((x) => x[0]).sort()).toEqual([7, 8]);
+      for (const x of ids) x.fill(1);
+      expect(s.docIds().map((x) => x[0]).sort()).toEqual([7, 8]);
+      s.close();
+    });
+
+    it('runs a transaction and returns its value', () => {
+      const s = make();
+      expect(s.transaction(() => (s.putAsset(id(1), bytes('a')), 7))).toBe(7);
+      expect(s.getAsset(id(1))).not.toBeNull();
       s.close();
     });
 

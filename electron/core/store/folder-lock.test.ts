@@ -1,0 +1,92 @@
+// The folder lock on its own (the same through two cores and the CLI: tests/core/folder-lock.test.ts): the file it
+// writes, refusing a live owner, taking over a dead one's lock, and releasing once.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { refusal } from '../../../tests/support/refusal.node.ts';
+import { tempDir } from '../../../tests/support/files.node.ts';
+import { acquireFolderLock, LOCK_FILE, processAlive } from './folder-lock.node.ts';
+
+function busy(run: () => unknown): string {
+  const e = refusal(run);
+  expect(e.code).toBe('busy');
+  return e.message;
+}
+
+const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+
+describe('the folder lock', () => {
+  it('writes this process id to a file only its user can read, and removes it once on release', () => {
+    const dir = tempDir('lock-unit');
+    const release = acquireFolderLock(dir);
+    const file = join(dir, LOCK_FILE);
+    expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(busy(() => acquireFolderLock(dir))).toBe(`The data folder ${dir} is in use by another Mindstage (this process already has it open). Close it first, or use another --data folder.`);
+    release();
+    expect(existsSync(file)).toBe(false);
+    // A second release must not remove a lock someone else has taken since.
+    const again = acquireFolderLock(dir);
+    release();
+    expect(existsSync(file)).toBe(true);
+    again();
+    again(); // already released, the file already gone: nothing to do, no error
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('leaves no file descriptor open, taken or refused', () => {
+    const open = () => readdirSync('/proc/self/fd').length;
+    const dir = tempDir('lock-fd');
+    const before = open();
+    const release = acquireFolderLock(dir);
+    expect(open()).toBe(before);
+    busy(() => acquireFolderLock(dir));
+    expect(open()).toBe(before);
+    release();
+  });
+
+  it('refuses while another live process holds it, naming that process', () => {
+    const dir = tempDir('lock-other');
+    writeFileSync(join(dir, LOCK_FILE), `${process.ppid}\n`);
+    expect(busy(() => acquireFolderLock(dir))).toContain(`(process ${process.ppid} has it open)`);
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.ppid}\n`);
+  });
+
+  it('takes over a lock whose process is gone, or whose content is no process id', () => {
+    for (const content of [String(deadPid()), 'garbage', '', '-1', '0']) {
+      const dir = tempDir('lock-stale');
+      writeFileSync(join(dir, LOCK_FILE), content);
+      const release = acquireFolderLock(dir);
+      expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(String(process.pid));
+      release();
+    }
+  });
+
+  it('releasing after the folder was wiped is quiet', () => {
+    const dir = tempDir('lock-wiped');
+    const release = acquireFolderLock(dir);
+    rmSync(join(dir, LOCK_FILE));
+    expect(() => release()).not.toThrow();
+  });
+
+  it('gives up with a clear error when the lock cannot be taken, and passes other errors on', () => {
+    // A directory in the lock file's place: opening it fails with EEXIST every time, and it is never a process.
+    const dir = tempDir('lock-dir');
+    mkdirSync(join(dir, LOCK_FILE));
+    expect(busy(() => acquireFolderLock(dir))).toBe(`Could not take the lock on ${dir} (${LOCK_FILE}); another Mindstage may be starting. Try again.`);
+    expect(() => acquireFolderLock(join(dir, 'missing', 'folder'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  });
+});
+
+describe('processAlive', () => {
+  it('is true for this process and its parent, false for a dead one and for what is no process id', () => {
+    expect(processAlive(process.pid)).toBe(true);
+    expect(processAlive(deadPid())).toBe(false);
+    for (const pid of [0, -1, 1.5, Number.NaN]) expect(processAlive(pid)).toBe(false);
+  });
+
+  it('is true for pid 1, which exists everywhere (for a user other than root, through EPERM)', () => {
+    expect(processAlive(1)).toBe(true);
+  });
+});
