@@ -30,6 +30,7 @@ export const modules: Record<string, Module> = {
     tests: [
       'tests/sync/inbound-checks.test.ts',
       'tests/sync/inbound-chain.test.ts',
+      'tests/sync/inbound-apply.test.ts',
       'tests/sync/hostile.test.ts',
       'tests/sync/engine.test.ts',
       // The asset path and the rollback of fresh documents; slow (a relay process), so narrow a run that has them
@@ -53,6 +54,18 @@ export const modules: Record<string, Module> = {
   'doc-store': { mutate: ['electron/core/docs/doc-store.node.ts'], tests: ['electron/core/docs/doc-store.test.ts'] },
   vault: { mutate: ['electron/core/vault/vault.node.ts'], tests: ['electron/core/vault/vault.test.ts', 'tests/core/lock.test.ts'] },
   sodium: { mutate: ['electron/core/crypto/sodium.node.ts'], tests: ['electron/core/crypto/sodium.test.ts', 'electron/core/crypto/envelope.test.ts'] },
+  // The engine's rounds (updates, snapshots, tombstones, live mode) and the asset and restart paths of
+  // inbound-apply.test.ts; crash.test.ts takes the same code in child processes, which run the unmutated code.
+  'sync-outbox': { mutate: ['electron/core/sync/outbox.node.ts'], tests: ['tests/sync/engine.test.ts', 'tests/sync/inbound-apply.test.ts'] },
+  // The relay's protocol handling, through an in-process relay (the tests that spawn one run the unmutated code).
+  'relay-session': {
+    mutate: ['sync-server/session.node.ts'],
+    tests: ['tests/relay/sync.test.ts', 'tests/relay/auth.test.ts', 'tests/relay/bad-input.test.ts', 'tests/relay/wipe.test.ts', 'tests/relay/limits.test.ts'],
+  },
+  // The shared storage suite, which runs against memory, SQLite and PostgreSQL: each mutant runs only the cases that
+  // reach its implementation. PostgreSQL needs /usr/lib/postgresql/15/bin (tests/support/postgres.node.ts).
+  'relay-storage': { mutate: ['sync-server/storage/sqlite.node.ts', 'sync-server/storage/common.node.ts'], tests: ['tests/relay/storage.test.ts'] },
+  'relay-storage-pg': { mutate: ['sync-server/storage/postgres.node.ts'], tests: ['tests/relay/storage.test.ts', 'tests/relay/fanout.test.ts'] },
   'cards-spec': { mutate: ['electron/core/cards/spec.node.ts'], tests: ['electron/core/cards/formats.test.ts', 'electron/core/cards/errors.test.ts'] },
 };
 
