@@ -14,7 +14,10 @@ import { randomBytes, toHex } from '../../electron/core/crypto/sodium.node.ts';
 import { createSyncEngine } from '../../electron/core/sync/engine.node.ts';
 import { chainHash, ZERO_HASH } from '../../electron/core/sync/format.node.ts';
 import { assetRef } from '../../electron/core/sync/assets.node.ts';
+import { keyFor, newKeyringBody } from '../../electron/core/sync/keyring.node.ts';
+import { newDeviceSeed, signingKeysFromSeed } from '../../electron/core/sync/keys.node.ts';
 import { Replica } from '../../electron/core/sync/replica.node.ts';
+import { itemStatement } from '../../shared/sync/signing.std.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { fieldsUpdate, forge } from './forge.node.ts';
 import { close, deliver, fieldsOf, scene, storageOf, tipOf } from './inbound-scene.node.ts';
@@ -45,6 +48,24 @@ describe('inbound: applying what passed the checks', () => {
     expect(b!.store.quarantine()).toEqual([]);
     expect(b!.store.pending()).toEqual([]);
     await close([a!, b!, c!]);
+  });
+
+  it('a keyring entry sealed only to the recovery key is opened with it while restoring, and only then', async () => {
+    const s = await scene(relay.url);
+    const recovery = signingKeysFromSeed(newDeviceSeed());
+    const entry = (epoch: number, key: Uint8Array) => (serverSeq: number): Item => {
+      const r = s.a.engine.replica;
+      const body = newKeyringBody(r.keys.accountId, epoch, key, [recovery.publicKey]);
+      const fields = { kind: 'update' as const, accountId: r.keys.accountId, docId: r.keys.keyringDocId, deviceId: r.device.publicKey, deviceSeq: 900 + serverSeq, body, covers: [] };
+      return { kind: 'update', serverSeq, docId: fields.docId, deviceId: fields.deviceId, deviceSeq: fields.deviceSeq, body, covers: [], sig: r.device.sign(itemStatement(fields)) as Uint8Array };
+    };
+    const [k1, k2] = [randomBytes(32), randomBytes(32)];
+    expect((await deliver(s, [entry(71, k1)])).round.problems).toEqual([]);
+    expect(keyFor(s.b.engine.replica, 71)).toBeNull();
+    s.b.engine.replica.extraRecipients.push(recovery);
+    expect((await deliver(s, [entry(72, k2)])).round.problems).toEqual([]);
+    expect(toHex(keyFor(s.b.engine.replica, 72) ?? new Uint8Array())).toBe(toHex(k2));
+    await close([s.a, s.b]);
   });
 
   it('an update that is not a valid Yjs update is refused naming the record, for a known and for a new document; the new one is not stored; a valid one applies', async () => {
