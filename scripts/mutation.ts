@@ -54,9 +54,9 @@ export const modules: Record<string, Module> = {
   'doc-store': { mutate: ['electron/core/docs/doc-store.node.ts'], tests: ['electron/core/docs/doc-store.test.ts'] },
   vault: { mutate: ['electron/core/vault/vault.node.ts'], tests: ['electron/core/vault/vault.test.ts', 'tests/core/lock.test.ts'] },
   sodium: { mutate: ['electron/core/crypto/sodium.node.ts'], tests: ['electron/core/crypto/sodium.test.ts', 'electron/core/crypto/envelope.test.ts'] },
-  // The engine's rounds (updates, snapshots, tombstones, live mode) and the asset and restart paths of
-  // inbound-apply.test.ts; crash.test.ts takes the same code in child processes, which run the unmutated code.
-  'sync-outbox': { mutate: ['electron/core/sync/outbox.node.ts'], tests: ['tests/sync/engine.test.ts', 'tests/sync/inbound-apply.test.ts'] },
+  // Deletions (outbox.test.ts), the engine's rounds (updates, snapshots, tombstones, live mode) and the asset and
+  // restart paths of inbound-apply.test.ts; crash.test.ts takes the same code in child processes, which run the unmutated code.
+  'sync-outbox': { mutate: ['electron/core/sync/outbox.node.ts'], tests: ['tests/sync/outbox.test.ts', 'tests/sync/engine.test.ts', 'tests/sync/inbound-apply.test.ts'] },
   // The relay's protocol handling, through an in-process relay (the tests that spawn one run the unmutated code).
   'relay-session': {
     mutate: ['sync-server/session.node.ts'],
