@@ -100,17 +100,23 @@ describe('inbound: applying what passed the checks', () => {
     const clone = new Y.Doc();
     Y.applyUpdate(clone, Y.encodeStateAsUpdate(s.a.session.record(s.target, 'character').doc));
     const sv0 = Y.encodeStateVector(clone);
-    writeFields(clone, { first: 1 });
+    writeFields(clone, { first: 1, gone: 1 });
     const first = Y.encodeStateAsUpdate(clone, sv0);
     const sv1 = Y.encodeStateVector(clone);
+    clone.getMap('fields').delete('gone');
+    const deletion = Y.encodeStateAsUpdate(clone, sv1); // a delete set only
     writeFields(clone, { second: 2 });
     const second = Y.encodeStateAsUpdate(clone, sv1);
 
-    // The chain carries the second change first (a device's chain orders items, not Yjs dependencies).
+    // The chain carries the later changes first (a device's chain orders items, not Yjs dependencies): a deletion
+    // of what B has not received (Yjs holds a delete set alone), then a change on top of it (structs too).
+    const by = s.a.engine.replica;
+    const item = (docSeq: number, prevHash: Uint8Array, payload: Uint8Array) => (serverSeq: number) =>
+      forge({ by, docId, kind: 'update', deviceSeq: 900 + serverSeq, serverSeq, inner: { storageId: storageOf(s.target), docSeq, prevHash, payload } });
     let carried: Item | undefined;
-    const r1 = await deliver(s, [
-      (serverSeq) => (carried = forge({ by: s.a.engine.replica, docId, kind: 'update', deviceSeq: 900 + serverSeq, serverSeq, inner: { storageId: storageOf(s.target), docSeq: tip.docSeq + 1, prevHash: tip.hash, payload: second } })),
-    ]);
+    const r0 = await deliver(s, [(serverSeq) => (carried = item(tip.docSeq + 1, tip.hash, deletion)(serverSeq))]);
+    expect(r0.round.problems).toEqual([]);
+    const r1 = await deliver(s, [(serverSeq) => (carried = item(tip.docSeq + 2, chainHash(by.keys.accountId, carried!), second)(serverSeq))]);
     expect(r1.round.problems).toEqual([]);
     expect(fieldsOf(s.b, s.target)['second']).toBeUndefined();
 
@@ -118,12 +124,10 @@ describe('inbound: applying what passed the checks', () => {
     await s.b.engine.close();
     s.b.session.repo.close();
     s.b.engine = createSyncEngine({ session: s.b.session, store: s.b.store, socket: s.hostile.socket });
-    const hash = chainHash(s.a.engine.replica.keys.accountId, carried!);
-    const r2 = await deliver(s, [
-      (serverSeq) => forge({ by: s.a.engine.replica, docId, kind: 'update', deviceSeq: 900 + serverSeq, serverSeq, inner: { storageId: storageOf(s.target), docSeq: tip.docSeq + 2, prevHash: hash, payload: first } }),
-    ]);
+    const r2 = await deliver(s, [item(tip.docSeq + 3, chainHash(by.keys.accountId, carried!), first)]);
     expect(r2.round.problems).toEqual([]);
     expect(fieldsOf(s.b, s.target)).toMatchObject({ first: 1, second: 2 });
+    expect(fieldsOf(s.b, s.target)['gone']).toBeUndefined();
     await close([s.a, s.b]);
   });
 
