@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayConnection, RelayError } from '../../shared/sync/client.std.ts';
 import { PROTOCOL_VERSION, type RelayMessageOf } from '../../shared/sync/messages.std.ts';
-import { authStatement } from '../../shared/sync/signing.std.ts';
+import { authStatement, itemStatement } from '../../shared/sync/signing.std.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { connectDevice, enrollDevice, newAccount, newKeys, randomId, type TestDevice } from '../support/relay-client.node.ts';
 
@@ -137,6 +137,41 @@ describe('relay authentication', () => {
     expect(closed).toBe(false);
     await expect.poll(() => closed).toBe(true);
     await quick.close();
+  });
+
+  it('refuses a second hello on one connection, and closes it', async () => {
+    const { c, state } = await open();
+    await hello(c, device);
+    expect((await refusal(hello(c, device))).relayCode).toBe('auth_failed');
+    await expect.poll(() => state.closed).toBe(true);
+  });
+
+  it('refuses an item naming another device of the account, even signed by that device; stores nothing', async () => {
+    const second = await enrollDevice(relay.url, device.account);
+    const c = await connectDevice(relay.url, device);
+    const head = (await c.pull(0)).head;
+    const docId = randomId();
+    const body = new Uint8Array(16).fill(7);
+    const sig = second.keys.sign(itemStatement({ kind: 'update', accountId: device.account.accountId, docId, deviceId: second.deviceId, deviceSeq: 1, body, covers: [] })) as Uint8Array;
+    const e = await refusal(c.request({ t: 'upload', docId, deviceId: second.deviceId, deviceSeq: 1, body, sig }));
+    expect(e.relayCode).toBe('auth_failed');
+    expect(e.message).toMatch(/name the device that authenticated/);
+    expect((await c.pull(0)).head).toBe(head);
+    c.close();
+  });
+
+  it('pages a pull: more is set while items remain after the page, and not on the last page', async () => {
+    const small = await startTestRelay({ limits: { pullMaxItems: 2 } });
+    const d = await enrollDevice(small.url, newAccount());
+    const c = await connectDevice(small.url, d);
+    for (let i = 1; i <= 3; i++) await c.upload({ docId: randomId(), deviceSeq: i, body: new Uint8Array(8) });
+    const first = await c.pull(0);
+    expect({ n: first.items.length, head: first.head, more: first.more }).toEqual({ n: 2, head: 3, more: true });
+    const last = await c.pull(first.items.at(-1)!.serverSeq);
+    expect({ n: last.items.length, more: last.more }).toEqual({ n: 1, more: false });
+    expect(await c.pull(3)).toMatchObject({ items: [], head: 3, more: false });
+    c.close();
+    await small.close();
   });
 
   it('keeps serving after all of that', async () => {

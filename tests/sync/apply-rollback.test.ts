@@ -56,8 +56,11 @@ describe('a page that fails part-way', () => {
     raw.prepare('UPDATE docs SET head = ? WHERE id = ?').run(head, xId);
     raw.close();
 
-    // One page: Z's update (applied to the open document, committed in the transaction), then X's (throws).
+    // One page: Z's update (applied to the open document, committed in the transaction), a record B has never seen
+    // (written to the store as received), then X's update (throws).
     writeFields(a!.session.record(z, 'character').doc, { fromA: 1 });
+    const w = a!.session.createRecord('character', 'New in the failing page', (doc) => writeFields(doc, { name: 'W' }));
+    await a!.engine.syncOnce();
     writeFields(a!.session.record(x, 'character').doc, { fromA: 2 });
     await a!.engine.syncOnce();
     await expect(b.engine.syncOnce()).rejects.toMatchObject({ code: 'integrity' });
@@ -67,6 +70,17 @@ describe('a page that fails part-way', () => {
     writeFields(zLive, { fromB: 3 });
     b.session.repo.close();
     expect(readFields(b.session.record(z, 'character').doc)).toMatchObject({ name: 'Z', fromA: 1, fromB: 3 });
+
+    // X's head repaired: the page applies again, and the new record, whose first write was rolled back, is stored
+    // from its first update (the store forgot the rolled-back write) and reloads from disk.
+    const fix = new Database(join(dir, 'mindstage.db'));
+    head[head.length - 1]! ^= 1;
+    fix.prepare('UPDATE docs SET head = ? WHERE id = ?').run(head, xId);
+    fix.close();
+    expect((await b.engine.syncOnce()).problems).toEqual([]);
+    b.session.repo.close();
+    expect(readFields(b.session.record(w, 'character').doc)).toEqual({ name: 'W' });
+    expect(readFields(b.session.record(x, 'character').doc)).toMatchObject({ name: 'X', fromA: 2 });
 
     await b.engine.close().catch(() => {});
     await a!.engine.close();

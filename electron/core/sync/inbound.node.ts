@@ -239,7 +239,9 @@ export function handleItem(r: Replica, item: Item, fx: InboundEffects, devicesFr
     const refs = [...assetRefsOf(target.doc)];
     if (refs.length || ds.assets?.length) ds.assets = refs;
   }
-  ds.held = pendingStructs || pendingDs ? Y.mergeUpdates([pendingStructs?.update, pendingDs].filter((u): u is Uint8Array => !!u)) : null;
+  // Yjs keeps what waits for missing structs in its V2 update format; it is stored as a V1 update, like everything
+  // else, and reapplied as one (reapplyHeld). Merged as V1 it read as an empty update and was lost on restart.
+  ds.held = pendingStructs || pendingDs ? Y.convertUpdateFormatV2ToV1(Y.mergeUpdatesV2([pendingStructs?.update, pendingDs].filter((u): u is Uint8Array => !!u))) : null;
   r.state.putDocCached(item.docId, ds);
   touch(fx, item.docId);
   fx.changed.add(ref.recordId);
