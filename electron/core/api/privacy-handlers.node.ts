@@ -5,7 +5,11 @@
  */
 import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { LedgerEntryView } from '../../../shared/api/chat.std.ts';
-import type { ProcessorView, privacyCommands } from '../../../shared/api/privacy.std.ts';
+import type { HeldView, ProcessorView, privacyCommands } from '../../../shared/api/privacy.std.ts';
+import { recordKinds, type RecordKind } from '../../../shared/domain.std.ts';
+import { MindstageError } from '../../../shared/result.std.ts';
+import { listCatalog } from '../docs/catalog.node.ts';
+import type { VaultSession } from '../session.node.ts';
 import type { SyncStatusView } from '../../../shared/api/sync.std.ts';
 import { relayAuthority } from '../../../shared/sync/signing.std.ts';
 import { readLedger } from '../docs/ledger-doc.node.ts';
@@ -56,8 +60,34 @@ export function processors(providers: StoredProvider[], ledger: LedgerEntryView[
   return out;
 }
 
-export function privacyHandlers(state: CoreState, syncStatus: () => Promise<SyncStatusView>): Handlers<typeof privacyCommands> {
+type RelayCounts = Exclude<HeldView['relay'], null | { error: string }>;
+
+/** What this device holds: records by kind (the catalog), messages (each conversation's count), bytes as stored. */
+function heldLocally(s: VaultSession): HeldView['local'] {
+  const records = Object.fromEntries(recordKinds.map((k) => [k, 0])) as Record<RecordKind, number>;
+  let messages = 0;
+  for (const e of listCatalog(s.catalog)) {
+    records[e.kind]++;
+    if (e.kind === 'conversation') messages += s.conversations.count(e.id);
+  }
+  const u = s.storage.usage();
+  return { records, messages, documents: u.docs, documentBytes: u.docBytes, assets: u.assets, assetBytes: u.assetBytes };
+}
+
+export function privacyHandlers(state: CoreState, syncStatus: () => Promise<SyncStatusView>, relayUsage: () => Promise<RelayCounts | null>): Handlers<typeof privacyCommands> {
   return {
+    'privacy.held': async () => {
+      const local = heldLocally(state.requireSession());
+      let relay: HeldView['relay'];
+      try {
+        relay = await relayUsage();
+      } catch (e) {
+        // Offline or refused: the local half still answers, and the screen says why the relay's is missing.
+        if (!(e instanceof MindstageError)) throw e;
+        relay = { error: e.message };
+      }
+      return { local, relay };
+    },
     'privacy.processors': async () => {
       const s = state.requireSession();
       const ledger = readLedger(s.systemDoc('ledger').doc, Number.MAX_SAFE_INTEGER);
