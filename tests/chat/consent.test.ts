@@ -76,6 +76,16 @@ describe('consent', () => {
   });
 });
 
+describe('privacy.held without sync', () => {
+  it('counts what this device holds and has no relay half', async () => {
+    const held = await h.call('privacy.held', {});
+    // The three messages sent above and their three replies; one character with its portrait.
+    expect(held.local).toMatchObject({ records: { character: 1, conversation: 1, persona: 0 }, messages: 6, assets: 1 });
+    expect(held.local.assetBytes).toBeGreaterThan(Buffer.from(portrait, 'base64').length);
+    expect(held.relay).toBeNull();
+  });
+});
+
 describe('mindstage consent', () => {
   const cli = (args: string[]) => runCliHere(['--data', h.dir, ...args], { env: { MINDSTAGE_PASSPHRASE: PASS } });
 
