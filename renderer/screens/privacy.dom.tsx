@@ -91,8 +91,10 @@ function Receivers({ parties }: { parties: ProcessorView[] | null }) {
               {parties.map((p) => (
                 <tr key={`${p.party}-${p.host}`}>
                   <td data-label="Who">
-                    {p.party}
-                    <span className="muted small mono block">{p.host}</span>
+                    <div>
+                      {p.party}
+                      <span className="muted small mono block">{p.host}</span>
+                    </div>
                   </td>
                   <td data-label="What they receive">
                     <ul className="plain">
@@ -102,8 +104,10 @@ function Receivers({ parties }: { parties: ProcessorView[] | null }) {
                     </ul>
                   </td>
                   <td data-label="Last 30 days">
-                    {p.requests30d === null ? null : <span className="block">{plural(p.requests30d, 'request')}</span>}
-                    <span className="muted small">{p.lastUsedAt === null ? 'Never used' : `${p.requests30d === null ? 'Last synced' : 'Last'} ${when(p.lastUsedAt)}`}</span>
+                    <div>
+                      {p.requests30d === null ? null : <span className="block">{plural(p.requests30d, 'request')}</span>}
+                      <span className="muted small">{p.lastUsedAt === null ? 'Never used' : `${p.requests30d === null ? 'Last synced' : 'Last'} ${when(p.lastUsedAt)}`}</span>
+                    </div>
                   </td>
                 </tr>
               ))}

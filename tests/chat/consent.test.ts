@@ -62,6 +62,8 @@ describe('consent', () => {
     const granted = await h.call('consent.set', { name: 'portraits-in-chat', granted: true });
     expect(granted).toMatchObject({ name: 'portraits-in-chat', granted: true, device: hostname() });
     expect(granted.changedAt).toBeGreaterThanOrEqual(t0);
+    const portraitLine = async () => (await h.call('privacy.processors', {}))[0]!.receives.some((r) => r.includes('portrait image'));
+    expect(await portraitLine()).toBe(true);
     const on = await send('now with the portrait');
     expect(images(on)).toEqual([{ type: 'image_url', image_url: { url: `data:image/png;base64,${portrait}` } }]);
     // On the user turn just sent, after its text; nothing else in the request changed shape.
@@ -70,6 +72,7 @@ describe('consent', () => {
     expect(last.content).toEqual([{ type: 'text', text: 'now with the portrait' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${portrait}` } }]);
 
     await h.call('consent.set', { name: 'portraits-in-chat', granted: false });
+    expect(await portraitLine()).toBe(false);
     const again = await send('revoked again');
     expect(images(again)).toEqual([]);
     expect(again.messages.at(-1)).toEqual({ role: 'user', content: 'revoked again' });

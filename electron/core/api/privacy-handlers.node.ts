@@ -12,6 +12,7 @@ import { listCatalog } from '../docs/catalog.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import type { SyncStatusView } from '../../../shared/api/sync.std.ts';
 import { relayAuthority } from '../../../shared/sync/signing.std.ts';
+import { consentGranted } from '../docs/consent-doc.node.ts';
 import { readLedger } from '../docs/ledger-doc.node.ts';
 import { listProviders, type StoredProvider } from '../docs/settings-doc.node.ts';
 import type { CoreState } from './state.node.ts';
@@ -23,6 +24,8 @@ const PROVIDER_RECEIVES = [
   'no account, device or vault identity',
 ];
 
+const PORTRAIT_SHARED = 'the speaking character\'s portrait image with each chat request (you allowed this)';
+
 const hostOf = (baseUrl: string): string => {
   try {
     return new URL(baseUrl).host;
@@ -31,7 +34,13 @@ const hostOf = (baseUrl: string): string => {
   }
 };
 
-export function processors(providers: StoredProvider[], ledger: LedgerEntryView[], sync: Pick<SyncStatusView, 'enabled' | 'relayUrl' | 'lastSyncAt'> | null, now: number): ProcessorView[] {
+export function processors(
+  providers: StoredProvider[],
+  ledger: LedgerEntryView[],
+  sync: Pick<SyncStatusView, 'enabled' | 'relayUrl' | 'lastSyncAt'> | null,
+  now: number,
+  shared: { portraits: boolean } = { portraits: false },
+): ProcessorView[] {
   const byHost = new Map<string, { last: number; recent: number }>();
   for (const e of ledger) {
     const h = byHost.get(e.host) ?? { last: 0, recent: 0 };
@@ -42,7 +51,9 @@ export function processors(providers: StoredProvider[], ledger: LedgerEntryView[
   const usage = (host: string) => ({ lastUsedAt: byHost.get(host)?.last ?? null, requests30d: byHost.get(host)?.recent ?? 0 });
   const out: ProcessorView[] = providers.map((p) => {
     const host = hostOf(p.baseUrl);
-    return { party: `AI provider "${p.name}" (model ${p.model})`, host, receives: [...PROVIDER_RECEIVES, p.apiKey ? 'the API key saved for it' : 'no API key'], ...usage(host) };
+    // What the user allowed on top (docs/privacy.md "Consent"); text completion carries no images.
+    const portraits = shared.portraits && (p.completion ?? 'chat') === 'chat' ? [PORTRAIT_SHARED] : [];
+    return { party: `AI provider "${p.name}" (model ${p.model})`, host, receives: [...PROVIDER_RECEIVES, ...portraits, p.apiKey ? 'the API key saved for it' : 'no API key'], ...usage(host) };
   });
   const configured = new Set(out.map((p) => p.host));
   for (const [host, h] of byHost) {
@@ -91,7 +102,8 @@ export function privacyHandlers(state: CoreState, syncStatus: () => Promise<Sync
     'privacy.processors': async () => {
       const s = state.requireSession();
       const ledger = readLedger(s.systemDoc('ledger').doc, Number.MAX_SAFE_INTEGER);
-      return processors(listProviders(s.systemDoc('settings').doc), ledger, await syncStatus(), Date.now());
+      const settings = s.systemDoc('settings').doc;
+      return processors(listProviders(settings), ledger, await syncStatus(), Date.now(), { portraits: consentGranted(settings, 'portraits-in-chat') });
     },
   };
 }
