@@ -27,9 +27,17 @@ export const useConsents = create<ConsentState>((set, get) => ({
     }
     set({ list: await call('consent.list', {}) });
   },
+  /** Shows the change at once and records it; a refused change is put back. */
   async set(name, granted) {
-    const changed = await call('consent.set', { name, granted });
-    set({ list: get().list.map((c) => (c.name === name ? changed : c)) });
+    const before = get().list;
+    set({ list: before.map((c) => (c.name === name ? { ...c, granted } : c)) });
+    try {
+      const changed = await call('consent.set', { name, granted });
+      set({ list: get().list.map((c) => (c.name === name ? changed : c)) });
+    } catch (e) {
+      set({ list: before });
+      throw e;
+    }
   },
 }));
 
