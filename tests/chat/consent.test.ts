@@ -105,6 +105,10 @@ describe('mindstage consent', () => {
     expect(text.stdout).toMatch(/off {6}portraits-in-chat — .+\(revoked /);
     const revoked = await cli(['--json', 'consent', 'revoke', 'network-voices']);
     expect(JSON.parse(revoked.stdout)).toMatchObject({ granted: false });
+    const held = await cli(['--json', 'held']);
+    expect(held.code, held.stderr).toBe(0);
+    expect(JSON.parse(held.stdout)).toMatchObject({ local: { records: { character: 1 }, messages: 6, assets: 1 }, relay: null });
+    expect((await cli(['held'])).stdout).toContain('relay: sync is off, nothing is kept on a relay');
     const bad = await cli(['consent', 'grant', 'telemetry']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('No consent named "telemetry". The names are: portraits-in-chat, network-voices.');

@@ -29,6 +29,27 @@ export function registerPrivacyCommands(program: Command, ctx: CliContext): void
       }),
     );
 
+  program
+    .command('held')
+    .description('what is kept: records, messages and images on this device, and what the sync relay counts for this account')
+    .action(() =>
+      ctx.withCore(async (call) => {
+        const h = await call('privacy.held', {});
+        const l = h.local;
+        const relay =
+          h.relay === null
+            ? ['relay: sync is off, nothing is kept on a relay']
+            : 'error' in h.relay
+              ? [`relay: could not be asked (${h.relay.error})`]
+              : [`relay (its own count): ${h.relay.updates + h.relay.snapshots} encrypted items, ${h.relay.bytes} bytes; ${h.relay.tombstones} deletion markers; ${h.relay.devices} devices`];
+        ctx.out().result(h, [
+          `this device: ${Object.entries(l.records).map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ')}`,
+          `  ${l.messages} messages; ${l.assets} images (${l.assetBytes} bytes); ${l.documents} encrypted documents (${l.documentBytes} bytes)`,
+          ...relay,
+        ]);
+      }),
+    );
+
   const consent = program.command('consent').description('optional sharing: each is off until you grant it (recorded in the vault, synced)');
   const line = (c: ConsentView) =>
     `${c.granted ? 'granted' : 'off    '}  ${c.name} — ${c.does}${c.changedAt === null ? '' : ` (${c.granted ? 'granted' : 'revoked'} ${when(c.changedAt)} UTC on ${c.device})`}`;
