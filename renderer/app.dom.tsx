@@ -16,6 +16,7 @@ import { Presets } from './screens/presets.dom.tsx';
 import { Settings } from './screens/settings.dom.tsx';
 import { SyncScreen } from './screens/sync.dom.tsx';
 import { Ledger } from './screens/ledger.dom.tsx';
+import { Privacy } from './screens/privacy.dom.tsx';
 import { JoinDevice, RestoreFromRelay } from './screens/join.dom.tsx';
 import { Wiped } from './screens/wipe.dom.tsx';
 import { Toasts } from './components/toasts.dom.tsx';
@@ -141,6 +142,7 @@ function Shell() {
             {item('Providers', { name: 'providers' })}
             {item('Presets', { name: 'presets' })}
             {item('Sync & devices', { name: 'sync' })}
+            {item('Privacy', { name: 'privacy' })}
             {item('Privacy ledger', { name: 'ledger' })}
             {item('Settings', { name: 'settings' })}
           </ul>
@@ -189,5 +191,7 @@ function Screen({ view }: { view: View }) {
       return <SyncScreen />;
     case 'ledger':
       return <Ledger />;
+    case 'privacy':
+      return <Privacy />;
   }
 }

@@ -263,6 +263,7 @@ export class Session {
         return this.send({ t: 'deviceList', id: msg.id, lists, legacy });
       }
       case 'pairPut': return this.pairPut(msg);
+      case 'usage': return this.usage(msg);
       case 'pairTake': {
         const body = await this.ctx.storage.takePairing(msg.mailbox, this.ctx.now());
         if (!body) throw new Refusal('not_found', 'No such pairing code, or it expired or was already used.');
@@ -270,6 +271,13 @@ export class Session {
         return this.send({ t: 'pairBody', id: msg.id, body });
       }
     }
+  }
+
+  /** The account's own counts, for any authenticated device or the recovery authority: they already see every item. */
+  private async usage(msg: ClientMessageOf<'usage'>): Promise<void> {
+    const u = await this.ctx.storage.usage(this.requireAuth());
+    if (!u) throw new Refusal('unknown_account', 'This account holds nothing on this relay.');
+    return this.send({ t: 'usage', id: msg.id, ...u });
   }
 
   private requireAuth(): Uint8Array {

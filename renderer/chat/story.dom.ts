@@ -4,6 +4,8 @@
  * message body's DOM is left as its renderer made it), and reading aloud with the system's own voices.
  */
 
+import { consentGranted } from '../stores/consent.dom.ts';
+
 /** A stable hue for a record id. */
 export function hueOf(id: string): number {
   let h = 0;
@@ -38,10 +40,14 @@ export function clearHighlight(): void {
   (CSS as unknown as { highlights?: Map<string, unknown> }).highlights?.delete('search-match');
 }
 
-/** Voices that run on this computer (never a network voice: what is read stays here). */
+/**
+ * Voices that may read: those that run on this computer, and the system's online voices (`localService` false:
+ * Chromium sends their text to the voice's provider) only while the user has granted that sharing.
+ */
 export function localVoices(): SpeechSynthesisVoice[] {
   if (!('speechSynthesis' in window)) return [];
-  return window.speechSynthesis.getVoices().filter((v) => v.localService);
+  const online = consentGranted('network-voices');
+  return window.speechSynthesis.getVoices().filter((v) => v.localService || online);
 }
 
 /** Markdown marks read as punctuation are left out; the words are what is read. */

@@ -9,6 +9,7 @@ import { messageOf } from '../lib/api.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
 import { usePrefs, type Prefs } from '../stores/prefs.dom.ts';
 import { localVoices } from '../chat/story.dom.ts';
+import { useConsents } from '../stores/consent.dom.ts';
 
 const styleLabels: Record<Prefs['chatStyle'], string> = { bubbles: 'Bubbles', flat: 'Flat', document: 'Document (like a book)' };
 const widthLabels: Record<Prefs['chatWidth'], string> = { narrow: 'Narrow', medium: 'Medium', wide: 'Wide' };
@@ -19,6 +20,7 @@ export function ChatAppearance() {
   const set = (patch: Partial<Prefs>) => void usePrefs.getState().update(patch).catch((e) => toast(messageOf(e), 'error'));
   const ids = { style: useId(), size: useId(), width: useId(), accent: useId() };
   const voices = useVoices();
+  const online = useConsents((s) => s.list.find((c) => c.name === 'network-voices')?.granted ?? false);
   return (
     <section className="card" aria-labelledby="chat-look">
       <h2 id="chat-look">Chat appearance</h2>
@@ -59,7 +61,15 @@ export function ChatAppearance() {
           </div>
         </div>
       </div>
-      <CheckField label="Offer “Read aloud” on messages (uses this computer’s own voices; nothing is sent anywhere)" checked={prefs.readAloud} onChange={(v) => set({ readAloud: v })} />
+      <CheckField
+        label={
+          online
+            ? 'Offer “Read aloud” on messages (this computer’s voices, and online voices you allowed in Privacy: those send the text read to their provider)'
+            : 'Offer “Read aloud” on messages (uses this computer’s own voices; nothing is sent anywhere)'
+        }
+        checked={prefs.readAloud}
+        onChange={(v) => set({ readAloud: v })}
+      />
       {prefs.readAloud && voices.length === 0 ? <p className="muted small">This system has no voices installed, so nothing can be read aloud yet.</p> : null}
     </section>
   );
@@ -68,6 +78,9 @@ export function ChatAppearance() {
 /** The system's local voices; Chromium fills the list in after start-up, and says so with `voiceschanged`. */
 export function useVoices(): SpeechSynthesisVoice[] {
   const [voices, setVoices] = useState<SpeechSynthesisVoice[]>(() => localVoices());
+  // Granting or revoking online voices changes the list at once.
+  const online = useConsents((s) => s.list.find((c) => c.name === 'network-voices')?.granted ?? false);
+  useEffect(() => setVoices(localVoices()), [online]);
   useEffect(() => {
     if (!('speechSynthesis' in window)) return;
     const update = () => setVoices(localVoices());

@@ -16,6 +16,7 @@ export type View =
   | { name: 'presets' }
   | { name: 'sync' }
   | { name: 'ledger' }
+  | { name: 'privacy' }
   | { name: 'settings' };
 
 interface NavState {

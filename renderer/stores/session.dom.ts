@@ -8,6 +8,7 @@ import { call, codeOf, messageOf, on } from '../lib/api.dom.ts';
 import { dropAllPlaintext } from './reset.dom.ts';
 import { ageOn } from '../lib/age.dom.ts';
 import { usePrefs } from './prefs.dom.ts';
+import { useConsents } from './consent.dom.ts';
 import type { WipeReport } from '../../shared/api/sync.std.ts';
 import type { ErrorCode } from '../../shared/result.std.ts';
 
@@ -148,6 +149,7 @@ export const useSession = create<SessionState>((set, get) => ({
 
   async loadPreferences() {
     try {
+      void useConsents.getState().load().catch(() => undefined);
       const prefs = await call('settings.get', {});
       usePrefs.getState().loaded(prefs);
       set({ idleLockMinutes: prefs.idleLockMinutes, theme: prefs.theme });

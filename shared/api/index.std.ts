@@ -9,7 +9,7 @@ import { chatCommands, providerCommands } from './chat.std.ts';
 import { conversationCommands } from './conversation.std.ts';
 import { lorebookCommands } from './lorebooks.std.ts';
 import { presetCommands } from './presets.std.ts';
-import { privacyCommands } from './privacy.std.ts';
+import { consentCommands, privacyCommands } from './privacy.std.ts';
 import { recordCommands } from './records.std.ts';
 import { regexCommands } from './regex.std.ts';
 import { syncCommands } from './sync.std.ts';
@@ -27,6 +27,7 @@ export const commands = {
   ...transferCommands,
   ...presetCommands,
   ...privacyCommands,
+  ...consentCommands,
   ...lorebookCommands,
   ...regexCommands,
 } satisfies CommandDefs;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { returns, type CommandDefs } from './contract.std.ts';
+import type { RecordKind } from '../domain.std.ts';
 
 export interface ProcessorView {
   /** Who: an AI provider by its name, a provider no longer configured, or the sync relay. */
@@ -18,6 +19,58 @@ export interface ProcessorView {
   requests30d: number | null;
 }
 
+/**
+ * Every optional sharing, each off until the user turns it on (docs/privacy.md "Consent"). `does` is the one
+ * sentence shown beside the switch and by `consent list`.
+ */
+export const consents = {
+  'portraits-in-chat': {
+    title: 'Show portraits to the AI',
+    does: 'Sends the speaking character\'s portrait image with each chat request, so a model that can see images knows how they look.',
+  },
+  'network-voices': {
+    title: 'Online voices for reading aloud',
+    does: 'Offers the system\'s online voices for reading aloud; the text read is sent to the company that provides that voice.',
+  },
+} as const;
+export type ConsentName = keyof typeof consents;
+export const consentNames = Object.keys(consents) as ConsentName[];
+
+export interface ConsentView {
+  name: ConsentName;
+  title: string;
+  does: string;
+  granted: boolean;
+  /** The latest grant or revoke (any device), or null while never set. */
+  changedAt: number | null;
+  /** Which device made that change. */
+  device: string | null;
+}
+
+export interface HeldView {
+  local: {
+    records: Record<RecordKind, number>;
+    messages: number;
+    /** Encrypted documents and their bytes on disk, assets (images) and theirs. */
+    documents: number;
+    documentBytes: number;
+    assets: number;
+    assetBytes: number;
+  };
+  /** The relay's own count for this account; null while sync is off; `error` when the relay could not be asked. */
+  relay: { updates: number; snapshots: number; tombstones: number; bytes: number; devices: number } | { error: string } | null;
+}
+
+const ConsentName = z.enum(consentNames as [ConsentName, ...ConsentName[]]);
+
 export const privacyCommands = {
   'privacy.processors': { input: z.object({}), output: returns<ProcessorView[]>() },
+  /** Counts and sizes of what is held, here and (asked of the relay itself) on the relay. */
+  'privacy.held': { input: z.object({}), output: returns<HeldView>() },
+} satisfies CommandDefs;
+
+export const consentCommands = {
+  'consent.list': { input: z.object({}), output: returns<ConsentView[]>() },
+  /** Grants or revokes one consent, recorded with the time and this device, synced; effective on the next request. */
+  'consent.set': { input: z.object({ name: ConsentName, granted: z.boolean() }), output: returns<ConsentView>() },
 } satisfies CommandDefs;

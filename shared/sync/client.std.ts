@@ -290,6 +290,12 @@ export class RelayConnection {
     return { lists: m.lists, legacy: m.legacy };
   }
 
+  /** What the relay holds for this account: items by kind, their bytes, active devices (the relay's own count). */
+  async usage(): Promise<{ updates: number; snapshots: number; tombstones: number; bytes: number; devices: number }> {
+    const { t: _t, id: _id, ...counts } = await this.expect('usage', { t: 'usage' });
+    return counts;
+  }
+
   async pairPut(a: { mailbox: Uint8Array; body: Uint8Array; ttlMs: number }): Promise<void> {
     await this.expect('done', { t: 'pairPut', ...a });
   }

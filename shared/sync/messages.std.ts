@@ -120,6 +120,8 @@ export const ClientMessage = z.discriminatedUnion('t', [
   req('devices', {}),
   req('pairPut', { mailbox: id32('mailbox'), body: blob, ttlMs: z.number().int().min(1_000).max(24 * 3600_000) }),
   req('pairTake', { mailbox: id32('mailbox') }),
+  /** What the relay holds for the authenticated account (the privacy center's "on the relay"). */
+  req('usage', {}),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageOf<T extends ClientMessage['t']> = Extract<ClientMessage, { t: T }>;
@@ -162,6 +164,7 @@ export const RelayMessage = z.discriminatedUnion('t', [
   res('done', {}),
   res('receipt', { receipt: WipeReceipt, marker: WipeMarker }),
   res('pairBody', { body: blob }),
+  res('usage', { updates: seq, snapshots: seq, tombstones: seq, bytes: seq, devices: seq }),
   z.strictObject({ t: z.literal('push'), item: Item }),
   z.strictObject({ t: z.literal('wiped'), id: reqId.nullable(), marker: WipeMarker }),
   z.strictObject({

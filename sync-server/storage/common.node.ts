@@ -58,3 +58,9 @@ export class LocalBus {
 
 /** Database drivers hand back Buffers; the protocol works on plain Uint8Array views. */
 export const u8 = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+/** Adds one count-by-kind row (as the wipe and usage queries return them) to `into`. */
+export function addKindCount(into: { updates: number; snapshots: number; tombstones: number; bytes: number }, kind: string, n: number, bytes: number): void {
+  into[kind === 'update' ? 'updates' : kind === 'snapshot' ? 'snapshots' : 'tombstones'] += n;
+  into.bytes += bytes;
+}

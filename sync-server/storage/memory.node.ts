@@ -1,7 +1,7 @@
 /** In-memory relay storage: the reference implementation of the interface, for tests and throwaway relays. */
 import type { DeviceList, WipeMarker } from '../../shared/sync/messages.std.ts';
 import { equalBytes } from '../../shared/sync/signing.std.ts';
-import { copy, covered, hex, listChange, listFromJson, listToJson, LocalBus, zeroCounts } from './common.node.ts';
+import { addKindCount, copy, covered, hex, listChange, listFromJson, listToJson, LocalBus, zeroCounts } from './common.node.ts';
 import type { AccountRow, DeviceRow, NewItem, RelayEvent, RelayStorage, StoredItem, StoredWipe, SweepResult, WriteOutcome } from './types.node.ts';
 
 interface Account {
@@ -52,6 +52,15 @@ export function memoryStorage(): RelayStorage {
     async account(accountId) {
       const a = accounts.get(hex(accountId));
       return a ? { ...a.row } : null;
+    },
+
+    async usage(accountId) {
+      const a = accounts.get(hex(accountId));
+      if (!a) return null;
+      const u = { updates: 0, snapshots: 0, tombstones: 0, bytes: 0, devices: 0 };
+      for (const it of a.items.values()) addKindCount(u, it.kind, 1, it.body?.length ?? 0);
+      for (const d of a.devices.values()) if (d.revokedAt === null) u.devices++;
+      return u;
     },
 
     async totalBytes() {

@@ -11,7 +11,7 @@
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import type { DeviceList, WipeCounts, WipeMarker } from '../../shared/sync/messages.std.ts';
-import { copy, covered, coversFromJson, coversToJson, hex, listChange, listFromJson, listToJson, LocalBus, u8, unhex, zeroCounts } from './common.node.ts';
+import { addKindCount, copy, covered, coversFromJson, coversToJson, hex, listChange, listFromJson, listToJson, LocalBus, u8, unhex, zeroCounts } from './common.node.ts';
 import type { DeviceRow, NewItem, RelayEvent, RelayStorage, StoredItem, StoredWipe, WriteOutcome } from './types.node.ts';
 
 const CHANNEL = 'mindstage_relay';
@@ -198,6 +198,19 @@ export async function postgresStorage(connectionString: string, options: Postgre
       const r = await one<{ created_at: number; last_active_at: number; head: number; bytes_used: number }>('SELECT * FROM accounts WHERE account_id = $1', [buf(accountId)]);
       return r ? { createdAt: r.created_at, lastActiveAt: r.last_active_at, head: r.head, bytesUsed: r.bytes_used } : null;
     },
+
+    usage: (accountId) =>
+      tx(async (c) => {
+        const a = buf(accountId);
+        if (!(await c.query('SELECT 1 FROM accounts WHERE account_id = $1', [a])).rowCount) return null;
+        const devices = await c.query<{ n: string }>('SELECT count(*) AS n FROM devices WHERE account_id = $1 AND revoked_at IS NULL', [a]);
+        const u = { updates: 0, snapshots: 0, tombstones: 0, bytes: 0, devices: Number(devices.rows[0]!.n) };
+        const rows = await c.query<{ kind: string; n: string; bytes: string }>(
+          'SELECT kind, count(*) AS n, coalesce(sum(length(body)), 0)::bigint AS bytes FROM items WHERE account_id = $1 GROUP BY kind', [a],
+        );
+        for (const r of rows.rows) addKindCount(u, r.kind, Number(r.n), Number(r.bytes));
+        return u;
+      }),
 
     async totalBytes() {
       const r = await one<{ n: string }>('SELECT (SELECT coalesce(sum(bytes_used), 0) FROM accounts) + (SELECT coalesce(sum(length(body)), 0) FROM pairings) AS n', []);

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeviceList, WipeCounts, WipeMarker } from '../../shared/sync/messages.std.ts';
-import { copy, covered, coversFromJson, coversToJson, listChange, listFromJson, listToJson, LocalBus, u8, zeroCounts } from './common.node.ts';
+import { addKindCount, copy, covered, coversFromJson, coversToJson, listChange, listFromJson, listToJson, LocalBus, u8, zeroCounts } from './common.node.ts';
 import type { AccountRow, DeviceRow, NewItem, RelayStorage, StoredItem, StoredWipe, WriteOutcome } from './types.node.ts';
 
 const SCHEMA = `
@@ -140,6 +140,7 @@ export function sqliteStorage(dataDir: string): RelayStorage {
       'SELECT kind, count(*) AS n, coalesce(sum(length(body)), 0) AS bytes FROM items WHERE account_id = ? GROUP BY kind',
     ),
     countDevices: db.prepare<[Uint8Array], { n: number }>('SELECT count(*) AS n FROM devices WHERE account_id = ?'),
+    countActiveDevices: db.prepare<[Uint8Array], { n: number }>('SELECT count(*) AS n FROM devices WHERE account_id = ? AND revoked_at IS NULL'),
     countPairings: db.prepare<[Uint8Array], { n: number; bytes: number }>(
       'SELECT count(*) AS n, coalesce(sum(length(body)), 0) AS bytes FROM pairings WHERE account_id = ?',
     ),
@@ -251,6 +252,15 @@ export function sqliteStorage(dataDir: string): RelayStorage {
     async account(accountId): Promise<AccountRow | null> {
       const r = q.account.get(accountId);
       return r ? { createdAt: r.created_at, lastActiveAt: r.last_active_at, head: r.head, bytesUsed: r.bytes_used } : null;
+    },
+
+    async usage(accountId) {
+      return db.transaction(() => {
+        if (!q.account.get(accountId)) return null;
+        const u = { updates: 0, snapshots: 0, tombstones: 0, bytes: 0, devices: q.countActiveDevices.get(accountId)!.n };
+        for (const r of q.countItems.all(accountId)) addKindCount(u, r.kind, r.n, r.bytes);
+        return u;
+      })();
     },
 
     async totalBytes() {

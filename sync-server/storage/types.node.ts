@@ -56,6 +56,17 @@ export type RelayEvent =
   | { type: 'revoked'; accountId: Uint8Array; deviceId: Uint8Array; origin: string }
   | { type: 'wiped'; accountId: Uint8Array; origin: string };
 
+/** What the relay holds for one account, reported to the account's own devices (docs/sync-protocol.md "Usage"). */
+export interface AccountUsage {
+  updates: number;
+  snapshots: number;
+  tombstones: number;
+  /** Bytes of stored bodies (ciphertext). */
+  bytes: number;
+  /** Devices on the account that are not removed. */
+  devices: number;
+}
+
 export interface SweepResult {
   accounts: number;
   pairings: number;
@@ -74,6 +85,8 @@ export interface RelayStorage {
    */
   enroll(accountId: Uint8Array, device: { deviceId: Uint8Array; enrolledAt: number; enrollSig: Uint8Array }, now: number): Promise<'enrolled' | 'already' | 'revoked' | 'wiped'>;
   account(accountId: Uint8Array): Promise<AccountRow | null>;
+  /** The account's stored items by kind, their bytes and its active devices; null for no such account. */
+  usage(accountId: Uint8Array): Promise<AccountUsage | null>;
   /** Bytes stored over all accounts (the sum the per-account quota counts), for the relay-wide storage limit. */
   totalBytes(): Promise<number>;
   device(accountId: Uint8Array, deviceId: Uint8Array): Promise<DeviceRow | null>;

@@ -288,6 +288,37 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
     await expect.poll(() => page.evaluate(() => (window as unknown as { __spoken: unknown[] }).__spoken)).toEqual([{ text: 'Line 3 of the fog.', voice: 'Local Bram' }]);
   });
 
+  it('offers online voices only while they are allowed in Privacy, and reads with one then', async () => {
+    const voice = () => page.getByLabel('Voice for Ada');
+    const openAda = async () => {
+      await navTo(page, 'Characters');
+      await page.getByRole('button', { name: 'Open Ada', exact: true }).click();
+    };
+    const online = page.getByRole('switch', { name: 'Online voices for reading aloud' });
+    await navTo(page, 'Privacy');
+    await online.check();
+    await page.getByRole('status').filter({ hasText: 'Online voices for reading aloud: allowed.' }).waitFor();
+    await navTo(page, 'Settings');
+    await page.getByText(/online voices you allowed in Privacy/).waitFor();
+    await openAda();
+    await expect.poll(() => voice().locator('option').allTextContents()).toEqual(['The system’s default', 'Local Alice (en-GB)', 'Local Bram (nl-NL)', 'Cloud Carol (en-US)']);
+    await voice().selectOption('Cloud Carol');
+    await page.getByRole('button', { name: 'Continue last chat' }).click();
+    await page.getByText('Line 3 of the fog.').waitFor();
+    await page.locator('article.msg').filter({ hasText: 'Line 3 of the fog.' }).getByRole('button', { name: /^Read aloud/ }).click();
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __spoken: { voice: string }[] }).__spoken.at(-1)?.voice)).toBe('Cloud Carol');
+
+    // Revoked: gone from the list, and the chosen online voice is no longer used (the first local one reads).
+    await navTo(page, 'Privacy');
+    await online.uncheck();
+    await page.getByRole('status').filter({ hasText: 'Online voices for reading aloud: off.' }).waitFor();
+    await openAda();
+    await expect.poll(() => voice().locator('option').allTextContents()).toEqual(['The system’s default', 'Local Alice (en-GB)', 'Local Bram (nl-NL)']);
+    await page.getByRole('button', { name: 'Continue last chat' }).click();
+    await page.locator('article.msg').filter({ hasText: 'Line 3 of the fog.' }).getByRole('button', { name: /^Read aloud/ }).click();
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __spoken: { voice: string }[] }).__spoken.at(-1)?.voice)).toBe('Local Alice');
+  });
+
   it('sync runs by itself once enabled: the corner says synced, offline with what waits, synced again', async () => {
     await navTo(page, 'Sync & devices');
     await expect(page.getByTestId('sync-corner').count()).resolves.toBe(0);

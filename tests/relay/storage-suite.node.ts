@@ -110,6 +110,28 @@ export function runRelayStorageTests(name: string, make: () => Promise<RelayStor
       expect(hex((await s.wipeRecord(A))!.marker.signer)).toBe(hex(D1));
     });
 
+    withStorage('reports an account\'s usage: what it holds now by kind and bytes, and its active devices', async (s) => {
+      expect(await s.usage(A)).toBeNull();
+      await enroll(s, A, D1);
+      await enroll(s, A, D2);
+      await enroll(s, B, D1);
+      expect(await s.usage(A)).toEqual({ updates: 0, snapshots: 0, tombstones: 0, bytes: 0, devices: 2 });
+      await ok(s, A, update(D1, 1, DOC1, 'aaaa'));
+      await ok(s, A, update(D1, 2, DOC1, 'bb'));
+      await ok(s, A, update(D1, 3, DOC2, 'ccc'));
+      await ok(s, B, update(D1, 1, DOC1, 'other account'));
+      expect(await s.usage(A)).toEqual({ updates: 3, snapshots: 0, tombstones: 0, bytes: 9, devices: 2 });
+      // A snapshot prunes what it covers; a tombstone takes its document's blobs; a removed device no longer counts.
+      await ok(s, A, { kind: 'snapshot', docId: DOC1, deviceId: D2, deviceSeq: 1, body: bytes('snapshot'), sig: sig(201), covers: [{ deviceId: D1, from: 1, to: 2 }] });
+      expect(await s.usage(A)).toEqual({ updates: 1, snapshots: 1, tombstones: 0, bytes: 11, devices: 2 });
+      await ok(s, A, { kind: 'tombstone', docId: DOC2, deviceId: D2, deviceSeq: 2, sig: sig(202), covers: [] });
+      await s.revoke(A, D1, T0 + 1);
+      expect(await s.usage(A)).toEqual({ updates: 0, snapshots: 1, tombstones: 1, bytes: 8, devices: 1 });
+      expect(await s.usage(B)).toEqual({ updates: 1, snapshots: 0, tombstones: 0, bytes: 13, devices: 1 });
+      await s.wipe(marker(A), T0 + 2);
+      expect(await s.usage(A)).toBeNull();
+    });
+
     withStorage('numbers items per account without gaps and reads them after a cursor', async (s) => {
       await enroll(s, A, D1);
       await enroll(s, B, D1);

@@ -17,6 +17,7 @@ import type { VaultSession } from '../session.node.ts';
 import { fitPrompt, keepPromptState, loadContext, nextSpeaker, payloadNames, promptBase, tailLength, toHistory, type ChatContext } from '../chat/context.node.ts';
 import { ConversationTail, FIRST_READ } from '../chat/history.node.ts';
 import { payloadFor } from '../chat/request.std.ts';
+import { withPortraitIfShared } from '../chat/portrait-share.node.ts';
 import { loadTokenizerFor } from '../chat/tokens.std.ts';
 import { resolveTemplates } from '../docs/templates-doc.node.ts';
 import { ChatEngine } from '../chat/engine.node.ts';
@@ -125,7 +126,7 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
         const built = fitPrompt(ctx, base, r.history, (history) => buildPrompt({ ...base, history, contextWindow: p.contextWindow, maxTokens: p.maxTokens, model: p.model }));
         // A real generation: World Info timed effects start and {{setvar}} takes effect (SillyTavern: not on a dry run).
         if (state.session === s && !s.vault.locked) keepPromptState(s, ctx, built);
-        return payloadFor(built.messages, built.parts, p, names);
+        return withPortraitIfShared(s, ctx, r.speaker, payloadFor(built.messages, built.parts, p, names));
       },
     });
     changed(ctx.conversation.id);

@@ -11,6 +11,7 @@ import { chatCommands } from '../../../shared/api/chat.std.ts';
 import { lorebookCommands } from '../../../shared/api/lorebooks.std.ts';
 import { regexCommands } from '../../../shared/api/regex.std.ts';
 import { privacyCommands } from '../../../shared/api/privacy.std.ts';
+import { consentHandlers } from './consent-handlers.node.ts';
 import type { Commands } from '../../../shared/api/index.std.ts';
 import { syncCommands } from '../../../shared/api/sync.std.ts';
 import { transferCommands } from '../../../shared/api/transfer.std.ts';
@@ -50,9 +51,11 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     ...lazyHandlers(syncCommands, async () => (await import('./sync-handlers.node.ts')).syncHandlers(state)),
     // The relay's row needs the sync status, so the sync handlers load with it.
     ...lazyHandlers(privacyCommands, async () => {
-      const status = (await import('./sync-handlers.node.ts')).syncHandlers(state)['sync.status'];
-      return (await import('./privacy-handlers.node.ts')).privacyHandlers(state, () => status({}));
+      const sync = await import('./sync-handlers.node.ts');
+      const status = sync.syncHandlers(state)['sync.status'];
+      return (await import('./privacy-handlers.node.ts')).privacyHandlers(state, () => status({}), () => sync.relayUsageFor(state));
     }),
+    ...consentHandlers(state),
     'conversation.window': async ({ id, beforeId, limit }) => readWindow(state, id, beforeId, limit),
     ...lazyHandlers(transferCommands, async () => (await import('./import-handlers.node.ts')).importHandlers(state)),
     ...presetHandlers(state),

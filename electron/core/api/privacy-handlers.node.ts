@@ -5,9 +5,14 @@
  */
 import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { LedgerEntryView } from '../../../shared/api/chat.std.ts';
-import type { ProcessorView, privacyCommands } from '../../../shared/api/privacy.std.ts';
+import type { HeldView, ProcessorView, privacyCommands } from '../../../shared/api/privacy.std.ts';
+import { recordKinds, type RecordKind } from '../../../shared/domain.std.ts';
+import { MindstageError } from '../../../shared/result.std.ts';
+import { listCatalog } from '../docs/catalog.node.ts';
+import type { VaultSession } from '../session.node.ts';
 import type { SyncStatusView } from '../../../shared/api/sync.std.ts';
 import { relayAuthority } from '../../../shared/sync/signing.std.ts';
+import { consentGranted } from '../docs/consent-doc.node.ts';
 import { readLedger } from '../docs/ledger-doc.node.ts';
 import { listProviders, type StoredProvider } from '../docs/settings-doc.node.ts';
 import type { CoreState } from './state.node.ts';
@@ -19,6 +24,8 @@ const PROVIDER_RECEIVES = [
   'no account, device or vault identity',
 ];
 
+const PORTRAIT_SHARED = 'the speaking character\'s portrait image with each chat request (you allowed this)';
+
 const hostOf = (baseUrl: string): string => {
   try {
     return new URL(baseUrl).host;
@@ -27,7 +34,13 @@ const hostOf = (baseUrl: string): string => {
   }
 };
 
-export function processors(providers: StoredProvider[], ledger: LedgerEntryView[], sync: Pick<SyncStatusView, 'enabled' | 'relayUrl' | 'lastSyncAt'> | null, now: number): ProcessorView[] {
+export function processors(
+  providers: StoredProvider[],
+  ledger: LedgerEntryView[],
+  sync: Pick<SyncStatusView, 'enabled' | 'relayUrl' | 'lastSyncAt'> | null,
+  now: number,
+  shared: { portraits: boolean } = { portraits: false },
+): ProcessorView[] {
   const byHost = new Map<string, { last: number; recent: number }>();
   for (const e of ledger) {
     const h = byHost.get(e.host) ?? { last: 0, recent: 0 };
@@ -38,7 +51,9 @@ export function processors(providers: StoredProvider[], ledger: LedgerEntryView[
   const usage = (host: string) => ({ lastUsedAt: byHost.get(host)?.last ?? null, requests30d: byHost.get(host)?.recent ?? 0 });
   const out: ProcessorView[] = providers.map((p) => {
     const host = hostOf(p.baseUrl);
-    return { party: `AI provider "${p.name}" (model ${p.model})`, host, receives: [...PROVIDER_RECEIVES, p.apiKey ? 'the API key saved for it' : 'no API key'], ...usage(host) };
+    // What the user allowed on top (docs/privacy.md "Consent"); text completion carries no images.
+    const portraits = shared.portraits && (p.completion ?? 'chat') === 'chat' ? [PORTRAIT_SHARED] : [];
+    return { party: `AI provider "${p.name}" (model ${p.model})`, host, receives: [...PROVIDER_RECEIVES, ...portraits, p.apiKey ? 'the API key saved for it' : 'no API key'], ...usage(host) };
   });
   const configured = new Set(out.map((p) => p.host));
   for (const [host, h] of byHost) {
@@ -56,12 +71,39 @@ export function processors(providers: StoredProvider[], ledger: LedgerEntryView[
   return out;
 }
 
-export function privacyHandlers(state: CoreState, syncStatus: () => Promise<SyncStatusView>): Handlers<typeof privacyCommands> {
+type RelayCounts = Exclude<HeldView['relay'], null | { error: string }>;
+
+/** What this device holds: records by kind (the catalog), messages (each conversation's count), bytes as stored. */
+function heldLocally(s: VaultSession): HeldView['local'] {
+  const records = Object.fromEntries(recordKinds.map((k) => [k, 0])) as Record<RecordKind, number>;
+  let messages = 0;
+  for (const e of listCatalog(s.catalog)) {
+    records[e.kind]++;
+    if (e.kind === 'conversation') messages += s.conversations.count(e.id);
+  }
+  const u = s.storage.usage();
+  return { records, messages, documents: u.docs, documentBytes: u.docBytes, assets: u.assets, assetBytes: u.assetBytes };
+}
+
+export function privacyHandlers(state: CoreState, syncStatus: () => Promise<SyncStatusView>, relayUsage: () => Promise<RelayCounts | null>): Handlers<typeof privacyCommands> {
   return {
+    'privacy.held': async () => {
+      const local = heldLocally(state.requireSession());
+      let relay: HeldView['relay'];
+      try {
+        relay = await relayUsage();
+      } catch (e) {
+        // Offline or refused: the local half still answers, and the screen says why the relay's is missing.
+        if (!(e instanceof MindstageError)) throw e;
+        relay = { error: e.message };
+      }
+      return { local, relay };
+    },
     'privacy.processors': async () => {
       const s = state.requireSession();
       const ledger = readLedger(s.systemDoc('ledger').doc, Number.MAX_SAFE_INTEGER);
-      return processors(listProviders(s.systemDoc('settings').doc), ledger, await syncStatus(), Date.now());
+      const settings = s.systemDoc('settings').doc;
+      return processors(listProviders(settings), ledger, await syncStatus(), Date.now(), { portraits: consentGranted(settings, 'portraits-in-chat') });
     },
   };
 }

@@ -11,7 +11,7 @@ import { relayAuthority } from '../../../shared/sync/signing.std.ts';
 import { readDeviceNames, setDeviceName } from '../docs/settings-doc.node.ts';
 import { VaultSession } from '../session.node.ts';
 import { WipedError } from '../sync/connection.node.ts';
-import { listDevices, removeDevice } from '../sync/devices.node.ts';
+import { listDevices, relayUsage, removeDevice } from '../sync/devices.node.ts';
 import { createSyncEngine, type RoundResult, type SyncEngine, type SyncStatus } from '../sync/engine.node.ts';
 import { learnEpoch } from '../sync/keyring.node.ts';
 import type { SigningKeys } from '../sync/keys.node.ts';
@@ -69,6 +69,12 @@ function engineFor(state: CoreState): SyncEngine {
   timer.unref();
   slots.set(state, { engine, timer, wiping: null });
   return engine;
+}
+
+/** The relay's own count of this account's data (privacy center), or null while sync is off here. */
+export async function relayUsageFor(state: CoreState): Promise<Awaited<ReturnType<typeof relayUsage>> | null> {
+  const engine = engineFor(state);
+  return engine.enabled ? relayUsage(engine) : null;
 }
 
 /** Another device wiped the account and the marker verified: wipe this device too. */

@@ -12,8 +12,7 @@ import OpenAI, { APIConnectionError, APIError } from 'openai';
 import type { ResolvedProvider, StoredProvider } from '../docs/settings-doc.node.ts';
 import { ThinkSplitter } from './reasoning.std.ts';
 import { meteredFetch, newMeter, type Meter } from './http.node.ts';
-import type { ChatPromptMessage } from './prompt.std.ts';
-import type { Payload } from './request.std.ts';
+import type { ChatRequestMessage, Payload } from './request.std.ts';
 
 /** SDK headers that describe this machine or library; null deletes them. */
 const identityHeaders = [
@@ -160,7 +159,7 @@ export interface StreamRequest {
 }
 
 /** The request body: the prompt, the model and the sampling settings; nothing else. */
-export function chatBody(provider: ResolvedProvider, messages: ChatPromptMessage[]) {
+export function chatBody(provider: ResolvedProvider, messages: ChatRequestMessage[]) {
   return { model: provider.model, messages, ...samplingOf(provider), stream: true as const, stream_options: { include_usage: true } };
 }
 

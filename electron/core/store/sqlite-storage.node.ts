@@ -31,12 +31,19 @@ export function createSqliteStorage(db: Db): VaultStorage {
     dropManifestSeq: db.prepare('DELETE FROM manifest WHERE doc = ?'),
     manifestEntries: db.prepare<[], { doc: Buffer; seq: number }>('SELECT doc, seq FROM manifest'),
     readManifestSum: db.prepare<[], Buffer>('SELECT body FROM manifest_sum WHERE id = 1').pluck(),
+    usage: db.prepare<[], { docs: number; docBytes: number; assets: number; assetBytes: number }>(
+      `SELECT (SELECT count(*) FROM (SELECT id FROM docs UNION SELECT doc FROM updates UNION SELECT doc FROM snapshots)) AS docs,
+              (SELECT coalesce(sum(length(head)), 0) FROM docs) + (SELECT coalesce(sum(length(body)), 0) FROM updates)
+                + (SELECT coalesce(sum(length(body)), 0) FROM snapshots) AS docBytes,
+              (SELECT count(*) FROM assets) AS assets, (SELECT coalesce(sum(length(body)), 0) FROM assets) AS assetBytes`,
+    ),
     writeManifestSum: db.prepare('INSERT INTO manifest_sum (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
   };
   const tx = <T>(fn: () => T): T => (db.inTransaction ? fn() : db.transaction(fn)());
   return {
     readHeader: () => q.readHeader.get()?.header ?? null,
     writeHeader: (h) => void q.writeHeader.run(h),
+    usage: () => q.usage.get()!,
     docIds: () => q.docIds.all().map((r) => u8(r.id)),
     readDoc: (id) => {
       const head = q.head.get(id);

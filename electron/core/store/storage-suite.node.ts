@@ -80,6 +80,20 @@ export function runVaultStorageTests(name: string, make: () => VaultStorage): vo
       s.close();
     });
 
+    it('reports what it holds: documents and assets with their bytes as stored', () => {
+      const s = make();
+      expect(s.usage()).toEqual({ docs: 0, docBytes: 0, assets: 0, assetBytes: 0 });
+      s.appendUpdate(id(1), 1, bytes('12345'), bytes('hh'));
+      s.appendUpdate(id(1), 2, bytes('123'), bytes('hhh'));
+      s.writeSnapshot(id(2), 4, bytes('snap'), bytes('h'));
+      s.putAsset(id(9), bytes('image'));
+      expect(s.usage()).toEqual({ docs: 2, docBytes: 5 + 3 + 3 + 4 + 1, assets: 1, assetBytes: 5 });
+      s.writeSnapshot(id(1), 2, bytes('s'), bytes('h'));
+      s.deleteAsset(id(9));
+      expect(s.usage()).toEqual({ docs: 2, docBytes: 1 + 1 + 4 + 1, assets: 0, assetBytes: 0 });
+      s.close();
+    });
+
     it('keeps manifest entries per document and one manifest sum', () => {
       const s = make();
       expect(s.manifestSeq(id(1))).toBeNull();

@@ -11,6 +11,13 @@ export interface StoredDoc {
   updates: { seq: number; body: Uint8Array }[];
 }
 
+export interface StorageUsage {
+  docs: number;
+  docBytes: number;
+  assets: number;
+  assetBytes: number;
+}
+
 export interface VaultStorage {
   readHeader(): string | null;
   writeHeader(header: string): void;
@@ -33,6 +40,8 @@ export interface VaultStorage {
   manifestEntries(): { doc: Uint8Array; seq: number }[];
   readManifestSum(): Uint8Array | null;
   writeManifestSum(body: Uint8Array): void;
+  /** How much is stored, in envelopes as written: documents (heads, updates, snapshots) and assets. */
+  usage(): StorageUsage;
   /** Runs fn in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -82,6 +91,11 @@ export function createMemoryStorage(): VaultStorage {
     manifestEntries: () => [...manifest.values()].map((e) => ({ doc: e.doc.slice(), seq: e.seq })),
     readManifestSum: () => manifestSum,
     writeManifestSum: (b) => void (manifestSum = b.slice()),
+    usage: () => {
+      let docBytes = 0;
+      for (const d of docs.values()) docBytes += (d.head?.length ?? 0) + (d.snapshot?.body.length ?? 0) + d.updates.reduce((n, u) => n + u.body.length, 0);
+      return { docs: docs.size, docBytes, assets: assets.size, assetBytes: [...assets.values()].reduce((n, a) => n + a.length, 0) };
+    },
     transaction: (fn) => fn(),
     close: () => {},
   };

@@ -78,6 +78,18 @@ export async function listDevices(engine: SyncEngine): Promise<Omit<DeviceView, 
   });
 }
 
+/** The relay's own count of what it holds for this account (the privacy center's "on the relay"). */
+export async function relayUsage(engine: SyncEngine): Promise<{ updates: number; snapshots: number; tombstones: number; bytes: number; devices: number }> {
+  return engine.exclusive(async () => {
+    const conn = await engine.connect();
+    try {
+      return await conn.usage();
+    } finally {
+      conn.close();
+    }
+  });
+}
+
 /**
  * `recoveryKey` is set only when this account knew no recovery recipient (a vault from before header version 2
  * that never set up recovery): the new vault keys could not be wrapped for the old recovery key, so a new one was
