@@ -51,7 +51,11 @@ export function memoryGallery(): GalleryStorage {
     },
     async forget(before) {
       let n = 0;
-      for (const [id, m] of removed) if (m.issuedAt < before) removed.delete(id), n++;
+      for (const [id, m] of removed) {
+        if (m.issuedAt >= before) continue;
+        removed.delete(id);
+        n++;
+      }
       return n;
     },
   };

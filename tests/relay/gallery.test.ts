@@ -9,18 +9,23 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchCard, galleryAddress, galleryEntry, listGallery, publishCard, unpublishCard } from '../../electron/core/gallery/client.node.ts';
+import { fetchCard, galleryAddress, galleryEntry, listGallery, publishCard, unpublishCard, type PublishingKey } from '../../electron/core/gallery/client.node.ts';
 import { publishStatement } from '../../shared/gallery/wire.std.ts';
 import { MindstageError } from '../../shared/result.std.ts';
 import { SQLITE_FILE } from '../../sync-server/storage/sqlite.node.ts';
 import { postgresUnavailable, startPostgres, type PgCluster } from '../support/postgres.node.ts';
-import { newKeys } from '../support/relay-client.node.ts';
+import { sodium } from '../support/relay-client.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 
 const cards = join(import.meta.dirname, '../../../shared/fixtures/cards');
 const seraphina = new Uint8Array(readFileSync(join(cards, 'v2-hybrid-seraphina.png')));
 const melina = new Uint8Array(readFileSync(join(cards, 'v2-pure-melina.png')));
 const notACard = new Uint8Array(readFileSync(join(cards, 'invalid-no-card-chunk.png')));
+/** A publishing key as the app holds one (libsodium Ed25519). */
+const newKeys = (): PublishingKey => {
+  const k = sodium.crypto_sign_keypair();
+  return { publicKey: k.publicKey, sign: (m) => sodium.crypto_sign_detached(m, k.privateKey) };
+};
 const newId = () => randomBytes(16).toString('hex');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
