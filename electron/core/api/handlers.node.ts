@@ -11,6 +11,7 @@ import { chatCommands } from '../../../shared/api/chat.std.ts';
 import { lorebookCommands } from '../../../shared/api/lorebooks.std.ts';
 import { regexCommands } from '../../../shared/api/regex.std.ts';
 import { privacyCommands } from '../../../shared/api/privacy.std.ts';
+import { galleryCommands } from '../../../shared/api/gallery.std.ts';
 import type { Commands } from '../../../shared/api/index.std.ts';
 import { syncCommands } from '../../../shared/api/sync.std.ts';
 import { transferCommands } from '../../../shared/api/transfer.std.ts';
@@ -52,6 +53,11 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     ...lazyHandlers(privacyCommands, async () => {
       const status = (await import('./sync-handlers.node.ts')).syncHandlers(state)['sync.status'];
       return (await import('./privacy-handlers.node.ts')).privacyHandlers(state, () => status({}));
+    }),
+    // Public sharing: the card formats and the HTTP client load on first use; the default relay is sync's.
+    ...lazyHandlers(galleryCommands, async () => {
+      const status = (await import('./sync-handlers.node.ts')).syncHandlers(state)['sync.status'];
+      return (await import('./gallery-handlers.node.ts')).galleryHandlers(state, async () => (await status({})).relayUrl);
     }),
     'conversation.window': async ({ id, beforeId, limit }) => readWindow(state, id, beforeId, limit),
     ...lazyHandlers(transferCommands, async () => (await import('./import-handlers.node.ts')).importHandlers(state)),
