@@ -7,7 +7,7 @@
  * Gallery ids are a keyed hash of the record id under the key's seed: stable for republishing, unguessable by
  * others (nobody can claim an id first), and meaningless without the seed.
  */
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import type { PublishedView } from '../../../shared/api/gallery.std.ts';
 import { randomBytes, sodium } from '../crypto/sodium.node.ts';
 import type { PublishingKey } from './client.node.ts';
