@@ -15,6 +15,7 @@ import { Providers } from './screens/providers.dom.tsx';
 import { Presets } from './screens/presets.dom.tsx';
 import { Settings } from './screens/settings.dom.tsx';
 import { SyncScreen } from './screens/sync.dom.tsx';
+import { GalleryScreen } from './gallery/gallery-screen.dom.tsx';
 import { Ledger } from './screens/ledger.dom.tsx';
 import { JoinDevice, RestoreFromRelay } from './screens/join.dom.tsx';
 import { Wiped } from './screens/wipe.dom.tsx';
@@ -140,6 +141,7 @@ function Shell() {
             {tabs.map((t) => item(t.label, { name: 'library', tab: t.kind }))}
             {item('Providers', { name: 'providers' })}
             {item('Presets', { name: 'presets' })}
+            {item('Public gallery', { name: 'gallery' })}
             {item('Sync & devices', { name: 'sync' })}
             {item('Privacy ledger', { name: 'ledger' })}
             {item('Settings', { name: 'settings' })}
@@ -189,5 +191,7 @@ function Screen({ view }: { view: View }) {
       return <SyncScreen />;
     case 'ledger':
       return <Ledger />;
+    case 'gallery':
+      return <GalleryScreen />;
   }
 }

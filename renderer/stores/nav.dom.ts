@@ -16,6 +16,7 @@ export type View =
   | { name: 'presets' }
   | { name: 'sync' }
   | { name: 'ledger' }
+  | { name: 'gallery' }
   | { name: 'settings' };
 
 interface NavState {
