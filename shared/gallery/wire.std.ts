@@ -5,6 +5,7 @@
  * the choices around them, and readers may verify it themselves.
  */
 import { z } from 'zod';
+import { domainStatement } from '../sync/signing.std.ts';
 
 /** A gallery id: 16 bytes, hex. The publisher derives it from a secret of its own, so nobody can squat on it. */
 export const GalleryId = z.string().regex(/^[0-9a-f]{32}$/, 'a gallery id is 32 hexadecimal characters');
@@ -47,30 +48,7 @@ export type GalleryListing = z.infer<typeof GalleryListing>;
 /** Every refusal: `{ok: false, error, message}` with an HTTP status that says the same. */
 export const GalleryRefusal = z.object({ ok: z.literal(false), error: z.string(), message: z.string() });
 
-const encoder = new TextEncoder();
-function statement(label: string, fields: (Uint8Array | string | number)[]): Uint8Array {
-  const parts: Uint8Array[] = [encoder.encode(`mindstage.gallery.v1\0${label}\0`)];
-  for (const f of fields) {
-    if (typeof f === 'number') {
-      if (!Number.isSafeInteger(f) || f < 0) throw new RangeError('signed numbers must be non-negative safe integers');
-      const b = new Uint8Array(8);
-      new DataView(b.buffer).setBigUint64(0, BigInt(f));
-      parts.push(b);
-    } else {
-      const bytes = typeof f === 'string' ? encoder.encode(f) : f;
-      const len = new Uint8Array(4);
-      new DataView(len.buffer).setUint32(0, bytes.length);
-      parts.push(len, bytes);
-    }
-  }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const statement = (label: string, fields: (Uint8Array | string | number)[]) => domainStatement('mindstage.gallery.v1', label, fields);
 
 /** What the publishing key signs to publish (or replace) a card under an id. */
 export const publishStatement = (a: { id: string; publisher: Uint8Array; issuedAt: number; mature: boolean; card: Uint8Array }) =>
