@@ -20,7 +20,7 @@ import { SQLITE_FILE } from '../../sync-server/storage/sqlite.node.ts';
 import { encodedForms } from '../support/files.node.ts';
 import { postgresUnavailable, startPostgres, type PgCluster } from '../support/postgres.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
-import { firstDevice, openDevice, PASS, refusal, type CoreDevice } from '../sync/core-support.node.ts';
+import { firstDevice, openDevice, pairedDevice, PASS, refusal, type CoreDevice } from '../sync/core-support.node.ts';
 
 const run = randomBytes(5).toString('hex');
 const canary = (w: string) => `CANARY-${w}-${run}`;
@@ -215,3 +215,27 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('public sharing: the publishing key belongs to the vault', () => {
+  it('another device of the same vault, paired later, can unpublish (the key syncs, encrypted); with no relay named, the sync relay is used', async () => {
+    const relay = await startTestRelay();
+    const first = await firstDevice(relay.url);
+    let second: CoreDevice | undefined;
+    try {
+      const { id } = await first.call('character.create', { name: 'Tern' });
+      // No relay named: the sync relay is used.
+      const pub = await first.call('gallery.publish', { recordId: id });
+      expect(pub.relay).toBe(new URL(relay.url).host);
+      await first.call('sync.now', {});
+      second = await pairedDevice(first, relay.url);
+      await second.call('sync.now', {});
+      expect(await second.call('gallery.status', { recordId: id })).toEqual({ published: pub });
+      await second.call('gallery.unpublish', { recordId: id });
+      expect(await backends[0]!.count(relay)).toBe(0);
+    } finally {
+      await second?.core.close();
+      await first.core.close();
+      await relay.close();
+    }
+  });
+});
