@@ -15,6 +15,7 @@ import { Providers } from './screens/providers.dom.tsx';
 import { Presets } from './screens/presets.dom.tsx';
 import { Settings } from './screens/settings.dom.tsx';
 import { SyncScreen } from './screens/sync.dom.tsx';
+import { GalleryScreen } from './gallery/gallery-screen.dom.tsx';
 import { Ledger } from './screens/ledger.dom.tsx';
 import { Privacy } from './screens/privacy.dom.tsx';
 import { JoinDevice, RestoreFromRelay } from './screens/join.dom.tsx';
@@ -141,6 +142,7 @@ function Shell() {
             {tabs.map((t) => item(t.label, { name: 'library', tab: t.kind }))}
             {item('Providers', { name: 'providers' })}
             {item('Presets', { name: 'presets' })}
+            {item('Public gallery', { name: 'gallery' })}
             {item('Sync & devices', { name: 'sync' })}
             {item('Privacy', { name: 'privacy' })}
             {item('Privacy ledger', { name: 'ledger' })}
@@ -193,5 +195,7 @@ function Screen({ view }: { view: View }) {
       return <Ledger />;
     case 'privacy':
       return <Privacy />;
+    case 'gallery':
+      return <GalleryScreen />;
   }
 }

@@ -62,6 +62,19 @@ export interface RelayLimits {
   sweepIntervalMs: number;
   /** Heartbeat: a socket that misses a ping for this long is terminated. */
   pingIntervalMs: number;
+  // ---- the public gallery (plain HTTP; sync-server/gallery.node.ts) ----
+  /** Largest card PNG one may publish. */
+  galleryMaxCardBytes: number;
+  galleryMaxEntriesPerPublisher: number;
+  /** Card bytes over the whole gallery; past it publishing is refused with `full`. */
+  galleryMaxBytesTotal: number;
+  /** Token bucket per remote address for gallery reads (listings and cards). */
+  galleryReadBurst: number;
+  galleryReadRatePerSecond: number;
+  /** Token bucket per remote address for publish and unpublish, refilled over an hour. */
+  galleryWritesPerAddressPerHour: number;
+  /** How far a publish or unpublish may be signed from the relay's clock (and how long removals are remembered, twice that). */
+  gallerySkewMs: number;
 }
 
 const DAY = 24 * 3600_000;
@@ -94,6 +107,13 @@ export const defaultLimits: RelayLimits = {
   retentionMs: 2 * 365 * DAY,
   sweepIntervalMs: 3600_000,
   pingIntervalMs: 30_000,
+  galleryMaxCardBytes: 8 * MiB,
+  galleryMaxEntriesPerPublisher: 200,
+  galleryMaxBytesTotal: 20 * 1024 * MiB,
+  galleryReadBurst: 120,
+  galleryReadRatePerSecond: 20,
+  galleryWritesPerAddressPerHour: 60,
+  gallerySkewMs: 10 * 60_000,
 };
 
 /** Classic token bucket: `burst` tokens, refilled continuously at `perSecond`. */

@@ -1,5 +1,6 @@
 /**
- * The relay: one HTTP server on one port, with WebSocket upgrade on `/` (or `/v1`) and `GET /health`.
+ * The relay: one HTTP server on one port, with WebSocket upgrade on `/` (or `/v1`), `GET /health` and the public
+ * gallery (`/gallery`, gallery.node.ts).
  * It authenticates devices, stores and forwards ciphertext and deletes on request; it holds no key that could
  * read anything (docs/sync-protocol.md). Storage is SQLite in `dataDir` unless a PostgreSQL URL is given.
  */
@@ -13,6 +14,7 @@ import { equalBytes } from '../shared/sync/signing.std.ts';
 import type { RelayContext } from './context.node.ts';
 import { newSeed, relayIdentity } from './crypto.node.ts';
 import { Admission } from './admission.node.ts';
+import { galleryHttp } from './gallery.node.ts';
 import { addressKey, guardServer, overMessage, upgraded } from './guard.node.ts';
 import { AddressBook, defaultLimits, TokenBucket, type RelayLimits } from './limits.node.ts';
 import { Session } from './session.node.ts';
@@ -131,6 +133,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   };
   const unsubscribe = storage.subscribe(onEvent);
 
+  const gallery = galleryHttp({ gallery: storage.gallery, limits, log, now, tag: identity.tag });
+
   // ---- HTTP -----------------------------------------------------------------------------------------------------
   const json = (res: ServerResponse, status: number, body: object) => {
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' });
@@ -140,12 +144,13 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     const path = (req.url ?? '').split('?')[0];
     const over = guard.refusal(req.socket);
     if (over) return json(res, over === 'address' ? 429 : 503, { ok: false, error: 'too_many_connections', message: overMessage[over] });
-    // We never read request bodies, so an oversized one costs nothing: answer and close.
+    // Only the gallery's publish and unpublish read a body (bounded); every other answer closes without reading one.
+    if (path !== undefined && gallery.handle(req, res, path)) return;
     if (path === '/health') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { ok: false, error: 'method_not_allowed', message: 'Use GET /health.' });
       return json(res, 200, { ok: true, protocol: PROTOCOL_VERSION, relayKey: hex(identity.publicKey), storage: storage.kind });
     }
-    json(res, 404, { ok: false, error: 'not_found', message: 'This is a Mindstage relay: connect with a WebSocket, or GET /health.' });
+    json(res, 404, { ok: false, error: 'not_found', message: 'This is a Mindstage relay: connect with a WebSocket, GET /health, or GET /gallery.' });
   });
 
   const guard = guardServer(server, limits, addresses, log);
@@ -199,6 +204,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       for (const k of buckets.keys()) if (!live.has(k)) buckets.delete(k);
     }
     addresses.prune();
+    gallery.prune();
   }, limits.pingIntervalMs);
   heartbeat.unref();
 

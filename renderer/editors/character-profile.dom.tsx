@@ -10,6 +10,7 @@ import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
 import { chatWithCharacter } from '../library/actions.dom.ts';
 import { VoicePicker } from '../screens/appearance.dom.tsx';
+import { PublishPanel } from '../gallery/publish-panel.dom.tsx';
 
 export interface ChatSummary {
   id: string;
@@ -103,6 +104,7 @@ export function CharacterProfile({ id, d }: { id: string; d: CharacterFields }) 
           </button>
         </div>
         <VoicePicker characterId={id} name={name} />
+        <PublishPanel recordId={id} kind="character" name={d.name} />
         <h3 id="chats-title">Chats with {name}</h3>
         {chats === null ? <p className="muted">Loading…</p> : null}
         {chats?.length === 0 ? <p className="muted">No chats yet.</p> : null}

@@ -6,6 +6,7 @@ import { useLibrary } from '../stores/library.dom.ts';
 import { EditorFrame } from './editor-frame.dom.tsx';
 import { LorebookEditor } from './lorebook.dom.tsx';
 import { useEditor } from './use-editor.dom.ts';
+import { PublishPanel } from '../gallery/publish-panel.dom.tsx';
 
 export function ScenarioEditor({ id }: { id: string | null }) {
   const ed = useEditor<ScenarioFields>('scenario', id, { title: '', setting: '', characterIds: [], openingMessages: [] });
@@ -16,7 +17,7 @@ export function ScenarioEditor({ id }: { id: string | null }) {
   const characters = entries.filter((e) => e.kind === 'character');
   const personas = entries.filter((e) => e.kind === 'persona');
   return (
-    <EditorFrame title={id ? `Edit ${d.title || 'scenario'}` : 'New scenario'} dirty={ed.dirty} saving={ed.saving} error={ed.error} onSave={() => void ed.save()}>
+    <EditorFrame title={id ? `Edit ${d.title || 'scenario'}` : 'New scenario'} dirty={ed.dirty} saving={ed.saving} error={ed.error} onSave={() => void ed.save()} intro={id ? <PublishPanel recordId={id} kind="scenario" name={d.title} /> : undefined}>
       <TextField label="Title" value={d.title} required autoFocus={!id} onChange={(v) => ed.set('title', v)} />
       <TextField label="Setting" value={d.setting} multiline rows={6} onChange={(v) => ed.set('setting', v)} hint="Where and when the story happens; sent to the AI." />
       <fieldset className="list-field">

@@ -9,6 +9,7 @@ import { DangerZone } from './wipe.dom.tsx';
 import { ImportPanel } from './import-panel.dom.tsx';
 import { ChatAppearance } from './appearance.dom.tsx';
 import { RegexScripts } from './regex-scripts.dom.tsx';
+import { AgeGate } from '../gallery/gallery-screen.dom.tsx';
 
 export function Settings() {
   const { theme, setTheme, idleLockMinutes, setIdleLockMinutes } = useSession();
@@ -73,6 +74,7 @@ export function Settings() {
         </div>
       </section>
       <ChatAppearance />
+      <AgeGate />
       <section className="card" aria-labelledby="regex-title">
         <h2 id="regex-title">Regex scripts</h2>
         <RegexScripts />

@@ -17,6 +17,7 @@ export type View =
   | { name: 'sync' }
   | { name: 'ledger' }
   | { name: 'privacy' }
+  | { name: 'gallery' }
   | { name: 'settings' };
 
 interface NavState {

@@ -91,7 +91,7 @@ export interface ProviderPreset {
 export interface LedgerEntryView {
   at: number;
   host: string;
-  purpose: 'chat' | 'image' | 'test';
+  purpose: 'chat' | 'image' | 'test' | 'gallery';
   bytesOut: number;
   bytesIn: number;
   status: number | null;
@@ -164,6 +164,8 @@ export const preferencesShape = z
     authorsNoteDefault: AuthorsNote,
     /** World Info recursion for every book (SillyTavern's global "Recursive scan"); a book can also ask for it. */
     loreRecursive: z.boolean(),
+    /** The age gate: show 18+ entries of public galleries (off until the user says they are 18 or older). */
+    showMature: z.boolean(),
   })
   .partial()
   .strict();
@@ -182,6 +184,7 @@ export interface PreferencesView {
   globalLorebookIds?: string[];
   authorsNoteDefault?: AuthorsNote;
   loreRecursive?: boolean;
+  showMature?: boolean;
 }
 
 export const providerCommands = {

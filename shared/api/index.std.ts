@@ -7,6 +7,7 @@ import type { CommandDefs, Invoke } from './contract.std.ts';
 import { cardCommands } from './cards.std.ts';
 import { chatCommands, providerCommands } from './chat.std.ts';
 import { conversationCommands } from './conversation.std.ts';
+import { galleryCommands } from './gallery.std.ts';
 import { lorebookCommands } from './lorebooks.std.ts';
 import { presetCommands } from './presets.std.ts';
 import { consentCommands, privacyCommands } from './privacy.std.ts';
@@ -30,6 +31,7 @@ export const commands = {
   ...consentCommands,
   ...lorebookCommands,
   ...regexCommands,
+  ...galleryCommands,
 } satisfies CommandDefs;
 
 export type Commands = typeof commands;

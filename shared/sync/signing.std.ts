@@ -18,7 +18,12 @@ type Field = Uint8Array | string | number;
 const encoder = new TextEncoder();
 
 function statement(label: string, fields: Field[]): Uint8Array {
-  const parts: Uint8Array[] = [encoder.encode(`mindstage.sync.v1\0${label}\0`)];
+  return domainStatement('mindstage.sync.v1', label, fields);
+}
+
+/** A statement under another protocol's domain (e.g. the public gallery's), with the same unambiguous encoding. */
+export function domainStatement(domain: string, label: string, fields: Field[]): Uint8Array {
+  const parts: Uint8Array[] = [encoder.encode(`${domain}\0${label}\0`)];
   for (const f of fields) {
     if (typeof f === 'number') {
       if (!Number.isSafeInteger(f) || f < 0) throw new RangeError('signed numbers must be non-negative safe integers');

@@ -1,4 +1,5 @@
 /** In-memory relay storage: the reference implementation of the interface, for tests and throwaway relays. */
+import { memoryGallery } from './gallery-memory.node.ts';
 import type { DeviceList, WipeMarker } from '../../shared/sync/messages.std.ts';
 import { equalBytes } from '../../shared/sync/signing.std.ts';
 import { addKindCount, copy, covered, hex, listChange, listFromJson, listToJson, LocalBus, zeroCounts } from './common.node.ts';
@@ -28,6 +29,7 @@ export function memoryStorage(): RelayStorage {
 
   const storage: RelayStorage = {
     kind: 'memory',
+    gallery: memoryGallery(),
 
     async relaySeed(create) {
       seed ??= copy(create());

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import type { DeviceList, WipeCounts, WipeMarker } from '../../shared/sync/messages.std.ts';
 import { addKindCount, copy, covered, coversFromJson, coversToJson, hex, listChange, listFromJson, listToJson, LocalBus, u8, unhex, zeroCounts } from './common.node.ts';
+import { GALLERY_PG_SCHEMA, postgresGallery } from './gallery-postgres.node.ts';
 import type { DeviceRow, NewItem, RelayEvent, RelayStorage, StoredItem, StoredWipe, WriteOutcome } from './types.node.ts';
 
 const CHANNEL = 'mindstage_relay';
@@ -112,6 +113,7 @@ export async function postgresStorage(connectionString: string, options: Postgre
     try {
       await c.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
       await c.query(SCHEMA);
+      await c.query(GALLERY_PG_SCHEMA);
     } finally {
       await c.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]).catch(() => undefined);
       c.release();
@@ -175,6 +177,7 @@ export async function postgresStorage(connectionString: string, options: Postgre
 
   const storage: RelayStorage = {
     kind: 'postgres',
+    gallery: postgresGallery(pool),
 
     async relaySeed(create) {
       await pool.query('INSERT INTO relay_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', ['ed25519_seed', buf(create())]);

@@ -13,6 +13,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeviceList, WipeCounts, WipeMarker } from '../../shared/sync/messages.std.ts';
 import { addKindCount, copy, covered, coversFromJson, coversToJson, listChange, listFromJson, listToJson, LocalBus, u8, zeroCounts } from './common.node.ts';
+import { sqliteGallery } from './gallery-sqlite.node.ts';
 import type { AccountRow, DeviceRow, NewItem, RelayStorage, StoredItem, StoredWipe, WriteOutcome } from './types.node.ts';
 
 const SCHEMA = `
@@ -230,6 +231,7 @@ export function sqliteStorage(dataDir: string): RelayStorage {
 
   return {
     kind: 'sqlite',
+    gallery: sqliteGallery(db),
 
     async relaySeed(create) {
       const row = q.meta.get('ed25519_seed');

@@ -9,6 +9,7 @@
  * (tests/relay/storage-suite.node.ts) runs against all three.
  */
 import type { CoverRange, DeviceList, Item, ItemKind, WipeCounts, WipeMarker } from '../../shared/sync/messages.std.ts';
+import type { GalleryStorage } from './gallery-types.node.ts';
 
 export interface DeviceRow {
   deviceId: Uint8Array;
@@ -78,6 +79,8 @@ export interface RelayStorage {
   readonly kind: string;
   /** The relay's Ed25519 seed: created once by `create` and shared by every instance on the same storage. */
   relaySeed(create: () => Uint8Array): Promise<Uint8Array>;
+  /** The public gallery: plaintext cards, in tables of their own (gallery-types.node.ts). */
+  readonly gallery: GalleryStorage;
 
   /**
    * Protocol v1 (account-key enrollment), kept only so tests can build a v1 account to migrate; the relay no longer

@@ -12,6 +12,7 @@ import { lorebookCommands } from '../../../shared/api/lorebooks.std.ts';
 import { regexCommands } from '../../../shared/api/regex.std.ts';
 import { privacyCommands } from '../../../shared/api/privacy.std.ts';
 import { consentHandlers } from './consent-handlers.node.ts';
+import { galleryCommands } from '../../../shared/api/gallery.std.ts';
 import type { Commands } from '../../../shared/api/index.std.ts';
 import { syncCommands } from '../../../shared/api/sync.std.ts';
 import { transferCommands } from '../../../shared/api/transfer.std.ts';
@@ -56,6 +57,11 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
       return (await import('./privacy-handlers.node.ts')).privacyHandlers(state, () => status({}), () => sync.relayUsageFor(state));
     }),
     ...consentHandlers(state),
+    // Public sharing: the card formats and the HTTP client load on first use; the default relay is sync's.
+    ...lazyHandlers(galleryCommands, async () => {
+      const status = (await import('./sync-handlers.node.ts')).syncHandlers(state)['sync.status'];
+      return (await import('./gallery-handlers.node.ts')).galleryHandlers(state, async () => (await status({})).relayUrl);
+    }),
     'conversation.window': async ({ id, beforeId, limit }) => readWindow(state, id, beforeId, limit),
     ...lazyHandlers(transferCommands, async () => (await import('./import-handlers.node.ts')).importHandlers(state)),
     ...presetHandlers(state),

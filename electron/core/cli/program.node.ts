@@ -10,6 +10,7 @@ import { registerCardCommands } from './commands/cards.node.ts';
 import { registerChatCommands } from './commands/chat.node.ts';
 import { registerConversationCommands } from './commands/conversation.node.ts';
 import { registerDataCommands } from './commands/data.node.ts';
+import { registerGalleryCommands } from './commands/gallery.node.ts';
 import { registerLorebookCommands } from './commands/lorebook.node.ts';
 import { registerPresetCommands } from './commands/presets.node.ts';
 import { registerPrivacyCommands } from './commands/privacy.node.ts';
@@ -37,6 +38,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerProviderCommands(program, ctx);
   registerPresetCommands(program, ctx);
   registerPrivacyCommands(program, ctx);
+  registerGalleryCommands(program, ctx);
   registerSyncCommands(program, ctx);
   registerChatCommands(program, ctx);
   registerWebCommands(program, ctx);
