@@ -8,6 +8,7 @@ import { cardCommands } from './cards.std.ts';
 import { chatCommands, providerCommands } from './chat.std.ts';
 import { conversationCommands } from './conversation.std.ts';
 import { lorebookCommands } from './lorebooks.std.ts';
+import { memoryCommands } from './memory.std.ts';
 import { presetCommands } from './presets.std.ts';
 import { privacyCommands } from './privacy.std.ts';
 import { recordCommands } from './records.std.ts';
@@ -29,6 +30,7 @@ export const commands = {
   ...privacyCommands,
   ...lorebookCommands,
   ...regexCommands,
+  ...memoryCommands,
 } satisfies CommandDefs;
 
 export type Commands = typeof commands;

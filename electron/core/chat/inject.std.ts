@@ -10,7 +10,7 @@
 import type { ChatPromptMessage, PromptPart } from './prompt.std.ts';
 
 export type InjectRole = 'system' | 'user' | 'assistant';
-export type InjectSource = 'authors-note' | 'character-note' | 'lore';
+export type InjectSource = 'memory' | 'authors-note' | 'character-note' | 'lore';
 
 export interface DepthInjection {
   depth: number;
@@ -21,7 +21,8 @@ export interface DepthInjection {
 
 /** SillyTavern's MAX_INJECTION_DEPTH. */
 export const maxInjectionDepth = 1000;
-const sourceOrder: InjectSource[] = ['authors-note', 'character-note', 'lore'];
+// The memory (summary of what came before) first: it is background to the rest.
+const sourceOrder: InjectSource[] = ['memory', 'authors-note', 'character-note', 'lore'];
 const roleOrder: InjectRole[] = ['assistant', 'user', 'system'];
 
 /**

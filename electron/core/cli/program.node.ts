@@ -11,6 +11,7 @@ import { registerChatCommands } from './commands/chat.node.ts';
 import { registerConversationCommands } from './commands/conversation.node.ts';
 import { registerDataCommands } from './commands/data.node.ts';
 import { registerLorebookCommands } from './commands/lorebook.node.ts';
+import { registerMemoryCommands } from './commands/memory.node.ts';
 import { registerPresetCommands } from './commands/presets.node.ts';
 import { registerPrivacyCommands } from './commands/privacy.node.ts';
 import { registerProviderCommands } from './commands/providers.node.ts';
@@ -33,6 +34,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerCardCommands(program, ctx);
   registerConversationCommands(program, ctx);
   registerLorebookCommands(program, ctx);
+  registerMemoryCommands(program, ctx);
   registerDataCommands(program, ctx);
   registerProviderCommands(program, ctx);
   registerPresetCommands(program, ctx);
