@@ -31,6 +31,7 @@ export function ChatMemory({ conversation }: { conversation: ConversationInfo })
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  const [advanced, setAdvanced] = useState(false);
   // storedKey stands for `stored` (a new object every render).
   useEffect(() => setDraft(draftOf(stored)), [conversation.id, storedKey]);
   useEffect(() => {
@@ -111,11 +112,11 @@ export function ChatMemory({ conversation }: { conversation: ConversationInfo })
         {draft.position === 'depth' ? (
           <>
             <div className="field inline">
-              <label htmlFor={depthId}>Depth</label>
+              <label htmlFor={depthId}>Memory depth</label>
               <input id={depthId} type="number" min={0} className="narrow" value={draft.depth} onChange={(e) => setDraft({ ...draft, depth: whole(e.target.value, 2, 1000) })} />
             </div>
             <div className="field inline">
-              <label htmlFor={roleId}>As</label>
+              <label htmlFor={roleId}>Memory as</label>
               <select id={roleId} value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as Draft['role'] })}>
                 <option value="system">system</option>
                 <option value="user">user</option>
@@ -125,13 +126,18 @@ export function ChatMemory({ conversation }: { conversation: ConversationInfo })
           </>
         ) : null}
       </div>
-      <details className="lore-more">
+      {/* Rendered only while open: a closed <details> still lays out its content in Chromium. */}
+      <details className="lore-more" open={advanced} onToggle={(e) => setAdvanced(e.currentTarget.open)}>
         <summary>How summaries are asked for</summary>
-        <TextField label="Instruction" value={draft.prompt} multiline rows={3} onChange={(prompt) => setDraft({ ...draft, prompt })} hint="{{words}} stands for the length below." />
-        <div className="field inline">
-          <label htmlFor={wordsId}>Length in words</label>
-          <input id={wordsId} type="number" min={10} max={5000} className="narrow" value={draft.words} onChange={(e) => setDraft({ ...draft, words: Math.max(10, whole(e.target.value, 200, 5000)) })} />
-        </div>
+        {advanced ? (
+          <>
+            <TextField label="Instruction" value={draft.prompt} multiline rows={3} onChange={(prompt) => setDraft({ ...draft, prompt })} hint="{{words}} stands for the length below." />
+            <div className="field inline">
+              <label htmlFor={wordsId}>Length in words</label>
+              <input id={wordsId} type="number" min={10} max={5000} className="narrow" value={draft.words} onChange={(e) => setDraft({ ...draft, words: Math.max(10, whole(e.target.value, 200, 5000)) })} />
+            </div>
+          </>
+        ) : null}
       </details>
       <div className="row">
         <button type="button" disabled={!dirty || busy} onClick={() => void save()}>

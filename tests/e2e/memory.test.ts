@@ -82,7 +82,7 @@ describe.skipIf(skip !== null)(`the memory panel${skip ? ` (${skip})` : ''}`, ()
     // Place it in the chat at depth 3 as user; the prompt inspector shows it there.
     await page.getByLabel('Placed', { exact: true }).focus();
     await page.getByLabel('Placed', { exact: true }).selectOption('depth');
-    await page.getByLabel('Depth', { exact: true }).last().fill('3');
+    await page.getByLabel('Memory depth', { exact: true }).fill('3');
     await page.getByRole('button', { name: 'Save memory' }).press('Enter');
     await expect.poll(async () => (await api('memory.get', { conversationId })).position).toBe('depth');
     const p = await api('chat.prompt', { conversationId });
@@ -115,8 +115,8 @@ describe.skipIf(skip !== null)(`the memory panel${skip ? ` (${skip})` : ''}`, ()
       await openPanel(page);
       for (const size of [{ width: 390, height: 844, name: 'phone' }, { width: 1280, height: 800, name: 'laptop' }]) {
         await page.setViewportSize({ width: size.width, height: size.height });
-        expect(await layoutProblems(page), `${size.name} ${theme}`).toEqual([]);
         await screenshot(page, `memory-panel-${size.name}-${theme}`);
+        expect(await layoutProblems(page), `${size.name} ${theme}`).toEqual([]);
       }
     }
   });
