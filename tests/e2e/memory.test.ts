@@ -115,6 +115,10 @@ describe.skipIf(skip !== null)(`the memory panel${skip ? ` (${skip})` : ''}`, ()
       await openPanel(page);
       for (const size of [{ width: 390, height: 844, name: 'phone' }, { width: 1280, height: 800, name: 'laptop' }]) {
         await page.setViewportSize({ width: size.width, height: size.height });
+        // On a phone the chat's panels fold behind "Chat settings".
+        const tools = page.getByRole('button', { name: 'Chat settings' });
+        if ((await tools.isVisible()) && (await tools.getAttribute('aria-expanded')) === 'false') await tools.press('Enter');
+        await page.getByLabel('Summary', { exact: true }).waitFor();
         await screenshot(page, `memory-panel-${size.name}-${theme}`);
         expect(await layoutProblems(page), `${size.name} ${theme}`).toEqual([]);
       }
