@@ -4,7 +4,7 @@
  * (public/scripts/script.js): depth N goes before the N newest messages (0 = after the last one). In continue
  * mode SillyTavern counts the partial reply as the newest message and puts depth 0 at 1, so here (where the
  * partial is not part of `history`) depth N is N − 1 from the end; at one depth, each role is one message whose parts are
- * joined by a newline — author's note, then character note, then entries — and the messages run assistant, user,
+ * joined by a newline — memory, author's note, character note, then entries — and the messages run assistant, user,
  * system, so the system one sits nearest the end ("most important go lower").
  */
 import type { ChatPromptMessage, PromptPart } from './prompt.std.ts';
