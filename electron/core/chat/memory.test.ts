@@ -1,6 +1,6 @@
 /** The memory's pure parts: its placement in buildPrompt, its template, and the summary request's budget. */
 import { describe, expect, it } from 'vitest';
-import { CharacterFields } from '../../../shared/domain.std.ts';
+import { CharacterFields, Lorebook } from '../../../shared/domain.std.ts';
 import { blankMemory, defaultSummaryPrompt } from '../../../shared/memory.std.ts';
 import { memoryForPrompt, summaryRequest } from './memory.std.ts';
 import { buildPrompt, type PromptHistoryMessage, type PromptInput } from './prompt.std.ts';
@@ -12,7 +12,7 @@ const input = (over: Partial<PromptInput>): PromptInput => ({
   otherCharacters: [],
   userName: 'Alex',
   history: [{ role: 'user', name: 'Alex', text: 'Hello.' }],
-  lorebooks: [{ entries: [{ keys: ['hello'], content: 'Lore before.', extensions: { position: 0 } }] }],
+  lorebooks: [Lorebook.parse({ entries: [{ keys: ['hello'], content: 'Lore before.', extensions: { position: 0 } }] })],
   contextWindow: 8_000,
   maxTokens: 500,
   model: 'gpt-4o',
