@@ -58,3 +58,17 @@ export type ConversationMemory = z.infer<typeof ConversationMemory>;
 
 /** A memory with every default, for a conversation that has none yet. */
 export const blankMemory = (): ConversationMemory => ConversationMemory.parse({});
+
+/**
+ * The memory a SillyTavern chat came with: SillyTavern keeps each summary in `extra.memory` of the message it was
+ * made at (memory/index.js `setMemoryContext`) and uses the newest (`getLatestMemoryFromChat`); it covers through that
+ * message. `ids`: our ids of the chat's messages, index for index. Its settings are SillyTavern's global ones, not in
+ * the chat, so ours start from the defaults.
+ */
+export function memoryFromSillyTavern(messages: ReadonlyArray<{ extra?: Record<string, unknown> }>, ids: readonly string[]): ConversationMemory | undefined {
+  for (let i = Math.min(messages.length, ids.length) - 1; i >= 0; i--) {
+    const text = messages[i]!.extra?.['memory'];
+    if (typeof text === 'string' && text.trim() !== '') return { ...blankMemory(), text: text.slice(0, 100_000), through: ids[i]!, covered: i + 1 };
+  }
+  return undefined;
+}

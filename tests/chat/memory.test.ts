@@ -186,3 +186,24 @@ describe('automatic summary', () => {
     expect(m).toMatchObject({ text: 'Rain began.', error: expect.stringMatching(/^The last automatic summary failed\. No summary: tried small \(HTTP 401/) });
   });
 });
+
+describe('a SillyTavern chat with a summary', () => {
+  it("imports the newest message's extra.memory as the memory, covering through that message", async () => {
+    // SillyTavern's chat file: a header line, then one message a line; its Summarize extension keeps each summary in
+    // the `extra.memory` of the message it was made at (public/scripts/extensions/memory/index.js setMemoryContext).
+    const lines = [
+      { user_name: 'You', character_name: 'Mira', create_date: '2026-01-02 @10h 00m 00s 000ms', chat_metadata: {} },
+      { name: 'You', is_user: true, send_date: 'January 2, 2026 10:00am', mes: 'Hello.' },
+      { name: 'Mira', is_user: false, send_date: 'January 2, 2026 10:01am', mes: 'Welcome.', extra: { memory: 'An older summary.' } },
+      { name: 'You', is_user: true, send_date: 'January 2, 2026 10:02am', mes: 'Tell me of the storm.' },
+      { name: 'Mira', is_user: false, send_date: 'January 2, 2026 10:03am', mes: 'It came at night.', extra: { memory: 'They met; the storm came at night.' } },
+      { name: 'You', is_user: true, send_date: 'January 2, 2026 10:04am', mes: 'And then?' },
+    ];
+    const jsonl = lines.map((l) => JSON.stringify(l)).join('\n');
+    const r = await h.call('import.files', { files: [{ path: 'chats/Mira/Mira - 2026-01-02.jsonl', bytesBase64: Buffer.from(jsonl).toString('base64') }], characterId: h.characterId });
+    expect(r.imported.conversations).toBe(1);
+    const conv = (await h.call('records.list', { kind: 'conversation' })).find((e) => e.title.startsWith('Mira — 2026-01-02'))!;
+    expect(await h.call('memory.get', { conversationId: conv.id })).toMatchObject({ text: 'They met; the storm came at night.', enabled: true, coveredMessages: 4, totalMessages: 5 });
+    expect((await h.call('chat.prompt', { conversationId: conv.id })).messages[0]!.content).toContain('[Summary: They met; the storm came at night.]');
+  });
+});

@@ -68,3 +68,4 @@ export function summaryRequest(memory: ConversationMemory, history: PromptHistor
   ];
   return { messages, taken, added };
 }
+
