@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryView } from '../../shared/api/memory.std.ts';
 import { defaultSummaryPrompt } from '../../shared/memory.std.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.node.ts';
-import { nextReply, openChatHarness, until, useShortTimeouts, type ChatHarness } from './harness.node.ts';
+import { nextReply, openChatHarness, PASS, until, useShortTimeouts, type ChatHarness } from './harness.node.ts';
 
 type Body = { messages: { role: string; content: string }[] };
 
@@ -205,5 +205,21 @@ describe('a SillyTavern chat with a summary', () => {
     const conv = (await h.call('records.list', { kind: 'conversation' })).find((e) => e.title.startsWith('Mira — 2026-01-02'))!;
     expect(await h.call('memory.get', { conversationId: conv.id })).toMatchObject({ text: 'They met; the storm came at night.', enabled: true, coveredMessages: 4, totalMessages: 5 });
     expect((await h.call('chat.prompt', { conversationId: conv.id })).messages[0]!.content).toContain('[Summary: They met; the storm came at night.]');
+  });
+});
+
+describe('locking the vault while a summary is made', () => {
+  it('stops the request, records it in the ledger, and changes nothing', async () => {
+    const id = await chatWith(3);
+    await h.call('memory.set', { conversationId: id, patch: { text: 'Before the lock.' } });
+    await h.call('conversation.addMessage', { id, role: 'user', text: 'line 4: more' });
+    ai.script({ text: 'Never stored.', responseDelayMs: 2_000 });
+    const pending = h.call('memory.summarize', { conversationId: id });
+    await until(() => ai.chatRequests().some((r) => JSON.stringify(r.body).includes('line 4: more')));
+    await h.call('vault.lock', {});
+    await expect(pending).rejects.toMatchObject({ code: 'locked' });
+    await h.call('vault.unlock', { passphrase: PASS });
+    expect((await h.call('ledger.list', { limit: 1 }))[0]).toMatchObject({ purpose: 'summary', outcome: 'stopped: vault locked' });
+    expect((await h.call('memory.get', { conversationId: id })).text).toBe('Before the lock.');
   });
 });

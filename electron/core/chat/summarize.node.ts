@@ -77,10 +77,20 @@ export class Summarizer {
   readonly #state: CoreState;
   readonly #timeouts: Timeouts;
   readonly #running = new Set<string>();
+  /** Requests in flight, so locking the vault can record and abort them (as the chat engine does). */
+  readonly #inFlight = new Set<{ session: VaultSession; controller: AbortController; startedAt: number; host: string; meter: ReturnType<typeof newMeter>; recorded: boolean }>();
 
   constructor(state: CoreState, timeouts: Timeouts) {
     this.#state = state;
     this.#timeouts = timeouts;
+    state.onLock((session) => {
+      for (const r of this.#inFlight) {
+        if (r.session !== session) continue;
+        appendLedger(session.systemDoc('ledger').doc, { at: r.startedAt, host: r.host, purpose: 'summary', bytesOut: r.meter.bytesOut, bytesIn: r.meter.bytesIn, status: r.meter.status, outcome: 'stopped: vault locked' });
+        r.recorded = true;
+        r.controller.abort();
+      }
+    });
   }
 
   /** Whether a summary is being made for the conversation. */
@@ -173,10 +183,13 @@ export class Summarizer {
       if (request.taken === 0) return null;
       const payload = payloadFor(request.messages, ['main', 'history'], provider, names);
       let text = '';
-      const meter = newMeter();
-      const attempt = await streamChat({ provider, payload, timeouts: this.#timeouts, signal: new AbortController().signal, meter, onText: (t) => (text += t) });
+      const flight = { session: s, controller: new AbortController(), startedAt: Date.now(), host: new URL(provider.baseUrl).host, meter: newMeter(), recorded: false };
+      this.#inFlight.add(flight);
+      const meter = flight.meter;
+      const attempt = await streamChat({ provider, payload, timeouts: this.#timeouts, signal: flight.controller.signal, meter, onText: (t) => (text += t) }).finally(() => this.#inFlight.delete(flight));
       const o = attempt.outcome;
       const outcome = o.kind === 'complete' ? 'ok' : o.kind === 'stopped' ? 'stopped' : ledgerOutcome(o.failure, o.afterFirstToken);
+      if (flight.recorded) throw new MindstageError('locked', 'The vault was locked before the summary arrived; the memory is unchanged.');
       if (this.#live(s)) appendLedger(s.systemDoc('ledger').doc, { at: attempt.startedAt, host: attempt.host, purpose: 'summary', bytesOut: meter.bytesOut, bytesIn: meter.bytesIn, status: meter.status, outcome });
       if (o.kind === 'complete' && text.trim() !== '') {
         if (!this.#live(s)) throw new MindstageError('locked', 'The vault was locked before the summary arrived; the memory is unchanged.');
