@@ -87,6 +87,14 @@ describe.skipIf(skip !== null)(`the memory panel${skip ? ` (${skip})` : ''}`, ()
     await expect.poll(async () => (await api('memory.get', { conversationId })).position).toBe('depth');
     const p = await api('chat.prompt', { conversationId });
     expect(p.memory).toMatchObject({ position: 'depth', depth: 3 });
+    // The prompt inspector says where it went and why.
+    await page.getByRole('button', { name: 'Prompt', exact: true }).press('Enter');
+    const line = page.getByText(/^Memory, in the chat 3 messages from the end as system, \d+ tokens — summary of the first 6 messages, written or edited by the user/);
+    await line.waitFor();
+    await line.scrollIntoViewIfNeeded();
+    await page.getByText('Memory (summary of earlier messages)').first().waitFor();
+    await screenshot(page, 'memory-in-prompt-inspector');
+    await page.getByRole('button', { name: 'Close', exact: true }).press('Enter');
 
     // Switch it off with the space bar.
     await page.getByLabel('Use in replies', { exact: true }).focus();
