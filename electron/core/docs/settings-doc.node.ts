@@ -124,3 +124,18 @@ export function writePreferences(doc: Y.Doc, patch: Partial<Preferences>): void 
     for (const [k, v] of Object.entries(patch)) entries.set(k, v === undefined ? null : v);
   });
 }
+
+/**
+ * Names the user gives their devices, by device id. They live here, in the encrypted settings document, so every
+ * device shows the same names and the relay, which knows devices only by key, never learns them. One entry per
+ * device: two devices naming themselves at once both keep their name.
+ */
+const deviceNames = (doc: Y.Doc) => doc.getMap<string>('deviceNames');
+
+export function readDeviceNames(doc: Y.Doc): Map<string, string> {
+  return new Map(deviceNames(doc).entries());
+}
+
+export function setDeviceName(doc: Y.Doc, deviceIdHex: string, name: string): void {
+  deviceNames(doc).set(deviceIdHex, name);
+}
