@@ -56,8 +56,11 @@ export const ConversationMemory = MemorySettings.extend({
 });
 export type ConversationMemory = z.infer<typeof ConversationMemory>;
 
-/** A memory with every default, for a conversation that has none yet. */
+/** A memory with every default: what a conversation's first memory starts from (on, and automatic). */
 export const blankMemory = (): ConversationMemory => ConversationMemory.parse({});
+
+/** How a conversation without a memory reads: the defaults, but neither used nor made until the user says so. */
+export const noMemory = (): ConversationMemory => ({ ...blankMemory(), enabled: false, auto: false });
 
 /**
  * The memory a SillyTavern chat came with: SillyTavern keeps each summary in `extra.memory` of the message it was

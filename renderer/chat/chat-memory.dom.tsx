@@ -7,7 +7,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { ConversationInfo } from '../../shared/api/conversation.std.ts';
 import type { MemoryView } from '../../shared/api/memory.std.ts';
-import { blankMemory, type ConversationMemory } from '../../shared/memory.std.ts';
+import { noMemory, type ConversationMemory } from '../../shared/memory.std.ts';
 import { CheckField, TextField } from '../components/fields.dom.tsx';
 import { call, messageOf } from '../lib/api.dom.ts';
 
@@ -24,7 +24,7 @@ function status(v: MemoryView | null): string {
 }
 
 export function ChatMemory({ conversation }: { conversation: ConversationInfo }) {
-  const stored = conversation.memory ?? blankMemory();
+  const stored = conversation.memory ?? noMemory();
   const storedKey = JSON.stringify(stored);
   const [draft, setDraft] = useState<Draft>(draftOf(stored));
   const [view, setView] = useState<MemoryView | null>(null);

@@ -174,6 +174,21 @@ describe('automatic summary', () => {
     expect(lastChat().messages[0]!.content).toContain('[Summary: Forty lines of waves against the lighthouse.]');
   });
 
+  it('a conversation without a memory reads as off, and no summary is asked for it', async () => {
+    const id = (await h.call('conversation.create', { title: 'none', characterIds: [h.characterId], provider: 'small' })).id;
+    for (let i = 1; i <= 40; i++) await h.call('conversation.addMessage', { id, role: 'user', text: `line ${i}: fog over the harbour walls` });
+    expect(await h.call('memory.get', { conversationId: id })).toMatchObject({ enabled: false, auto: false, text: '', coveredMessages: 0, totalMessages: 40 });
+    expect((await h.call('chat.prompt', { conversationId: id })).budget.historyDropped).toBeGreaterThan(0);
+    const requests = ai.chatRequests().length;
+    const reply = nextReply(h.core, id);
+    ai.script({ text: 'Foggy.' });
+    await h.call('chat.send', { conversationId: id, text: 'and?' });
+    await reply;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(ai.chatRequests().length).toBe(requests + 1);
+    expect((await h.call('conversation.get', { id })).memory).toBeUndefined();
+  });
+
   it('a failing automatic summary is noted on the memory, and its text is kept', async () => {
     const id = (await h.call('conversation.create', { title: 'long2', characterIds: [h.characterId], provider: 'small' })).id;
     for (let i = 1; i <= 40; i++) await h.call('conversation.addMessage', { id, role: 'user', text: `line ${i}: rain over the harbour walls` });

@@ -1,7 +1,7 @@
 /** A conversation's memory: read, change, summarise now (chat/summarize.node.ts makes the summary). */
 import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { MemoryView, memoryCommands } from '../../../shared/api/memory.std.ts';
-import { blankMemory, type ConversationMemory } from '../../../shared/memory.std.ts';
+import { blankMemory, noMemory, type ConversationMemory } from '../../../shared/memory.std.ts';
 import type { VaultSession } from '../session.node.ts';
 import { chatOptionsFromEnv } from '../chat/engine.node.ts';
 import { coveredCount, summarizerFor, writeMemory } from '../chat/summarize.node.ts';
@@ -11,7 +11,7 @@ import type { CoreState } from './state.node.ts';
 
 export function memoryHandlers(state: CoreState): Handlers<typeof memoryCommands> {
   const summarizer = summarizerFor(state, chatOptionsFromEnv());
-  const view = (s: VaultSession, id: string, memory: ConversationMemory = readInfo(s, id).memory ?? blankMemory()): MemoryView => {
+  const view = (s: VaultSession, id: string, memory: ConversationMemory = readInfo(s, id).memory ?? noMemory()): MemoryView => {
     const total = s.conversations.count(id);
     return { ...memory, coveredMessages: coveredCount(s, id, memory, total), totalMessages: total, summarizing: summarizer.isRunning(id) };
   };
