@@ -32,6 +32,7 @@ export function ChatMemory({ conversation }: { conversation: ConversationInfo })
   const [problem, setProblem] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [advanced, setAdvanced] = useState(false);
+  const [open, setOpen] = useState(false);
   // storedKey stands for `stored` (a new object every render).
   useEffect(() => setDraft(draftOf(stored)), [conversation.id, storedKey]);
   useEffect(() => {
@@ -77,65 +78,67 @@ export function ChatMemory({ conversation }: { conversation: ConversationInfo })
   const whole = (v: string, d: number, max: number) => (v.trim() !== '' && Number.isFinite(Number(v)) ? Math.max(0, Math.min(max, Math.floor(Number(v)))) : d);
 
   return (
-    <details className="chat-lore chat-memory">
+    // The content is rendered only while open: Chromium still lays out a closed <details>' content.
+    <details className="chat-lore chat-memory" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>Memory{conversation.memory?.enabled && conversation.memory.text.trim() ? ' · on' : ''}</summary>
-      <p className="hint" aria-live="polite">
-        {status(view)}
-        {view?.summarizing ? ' A summary is being made…' : ''}
-      </p>
-      {view?.error ? (
-        <p className="error small" role="alert">
-          {view.error}
-        </p>
-      ) : null}
-      <TextField
-        label="Summary"
-        value={draft.text}
-        multiline
-        rows={4}
-        onChange={(text) => setDraft({ ...draft, text })}
-        hint="The story so far, sent with every reply so the character remembers what no longer fits in the conversation."
-      />
-      <div className="checks">
-        <CheckField label="Use in replies" checked={stored.enabled} onChange={(enabled) => void set({ enabled })} />
-        <CheckField label="Update by itself when older messages no longer fit" checked={stored.auto} onChange={(auto) => void set({ auto })} />
-      </div>
-      <div className="row">
-        <div className="field inline">
-          <label htmlFor={positionId}>Placed</label>
-          <select id={positionId} value={draft.position} onChange={(e) => setDraft({ ...draft, position: e.target.value as Draft['position'] })}>
-            <option value="before_char">before the character</option>
-            <option value="after_char">after the character</option>
-            <option value="depth">in the chat</option>
-          </select>
-        </div>
-        {draft.position === 'depth' ? (
-          <>
+      {open ? (
+        <>
+          <p className="hint" aria-live="polite">
+            {status(view)}
+            {view?.summarizing ? ' A summary is being made…' : ''}
+          </p>
+          {view?.error ? (
+            <p className="error small" role="alert">
+              {view.error}
+            </p>
+          ) : null}
+          <TextField
+            label="Summary"
+            value={draft.text}
+            multiline
+            rows={4}
+            onChange={(text) => setDraft({ ...draft, text })}
+            hint="The story so far, sent with every reply so the character remembers what no longer fits in the conversation."
+          />
+          <div className="checks">
+            <CheckField label="Use in replies" checked={stored.enabled} onChange={(enabled) => void set({ enabled })} />
+            <CheckField label="Update by itself when older messages no longer fit" checked={stored.auto} onChange={(auto) => void set({ auto })} />
+          </div>
+          <div className="row">
             <div className="field inline">
-              <label htmlFor={depthId}>Memory depth</label>
-              <input id={depthId} type="number" min={0} className="narrow" value={draft.depth} onChange={(e) => setDraft({ ...draft, depth: whole(e.target.value, 2, 1000) })} />
-            </div>
-            <div className="field inline">
-              <label htmlFor={roleId}>Memory as</label>
-              <select id={roleId} value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as Draft['role'] })}>
-                <option value="system">system</option>
-                <option value="user">user</option>
-                <option value="assistant">assistant</option>
+              <label htmlFor={positionId}>Placed</label>
+              <select id={positionId} value={draft.position} onChange={(e) => setDraft({ ...draft, position: e.target.value as Draft['position'] })}>
+                <option value="before_char">before the character</option>
+                <option value="after_char">after the character</option>
+                <option value="depth">in the chat</option>
               </select>
             </div>
+            {draft.position === 'depth' ? (
+          <>
+                <div className="field inline">
+                  <label htmlFor={depthId}>Memory depth</label>
+                  <input id={depthId} type="number" min={0} className="narrow" value={draft.depth} onChange={(e) => setDraft({ ...draft, depth: whole(e.target.value, 2, 1000) })} />
+                </div>
+                <div className="field inline">
+                  <label htmlFor={roleId}>Memory as</label>
+                  <select id={roleId} value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as Draft['role'] })}>
+                    <option value="system">system</option>
+                    <option value="user">user</option>
+                    <option value="assistant">assistant</option>
+                  </select>
+                </div>
           </>
         ) : null}
       </div>
-      {/* Rendered only while open: a closed <details> still lays out its content in Chromium. */}
       <details className="lore-more" open={advanced} onToggle={(e) => setAdvanced(e.currentTarget.open)}>
         <summary>How summaries are asked for</summary>
         {advanced ? (
           <>
-            <TextField label="Instruction" value={draft.prompt} multiline rows={3} onChange={(prompt) => setDraft({ ...draft, prompt })} hint="{{words}} stands for the length below." />
-            <div className="field inline">
-              <label htmlFor={wordsId}>Length in words</label>
-              <input id={wordsId} type="number" min={10} max={5000} className="narrow" value={draft.words} onChange={(e) => setDraft({ ...draft, words: Math.max(10, whole(e.target.value, 200, 5000)) })} />
-            </div>
+                <TextField label="Instruction" value={draft.prompt} multiline rows={3} onChange={(prompt) => setDraft({ ...draft, prompt })} hint="{{words}} stands for the length below." />
+                <div className="field inline">
+                  <label htmlFor={wordsId}>Length in words</label>
+                  <input id={wordsId} type="number" min={10} max={5000} className="narrow" value={draft.words} onChange={(e) => setDraft({ ...draft, words: Math.max(10, whole(e.target.value, 200, 5000)) })} />
+                </div>
           </>
         ) : null}
       </details>
@@ -152,6 +155,8 @@ export function ChatMemory({ conversation }: { conversation: ConversationInfo })
         <p className="error small" role="alert">
           {problem}
         </p>
+      ) : null}
+        </>
       ) : null}
     </details>
   );
