@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { GroupSettings } from './group/turns.std.ts';
+import { ConversationMemory } from './memory.std.ts';
 
 /** Upper bounds that keep one bad paste (or a hostile file) from taking the app down. */
 export const limits = {
@@ -31,7 +32,7 @@ export type RecordId = z.infer<typeof RecordId>;
  * A schema for partial updates: every field optional and — unlike zod's .partial() — without defaults, so a
  * patch that omits a field leaves it alone instead of resetting it.
  */
-function patchOf<T extends z.ZodRawShape>(schema: z.ZodObject<T>): z.ZodType<Partial<z.output<z.ZodObject<T>>>, Partial<z.input<z.ZodObject<T>>>> {
+export function patchOf<T extends z.ZodRawShape>(schema: z.ZodObject<T>): z.ZodType<Partial<z.output<z.ZodObject<T>>>, Partial<z.input<z.ZodObject<T>>>> {
   const shape: Record<string, z.ZodType> = {};
   for (const [key, field] of Object.entries(schema.shape)) {
     const inner = field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType);
@@ -232,6 +233,8 @@ export const ConversationMeta = z.object({
     .optional(),
   /** Group chats: who answers (order), muted members, auto mode (shared/group/turns.std.ts). */
   group: GroupSettings.optional(),
+  /** The running summary of older history (shared/memory.std.ts). */
+  memory: ConversationMemory.optional(),
 });
 export type ConversationMeta = z.infer<typeof ConversationMeta>;
 export const ConversationMetaPatch = patchOf(ConversationMeta);

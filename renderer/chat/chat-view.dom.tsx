@@ -23,6 +23,7 @@ import { PromptInspector } from './inspector.dom.tsx';
 import { ChatTitle } from './title.dom.tsx';
 import { useDisplayText } from './display-context.dom.ts';
 import { ChatLore } from './chat-lore.dom.tsx';
+import { ChatMemory } from './chat-memory.dom.tsx';
 
 /** The avatar asset of each character and persona taking part, by record id (fetched once per conversation). */
 function useAvatars(characterIds: string[], personaId: string | undefined): Map<string, string> {
@@ -262,6 +263,7 @@ export function ChatView({ id, find }: { id: string; find?: { messageId: string;
       ) : null}
       <div id="chat-panels" className="chat-panels">
         <ChatLore conversation={conversation} />
+        <ChatMemory conversation={conversation} />
         <GroupBar conversation={conversation} />
       </div>
       <RegexConsent conversationId={conversation.id} version={`${conversation.characterIds.join()}|${conversation.personaId ?? ''}`} />

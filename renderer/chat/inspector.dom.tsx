@@ -12,6 +12,7 @@ const partNames: Record<string, string> = {
   history: 'History',
   'post-history': 'Instructions after the history',
   'partial reply': 'Reply being continued',
+  memory: 'Memory (summary of earlier messages)',
   alignment: 'Opening user turn (template)',
   'chat start': 'Chat start (template)',
   'reply start': 'Start of the reply (template)',
@@ -72,6 +73,11 @@ export function PromptInspector({ conversationId, messageId, onClose }: { conver
             {b.overBudget ? ' Over the budget: the newest message alone does not fit.' : ''}
             {p?.text ? ` Sent as one prompt in the ${p.text.instruct} format (${p.text.context} context); it stops at ${p.text.stop.length} stop strings.` : ''}
           </p>
+          {p?.memory ? (
+            <p className="muted small">
+              Memory, {p.memory.position === 'depth' ? `in the chat ${p.memory.depth} messages from the end as ${p.memory.role}` : p.memory.position === 'before_char' ? 'before the character' : 'after the character'}, {p.memory.tokens} tokens — {p.memory.reason.replace(/^memory: /, '')}.
+            </p>
+          ) : null}
           {p && p.lore.length > 0 ? (
             <ul className="small inspector-lore" aria-label="Lore entries">
               {p.lore.map((l) => (

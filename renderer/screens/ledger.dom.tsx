@@ -10,7 +10,7 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-const purposes: Record<LedgerEntryView['purpose'], string> = { chat: 'Chat reply', image: 'Portrait', test: 'Connection test', gallery: 'Public gallery' };
+const purposes: Record<LedgerEntryView['purpose'], string> = { chat: 'Chat reply', image: 'Portrait', test: 'Connection test', gallery: 'Public gallery', summary: 'Memory summary' };
 
 export function Ledger() {
   const [entries, setEntries] = useState<LedgerEntryView[] | null>(null);

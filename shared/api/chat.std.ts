@@ -91,7 +91,8 @@ export interface ProviderPreset {
 export interface LedgerEntryView {
   at: number;
   host: string;
-  purpose: 'chat' | 'image' | 'test' | 'gallery';
+  /** `summary`: a conversation's memory being made (shared/memory.std.ts). */
+  purpose: 'chat' | 'image' | 'test' | 'gallery' | 'summary';
   bytesOut: number;
   bytesIn: number;
   status: number | null;
@@ -108,6 +109,11 @@ export interface PromptInspection {
   text?: { instruct: string; context: string; prompt: string; stop: string[]; pieces: { part: string; role: string; text: string; tokens: number }[] };
   /** Each entry that fired: its book (record id, or character:/scenario: for a card's or scenario's own book), where it went and why. */
   lore: { entry: string; reason: string; book: string; position: string; depth?: number }[];
+  /**
+   * The conversation's memory when it went in: where (in the main message before or after the character, or at a
+   * depth as a role; a depth's message is the one whose `part` is `memory`), its tokens, and why it is there.
+   */
+  memory?: { position: string; depth?: number; role?: string; tokens: number; reason: string };
   budget: {
     /** The provider and model the counts are for (the first one a reply would try). */
     provider: string | null;

@@ -9,6 +9,7 @@ import { chatCommands, providerCommands } from './chat.std.ts';
 import { conversationCommands } from './conversation.std.ts';
 import { galleryCommands } from './gallery.std.ts';
 import { lorebookCommands } from './lorebooks.std.ts';
+import { memoryCommands } from './memory.std.ts';
 import { presetCommands } from './presets.std.ts';
 import { consentCommands, privacyCommands } from './privacy.std.ts';
 import { recordCommands } from './records.std.ts';
@@ -32,6 +33,7 @@ export const commands = {
   ...lorebookCommands,
   ...regexCommands,
   ...galleryCommands,
+  ...memoryCommands,
 } satisfies CommandDefs;
 
 export type Commands = typeof commands;

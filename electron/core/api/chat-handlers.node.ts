@@ -22,6 +22,7 @@ import { loadTokenizerFor } from '../chat/tokens.std.ts';
 import { resolveTemplates } from '../docs/templates-doc.node.ts';
 import { ChatEngine } from '../chat/engine.node.ts';
 import { suggestUserTurn } from '../chat/impersonate.node.ts';
+import { summarizerFor } from '../chat/summarize.node.ts';
 import { inspectPrompt } from '../chat/inspect.node.ts';
 import { buildPrompt, type PromptHistoryMessage } from '../chat/prompt.std.ts';
 import { generateImage, listModels, testProvider } from '../chat/provider-client.node.ts';
@@ -33,7 +34,7 @@ const TEST_TIMEOUT_MS = 30_000;
 const IMAGE_TIMEOUT_MS = 180_000;
 
 /** Providers to try in order, each with the preset in force (the conversation's, else the provider's own). */
-function orderedProviders(s: VaultSession, preferred: string | undefined, conversationPreset?: string): ResolvedProvider[] {
+export function orderedProviders(s: VaultSession, preferred: string | undefined, conversationPreset?: string): ResolvedProvider[] {
   const settings = s.systemDoc('settings').doc;
   const all = listProviders(settings);
   if (all.length === 0) throw new MindstageError('not_found', 'No AI provider is set up yet. Add one under Providers.');
@@ -83,6 +84,7 @@ export function portraitPrompt(c: CharacterFields): string {
 
 export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngine(state)): Handlers<typeof chatCommands> {
   const changed = (id: string) => state.emit('records.changed', { ids: [id] });
+  const summarizer = summarizerFor(state, engine.options);
 
   /**
    * Opens the conversation for a new reply: nothing may be streaming in it, and leftovers of a crash are closed
@@ -130,6 +132,8 @@ export function chatHandlers(state: CoreState, engine: ChatEngine = new ChatEngi
       },
     });
     changed(ctx.conversation.id);
+    // Once the reply is in: bring the memory up to date if older messages no longer fit (chat/summarize.node.ts).
+    void engine.settled(ctx.conversation.id).then(() => summarizer.afterReply(s, ctx.conversation.id, { id: r.messageId, alternativeId: r.alternativeId }, r.providers));
   };
 
   /** A new character message, streaming, after everything in the conversation. */

@@ -9,6 +9,7 @@ import type { CommandDefs, Handlers } from '../../../shared/api/contract.std.ts'
 import { cardCommands } from '../../../shared/api/cards.std.ts';
 import { chatCommands } from '../../../shared/api/chat.std.ts';
 import { lorebookCommands } from '../../../shared/api/lorebooks.std.ts';
+import { memoryCommands } from '../../../shared/api/memory.std.ts';
 import { regexCommands } from '../../../shared/api/regex.std.ts';
 import { privacyCommands } from '../../../shared/api/privacy.std.ts';
 import { consentHandlers } from './consent-handlers.node.ts';
@@ -68,6 +69,8 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
     // Lazy too (these two): both read the chat context, whose prompt modules load the tokenizers (~60 MB).
     ...lazyHandlers(lorebookCommands, async () => (await import('./lorebook-handlers.node.ts')).lorebookHandlers(state)),
     ...lazyHandlers(regexCommands, async () => (await import('./regex-handlers.node.ts')).regexHandlers(state)),
+    // With the chat modules: a summary is a provider request like a reply.
+    ...lazyHandlers(memoryCommands, async () => (await import('./memory-handlers.node.ts')).memoryHandlers(state)),
     'records.list': async ({ kind }) => listCatalog(state.requireSession().catalog, kind),
     'search.query': async ({ text, limit }) => search(state.requireSession(), text, limit),
     'data.export': async () => ({ json: JSON.stringify(exportAll(state.requireSession()), null, 2) }),

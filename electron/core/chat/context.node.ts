@@ -20,6 +20,7 @@ import { authorsNoteFromSillyTavern } from './authors-note.std.ts';
 import { ConversationTail, FIRST_READ } from './history.node.ts';
 import { scanReach, type LoreSource } from './lorebook.std.ts';
 import { hash32, seededRandom } from './macros.std.ts';
+import { memoryForPrompt } from './memory.std.ts';
 import { defaultMinHistoryMessages, type BuiltPrompt, type PromptHistoryMessage, type PromptInput } from './prompt.std.ts';
 import type { PayloadNames } from './request.std.ts';
 import { regexTransform } from './regex-prompt.std.ts';
@@ -235,6 +236,7 @@ export function promptBase(ctx: ChatContext, speakerId: string, history: PromptH
   const character = ctx.characters.get(speakerId)!;
   const seed = `${ctx.conversation.id}:${chatLength}:${attempt}`;
   const transformText = regexTransform(ctx.regex.scripts, { char: character.name, user: ctx.userName });
+  const memory = memoryForPrompt(ctx.conversation.memory);
   return {
     character,
     characterId: speakerId,
@@ -253,6 +255,7 @@ export function promptBase(ctx: ChatContext, speakerId: string, history: PromptH
     variables: ctx.variables,
     macroSeed: seed,
     ...(transformText ? { transformText } : {}),
+    ...(memory ? { memory } : {}),
   };
 }
 

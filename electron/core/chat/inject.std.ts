@@ -4,13 +4,13 @@
  * (public/scripts/script.js): depth N goes before the N newest messages (0 = after the last one). In continue
  * mode SillyTavern counts the partial reply as the newest message and puts depth 0 at 1, so here (where the
  * partial is not part of `history`) depth N is N − 1 from the end; at one depth, each role is one message whose parts are
- * joined by a newline — author's note, then character note, then entries — and the messages run assistant, user,
+ * joined by a newline — memory, author's note, character note, then entries — and the messages run assistant, user,
  * system, so the system one sits nearest the end ("most important go lower").
  */
 import type { ChatPromptMessage, PromptPart } from './prompt.std.ts';
 
 export type InjectRole = 'system' | 'user' | 'assistant';
-export type InjectSource = 'authors-note' | 'character-note' | 'lore';
+export type InjectSource = 'memory' | 'authors-note' | 'character-note' | 'lore';
 
 export interface DepthInjection {
   depth: number;
@@ -21,7 +21,8 @@ export interface DepthInjection {
 
 /** SillyTavern's MAX_INJECTION_DEPTH. */
 export const maxInjectionDepth = 1000;
-const sourceOrder: InjectSource[] = ['authors-note', 'character-note', 'lore'];
+// The memory (summary of what came before) first: it is background to the rest.
+const sourceOrder: InjectSource[] = ['memory', 'authors-note', 'character-note', 'lore'];
 const roleOrder: InjectRole[] = ['assistant', 'user', 'system'];
 
 /**

@@ -10,9 +10,17 @@ import { fitPrompt, nextSpeaker, payloadNames, promptBase, toHistory, type ChatC
 import { buildPrompt } from './prompt.std.ts';
 import { payloadFor } from './request.std.ts';
 import { countWith, tokenizerFor, tokensPerMessage } from './tokens.std.ts';
+import { memoryReason } from './memory.std.ts';
+import type { ConversationMemory } from '../../../shared/memory.std.ts';
+import type { BuiltPrompt } from './prompt.std.ts';
 
 /** Without a provider, counts are for a common default window and the estimate. */
 const fallback = { contextWindow: 8192, maxTokens: 512, model: '' };
+
+function memoryInspection(m: NonNullable<BuiltPrompt['memory']>, memory: ConversationMemory | undefined): NonNullable<PromptInspection['memory']> {
+  const reason = memory ? memoryReason(memory) : 'memory';
+  return m.position === 'depth' ? { position: m.position, depth: m.depth, role: m.role, tokens: m.tokens, reason } : { position: m.position, tokens: m.tokens, reason };
+}
 
 /** `past`: a reply already made — the history before message `index`, answered by `speaker`. */
 export function inspectPrompt(ctx: ChatContext, provider: ResolvedProvider | null, past?: { index: number; speaker: string }): PromptInspection {
@@ -35,6 +43,7 @@ export function inspectPrompt(ctx: ChatContext, provider: ResolvedProvider | nul
   return {
     messages: built.messages.map((m, i) => ({ ...m, tokens: countWith(tokenizer, m.content) + tokensPerMessage, part: built.parts[i] ?? 'history' })),
     lore: built.lore,
+    ...(built.memory ? { memory: memoryInspection(built.memory, ctx.conversation.memory) } : {}),
     ...(text ? { text } : {}),
     budget: {
       provider: provider?.name ?? null,

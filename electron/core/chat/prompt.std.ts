@@ -8,10 +8,11 @@
  */
 import type { AuthorsNote, CharacterFields, Lorebook, MessageRole, ScenarioFields } from '../../../shared/domain.std.ts';
 import { authorsNoteDue, characterNote } from './authors-note.std.ts';
-import { injectAtDepth, type DepthInjection } from './inject.std.ts';
+import { injectAtDepth, type DepthInjection, type InjectRole } from './inject.std.ts';
 import { selectLore, defaultBudgetShare, type LorePosition, type LoreSource, type LoreTimers } from './lorebook.std.ts';
 import { applyMacros, replaceOriginal, type MacroEnv } from './macros.std.ts';
 import { countWith, tokenizerFor, tokensPerMessage, tokensPerReply } from './tokens.std.ts';
+import type { MemoryPosition } from '../../../shared/memory.std.ts';
 
 export { countTokens, clearTokenCache, tokenizerFor } from './tokens.std.ts';
 
@@ -84,6 +85,16 @@ export interface PromptInput {
    * to each lore entry's content. Must be pure and fast; it runs for every included message.
    */
   transformText?: (text: string, place: PromptTextPlace) => string;
+  /** The conversation's memory (summary), already in its template (chat/memory.std.ts); macros apply here. */
+  memory?: PromptMemory;
+}
+
+/** The memory as the prompt places it: in the main system message, or in the history at a depth as a role. */
+export interface PromptMemory {
+  text: string;
+  position: MemoryPosition;
+  depth: number;
+  role: InjectRole;
 }
 
 export interface ChatPromptMessage {
@@ -96,7 +107,7 @@ export interface ChatPromptMessage {
  * Injected at a depth in the history: `authors-note` (with lore placed at its top or bottom), `character-note`
  * (the card's depth_prompt), `lore` (entries at depth), `injected` (several of those for one role at one depth).
  */
-export type PromptPart = 'main' | 'examples' | 'history' | 'post-history' | 'partial reply' | 'authors-note' | 'character-note' | 'lore' | 'injected';
+export type PromptPart = 'main' | 'examples' | 'history' | 'post-history' | 'partial reply' | 'authors-note' | 'character-note' | 'lore' | 'memory' | 'injected';
 
 export interface PromptLore {
   entry: string;
@@ -131,6 +142,8 @@ export interface BuiltPrompt {
    * message being answered would make a wrong reply; the provider's context error is the honest outcome).
    */
   overBudget?: boolean;
+  /** Where the memory went and what it cost, when it went in. */
+  memory?: Omit<PromptMemory, 'text'> & { tokens: number };
 }
 
 /** SillyTavern's default main prompt. {{original}} in a card's system_prompt stands for this. */
@@ -255,7 +268,10 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   const charNote = characterNote(character);
   const charNoteText = charNote ? cardText(charNote.text) : '';
 
-  const systemParts = [system, ...cardSections, othersSection].filter(Boolean);
+  // The memory is fixed too: it stands for the history that no longer fits.
+  const memoryText = input.memory ? cardText(input.memory.text) : '';
+  const memoryAt = (position: MemoryPosition) => (input.memory?.position === position ? memoryText : '');
+  const systemParts = [system, memoryAt('before_char'), ...cardSections, memoryAt('after_char'), othersSection].filter(Boolean);
   let used =
     tokensPerReply +
     tokensPerMessage +
@@ -263,7 +279,8 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     (post ? count(post) + tokensPerMessage : 0) +
     (partial !== undefined ? count(partial) + tokensPerMessage : 0) +
     (noteText ? count(noteText) + tokensPerMessage : 0) +
-    (charNoteText ? count(charNoteText) + tokensPerMessage : 0);
+    (charNoteText ? count(charNoteText) + tokensPerMessage : 0) +
+    (memoryAt('depth') ? count(memoryText) + tokensPerMessage : 0);
 
   // ---- history, newest first ---------------------------------------------------------------------------------
   // By id when both are known: a character who has left the conversation is another speaker, group or not.
@@ -330,7 +347,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   takeHistory(Infinity);
 
   // ---- assemble in the documented order ----------------------------------------------------------------------
-  const mainSystem = [system, ...lore.before.map(loreText), ...cardSections, ...lore.after.map(loreText), othersSection].filter(Boolean).join(separator);
+  const mainSystem = [system, memoryAt('before_char'), ...lore.before.map(loreText), ...cardSections, ...lore.after.map(loreText), memoryAt('after_char'), othersSection].filter(Boolean).join(separator);
   const head: ChatPromptMessage[] = [{ role: 'system', content: mainSystem }];
   if (examplesMessage) head.push({ role: 'system', content: examplesMessage });
   const tail: ChatPromptMessage[] = [];
@@ -343,6 +360,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     if (wrapped.trim()) injections.push({ depth: note.depth, role: note.role, content: wrapped, source: 'authors-note' });
   }
   if (charNote && charNoteText) injections.push({ depth: charNote.depth, role: charNote.role, content: charNoteText, source: 'character-note' });
+  if (memoryAt('depth')) injections.push({ depth: input.memory!.depth, role: input.memory!.role, content: memoryText, source: 'memory' });
   for (const e of at('depth')) injections.push({ depth: e.depth, role: e.role, content: loreText(e), source: 'lore' });
   // Only the injected messages need counting here: history messages were counted as they were taken.
   const injectedTokens = (b: { messages: ChatPromptMessage[]; parts: PromptPart[] }) =>
@@ -382,5 +400,6 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     historyDropped: withText - taken.length,
     budget,
     overBudget,
+    ...(memoryText && input.memory ? { memory: { position: input.memory.position, depth: input.memory.depth, role: input.memory.role, tokens: count(memoryText) } } : {}),
   };
 }

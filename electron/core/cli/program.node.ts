@@ -12,6 +12,7 @@ import { registerConversationCommands } from './commands/conversation.node.ts';
 import { registerDataCommands } from './commands/data.node.ts';
 import { registerGalleryCommands } from './commands/gallery.node.ts';
 import { registerLorebookCommands } from './commands/lorebook.node.ts';
+import { registerMemoryCommands } from './commands/memory.node.ts';
 import { registerPresetCommands } from './commands/presets.node.ts';
 import { registerPrivacyCommands } from './commands/privacy.node.ts';
 import { registerProviderCommands } from './commands/providers.node.ts';
@@ -34,6 +35,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerCardCommands(program, ctx);
   registerConversationCommands(program, ctx);
   registerLorebookCommands(program, ctx);
+  registerMemoryCommands(program, ctx);
   registerDataCommands(program, ctx);
   registerProviderCommands(program, ctx);
   registerPresetCommands(program, ctx);

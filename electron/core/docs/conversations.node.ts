@@ -256,6 +256,24 @@ export class Conversations {
     });
   }
 
+  /** Up to `limit` messages from absolute position `from` (0 = first), oldest first; only the parts holding them are read. */
+  range(id: string, from: number, limit: number): Message[] {
+    return this.#op(() => {
+      const head = this.#head(id);
+      const out: Message[] = [];
+      let start = 0;
+      for (const c of this.#counts(id, head)) {
+        if (out.length >= limit) break;
+        if (start + c.n > from) {
+          const skip = Math.max(0, from - start);
+          out.push(...this.#read(id, head, c.k).slice(skip, skip + limit - out.length));
+        }
+        start += c.n;
+      }
+      return out;
+    });
+  }
+
   /** Up to `limit` messages, oldest first, ending with the newest or just before `before`. */
   window(id: string, limit: number, before?: string): { messages: Message[]; hasOlder: boolean; offset: number } {
     return this.#op(() => {

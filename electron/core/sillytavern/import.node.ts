@@ -15,6 +15,7 @@ import { keyedHash, toHex } from '../crypto/sodium.node.ts';
 import { putAsset } from '../docs/assets.node.ts';
 import { listCatalog } from '../docs/catalog.node.ts';
 import { writeMeta } from '../docs/conversation-doc.node.ts';
+import { memoryFromSillyTavern } from '../../../shared/memory.std.ts';
 import { writeFields } from '../docs/fields-doc.node.ts';
 import { newItemIds } from '../docs/ids.node.ts';
 import { getPreset, putPreset } from '../docs/presets-doc.node.ts';
@@ -253,6 +254,8 @@ class Importer {
       },
     };
     if (personaId) meta.personaId = personaId;
+    const memory = memoryFromSillyTavern(chat.messages, messages.map((m) => m.id));
+    if (memory) meta.memory = memory;
     // Messages go straight into bounded segments (one batched write per segment), not through the head.
     this.create('conversation', id, meta.title!, (doc) => writeMeta(doc, meta), meta.createdAt, () => this.s.conversations.appendMany(id, messages));
     this.report.imported.conversations++;

@@ -111,12 +111,13 @@ export function registerChatCommands(program: Command, ctx: CliContext): void {
         const lines = [
           `${b.used} of ${b.available} tokens (context ${b.contextWindow} − reply ${b.maxTokens}), ${b.estimate ? 'estimated' : `counted with ${b.tokenizer}`}${b.provider ? ` for ${b.provider} · ${b.model}` : ' (no provider yet)'}; history ${b.historyIncluded} kept, ${b.historyDropped} dropped${b.overBudget ? '; OVER BUDGET' : ''}`,
           ...p.lore.map((l) => `lore: ${l.entry} → ${l.position}${l.depth !== undefined ? ` ${l.depth}` : ''} (${l.reason})`),
+          ...(p.memory ? [`memory → ${p.memory.position}${p.memory.depth !== undefined ? ` ${p.memory.depth} as ${p.memory.role}` : ''}, ${p.memory.tokens} tokens (${p.memory.reason})`] : []),
           ...(p.text
             ? [`text completion: ${p.text.instruct} instruct, ${p.text.context} context; stop ${JSON.stringify(p.text.stop)}`, ...p.text.pieces.map((x) => `--- ${x.part} · ${x.role} · ${x.tokens} tokens\n${x.text}`)]
             : p.messages.map((m) => `--- ${m.part} · ${m.role} · ${m.tokens} tokens\n${m.content}`)),
         ];
         const messages = p.messages.map(({ role, content, tokens, part }) => ({ role, content, tokens, part }));
-        ctx.out().result({ messages, lore: p.lore, budget: p.budget, ...(p.text ? { text: p.text } : {}) }, lines);
+        ctx.out().result({ messages, lore: p.lore, ...(p.memory ? { memory: p.memory } : {}), budget: p.budget, ...(p.text ? { text: p.text } : {}) }, lines);
       }),
     );
 
