@@ -7,10 +7,15 @@ import type { DisplayContext } from '../../../../shared/api/lorebooks.std.ts';
 import { displayText } from '../../../../shared/display-text.std.ts';
 import type { CliContext } from '../context.node.ts';
 import { formatList } from './records.node.ts';
+import { rounds } from './chat.node.ts';
+import { GroupOrder, GroupSettings } from '../../../../shared/group/turns.std.ts';
 import { displayedTexts } from '../../../../shared/regex/engine.std.ts';
 
-/** One line per message, as the app shows it (macros applied, with `context`). */
-export function formatConversation(c: Conversation, context: DisplayContext | null = null): string[] {
+/**
+ * One line per message, as the app shows it (macros applied, with `context`). `names`: in a group chat each
+ * character line says who speaks.
+ */
+export function formatConversation(c: Conversation, context: DisplayContext | null = null, names?: ReadonlyMap<string, string>): string[] {
   const lines = [`${c.title || '(untitled)'} — ${c.messages.length} message${c.messages.length === 1 ? '' : 's'}`];
   for (const [index, m] of c.messages.entries()) {
     const raw = m.alternatives[m.chosen]!;
@@ -18,7 +23,8 @@ export function formatConversation(c: Conversation, context: DisplayContext | nu
     const swipe = m.alternatives.length > 1 ? ` (${m.chosen + 1}/${m.alternatives.length})` : '';
     const status = alt.status !== 'complete' ? ` [${alt.status}${alt.error ? `: ${alt.error}` : ''}]` : '';
     const thinking = alt.reasoning ? ' [reasoning]' : '';
-    lines.push(`[${m.id}] ${m.role}${swipe}${status}${thinking}: ${alt.text}`);
+    const who = names && c.characterIds.length > 1 && m.role === 'character' && m.authorId ? ` ${names.get(m.authorId) ?? ''}`.trimEnd() : '';
+    lines.push(`[${m.id}] ${m.role}${who}${swipe}${status}${thinking}: ${alt.text}`);
   }
   return lines;
 }
@@ -87,7 +93,7 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
         { user: rx.userName, charName: (a) => (a && names.get(a)) || 'Character' },
       );
       const shown = { ...c, messages: c.messages.map((m, i) => ({ ...m, alternatives: m.alternatives.map((a, j) => (j === m.chosen ? { ...a, text: texts[i]! } : a)) })) };
-      ctx.out().result({ ...c, shown: c.messages.map((m, i) => ({ id: m.id, text: texts[i]! })) }, formatConversation(shown));
+      ctx.out().result({ ...c, shown: c.messages.map((m, i) => ({ id: m.id, text: texts[i]! })) }, formatConversation(shown, null, names));
     }),
   );
 
@@ -114,12 +120,20 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
     .option('--an-depth <n>', 'author\'s note: messages from the end (default 4)', anInt('an-depth'))
     .addOption(new Option('--an-role <role>', 'author\'s note: as which role (default system)').choices(['system', 'user', 'assistant']))
     .option('--an-every <n>', 'author\'s note: every n user messages (default 1; 0 = never)', anInt('an-every'))
+    .addOption(new Option('--order <order>', 'group chats: who answers — natural (named, then by talkativeness), list (everyone), manual (only whom you choose)').choices([...GroupOrder.options]))
+    .option('--auto <rounds>', 'group chats: auto mode, the characters answer each other for this many rounds after each turn (0: off)', rounds)
     .description('change a conversation\'s settings')
-    .action((id: string, o: { preset?: string; title?: string; authorsNote?: string; anDepth?: number; anRole?: 'system' | 'user' | 'assistant'; anEvery?: number }) =>
+    .action((id: string, o: { preset?: string; title?: string; authorsNote?: string; anDepth?: number; anRole?: 'system' | 'user' | 'assistant'; anEvery?: number; order?: GroupOrder; auto?: number }) =>
       ctx.withCore(async (call) => {
         const noteOptions = o.anDepth !== undefined || o.anRole !== undefined || o.anEvery !== undefined;
-        if (o.preset === undefined && o.title === undefined && o.authorsNote === undefined && !noteOptions) {
-          throw new MindstageError('usage', 'Nothing to change: give --preset, --title or --authors-note.');
+        const groupOptions = o.order !== undefined || o.auto !== undefined;
+        if (o.preset === undefined && o.title === undefined && o.authorsNote === undefined && !noteOptions && !groupOptions) {
+          throw new MindstageError('usage', 'Nothing to change: give --preset, --title, --authors-note, --order or --auto.');
+        }
+        let group: Conversation['group'];
+        if (groupOptions) {
+          const current = GroupSettings.parse((await call('conversation.window', { id, limit: 1 })).meta.group ?? {});
+          group = { ...current, ...(o.order ? { order: o.order } : {}), ...(o.auto !== undefined ? { auto: o.auto > 0, autoTurns: o.auto > 0 ? o.auto : current.autoTurns } : {}) };
         }
         let authorsNote: Conversation['authorsNote'];
         if (o.authorsNote !== undefined || noteOptions) {
@@ -133,7 +147,7 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
         }
         await call('conversation.update', {
           id,
-          patch: { ...(o.preset !== undefined ? { preset: o.preset } : {}), ...(o.title !== undefined ? { title: o.title } : {}), ...(authorsNote ? { authorsNote } : {}) },
+          patch: { ...(o.preset !== undefined ? { preset: o.preset } : {}), ...(o.title !== undefined ? { title: o.title } : {}), ...(authorsNote ? { authorsNote } : {}), ...(group ? { group } : {}) },
         });
         ctx.out().result({ id }, `Updated conversation ${id}.`);
       }),
