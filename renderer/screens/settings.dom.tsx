@@ -9,6 +9,7 @@ import { DangerZone } from './wipe.dom.tsx';
 import { ImportPanel } from './import-panel.dom.tsx';
 import { ChatAppearance } from './appearance.dom.tsx';
 import { RegexScripts } from './regex-scripts.dom.tsx';
+import { WorldInfoSettings } from './world-info-settings.dom.tsx';
 
 export function Settings() {
   const { theme, setTheme, idleLockMinutes, setIdleLockMinutes } = useSession();
@@ -77,6 +78,7 @@ export function Settings() {
         <h2 id="regex-title">Regex scripts</h2>
         <RegexScripts />
       </section>
+      <WorldInfoSettings />
       <ChangePassphrase />
       <ExportImport />
       <ImportPanel />
