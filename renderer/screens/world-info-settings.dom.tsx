@@ -3,7 +3,7 @@
  * activations, matching defaults) and the author's note new chats start with. Each number is saved once it is a
  * valid value; the note when the user says so.
  */
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { PreferencesView, WorldInfoSettings as Globals } from '../../shared/api/chat.std.ts';
 import type { AuthorsNote } from '../../shared/domain.std.ts';
 import { CheckField } from '../components/fields.dom.tsx';
@@ -26,9 +26,12 @@ export function WorldInfoSettings() {
   const [drafts, setDrafts] = useState<Partial<Record<NumberKey, string>>>({});
   const [note, setNote] = useState<AuthorsNote>(blankNote);
   const ids = useId();
+  // What was last sent, so quick changes to several fields each build on the one before.
+  const latest = useRef<Globals>({});
   useEffect(() => {
     void call('settings.get', {}).then(
       (p) => {
+        latest.current = p.worldInfo ?? {};
         setPrefs(p);
         setNote(p.authorsNoteDefault ?? blankNote);
       },
@@ -39,7 +42,10 @@ export function WorldInfoSettings() {
   const wi: Globals = prefs.worldInfo ?? {};
   const save = (patch: Partial<PreferencesView>) =>
     void call('settings.update', patch).then(setPrefs, (e) => toast(messageOf(e), 'error'));
-  const setGlobal = (patch: Globals) => save({ worldInfo: { ...wi, ...patch } });
+  const setGlobal = (patch: Globals) => {
+    latest.current = { ...latest.current, ...patch };
+    save({ worldInfo: latest.current });
+  };
   const typed = (key: NumberKey, raw: string, min: number, max: number) => {
     setDrafts({ ...drafts, [key]: raw });
     const n = Number(raw);
