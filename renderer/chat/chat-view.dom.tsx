@@ -64,6 +64,9 @@ export function ChatView({ id, find }: { id: string; find?: { messageId: string;
   const [providerFix, setProviderFix] = useState(false);
   /** The prompt inspector: closed, the next reply's prompt, or the one a past reply (by message id) was made from. */
   const [inspecting, setInspecting] = useState<{ messageId?: string } | null>(null);
+  // On a phone the chat's settings (persona, provider, lorebooks, the group's controls) fold away behind one button,
+  // so the messages keep most of the screen; on wider windows they are always shown and the button is hidden (CSS).
+  const [toolsOpen, setToolsOpen] = useState(false);
   useEffect(() => {
     if (!error) setProviderFix(false);
   }, [error]);
@@ -231,7 +234,7 @@ export function ChatView({ id, find }: { id: string; find?: { messageId: string;
   // A branch (or a failed turn) that ends on the user's own words can still be answered, without typing anew.
   const replyable = !busy && last?.role === 'user' && conversation.characterIds.length === 1;
   return (
-    <div className="chat" data-style={prefs.chatStyle} data-width={prefs.chatWidth} style={{ '--chat-font': `${prefs.fontSize}px` } as CSSProperties}>
+    <div className="chat" data-tools={toolsOpen ? 'open' : 'closed'} data-style={prefs.chatStyle} data-width={prefs.chatWidth} style={{ '--chat-font': `${prefs.fontSize}px` } as CSSProperties}>
       <header className="page-head chat-head">
         <button type="button" className="ghost" onClick={() => navigate({ name: 'library', tab: useNav.getState().libraryTab })}>
           ← Library
@@ -244,16 +247,23 @@ export function ChatView({ id, find }: { id: string; find?: { messageId: string;
           </span>
         ) : null}
         <ChatTitle key={conversation.id} id={conversation.id} title={conversation.title} onError={setError} />
-        <ChatPickers conversation={conversation} />
+        <button type="button" className="chat-tools-toggle" aria-expanded={toolsOpen} aria-controls="chat-tools chat-panels" onClick={() => setToolsOpen(!toolsOpen)}>
+          Chat settings
+        </button>
         <button type="button" aria-expanded={inspecting !== null && inspecting.messageId === undefined} onClick={() => setInspecting(inspecting && inspecting.messageId === undefined ? null : {})}>
           Prompt
         </button>
+        <div id="chat-tools" className="chat-tools">
+          <ChatPickers conversation={conversation} />
+        </div>
       </header>
       {inspecting ? (
         <PromptInspector key={inspecting.messageId ?? 'next'} conversationId={conversation.id} {...(inspecting.messageId ? { messageId: inspecting.messageId } : {})} onClose={() => setInspecting(null)} />
       ) : null}
-      <ChatLore conversation={conversation} />
-      <GroupBar conversation={conversation} />
+      <div id="chat-panels" className="chat-panels">
+        <ChatLore conversation={conversation} />
+        <GroupBar conversation={conversation} />
+      </div>
       <RegexConsent conversationId={conversation.id} version={`${conversation.characterIds.join()}|${conversation.personaId ?? ''}`} />
       <div
         className="messages"

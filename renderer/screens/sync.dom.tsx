@@ -3,14 +3,18 @@
  * connected, sync now or stay connected, list and remove devices, and make a one-time code to add a device.
  * The relay only ever sees ciphertext (docs/sync-client.md).
  */
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { DeviceView, SyncStatusView } from '../../shared/api/sync.std.ts';
 import { call, codeOf, messageOf } from '../lib/api.dom.ts';
+import { problemText } from '../lib/sync-problem.dom.ts';
+import { useLibrary } from '../stores/library.dom.ts';
 import { useSync } from '../stores/sync.dom.ts';
 import { TextField, Outcome, ErrorLine } from '../components/fields.dom.tsx';
 import { confirmDialog } from '../components/dialog.dom.tsx';
 
-export const shortId = (id: string) => id.slice(0, 8);
+/** What a device is called in the list: its name, or a plain word when it has none (never its id). */
+const deviceLabel = (d: DeviceView) => d.name || 'Unnamed device';
+
 const when = (t: number) => new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** A relay URL problem the UI can name before asking the core (which has the final word). */
@@ -161,6 +165,8 @@ function StatusCard({ status, reload }: { status: SyncStatusView; reload(): Prom
   const st = stateText(status);
   const paused = useSync((s) => s.paused);
   const automatic = !paused;
+  const entries = useLibrary((s) => s.entries);
+  const titles = useMemo(() => new Map(entries.map((e) => [e.id, e.title])), [entries]);
   const syncNow = async () => {
     setBusy(true);
     setMessage(null);
@@ -228,7 +234,7 @@ function StatusCard({ status, reload }: { status: SyncStatusView; reload(): Prom
         <ul className="problems">
           {status.problems.map((p, i) => (
             <li key={i} className="error">
-              {p.message}
+              {problemText(p, titles)}
             </li>
           ))}
         </ul>
@@ -262,7 +268,7 @@ function Devices() {
   useEffect(() => void load(), [load]);
   const remove = async (d: DeviceView) => {
     const ok = await confirmDialog({
-      title: `Remove device ${shortId(d.deviceId)}?`,
+      title: `Remove ${deviceLabel(d)}?`,
       confirm: 'Remove device',
       danger: true,
       body: `From now on it is refused everything: it cannot sync, add devices, remove devices or wipe your account. New keys are made that it never receives: your other devices each switch to a new key for their own data, and new content is locked with a new key too, so nothing written after this can be read with what it holds — not even from a copy of another device's files. What it already has stays on it: if it is lost or someone else has it, treat everything it held until now as theirs.`,
@@ -303,24 +309,7 @@ function Devices() {
       ) : (
         <ul className="device-list">
           {devices.map((d) => (
-            <li key={d.deviceId} className="device">
-              <div className="device-text">
-                <span>
-                  <strong>Device {shortId(d.deviceId)}</strong>
-                  {d.thisDevice ? <span className="badge">This device</span> : null}
-                  {d.removedAt ? <span className="badge removed">Removed</span> : null}
-                </span>
-                <span className="muted small">
-                  Added {when(d.enrolledAt)}
-                  {d.removedAt ? ` · removed ${when(d.removedAt)}` : ''}
-                </span>
-              </div>
-              {!d.thisDevice && !d.removedAt ? (
-                <button type="button" className="danger" onClick={() => void remove(d)} aria-label={`Remove device ${shortId(d.deviceId)}`}>
-                  Remove
-                </button>
-              ) : null}
-            </li>
+            <DeviceRow key={d.deviceId} device={d} onRemove={() => void remove(d)} onRenamed={() => void load()} onError={setError} />
           ))}
         </ul>
       )}
@@ -402,5 +391,63 @@ function AddDevice({ relayUrl }: { relayUrl: string }) {
         {busy ? 'Making a code…' : pairing && !expired ? 'Make a new code' : 'Add a device'}
       </button>
     </section>
+  );
+}
+
+/** One device: its name (renamed in place: Enter saves, Escape cancels), when it was added, and Remove. */
+function DeviceRow({ device: d, onRemove, onRenamed, onError }: { device: DeviceView; onRemove(): void; onRenamed(): void; onError(message: string): void }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const inputId = `device-name-${d.deviceId}`;
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    const name = (draft ?? '').trim();
+    setDraft(null);
+    if (!name || name === d.name) return;
+    try {
+      await call('devices.rename', { deviceId: d.deviceId, name });
+      onRenamed();
+    } catch (err) {
+      onError(messageOf(err));
+    }
+  };
+  return (
+    <li className="device">
+      <div className="device-text">
+        {draft === null ? (
+          <span>
+            <strong>{deviceLabel(d)}</strong>
+            {d.thisDevice ? <span className="badge">This device</span> : null}
+            {d.removedAt ? <span className="badge removed">Removed</span> : null}
+          </span>
+        ) : (
+          <form className="rename" onSubmit={(e) => void save(e)}>
+            <label htmlFor={inputId} className="visually-hidden">
+              Name of this device
+            </label>
+            <input id={inputId} value={draft} maxLength={60} autoFocus onChange={(e) => setDraft(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setDraft(null)} />
+            <button type="submit" className="primary">
+              Save
+            </button>
+            <button type="button" onClick={() => setDraft(null)}>
+              Cancel
+            </button>
+          </form>
+        )}
+        <span className="muted small">
+          Added {when(d.enrolledAt)}
+          {d.removedAt ? ` · removed ${when(d.removedAt)}` : ''}
+        </span>
+      </div>
+      {draft === null && !d.removedAt ? (
+        <button type="button" className="ghost" onClick={() => setDraft(d.name)} aria-label={`Rename ${deviceLabel(d)}`}>
+          Rename
+        </button>
+      ) : null}
+      {!d.thisDevice && !d.removedAt ? (
+        <button type="button" className="danger" onClick={onRemove} aria-label={`Remove ${deviceLabel(d)}`}>
+          Remove
+        </button>
+      ) : null}
+    </li>
   );
 }

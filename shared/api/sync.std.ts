@@ -11,9 +11,15 @@ const recoveryKey = z.string().min(1).max(200);
 
 export interface SyncProblem {
   code: 'integrity' | 'network' | 'not_found';
+  /** The whole story, ids included (the CLI prints it). */
   message: string;
   recordId?: string;
   serverSeq?: number;
+  /** A refused item: why, in words, and the device that wrote it (the UI tells it with names, not ids). */
+  reason?: string;
+  deviceId?: string;
+  /** That device's name, when the account has one for it. */
+  deviceName?: string;
 }
 
 export interface SyncStatusView {
@@ -55,6 +61,8 @@ export interface SyncRound {
 
 export interface DeviceView {
   deviceId: string;
+  /** The name the user gave it (each device names itself after its computer when it joins); '' when none. */
+  name: string;
   enrolledAt: number;
   removedAt: number | null;
   thisDevice: boolean;
@@ -91,6 +99,8 @@ export const syncCommands = {
   'sync.setWatch': { input: z.object({ on: z.boolean() }), output: returns<SyncStatusView>() },
   'devices.list': { input: z.object({}), output: returns<DeviceView[]>() },
   /** Removes a device: it can no longer authenticate, and content keys rotate to a new epoch it never gets. */
+  /** Names a device, as every device of the account will show it (the name stays in the encrypted vault). */
+  'devices.rename': { input: z.object({ deviceId: z.string().regex(/^[0-9a-f]{64}$/, 'a device id is 64 hex characters'), name: z.string().trim().min(1, 'a name cannot be empty').max(60) }), output: returns<null>() },
   'devices.remove': { input: z.object({ deviceId: z.string().regex(/^[0-9a-f]{64}$/, 'a device id is 64 hex characters') }), output: returns<{ removed: string; epoch: number; /** A new recovery key, shown once: set only when the old one could not be kept (docs/sync-client.md). */ recoveryKey?: string }>() },
   /** A one-time, expiring code for a new device; the vault key material waits, encrypted, in the relay's mailbox. */
   'pair.create': { input: z.object({ ttlMinutes: z.number().int().min(1).max(24 * 60).optional() }), output: returns<{ code: string; expiresAt: number; relayUrl: string }>() },

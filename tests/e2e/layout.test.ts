@@ -208,6 +208,34 @@ describe.skipIf(skip !== null)(`layout, themes and window sizes${skip ? ` (${ski
     await expect(nav.getByRole('button', { name: 'Settings', exact: true }).isVisible()).resolves.toBe(true);
   });
 
+  it('below 720 px a chat folds its settings behind one button, so the messages keep most of the screen', async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await navTo(page, 'Conversations');
+    await page.getByRole('button', { name: 'Open Seraphina' }).click();
+    await page.getByText('Then walk with me.', { exact: false }).first().waitFor();
+    const toggle = page.getByRole('button', { name: 'Chat settings' });
+    await expect(toggle.getAttribute('aria-expanded')).resolves.toBe('false');
+    await expect(page.getByLabel('You play').isVisible()).resolves.toBe(false);
+    await expect(page.getByText("Author's note and lorebooks").isVisible()).resolves.toBe(false);
+    // Folded, the messages get more than half of the window (before, the settings took about 40 % of it).
+    expect((await page.getByRole('log', { name: 'Messages' }).boundingBox())!.height).toBeGreaterThan(844 / 2);
+    await screenshot(page, 'layout-phone-chat-folded');
+    await toggle.click();
+    await expect(toggle.getAttribute('aria-expanded')).resolves.toBe('true');
+    await page.getByLabel('You play').waitFor();
+    await page.getByText("Author's note and lorebooks").waitFor();
+    expect(await layoutProblems(page)).toEqual([]);
+    await screenshot(page, 'layout-phone-chat-settings');
+    await toggle.click();
+    await expect(page.getByLabel('You play').isVisible()).resolves.toBe(false);
+    // A wide window shows the settings and no button.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await expect(page.getByLabel('You play').isVisible()).resolves.toBe(true);
+    await expect(toggle.isVisible()).resolves.toBe(false);
+    await page.getByRole('button', { name: '← Library' }).click();
+  });
+
   it('the lock and onboarding screens hold up in both themes and at phone width', async () => {
     const { page } = browser;
     await page.setViewportSize({ width: 390, height: 844 });

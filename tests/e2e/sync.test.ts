@@ -188,20 +188,39 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await expect.poll(() => rows.count()).toBe(list.length);
     const bId = (await callFor(others[0]!.core)('devices.list', {})).find((d) => d.thisDevice)!.deviceId;
     const other = list.find((d) => d.deviceId === bId)!;
-    const mine = list.find((d) => d.thisDevice)!;
-    await rows.filter({ hasText: `Device ${mine.deviceId.slice(0, 8)}` }).getByText('This device').waitFor();
-    await expect(page.getByRole('button', { name: `Remove device ${mine.deviceId.slice(0, 8)}` }).count()).resolves.toBe(0);
+    // Each device named itself after the computer when it joined; no row shows an id.
+    expect(list.every((d) => d.name.length > 0)).toBe(true);
+    // B wrote (its name) as soon as it joined, while A was in live sync with the device list it had before B:
+    // A applied it instead of refusing it as written by a device never enrolled.
+    await aCall('sync.now', {});
+    expect((await aCall('sync.status', {})).problems).toEqual([]);
+    expect(list.find((d) => d.deviceId === bId)!.name).not.toBe('');
+    for (const d of list) await expect(rows.filter({ hasText: d.deviceId.slice(0, 8) }).count()).resolves.toBe(0);
+    const mine = rows.filter({ hasText: 'This device' });
+    await expect(mine.count()).resolves.toBe(1);
+    await expect(mine.getByRole('button', { name: /^Remove/ }).count()).resolves.toBe(0);
+
+    // Renamed in place (both computers of this test have the same name); every device of the account sees it.
+    await aCall('devices.rename', { deviceId: bId, name: 'Second laptop' });
+    await page.getByRole('button', { name: 'Providers', exact: true }).click();
+    await page.getByRole('button', { name: 'Sync & devices' }).click();
+    await page.getByRole('button', { name: 'Rename Second laptop' }).click();
+    await page.getByLabel('Name of this device').fill("Bram's tablet");
+    await page.keyboard.press('Enter');
+    await rows.filter({ hasText: "Bram's tablet" }).waitFor();
+    expect((await aCall('devices.list', {})).find((d) => d.deviceId === bId)!.name).toBe("Bram's tablet");
+    await screenshot(page, 'sync-devices-named');
 
     // Declining changes nothing.
-    await page.getByRole('button', { name: `Remove device ${other.deviceId.slice(0, 8)}` }).click();
+    await page.getByRole('button', { name: "Remove Bram's tablet" }).click();
     const said = await answerDialog(page, 'cancel');
     expect(said).toMatch(/refused everything: it cannot sync, add devices, remove devices or wipe your account/);
     expect(said).toMatch(/New keys are made that it never receives/);
     expect((await aCall('devices.list', {})).find((d) => d.deviceId === bId)!.removedAt).toBeNull();
 
-    await page.getByRole('button', { name: `Remove device ${other.deviceId.slice(0, 8)}` }).click();
+    await page.getByRole('button', { name: "Remove Bram's tablet" }).click();
     await answerDialog(page, 'confirm');
-    await rows.filter({ hasText: `Device ${other.deviceId.slice(0, 8)}` }).getByText('Removed', { exact: true }).waitFor({ timeout: 30_000 });
+    await rows.filter({ hasText: "Bram's tablet" }).getByText('Removed', { exact: true }).waitFor({ timeout: 30_000 });
     expect((await aCall('devices.list', {})).find((d) => d.deviceId === other.deviceId)!.removedAt).not.toBeNull();
     // B can no longer sync.
     const b = others[0]!;

@@ -2,11 +2,13 @@
  * Sync, devices, pairing, recovery from the relay and wipe, for every transport. One engine per unlocked session
  * (closed when the vault locks); it owns its own connection to the vault file (sync/sqlite-store.node.ts).
  */
+import { hostname } from 'node:os';
 import * as Y from 'yjs';
 import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { SyncRound, SyncStatusView, syncCommands, WipeReport } from '../../../shared/api/sync.std.ts';
 import { MindstageError } from '../../../shared/result.std.ts';
 import { relayAuthority } from '../../../shared/sync/signing.std.ts';
+import { readDeviceNames, setDeviceName } from '../docs/settings-doc.node.ts';
 import { VaultSession } from '../session.node.ts';
 import { WipedError } from '../sync/connection.node.ts';
 import { listDevices, removeDevice } from '../sync/devices.node.ts';
@@ -31,7 +33,9 @@ const slots = new WeakMap<CoreState, Slot>();
 
 function view(state: CoreState, s: SyncStatus): SyncStatusView {
   const pending = readPendingWipe(state.dataDir);
-  return { ...s, ...(pending ? { pendingWipe: { relay: relayAuthority(pending.relayUrl) } } : {}) };
+  const names = s.problems.some((p) => p.deviceId) && state.session ? readDeviceNames(state.session.systemDoc('settings').doc) : null;
+  const problems = names ? s.problems.map((p) => (p.deviceId && names.has(p.deviceId) ? { ...p, deviceName: names.get(p.deviceId)! } : p)) : s.problems;
+  return { ...s, problems, ...(pending ? { pendingWipe: { relay: relayAuthority(pending.relayUrl) } } : {}) };
 }
 
 async function closeEngine(state: CoreState): Promise<void> {
@@ -124,6 +128,7 @@ async function newDevice(
       ...(a.admit ? { admit: a.admit } : {}),
       ...(a.extra ? { enrolWith: a.extra.recipient } : {}),
     });
+    nameThisDevice(state, engine.replica.deviceHex);
     const r = await syncNow(state, engine);
     if (Y.encodeStateVector(state.session.catalog).length <= 1) {
       // The other devices never synced a catalog (should not happen): start one so the vault opens.
@@ -136,6 +141,17 @@ async function newDevice(
     deleteVaultFiles(state.dataDir);
     throw e;
   }
+}
+
+/**
+ * A device names itself after its computer when it joins (or, for devices from before names, when it first lists
+ * the devices), so the list reads "Anna's laptop" rather than an id; the user can rename it. An existing name,
+ * perhaps given on another device, is kept.
+ */
+function nameThisDevice(state: CoreState, deviceIdHex: string): void {
+  const doc = state.requireSession().systemDoc('settings').doc;
+  if (readDeviceNames(doc).has(deviceIdHex)) return;
+  setDeviceName(doc, deviceIdHex, hostname().trim().slice(0, 60) || 'This computer');
 }
 
 function setupExtra(engine: SyncEngine, extra: { recipient: SigningKeys } | undefined): void {
@@ -152,6 +168,7 @@ export function syncHandlers(state: CoreState): Handlers<typeof syncCommands> {
       const engine = engineFor(state);
       if (recoveryKey) verifyRecoveryKey(engine, recoveryKey);
       const out = await engine.enable({ relayUrl });
+      nameThisDevice(state, engine.replica.deviceHex);
       if (recoveryKey) await setupRecovery(engine, recoveryKey);
       return { ...out, recoveryReady: recoveryRecipient(engine.replica) !== null };
     },
@@ -166,7 +183,18 @@ export function syncHandlers(state: CoreState): Handlers<typeof syncCommands> {
       else await engine.stopWatch();
       return view(state, engine.status());
     },
-    'devices.list': async () => listDevices(engineFor(state)),
+    'devices.list': async () => {
+      const engine = engineFor(state);
+      const list = await listDevices(engine);
+      if (list.some((d) => d.thisDevice)) nameThisDevice(state, engine.replica.deviceHex);
+      const names = readDeviceNames(state.requireSession().systemDoc('settings').doc);
+      return list.map((d) => ({ ...d, name: names.get(d.deviceId) ?? '' }));
+    },
+    'devices.rename': async ({ deviceId, name }) => {
+      if (!engineFor(state).replica.devices.has(deviceId)) throw new MindstageError('not_found', 'That is not the id of a device on this account.');
+      setDeviceName(state.requireSession().systemDoc('settings').doc, deviceId, name);
+      return null;
+    },
     'devices.remove': async ({ deviceId }) => removeDevice(engineFor(state), deviceId),
     'pair.create': async ({ ttlMinutes }) => {
       const engine = engineFor(state);

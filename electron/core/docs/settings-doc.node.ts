@@ -98,11 +98,44 @@ export function toProviderView(p: StoredProvider): ProviderView {
   };
 }
 
+/**
+ * One map entry per preference, so two devices changing different preferences at the same time both keep their
+ * change when they sync (a single object was last-writer-wins as a whole: a theme changed on the laptop undid a
+ * favourite added on the desktop). Vaults from before kept them as one object under `prefs.preferences`: it stays,
+ * read beneath the entries. It is not folded into entries on the first write: two devices folding at once would each
+ * write every old value, and one device's fold could undo the other's change. A cleared preference is a `null`
+ * entry, so the old object's value does not come back from beneath it.
+ */
+const prefEntries = (doc: Y.Doc) => doc.getMap<unknown>('preferences');
+
 export function readPreferences(doc: Y.Doc): Preferences {
-  const stored = prefs(doc).get('preferences') as Partial<Preferences> | undefined;
-  return { ...defaultPreferences, ...stored };
+  const out: Record<string, unknown> = { ...defaultPreferences, ...(prefs(doc).get('preferences') as Partial<Preferences> | undefined) };
+  for (const [k, v] of prefEntries(doc).entries()) {
+    if (v === null) out[k] = (defaultPreferences as unknown as Record<string, unknown>)[k];
+    else out[k] = v;
+    if (out[k] === undefined) delete out[k];
+  }
+  return out as unknown as Preferences;
 }
 
 export function writePreferences(doc: Y.Doc, patch: Partial<Preferences>): void {
-  prefs(doc).set('preferences', { ...readPreferences(doc), ...patch });
+  const entries = prefEntries(doc);
+  doc.transact(() => {
+    for (const [k, v] of Object.entries(patch)) entries.set(k, v === undefined ? null : v);
+  });
+}
+
+/**
+ * Names the user gives their devices, by device id. They live here, in the encrypted settings document, so every
+ * device shows the same names and the relay, which knows devices only by key, never learns them. One entry per
+ * device: two devices naming themselves at once both keep their name.
+ */
+const deviceNames = (doc: Y.Doc) => doc.getMap<string>('deviceNames');
+
+export function readDeviceNames(doc: Y.Doc): Map<string, string> {
+  return new Map(deviceNames(doc).entries());
+}
+
+export function setDeviceName(doc: Y.Doc, deviceIdHex: string, name: string): void {
+  deviceNames(doc).set(deviceIdHex, name);
 }

@@ -66,7 +66,8 @@ export async function nextList(r: Replica, change: ListChange, signer: SigningKe
   return { ...unsigned, sig: await signer.sign(deviceListStatement(unsigned)) };
 }
 
-export async function listDevices(engine: SyncEngine): Promise<DeviceView[]> {
+/** The account's devices as the relay's checked list has them; their names are in the settings document. */
+export async function listDevices(engine: SyncEngine): Promise<Omit<DeviceView, 'name'>[]> {
   return engine.exclusive(async () => {
     const conn = await engine.connect();
     conn.close();

@@ -306,7 +306,6 @@ export class SyncEngine {
   async #pull(conn: RelayConnection): Promise<number> {
     const r = this.replica;
     let applied = 0;
-    let fresh = true; // openConnection just refreshed the device list
     // The next page is asked for while this one is applied (the relay reads and sends while we verify and write).
     // It starts after the highest item of this page, which is where the cursor stands once this page is committed;
     // if applying fails, the request is abandoned (its answer is dropped, its error swallowed here).
@@ -320,8 +319,10 @@ export class SyncEngine {
         next = conn.pull(after);
         next.catch(() => {});
       }
-      applied += await this.#apply(conn, page.items, fresh, page.more ? undefined : page.head);
-      fresh = false;
+      // Never judged against the list fetched when the connection opened: a device enrolled since then (a phone
+      // paired while this one was in live sync) would be refused for good as "never enrolled". An unknown writer
+      // makes #apply fetch the list again before deciding.
+      applied += await this.#apply(conn, page.items, page.more ? undefined : page.head);
       if (!page.more) return applied;
       if (r.state.cursor !== after) next = conn.pull(r.state.cursor);
     }
@@ -332,18 +333,19 @@ export class SyncEngine {
     let applied = 0;
     for (let after = from; ; ) {
       const page = await conn.pull(after);
-      applied += await this.#apply(conn, page.items, true, undefined, true);
+      applied += await this.#apply(conn, page.items, undefined, true);
       after = page.items.at(-1)?.serverSeq ?? after;
       if (!page.more) return applied;
     }
   }
 
-  async #apply(conn: RelayConnection, items: Item[], fresh: boolean, head?: number, repair = false): Promise<number> {
+  /** Applies a page; an item from a device not on the list held waits until the list is fetched again, then is judged. */
+  async #apply(conn: RelayConnection, items: Item[], head?: number, repair = false): Promise<number> {
     const r = this.replica;
-    const batch = processBatch(r, items, fresh, repair);
+    const batch = processBatch(r, items, false, repair);
     const fx = batch.fx;
     let cursor = batch.cursor;
-    if (fx.needDevices && !fresh) {
+    if (fx.needDevices) {
       r.setDevices(await conn.devices());
       retryPending(r, fx, true);
     }
@@ -469,7 +471,7 @@ export class SyncEngine {
       const before = r.freshness.message;
       const quarantinedBefore = Math.max(0, ...r.store.quarantine().map((q) => q.serverSeq));
       const pendingBefore = r.store.pending().length;
-      if (contiguous) await this.#apply(conn, pushed, false);
+      if (contiguous) await this.#apply(conn, pushed);
       else await this.#pull(conn);
       // As in a round: a new gap or a refused item is pulled once more from just before it (the relay may serve it
       // now). Only when this step made one, so an item waiting for good does not cost a pull per push.

@@ -121,7 +121,7 @@ function quarantine(r: Replica, fx: InboundEffects, item: Item, why: string, rec
   const what = rec ? `record ${rec}` : `relay document ${short(item.docId)}`;
   const message = `Refused an item for ${what} from device ${short(item.deviceId)} (relay #${item.serverSeq}): ${why}. It was not applied; your data is unchanged.`;
   fx.quarantine.push({ serverSeq: item.serverSeq, item, info: { message, recordId: rec ?? null, at: Date.now() } });
-  r.problem({ code: 'integrity', message, serverSeq: item.serverSeq, ...(rec ? { recordId: rec } : {}) });
+  r.problem({ code: 'integrity', message, serverSeq: item.serverSeq, reason: why, deviceId: toHex(item.deviceId), ...(rec ? { recordId: rec } : {}) });
   fx.quarantined++;
   return 'quarantined';
 }

@@ -1,5 +1,5 @@
 /**
- * `sync enable --relay URL`, `sync` (one round), `sync --watch`, `sync status`, `devices`, `devices remove ID`,
+ * `sync enable --relay URL`, `sync` (one round), `sync --watch`, `sync status`, `devices`, `devices rename ID --name N`, `devices remove ID`,
  * `pair create`, `pair join CODE --relay URL`, `wipe --yes [--local-only]`, `wipe --yes --recovery-key CODE --relay URL`. `recover --relay` is in vault.node.ts.
  * Exit codes: 4 when items were refused (integrity), 5 when the relay could not be reached or a wipe's remote part
  * is pending.
@@ -120,8 +120,19 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
         const list = await call('devices.list', {});
         ctx.out().result(
           list,
-          list.map((d) => `${d.deviceId}  enrolled ${new Date(d.enrolledAt).toISOString()}${d.removedAt ? `  REMOVED ${new Date(d.removedAt).toISOString()}` : ''}${d.thisDevice ? '  (this device)' : ''}`),
+          list.map((d) => `${d.deviceId}  ${d.name ? `"${d.name}"  ` : ''}enrolled ${new Date(d.enrolledAt).toISOString()}${d.removedAt ? `  REMOVED ${new Date(d.removedAt).toISOString()}` : ''}${d.thisDevice ? '  (this device)' : ''}`),
         );
+      }),
+    );
+  devices
+    .command('rename')
+    .argument('<id>', 'device id (from "mindstage devices")')
+    .requiredOption('--name <name>', 'the name every device of the account shows for it (up to 60 characters)')
+    .description('name a device; the name is kept in the encrypted vault, never on the relay')
+    .action((id: string, o: { name: string }) =>
+      ctx.withCore(async (call) => {
+        await call('devices.rename', { deviceId: id.toLowerCase(), name: o.name });
+        ctx.out().result({ deviceId: id.toLowerCase(), name: o.name.trim() }, `Device ${id.toLowerCase()} is now called "${o.name.trim()}".`);
       }),
     );
   devices
