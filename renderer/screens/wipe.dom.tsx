@@ -153,8 +153,8 @@ export function Wiped() {
             </p>
           </>
         ) : null}
-        {/* With the relay part still pending, init() would bring this page back: start onboarding directly. */}
-        <button type="button" className="primary" onClick={() => (report?.remote === 'pending' ? go('age') : void init())} disabled={wiping}>
+        {/* With the relay part still pending, or after a wipe from another device, init() would bring this page back: start onboarding directly. */}
+        <button type="button" className="primary" onClick={() => (report?.remote === 'pending' || !report ? go('age') : void init())} disabled={wiping}>
           Start over on this device
         </button>
       </section>

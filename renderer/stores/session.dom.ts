@@ -69,6 +69,9 @@ export const useSession = create<SessionState>((set, get) => ({
           error: null,
           wipeReport: { remote: 'pending', remoteError: `${status.pendingWipe.relay} was unreachable at the time`, local: 'nothing', files: [], pendingFile: 'pending-wipe.json' },
         });
+      } else if (!status.exists && status.wipedRemotely) {
+        // Wiped from another device while no window was open: the "wiped" page says so, then onboarding.
+        set({ phase: 'wiped', error: null, wipeReport: null, wiping: false });
       } else set({ phase: status.exists ? 'unlock' : 'age', error: null });
     } catch (e) {
       // A refused page address (used twice, or missing) is not a fault of the core: it gets its own page.

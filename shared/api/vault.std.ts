@@ -11,6 +11,8 @@ export interface VaultStatus {
   vaultId?: string;
   /** A wipe whose relay part could not be sent yet (the relay was unreachable); `relay` is its host:port. */
   pendingWipe?: { relay: string };
+  /** No vault because the account was wiped from another device (or with the recovery key) while this app ran. */
+  wipedRemotely?: { at: number };
 }
 
 export const vaultCommands = {

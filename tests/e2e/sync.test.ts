@@ -380,6 +380,11 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await rPage.getByText('Your vault was wiped from another of your devices.').waitFor();
     await expect(rPage.getByText('Cressida').count()).resolves.toBe(0);
     expect(dbFiles(restored.dataDir)).toEqual([]);
+    // A window opened afterwards (or this one reloaded) still says why there is no vault, instead of a bare first run.
+    expect((await callFor(restored.core)('vault.status', {})).wipedRemotely?.at).toBeGreaterThan(0);
+    await rPage.reload();
+    await rPage.getByRole('heading', { name: 'Everything was wiped' }).waitFor({ timeout: 30_000 });
+    await rPage.getByText('Your vault was wiped from another of your devices.').waitFor();
     await rPage.getByRole('button', { name: 'Start over on this device' }).click();
     await rPage.getByLabel('Your date of birth').waitFor();
     await rPage.close();

@@ -21,6 +21,12 @@ export class CoreState {
   #storage: VaultStorage | null = null;
   #releaseLock: (() => void) | null = null;
   session: VaultSession | null = null;
+  /**
+   * When another device (or the recovery key) wiped the account and this core wiped itself in consequence. Kept in
+   * memory only, so a window opened afterwards can say why there is no vault; never written, since a wipe leaves
+   * nothing behind.
+   */
+  wipedRemotelyAt: number | null = null;
   readonly #lockListeners = new Set<(session: VaultSession) => void>();
 
   constructor(dataDir: string, emit: Emit) {

@@ -75,7 +75,10 @@ function engineFor(state: CoreState): SyncEngine {
 function wipeFromMarker(state: CoreState): Promise<string[]> {
   const slot = slots.get(state);
   if (slot?.wiping) return slot.wiping;
-  const p = wipeLocal(state);
+  const p = wipeLocal(state).then((files) => {
+    state.wipedRemotelyAt = Date.now();
+    return files;
+  });
   if (slot) slot.wiping = p;
   return p;
 }

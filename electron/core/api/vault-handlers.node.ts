@@ -11,11 +11,14 @@ export function vaultHandlers(state: CoreState): Handlers<typeof vaultCommands> 
     'vault.status': async () => {
       // After a local wipe the vault is gone but a relay part may still be pending; the UI offers to send it.
       const pending = readPendingWipe(state.dataDir);
-      const extra = pending ? { pendingWipe: { relay: relayAuthority(pending.relayUrl) } } : {};
+      const extra = {
+        ...(pending ? { pendingWipe: { relay: relayAuthority(pending.relayUrl) } } : {}),
+        ...(state.wipedRemotelyAt !== null ? { wipedRemotely: { at: state.wipedRemotelyAt } } : {}),
+      };
       if (!state.hasVault()) return { exists: false, unlocked: false, ...extra };
       const vaultId = readVaultId(state.storage());
       if (vaultId === null) return { exists: false, unlocked: false, ...extra };
-      return { exists: true, unlocked: state.session !== null, vaultId, ...extra };
+      return { exists: true, unlocked: state.session !== null, vaultId, ...(pending ? { pendingWipe: extra.pendingWipe! } : {}) };
     },
     'vault.create': async ({ passphrase }) => {
       const storage = state.storage(true);
