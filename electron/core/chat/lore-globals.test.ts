@@ -139,3 +139,15 @@ describe('character filters (entry characterFilter)', () => {
     expect(passesCharacterFilter({ isExclude: false, names: [], tags: ['elf'] }, undefined)).toBe(true);
   });
 });
+
+describe('min activations after recursion (WorldInfoBuffer.get / checkWorldInfo scan states)', () => {
+  it('a min-activations pass after a recursion pass still scans the entries of books without recursion', () => {
+    const recursive = book([{ keys: ['dragon'], content: 'It sleeps on gold.' }, { keys: ['gold'], content: 'GOLD' }], { recursive_scanning: true });
+    const plain = book([{ keys: ['river'], content: 'RIVER' }]);
+    const h = said('an owl', 'the river', 'x', 'y', 'a dragon');
+    // Recursion (dragon → gold) happens first; the min pass then reaches "the river" (4 back) for the other book.
+    const s = selectLore([recursive, plain], h, { ...opts, minActivations: 3 });
+    expect(s.entries.map((e) => e.content).sort()).toEqual(['GOLD', 'It sleeps on gold.', 'RIVER']);
+    expect(s.entries.find((e) => e.content === 'RIVER')!.reason).toBe('key "river" (min activations: 4 messages scanned)');
+  });
+});

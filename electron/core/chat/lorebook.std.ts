@@ -268,20 +268,22 @@ export function selectLore(books: readonly (Lorebook | LoreSource)[], history: r
     const thisPassIsMin = minPass;
     if (!thisPassIsMin && steps++ >= maxSteps) break;
     const found = new Map<Candidate, string>();
+    // A min-activations pass is not a recursion pass (SillyTavern's MIN_ACTIVATIONS state), even after one.
+    const inRecursion = recursion && !thisPassIsMin;
     for (const c of all) {
       const e = c.e;
       if (failedProbability.has(c) || activated.has(c)) continue;
       const isSticky = sticky.has(c.key);
       if (e.delay > 0 && chatLength < e.delay) continue;
       if (cooldown.has(c.key) && !isSticky) continue;
-      if (!isSticky && e.delayUntilRecursion > 0 && (!recursion || e.delayUntilRecursion > level)) continue;
-      if (recursion && e.excludeRecursion && !isSticky) continue;
-      if (recursion && !isSticky && !(opts.recursive || c.compiled.recursive) && e.delayUntilRecursion === 0) continue;
+      if (!isSticky && e.delayUntilRecursion > 0 && (!inRecursion || e.delayUntilRecursion > level)) continue;
+      if (inRecursion && e.excludeRecursion && !isSticky) continue;
+      if (inRecursion && !isSticky && !(opts.recursive || c.compiled.recursive) && e.delayUntilRecursion === 0) continue;
       if (e.constant) found.set(c, 'constant');
       else if (isSticky) found.set(c, `sticky (until message ${timers.sticky[c.key]!.end})`);
       else if (primaryMatches(c)) {
         const why = keyMatch(e, hayFor(c));
-        if (why) found.set(c, recursion ? `${why} in activated entries` : why);
+        if (why) found.set(c, inRecursion ? `${why} in activated entries` : thisPassIsMin ? `${why} (min activations: ${depthOf(c)} messages scanned)` : why);
       }
     }
     const fresh = [...found.keys()].sort((a, b) => Number(sticky.has(b.key)) - Number(sticky.has(a.key)));
