@@ -2,15 +2,14 @@
  * A conversation's author's note (text, depth, role, how often) and its own lorebooks, folded away under the chat
  * header. The note is saved when the user says so; lorebooks as they are ticked.
  */
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ConversationInfo } from '../../shared/api/conversation.std.ts';
 import type { AuthorsNote } from '../../shared/domain.std.ts';
-import { CheckField, TextField } from '../components/fields.dom.tsx';
+import { CheckField } from '../components/fields.dom.tsx';
+import { AuthorsNoteFields, blankNote } from '../components/authors-note-fields.dom.tsx';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { useChat } from '../stores/chat.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
-
-const blankNote: AuthorsNote = { text: '', depth: 4, role: 'system', every: 1 };
 
 export function ChatLore({ conversation }: { conversation: ConversationInfo }) {
   const books = useLibrary((s) => s.entries).filter((e) => e.kind === 'lorebook');
@@ -18,9 +17,6 @@ export function ChatLore({ conversation }: { conversation: ConversationInfo }) {
   const [note, setNote] = useState<AuthorsNote>(conversation.authorsNote ?? blankNote);
   const saved = JSON.stringify(conversation.authorsNote ?? blankNote);
   useEffect(() => setNote(conversation.authorsNote ?? blankNote), [conversation.id, conversation.authorsNote]);
-  const depthId = useId();
-  const everyId = useId();
-  const roleId = useId();
   const update = (patch: { authorsNote?: AuthorsNote; lorebookIds?: string[] }) =>
     void call('conversation.update', { id: conversation.id, patch }).catch((e: unknown) => setError(messageOf(e)));
   // A deleted book may still be named by the conversation: leave it out, so saving does not name a missing record.
@@ -34,32 +30,14 @@ export function ChatLore({ conversation }: { conversation: ConversationInfo }) {
     setChatBooks(next);
     update({ lorebookIds: next });
   };
-  const whole = (v: string, d: number) => (Number.isFinite(Number(v)) && v.trim() !== '' ? Math.max(0, Math.min(1000, Math.floor(Number(v)))) : d);
   return (
     <details className="chat-lore">
       <summary>Author&apos;s note and lorebooks</summary>
-      <TextField label="Author's note" value={note.text} multiline rows={2} onChange={(text) => setNote({ ...note, text })} hint="Inserted into the chat near the end, to steer the next replies." />
-      <div className="row">
-        <div className="field inline">
-          <label htmlFor={depthId}>Depth</label>
-          <input id={depthId} type="number" min={0} className="narrow" value={note.depth} onChange={(e) => setNote({ ...note, depth: whole(e.target.value, 4) })} />
-        </div>
-        <div className="field inline">
-          <label htmlFor={roleId}>As</label>
-          <select id={roleId} value={note.role} onChange={(e) => setNote({ ...note, role: e.target.value as AuthorsNote['role'] })}>
-            <option value="system">system</option>
-            <option value="user">user</option>
-            <option value="assistant">assistant</option>
-          </select>
-        </div>
-        <div className="field inline">
-          <label htmlFor={everyId}>Every N turns</label>
-          <input id={everyId} type="number" min={0} className="narrow" value={note.every} onChange={(e) => setNote({ ...note, every: whole(e.target.value, 1) })} />
-        </div>
+      <AuthorsNoteFields label="Author's note" hint="Inserted into the chat near the end, to steer the next replies." note={note} onChange={setNote}>
         <button type="button" aria-label="Save note" disabled={JSON.stringify(note) === saved} onClick={() => update({ authorsNote: note })}>
           Save note
         </button>
-      </div>
+      </AuthorsNoteFields>
       <p className="hint">Lorebooks of this chat{books.length === 0 ? ': none yet — create one in the library.' : ':'}</p>
       <div className="checks">
         {books.map((b) => (

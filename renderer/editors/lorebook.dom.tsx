@@ -2,7 +2,7 @@
  * Lorebook entries with every World Info field SillyTavern has: primary and secondary keys with their logic,
  * regex / case / whole-word matching, constant, probability, position (before/after the character, around the
  * author's note or the examples, or at a depth with a role), order, timed effects, inclusion groups, scan depth and
- * the recursion flags. SillyTavern's fields live in the entry's `extensions`, named as SillyTavern's
+ * the recursion flags, and which characters an entry is for. SillyTavern's fields live in the entry's `extensions`, named as SillyTavern's
  * convertCharacterBook reads them, so a card's book and a World Info file keep them; unknown fields are kept as is.
  */
 import { useId, type ReactNode } from 'react';
@@ -36,6 +36,13 @@ function positionOf(e: LoreEntry): Position {
 }
 const num = (e: LoreEntry, k: string, d: number): number => (typeof e.extensions[k] === 'number' ? (e.extensions[k] as number) : d);
 const bool = (e: LoreEntry, k: string): boolean => e.extensions[k] === true;
+/** SillyTavern's characterFilter, as kept in `extensions.character_filter`. */
+function filterOf(e: LoreEntry): { isExclude: boolean; names: string[]; tags: string[] } {
+  const f = e.extensions['character_filter'];
+  const o = typeof f === 'object' && f !== null ? (f as Record<string, unknown>) : {};
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return { isExclude: o['isExclude'] === true, names: list(o['names']), tags: list(o['tags']) };
+}
 
 export function LorebookEditor({ book, onChange }: { book: Lorebook | undefined; onChange(book: Lorebook | undefined): void }) {
   const entries = book?.entries ?? [];
@@ -98,6 +105,11 @@ export function LorebookEditor({ book, onChange }: { book: Lorebook | undefined;
                 <TextField label={`Group of entry ${n}`} value={typeof entry.extensions['group'] === 'string' ? (entry.extensions['group'] as string) : ''} onChange={(group) => ext(i, { group })} />
                 <NumberInput n={n} what="group weight" label="Weight" value={num(entry, 'group_weight', 100)} min={1} onChange={(v) => ext(i, { group_weight: v ?? 100 })} />
                 <CheckField label="Wins its group" name={`Entry ${n} wins its group`} checked={bool(entry, 'group_override')} onChange={(v) => ext(i, { group_override: v })} />
+              </Group>
+              <Group title="Only for some characters">
+                <CommaField label={`Characters for entry ${n}`} values={filterOf(entry).names} onChange={(names) => ext(i, { character_filter: { ...filterOf(entry), names } })} hint="Names, separated with commas. Empty: every character." />
+                <CommaField label={`Character tags for entry ${n}`} values={filterOf(entry).tags} onChange={(tags) => ext(i, { character_filter: { ...filterOf(entry), tags } })} hint="Characters with one of these tags." />
+                <CheckField label="Everyone except these" name={`Entry ${n} for everyone except these characters`} checked={filterOf(entry).isExclude} onChange={(isExclude) => ext(i, { character_filter: { ...filterOf(entry), isExclude } })} />
               </Group>
               <Group title="Recursion">
                 <CheckField label="Not triggered by other entries" name={`Entry ${n} not triggered by other entries`} checked={bool(entry, 'exclude_recursion')} onChange={(v) => ext(i, { exclude_recursion: v })} />

@@ -44,12 +44,13 @@ export async function chatWithCharacter(characterId: string): Promise<string> {
   return (await call('conversation.create', { title: ch.name, characterIds: [characterId], withGreeting: true })).id;
 }
 
-/** A new conversation in a scenario: its characters, persona override and opening messages. */
+/**
+ * A new conversation in a scenario: its characters and persona override, opened by the scenario's opening messages
+ * or, when it has none, by each character's greeting (the core does both, as `conversation create` does).
+ */
 export async function playScenario(scenarioId: string): Promise<string> {
   const sc = await call('scenario.get', { id: scenarioId });
-  const { id } = await call('conversation.create', { title: sc.title, characterIds: sc.characterIds, scenarioId, personaId: sc.personaId });
-  for (const text of sc.openingMessages) if (text.trim()) await call('conversation.addMessage', { id, role: 'narrator', text });
-  return id;
+  return (await call('conversation.create', { title: sc.title, characterIds: sc.characterIds, scenarioId, personaId: sc.personaId, withGreeting: true })).id;
 }
 
 export const cardFiles = '.png,.json,.charx,image/png,application/json';

@@ -83,6 +83,15 @@ export function ImportPanel() {
             {counts.lorebooks} lorebook{counts.lorebooks === 1 ? '' : 's'}, {counts.presets} preset{counts.presets === 1 ? '' : 's'} and {counts.personas} persona
             {counts.personas === 1 ? '' : 's'}.
           </p>
+          {report.notes?.length ? (
+            <ul className="small" aria-label="Notes on what was imported">
+              {report.notes.map((n) => (
+                <li key={`${n.path}:${n.note}`}>
+                  <strong>{n.path}</strong> — {n.note}
+                </li>
+              ))}
+            </ul>
+          ) : null}
           {report.skipped.length > 0 ? (
             <details open={report.skipped.some((s) => s.reason !== 'already imported.')}>
               <summary>Left out: {report.skipped.length}</summary>

@@ -10,6 +10,7 @@ import { ImportPanel } from './import-panel.dom.tsx';
 import { ChatAppearance } from './appearance.dom.tsx';
 import { RegexScripts } from './regex-scripts.dom.tsx';
 import { AgeGate } from '../gallery/gallery-screen.dom.tsx';
+import { WorldInfoSettings } from './world-info-settings.dom.tsx';
 
 export function Settings() {
   const { theme, setTheme, idleLockMinutes, setIdleLockMinutes } = useSession();
@@ -79,6 +80,7 @@ export function Settings() {
         <h2 id="regex-title">Regex scripts</h2>
         <RegexScripts />
       </section>
+      <WorldInfoSettings />
       <ChangePassphrase />
       <ExportImport />
       <ImportPanel />

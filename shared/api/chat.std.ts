@@ -147,6 +147,30 @@ const conversationId = RecordId;
 export const chatStyles = ['bubbles', 'flat', 'document'] as const;
 export const chatWidths = ['narrow', 'medium', 'wide'] as const;
 
+/**
+ * SillyTavern's global World Info settings (world-info.js `world_info_*`), each optional: unset is SillyTavern's
+ * default. Recursion itself is `loreRecursive`. `maxRecursionSteps` 0 means our cap (10 passes); SillyTavern lets
+ * only one of it and `minActivations` be non-zero, and so do we (max recursion steps wins).
+ */
+export const WorldInfoSettings = z
+  .object({
+    /** How many of the newest messages a book that sets none scans (default 2). */
+    scanDepth: z.number().int().min(0).max(1000),
+    /** A book's token budget when it sets none, as a percentage of the prompt's budget (default 25). */
+    budgetPercent: z.number().int().min(1).max(100),
+    maxRecursionSteps: z.number().int().min(0).max(10),
+    /** Keep scanning one message deeper until this many entries are active (0: off). */
+    minActivations: z.number().int().min(0).max(100),
+    /** …but no deeper than this many messages (0: as far as the history goes). */
+    minActivationsDepthMax: z.number().int().min(0).max(1000),
+    /** Defaults for entries that set none. */
+    caseSensitive: z.boolean(),
+    matchWholeWords: z.boolean(),
+  })
+  .partial()
+  .strict();
+export type WorldInfoSettings = z.infer<typeof WorldInfoSettings>;
+
 export const preferencesShape = z
   .object({
     idleLockMinutes: z.number().int().min(0).max(24 * 60),
@@ -172,6 +196,8 @@ export const preferencesShape = z
     loreRecursive: z.boolean(),
     /** The age gate: show 18+ entries of public galleries (off until the user says they are 18 or older). */
     showMature: z.boolean(),
+    /** The other global World Info settings. */
+    worldInfo: WorldInfoSettings,
   })
   .partial()
   .strict();
@@ -191,6 +217,7 @@ export interface PreferencesView {
   authorsNoteDefault?: AuthorsNote;
   loreRecursive?: boolean;
   showMature?: boolean;
+  worldInfo?: WorldInfoSettings;
 }
 
 export const providerCommands = {

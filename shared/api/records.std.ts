@@ -45,8 +45,9 @@ export const recordCommands = {
   'persona.delete': { input: byId, output: done },
 
   /**
-   * `withGreeting`: the conversation opens with its first character's greeting (first_mes), the card's alternate
-   * greetings (and, in a group, its group-only greetings) offered as alternatives of that first message.
+   * `withGreeting`: the conversation opens with the scenario's opening messages if it has any, else with each
+   * character's greeting (first_mes), the card's alternate greetings offered as alternatives; in a group, one
+   * greeting per member, its group-only greetings first.
    */
   'conversation.create': { input: ConversationMeta.extend({ withGreeting: z.boolean().optional() }), output: created },
   'conversation.get': { input: byId, output: returns<Conversation>() },

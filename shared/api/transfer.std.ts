@@ -16,10 +16,14 @@ export interface ImportCounts {
   personas: number;
 }
 
-/** What an import did: how many records of each kind it added, and each file it left out with the reason. */
+/**
+ * What an import did: how many records of each kind it added, each file it left out with the reason, and (only
+ * when there are any) notes on files it imported with something missing — a chat naming a lorebook it could not find.
+ */
 export interface ImportReport {
   imported: ImportCounts;
   skipped: { path: string; reason: string }[];
+  notes?: { path: string; note: string }[];
 }
 
 export const ImportFile = z.object({

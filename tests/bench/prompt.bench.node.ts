@@ -9,6 +9,10 @@
 import { Lorebook, CharacterFields } from '../../shared/domain.std.ts';
 import { buildPrompt, clearTokenCache, type PromptHistoryMessage, type PromptInput } from '../../electron/core/chat/prompt.std.ts';
 import { median, percentile, sample, type BenchRow } from './report.node.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { regexTransform } from '../../electron/core/chat/regex-prompt.std.ts';
+import { parseRegexScripts, RegexScript } from '../../shared/regex/script.std.ts';
 
 const SUITE = 'prompt';
 const TARGET_MS = 50;
@@ -94,6 +98,7 @@ export function worldBook(seed: number, entries: number): Lorebook {
         exclude_recursion: i % 8 === 0,
         prevent_recursion: i % 12 === 0,
         delay_until_recursion: i % 30 === 0,
+        ...(i % 14 === 5 ? { character_filter: { isExclude: i % 28 === 5, names: ['Mira', 'Bram'], tags: i % 3 ? ['sea'] : [] } } : {}),
       },
     })),
   });
@@ -139,6 +144,23 @@ function concatenation(input: PromptInput): string {
   return parts.join('\n');
 }
 
+/**
+ * Regex scripts as a role-player has them: a real card's two (lide4144: one on the prompt and the display, one
+ * display-only) and global ones on user input, AI output (one limited by depth) and World Info, plus another
+ * display-only one. Display-only scripts are skipped by the prompt, as in the app.
+ */
+function benchScripts(): RegexScript[] {
+  const file = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/regex/lide4144-lilian-regex-scripts.json'), 'utf8')) as { regex_scripts: unknown[] };
+  const own = [
+    { scriptName: 'no OOC', findRegex: '/\\(OOC:[^)]*\\)/g', replaceString: '', placement: [1], promptOnly: true },
+    { scriptName: 'actions as brackets', findRegex: '/\\*([^*]+)\\*/g', replaceString: '[$1]', placement: [2], promptOnly: true, minDepth: 2, maxDepth: 60 },
+    { scriptName: 'thunder', findRegex: '/thunder/g', replaceString: 'THUNDER', placement: [1, 2], promptOnly: true },
+    { scriptName: 'bay', findRegex: '/Saltmere/g', replaceString: 'Saltmere Bay', placement: [5] },
+    { scriptName: 'octopus', findRegex: '/kraken/gi', replaceString: '🐙', placement: [2], markdownOnly: true },
+  ];
+  return [...parseRegexScripts(file.regex_scripts).scripts, ...own.map((x) => RegexScript.parse(x))];
+}
+
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const history = conversation(10_000);
@@ -173,7 +195,7 @@ export async function run(): Promise<BenchRow[]> {
     { label: 'gpt-4o, 8k context', input: { ...base, contextWindow: 8_192 } },
     { label: 'estimate (llama3), 128k context', input: { ...base, model: 'llama3.1:70b' } },
     {
-      label: "everything on (3 books × 200 entries, author's note, depth entries), gpt-4o 128k",
+      label: "everything on (10k messages, 3 books × 200 entries with character filters and min activations 45 up to 100 messages, author's note, depth entries, 7 regex scripts: prompt and display-only), gpt-4o 128k",
       input: {
         ...base,
         lorebooks: [
@@ -187,6 +209,9 @@ export async function run(): Promise<BenchRow[]> {
         chatLength: 10_000,
         random: rng(99),
         macroSeed: 'bench',
+        // About 40 entries fire by their keys: 45 makes the scan look up to 100 messages back, one pass each.
+        worldInfo: { minActivations: 45, minActivationsDepthMax: 100 },
+        transformText: regexTransform(benchScripts(), { char: 'Mira', user: 'Alex' })!,
       },
     },
   ];

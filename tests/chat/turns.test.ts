@@ -1,6 +1,7 @@
 /** Regenerate (swipes), continue, group turns, impersonation and alternate greetings, against the fake provider. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.node.ts';
+import { displayText } from '../../shared/display-text.std.ts';
 import { nextReply, openChatHarness, useShortTimeouts, type ChatHarness } from './harness.node.ts';
 
 let h: ChatHarness;
@@ -156,11 +157,29 @@ describe('alternate greetings', () => {
     expect(c.messages[0]).toMatchObject({ role: 'character', authorId: ch, chosen: 0 });
     expect(c.messages[0]!.alternatives.map((a) => a.text)).toEqual(['Hello, traveller.', 'Oh! A visitor.', 'You again?']);
 
-    const { id: group } = await h.call('conversation.create', { title: 'g2', characterIds: [ch, h.characterId], withGreeting: true });
-    const g = await h.call('conversation.get', { id: group });
-    expect(g.messages[0]!.alternatives.map((a) => a.text)).toEqual(['Hello, traveller.', 'Oh! A visitor.', 'You again?', 'Hello, all of you.']);
-
     const { id: plain } = await h.call('conversation.create', { title: 'g3', characterIds: [ch] });
     expect((await h.call('conversation.get', { id: plain })).messages).toEqual([]);
+  });
+
+  // SillyTavern's group-chats.js `getGroupChat`: a new group chat gets one greeting per member, in member order,
+  // skipping members without one; macros are the member's own ({{char}} is whoever greets).
+  it('open a group chat with one greeting per member, group-only greetings first', async () => {
+    const { id: wren } = await h.call('character.create', {
+      name: 'Wren',
+      first_mes: 'Hello, {{user}}. I am {{char}}.',
+      alternate_greetings: ['Oh! A visitor.'],
+      group_only_greetings: ['Hello, all of you. {{char}} here.'],
+    });
+    const { id: moss } = await h.call('character.create', { name: 'Moss', first_mes: '{{char}} nods at {{user}}.' });
+    const { id: mute } = await h.call('character.create', { name: 'Quiet' });
+    const { id: group } = await h.call('conversation.create', { title: 'g2', characterIds: [moss, mute, wren], withGreeting: true });
+    const g = await h.call('conversation.get', { id: group });
+    expect(g.messages.map((m) => [m.role, m.authorId, m.chosen, m.alternatives.map((a) => a.text)])).toEqual([
+      ['character', moss, 0, ['{{char}} nods at {{user}}.']],
+      ['character', wren, 0, ['Hello, all of you. {{char}} here.', 'Hello, {{user}}. I am {{char}}.', 'Oh! A visitor.']],
+    ]);
+    const ctx = await h.call('conversation.displayContext', { id: group });
+    const shown = g.messages.map((m, index) => displayText(m.alternatives[0]!.text, { conversationId: group, message: m, alternativeId: m.alternatives[0]!.id, context: ctx, messages: g.messages, index }));
+    expect(shown).toEqual([`Moss nods at ${ctx.userName}.`, 'Hello, all of you. Wren here.']);
   });
 });

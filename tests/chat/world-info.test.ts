@@ -295,3 +295,40 @@ describe('Where books come from (docs: "Global", "Chat lore", "Character lore", 
     expect((await h.call('records.list', { kind: 'lorebook' })).length).toBe(before);
   });
 });
+
+describe('Global settings (docs: "Min Activations", "Max Recursion Steps", "Scan Depth", "Case-sensitive keys"; world-info.js checkWorldInfo)', () => {
+  it('min activations scan deeper until enough entries fire; the global scan depth and case default apply to books that set none', async () => {
+    const book = [entry(1, { key: ['Kraken'] }), entry(2, { key: ['away'] })];
+    const messages = ['the KRAKEN rises', 'Run.', 'Where to?', 'Away.'];
+    expect(fired(await sentFor(book, messages))).toEqual([2]);
+    try {
+      await h.call('settings.update', { worldInfo: { minActivations: 2 } });
+      expect(fired(await sentFor(book, messages))).toEqual([1, 2]);
+      await h.call('settings.update', { worldInfo: { minActivations: 2, minActivationsDepthMax: 3 } });
+      expect(fired(await sentFor(book, messages))).toEqual([2]);
+      await h.call('settings.update', { worldInfo: { scanDepth: 4 } });
+      expect(fired(await sentFor(book, messages))).toEqual([1, 2]);
+      await h.call('settings.update', { worldInfo: { scanDepth: 4, caseSensitive: true } });
+      expect(fired(await sentFor(book, messages))).toEqual([]); // "Kraken" ≠ "KRAKEN", "away" ≠ "Away."
+    } finally {
+      await h.call('settings.update', { worldInfo: {} });
+    }
+    const bad = await h.core.invoke('settings.update', { worldInfo: { minActivations: -1 } });
+    expect(bad.ok).toBe(false);
+  });
+});
+
+describe('Character filter (docs: "Filter to Character(s)"; world-info.js checkWorldInfo "filtered out by character")', () => {
+  it('fires only for the named character, or for everyone else when excluding; kept through export', async () => {
+    const book = [
+      entry(1, { key: ['tea'], characterFilter: { isExclude: false, names: ['Mira'], tags: [] } }),
+      entry(2, { key: ['tea'], characterFilter: { isExclude: false, names: ['Bram'], tags: [] } }),
+      entry(3, { key: ['tea'], characterFilter: { isExclude: true, names: ['Mira'], tags: [] } }),
+      entry(4, { key: ['tea'], characterFilter: { isExclude: true, names: ['Bram'], tags: [] } }),
+    ];
+    const id = await importBook(book);
+    expect(fired(await reply(await chatWith(id, ['Some tea?'])))).toEqual([1, 4]);
+    const exported = JSON.parse((await h.call('lorebook.export', { id })).json) as { entries: Record<string, { characterFilter?: unknown }> };
+    expect(Object.values(exported.entries).map((e) => e.characterFilter)).toEqual(book.map((e) => e['characterFilter']));
+  });
+});

@@ -67,13 +67,13 @@ export function conversationHandlers(state: CoreState): ConversationHandlers {
       const s = state.requireSession();
       checkReferences(s, meta);
       const openings = withGreeting ? openingsOf(s, meta.scenarioId) : [];
-      const greetings = withGreeting && openings.length === 0 ? greetingsOf(s, meta.characterIds) : null;
+      const greetings = withGreeting && openings.length === 0 ? greetingsOf(s, meta.characterIds ?? []) : [];
       // A new conversation starts with the default author's note, when one is set (SillyTavern's "default note").
       const note = readPreferences(s.systemDoc('settings').doc).authorsNoteDefault;
       const withNote = meta.authorsNote === undefined && note && note.text.trim() !== '' ? { ...meta, authorsNote: note } : meta;
       const id = s.storage.transaction(() => {
         const created = s.createRecord('conversation', meta.title, (doc) => writeMeta(doc, { ...withNote, createdAt: s.now() }));
-        if (greetings) s.conversations.appendMany(created, [greeting(greetings, s.now())]);
+        if (greetings.length > 0) s.conversations.appendMany(created, greetings.map((g) => greeting(g, s.now())));
         const now = s.now();
         if (openings.length > 0) s.conversations.appendMany(created, openings.map((text) => ({ id: newItemId(), role: 'narrator' as const, createdAt: now, alternatives: [{ id: newItemId(), text, createdAt: now, status: 'complete' as const }], chosen: 0 })));
         return created;
@@ -157,13 +157,21 @@ function openingsOf(s: VaultSession, scenarioId: string | undefined): string[] {
   return (sc.openingMessages ?? []).filter((t) => t.trim() !== '');
 }
 
-/** The first character's greeting and the texts offered beside it, or null when it has none. */
-function greetingsOf(s: VaultSession, characterIds: string[]): { authorId: string; texts: string[] } | null {
-  const first = characterIds[0];
-  if (first === undefined) return null;
-  const c = readFields<Partial<CharacterFields>>(s.record(first, 'character').doc);
-  const texts = [c.first_mes ?? '', ...(c.alternate_greetings ?? []), ...(characterIds.length > 1 ? (c.group_only_greetings ?? []) : [])].filter((t) => t.trim() !== '');
-  return texts.length > 0 ? { authorId: first, texts } : null;
+/**
+ * The opening greetings. One character: its greeting, with the card's alternate greetings as alternatives. A group
+ * opens as SillyTavern's group-chats.js does (`getGroupChat` on a new chat): one greeting per member, in member
+ * order, each member's macros resolved for that member when shown (the message is theirs). A card's
+ * `group_only_greetings` (CCv3) are made for groups, so there they come first and its usual greetings follow as
+ * alternatives; SillyTavern picks one greeting at random, we keep them all as swipes, the first shown.
+ */
+function greetingsOf(s: VaultSession, characterIds: string[]): Array<{ authorId: string; texts: string[] }> {
+  const group = characterIds.length > 1;
+  return characterIds.flatMap((id) => {
+    const c = readFields<Partial<CharacterFields>>(s.record(id, 'character').doc);
+    const usual = [c.first_mes ?? '', ...(c.alternate_greetings ?? [])];
+    const texts = (group ? [...(c.group_only_greetings ?? []), ...usual] : usual).filter((t) => t.trim() !== '');
+    return texts.length > 0 ? [{ authorId: id, texts }] : [];
+  });
 }
 
 /** The greeting as the first message; the others as its alternatives, the first one shown. */

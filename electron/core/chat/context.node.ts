@@ -6,6 +6,7 @@
  * Only the conversation's newest messages are read (`tail`, history.node.ts); `fitPrompt` reads older ones while
  * the prompt would take every message read, so a send costs the same in a chat of 100 or 100,000 messages.
  */
+import type { WorldInfoSettings } from '../../../shared/api/chat.std.ts';
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { ConversationInfo } from '../../../shared/api/conversation.std.ts';
 import { CharacterFields, ScenarioFields, type AuthorsNote, type ConversationMeta, type LorebookFields, type Message, type PersonaFields } from '../../../shared/domain.std.ts';
@@ -45,6 +46,7 @@ export interface ChatContext {
   books: Map<string, LorebookFields>;
   globalLorebookIds: string[];
   loreRecursive: boolean;
+  worldInfo: WorldInfoSettings;
   authorsNote?: AuthorsNote;
   variables: Record<string, string>;
   /** Regex scripts in force (global, then allowed card scripts) and cards still awaiting the user's consent. */
@@ -122,6 +124,7 @@ export function loadContext(s: VaultSession, conversationId: string, through?: M
     books,
     globalLorebookIds: prefs.globalLorebookIds ?? [],
     loreRecursive: prefs.loreRecursive ?? false,
+    worldInfo: prefs.worldInfo ?? {},
     ...(authorsNote ? { authorsNote } : {}),
     variables: variablesOf(conversation),
     regex,
@@ -251,6 +254,7 @@ export function promptBase(ctx: ChatContext, speakerId: string, history: PromptH
     ...(ctx.conversation.loreTimers ? { loreTimers: ctx.conversation.loreTimers } : {}),
     ...(ctx.authorsNote ? { authorsNote: ctx.authorsNote } : {}),
     recursiveLore: ctx.loreRecursive,
+    worldInfo: ctx.worldInfo,
     random: seededRandom(hash32(seed)),
     variables: ctx.variables,
     macroSeed: seed,
@@ -266,7 +270,7 @@ export function promptBase(ctx: ChatContext, speakerId: string, history: PromptH
  * the first message that does not fit. Messages never read count as left out (`historyDropped`).
  */
 export function fitPrompt(ctx: ChatContext, base: PromptBase, history: PromptHistoryMessage[], build: (history: PromptHistoryMessage[]) => BuiltPrompt): BuiltPrompt {
-  const reach = Math.max(base.minHistoryMessages ?? defaultMinHistoryMessages, scanReach(base.lorebooks)) + 1;
+  const reach = Math.max(base.minHistoryMessages ?? defaultMinHistoryMessages, scanReach(base.lorebooks, base.worldInfo)) + 1;
   let older: PromptHistoryMessage[] = toHistory(ctx, [...ctx.tail.older]);
   for (;;) {
     const all = older.length ? [...older, ...history] : history;

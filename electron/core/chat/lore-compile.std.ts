@@ -62,6 +62,22 @@ export interface CompiledEntry {
   preventRecursion: boolean;
   /** 0: not delayed; n: activates only in recursion passes from level n on. */
   delayUntilRecursion: number;
+  /** SillyTavern's `characterFilter`: only for (or, excluding) these characters or characters with these tags. */
+  characterFilter: CharacterFilter | undefined;
+}
+
+export interface CharacterFilter {
+  isExclude: boolean;
+  names: string[];
+  tags: string[];
+}
+
+/** Defaults for what an entry leaves unset (SillyTavern's global World Info settings). */
+export interface CompileDefaults {
+  caseSensitive?: boolean;
+  matchWholeWords?: boolean;
+  /** A book's scan depth when it sets none (SillyTavern's `world_info_depth`). */
+  scanDepth?: number;
 }
 
 export interface CompiledBook {
@@ -244,12 +260,28 @@ export function entryLabel(entry: LoreEntry, index: number): string {
   return entry.name || entry.comment || (entry.id !== undefined && entry.id !== '' ? String(entry.id) : (entry.keys[0] ?? `entry ${index + 1}`));
 }
 
-function compileEntry(entry: LoreEntry, index: number): CompiledEntry | null {
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '') : []);
+
+/**
+ * The entry's character filter: `extensions.character_filter` (ours and a World Info import's), else the top-level
+ * `character_filter` SillyTavern writes into a card's own book (`setWIOriginalDataValue`). One with no names and no
+ * tags filters nothing (SillyTavern deletes such a filter).
+ */
+export function characterFilterOf(entry: LoreEntry): CharacterFilter | undefined {
+  const raw = ext(entry, 'character_filter') ?? (entry as Record<string, unknown>)['character_filter'];
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const f = raw as Record<string, unknown>;
+  const names = strings(f['names']);
+  const tags = strings(f['tags']);
+  return names.length > 0 || tags.length > 0 ? { isExclude: f['isExclude'] === true, names, tags } : undefined;
+}
+
+function compileEntry(entry: LoreEntry, index: number, defaults: CompileDefaults): CompiledEntry | null {
   if (entry.enabled === false) return null;
   const deco = readDecorators(entry.content);
   if (deco.dontActivate || deco.content.trim() === '') return null;
-  const caseSensitive = entry.case_sensitive ?? extBool(entry, 'case_sensitive') ?? false;
-  const wholeWords = extBool(entry, 'match_whole_words') ?? false;
+  const caseSensitive = entry.case_sensitive ?? extBool(entry, 'case_sensitive') ?? defaults.caseSensitive ?? false;
+  const wholeWords = extBool(entry, 'match_whole_words') ?? defaults.matchWholeWords ?? false;
   // SillyTavern treats a key written /like this/ as a regex in any book; V3's use_regex makes every key one.
   const compile = (keys: readonly string[]): Matcher[] =>
     keys
@@ -287,22 +319,27 @@ function compileEntry(entry: LoreEntry, index: number): CompiledEntry | null {
     excludeRecursion: extBool(entry, 'exclude_recursion') ?? false,
     preventRecursion: extBool(entry, 'prevent_recursion') ?? false,
     delayUntilRecursion: delayUntil === true ? 1 : typeof delayUntil === 'number' && delayUntil > 0 ? Math.floor(delayUntil) : 0,
+    characterFilter: characterFilterOf(entry),
   };
 }
 
-const compiled = new WeakMap<readonly LoreEntry[], CompiledEntry[]>();
+const compiled = new WeakMap<readonly LoreEntry[], Map<string, CompiledEntry[]>>();
 
 /**
- * Entries are compiled once per entries array: entry lists are immutable values (an edited book stores a new
- * array), and a record read from the store hands back the same array until it changes, even in a new book object.
+ * Entries are compiled once per entries array (and per global matching defaults): entry lists are immutable values
+ * (an edited book stores a new array), and a record read from the store hands back the same array until it
+ * changes, even in a new book object.
  */
-export function compileBook(book: Lorebook): CompiledBook {
-  let entries = compiled.get(book.entries);
+export function compileBook(book: Lorebook, defaults: CompileDefaults = {}): CompiledBook {
+  const key = `${defaults.caseSensitive === true}|${defaults.matchWholeWords === true}`;
+  let byDefaults = compiled.get(book.entries);
+  if (!byDefaults) compiled.set(book.entries, (byDefaults = new Map()));
+  let entries = byDefaults.get(key);
   if (!entries) {
-    entries = book.entries.map(compileEntry).filter((e): e is CompiledEntry => e !== null);
-    compiled.set(book.entries, entries);
+    entries = book.entries.map((e, i) => compileEntry(e, i, defaults)).filter((e): e is CompiledEntry => e !== null);
+    byDefaults.set(key, entries);
   }
-  return { entries, scanDepth: book.scan_depth ?? defaultScanDepth, tokenBudget: book.token_budget, recursive: book.recursive_scanning === true };
+  return { entries, scanDepth: book.scan_depth ?? defaults.scanDepth ?? defaultScanDepth, tokenBudget: book.token_budget, recursive: book.recursive_scanning === true };
 }
 
 export function makeHaystack(raw: string): Haystack {

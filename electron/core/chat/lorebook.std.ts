@@ -6,8 +6,9 @@
  * every place where we chose differently.
  */
 import type { Lorebook } from '../../../shared/domain.std.ts';
+import type { WorldInfoSettings } from '../../../shared/api/chat.std.ts';
 import { applyMacros, type MacroEnv } from './macros.std.ts';
-import { compileBook, makeHaystack, selectiveLogics, type CompiledBook, type CompiledEntry, type Haystack, type LorePosition, type LoreRole } from './lore-compile.std.ts';
+import { compileBook, makeHaystack, selectiveLogics, type CharacterFilter, type CompileDefaults, type CompiledBook, type CompiledEntry, type Haystack, type LorePosition, type LoreRole } from './lore-compile.std.ts';
 
 export { regexRisk, defaultScanDepth, lorePositions, loreRoles, selectiveLogics, type LorePosition, type LoreRole } from './lore-compile.std.ts';
 
@@ -79,6 +80,39 @@ export interface LoreOptions {
   recursive?: boolean;
   /** Extra text scanned with the messages (SillyTavern's injections marked for scanning). */
   inject?: string;
+  /** Global defaults: case sensitivity, whole-word matching, a book's scan depth (SillyTavern's World Info settings). */
+  defaults?: CompileDefaults;
+  /**
+   * SillyTavern's `world_info_min_activations`: while fewer entries are active, scan one message further back (for
+   * entries without a scan depth of their own), up to `minActivationsDepthMax` messages (0: the whole history given).
+   */
+  minActivations?: number;
+  minActivationsDepthMax?: number;
+  /** SillyTavern's `world_info_max_recursion_steps` (0: up to maxScanLoops); when set, min activations are off. */
+  maxRecursionSteps?: number;
+  /** Who the prompt is for, for entries' character filters (name, and the card's tags). */
+  character?: { name: string; tags: readonly string[] };
+}
+
+/**
+ * SillyTavern's character filter check (`checkWorldInfo`, the "filtered out by character" / "by tag" steps): names
+ * match the character's name (SillyTavern: its card file name, which is the name unless renamed), tags the card's
+ * tags by name, both ignoring case. Without a character (nobody to match) a name filter excludes nothing and
+ * includes nothing; tags are not checked, as SillyTavern skips them when the character has no tag entry.
+ */
+export function passesCharacterFilter(filter: CharacterFilter | undefined, character: LoreOptions['character']): boolean {
+  if (!filter) return true;
+  if (filter.names.length > 0) {
+    const name = character?.name.trim().toLowerCase();
+    const included = name !== undefined && filter.names.some((n) => n.trim().toLowerCase() === name);
+    if (filter.isExclude ? included : !included) return false;
+  }
+  if (filter.tags.length > 0 && character) {
+    const tags = new Set(character.tags.map((t) => t.trim().toLowerCase()));
+    const included = filter.tags.some((t) => tags.has(t.trim().toLowerCase()));
+    if (filter.isExclude ? included : !included) return false;
+  }
+  return true;
 }
 
 interface Candidate {
@@ -158,8 +192,8 @@ export function selectLore(books: readonly (Lorebook | LoreSource)[], history: r
   const random = opts.random ?? Math.random;
   const all: Candidate[] = [];
   sources.forEach((source, book) => {
-    const compiled = compileBook(source.book);
-    for (const e of compiled.entries) all.push({ e, book, source, compiled, key: `${source.id}.${e.uid}` });
+    const compiled = compileBook(source.book, opts.defaults);
+    for (const e of compiled.entries) if (passesCharacterFilter(e.characterFilter, opts.character)) all.push({ e, book, source, compiled, key: `${source.id}.${e.uid}` });
   });
   // SillyTavern's order of consideration: chat books first, then every other book's entries by order, highest first.
   const rank = (c: Candidate) => (c.source.kind === 'chat' ? 0 : 1);
@@ -180,12 +214,18 @@ export function selectLore(books: readonly (Lorebook | LoreSource)[], history: r
     return w;
   };
   let recurse = '';
+  // Min activations: how many messages further back than its own depth a book is scanned (SillyTavern's skew),
+  // and whether this pass is one (it leaves the recursion text out, as SillyTavern's MIN_ACTIVATIONS state does).
+  let skew = 0;
+  let minPass = false;
+  const depthOf = (c: Candidate): number => c.e.scanDepth ?? c.compiled.scanDepth + skew;
   const hays = new Map<string, Haystack>();
   const hayFor = (c: Candidate): Haystack => {
-    const depth = c.e.scanDepth ?? c.compiled.scanDepth;
-    const id = `${depth}|${recurse.length}`;
+    const depth = depthOf(c);
+    const withRecurse = recurse !== '' && !minPass;
+    const id = `${depth}|${withRecurse ? recurse.length : 0}`;
     let h = hays.get(id);
-    if (!h) hays.set(id, (h = makeHaystack(depth > 0 || recurse ? `${depth > 0 ? windowText(depth) : ''}${recurse ? `\n${recurse}` : ''}` : '')));
+    if (!h) hays.set(id, (h = makeHaystack(depth > 0 || withRecurse ? `${depth > 0 ? windowText(depth) : ''}${withRecurse ? `\n${recurse}` : ''}` : '')));
     return h;
   };
 
@@ -201,29 +241,49 @@ export function selectLore(books: readonly (Lorebook | LoreSource)[], history: r
   const primaryHit = new Set<Candidate>();
   const tested = new Set<Candidate>();
   let added = makeHaystack('');
+  // In a min-activations pass what is new is one older message, a different one per scan depth.
+  const olderMessage = new Map<number, Haystack>();
+  const addedFor = (c: Candidate): Haystack => {
+    if (!minPass) return added;
+    if (c.e.scanDepth !== undefined) return makeHaystack(''); // its window did not grow
+    const depth = depthOf(c);
+    let h = olderMessage.get(depth);
+    if (!h) olderMessage.set(depth, (h = makeHaystack(history[history.length - depth]?.text.trim() ?? '')));
+    return h;
+  };
   const primaryMatches = (c: Candidate): boolean => {
     if (primaryHit.has(c)) return true;
-    const hit = c.e.primary.some((m) => m(tested.has(c) ? added : hayFor(c)));
+    const hit = c.e.primary.some((m) => m(tested.has(c) ? addedFor(c) : hayFor(c)));
     tested.add(c);
     if (hit) primaryHit.add(c);
     return hit;
   };
-  for (let loop = 0; loop < maxScanLoops; loop++) {
+  const maxSteps = opts.maxRecursionSteps && opts.maxRecursionSteps > 0 ? Math.min(opts.maxRecursionSteps, maxScanLoops) : maxScanLoops;
+  // SillyTavern: max recursion steps and min activations exclude each other.
+  const minActivations = opts.maxRecursionSteps ? 0 : (opts.minActivations ?? 0);
+  const deepest = Math.min(history.length, opts.minActivationsDepthMax && opts.minActivationsDepthMax > 0 ? opts.minActivationsDepthMax : history.length);
+  const minDepthOk = () => all.some((c) => c.e.scanDepth === undefined && c.compiled.scanDepth + skew + 1 <= deepest);
+  // Passes: the first and each recursion (or delay level) count as steps; min-activation passes do not.
+  for (let steps = 0; ; ) {
+    const thisPassIsMin = minPass;
+    if (!thisPassIsMin && steps++ >= maxSteps) break;
     const found = new Map<Candidate, string>();
+    // A min-activations pass is not a recursion pass (SillyTavern's MIN_ACTIVATIONS state), even after one.
+    const inRecursion = recursion && !thisPassIsMin;
     for (const c of all) {
       const e = c.e;
       if (failedProbability.has(c) || activated.has(c)) continue;
       const isSticky = sticky.has(c.key);
       if (e.delay > 0 && chatLength < e.delay) continue;
       if (cooldown.has(c.key) && !isSticky) continue;
-      if (!isSticky && e.delayUntilRecursion > 0 && (!recursion || e.delayUntilRecursion > level)) continue;
-      if (recursion && e.excludeRecursion && !isSticky) continue;
-      if (recursion && !isSticky && !(opts.recursive || c.compiled.recursive) && e.delayUntilRecursion === 0) continue;
+      if (!isSticky && e.delayUntilRecursion > 0 && (!inRecursion || e.delayUntilRecursion > level)) continue;
+      if (inRecursion && e.excludeRecursion && !isSticky) continue;
+      if (inRecursion && !isSticky && !(opts.recursive || c.compiled.recursive) && e.delayUntilRecursion === 0) continue;
       if (e.constant) found.set(c, 'constant');
       else if (isSticky) found.set(c, `sticky (until message ${timers.sticky[c.key]!.end})`);
       else if (primaryMatches(c)) {
         const why = keyMatch(e, hayFor(c));
-        if (why) found.set(c, recursion ? `${why} in activated entries` : why);
+        if (why) found.set(c, inRecursion ? `${why} in activated entries` : thisPassIsMin ? `${why} (min activations: ${depthOf(c)} messages scanned)` : why);
       }
     }
     const fresh = [...found.keys()].sort((a, b) => Number(sticky.has(b.key)) - Number(sticky.has(a.key)));
@@ -240,11 +300,17 @@ export function selectLore(books: readonly (Lorebook | LoreSource)[], history: r
     }
     const forRecursion = passed.filter((c) => !c.e.preventRecursion);
     const anyRecursive = opts.recursive || sources.some((s) => s.book.recursive_scanning === true);
-    if (anyRecursive && forRecursion.length > 0) {
+    minPass = false;
+    if (anyRecursive && (forRecursion.length > 0 || (thisPassIsMin && recurse !== ''))) {
+      // After a min-activations pass, a recursion pass over the text so far (SillyTavern does the same).
       const text = forRecursion.map((c) => applyMacros(c.e.content, opts.env)).join('\n');
-      recurse = `${recurse}${recurse ? '\n' : ''}${text}`;
-      added = makeHaystack(text);
+      if (text) recurse = `${recurse}${recurse ? '\n' : ''}${text}`;
+      added = makeHaystack(thisPassIsMin ? recurse : text);
       recursion = true;
+    } else if (activated.size < minActivations && minDepthOk()) {
+      skew++;
+      minPass = true;
+      olderMessage.clear();
     } else if (delayLevels.length > 0) {
       level = delayLevels.shift()!;
       added = makeHaystack('');
@@ -341,12 +407,31 @@ function filterGroups(fresh: Candidate[], activated: Map<Candidate, string>, sti
 
 export const noTimers = emptyTimers;
 
-/** How many of the newest messages any entry of these books scans (the prompt's history must reach that far). */
-export function scanReach(books: readonly (Lorebook | LoreSource)[]): number {
-  let reach = 0;
+/** The global World Info settings as selectLore's options. */
+export function loreGlobals(w: WorldInfoSettings | undefined): Partial<LoreOptions> {
+  if (!w) return {};
+  const defaults: CompileDefaults = {
+    ...(w.caseSensitive !== undefined ? { caseSensitive: w.caseSensitive } : {}),
+    ...(w.matchWholeWords !== undefined ? { matchWholeWords: w.matchWholeWords } : {}),
+    ...(w.scanDepth !== undefined ? { scanDepth: w.scanDepth } : {}),
+  };
+  return {
+    defaults,
+    ...(w.minActivations ? { minActivations: w.minActivations } : {}),
+    ...(w.minActivationsDepthMax ? { minActivationsDepthMax: w.minActivationsDepthMax } : {}),
+    ...(w.maxRecursionSteps ? { maxRecursionSteps: w.maxRecursionSteps } : {}),
+  };
+}
+
+/**
+ * How many of the newest messages any entry of these books scans (the prompt's history must reach that far); with
+ * min activations, as deep as they may look.
+ */
+export function scanReach(books: readonly (Lorebook | LoreSource)[], w?: WorldInfoSettings): number {
+  let reach = w?.minActivations && !w.maxRecursionSteps && books.length > 0 ? (w.minActivationsDepthMax || 0) : 0;
   for (const b of books) {
     const raw = 'book' in b && typeof b.book === 'object' && b.book !== null && 'entries' in b.book ? (b as LoreSource).book : (b as Lorebook);
-    const book = compileBook(raw);
+    const book = compileBook(raw, w?.scanDepth !== undefined ? { scanDepth: w.scanDepth } : {});
     reach = Math.max(reach, book.scanDepth, ...book.entries.map((e) => e.scanDepth ?? 0));
   }
   return reach;

@@ -9,7 +9,8 @@
 import type { AuthorsNote, CharacterFields, Lorebook, MessageRole, ScenarioFields } from '../../../shared/domain.std.ts';
 import { authorsNoteDue, characterNote } from './authors-note.std.ts';
 import { injectAtDepth, type DepthInjection, type InjectRole } from './inject.std.ts';
-import { selectLore, defaultBudgetShare, type LorePosition, type LoreSource, type LoreTimers } from './lorebook.std.ts';
+import { selectLore, defaultBudgetShare, loreGlobals, type LorePosition, type LoreSource, type LoreTimers } from './lorebook.std.ts';
+import type { WorldInfoSettings } from '../../../shared/api/chat.std.ts';
 import { applyMacros, replaceOriginal, type MacroEnv } from './macros.std.ts';
 import { countWith, tokenizerFor, tokensPerMessage, tokensPerReply } from './tokens.std.ts';
 import type { MemoryPosition } from '../../../shared/memory.std.ts';
@@ -72,6 +73,8 @@ export interface PromptInput {
   loreTimers?: LoreTimers;
   /** Recursion for every book, not only those with recursive_scanning. */
   recursiveLore?: boolean;
+  /** The other global World Info settings (scan depth, budget, min activations, matching defaults). */
+  worldInfo?: WorldInfoSettings;
   /** Probability and inclusion-group rolls, in [0, 1); default Math.random. */
   random?: () => number;
   /** Chat-local variables; {{setvar}} in card text, lore and the author's note change the copy returned. */
@@ -322,13 +325,15 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   const lore = selectLore(input.lorebooks, history, {
     env,
     count,
-    defaultBudget: Math.floor(budget * defaultBudgetShare),
+    defaultBudget: Math.floor(budget * (input.worldInfo?.budgetPercent !== undefined ? input.worldInfo.budgetPercent / 100 : defaultBudgetShare)),
     available: Math.max(0, budget - used),
     separatorTokens,
     ...(input.chatLength !== undefined ? { chatLength: input.chatLength } : {}),
     ...(input.loreTimers ? { timers: input.loreTimers } : {}),
     ...(input.random ? { random: input.random } : {}),
     ...(input.recursiveLore !== undefined ? { recursive: input.recursiveLore } : {}),
+    ...loreGlobals(input.worldInfo),
+    character: { name: character.name, tags: character.tags ?? [] },
   });
   used += lore.tokens;
   const loreText = (e: { content: string; depth: number; position: LorePosition }) =>

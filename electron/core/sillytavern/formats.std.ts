@@ -116,6 +116,7 @@ export function lorebookFromWorld(name: string, v: Json): Lorebook {
         sticky: e['sticky'] ?? null,
         cooldown: e['cooldown'] ?? null,
         delay: e['delay'] ?? null,
+        ...(isObject(e['characterFilter']) ? { character_filter: e['characterFilter'] } : {}),
       },
     };
     if (typeof e['caseSensitive'] === 'boolean') entry['case_sensitive'] = e['caseSensitive'];

@@ -14,7 +14,7 @@ import { importCard } from '../cards/index.node.ts';
 import { keyedHash, toHex } from '../crypto/sodium.node.ts';
 import { putAsset } from '../docs/assets.node.ts';
 import { listCatalog } from '../docs/catalog.node.ts';
-import { writeMeta } from '../docs/conversation-doc.node.ts';
+import { readMeta, writeMeta } from '../docs/conversation-doc.node.ts';
 import { memoryFromSillyTavern } from '../../../shared/memory.std.ts';
 import { writeFields } from '../docs/fields-doc.node.ts';
 import { newItemIds } from '../docs/ids.node.ts';
@@ -116,6 +116,30 @@ class Importer {
     this.existing = new Set(Object.keys(s.catalog.getMap('records').toJSON()));
     for (const e of listCatalog(s.catalog, 'character')) this.charByName.set(e.title.toLowerCase(), e.id);
     for (const e of listCatalog(s.catalog, 'persona')) this.personaByName.set(e.title.toLowerCase(), e.id);
+    for (const e of listCatalog(s.catalog, 'lorebook')) if (!this.bookByName.has(e.title.toLowerCase())) this.bookByName.set(e.title.toLowerCase(), e.id);
+  }
+
+  /** Lorebooks by name (SillyTavern names a chat's book by its file name): the vault's, then this import's. */
+  readonly bookByName = new Map<string, string>();
+  /** Conversations imported before whose chat named a lorebook not found then: by that name. Read on first need. */
+  unlinked: Map<string, string[]> | undefined;
+
+  note(path: string, note: string): void {
+    (this.report.notes ??= []).push({ path, note });
+  }
+
+  /** A newly imported book is attached to the earlier imported chats that named it and have no chat books yet. */
+  linkWaitingChats(name: string, bookId: string): void {
+    if (!this.unlinked) {
+      this.unlinked = new Map();
+      for (const e of listCatalog(this.s.catalog, 'conversation')) {
+        const meta = readMeta(this.s.record(e.id, 'conversation').doc);
+        const wanted = stBookName(meta.sillytavern?.chatMetadata);
+        if (wanted && !meta.lorebookIds?.length) this.unlinked.set(wanted.toLowerCase(), [...(this.unlinked.get(wanted.toLowerCase()) ?? []), e.id]);
+      }
+    }
+    for (const id of this.unlinked.get(name.toLowerCase()) ?? []) writeMeta(this.s.record(id, 'conversation').doc, { lorebookIds: [bookId] });
+    this.unlinked.delete(name.toLowerCase());
   }
 
   /** A record id from what was imported, so the same content maps to the same record. */
@@ -172,9 +196,13 @@ class Importer {
     // A lorebook of its own, as in SillyTavern; attach it to a chat, character or persona, or make it global.
     const name = stem(item.path).slice(0, 1000) || 'World Info';
     const fields = LorebookFields.parse({ ...lorebookFromWorld(name, item.json!), name });
-    const wrote = this.create('lorebook', this.idFor('world', item.bytes), name, (doc) => writeFields(doc, fields));
-    if (wrote) this.report.imported.lorebooks++;
-    else this.skip(item.path, 'already imported.');
+    const id = this.idFor('world', item.bytes);
+    const wrote = this.create('lorebook', id, name, (doc) => writeFields(doc, fields));
+    this.bookByName.set(name.toLowerCase(), id);
+    if (wrote) {
+      this.report.imported.lorebooks++;
+      this.linkWaitingChats(name, id);
+    } else this.skip(item.path, 'already imported.');
   }
 
   preset(item: Item): void {
@@ -256,6 +284,14 @@ class Importer {
     if (personaId) meta.personaId = personaId;
     const memory = memoryFromSillyTavern(chat.messages, messages.map((m) => m.id));
     if (memory) meta.memory = memory;
+    // The chat's own lorebook (SillyTavern's chat_metadata.world_info, a book's name): attached when the vault or
+    // this import has it; else the name stays in the chat's SillyTavern metadata until a book of that name comes.
+    const bookName = stBookName(meta.sillytavern!.chatMetadata);
+    if (bookName) {
+      const bookId = this.bookByName.get(bookName.toLowerCase());
+      if (bookId) meta.lorebookIds = [bookId];
+      else this.note(item.path, `its lorebook "${bookName}" was not found; it will be attached when a lorebook of that name is imported.`);
+    }
     // Messages go straight into bounded segments (one batched write per segment), not through the head.
     this.create('conversation', id, meta.title!, (doc) => writeMeta(doc, meta), meta.createdAt, () => this.s.conversations.appendMany(id, messages));
     this.report.imported.conversations++;
@@ -295,6 +331,12 @@ class Importer {
     const byAvatar = m.original_avatar ? this.charByAvatar.get(m.original_avatar) : undefined;
     return byAvatar ?? this.characterNamed(m.name ?? 'Character');
   }
+}
+
+/** SillyTavern's chat_metadata.world_info: the name of the chat's lorebook. */
+function stBookName(chatMetadata: Record<string, unknown> | undefined): string | undefined {
+  const v = chatMetadata?.['world_info'];
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 }
 
 function roleOf(m: StMessage): MessageRole {

@@ -6,7 +6,7 @@
  */
 import { Lorebook, type LoreEntry } from '../../../shared/domain.std.ts';
 import { fail } from '../../../shared/result.std.ts';
-import { lorePositions } from '../chat/lore-compile.std.ts';
+import { characterFilterOf, lorePositions } from '../chat/lore-compile.std.ts';
 import { jsonKind, lorebookFromWorld } from './formats.std.ts';
 
 type Json = Record<string, unknown>;
@@ -34,6 +34,7 @@ function worldEntry(e: LoreEntry, uid: number): Json {
   const stPosition = e.extensions['position'];
   const position = typeof stPosition === 'number' ? stPosition : lorePositions.indexOf(e.position ?? 'before_char');
   const role = e.extensions['role'];
+  const filter = characterFilterOf(e);
   return {
     uid,
     key: e.keys,
@@ -67,6 +68,7 @@ function worldEntry(e: LoreEntry, uid: number): Json {
     cooldown: ext(e, 'cooldown', 0),
     delay: ext(e, 'delay', 0),
     displayIndex: ext(e, 'display_index', uid),
+    ...(filter ? { characterFilter: filter } : {}),
   };
 }
 

@@ -2,17 +2,27 @@
  * `chat ID TEXT` (stream a reply to stdout), `chat regenerate ID`, `chat continue ID`, and `ledger`.
  * A reply that fails exits 5 (provider or network); the user's message stays in the conversation either way.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { GroupOrder, GroupSettings } from '../../../../shared/group/turns.std.ts';
+import { runGroup } from '../group-run.node.ts';
 import type { ApiEvents } from '../../../../shared/api/index.std.ts';
 import type { ChatStarted, LedgerEntryView } from '../../../../shared/api/chat.std.ts';
 import { MindstageError, errorCodes, type ErrorCode } from '../../../../shared/result.std.ts';
 import type { Core } from '../../core.node.ts';
 import type { CliContext } from '../context.node.ts';
 
-/** Starts a reply, prints its text as it arrives (not with --json), and resolves with how it ended. */
-async function streamReply(ctx: CliContext, core: Core, conversationId: string, start: () => Promise<ChatStarted>): Promise<void> {
+/**
+ * Starts a reply, prints its text as it arrives (not with --json), and resolves with how it ended. `speaker`
+ * (group chats) names who speaks: a "Name: " before the text, and the character's id in the JSON line.
+ */
+async function streamReply(ctx: CliContext, core: Core, conversationId: string, start: () => Promise<ChatStarted>, speaker?: { id: string; name: string }): Promise<void> {
   const json = ctx.out().json;
   let text = '';
+  let named = false;
+  const name = () => {
+    if (speaker && !json && !named) process.stdout.write(`${speaker.name}: `);
+    named = true;
+  };
   const done = new Promise<ApiEvents['chat.done']>((resolve) => {
     const offDone = core.on('chat.done', (e) => {
       if (e.conversationId !== conversationId) return;
@@ -23,6 +33,7 @@ async function streamReply(ctx: CliContext, core: Core, conversationId: string, 
   const offDelta = core.on('chat.delta', (e) => {
     if (e.conversationId !== conversationId) return;
     text += e.text;
+    name();
     if (!json) process.stdout.write(e.text);
   });
   // Ctrl-C stops the reply (what arrived is kept, marked stopped) instead of killing the process mid-write.
@@ -31,10 +42,11 @@ async function streamReply(ctx: CliContext, core: Core, conversationId: string, 
   try {
     const started = await start();
     const end = await done;
-    if (!json && text !== '') process.stdout.write('\n');
+    if (speaker) name();
+    if (!json && (text !== '' || speaker)) process.stdout.write('\n');
     if (json) {
       process.stdout.write(
-        `${JSON.stringify({ conversationId, userMessageId: started.userMessageId, messageId: end.messageId, alternativeId: end.alternativeId, status: end.status, text, provider: end.provider, model: end.model, ...(end.error ? { error: end.error } : {}) })}\n`,
+        `${JSON.stringify({ conversationId, ...(speaker ? { characterId: speaker.id } : {}), userMessageId: started.userMessageId, messageId: end.messageId, alternativeId: end.alternativeId, status: end.status, text, provider: end.provider, model: end.model, ...(end.error ? { error: end.error } : {}) })}\n`,
       );
     }
     if (end.status === 'error') {
@@ -46,6 +58,13 @@ async function streamReply(ctx: CliContext, core: Core, conversationId: string, 
     offDelta();
     process.off('SIGINT', onSigint);
   }
+}
+
+/** Auto rounds: a whole number within what the group settings allow. */
+export function rounds(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 50) throw new MindstageError('usage', `Rounds must be a whole number from 0 to 50, not "${v}".`);
+  return n;
 }
 
 function formatLedger(entries: LedgerEntryView[]): string[] {
@@ -63,11 +82,33 @@ export function registerChatCommands(program: Command, ctx: CliContext): void {
     .description('talk in a conversation: the reply streams to stdout (exit 5 if no provider could answer; your message is kept)')
     .argument('<conversation-id>')
     .argument('<text>', 'what you say')
-    .option('--character <id>', 'who answers (group conversations); default: whose turn it is')
-    .action((conversationId: string, text: string, o: { character?: string }) =>
-      ctx.withCore((call, core) =>
-        streamReply(ctx, core, conversationId, () => call('chat.send', { conversationId, text, ...(o.character ? { characterId: o.character } : {}) })),
-      ),
+    .option('--character <id>', 'who answers (group chats); default: as the group\'s order says')
+    .addOption(new Option('--order <order>', 'group chats, this turn: natural (named, then by talkativeness), list (everyone), manual (nobody unless --character)').choices([...GroupOrder.options]))
+    .option('--auto <rounds>', 'group chats: then let the characters answer each other for this many rounds (0: none; default the chat\'s auto mode); Ctrl-C stops', rounds)
+    .action((conversationId: string, text: string, o: { character?: string; order?: GroupOrder; auto?: number }) =>
+      ctx.withCore(async (call, core) => {
+        const send = () => streamReply(ctx, core, conversationId, () => call('chat.send', { conversationId, text, ...(o.character ? { characterId: o.character } : {}) }));
+        if (o.character) return send();
+        const { meta } = await call('conversation.window', { id: conversationId, limit: 1 });
+        if (meta.characterIds.length < 2) return send();
+        await runGroup(ctx, call, conversationId, text, { ...(o.order ? { order: o.order } : {}), ...(o.auto !== undefined ? { auto: o.auto } : {}) }, (speaker, start) => streamReply(ctx, core, conversationId, start, speaker));
+      }),
+    );
+
+  chat
+    .command('auto')
+    .argument('<conversation-id>')
+    .description('group chats: the characters answer each other from the last message, without you (Ctrl-C stops)')
+    .option('--rounds <n>', 'how many rounds (default the chat\'s auto-mode rounds); --order as for chat', rounds)
+    // `--order` is the parent's option (commander reads a parent's options after its subcommands too).
+    .action((conversationId: string, _o: unknown, cmd: Command) =>
+      ctx.withCore(async (call, core) => {
+        const o = cmd.optsWithGlobals<{ rounds?: number; order?: GroupOrder }>();
+        const { meta } = await call('conversation.window', { id: conversationId, limit: 1 });
+        if (meta.characterIds.length < 2) throw new MindstageError('usage', 'Only a group chat (two or more characters) can carry on without you.');
+        const auto = o.rounds ?? GroupSettings.parse(meta.group ?? {}).autoTurns;
+        await runGroup(ctx, call, conversationId, undefined, { auto, ...(o.order ? { order: o.order } : {}) }, (speaker, start) => streamReply(ctx, core, conversationId, start, speaker));
+      }),
     );
 
   chat

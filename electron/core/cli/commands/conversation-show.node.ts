@@ -9,8 +9,11 @@ import { displayText } from '../../../../shared/display-text.std.ts';
 import { displayedTexts } from '../../../../shared/regex/engine.std.ts';
 import type { Call, CliContext } from '../context.node.ts';
 
-/** One line per message, as the app shows it (macros applied, with `context`). */
-export function formatConversation(c: Conversation, context: DisplayContext | null = null): string[] {
+/**
+ * One line per message, as the app shows it (macros applied, with `context`). `names`: in a group chat each
+ * character line says who speaks.
+ */
+export function formatConversation(c: Conversation, context: DisplayContext | null = null, names?: ReadonlyMap<string, string>): string[] {
   const lines = [`${c.title || '(untitled)'} — ${c.messages.length} message${c.messages.length === 1 ? '' : 's'}`];
   for (const [index, m] of c.messages.entries()) {
     const raw = m.alternatives[m.chosen]!;
@@ -18,7 +21,8 @@ export function formatConversation(c: Conversation, context: DisplayContext | nu
     const swipe = m.alternatives.length > 1 ? ` (${m.chosen + 1}/${m.alternatives.length})` : '';
     const status = alt.status !== 'complete' ? ` [${alt.status}${alt.error ? `: ${alt.error}` : ''}]` : '';
     const thinking = alt.reasoning ? ' [reasoning]' : '';
-    lines.push(`[${m.id}] ${m.role}${swipe}${status}${thinking}: ${alt.text}`);
+    const who = names && c.characterIds.length > 1 && m.role === 'character' && m.authorId ? ` ${names.get(m.authorId) ?? ''}`.trimEnd() : '';
+    lines.push(`[${m.id}] ${m.role}${who}${swipe}${status}${thinking}: ${alt.text}`);
   }
   return lines;
 }
@@ -38,5 +42,5 @@ export async function showConversation(ctx: CliContext, call: Call, id: string):
     { user: rx.userName, charName: (a) => (a && names.get(a)) || 'Character' },
   );
   const shown = { ...c, messages: c.messages.map((m, i) => ({ ...m, alternatives: m.alternatives.map((a, j) => (j === m.chosen ? { ...a, text: texts[i]! } : a)) })) };
-  ctx.out().result({ ...c, shown: c.messages.map((m, i) => ({ id: m.id, text: texts[i]! })) }, formatConversation(shown));
+  ctx.out().result({ ...c, shown: c.messages.map((m, i) => ({ id: m.id, text: texts[i]! })) }, formatConversation(shown, null, names));
 }

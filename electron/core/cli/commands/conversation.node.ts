@@ -5,6 +5,8 @@ import { exportFormats, type ExportFormat } from '../../../../shared/export-form
 import type { Conversation } from '../../../../shared/domain.std.ts';
 import type { CliContext } from '../context.node.ts';
 import { formatList } from './records.node.ts';
+import { rounds } from './chat.node.ts';
+import { GroupOrder, GroupSettings } from '../../../../shared/group/turns.std.ts';
 
 function anInt(name: string) {
   return (v: string): number => {
@@ -82,12 +84,20 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
     .option('--an-depth <n>', 'author\'s note: messages from the end (default 4)', anInt('an-depth'))
     .addOption(new Option('--an-role <role>', 'author\'s note: as which role (default system)').choices(['system', 'user', 'assistant']))
     .option('--an-every <n>', 'author\'s note: every n user messages (default 1; 0 = never)', anInt('an-every'))
+    .addOption(new Option('--order <order>', 'group chats: who answers — natural (named, then by talkativeness), list (everyone), manual (only whom you choose)').choices([...GroupOrder.options]))
+    .option('--auto <rounds>', 'group chats: auto mode, the characters answer each other for this many rounds after each turn (0: off)', rounds)
     .description('change a conversation\'s settings')
-    .action((id: string, o: { preset?: string; title?: string; authorsNote?: string; anDepth?: number; anRole?: 'system' | 'user' | 'assistant'; anEvery?: number }) =>
+    .action((id: string, o: { preset?: string; title?: string; authorsNote?: string; anDepth?: number; anRole?: 'system' | 'user' | 'assistant'; anEvery?: number; order?: GroupOrder; auto?: number }) =>
       ctx.withCore(async (call) => {
         const noteOptions = o.anDepth !== undefined || o.anRole !== undefined || o.anEvery !== undefined;
-        if (o.preset === undefined && o.title === undefined && o.authorsNote === undefined && !noteOptions) {
-          throw new MindstageError('usage', 'Nothing to change: give --preset, --title or --authors-note.');
+        const groupOptions = o.order !== undefined || o.auto !== undefined;
+        if (o.preset === undefined && o.title === undefined && o.authorsNote === undefined && !noteOptions && !groupOptions) {
+          throw new MindstageError('usage', 'Nothing to change: give --preset, --title, --authors-note, --order or --auto.');
+        }
+        let group: Conversation['group'];
+        if (groupOptions) {
+          const current = GroupSettings.parse((await call('conversation.window', { id, limit: 1 })).meta.group ?? {});
+          group = { ...current, ...(o.order ? { order: o.order } : {}), ...(o.auto !== undefined ? { auto: o.auto > 0, autoTurns: o.auto > 0 ? o.auto : current.autoTurns } : {}) };
         }
         let authorsNote: Conversation['authorsNote'];
         if (o.authorsNote !== undefined || noteOptions) {
@@ -101,7 +111,7 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
         }
         await call('conversation.update', {
           id,
-          patch: { ...(o.preset !== undefined ? { preset: o.preset } : {}), ...(o.title !== undefined ? { title: o.title } : {}), ...(authorsNote ? { authorsNote } : {}) },
+          patch: { ...(o.preset !== undefined ? { preset: o.preset } : {}), ...(o.title !== undefined ? { title: o.title } : {}), ...(authorsNote ? { authorsNote } : {}), ...(group ? { group } : {}) },
         });
         ctx.out().result({ id }, `Updated conversation ${id}.`);
       }),

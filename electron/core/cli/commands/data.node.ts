@@ -66,5 +66,6 @@ function describeReport(r: ImportReport): string[] {
   const i = r.imported;
   const lines = [`Imported ${i.conversations} conversation(s), ${i.characters} character(s), ${i.lorebooks} lorebook(s), ${i.presets} preset(s), ${i.personas} persona(s).`];
   for (const s of r.skipped) lines.push(`Skipped ${s.path}: ${s.reason}`);
+  for (const n of r.notes ?? []) lines.push(`Note on ${n.path}: ${n.note}`);
   return lines;
 }

@@ -26,6 +26,7 @@ const fieldOptions: Record<FieldKind, FieldOption[]> = {
     { flag: 'scenario', field: 'scenario', description: 'scenario text of the card' },
     { flag: 'first-message', field: 'first_mes', description: 'first message (greeting)' },
     { flag: 'alternate-greeting', field: 'alternate_greetings', description: 'an alternate greeting (repeatable)', list: true },
+    { flag: 'group-greeting', field: 'group_only_greetings', description: 'a greeting for group chats only (repeatable)', list: true },
     { flag: 'example-dialogue', field: 'mes_example', description: 'example dialogue' },
     { flag: 'system-prompt', field: 'system_prompt', description: 'system prompt ({{original}} = the default)' },
     { flag: 'post-history-instructions', field: 'post_history_instructions', description: 'post-history instructions' },
