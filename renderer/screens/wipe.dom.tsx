@@ -3,6 +3,7 @@
  * shown afterwards — the relay's verified receipt, or, offline, what is still pending — before onboarding.
  */
 import { useState, type FormEvent } from 'react';
+import { publicCardsText } from '../../shared/wipe-text.std.ts';
 import type { WipeReport } from '../../shared/api/sync.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { useSession } from '../stores/session.dom.ts';
@@ -147,6 +148,7 @@ export function Wiped() {
               </div>
             ) : null}
             {report.remote === 'not_enabled' ? <p>Sync was off, so no relay held anything of yours.</p> : null}
+            {report.publicCards ? <p className={report.publicCards.failed ? 'error' : undefined}>{publicCardsText(report.publicCards)}</p> : null}
             <h2>On this device</h2>
             <p>
               {report.local === 'wiped' ? `Deleted: ${report.files.map((f) => f.split(/[\\/]/).pop()).join(', ')}. The keys were cleared from memory.` : 'Nothing of the vault is left on this device.'}

@@ -7,7 +7,7 @@ import { returns, type CommandDefs } from './contract.std.ts';
 import type { RecordKind } from '../domain.std.ts';
 
 export interface ProcessorView {
-  /** Who: an AI provider by its name, a provider no longer configured, or the sync relay. */
+  /** Who: an AI provider by its name, a provider no longer configured, the sync relay, or a public gallery. */
   party: string;
   /** host[:port] the requests go to. */
   host: string;

@@ -84,6 +84,8 @@ export interface WipeReport {
   local: 'wiped' | 'nothing';
   files: string[];
   pendingFile?: string;
+  /** Cards this vault had published to public galleries: withdrawn before the wipe, or left public (unreachable). */
+  publicCards?: { withdrawn: number; failed: number };
 }
 
 export const syncCommands = {

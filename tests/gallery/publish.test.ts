@@ -206,6 +206,13 @@ for (const backend of backends) {
         const ledger = (await author.call('ledger.list', {})).filter((e) => e.purpose === 'gallery');
         expect(ledger).toHaveLength(4);
         expect(ledger.every((e) => e.outcome === 'ok' && e.bytesOut > 0)).toBe(true);
+        // The privacy center names each gallery as what it is (not as a provider), with as many requests as the
+        // proxy in front of one of them actually received.
+        const rows = await author.call('privacy.processors', {});
+        const galleries = rows.filter((r) => r.party === 'public gallery');
+        expect(galleries.map((r) => r.host).sort()).toEqual([new URL(proxy.url).host, new URL(relay.url).host].sort());
+        expect(galleries.find((r) => r.host === new URL(proxy.url).host)!.requests30d).toBe(proxy.seen.length);
+        expect(rows.filter((r) => r.party.startsWith('an AI provider'))).toEqual([]);
       } finally {
         await author.core.close();
         await reader.core.close();
@@ -239,3 +246,34 @@ describe('public sharing: the publishing key belongs to the vault', () => {
     }
   });
 });
+
+describe('public sharing: a wipe withdraws what the vault published', () => {
+  it('wiping everything unpublishes every card first (the key goes with the vault) and says so; a local-only wipe does not', async () => {
+    const relay = await startTestRelay();
+    const first = await firstDevice(relay.url);
+    let second: CoreDevice | undefined;
+    try {
+      const a = (await first.call('character.create', { name: 'Wren' })).id;
+      const b = (await first.call('character.create', { name: 'Kite' })).id;
+      await first.call('gallery.publish', { recordId: a });
+      await first.call('gallery.publish', { recordId: b, mature: true });
+      expect(await backends[0]!.count(relay)).toBe(2);
+      await first.call('sync.now', {});
+      // A local-only wipe of another device leaves the cards: the account's other devices still hold the key.
+      second = await pairedDevice(first, relay.url);
+      await second.call('sync.now', {});
+      const local = await second.call('vault.wipe', { localOnly: true });
+      expect(local.publicCards).toBeUndefined();
+      expect(await backends[0]!.count(relay)).toBe(2);
+
+      const report = await first.call('vault.wipe', {});
+      expect(report.publicCards).toEqual({ withdrawn: 2, failed: 0 });
+      expect(await backends[0]!.count(relay)).toBe(0);
+    } finally {
+      await second?.core.close();
+      await first.core.close();
+      await relay.close();
+    }
+  });
+});
+

@@ -14,6 +14,7 @@ import type { SyncStatusView } from '../../../shared/api/sync.std.ts';
 import { relayAuthority } from '../../../shared/sync/signing.std.ts';
 import { consentGranted } from '../docs/consent-doc.node.ts';
 import { readLedger } from '../docs/ledger-doc.node.ts';
+import { allPublished } from '../gallery/publisher.node.ts';
 import { listProviders, type StoredProvider } from '../docs/settings-doc.node.ts';
 import type { CoreState } from './state.node.ts';
 
@@ -39,15 +40,21 @@ export function processors(
   ledger: LedgerEntryView[],
   sync: Pick<SyncStatusView, 'enabled' | 'relayUrl' | 'lastSyncAt'> | null,
   now: number,
-  shared: { portraits: boolean } = { portraits: false },
+  shared: { portraits: boolean; galleries?: string[] } = { portraits: false },
 ): ProcessorView[] {
-  const byHost = new Map<string, { last: number; recent: number }>();
-  for (const e of ledger) {
-    const h = byHost.get(e.host) ?? { last: 0, recent: 0 };
-    h.last = Math.max(h.last, e.at);
-    if (now - e.at <= DAYS_30) h.recent++;
-    byHost.set(e.host, h);
-  }
+  // Gallery requests go to a relay's public gallery, not to a provider: counted apart, whatever their host.
+  const tally = (entries: LedgerEntryView[]) => {
+    const byHost = new Map<string, { last: number; recent: number }>();
+    for (const e of entries) {
+      const h = byHost.get(e.host) ?? { last: 0, recent: 0 };
+      h.last = Math.max(h.last, e.at);
+      if (now - e.at <= DAYS_30) h.recent++;
+      byHost.set(e.host, h);
+    }
+    return byHost;
+  };
+  const byHost = tally(ledger.filter((e) => e.purpose !== 'gallery'));
+  const byGallery = tally(ledger.filter((e) => e.purpose === 'gallery'));
   const usage = (host: string) => ({ lastUsedAt: byHost.get(host)?.last ?? null, requests30d: byHost.get(host)?.recent ?? 0 });
   const out: ProcessorView[] = providers.map((p) => {
     const host = hostOf(p.baseUrl);
@@ -66,6 +73,17 @@ export function processors(
       receives: ['encrypted records it cannot read (ciphertext)', 'their sizes and when they are sent', 'how many devices the account has'],
       lastUsedAt: sync.lastSyncAt ?? null,
       requests30d: null,
+    });
+  }
+  // A public gallery: where this vault's cards are published, or which was browsed in the last 30 days.
+  const galleries = new Set([...(shared.galleries ?? []), ...[...byGallery].filter(([, h]) => h.recent > 0).map(([host]) => host)]);
+  for (const host of galleries) {
+    out.push({
+      party: 'public gallery',
+      host,
+      receives: ['the characters and scenarios you publish, in plain text for anyone to read (your choice, each time)', 'the searches you make when you browse it', 'a publishing key of this vault, not linked to your account or devices'],
+      lastUsedAt: byGallery.get(host)?.last ?? null,
+      requests30d: byGallery.get(host)?.recent ?? 0,
     });
   }
   return out;
@@ -103,7 +121,8 @@ export function privacyHandlers(state: CoreState, syncStatus: () => Promise<Sync
       const s = state.requireSession();
       const ledger = readLedger(s.systemDoc('ledger').doc, Number.MAX_SAFE_INTEGER);
       const settings = s.systemDoc('settings').doc;
-      return processors(listProviders(settings), ledger, await syncStatus(), Date.now(), { portraits: consentGranted(settings, 'portraits-in-chat') });
+      const galleries = allPublished(settings).map(([, p]) => hostOf(p.relayUrl));
+      return processors(listProviders(settings), ledger, await syncStatus(), Date.now(), { portraits: consentGranted(settings, 'portraits-in-chat'), galleries });
     },
   };
 }

@@ -242,6 +242,10 @@ async function wipe(state: CoreState, localOnly: boolean): Promise<WipeReport> {
     clearPendingWipe(state.dataDir);
     return { remote: 'wiped', receipt, local: 'nothing', files: [] };
   }
+  // Public cards first, while the publishing key still exists (electron/core/gallery/withdraw.node.ts).
+  const { withdrawAllPublished } = await import('../gallery/withdraw.node.ts');
+  const publicCards = await withdrawAllPublished(state.requireSession());
+  const cards = publicCards.withdrawn + publicCards.failed > 0 ? { publicCards } : {};
   const engine = engineFor(state);
   if (!engine.enabled) report = { remote: 'not_enabled' };
   else {
@@ -255,6 +259,6 @@ async function wipe(state: CoreState, localOnly: boolean): Promise<WipeReport> {
     }
   }
   const files = await wipeLocal(state);
-  return { ...report, local: 'wiped', files };
+  return { ...report, local: 'wiped', files, ...cards };
 }
 

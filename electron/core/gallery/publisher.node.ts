@@ -54,6 +54,10 @@ export function publishedOf(doc: Y.Doc, recordId: string): Published | undefined
 export function setPublished(doc: Y.Doc, recordId: string, p: Published): void {
   published(doc).set(recordId, p);
 }
+/** Everything this vault has published (by record id), for withdrawing it all before a wipe. */
+export function allPublished(doc: Y.Doc): [string, Published][] {
+  return [...published(doc).entries()];
+}
 export function clearPublished(doc: Y.Doc, recordId: string): void {
   published(doc).delete(recordId);
 }

@@ -9,6 +9,7 @@ import type { SyncRound, SyncStatusView, WipeReport } from '../../../../shared/a
 import { MindstageError } from '../../../../shared/result.std.ts';
 import type { CliContext } from '../context.node.ts';
 import { readNewSecret } from '../secrets.node.ts';
+import { publicCardsText } from '../../../../shared/wipe-text.std.ts';
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
@@ -229,6 +230,7 @@ function wipeLines(r: WipeReport, dataDir: string): string[] {
     );
   } else if (r.remote === 'not_enabled') lines.push('Relay: sync was not enabled; nothing to wipe there.');
   else lines.push(`Relay: not touched (--local-only).${r.pendingFile ? ' A wipe of the relay is still pending (pending-wipe.json).' : ''}`);
+  if (r.publicCards) lines.push(publicCardsText(r.publicCards));
   if (r.local === 'wiped') lines.push(`This device: deleted ${r.files.join(', ')}; keys cleared from memory.`);
   else lines.push('This device: nothing left to delete.');
   return lines;
