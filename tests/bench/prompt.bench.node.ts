@@ -4,14 +4,14 @@
  * beside the plain concatenation of the same text (every card field, lore entry and message joined).
  *
  * "warm" rebuilds the prompt of the same conversation, as every reply after the first does (token counts
- * cached); "cold" clears the token caches and uses a fresh lorebook object each time (first reply after unlock).
+ * cached); "cold" clears the token and regex caches and uses a fresh lorebook object each time (first reply after unlock).
  */
 import { Lorebook, CharacterFields } from '../../shared/domain.std.ts';
 import { buildPrompt, clearTokenCache, type PromptHistoryMessage, type PromptInput } from '../../electron/core/chat/prompt.std.ts';
 import { median, percentile, sample, type BenchRow } from './report.node.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { regexTransform } from '../../electron/core/chat/regex-prompt.std.ts';
+import { clearRegexCache, regexTransform } from '../../electron/core/chat/regex-prompt.std.ts';
 import { parseRegexScripts, RegexScript } from '../../shared/regex/script.std.ts';
 
 const SUITE = 'prompt';
@@ -154,7 +154,8 @@ function benchScripts(): RegexScript[] {
   const own = [
     { scriptName: 'no OOC', findRegex: '/\\(OOC:[^)]*\\)/g', replaceString: '', placement: [1], promptOnly: true },
     { scriptName: 'actions as brackets', findRegex: '/\\*([^*]+)\\*/g', replaceString: '[$1]', placement: [2], promptOnly: true, minDepth: 2, maxDepth: 60 },
-    { scriptName: 'thunder', findRegex: '/thunder/g', replaceString: 'THUNDER', placement: [1, 2], promptOnly: true },
+    // Case-insensitive over the whole history: the costliest kind for RE2 (no literal prefilter with `i`).
+    { scriptName: 'thunder', findRegex: '/thunder/gi', replaceString: 'THUNDER', placement: [1, 2], promptOnly: true },
     { scriptName: 'bay', findRegex: '/Saltmere/g', replaceString: 'Saltmere Bay', placement: [5] },
     { scriptName: 'octopus', findRegex: '/kraken/gi', replaceString: '🐙', placement: [2], markdownOnly: true },
   ];
@@ -226,6 +227,7 @@ export async function run(): Promise<BenchRow[]> {
     let i = 0;
     const cold = await sample(60, () => {
       clearTokenCache();
+      clearRegexCache();
       // The everything-on case keeps its own books (cloned, so nothing compiled carries over).
       const books = input.lorebooks.length > 1 ? input.lorebooks.map((b) => ('book' in b ? { ...b, book: structuredClone(b.book as Lorebook) } : structuredClone(b))) : [fresh[i++ % fresh.length]!];
       return buildPrompt({ ...input, lorebooks: books });

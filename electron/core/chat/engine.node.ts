@@ -21,6 +21,7 @@ import type { ResolvedProvider } from '../docs/settings-doc.node.ts';
 import type { VaultSession } from '../session.node.ts';
 import { newMeter, type Meter } from './http.node.ts';
 import { clearTokenCache } from './prompt.std.ts';
+import { clearRegexCache } from './regex-prompt.std.ts';
 import type { Payload } from './request.std.ts';
 import { loadTokenizerFor } from './tokens.std.ts';
 import { streamChat, type Failure, type Timeouts } from './provider-client.node.ts';
@@ -252,6 +253,7 @@ export class ChatEngine {
   #onLock(session: VaultSession): void {
     // Token counts are cached by a hash of message text; a locked vault should leave no trace of what was counted.
     clearTokenCache();
+    clearRegexCache();
     for (const run of [...this.#runs.values()]) {
       if (run.session !== session) continue;
       const cur = run.current;
