@@ -33,8 +33,14 @@ export function ChatMemory({ conversation }: { conversation: ConversationInfo })
   const [note, setNote] = useState<string | null>(null);
   const [advanced, setAdvanced] = useState(false);
   const [open, setOpen] = useState(false);
+  // The switches show a change at once; the conversation's own copy arrives later by event (on a busy machine after
+  // the next key press, which must then toggle what is shown, not the older state).
+  const [switched, setSwitched] = useState<{ enabled?: boolean; auto?: boolean }>({});
   // storedKey stands for `stored` (a new object every render).
-  useEffect(() => setDraft(draftOf(stored)), [conversation.id, storedKey]);
+  useEffect(() => {
+    setDraft(draftOf(stored));
+    setSwitched({});
+  }, [conversation.id, storedKey]);
   useEffect(() => {
     let live = true;
     call('memory.get', { conversationId: conversation.id }).then((v) => live && setView(v), () => undefined);
@@ -55,6 +61,7 @@ export function ChatMemory({ conversation }: { conversation: ConversationInfo })
       return true;
     } catch (e) {
       setProblem(messageOf(e));
+      setSwitched({});
       return false;
     }
   };
@@ -101,8 +108,8 @@ export function ChatMemory({ conversation }: { conversation: ConversationInfo })
             hint="The story so far, sent with every reply so the character remembers what no longer fits in the conversation."
           />
           <div className="checks">
-            <CheckField label="Use in replies" checked={stored.enabled} onChange={(enabled) => void set({ enabled })} />
-            <CheckField label="Update by itself when older messages no longer fit" checked={stored.auto} onChange={(auto) => void set({ auto })} />
+            <CheckField label="Use in replies" checked={switched.enabled ?? stored.enabled} onChange={(enabled) => (setSwitched({ ...switched, enabled }), void set({ enabled }))} />
+            <CheckField label="Update by itself when older messages no longer fit" checked={switched.auto ?? stored.auto} onChange={(auto) => (setSwitched({ ...switched, auto }), void set({ auto }))} />
           </div>
           <div className="row">
             <div className="field inline">

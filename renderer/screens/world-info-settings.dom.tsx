@@ -40,8 +40,16 @@ export function WorldInfoSettings() {
   }, [toast]);
   if (!prefs) return null;
   const wi: Globals = prefs.worldInfo ?? {};
-  const save = (patch: Partial<PreferencesView>) =>
-    void call('settings.update', patch).then(setPrefs, (e) => toast(messageOf(e), 'error'));
+  // Shown at once (a switch that waits for the core's answer looks dead on a busy machine); the core's answer then
+  // replaces it, and a refusal puts back what was stored.
+  const save = (patch: Partial<PreferencesView>) => {
+    const before = prefs;
+    setPrefs({ ...prefs, ...patch });
+    void call('settings.update', patch).then(setPrefs, (e) => {
+      setPrefs(before);
+      toast(messageOf(e), 'error');
+    });
+  };
   const setGlobal = (patch: Globals) => {
     latest.current = { ...latest.current, ...patch };
     save({ worldInfo: latest.current });

@@ -147,7 +147,13 @@ describe.skipIf(skip !== null)(`SillyTavern import in browser mode${skip ? ` (${
     await expect(panel.locator('pre').first().textContent()).resolves.toContain('Seraphina');
     await screenshot(page, 'sillytavern-inspector');
 
-    // A past reply: the prompt it was made from (the history before it).
+    // A past reply: the prompt it was made from (the history before it). The list renders only the messages in view,
+    // and with the inspector open they are a few: go to the start of the conversation first. The messages keep a
+    // share of the window however tall the panels above them are (they once got none, and nothing could be reached).
+    const log = page.getByRole('log', { name: 'Messages' });
+    expect((await log.boundingBox())!.height).toBeGreaterThan(150);
+    await log.focus();
+    await page.keyboard.press('Home');
     await page.getByRole('button', { name: 'Prompt (message 3)' }).click();
     await panel.getByRole('heading', { name: 'What this reply was made from' }).waitFor();
     const third = (await api<{ messages: { id: string }[] }>('conversation.get', { id: entry!.id })).messages[2]!.id;
