@@ -10,7 +10,9 @@
  */
 import { z } from 'zod';
 
-export const GroupOrder = z.enum(['natural', 'list', 'manual']);
+import { groupOrders } from './orders.std.ts';
+
+export const GroupOrder = z.enum(groupOrders);
 export type GroupOrder = z.infer<typeof GroupOrder>;
 
 /** A conversation's group settings (kept in its meta). */

@@ -6,7 +6,8 @@ import type { Conversation } from '../../../../shared/domain.std.ts';
 import type { CliContext } from '../context.node.ts';
 import { formatList } from './records.node.ts';
 import { rounds } from './chat.node.ts';
-import { GroupOrder, GroupSettings } from '../../../../shared/group/turns.std.ts';
+import type { GroupOrder } from '../../../../shared/group/turns.std.ts';
+import { groupOrders } from '../../../../shared/group/orders.std.ts';
 
 function anInt(name: string) {
   return (v: string): number => {
@@ -84,7 +85,7 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
     .option('--an-depth <n>', 'author\'s note: messages from the end (default 4)', anInt('an-depth'))
     .addOption(new Option('--an-role <role>', 'author\'s note: as which role (default system)').choices(['system', 'user', 'assistant']))
     .option('--an-every <n>', 'author\'s note: every n user messages (default 1; 0 = never)', anInt('an-every'))
-    .addOption(new Option('--order <order>', 'group chats: who answers — natural (named, then by talkativeness), list (everyone), manual (only whom you choose)').choices([...GroupOrder.options]))
+    .addOption(new Option('--order <order>', 'group chats: who answers — natural (named, then by talkativeness), list (everyone), manual (only whom you choose)').choices([...groupOrders]))
     .option('--auto <rounds>', 'group chats: auto mode, the characters answer each other for this many rounds after each turn (0: off)', rounds)
     .description('change a conversation\'s settings')
     .action((id: string, o: { preset?: string; title?: string; authorsNote?: string; anDepth?: number; anRole?: 'system' | 'user' | 'assistant'; anEvery?: number; order?: GroupOrder; auto?: number }) =>
@@ -96,6 +97,7 @@ export function registerConversationCommands(program: Command, ctx: CliContext):
         }
         let group: Conversation['group'];
         if (groupOptions) {
+          const { GroupSettings } = await import('../../../../shared/group/turns.std.ts');
           const current = GroupSettings.parse((await call('conversation.window', { id, limit: 1 })).meta.group ?? {});
           group = { ...current, ...(o.order ? { order: o.order } : {}), ...(o.auto !== undefined ? { auto: o.auto > 0, autoTurns: o.auto > 0 ? o.auto : current.autoTurns } : {}) };
         }

@@ -3,7 +3,8 @@
  * `consent list|grant|revoke`: the optional sharings, each off until granted.
  */
 import type { Command } from 'commander';
-import { consentNames, type ConsentName, type ConsentView } from '../../../../shared/api/privacy.std.ts';
+import { consentNames, type ConsentName } from '../../../../shared/consents.std.ts';
+import type { ConsentView } from '../../../../shared/api/privacy.std.ts';
 import { MindstageError } from '../../../../shared/result.std.ts';
 import type { CliContext } from '../context.node.ts';
 
