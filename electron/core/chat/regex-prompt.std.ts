@@ -14,7 +14,7 @@ import type { PromptTextPlace } from './prompt.std.ts';
  * which scripts apply rather than by depth, so a message keeps its entry as newer messages push it deeper. Holds
  * decrypted text: cleared when the vault locks (chat engine), and whole when it grows past its bound.
  */
-const results = new Map<string, Map<string, string>>();
+const results = new Map<string, Map<string, Map<string, string>>>();
 let held = 0;
 const MAX_HELD = 50_000;
 
@@ -27,6 +27,13 @@ export function regexTransform(scripts: readonly RegexScript[], names: { char: s
   if (scripts.length === 0) return undefined;
   const macros = nameMacros(names);
   const signature = JSON.stringify([scripts, names.char, names.user]);
+  // Looked up once per build: the signature is long (whole scripts), the per-message key is not.
+  let bySet = results.get(signature);
+  const currentSet = () => {
+    // After a clear (lock, or the bound), start again under the same signature.
+    if (!bySet || results.get(signature) !== bySet) results.set(signature, (bySet = results.get(signature) ?? new Map()));
+    return bySet;
+  };
   return (text, place) => {
     const run: Omit<RegexRun, 'macros'> = {
       placement: place.placement === 'user_input' ? regexPlacement.userInput : place.placement === 'ai_output' ? regexPlacement.aiOutput : regexPlacement.worldInfo,
@@ -36,14 +43,15 @@ export function regexTransform(scripts: readonly RegexScript[], names: { char: s
     };
     const applying = scripts.filter((s) => scriptApplies(s, run));
     if (applying.length === 0 || !text) return text;
-    const key = `${signature}\u0000${applying.map((s) => scripts.indexOf(s)).join(',')}`;
-    let byText = results.get(key);
+    const key = applying.length === scripts.length ? '*' : applying.map((s) => scripts.indexOf(s)).join(',');
+    let byText = currentSet().get(key);
     const hit = byText?.get(text);
     if (hit !== undefined) return hit;
     let out = text;
     for (const s of applying) out = runScript(s, out, macros);
     if (held >= MAX_HELD) clearRegexCache();
-    if (!byText) results.set(key, (byText = new Map()));
+    const set = currentSet();
+    if (!byText || set.get(key) !== byText) set.set(key, (byText = set.get(key) ?? new Map()));
     byText.set(text, out);
     held++;
     return out;
