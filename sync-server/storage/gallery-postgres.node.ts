@@ -3,6 +3,7 @@
  * rest of the schema, under the same advisory lock. Each write holds a transaction-scoped advisory lock on its id,
  * so two instances publishing and unpublishing the same id apply in one order.
  */
+import { inTransaction } from './pg-tx.node.ts';
 import type pg from 'pg';
 import { copy, u8 } from './common.node.ts';
 import type { GalleryPut, GalleryRemove, GalleryRow, GalleryStorage } from './gallery-types.node.ts';
@@ -49,21 +50,12 @@ const toRow = (r: Row): GalleryRow => ({
 const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 export function postgresGallery(pool: pg.Pool): GalleryStorage {
-  async function tx<T>(id: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
+  // One writer per gallery entry at a time: an advisory lock on its id, held until the transaction ends.
+  const tx = <T>(id: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> =>
+    inTransaction(pool, async (c) => {
       await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gallery:${id}`]);
-      const r = await fn(c);
-      await c.query('COMMIT');
-      return r;
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
-  }
+      return fn(c);
+    });
   const owner = async (c: pg.PoolClient, id: string) =>
     (await c.query<{ publisher: Buffer; issued_at: number; bytes: number }>('SELECT publisher, issued_at, octet_length(card) AS bytes FROM gallery WHERE id = $1', [id])).rows[0];
   return {

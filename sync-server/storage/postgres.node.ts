@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeviceList, WipeCounts, WipeMarker } from '../../shared/sync/messages.std.ts';
 import { addKindCount, copy, covered, coversFromJson, coversToJson, hex, listChange, listFromJson, listToJson, LocalBus, u8, unhex, zeroCounts } from './common.node.ts';
 import { GALLERY_PG_SCHEMA, postgresGallery } from './gallery-postgres.node.ts';
+import { inTransaction } from './pg-tx.node.ts';
 import type { DeviceRow, NewItem, RelayEvent, RelayStorage, StoredItem, StoredWipe, WriteOutcome } from './types.node.ts';
 
 const CHANNEL = 'mindstage_relay';
@@ -120,20 +121,7 @@ export async function postgresStorage(connectionString: string, options: Postgre
     }
   }
 
-  async function tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
-      const r = await fn(c);
-      await c.query('COMMIT');
-      return r;
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
-  }
+  const tx = <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => inTransaction(pool, fn);
   const lockAccount = async (c: pg.PoolClient, accountId: Uint8Array) =>
     (await c.query<{ head: number; bytes_used: number }>('SELECT head, bytes_used FROM accounts WHERE account_id = $1 FOR UPDATE', [buf(accountId)])).rows[0];
   const one = async <R extends pg.QueryResultRow>(text: string, values: unknown[]) => (await pool.query<R>(text, values)).rows[0];
