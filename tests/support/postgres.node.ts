@@ -11,6 +11,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { freePort } from './net.node.ts';
 
 export interface PgCluster {
@@ -93,4 +94,25 @@ export async function startPostgres(): Promise<PgCluster> {
       }
     },
   };
+}
+
+/**
+ * Runs a storage suite on fresh databases of one throwaway cluster. Without PostgreSQL on a developer's machine the
+ * suite is one skipped test that says what to install; under CI=true postgresUnavailable throws, so the file fails.
+ */
+export function postgresSuite(name: string, suite: (newDatabase: () => Promise<string>) => void): void {
+  const why = postgresUnavailable();
+  if (why) {
+    describe(`${name}: postgres`, () => it.skip(`skipped: ${why}`, () => undefined));
+    return;
+  }
+  let cluster: PgCluster | undefined;
+  let n = 0;
+  beforeAll(async () => {
+    cluster = await startPostgres();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  suite(() => cluster!.createDatabase(`${name.toLowerCase().replace(/\W+/g, '_')}_${++n}`));
 }
