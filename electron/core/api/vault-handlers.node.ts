@@ -11,14 +11,13 @@ export function vaultHandlers(state: CoreState): Handlers<typeof vaultCommands> 
     'vault.status': async () => {
       // After a local wipe the vault is gone but a relay part may still be pending; the UI offers to send it.
       const pending = readPendingWipe(state.dataDir);
-      const extra = {
-        ...(pending ? { pendingWipe: { relay: relayAuthority(pending.relayUrl) } } : {}),
-        ...(state.wipedRemotelyAt !== null ? { wipedRemotely: { at: state.wipedRemotelyAt } } : {}),
-      };
-      if (!state.hasVault()) return { exists: false, unlocked: false, ...extra };
+      const pendingWipe = pending ? { pendingWipe: { relay: relayAuthority(pending.relayUrl) } } : {};
+      // Only while there is no vault: it says why there is none.
+      const none = { exists: false, unlocked: false, ...pendingWipe, ...(state.wipedRemotelyAt !== null ? { wipedRemotely: { at: state.wipedRemotelyAt } } : {}) };
+      if (!state.hasVault()) return none;
       const vaultId = readVaultId(state.storage());
-      if (vaultId === null) return { exists: false, unlocked: false, ...extra };
-      return { exists: true, unlocked: state.session !== null, vaultId, ...(pending ? { pendingWipe: extra.pendingWipe! } : {}) };
+      if (vaultId === null) return none;
+      return { exists: true, unlocked: state.session !== null, vaultId, ...pendingWipe };
     },
     'vault.create': async ({ passphrase }) => {
       const storage = state.storage(true);

@@ -44,14 +44,14 @@ export function regexTransform(scripts: readonly RegexScript[], names: { char: s
     const applying = scripts.filter((s) => scriptApplies(s, run));
     if (applying.length === 0 || !text) return text;
     const key = applying.length === scripts.length ? '*' : applying.map((s) => scripts.indexOf(s)).join(',');
-    let byText = currentSet().get(key);
-    const hit = byText?.get(text);
+    const hit = currentSet().get(key)?.get(text);
     if (hit !== undefined) return hit;
     let out = text;
     for (const s of applying) out = runScript(s, out, macros);
     if (held >= MAX_HELD) clearRegexCache();
     const set = currentSet();
-    if (!byText || set.get(key) !== byText) set.set(key, (byText = set.get(key) ?? new Map()));
+    let byText = set.get(key);
+    if (!byText) set.set(key, (byText = new Map()));
     byText.set(text, out);
     held++;
     return out;
