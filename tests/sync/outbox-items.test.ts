@@ -166,8 +166,8 @@ function receive(to: Dev, from: Dev, items: OutboxItem[]): void {
  */
 function writeUpdateOfSize(doc: Y.Doc, field: string, size: number): void {
   const probe = new Y.Doc();
-  probe.clientID = doc.clientID;
   Y.applyUpdate(probe, Y.encodeStateAsUpdate(doc));
+  probe.clientID = doc.clientID; // after: Yjs gives a document a new client id when a remote update carries its own
   let got = 0;
   probe.on('update', (u: Uint8Array) => (got = u.length));
   writeFields(probe, { [field]: 'x'.repeat(size) });
