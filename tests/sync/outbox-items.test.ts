@@ -608,3 +608,76 @@ describe('sync outbox: snapshot size', () => {
     expect(open(d, snap).payload.length).toBe(12 * MiB);
   });
 });
+
+describe('sync outbox: capture', () => {
+  it('writes what it captured a moment later by itself, tells its owner, and on close writes what is left and stops capturing', async () => {
+    const d = device();
+    let flushed = 0;
+    const capture = new Capture(d.r, () => flushed++);
+    reconcile(d.r, capture);
+    expect(flushed).toBe(1);
+    prepare(d.r);
+    take(d);
+    const id = character(d);
+    expect(d.store.raws(10)).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(d.store.raws(10)).toHaveLength(2); // the record and the catalog
+    expect(flushed).toBe(2);
+    capture.flush(); // nothing queued: nothing written, nobody told
+    expect(flushed).toBe(2);
+    writeFields(docOfRecord(d, id), { name: 'before close' });
+    capture.close();
+    expect(d.store.raws(10)).toHaveLength(3);
+    writeFields(docOfRecord(d, id), { name: 'after close' });
+    capture.flush();
+    expect(capture.queued).toBe(0);
+    expect(d.store.raws(10)).toHaveLength(3);
+  });
+
+  it('a restarted device continues its sequence numbers and every chain, and reconciles its settings too', () => {
+    const d = started();
+    const id = character(d);
+    round(d);
+    const last = of(take(d), docOf(d, id))[0]!;
+    d.capture.close();
+    const seq = d.r.state.lastSeq;
+    d.session.systemDoc('settings').doc.getMap('prefs').set('theme', 'dark'); // while sync was not running
+    const r = new Replica(d.session, d.store);
+    const capture = new Capture(r);
+    const again = { ...d, r, capture };
+    expect(reconcile(r, capture)).toBe(1);
+    writeFields(docOfRecord(d, id), { name: 'after restart' });
+    expect(round(again)).toBe(2);
+    const items = take(again);
+    const settingsDoc = r.keys.relayDocId(systemRef(d.session.vault.subkey('idHash'), 'settings'));
+    expect(of(items, settingsDoc)).toHaveLength(1);
+    const [next] = of(items, docOf(d, id));
+    expect(items.map((i) => i.deviceSeq)).toEqual([seq + 1, seq + 2]); // the settings first: queued first
+    expect(r.state.lastSeq).toBe(seq + 2);
+    expect(open(again, next!)).toMatchObject({ docSeq: 2, prevHash: hashOf(d, last) });
+  });
+
+  it('an avatar set and replaced twice before anything was written: the last one is uploaded, the others only tombstoned', () => {
+    const d = started();
+    const [x, y, z] = [1, 2, 3].map((n) => putAsset(d.session, { mime: 'image/png', bytes: randomBytes(10 * n) }));
+    const id = character(d, { name: 'Avatar' });
+    round(d);
+    take(d);
+    const doc = docOfRecord(d, id);
+    for (const a of [x!, y!, z!]) writeFields(doc, { avatar_asset: a });
+    expect(round(d)).toBe(4); // the record's changes, z's chunk, the tombstones of x and y
+    const items = take(d);
+    const kindsOf = (a: string) => of(items, d.r.keys.relayDocId(assetRef(a))).map((i) => i.kind);
+    expect([kindsOf(x!), kindsOf(y!), kindsOf(z!)]).toEqual([['tombstone'], ['tombstone'], ['update']]);
+    expect(d.r.docState(docOf(d, id)).assets).toEqual([z]);
+  });
+
+  it('a record referencing an asset this device does not hold uploads nothing for it', () => {
+    const d = started();
+    const missing = toHex(randomBytes(16));
+    const id = character(d, { name: 'Dangling', avatar_asset: missing });
+    expect(round(d)).toBe(2); // the record and the catalog
+    expect(of(take(d), d.r.keys.relayDocId(assetRef(missing)))).toEqual([]);
+    expect(d.r.docState(docOf(d, id)).assets).toEqual([missing]);
+  });
+});
