@@ -681,3 +681,49 @@ describe('sync outbox: capture', () => {
     expect(d.r.docState(docOf(d, id)).assets).toEqual([missing]);
   });
 });
+
+describe('sync outbox: asset references', () => {
+  it('an asset missing when first referenced is uploaded at the next reconcile once it is here', () => {
+    const d = started();
+    const bytes = randomBytes(64);
+    const missing = toHex(randomBytes(16));
+    const id = character(d, { name: 'Dangling', avatar_asset: missing });
+    round(d);
+    expect(of(take(d), d.r.keys.relayDocId(assetRef(missing)))).toEqual([]);
+    d.capture.close();
+    putAsset(d.session, { mime: 'image/png', bytes }, missing); // it arrives (copied back into the vault)
+    writeFields(docOfRecord(d, id), { name: 'edited while sync was off' });
+    const capture = new Capture(d.r);
+    reconcile(d.r, capture);
+    expect(prepare(d.r)).toBe(2);
+    const [chunk] = of(take(d), d.r.keys.relayDocId(assetRef(missing)));
+    expect(open(d, chunk!).payload.subarray(-bytes.length)).toEqual(bytes);
+    capture.close();
+  });
+
+  it('a record created with an avatar and deleted before anything was written: the avatar gets a tombstone, no upload', () => {
+    const d = started();
+    const asset = putAsset(d.session, { mime: 'image/png', bytes: randomBytes(32) });
+    const id = character(d, { name: 'Brief', avatar_asset: asset });
+    d.session.deleteRecord(id, 'character');
+    round(d);
+    const items = take(d);
+    expect(of(items, d.r.keys.relayDocId(assetRef(asset))).map((i) => i.kind)).toEqual(['tombstone']);
+    expect(of(items, docOf(d, id)).map((i) => i.kind)).toEqual(['tombstone']);
+  });
+
+  it('a change that leaves a record\'s references alone keeps its asset list, so a later change still tombstones the old asset', () => {
+    const d = started();
+    const [x, y] = [1, 2].map(() => putAsset(d.session, { mime: 'image/png', bytes: randomBytes(16) }));
+    const id = character(d, { name: 'Kept', avatar_asset: x });
+    round(d);
+    take(d);
+    writeFields(docOfRecord(d, id), { name: 'renamed' });
+    round(d);
+    take(d);
+    expect(d.r.docState(docOf(d, id)).assets).toEqual([x]);
+    writeFields(docOfRecord(d, id), { avatar_asset: y });
+    round(d);
+    expect(of(take(d), d.r.keys.relayDocId(assetRef(x!))).map((i) => i.kind)).toEqual(['tombstone']);
+  });
+});
