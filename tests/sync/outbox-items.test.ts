@@ -727,3 +727,92 @@ describe('sync outbox: asset references', () => {
     expect(of(take(d), d.r.keys.relayDocId(assetRef(x!))).map((i) => i.kind)).toEqual(['tombstone']);
   });
 });
+
+describe('sync outbox: what is not sent', () => {
+  it('a deletion that arrives from another device is not sent back as this device\'s own tombstone', () => {
+    const [a, b] = pair();
+    const id = character(a);
+    round(a);
+    receive(b, a, take(a));
+    b.session.deleteRecord(id, 'character');
+    round(b);
+    // Only B's catalog change (the deletion mark) reaches A this time; its tombstone comes on a later page.
+    receive(a, b, of(take(b), catalogDoc(b)));
+    expect(a.session.repo.exists(recordRef(id, 'character'))).toBe(true);
+    a.capture.flush();
+    expect(a.capture.queued).toBe(0);
+    expect(round(a)).toBe(0);
+  });
+
+  it('a record created and deleted before anything was written gets one tombstone and nothing else; one never synced gets none at reconcile', () => {
+    const d = started();
+    const id = character(d);
+    d.session.deleteRecord(id, 'character');
+    round(d);
+    expect(of(take(d), docOf(d, id)).map((i) => i.kind)).toEqual(['tombstone']);
+
+    d.capture.close();
+    const offline = character(d, { name: 'Never synced' });
+    d.session.deleteRecord(offline, 'character');
+    const capture = new Capture(d.r);
+    expect(reconcile(d.r, capture)).toBe(1); // the catalog only
+    capture.flush();
+    expect(of(take({ ...d, capture }), docOf(d, offline))).toEqual([]);
+    prepare(d.r);
+    expect(of(take(d), docOf(d, offline))).toEqual([]);
+    capture.close();
+  });
+
+  it('after close, a deletion is not captured either', () => {
+    const d = started();
+    const id = character(d);
+    round(d);
+    take(d);
+    d.capture.close();
+    d.session.deleteRecord(id, 'character');
+    expect(d.capture.queued).toBe(0);
+  });
+
+  it('a record the relay never knew needs no tombstone even while other changes are queued; a conversation deleted then gets exactly its own', () => {
+    const d = started();
+    const other = character(d, { name: 'Other' });
+    const chat = d.session.createRecord('conversation', 'Chat', (doc) => writeMeta(doc, { title: 'Chat', createdAt: 1 }));
+    for (let i = 0; i < 3; i++) d.session.conversations.append(chat, { id: `m${i}`, role: 'user', createdAt: i, alt: { id: `a${i}`, text: `t ${i}`, createdAt: i } });
+    round(d);
+    take(d);
+    writeFields(docOfRecord(d, other), { name: 'queued change' });
+    expect(d.capture.tombstone(recordRef(newRecordId(), 'character'))).toBe(false);
+    d.session.deleteRecord(chat, 'conversation');
+    round(d);
+    const tombs = take(d).filter((i) => i.kind === 'tombstone');
+    expect(tombs).toHaveLength(1 + 2); // the head and two segments
+  });
+
+  it('removing an avatar, or swapping one of two, updates the record\'s asset list', () => {
+    const d = started();
+    const [x, y, z] = [1, 2, 3].map(() => putAsset(d.session, { mime: 'image/png', bytes: randomBytes(16) }));
+    const id = character(d, { name: 'Two', avatar_asset: x, banner_asset: y });
+    round(d);
+    take(d);
+    writeFields(docOfRecord(d, id), { banner_asset: z });
+    round(d);
+    expect(of(take(d), d.r.keys.relayDocId(assetRef(y!))).map((i) => i.kind)).toEqual(['tombstone']);
+    expect([...d.r.docState(docOf(d, id)).assets!].sort()).toEqual([x, z].sort());
+    docOfRecord(d, id).getMap('fields').delete('banner_asset');
+    round(d);
+    expect(of(take(d), d.r.keys.relayDocId(assetRef(z!))).map((i) => i.kind)).toEqual(['tombstone']);
+    expect(d.r.docState(docOf(d, id)).assets).toEqual([x]);
+  });
+
+  it('reconcile keeps only a few segments of a long conversation decoded', () => {
+    const d = device();
+    const chat = d.session.createRecord('conversation', 'Long', (doc) => writeMeta(doc, { title: 'Long', createdAt: 1 }));
+    for (let i = 0; i < 24; i++) d.session.conversations.append(chat, { id: `m${i}`, role: 'user', createdAt: i, alt: { id: `a${i}`, text: `t ${i}`, createdAt: i } });
+    const segments = d.session.conversations.segmentRefs(chat, d.session.record(chat, 'conversation').doc);
+    expect(segments).toHaveLength(12);
+    for (const ref of segments) d.session.repo.open(ref);
+    reconcile(d.r, d.capture);
+    expect(segments.filter((ref) => d.session.repo.isOpen(ref)).length).toBeLessThanOrEqual(8);
+    expect(prepare(d.r)).toBe(1 + 1 + 12);
+  });
+});
