@@ -816,3 +816,22 @@ describe('sync outbox: what is not sent', () => {
     expect(prepare(d.r)).toBe(1 + 1 + 12);
   });
 });
+
+describe('sync outbox: reopened vault', () => {
+  it('reconcile after the vault was reopened (its documents load under new Yjs clients) sends the offline edit', () => {
+    const d = started();
+    const id = character(d, { name: 'Before' });
+    round(d);
+    const [created] = of(take(d), docOf(d, id));
+    d.capture.close();
+    // The app closes and opens the vault again; an edit is made before sync starts.
+    const session = new VaultSession(d.session.storage, new UnlockedVault(vaultId, vaultKey.slice()));
+    writeFields(session.record(id, 'character').doc, { name: 'After' });
+    const r = new Replica(session, d.store);
+    const again = { session, store: d.store, r, capture: new Capture(r) };
+    expect(reconcile(r, again.capture)).toBe(1);
+    prepare(r);
+    const [edit] = of(take(again), docOf(again, id));
+    expect(fieldsFrom(open(again, created!).payload, open(again, edit!).payload)).toEqual({ name: 'After' });
+  });
+});
