@@ -835,3 +835,21 @@ describe('sync outbox: reopened vault', () => {
     expect(fieldsFrom(open(again, created!).payload, open(again, edit!).payload)).toEqual({ name: 'After' });
   });
 });
+
+describe('sync outbox: two records in one moment', () => {
+  it('a record deleted right after another record\'s avatar changed tombstones its own avatar, not the other\'s', () => {
+    const d = started();
+    const [x, y, x2, y2] = [1, 2, 3, 4].map(() => putAsset(d.session, { mime: 'image/png', bytes: randomBytes(16) }));
+    const a = character(d, { name: 'A', avatar_asset: x });
+    const b = character(d, { name: 'B', avatar_asset: y });
+    round(d);
+    take(d);
+    writeFields(docOfRecord(d, a), { avatar_asset: x2 });
+    writeFields(docOfRecord(d, b), { avatar_asset: y2 });
+    d.session.deleteRecord(a, 'character');
+    round(d);
+    const items = take(d);
+    const kindsOf = (asset: string) => of(items, d.r.keys.relayDocId(assetRef(asset))).map((i) => i.kind);
+    expect([kindsOf(x!), kindsOf(x2!), kindsOf(y!), kindsOf(y2!)]).toEqual([['tombstone'], ['tombstone'], ['tombstone'], ['update']]);
+  });
+});
