@@ -90,7 +90,16 @@ export const modules: Record<string, Module> = {
   // tests/relay/wipe.test.ts is left out: its PostgreSQL vacuum check fails in Stryker's initial run (docs/testing.md).
   'relay-session': {
     mutate: ['sync-server/session.node.ts'],
-    tests: ['tests/relay/sync.test.ts', 'tests/relay/auth.test.ts', 'tests/relay/bad-input.test.ts', 'tests/relay/limits.test.ts'],
+    tests: [
+      'tests/relay/sync.test.ts',
+      'tests/relay/auth.test.ts',
+      'tests/relay/bad-input.test.ts',
+      'tests/relay/limits.test.ts',
+      'tests/relay/public-limits.test.ts',
+      // The connection plumbing (lines 1–239: timers, frame limits, pauses, slow consumers, write refusals), with
+      // fake timers where the relay waits.
+      'tests/relay/session-limits.test.ts',
+    ],
   },
   // The shared storage suite, which runs against memory, SQLite and PostgreSQL: each mutant runs only the cases that
   // reach its implementation. PostgreSQL needs /usr/lib/postgresql/15/bin (tests/support/postgres.node.ts).
