@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { setTimeout as realSleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import type { RelayError} from '../../shared/sync/client.std.ts';
+import type { RelayError } from '../../shared/sync/client.std.ts';
 import { RelayConnection, type ConnectOptions, type SocketLike } from '../../shared/sync/client.std.ts';
 import { encodeFrame } from '../../shared/sync/frame.std.ts';
 import { decodeRelayMessage, type RelayMessage } from '../../shared/sync/messages.std.ts';
@@ -110,6 +110,7 @@ describe('relay session: timers', () => {
     const r = await start({ authTimeoutMs: 1_000 });
     const d = await enrollDevice(r.url, newAccount());
     fakeTimers();
+    const silent = await raw(r.url);
     const anon = await watched(r.url, null);
     const dev = await watched(r.url, d);
     // Each request re-arms the timer: three spread over 2.4 s of a 1 s timeout keep it open.
@@ -121,6 +122,9 @@ describe('relay session: timers', () => {
     vi.advanceTimersByTime(1_000);
     expect(await anon.closed).toEqual({ code: 1008, reason: 'timeout' });
     expect(anon.errors.map((e) => [e.relayCode, e.message])).toEqual([['timeout', expect.stringMatching(/Authenticate promptly/)]]);
+    // A connection that never sent anything was closed at its first timeout.
+    expect(await silent.closed).toEqual({ code: 1008, reason: 'timeout' });
+    expect(silent.messages).toMatchObject([{ t: 'error', code: 'timeout', fatal: true }]);
     // An authenticated connection is not on that timer.
     vi.advanceTimersByTime(5_000);
     expect((await dev.c.pull(0)).items).toEqual([]);
@@ -148,6 +152,18 @@ describe('relay session: timers', () => {
     expect(anon.ws.readyState).toBe(WebSocket.OPEN);
     vi.advanceTimersByTime(3_000);
     expect(await anon.closed).toEqual({ code: 1008, reason: 'timeout' });
+  });
+
+  it('frees the account\'s connection slot when it closes a connection, without waiting for the peer to answer', async () => {
+    const r = await start({ idleTimeoutMs: 1_000, maxConnectionsPerAccount: 1 });
+    const d = await enrollDevice(r.url, newAccount());
+    fakeTimers();
+    const first = await watched(r.url, d);
+    first.ws.pause(); // a peer that stops reading never answers the close
+    vi.advanceTimersByTime(1_000);
+    const second = await watched(r.url, d);
+    expect((await second.c.pull(0)).items).toEqual([]);
+    first.ws.terminate();
   });
 });
 
@@ -193,6 +209,23 @@ describe('relay session: frames', () => {
     expect(a.messages).toHaveLength(1);
     const taker = await watched(r.url, null);
     expect(await taker.c.pairTake(mailbox)).toEqual(body);
+  });
+
+  it('ignores frames that arrive after a fatal refusal: they cost the address none of its anonymous requests', async () => {
+    const r = await start({ anonymousBurst: 3, anonymousRatePerSecond: 1 }, { now: () => 1_000_000 });
+    const a = await raw(r.url);
+    const socket = (a.ws as unknown as { _socket: Socket })._socket;
+    socket.cork();
+    a.ws.send('{"t":"hello"}'); // a text frame: refused, connection closed
+    for (let i = 0; i < 5; i++) a.ws.send(encodeFrame({ t: 'pairTake', id: i + 1, mailbox: randomId() }));
+    socket.uncork();
+    expect(await a.closed).toEqual({ code: 1008, reason: 'bad_frame' });
+    expect(a.messages).toMatchObject([{ code: 'bad_frame', fatal: true }]);
+    const b = await raw(r.url);
+    for (let i = 0; i < 3; i++) {
+      b.ws.send(encodeFrame({ t: 'pairTake', id: i + 1, mailbox: randomId() }));
+      expect(await errorAt(b.messages, i)).toMatchObject({ id: i + 1, code: 'not_found' });
+    }
   });
 
   it('answers a request the relay failed on with an internal refusal, and keeps the connection', async () => {
@@ -315,6 +348,37 @@ describe('relay session: write refusals from storage', () => {
     expect([deleted.relayCode, deleted.message]).toEqual(['deleted', expect.stringMatching(/document was deleted/)]);
     expect(open(dev)).toBe(true);
     expect((await dev.c.pull(0)).items.map((i) => i.kind)).toEqual(['tombstone']);
+  });
+
+  it('refuses a snapshot that does not fit the account in plain words, and keeps the connection', async () => {
+    const r = await start({ maxBytesPerAccount: 1_000 });
+    const d = await enrollDevice(r.url, newAccount());
+    const dev = await watched(r.url, d);
+    const doc = randomId();
+    await dev.c.upload({ docId: doc, deviceSeq: 1, body: new Uint8Array(800) });
+    // A snapshot passes the cheap check (it may free space); storage finds it frees nothing and refuses it.
+    const e = await refusal(dev.c.snapshot({ docId: doc, deviceSeq: 2, body: new Uint8Array(900), covers: [{ deviceId: d.deviceId, from: 5, to: 5 }] }));
+    expect([e.relayCode, e.message]).toEqual(['quota', expect.stringMatching(/used all the storage this relay allows/)]);
+    expect(open(dev)).toBe(true);
+    expect((await dev.c.pull(0)).items.map((i) => i.body.length)).toEqual([800]);
+  });
+
+  it('refuses a device no longer in an account made again under the same id (another relay swept it), and closes', async () => {
+    const DAY = 24 * 3600_000;
+    let clock = Date.UTC(2026, 0, 1);
+    const a = await start({ retentionMs: 30 * DAY }, { now: () => clock });
+    const b = await start({ retentionMs: 30 * DAY }, { now: () => clock, dataDir: a.dataDir });
+    const account = newAccount();
+    const old = await enrollDevice(a.url, account);
+    const onB = await watched(b.url, old);
+    clock += 31 * DAY;
+    expect(await a.sweep()).toMatchObject({ accounts: 1 });
+    account.list = null;
+    account.members = [];
+    await enrollDevice(a.url, account);
+    const e = await refusal(onB.c.upload({ docId: randomId(), deviceSeq: 1, body: new Uint8Array(10) }));
+    expect([e.relayCode, e.message]).toEqual(['unknown_device', expect.stringMatching(/not enrolled in the account/)]);
+    expect(await onB.closed).toEqual({ code: 1008, reason: 'unknown_device' });
   });
 
   it('tells a device whose account was swept while connected that it is gone, and closes the connection', async () => {
