@@ -99,6 +99,9 @@ export const modules: Record<string, Module> = {
       // The connection plumbing (lines 1–239: timers, frame limits, pauses, slow consumers, write refusals), with
       // fake timers where the relay waits.
       'tests/relay/session-limits.test.ts',
+      // What the session logs for the operator (refusals, internal failures, dropped slow consumers) and that no
+      // timer of an ended connection fires later.
+      'tests/relay/session-logs.test.ts',
     ],
   },
   // The shared storage suite, which runs against memory, SQLite and PostgreSQL: each mutant runs only the cases that
