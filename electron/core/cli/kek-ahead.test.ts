@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('the CLI\'s Argon2id derived ahead, on a worker thread', () => {
+describe('the CLI\'s Argon2id derived ahead, by Node\'s own Argon2id', () => {
   it('hands over, once, the key the core would derive — for that passphrase and the header\'s parameters only', async () => {
     const expected = Buffer.from(deriveKek(PASS, kdf));
 
