@@ -17,7 +17,7 @@
  */
 import { argon2 } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { KdfParams } from '../crypto/sodium.node.ts';
+import { checkKdfParams, type KdfParams } from '../crypto/kdf-params.std.ts';
 import { dbPath } from '../store/db.node.ts';
 import type { KekAhead } from '../vault/vault.node.ts';
 
@@ -57,13 +57,14 @@ const sameParams = (a: KdfParams, b: KdfParams) =>
 /**
  * libsodium's `crypto_pwhash(32, passphrase, salt, opslimit, memlimit, ARGON2ID13)` in Node's terms: Argon2id
  * version 0x13, one lane, `opslimit` passes over `memlimit` bytes (in KiB), no secret, no associated data.
- * The bounds are the header's own check's (checkKdfParams): this runs before the core has checked anything.
+ * Only for parameters the core would accept (checkKdfParams): this runs before the core has read the header, and a
+ * tampered one must not start hours of work or a huge allocation.
  */
 function nodeArgon2id(passphrase: string, kdf: KdfParams): Promise<Uint8Array | null> {
-  if (typeof argon2 !== 'function' || kdf.salt.length !== 16 || !Number.isInteger(kdf.opslimit) || kdf.memlimit % 1024 !== 0) return Promise.resolve(null);
-  if (kdf.opslimit < 1 || kdf.opslimit > 20 || kdf.memlimit > 1024 * 1024 * 1024) return Promise.resolve(null);
   return new Promise((resolve) => {
     try {
+      checkKdfParams(kdf);
+      if (typeof argon2 !== 'function' || !Number.isInteger(kdf.opslimit) || kdf.memlimit % 1024 !== 0) return resolve(null);
       argon2('argon2id', { message: passphrase, nonce: kdf.salt, parallelism: 1, tagLength: 32, memory: kdf.memlimit / 1024, passes: kdf.opslimit }, (err, key) =>
         resolve(err ? null : new Uint8Array(key.buffer, key.byteOffset, key.length)),
       );
