@@ -15,8 +15,11 @@
  * loading costs grows with it (~1 ms of CPU a module), and a command definition importing a schema shows here first.
  *
  * Notes (issue 9), idle 2-core machine: before, `conversation list` 495–501 ms against Argon2id 249–251 ms (a worker
- * thread with its own libsodium derived the key; 250 modules on the main thread). Figures after: docs/decisions.md
- * #54.
+ * thread with its own libsodium derived the key; 250 modules on the main thread). After (Node's Argon2id on the
+ * thread pool, no worker), with the machine at load ~25 from others' work: `chrt -f 10 npm run bench -- cli` (as
+ * root: this bench's processes scheduled ahead of the rest, nearer what an idle machine shows) gave 374–397 ms
+ * against Argon2id 288–312 ms, `--help` 87–94 ms; without it, wall times at that load mean nothing, and the main
+ * thread's CPU beside Argon2id's is the figure to read. Details: docs/decisions.md #54.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
