@@ -61,6 +61,23 @@ describe('relay session: what the operator is told', () => {
     anon.close();
   });
 
+  it('logs each handled request at debug level with its type, frame size, outcome and how long it took', async () => {
+    const r = await start({});
+    const dev = await connectDevice(r.url, await enrollDevice(r.url, newAccount()));
+    const t0 = performance.now();
+    await dev.upload({ docId: randomId(), deviceSeq: 1, body: new Uint8Array(1_000) });
+    const handled = () => lines(r).filter((l) => l.msg === 'handled' && l.t === 'upload');
+    await expect.poll(() => handled().length).toBe(1);
+    // The relay runs in this process: its clock is this one, so its figure fits inside the time measured here.
+    const elapsed = performance.now() - t0;
+    const line = handled()[0]!;
+    expect(line).toMatchObject({ level: 20, outcome: 'ok', conn: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    expect(line.bytes).toBeGreaterThan(1_000);
+    expect(line.ms).toBeGreaterThanOrEqual(0);
+    expect(line.ms).toBeLessThanOrEqual(Math.ceil(elapsed));
+    dev.close();
+  });
+
   it('logs an internal failure as an error with its type and message, and the refusal it answered with', async () => {
     const storage = sqliteStorage(tempDir('relay-internal-log'));
     const r = await startTestRelay({ storage });
