@@ -143,6 +143,15 @@ describe('hello and auth', () => {
     conn.c.close();
   });
 
+  it('starts the idle clock at sign-in: a device that says nothing after auth is disconnected', async () => {
+    const quick = await start({ idleTimeoutMs: 300 });
+    const d = await enrollDevice(quick.url, newAccount());
+    const errors: RelayError[] = [];
+    const conn = await signedIn(d, quick.url, { onError: (e) => errors.push(e) });
+    await expect.poll(() => conn.closed?.code).toBe(1008);
+    expect(errors.map((e) => e.relayCode)).toEqual(['timeout']);
+  });
+
   it('refuses a connection over the account\'s limit in words, and closes it; the first one keeps working', async () => {
     const one = await start({ maxConnectionsPerAccount: 1 });
     const d = await enrollDevice(one.url, newAccount());
@@ -285,6 +294,24 @@ describe('items', () => {
     await refused(writer, writer.c.upload({ docId: randomId(), deviceSeq: 3, body: new Uint8Array(100) }), 'quota', /relay is full/, false);
     writer.c.close();
     reader.c.close();
+  });
+
+  it('refuses a large item unverified while its address pays for a forged one, however genuine; verifies it otherwise', async () => {
+    const r = await start({ addressBytesBurst: 4 * 1024 * 1024, addressBytesPerSecond: 1024, badSignaturePenalty: 16 });
+    const d = await enrollDevice(r.url, newAccount());
+    const conn = await signedIn(d, r.url, { onError: () => undefined });
+    const large = (seq: number) => uploadBy(d.account, d.keys, seq, new Uint8Array(64 * 1024).fill(seq));
+    // Exactly the size from which items count as large, and signed: stored while the address owes nothing.
+    expect((await conn.c.request(large(1))).t).toBe('ack');
+    // A forged 2 MB body and a genuine large one right behind it, both read while the address had budget: the
+    // forgery's penalty (16 × its size) puts the address in debt, so the second is refused without being verified.
+    const forged = { ...uploadBy(d.account, d.keys, 2, new Uint8Array(2_000_000)), sig: new Uint8Array(64).fill(1) };
+    const [first, second] = await Promise.all([relayRefusal(conn.c.request(forged)), relayRefusal(conn.c.request(large(3)))]);
+    expect({ code: first.relayCode, message: first.message }).toEqual({ code: 'auth_failed', message: expect.stringMatching(/item signature does not verify with this device key/) });
+    expect({ code: second.relayCode, message: second.message }).toEqual({ code: 'rate_limited', message: expect.stringMatching(/Too much data from your network address/) });
+    expect(second.retryAfterMs).toBeGreaterThan(1_000);
+    expect(conn.closed).toBeNull();
+    conn.c.close();
   });
 
   it('marks the account active on a write once more than an hour has passed since the last mark', async () => {
