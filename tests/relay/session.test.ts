@@ -143,6 +143,13 @@ describe('hello and auth', () => {
     conn.c.close();
   });
 
+  it('refuses device operations before sign-in in words, keeping the connection', async () => {
+    const conn = await open();
+    await refused(conn, conn.c.pull(0), 'auth_required', /Authenticate this device first \(hello, then auth\)/, false);
+    await refused(conn, conn.c.usage(), 'auth_required', /Authenticate this device first/, false);
+    conn.c.close();
+  });
+
   it('starts the idle clock at sign-in: a device that says nothing after auth is disconnected', async () => {
     const quick = await start({ idleTimeoutMs: 300 });
     const d = await enrollDevice(quick.url, newAccount());
@@ -180,6 +187,10 @@ describe('the recovery authority', () => {
     const d2 = newKeys();
     await r.c.sendDevices(nextList(account, [d1.keys, d2], recovery));
     expect((await r.c.devices()).lists.map((l) => l.version)).toEqual([1, 2, 3]);
+    // Once the current version names no recovery key, the old one is nobody, whatever an earlier version said.
+    await r.c.sendDevices(nextList(account, [d1.keys, d2], d1.keys, null));
+    const gone = await open();
+    await refused(gone, hello(gone.c, { account, keys: recovery, deviceId: recovery.publicKey }), 'unknown_device', /not enrolled in the account/, true);
     setup.c.close();
     r.c.close();
   });
@@ -205,7 +216,20 @@ describe('device lists', () => {
     // Each refusal is logged with the account's tag and what stood in the way.
     const outcomes = relay.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'set devices' && l['v'] === v + 1).map((l) => l['outcome']);
     expect(outcomes).toEqual(expect.arrayContaining(['revoked', 'unknown']));
+    const { tag } = relayIdentity(await relay.storage.relaySeed(() => new Uint8Array(32)));
+    expect(relay.logs.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ msg: 'set devices', acct: tag(account.accountId), v, outcome: 'stored', removed: 1 }));
     conn.c.close();
+  });
+
+  it('checks the invite before any signature when a list version would create an account', async () => {
+    const gated = await start({ inviteTokens: ['let-me-in'] });
+    const account = newAccount();
+    const genesis = nextList(account, [newKeys()], account.keys);
+    const conn = await open(gated.url);
+    await refused(conn, conn.c.sendDevices({ ...genesis, sig: new Uint8Array(64) }), 'invite_required', /only with an invite/, false);
+    const invited = await open(`${gated.url}?invite=let-me-in`);
+    await invited.c.sendDevices(genesis);
+    for (const c of [conn, invited]) c.c.close();
   });
 
   it('migrates a v1 account once, over a connection of one of its active devices, listing exactly its active devices', async () => {
@@ -242,6 +266,13 @@ describe('device lists', () => {
 });
 
 describe('items', () => {
+  it('refuses a forged tombstone in words, keeping the connection', async () => {
+    const d = await enrollDevice(relay.url, newAccount());
+    const conn = await signedIn(d);
+    await refused(conn, conn.c.request({ t: 'tombstone', docId: randomId(), deviceId: d.deviceId, deviceSeq: 1, sig: new Uint8Array(64) }), 'auth_failed', /item signature does not verify/, false);
+    conn.c.close();
+  });
+
   it('refuses what the storage refuses in words, keeping the connection: a replay, a conflict, a deleted document', async () => {
     const d = await enrollDevice(relay.url, newAccount());
     const conn = await signedIn(d);
@@ -271,6 +302,7 @@ describe('items', () => {
     const unsigned = { accountId: account.accountId, issuedAt: clock, authority: relayAuthority(relay.url), signer: d.deviceId };
     expect(await relay.storage.wipe({ ...unsigned, sig: d.keys.sign(wipeStatement(unsigned)) as Uint8Array }, clock)).not.toBe('unknown_account');
     await refused(x, x.c.usage(), 'unknown_account', /holds nothing on this relay/, false);
+    expect(await x.c.pull(0)).toMatchObject({ items: [], head: 0, more: false });
     await refused(y, y.c.pairPut({ mailbox: randomId(), body: new Uint8Array(8), ttlMs: 60_000 }), 'unknown_account', /does not exist on this relay \(any more\)/, true);
     await refused(z, z.c.upload({ docId: randomId(), deviceSeq: 1, body: new Uint8Array(4) }), 'unknown_account', /does not exist on this relay \(any more\)/, true);
     x.c.close();
@@ -306,7 +338,10 @@ describe('items', () => {
     // A forged 2 MB body and a genuine large one right behind it, both read while the address had budget: the
     // forgery's penalty (16 × its size) puts the address in debt, so the second is refused without being verified.
     const forged = { ...uploadBy(d.account, d.keys, 2, new Uint8Array(2_000_000)), sig: new Uint8Array(64).fill(1) };
-    const [first, second] = await Promise.all([relayRefusal(conn.c.request(forged)), relayRefusal(conn.c.request(large(3)))]);
+    const small = uploadBy(d.account, d.keys, 4, new Uint8Array(64 * 1024 - 1));
+    const [first, second, third] = await Promise.all([relayRefusal(conn.c.request(forged)), relayRefusal(conn.c.request(large(3))), conn.c.request(small)]);
+    // A small item costs one cheap verification: it is still verified and stored.
+    expect(third.t).toBe('ack');
     expect({ code: first.relayCode, message: first.message }).toEqual({ code: 'auth_failed', message: expect.stringMatching(/item signature does not verify with this device key/) });
     expect({ code: second.relayCode, message: second.message }).toEqual({ code: 'rate_limited', message: expect.stringMatching(/Too much data from your network address/) });
     expect(second.retryAfterMs).toBeGreaterThan(1_000);
@@ -376,5 +411,30 @@ describe('pairing', () => {
     expect((await conn.c.pairTake(mailbox)).length).toBe(600);
     await refused(conn, conn.c.pairTake(mailbox), 'not_found', /No such pairing code, or it expired or was already used/, false);
     conn.c.close();
+  });
+});
+
+describe('the log', () => {
+  it('records what each request came to by tags of the ids, types, sizes and outcomes (docs/sync-protocol.md "Logs"), never an id', async () => {
+    const d = await enrollDevice(relay.url, newAccount());
+    const from = relay.logs.length;
+    const conn = await signedIn(d);
+    const mailbox = randomId();
+    await conn.c.pairPut({ mailbox, body: new Uint8Array(40), ttlMs: 60_000 });
+    await relayRefusal(conn.c.pairPut({ mailbox, body: new Uint8Array(40), ttlMs: 60_000 }));
+    await conn.c.pairTake(mailbox);
+    await conn.c.upload({ docId: randomId(), deviceSeq: 1, body: new Uint8Array(24) });
+    conn.c.close();
+    const lines = relay.logs.slice(from);
+    const { tag } = relayIdentity(await relay.storage.relaySeed(() => new Uint8Array(32)));
+    const who = { acct: tag(d.account.accountId), dev: tag(d.deviceId) };
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual(expect.arrayContaining([
+      expect.objectContaining({ msg: 'auth', outcome: 'ok', ...who }),
+      expect.objectContaining({ msg: 'pairing', t: 'pairPut', bytes: 40, outcome: 'stored', ...who }),
+      expect.objectContaining({ msg: 'pairing', t: 'pairPut', bytes: 40, outcome: 'exists', ...who }),
+      expect.objectContaining({ msg: 'pairing', t: 'pairTake', bytes: 40, outcome: 'taken', ...who }),
+      expect.objectContaining({ msg: 'stored', t: 'upload', bytes: 24, seq: 1, duplicate: false, removed: 0, ...who }),
+    ]));
+    for (const id of [d.account.accountId, d.deviceId, mailbox]) expect(lines.join('\n')).not.toContain(hexOf(id));
   });
 });

@@ -131,6 +131,8 @@ describe('the relay\'s wipe handler', () => {
     const told = await relayRefusal(late.c.authenticate({ accountId: account.accountId, deviceId: d1.deviceId, sign: d1.keys.sign }));
     expect({ code: told.relayCode, sig: told.marker && hexOf(told.marker.sig) }).toEqual({ code: 'wiped', sig: hexOf(marker.sig) });
     await expect.poll(() => late.closed).toEqual({ code: 1000, reason: 'wiped' });
+    const { tag } = relayIdentity(await relay.storage.relaySeed(() => new Uint8Array(32)));
+    expect(relay.logs.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ msg: 'hello', acct: tag(account.accountId), outcome: 'wiped' }));
     first.c.close();
     again.c.close();
   });
