@@ -7,14 +7,14 @@
  * storage, as that instance would).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayConnection, type ConnectOptions, type RelayError } from '../../shared/sync/client.std.ts';
+import type { ConnectOptions, RelayConnection, RelayError } from '../../shared/sync/client.std.ts';
 import { PROTOCOL_VERSION, type DeviceList, type RelayMessageOf } from '../../shared/sync/messages.std.ts';
 import { authStatement, deviceListStatement, enrollStatement, itemStatement, relayAuthority, wipeStatement } from '../../shared/sync/signing.std.ts';
 import { relayIdentity } from '../../sync-server/crypto.node.ts';
 import type { RelayLimits } from '../../sync-server/limits.node.ts';
 import { memoryStorage } from '../../sync-server/storage/memory.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
-import { enrollDevice, newAccount, newKeys, pushCollector, randomId, relayRefusal, removeFromList, type KeyPair, type TestAccount, type TestDevice } from '../support/relay-client.node.ts';
+import { enrollDevice, newAccount, newKeys, pushCollector, randomId, relayRefusal, removeFromList, type KeyPair, type TestAccount, type TestDevice, type WatchedConnection, watchConnection, watchDevice } from '../support/relay-client.node.ts';
 
 /** The relay's clock, moved by the tests (token buckets only ever see it stand still or move forward). */
 let clock = Date.now();
@@ -32,20 +32,9 @@ afterAll(async () => {
   for (const r of relays) await r.close();
 });
 
-interface Conn {
-  c: RelayConnection;
-  closed: { code: number; reason: string } | null;
-}
-async function open(url = relay.url, options: ConnectOptions = {}): Promise<Conn> {
-  const conn: Conn = { c: null as unknown as RelayConnection, closed: null };
-  conn.c = await RelayConnection.connect(url, { ...options, onClose: (code, reason) => (conn.closed = { code, reason }) });
-  return conn;
-}
-async function signedIn(d: { account: TestAccount; deviceId: Uint8Array; keys: KeyPair }, url = relay.url, options: ConnectOptions = {}): Promise<Conn> {
-  const conn = await open(url, options);
-  await conn.c.authenticate({ accountId: d.account.accountId, deviceId: d.deviceId, sign: d.keys.sign });
-  return conn;
-}
+type Conn = WatchedConnection;
+const open = (url = relay.url, options: ConnectOptions = {}) => watchConnection(url, options);
+const signedIn = (d: Pick<TestDevice, 'account' | 'keys' | 'deviceId'>, url = relay.url, options: ConnectOptions = {}) => watchDevice(url, d, options);
 
 /** Asserts the refusal `p` ends in: its code and words, and that the relay closed the connection (fatal) or still answers on it. */
 async function refused(conn: Conn, p: Promise<unknown>, code: string, words: RegExp, fatal: boolean): Promise<RelayError> {

@@ -4,13 +4,11 @@
  * with nothing deleted, the receipt, who is told and disconnected, and a repeated wipe.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayConnection, type ConnectOptions } from '../../shared/sync/client.std.ts';
-import type { WipeMarker } from '../../shared/sync/messages.std.ts';
 import { relayAuthority, verifyWipeReceipt, wipeStatement } from '../../shared/sync/signing.std.ts';
 import { relayIdentity } from '../../sync-server/crypto.node.ts';
 import { memoryStorage } from '../../sync-server/storage/memory.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
-import { enrollDevice, newAccount, newKeys, randomId, relayRefusal, removeFromList, verify, wipeAccount, type TestDevice } from '../support/relay-client.node.ts';
+import { enrollDevice, newAccount, newKeys, randomId, relayRefusal, removeFromList, verify, wipeAccount, type TestDevice, type WatchedConnection, watchConnection, watchDevice } from '../support/relay-client.node.ts';
 
 let clock = Date.now();
 let relay: TestRelay;
@@ -21,21 +19,9 @@ afterAll(async () => {
   await relay?.close();
 });
 
-interface Conn {
-  c: RelayConnection;
-  closed: { code: number; reason: string } | null;
-  marker: WipeMarker | null;
-}
-async function open(options: ConnectOptions = {}): Promise<Conn> {
-  const conn: Conn = { c: null as unknown as RelayConnection, closed: null, marker: null };
-  conn.c = await RelayConnection.connect(relay.url, { ...options, onClose: (code, reason) => (conn.closed = { code, reason }), onWiped: (m) => (conn.marker = m) });
-  return conn;
-}
-async function signedIn(d: TestDevice): Promise<Conn> {
-  const conn = await open();
-  await conn.c.authenticate({ accountId: d.account.accountId, deviceId: d.deviceId, sign: d.keys.sign });
-  return conn;
-}
+type Conn = WatchedConnection;
+const open = () => watchConnection(relay.url);
+const signedIn = (d: TestDevice) => watchDevice(relay.url, d);
 /** The connection still answers (a refusal of its own, not a closed socket). */
 const answers = async (conn: Conn) => expect((await relayRefusal(conn.c.pairTake(randomId()))).relayCode).toBe('not_found');
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
