@@ -87,7 +87,8 @@ export const modules: Record<string, Module> = {
   // restart paths of inbound-apply.test.ts; crash.test.ts takes the same code in child processes, which run the unmutated code.
   'sync-outbox': { mutate: ['electron/core/sync/outbox.node.ts'], tests: ['tests/sync/outbox.test.ts', 'tests/sync/engine.test.ts', 'tests/sync/inbound-apply.test.ts'] },
   // The relay's protocol handling, through an in-process relay (the tests that spawn one run the unmutated code).
-  // tests/relay/wipe.test.ts is left out: its PostgreSQL vacuum check fails in Stryker's initial run (docs/testing.md).
+  // session.test.ts and wipe-handler.test.ts reach every handler on memory storage in seconds; tests/relay/wipe.test.ts
+  // (the same wipe through SQLite and a throwaway PostgreSQL cluster, and what stays on disk) is left out as slow.
   'relay-session': {
     mutate: ['sync-server/session.node.ts'],
     tests: [
@@ -95,6 +96,8 @@ export const modules: Record<string, Module> = {
       'tests/relay/auth.test.ts',
       'tests/relay/bad-input.test.ts',
       'tests/relay/limits.test.ts',
+      'tests/relay/session.test.ts',
+      'tests/relay/wipe-handler.test.ts',
       'tests/relay/public-limits.test.ts',
       // The connection plumbing (lines 1–239: timers, frame limits, pauses, slow consumers, write refusals), with
       // fake timers where the relay waits.
