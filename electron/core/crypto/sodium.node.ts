@@ -71,9 +71,16 @@ export function secretCopy(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
+/** A WebAssembly heap block (zeroed when freed); throws when the heap cannot grow. */
+function wasmBlock(size: number): number {
+  const ptr = wasm._malloc(Math.max(1, size));
+  if (!ptr) throw new Error('libsodium is out of memory');
+  return ptr;
+}
+
 /** Copies `bytes` into a WebAssembly heap block (zeroed when freed). */
 function wasmIn(bytes: Uint8Array): number {
-  const ptr = wasm._malloc(Math.max(1, bytes.length));
+  const ptr = wasmBlock(bytes.length);
   wasm.HEAPU8.set(bytes, ptr);
   return ptr;
 }
@@ -84,7 +91,7 @@ function wasmIn(bytes: Uint8Array): number {
  */
 function wasmCall(length: number, inputs: Uint8Array[], run: (out: number, ...inputs: number[]) => number): Uint8Array {
   const ptrs: number[] = [];
-  const out = wasm._malloc(length);
+  const out = wasmBlock(length);
   try {
     for (const input of inputs) ptrs.push(wasmIn(input));
     if (run(out, ...ptrs) !== 0) throw new Error('libsodium refused the operation');
@@ -213,7 +220,7 @@ export function signSeedKeypair(seed: Uint8Array): { publicKey: Uint8Array; priv
   if (seed.length !== 32) throw new Error('an Ed25519 seed is 32 bytes');
   let publicKey: Uint8Array | null = null;
   const privateKey = wasmCall(64, [seed], (sk, seedPtr) => {
-    const pk = wasm._malloc(32);
+    const pk = wasmBlock(32);
     try {
       const rc = wasm._crypto_sign_seed_keypair(pk, sk, seedPtr);
       publicKey = wasm.HEAPU8.slice(pk, pk + 32);
@@ -242,7 +249,7 @@ export function newKdfParams(): KdfParams {
 export function deriveKek(passphrase: string, p: KdfParams): Uint8Array {
   checkKdfParams(p);
   const room = passphrase.length * 3 + 1;
-  const pwd = wasm._malloc(room);
+  const pwd = wasmBlock(room);
   try {
     const { written } = utf8.encodeInto(passphrase, wasm.HEAPU8.subarray(pwd, pwd + room));
     return wasmCall(KEY_BYTES, [p.salt], (out, salt) =>
