@@ -81,7 +81,9 @@ export class CoreState {
     this.session.close();
     this.session = null;
     this.emit('vault.locked', { reason });
-    // Once the call that locked has returned, nothing on its stack holds the documents any more.
+    // Once the call that locked has returned, nothing on its stack holds the documents any more. The timer keeps
+    // the process alive (not unref'd): a caller awaiting lockSettled() must not see it exit first (the CLI ends
+    // with process.exit, so it does not wait for the scrub).
     this.#scrubbed = new Promise((resolve) => {
       setTimeout(() => {
         try {
@@ -89,7 +91,7 @@ export class CoreState {
         } finally {
           resolve();
         }
-      }, 0).unref();
+      }, 0);
     });
   }
 
