@@ -39,8 +39,16 @@ export function scrubAfterLock(): void {
   scrubSodium();
   scrubLib0();
   // Twice: the first collection frees what the session held; finalizers and weak maps it releases go in the second.
-  gc();
-  gc();
+  // Without concurrent sweeping for these two, V8 sweeps and hands back the pages it emptied within the collection
+  // itself instead of on background threads that a loaded machine may not run for a while, so the scrub is over
+  // when this returns (lock reports done only then: CoreState.lockSettled).
+  setFlagsFromString('--no-concurrent-sweeping');
+  try {
+    gc();
+    gc();
+  } finally {
+    setFlagsFromString('--concurrent-sweeping');
+  }
   try {
     overwriteStack(20_000);
   } catch {

@@ -31,6 +31,8 @@ export class CoreState {
    */
   wipedRemotelyAt: number | null = null;
   readonly #lockListeners = new Set<(session: VaultSession) => void>();
+  /** Settles when the last lock's scrub (memory.node.ts) has run. */
+  #scrubbed: Promise<void> = Promise.resolve();
 
   constructor(dataDir: string, emit: Emit, kekAhead?: KekAhead) {
     this.dataDir = dataDir;
@@ -79,8 +81,26 @@ export class CoreState {
     this.session.close();
     this.session = null;
     this.emit('vault.locked', { reason });
-    // Once the call that locked has returned, nothing on its stack holds the documents any more.
-    setTimeout(scrubAfterLock, 0).unref();
+    // Once the call that locked has returned, nothing on its stack holds the documents any more. The timer keeps
+    // the process alive (not unref'd): a caller awaiting lockSettled() must not see it exit first (the CLI ends
+    // with process.exit, so it does not wait for the scrub).
+    this.#scrubbed = new Promise((resolve) => {
+      setTimeout(() => {
+        try {
+          scrubAfterLock();
+        } finally {
+          resolve();
+        }
+      }, 0);
+    });
+  }
+
+  /**
+   * Resolves once the last lock has finished: keys zeroed and memory scrubbed. `vault.lock` answers, and
+   * `vault.status` reports, only after it, so nothing told "locked" can look at memory the scrub has yet to clear.
+   */
+  lockSettled(): Promise<void> {
+    return this.#scrubbed;
   }
 
   close(): void {

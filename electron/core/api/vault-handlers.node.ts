@@ -9,6 +9,7 @@ import type { CoreState } from './state.node.ts';
 export function vaultHandlers(state: CoreState): Handlers<typeof vaultCommands> {
   return {
     'vault.status': async () => {
+      await state.lockSettled();
       // After a local wipe the vault is gone but a relay part may still be pending; the UI offers to send it.
       const pending = readPendingWipe(state.dataDir);
       const pendingWipe = pending ? { pendingWipe: { relay: relayAuthority(pending.relayUrl) } } : {};
@@ -36,6 +37,7 @@ export function vaultHandlers(state: CoreState): Handlers<typeof vaultCommands> 
     },
     'vault.lock': async () => {
       state.lock('manual');
+      await state.lockSettled();
       return null;
     },
     'vault.changePassphrase': async ({ current, next }) => {

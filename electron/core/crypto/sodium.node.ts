@@ -22,6 +22,12 @@ interface SodiumWasm {
   _malloc(size: number): number;
   _free(ptr: number): void;
   HEAPU8: Uint8Array;
+  // libsodium's C functions as the WebAssembly module exports them: pointers, and 64-bit integers as two halves.
+  _crypto_core_hchacha20(out: number, input: number, key: number, constant: number): number;
+  _crypto_kdf_derive_from_key(out: number, outLen: number, idLow: number, idHigh: number, ctx: number, key: number): number;
+  _crypto_generichash(out: number, outLen: number, input: number, inLenLow: number, inLenHigh: number, key: number, keyLen: number): number;
+  _crypto_sign_seed_keypair(publicKey: number, secretKey: number, seed: number): number;
+  _crypto_pwhash(out: number, outLenLow: number, outLenHigh: number, pwd: number, pwdLenLow: number, pwdLenHigh: number, salt: number, opsLow: number, opsHigh: number, memlimit: number, alg: number): number;
 }
 const wasm = (sodiumModule as unknown as { libsodium: SodiumWasm }).libsodium;
 const allocated = new Map<number, number>();
@@ -41,6 +47,64 @@ wasm._free = (ptr) => {
   }
   wasmFree(ptr);
 };
+
+/*
+ * Keys live outside V8's heap (issue 15). libsodium.js returns every result as `new Uint8Array(n)`, which V8 stores
+ * inside its own heap when n ≤ 64: a 32-byte key is then an object the garbage collector moves (promotion to the
+ * old generation, compaction), and the place it moved from is not cleared in the old generation (--clear-free-memory
+ * clears only the young one). Zeroing a key on lock reached only its latest place, so on a loaded machine, where
+ * timers set off more collections while the vault was open, the key-encryption key and subkeys were still found
+ * after lock. An ArrayBuffer's memory is allocated outside the heap and never moves: zeroing it in place is final.
+ * So every key is made here, in such memory, by calling libsodium's C functions on the WebAssembly heap (whose
+ * blocks are zeroed when freed, above) and copying the result straight across; no JavaScript copy is ever made.
+ */
+
+/** Memory outside V8's heap for secret bytes: never moved by the garbage collector, so zeroing it is final. */
+export function secretBytes(length: number): Uint8Array {
+  return new Uint8Array(new ArrayBuffer(length));
+}
+
+/** A copy of `bytes` in memory outside V8's heap (see secretBytes). */
+export function secretCopy(bytes: Uint8Array): Uint8Array {
+  const out = secretBytes(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+/** A WebAssembly heap block (zeroed when freed); throws when the heap cannot grow. */
+function wasmBlock(size: number): number {
+  const ptr = wasm._malloc(Math.max(1, size));
+  if (!ptr) throw new Error('libsodium is out of memory');
+  return ptr;
+}
+
+/** Copies `bytes` into a WebAssembly heap block (zeroed when freed). */
+function wasmIn(bytes: Uint8Array): number {
+  const ptr = wasmBlock(bytes.length);
+  wasm.HEAPU8.set(bytes, ptr);
+  return ptr;
+}
+
+/**
+ * Runs a libsodium C function that writes `length` bytes at its output pointer, with `inputs` copied into the
+ * WebAssembly heap, and returns the output in memory outside V8's heap.
+ */
+function wasmCall(length: number, inputs: Uint8Array[], run: (out: number, ...inputs: number[]) => number): Uint8Array {
+  const ptrs: number[] = [];
+  const out = wasmBlock(length);
+  try {
+    for (const input of inputs) ptrs.push(wasmIn(input));
+    if (run(out, ...ptrs) !== 0) throw new Error('libsodium refused the operation');
+    const result = secretBytes(length);
+    result.set(wasm.HEAPU8.subarray(out, out + length));
+    return result;
+  } finally {
+    wasm._free(out);
+    for (const ptr of ptrs) wasm._free(ptr);
+  }
+}
+
+const utf8 = new TextEncoder();
 
 /** Zeroes `size` bytes of free WebAssembly heap by taking them, so what the C code freed there is gone. */
 function zeroFreeHeap(size: number): void {
@@ -73,8 +137,9 @@ export const KEY_BYTES = 32;
 export const NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES; // 24
 export const TAG_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES; // 16
 
+/** Random bytes (keys among them), in memory outside V8's heap. */
 export function randomBytes(length: number): Uint8Array {
-  return randomFillSync(new Uint8Array(length));
+  return randomFillSync(secretBytes(length));
 }
 
 /*
@@ -85,7 +150,7 @@ export function randomBytes(length: number): Uint8Array {
  * byte-for-byte compatibility with libsodium's own implementation in both directions.
  */
 function subkeyAndNonce(key: Uint8Array, nonce: Uint8Array): { subkey: Uint8Array; iv: Uint8Array } {
-  const subkey = sodium.crypto_core_hchacha20(nonce.subarray(0, 16), key, null);
+  const subkey = wasmCall(32, [nonce.subarray(0, 16), key], (out, input, k) => wasm._crypto_core_hchacha20(out, input, k, 0));
   const iv = new Uint8Array(12);
   iv.set(nonce.subarray(16, 24), 4);
   return { subkey, iv };
@@ -136,15 +201,35 @@ export const subkeyIds = {
 } as const;
 export type SubkeyPurpose = keyof typeof subkeyIds;
 
-const KDF_CONTEXT = 'mstage01'; // crypto_kdf contexts are exactly 8 bytes
+const KDF_CONTEXT = utf8.encode('mstage01\0'); // crypto_kdf contexts are exactly 8 bytes (C string)
 
+/** crypto_kdf_derive_from_key (BLAKE2b), into memory outside V8's heap. */
 export function deriveSubkey(vaultKey: Uint8Array, purpose: SubkeyPurpose): Uint8Array {
-  return sodium.crypto_kdf_derive_from_key(KEY_BYTES, subkeyIds[purpose], KDF_CONTEXT, vaultKey);
+  if (vaultKey.length !== KEY_BYTES) throw new Error('a vault key is 32 bytes');
+  return wasmCall(KEY_BYTES, [KDF_CONTEXT, vaultKey], (out, ctx, key) => wasm._crypto_kdf_derive_from_key(out, KEY_BYTES, subkeyIds[purpose], 0, ctx, key));
 }
 
-/** Keyed BLAKE2b, for ids that must not reveal what they name. */
+/** Keyed BLAKE2b, for ids that must not reveal what they name and for keys derived from keys. */
 export function keyedHash(key: Uint8Array, data: Uint8Array | string, bytes = 16): Uint8Array {
-  return sodium.crypto_generichash(bytes, data, key);
+  const input = typeof data === 'string' ? utf8.encode(data) : data;
+  return wasmCall(bytes, [input, key], (out, d, k) => wasm._crypto_generichash(out, bytes, d, input.length, 0, k, key.length));
+}
+
+/** Ed25519 keys from a 32-byte seed; the secret key (seed ‖ public key) in memory outside V8's heap. */
+export function signSeedKeypair(seed: Uint8Array): { publicKey: Uint8Array; privateKey: Uint8Array } {
+  if (seed.length !== 32) throw new Error('an Ed25519 seed is 32 bytes');
+  let publicKey: Uint8Array | null = null;
+  const privateKey = wasmCall(64, [seed], (sk, seedPtr) => {
+    const pk = wasmBlock(32);
+    try {
+      const rc = wasm._crypto_sign_seed_keypair(pk, sk, seedPtr);
+      publicKey = wasm.HEAPU8.slice(pk, pk + 32);
+      return rc;
+    } finally {
+      wasm._free(pk);
+    }
+  });
+  return { publicKey: publicKey!, privateKey };
 }
 
 export function wipe(...buffers: (Uint8Array | null | undefined)[]): void {
@@ -157,14 +242,25 @@ export function newKdfParams(): KdfParams {
   return { alg: 'argon2id13', opslimit: KDF_MIN.opslimit, memlimit: KDF_MIN.memlimit, salt: randomBytes(16) };
 }
 
-/** Argon2id: passphrase → key-encryption key. Slow on purpose (≈0.4 s here). */
+/**
+ * Argon2id: passphrase → key-encryption key, in memory outside V8's heap. Slow on purpose (≈0.4 s here). The
+ * passphrase is encoded straight into the WebAssembly heap (zeroed when freed).
+ */
 export function deriveKek(passphrase: string, p: KdfParams): Uint8Array {
   checkKdfParams(p);
-  const kek = sodium.crypto_pwhash(KEY_BYTES, passphrase, p.salt, p.opslimit, p.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13);
-  // libsodium frees Argon2's memory without clearing it, and the last block gives the key-encryption key: the
-  // block just freed is the top of the heap, so taking the same amount again reuses it without growing the heap.
-  zeroFreeHeap(p.memlimit);
-  return kek;
+  const room = passphrase.length * 3 + 1;
+  const pwd = wasmBlock(room);
+  try {
+    const { written } = utf8.encodeInto(passphrase, wasm.HEAPU8.subarray(pwd, pwd + room));
+    return wasmCall(KEY_BYTES, [p.salt], (out, salt) =>
+      wasm._crypto_pwhash(out, KEY_BYTES, 0, pwd, written, 0, salt, p.opslimit, 0, p.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13),
+    );
+  } finally {
+    wasm._free(pwd);
+    // libsodium frees Argon2's memory without clearing it, and the last block gives the key-encryption key: the
+    // block just freed is the top of the heap, so taking the same amount again reuses it without growing the heap.
+    zeroFreeHeap(p.memlimit);
+  }
 }
 
 export const toBase64 = (b: Uint8Array): string => sodium.to_base64(b, sodium.base64_variants.URLSAFE_NO_PADDING);

@@ -1,6 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { MindstageError } from '../../../shared/result.std.ts';
-import { aeadOpen, aeadSeal, checkKdfParams, deriveKek, deriveSubkey, fromBase64, fromHex, KDF_MAX, KDF_MIN, keyedHash, newKdfParams, randomBytes, sodium, toBase64, toHex, wipe, type KdfParams } from './sodium.node.ts';
+import { aeadOpen, aeadSeal, checkKdfParams, deriveKek, deriveSubkey, fromBase64, fromHex, KDF_MAX, KDF_MIN, keyedHash, newKdfParams, randomBytes, signSeedKeypair, sodium, subkeyIds, toBase64, toHex, wipe, type KdfParams } from './sodium.node.ts';
+
+describe('keys made on the WebAssembly heap and copied out of it (issue 15)', () => {
+  // These call libsodium's C functions directly so no key is ever a JavaScript copy; a slip in an argument would
+  // derive other keys and lock every existing vault out, so each is compared with libsodium.js's own wrapper.
+  it('derive exactly what libsodium.js derives', () => {
+    const key = randomBytes(32);
+    for (const [purpose, id] of Object.entries(subkeyIds)) {
+      expect(toHex(deriveSubkey(key, purpose as keyof typeof subkeyIds))).toBe(toHex(sodium.crypto_kdf_derive_from_key(32, id, 'mstage01', key)));
+    }
+    for (const bytes of [16, 32, 64]) {
+      for (const data of ['', 'x', 'mindstage.sync.local.v1', new Uint8Array(300).fill(7)]) {
+        expect(toHex(keyedHash(key, data, bytes))).toBe(toHex(sodium.crypto_generichash(bytes, data, key)));
+      }
+    }
+    const seed = randomBytes(32);
+    const ours = signSeedKeypair(seed);
+    const theirs = sodium.crypto_sign_seed_keypair(seed);
+    expect([toHex(ours.publicKey), toHex(ours.privateKey)]).toEqual([toHex(theirs.publicKey), toHex(theirs.privateKey)]);
+    const kdf = newKdfParams();
+    for (const passphrase of ['correct horse', 'pässwörd ✓ 🔑', '']) {
+      expect(toHex(deriveKek(passphrase, kdf))).toBe(toHex(sodium.crypto_pwhash(32, passphrase, kdf.salt, kdf.opslimit, kdf.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13)));
+    }
+  }, 60_000);
+
+  it('refuse a key of the wrong length instead of reading past it', () => {
+    expect(() => deriveSubkey(new Uint8Array(16), 'localStore')).toThrow(/32 bytes/);
+    expect(() => signSeedKeypair(new Uint8Array(31))).toThrow(/32 bytes/);
+  });
+});
 
 describe('XChaCha20-Poly1305 (OpenSSL ChaCha20-Poly1305 + libsodium HChaCha20)', () => {
   it('is byte-compatible with libsodium in both directions, at every size', () => {

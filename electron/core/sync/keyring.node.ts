@@ -7,7 +7,7 @@
  * Keyring body: version (2) ‖ epoch (u32) ‖ count (u16) ‖ (recipient Ed25519 key (32) ‖ box length (u16) ‖ box)*
  * Box plaintext: "mindstage.sync.epoch.v1\0" ‖ accountId (32) ‖ epoch (u32) ‖ key (32)
  */
-import { randomBytes, sodium, toHex } from '../crypto/sodium.node.ts';
+import { randomBytes, secretCopy, sodium, toHex } from '../crypto/sodium.node.ts';
 import { KEYRING_VERSION } from './format.node.ts';
 import { boxKeyPair, boxPublicKey, type SigningKeys } from './keys.node.ts';
 import type { Epochs } from './local-state.node.ts';
@@ -109,7 +109,7 @@ export function learnEpoch(r: Replica, epoch: number, key: Uint8Array): void {
   const e = epochs(r);
   if (e.keys.has(epoch)) return;
   const next: Epochs = { current: Math.max(e.current, epoch), keys: new Map(e.keys) };
-  next.keys.set(epoch, key.slice());
+  next.keys.set(epoch, secretCopy(key));
   putEpochs(r, next);
 }
 
@@ -119,7 +119,7 @@ export function learnEpochCached(r: Replica, epoch: number, key: Uint8Array): bo
   const e = epochs(r);
   if (e.keys.has(epoch)) return false;
   const next: Epochs = { current: Math.max(e.current, epoch), keys: new Map(e.keys) };
-  next.keys.set(epoch, key.slice());
+  next.keys.set(epoch, secretCopy(key));
   cache.set(r, next);
   return true;
 }

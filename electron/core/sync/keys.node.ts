@@ -11,7 +11,7 @@
  * - local key: seals the client's own rows (sync_meta, sync_docs, sync_raw) at rest, derived from the current
  *   vault-key generation's localStore key; rows sealed under an older generation still open (decision 16).
  */
-import { sodium, keyedHash, randomBytes } from '../crypto/sodium.node.ts';
+import { sodium, keyedHash, randomBytes, signSeedKeypair } from '../crypto/sodium.node.ts';
 import { docKindCodes, type DocKind } from '../crypto/envelope.node.ts';
 import type { DocRef } from '../docs/doc-store.node.ts';
 import type { Signer, Verifier } from '../../../shared/sync/signing.std.ts';
@@ -24,7 +24,7 @@ export interface SigningKeys {
 }
 
 export function signingKeysFromSeed(seed: Uint8Array): SigningKeys {
-  const { publicKey, privateKey } = sodium.crypto_sign_seed_keypair(seed);
+  const { publicKey, privateKey } = signSeedKeypair(seed);
   return { publicKey, secretKey: privateKey, sign: (m) => sodium.crypto_sign_detached(m, privateKey) };
 }
 

@@ -6,7 +6,7 @@
  */
 import { base32crockford } from '@scure/base';
 import { MindstageError } from '../../../shared/result.std.ts';
-import { aeadOpen, aeadSeal, randomBytes, sodium } from '../crypto/sodium.node.ts';
+import { aeadOpen, aeadSeal, keyedHash, randomBytes } from '../crypto/sodium.node.ts';
 
 export const PAIR_CODE_BYTES = 16;
 
@@ -32,8 +32,8 @@ const label = (s: string) => new TextEncoder().encode(s);
 
 export function pairKeys(secret: Uint8Array): { mailbox: Uint8Array; key: Uint8Array } {
   return {
-    mailbox: sodium.crypto_generichash(32, label('mindstage.pair.mailbox.v1'), secret),
-    key: sodium.crypto_generichash(32, label('mindstage.pair.key.v1'), secret),
+    mailbox: keyedHash(secret, label('mindstage.pair.mailbox.v1'), 32),
+    key: keyedHash(secret, label('mindstage.pair.key.v1'), 32),
   };
 }
 

@@ -22,7 +22,7 @@ import { aeadOpen, aeadSeal, fromBase64, fromHex, sodium, toBase64, toHex } from
 import { decodeHeader } from '../vault/header.node.ts';
 import { openWithRecoveryKey, setHeaderRecoveryRecipient } from '../vault/vault.node.ts';
 import { decodeRecoveryCode } from '../vault/recovery-code.node.ts';
-import { deriveSubkey } from '../crypto/sodium.node.ts';
+import { deriveSubkey, keyedHash } from '../crypto/sodium.node.ts';
 import { itemStatement, relayAuthority, wipeStatement } from '../../../shared/sync/signing.std.ts';
 import { sendWipe, type VerifiedReceipt } from './wipe.node.ts';
 import { changeList } from './devices.node.ts';
@@ -32,7 +32,7 @@ import type { VaultMaterial } from './local-vault.node.ts';
 import type { Replica } from './replica.node.ts';
 
 const label = (s: string) => new TextEncoder().encode(s);
-const derive = (R: Uint8Array, what: string) => sodium.crypto_generichash(32, label(`mindstage.recovery.${what}.v1`), R);
+const derive = (R: Uint8Array, what: string) => keyedHash(R, label(`mindstage.recovery.${what}.v1`), 32);
 
 export interface RecoveryIdentity {
   account: SigningKeys;

@@ -7,7 +7,7 @@
  *   any of them can wrap a new key for the recovery key without holding it.
  * - history: every older generation's key, sealed under the current one: (generation u32 ‖ key 32)*.
  */
-import { aeadOpen, aeadSeal, KEY_BYTES, sodium } from '../crypto/sodium.node.ts';
+import { aeadOpen, aeadSeal, KEY_BYTES, keyedHash, secretCopy, signSeedKeypair, sodium } from '../crypto/sodium.node.ts';
 import { historyAd } from './header.node.ts';
 
 const enc = new TextEncoder();
@@ -15,8 +15,8 @@ const BOX_PREFIX = enc.encode('mindstage.wrap.recovery.v2\0');
 
 /** The recovery recipient's keys, from the recovery key itself. */
 export function recoveryRecipientKeys(recoveryKey: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array } {
-  const seed = sodium.crypto_generichash(32, enc.encode('mindstage.recovery.recipient.v1'), recoveryKey);
-  const { publicKey, privateKey } = sodium.crypto_sign_seed_keypair(seed);
+  const seed = keyedHash(recoveryKey, enc.encode('mindstage.recovery.recipient.v1'), 32);
+  const { publicKey, privateKey } = signSeedKeypair(seed);
   sodium.memzero(seed);
   return { publicKey, secretKey: privateKey };
 }
@@ -57,7 +57,7 @@ export function openRecoveryBox(recoveryKey: Uint8Array, recipient: Uint8Array, 
     const expect = boxPlain(vaultId, generation, new Uint8Array(KEY_BYTES));
     const head = BOX_PREFIX.length + 20;
     const ok = plain.length === expect.length && sodium.memcmp(plain.subarray(0, head), expect.subarray(0, head));
-    const key = ok ? plain.slice(head) : null;
+    const key = ok ? secretCopy(plain.subarray(head)) : null;
     sodium.memzero(plain);
     return key;
   } finally {
@@ -87,7 +87,7 @@ export function openHistory(current: Uint8Array, vaultId: Uint8Array, generation
   if (!plain || plain.length % (4 + KEY_BYTES) !== 0) return null;
   const v = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
   const out = new Map<number, Uint8Array>();
-  for (let o = 0; o < plain.length; o += 4 + KEY_BYTES) out.set(v.getUint32(o), plain.slice(o + 4, o + 4 + KEY_BYTES));
+  for (let o = 0; o < plain.length; o += 4 + KEY_BYTES) out.set(v.getUint32(o), secretCopy(plain.subarray(o + 4, o + 4 + KEY_BYTES)));
   sodium.memzero(plain);
   if (!out.has(0) || [...out.keys()].some((g) => g >= generation)) return null;
   return out;

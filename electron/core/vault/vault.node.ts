@@ -12,6 +12,7 @@ import {
   KEY_BYTES,
   newKdfParams,
   randomBytes,
+  secretCopy,
   sodium,
   toHex,
   wipe,
@@ -188,7 +189,8 @@ export function rotateVaultKey(storage: VaultStorage, vault: UnlockedVault, reci
   const key = randomBytes(KEY_BYTES);
   const next = new UnlockedVault(vault.vaultId, new Map([...vault.generations(), [generation, key]]), vault.passphraseWrap);
   writeVaultHeader(storage, next, header, recipient);
-  vault.adopt(generation, key.slice());
+  // `next` is dropped unlocked (it shares the passphrase wrapping), so the vault adopts this very key, not a copy.
+  vault.adopt(generation, key);
   return generation;
 }
 
@@ -267,7 +269,7 @@ export function changePassphrase(storage: VaultStorage, current: string, next: s
   try {
     rewrap(storage, vault, next);
     const wrap = vault.passphraseWrap!;
-    return { kdf: wrap.kdf, kek: wrap.kek.slice() };
+    return { kdf: wrap.kdf, kek: secretCopy(wrap.kek) };
   } finally {
     vault.lock();
   }
