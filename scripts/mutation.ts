@@ -31,6 +31,10 @@ export const modules: Record<string, Module> = {
       'tests/sync/inbound-checks.test.ts',
       'tests/sync/inbound-chain.test.ts',
       'tests/sync/inbound-apply.test.ts',
+      // targetDoc/storeRaw (a document first met in a batch), the quarantine record, a tombstone's effects.
+      'tests/sync/inbound-effects.test.ts',
+      // The tombstone branches for conversations (their segments) and assets.
+      'tests/sync/outbox.test.ts',
       'tests/sync/hostile.test.ts',
       'tests/sync/engine.test.ts',
       // The asset path and the rollback of fresh documents; slow (a relay process), so narrow a run that has them
