@@ -99,7 +99,12 @@ export const modules: Record<string, Module> = {
   // The shared storage suite, which runs against memory, SQLite and PostgreSQL: each mutant runs only the cases that
   // reach its implementation. PostgreSQL needs /usr/lib/postgresql/15/bin (tests/support/postgres.node.ts).
   'relay-storage': { mutate: ['sync-server/storage/sqlite.node.ts', 'sync-server/storage/common.node.ts'], tests: ['tests/relay/storage.test.ts'] },
-  'relay-storage-pg': { mutate: ['sync-server/storage/postgres.node.ts'], tests: ['tests/relay/storage.test.ts', 'tests/relay/fanout.test.ts'] },
+  // The shared suite's PostgreSQL cases, what only PostgreSQL does (two instances, LISTEN/NOTIFY, reconnecting) and
+  // two relays on one database. The PostgreSQL tests share one cluster per Stryker worker (vitest.stryker.config.ts).
+  'relay-storage-pg': {
+    mutate: ['sync-server/storage/postgres.node.ts'],
+    tests: ['tests/relay/storage.test.ts', 'tests/relay/postgres-storage.test.ts', 'tests/relay/fanout.test.ts'],
+  },
 };
 
 function usage(message: string): never {
