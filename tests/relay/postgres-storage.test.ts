@@ -8,8 +8,7 @@
 import { expect, it } from 'vitest';
 import type { RelayEvent, RelayStorage } from '../../sync-server/storage/types.node.ts';
 import { postgresStorage } from '../../sync-server/storage/postgres.node.ts';
-import pg from 'pg';
-import { postgresSuite } from '../support/postgres.node.ts';
+import { postgresSuite, queryOnce as query } from '../support/postgres.node.ts';
 
 const id = (n: number, fill: number) => {
   const b = new Uint8Array(32).fill(fill);
@@ -32,17 +31,6 @@ function collect(s: RelayStorage) {
   const rows = () =>
     seen.map((e) => [e.type, hex(e.accountId).slice(0, 4), e.origin, e.type === 'item' ? [e.serverSeq, new TextDecoder().decode(e.item?.body)] : e.type === 'revoked' ? hex(e.deviceId).slice(0, 4) : null]);
   return { seen, rows };
-}
-
-/** One statement on its own connection (not the storage's). */
-async function query<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<R>(text, values)).rows;
-  } finally {
-    await c.end();
-  }
 }
 
 postgresSuite('PgRelayStorage', (newDatabase) => {

@@ -50,7 +50,8 @@ declare module 'vitest' {
   }
 }
 
-async function queryOnce<R extends pg.QueryResultRow>(target: string, text: string, values: unknown[] = []): Promise<R[]> {
+/** One statement on a connection of its own. */
+export async function queryOnce<R extends pg.QueryResultRow>(target: string, text: string, values: unknown[] = []): Promise<R[]> {
   const c = new pg.Client({ connectionString: target });
   await c.connect();
   try {
