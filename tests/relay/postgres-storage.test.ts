@@ -40,6 +40,9 @@ postgresSuite('PgRelayStorage', (newDatabase) => {
   it('two instances on one database: the second starts after the first (the schema lock is released), both keep one identity, and kind says postgres', async () => {
     const url = await newDatabase();
     const one = await postgresStorage(url);
+    // Set up and unlocked: an idle pooled connection still holding the lock would stall the next instance until the
+    // pool closed it.
+    expect(await query(url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory'")).toEqual([]);
     const two = await postgresStorage(url);
     try {
       expect(one.kind).toBe('postgres');
