@@ -87,14 +87,32 @@ export const modules: Record<string, Module> = {
     mutate: ['electron/core/chat/http.node.ts', 'electron/core/chat/provider-client.node.ts:18-191', 'electron/core/chat/engine.node.ts:82-85', 'electron/core/docs/ledger-doc.node.ts'],
     tests: ['electron/core/chat/http.test.ts', 'electron/core/chat/provider-client.test.ts', 'electron/core/docs/ledger-doc.test.ts'],
   },
-  // Deletions (outbox.test.ts), the engine's rounds (updates, snapshots, tombstones, live mode) and the asset and
-  // restart paths of inbound-apply.test.ts; crash.test.ts takes the same code in child processes, which run the unmutated code.
-  'sync-outbox': { mutate: ['electron/core/sync/outbox.node.ts'], tests: ['tests/sync/outbox.test.ts', 'tests/sync/engine.test.ts', 'tests/sync/inbound-apply.test.ts'] },
+  // outbox-items.test.ts drives the real outbox with a real store and real keys, no relay (another device's items
+  // reach the receiver's inbound path signed, as a relay would serve them), and reads every item it prepares:
+  // each whole-file mutant costs a few seconds. outbox.test.ts takes deletions through an in-process relay.
+  // engine.test.ts and inbound-apply.test.ts (relay rounds, live mode) reach the same lines again, much slower
+  // per mutant: with them a whole-file run was estimated at 2.5 hours under load (docs/testing.md).
+  'sync-outbox': { mutate: ['electron/core/sync/outbox.node.ts'], tests: ['tests/sync/outbox-items.test.ts', 'tests/sync/outbox.test.ts'] },
   // The relay's protocol handling, through an in-process relay (the tests that spawn one run the unmutated code).
-  // tests/relay/wipe.test.ts is left out: its PostgreSQL vacuum check fails in Stryker's initial run (docs/testing.md).
+  // session.test.ts and wipe-handler.test.ts reach every handler on memory storage in seconds; tests/relay/wipe.test.ts
+  // (the same wipe through SQLite and a throwaway PostgreSQL cluster, and what stays on disk) is left out as slow.
   'relay-session': {
     mutate: ['sync-server/session.node.ts'],
-    tests: ['tests/relay/sync.test.ts', 'tests/relay/auth.test.ts', 'tests/relay/bad-input.test.ts', 'tests/relay/limits.test.ts'],
+    tests: [
+      'tests/relay/sync.test.ts',
+      'tests/relay/auth.test.ts',
+      'tests/relay/bad-input.test.ts',
+      'tests/relay/limits.test.ts',
+      'tests/relay/session.test.ts',
+      'tests/relay/wipe-handler.test.ts',
+      'tests/relay/public-limits.test.ts',
+      // The connection plumbing (lines 1–239: timers, frame limits, pauses, slow consumers, write refusals), with
+      // fake timers where the relay waits.
+      'tests/relay/session-limits.test.ts',
+      // What the session logs for the operator (refusals, internal failures, dropped slow consumers) and that no
+      // timer of an ended connection fires later.
+      'tests/relay/session-logs.test.ts',
+    ],
   },
   // The shared storage suite, which runs against memory, SQLite and PostgreSQL: each mutant runs only the cases that
   // reach its implementation. PostgreSQL needs /usr/lib/postgresql/15/bin (tests/support/postgres.node.ts).

@@ -184,7 +184,7 @@ export class Session {
       } catch (e) {
         if (e instanceof Refusal) this.refuse(msg.id, e, msg.t);
         else {
-          this.log.error({ t: msg.t, err: { type: (e as Error)?.name, message: String((e as Error)?.message).slice(0, 200) } }, 'internal error');
+          this.log.error({ t: msg.t, error: { type: (e as Error)?.name, message: String((e as Error)?.message).slice(0, 200) } }, 'internal error'); // not `err`: pino's serializer for it logs the type as "Object"
           this.refuse(msg.id, new Refusal('internal', 'The relay failed to handle this request; nothing was stored. Try again.'), msg.t);
         }
       }

@@ -1,9 +1,9 @@
 /** Per-conversation persona, provider and preset choice. */
 import { useEffect, useId, useState } from 'react';
 import type { ProviderView } from '../../shared/api/chat.std.ts';
-import type { PresetView } from '../../shared/api/presets.std.ts';
 import type { ConversationInfo } from '../../shared/api/conversation.std.ts';
 import { call, messageOf } from '../lib/api.dom.ts';
+import { PresetField } from '../components/preset-field.dom.tsx';
 import { useChat } from '../stores/chat.dom.ts';
 import { useLibrary } from '../stores/library.dom.ts';
 import { useNav } from '../stores/nav.dom.ts';
@@ -15,12 +15,9 @@ export function ChatPickers({ conversation }: { conversation: ConversationInfo }
   const navigate = useNav((s) => s.navigate);
   const personaId = useId();
   const providerId = useId();
-  const presetId = useId();
-  const [presets, setPresets] = useState<PresetView[]>([]);
 
   useEffect(() => {
     void call('provider.list', {}).then(setProviders, () => setProviders([]));
-    void call('preset.list', {}).then(setPresets, () => setPresets([]));
   }, []);
 
   const update = (patch: { personaId?: string; provider?: string; preset?: string }) =>
@@ -51,19 +48,13 @@ export function ChatPickers({ conversation }: { conversation: ConversationInfo }
           ))}
         </select>
       </div>
-      {presets.length > 0 ? (
-        <div className="field inline">
-          <label htmlFor={presetId}>Preset</label>
-          <select id={presetId} value={conversation.preset ?? ''} onChange={(e) => update({ preset: e.target.value || undefined })}>
-            <option value="">Provider&apos;s default</option>
-            {presets.map((p) => (
-              <option key={p.name} value={p.name}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </div>
-      ) : null}
+      <PresetField
+        label="Preset"
+        noneLabel="Provider's default"
+        className="field inline"
+        value={conversation.preset ?? ''}
+        onChange={(v) => update({ preset: v || undefined })}
+      />
       {providers?.length === 0 ? (
         <button type="button" className="link" onClick={() => navigate({ name: 'providers' })}>
           Add a provider to chat

@@ -1,7 +1,8 @@
 /** AI providers: presets (cloud and local servers), add, edit, test connection, reorder (fallback order), remove. */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ProviderPreset, ProviderView } from '../../shared/api/chat.std.ts';
-import type { PresetView, TemplatesView } from '../../shared/api/presets.std.ts';
+import type { TemplatesView } from '../../shared/api/presets.std.ts';
+import { PresetField } from '../components/preset-field.dom.tsx';
 import { call, messageOf } from '../lib/api.dom.ts';
 import { TextField, ErrorLine } from '../components/fields.dom.tsx';
 import { confirmDialog } from '../components/dialog.dom.tsx';
@@ -210,11 +211,9 @@ function EditProvider({ provider, onDone }: { provider: ProviderView; onDone(sav
   const [preset, setPreset] = useState(provider.preset ?? '');
   const [completion, setCompletion] = useState(provider.completion);
   const [instruct, setInstruct] = useState(provider.instruct ?? '');
-  const [presets, setPresets] = useState<PresetView[]>([]);
   const [templates, setTemplates] = useState<TemplatesView | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    void call('preset.list', {}).then(setPresets, () => setPresets([]));
     void call('template.list', {}).then(setTemplates, () => setTemplates(null));
   }, []);
   const save = async (e: FormEvent) => {
@@ -261,17 +260,7 @@ function EditProvider({ provider, onDone }: { provider: ProviderView; onDone(sav
         <TextField label="Longest reply (tokens)" type="number" value={maxTokens} onChange={setMaxTokens} />
       </div>
       <div className="row">
-        <div className="field">
-          <label htmlFor={`preset-${provider.name}`}>Default preset</label>
-          <select id={`preset-${provider.name}`} value={preset} onChange={(e) => setPreset(e.target.value)}>
-            <option value="">None (the provider&apos;s own settings)</option>
-            {presets.map((p) => (
-              <option key={p.name} value={p.name}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <PresetField label="Default preset" noneLabel="None (the provider's own settings)" value={preset} onChange={setPreset} always />
         <PromptFormatField id={`completion-${provider.name}`} value={completion} onChange={setCompletion} />
         {completion === 'text' ? (
           <div className="field">

@@ -119,6 +119,24 @@ export async function connectDevice(url: string, device: TestDevice, options: Co
   return c;
 }
 
+/** A connection that records how it ended (close code and reason) and the wipe marker pushed to it, if any. */
+export interface WatchedConnection {
+  c: RelayConnection;
+  closed: { code: number; reason: string } | null;
+  marker: WipeMarker | null;
+}
+export async function watchConnection(url: string, options: ConnectOptions = {}): Promise<WatchedConnection> {
+  const w: WatchedConnection = { c: null as unknown as RelayConnection, closed: null, marker: null };
+  w.c = await RelayConnection.connect(url, { ...options, onClose: (code, reason) => (w.closed = { code, reason }), onWiped: (m) => (w.marker = m) });
+  return w;
+}
+/** watchConnection, authenticated as `d`. */
+export async function watchDevice(url: string, d: Pick<TestDevice, 'account' | 'keys' | 'deviceId'>, options: ConnectOptions = {}): Promise<WatchedConnection> {
+  const w = await watchConnection(url, options);
+  await w.c.authenticate({ accountId: d.account.accountId, deviceId: d.deviceId, sign: d.keys.sign });
+  return w;
+}
+
 /** Resolves with the next pushed item(s), for live-push tests. */
 export function pushCollector(): { options: ConnectOptions; next: (n?: number, timeoutMs?: number) => Promise<Item[]> } {
   const got: Item[] = [];

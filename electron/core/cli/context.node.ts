@@ -3,7 +3,6 @@
  * vault (passphrase from MINDSTAGE_PASSPHRASE, a prompt, or stdin) and turns error Results into thrown
  * MindstageErrors so command code reads straight through.
  */
-import { availableParallelism, loadavg } from 'node:os';
 import type { Command } from 'commander';
 import type { CommandName, Commands } from '../../../shared/api/index.std.ts';
 import type { InputOf, OutputOf } from '../../../shared/api/contract.std.ts';
@@ -42,14 +41,11 @@ export function createContext(program: Command): CliContext {
       // loaded here, not at the top: `--help` and usage errors never pay for the core (docs/decisions.md #20).
       let core: Core | null = readDoor(ctx.dataDir()) ? await (await import('./remote.node.ts')).connectToRunningCore(ctx.dataDir()) : null;
       const remote = core !== null;
-      // Opening the folder here with the passphrase in the environment: Argon2id runs on a worker thread while the
-      // core loads (kek-ahead.node.ts) — when a core is free for it. On a machine already busy on every core the
-      // worker's own start would cost more than it overlaps, so the core derives as before. A passphrase still to be
-      // asked for is asked where it always was, below.
+      // Opening the folder here with the passphrase in the environment: Argon2id runs on Node's thread pool while
+      // the core loads (kek-ahead.node.ts). A passphrase still to be asked for is asked where it always was, below.
       const passphraseNow = process.env['MINDSTAGE_PASSPHRASE'];
-      const spareCore = availableParallelism() > 1 && loadavg()[0]! < availableParallelism();
       let ahead: KekDerivation | null = null;
-      if (!remote && options?.unlock !== false && passphraseNow && spareCore) ahead = (await import('./kek-ahead.node.ts')).deriveKekAhead(ctx.dataDir(), passphraseNow);
+      if (!remote && options?.unlock !== false && passphraseNow) ahead = (await import('./kek-ahead.node.ts')).deriveKekAhead(ctx.dataDir(), passphraseNow);
       try {
         core ??= await (await import('../core.node.ts')).openCore({ dataDir: ctx.dataDir(), ...(ahead ? { kekAhead: ahead.take } : {}) });
       } catch (e) {

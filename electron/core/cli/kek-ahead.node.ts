@@ -1,24 +1,32 @@
 /**
  * Unlocking costs one Argon2id derivation (~0.25 s, slow on purpose) and a CLI call must also load the core
- * (~0.2 s of modules). Neither needs the other until the derived key is used, so when the passphrase is already at
- * hand (MINDSTAGE_PASSPHRASE) and a core is free (cli/context.node.ts) the CLI reads the parameters from the vault
- * header and derives the key on a worker thread while the main thread loads the core (docs/decisions.md #54). The core takes the key (CoreOptions.kekAhead)
- * only for exactly the passphrase and parameters it was derived with, after checking the parameters of the header
- * it read itself as it always does; anything else — no vault, a header that changed, a worker that failed — and the
- * core derives as without it. Loaded by the command (cli/context.node.ts), so `--help` does not load SQLite.
+ * (~0.25 s of modules). Neither needs the other until the derived key is used, so when the passphrase is already at
+ * hand (MINDSTAGE_PASSPHRASE) the CLI reads the parameters from the vault header and derives the key while the main
+ * thread loads the core (docs/decisions.md #54). The derivation is Node's own Argon2id (`crypto.argon2`, OpenSSL),
+ * which runs on libuv's thread pool: no worker isolate to start and no second libsodium to load, and ~25% less CPU
+ * than libsodium's for the same key, so it costs nothing even on a machine busy on every core. OpenSSL clears
+ * Argon2's memory as it frees it (libsodium does not: crypto/sodium.node.ts zeroes the freed heap instead). The CLI
+ * only ever runs on the project's Node (bin/mindstage); the app keeps libsodium's, the one it derives with
+ * everywhere else (Electron's Node is built on BoringSSL).
+ *
+ * The core takes the key (CoreOptions.kekAhead) only for exactly the passphrase and parameters it was derived with,
+ * after checking the parameters of the header it read itself as it always does, and the wrapping's AEAD still
+ * decides: a key that does not open it is derived again with libsodium before a passphrase is called wrong
+ * (vault/vault.node.ts). No vault, a header that changed, a Node without `crypto.argon2`, a failed derivation —
+ * the core derives as without it. Loaded by the command (cli/context.node.ts), so `--help` does not load SQLite.
  */
-import { Worker } from 'node:worker_threads';
+import { argon2 } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { KdfParams } from '../crypto/sodium.node.ts';
+import { checkKdfParams, type KdfParams } from '../crypto/kdf-params.std.ts';
 import { dbPath } from '../store/db.node.ts';
 import type { KekAhead } from '../vault/vault.node.ts';
 
 export interface KekDerivation {
-  /** Settles when the worker is done (never rejects). */
+  /** Settles when the derivation is done (never rejects). */
   ready: Promise<void>;
   /** For the core (CoreOptions.kekAhead): hands the key over at most once. */
   take: KekAhead;
-  /** Zeroes the key if it was not taken, and stops the worker if it still runs. */
+  /** Zeroes the key if it was not taken (or as soon as it arrives, if it has not yet). */
   discard(): void;
 }
 
@@ -46,19 +54,35 @@ function readKdf(dataDir: string): KdfParams | null {
 const sameParams = (a: KdfParams, b: KdfParams) =>
   a.alg === b.alg && a.opslimit === b.opslimit && a.memlimit === b.memlimit && Buffer.from(a.salt).equals(Buffer.from(b.salt));
 
+/**
+ * libsodium's `crypto_pwhash(32, passphrase, salt, opslimit, memlimit, ARGON2ID13)` in Node's terms: Argon2id
+ * version 0x13, one lane, `opslimit` passes over `memlimit` bytes (in KiB), no secret, no associated data.
+ * Only for parameters the core would accept (checkKdfParams): this runs before the core has read the header, and a
+ * tampered one must not start hours of work or a huge allocation.
+ */
+function nodeArgon2id(passphrase: string, kdf: KdfParams): Promise<Uint8Array | null> {
+  return new Promise((resolve) => {
+    try {
+      checkKdfParams(kdf);
+      if (typeof argon2 !== 'function' || !Number.isInteger(kdf.opslimit) || kdf.memlimit % 1024 !== 0) return resolve(null);
+      argon2('argon2id', { message: passphrase, nonce: kdf.salt, parallelism: 1, tagLength: 32, memory: kdf.memlimit / 1024, passes: kdf.opslimit }, (err, key) =>
+        resolve(err ? null : new Uint8Array(key.buffer, key.byteOffset, key.length)),
+      );
+    } catch {
+      resolve(null);
+    }
+  });
+}
+
 /** Starts the derivation; null when there is nothing to derive for (the core then reports why, as before). */
 export function deriveKekAhead(dataDir: string, passphrase: string): KekDerivation | null {
   const kdf = readKdf(dataDir);
   if (!kdf) return null;
   let kek: Uint8Array | null = null;
-  const worker = new Worker(new URL('./kek-ahead-worker.node.ts', import.meta.url), { workerData: { passphrase, kdf } });
-  const ready = new Promise<void>((resolve) => {
-    worker.once('message', (m: Uint8Array | null) => {
-      kek = m;
-      resolve();
-    });
-    worker.once('error', () => resolve());
-    worker.once('exit', () => resolve());
+  let discarded = false;
+  const ready = nodeArgon2id(passphrase, kdf).then((k) => {
+    if (discarded) k?.fill(0);
+    else kek = k;
   });
   return {
     ready,
@@ -71,9 +95,9 @@ export function deriveKekAhead(dataDir: string, passphrase: string): KekDerivati
       return null;
     },
     discard() {
+      discarded = true;
       kek?.fill(0);
       kek = null;
-      void worker.terminate();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('the CLI\'s Argon2id derived ahead, on a worker thread', () => {
+describe('the CLI\'s Argon2id derived ahead, by Node\'s own Argon2id', () => {
   it('hands over, once, the key the core would derive — for that passphrase and the header\'s parameters only', async () => {
     const expected = Buffer.from(deriveKek(PASS, kdf));
 
@@ -50,6 +50,21 @@ describe('the CLI\'s Argon2id derived ahead, on a worker thread', () => {
     dropped.discard();
     await dropped.ready;
     expect(dropped.take(PASS, kdf)).toBeNull();
+  });
+
+  it('derives nothing for parameters the core would refuse (a tampered header must not start hours of work)', async () => {
+    const copy = join(dir, 'tampered');
+    mkdirSync(copy);
+    copyFileSync(dbPath(dir), dbPath(copy));
+    const db = new Database(dbPath(copy));
+    const row = db.prepare<[], { header: string }>('SELECT header FROM vault WHERE id = 1').get()!;
+    const header = JSON.parse(row.header) as { kdf: { opslimit: number } };
+    header.kdf.opslimit = 10_000;
+    db.prepare('UPDATE vault SET header = ? WHERE id = 1').run(JSON.stringify(header));
+    db.close();
+    const ahead = deriveKekAhead(copy, PASS)!;
+    await ahead.ready;
+    expect(ahead.take(PASS, { ...kdf, opslimit: 10_000 })).toBeNull();
   });
 
   it('does not start without a vault to read parameters from', () => {

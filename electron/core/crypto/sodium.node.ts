@@ -7,7 +7,7 @@
  */
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import sodiumModule from 'libsodium-wrappers-sumo';
-import { MindstageError } from '../../../shared/result.std.ts';
+import { checkKdfParams, KDF_MIN, type KdfParams } from './kdf-params.std.ts';
 
 await sodiumModule.ready;
 export const sodium = sodiumModule;
@@ -151,31 +151,10 @@ export function wipe(...buffers: (Uint8Array | null | undefined)[]): void {
   for (const b of buffers) if (b) sodium.memzero(b);
 }
 
-export interface KdfParams {
-  alg: 'argon2id13';
-  opslimit: number;
-  memlimit: number;
-  salt: Uint8Array;
-}
-
-/** Minimums are enforced when a vault is read, so a tampered header cannot downgrade them (design §2). */
-export const KDF_MIN = { opslimit: 3, memlimit: 64 * 1024 * 1024 } as const;
-/** Maximums keep a tampered header from making unlock take hours or exhaust memory. */
-export const KDF_MAX = { opslimit: 20, memlimit: 1024 * 1024 * 1024 } as const;
+export { checkKdfParams, KDF_MAX, KDF_MIN, type KdfParams } from './kdf-params.std.ts';
 
 export function newKdfParams(): KdfParams {
   return { alg: 'argon2id13', opslimit: KDF_MIN.opslimit, memlimit: KDF_MIN.memlimit, salt: randomBytes(16) };
-}
-
-export function checkKdfParams(p: KdfParams): void {
-  if (p.alg !== 'argon2id13') throw new MindstageError('integrity', `The vault asks for an unknown key-derivation function (${p.alg}).`);
-  if (p.salt.length !== 16) throw new MindstageError('integrity', 'The vault header has a malformed salt.');
-  if (p.opslimit < KDF_MIN.opslimit || p.memlimit < KDF_MIN.memlimit) {
-    throw new MindstageError('integrity', 'The vault header asks for weaker key derivation than Mindstage allows; it may have been tampered with.');
-  }
-  if (p.opslimit > KDF_MAX.opslimit || p.memlimit > KDF_MAX.memlimit) {
-    throw new MindstageError('integrity', 'The vault header asks for unreasonably expensive key derivation; it may have been tampered with.');
-  }
 }
 
 /** Argon2id: passphrase → key-encryption key. Slow on purpose (≈0.4 s here). */

@@ -232,8 +232,19 @@ export function unlockVault(storage: VaultStorage, passphrase: string, ahead?: K
   const header = readHeader(storage);
   // deriveKek checks the parameters; a key derived ahead gets the same check before it is used.
   checkKdfParams(header.kdf);
-  const kek = ahead?.(passphrase, header.kdf) ?? deriveKek(passphrase, header.kdf);
-  const vaultKey = aeadOpen(kek, header.wrappedByPassphrase, passphraseWrapAd(header.vaultId, header.kdf, header.generation ?? 0));
+  const ad = passphraseWrapAd(header.vaultId, header.kdf, header.generation ?? 0);
+  let kek = ahead?.(passphrase, header.kdf) ?? null;
+  let vaultKey = kek && aeadOpen(kek, header.wrappedByPassphrase, ad);
+  if (kek && !vaultKey) {
+    // A key derived ahead by another implementation that does not open the wrapping: derive it here before
+    // calling the passphrase wrong, so a faulty shortcut can only cost time.
+    wipe(kek);
+    kek = null;
+  }
+  if (!kek) {
+    kek = deriveKek(passphrase, header.kdf);
+    vaultKey = aeadOpen(kek, header.wrappedByPassphrase, ad);
+  }
   if (!vaultKey || vaultKey.length !== KEY_BYTES) {
     wipe(kek);
     // The parameters are bound into the wrapping, so edited ones read like a wrong passphrase. Mindstage has only

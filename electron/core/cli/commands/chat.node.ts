@@ -3,8 +3,8 @@
  * A reply that fails exits 5 (provider or network); the user's message stays in the conversation either way.
  */
 import { Option, type Command } from 'commander';
-import { GroupOrder, GroupSettings } from '../../../../shared/group/turns.std.ts';
-import { runGroup } from '../group-run.node.ts';
+import type { GroupOrder } from '../../../../shared/group/turns.std.ts';
+import { groupOrders } from '../../../../shared/group/orders.std.ts';
 import type { ApiEvents } from '../../../../shared/api/index.std.ts';
 import type { ChatStarted, LedgerEntryView } from '../../../../shared/api/chat.std.ts';
 import { MindstageError, errorCodes, type ErrorCode } from '../../../../shared/result.std.ts';
@@ -83,7 +83,7 @@ export function registerChatCommands(program: Command, ctx: CliContext): void {
     .argument('<conversation-id>')
     .argument('<text>', 'what you say')
     .option('--character <id>', 'who answers (group chats); default: as the group\'s order says')
-    .addOption(new Option('--order <order>', 'group chats, this turn: natural (named, then by talkativeness), list (everyone), manual (nobody unless --character)').choices([...GroupOrder.options]))
+    .addOption(new Option('--order <order>', 'group chats, this turn: natural (named, then by talkativeness), list (everyone), manual (nobody unless --character)').choices([...groupOrders]))
     .option('--auto <rounds>', 'group chats: then let the characters answer each other for this many rounds (0: none; default the chat\'s auto mode); Ctrl-C stops', rounds)
     .action((conversationId: string, text: string, o: { character?: string; order?: GroupOrder; auto?: number }) =>
       ctx.withCore(async (call, core) => {
@@ -91,6 +91,7 @@ export function registerChatCommands(program: Command, ctx: CliContext): void {
         if (o.character) return send();
         const { meta } = await call('conversation.window', { id: conversationId, limit: 1 });
         if (meta.characterIds.length < 2) return send();
+        const { runGroup } = await import('../group-run.node.ts');
         await runGroup(ctx, call, conversationId, text, { ...(o.order ? { order: o.order } : {}), ...(o.auto !== undefined ? { auto: o.auto } : {}) }, (speaker, start) => streamReply(ctx, core, conversationId, start, speaker));
       }),
     );
@@ -106,6 +107,9 @@ export function registerChatCommands(program: Command, ctx: CliContext): void {
         const o = cmd.optsWithGlobals<{ rounds?: number; order?: GroupOrder }>();
         const { meta } = await call('conversation.window', { id: conversationId, limit: 1 });
         if (meta.characterIds.length < 2) throw new MindstageError('usage', 'Only a group chat (two or more characters) can carry on without you.');
+        // Group turns (and zod, for their settings) load here, not with the command list: `--help` stays light.
+        const { runGroup } = await import('../group-run.node.ts');
+        const { GroupSettings } = await import('../../../../shared/group/turns.std.ts');
         const auto = o.rounds ?? GroupSettings.parse(meta.group ?? {}).autoTurns;
         await runGroup(ctx, call, conversationId, undefined, { auto, ...(o.order ? { order: o.order } : {}) }, (speaker, start) => streamReply(ctx, core, conversationId, start, speaker));
       }),
