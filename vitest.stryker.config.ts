@@ -8,4 +8,7 @@ import base from './vitest.config.ts';
 const tests = (process.env['MUTATION_TESTS'] ?? '').split(',').filter(Boolean);
 if (tests.length === 0) throw new Error('MUTATION_TESTS is empty: run mutation testing with `npm run mutation`.');
 
-export default defineConfig({ test: { ...base.test, include: tests } });
+// Tests that start PostgreSQL share one cluster per Stryker worker (tests/support/postgres-shared.node.ts).
+const postgres = tests.some((t) => /^tests\/relay\/(storage|postgres-storage|fanout|gallery-storage)\.test\.ts$/.test(t));
+
+export default defineConfig({ test: { ...base.test, include: tests, ...(postgres ? { globalSetup: ['tests/support/postgres-shared.node.ts'] } : {}) } });

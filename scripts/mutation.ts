@@ -31,6 +31,10 @@ export const modules: Record<string, Module> = {
       'tests/sync/inbound-checks.test.ts',
       'tests/sync/inbound-chain.test.ts',
       'tests/sync/inbound-apply.test.ts',
+      // targetDoc/storeRaw (a document first met in a batch), the quarantine record, a tombstone's effects.
+      'tests/sync/inbound-effects.test.ts',
+      // The tombstone branches for conversations (their segments) and assets.
+      'tests/sync/outbox.test.ts',
       'tests/sync/hostile.test.ts',
       'tests/sync/engine.test.ts',
       // The asset path and the rollback of fresh documents; slow (a relay process), so narrow a run that has them
@@ -113,7 +117,12 @@ export const modules: Record<string, Module> = {
   // The shared storage suite, which runs against memory, SQLite and PostgreSQL: each mutant runs only the cases that
   // reach its implementation. PostgreSQL needs /usr/lib/postgresql/15/bin (tests/support/postgres.node.ts).
   'relay-storage': { mutate: ['sync-server/storage/sqlite.node.ts', 'sync-server/storage/common.node.ts'], tests: ['tests/relay/storage.test.ts'] },
-  'relay-storage-pg': { mutate: ['sync-server/storage/postgres.node.ts'], tests: ['tests/relay/storage.test.ts', 'tests/relay/fanout.test.ts'] },
+  // The shared suite's PostgreSQL cases, what only PostgreSQL does (two instances, LISTEN/NOTIFY, reconnecting) and
+  // two relays on one database. The PostgreSQL tests share one cluster per Stryker worker (vitest.stryker.config.ts).
+  'relay-storage-pg': {
+    mutate: ['sync-server/storage/postgres.node.ts'],
+    tests: ['tests/relay/storage.test.ts', 'tests/relay/postgres-storage.test.ts', 'tests/relay/fanout.test.ts'],
+  },
 };
 
 function usage(message: string): never {

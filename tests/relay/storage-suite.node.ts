@@ -294,6 +294,59 @@ export function runRelayStorageTests(name: string, make: () => Promise<RelayStor
       expect(await s.sweep(T0 + 2_000, T0 + 1_000, T0 + 1_000)).toEqual({ accounts: 0, pairings: 0, markers: 0 });
     });
 
+    withStorage('hands back what it stored, byte for byte, and counts the bytes it holds (items and waiting pairings)', async (s) => {
+      expect(await s.totalBytes()).toBe(0);
+      await enroll(s, A, D1, T0);
+      await enroll(s, A, D2, T0 + 7);
+      await enroll(s, B, D1);
+      expect(await s.account(A)).toMatchObject({ createdAt: T0, lastActiveAt: T0 + 7 });
+      const r = await ok(s, A, { kind: 'snapshot', docId: DOC2, deviceId: D1, deviceSeq: 1, body: bytes('body'), sig: sig(31), covers: [{ deviceId: D2, from: 1, to: 3 }] });
+      expect({ ...r.item, docId: hex(r.item.docId), deviceId: hex(r.item.deviceId), body: text(r.item.body), sig: hex(r.item.sig), covers: r.item.covers.map((c) => ({ ...c, deviceId: hex(c.deviceId) })) }).toEqual({
+        kind: 'snapshot', serverSeq: 1, docId: hex(DOC2), deviceId: hex(D1), deviceSeq: 1, body: 'body', sig: hex(sig(31)), covers: [{ deviceId: hex(D2), from: 1, to: 3 }],
+      });
+      await ok(s, B, update(D1, 1, DOC1, 'abc'));
+      await s.putPairing(A, id(8, 8), bytes('pairing'), T0 + 1000, QUOTA);
+      expect(await s.totalBytes()).toBe(4 + 3 + 7);
+      expect((await s.putDeviceList(A, list(A, 1, [D1, D2]), T0 + 20)).ok).toBe(true);
+      expect((await s.account(A))?.lastActiveAt).toBe(T0 + 20);
+    });
+
+    withStorage('quota: a write or a pairing that reaches the limit exactly fits; waiting pairings count; a tombstone is never refused, even over quota', async (s) => {
+      await enroll(s, A, D1);
+      await ok(s, A, update(D1, 1, DOC1, 'x'.repeat(40)), 100);
+      await ok(s, A, update(D1, 2, DOC2, 'y'.repeat(60)), 100);
+      expect((await s.account(A))?.bytesUsed).toBe(100);
+      // The quota was lowered meanwhile: deleting a document still goes through.
+      await ok(s, A, { kind: 'tombstone', docId: DOC1, deviceId: D1, deviceSeq: 3, covers: [], sig: sig(3) }, 10);
+      expect((await s.account(A))?.bytesUsed).toBe(60);
+      expect(await s.putPairing(A, id(4, 4), bytes('p'.repeat(30)), T0 + 1000, 100)).toBe('stored');
+      expect(await s.putPairing(A, id(5, 5), bytes('q'.repeat(11)), T0 + 1000, 100)).toBe('quota');
+      expect(await s.putPairing(A, id(5, 5), bytes('q'.repeat(10)), T0 + 1000, 100)).toBe('stored');
+    });
+
+    withStorage('a page cut by the byte limit ends on the limit exactly; an item number pruned by another device\'s snapshot stays used', async (s) => {
+      await enroll(s, A, D1);
+      await enroll(s, A, D2);
+      for (let i = 1; i <= 3; i++) await ok(s, A, update(D1, i));
+      expect((await s.itemsAfter(A, 0, 100, 4)).map((i) => i.serverSeq)).toEqual([1, 2]);
+      expect((await s.itemsAfter(A, 0, 100, 3)).map((i) => i.serverSeq)).toEqual([1]);
+      await ok(s, A, { kind: 'snapshot', docId: DOC1, deviceId: D2, deviceSeq: 1, body: bytes('s'), sig: sig(41), covers: [{ deviceId: D1, from: 1, to: 3 }] });
+      expect(await s.write(A, { ...update(D1, 3), sig: sig(43) }, QUOTA)).toEqual({ ok: false, reason: 'replay' });
+    });
+
+    withStorage('a wipe answers with its record only, counting snapshots and tombstones apart', async (s) => {
+      await enroll(s, A, D1);
+      await ok(s, A, { kind: 'snapshot', docId: DOC1, deviceId: D1, deviceSeq: 1, body: bytes('one'), sig: sig(51), covers: [] });
+      await ok(s, A, { kind: 'snapshot', docId: DOC2, deviceId: D1, deviceSeq: 2, body: bytes('two'), sig: sig(52), covers: [] });
+      await ok(s, A, { kind: 'tombstone', docId: id(3, 3), deviceId: D1, deviceSeq: 3, covers: [], sig: sig(53) });
+      const w = await s.wipe(marker(A), T0 + 10);
+      if (w === 'unknown_account') throw new Error('expected a wipe');
+      expect(Object.keys(w).sort()).toEqual(['counts', 'marker', 'wipedAt']);
+      expect(w.counts).toEqual({ updates: 0, snapshots: 2, tombstones: 1, devices: 1, pairings: 0, bytes: 6 });
+      const again = await s.wipe(marker(A), T0 + 20);
+      expect(again !== 'unknown_account' && Object.keys(again).sort()).toEqual(['counts', 'marker', 'wipedAt']);
+    });
+
     withStorage('delivers published events to subscribers until they unsubscribe', async (s) => {
       const seen: RelayEvent[] = [];
       const off = s.subscribe((e) => seen.push(e));

@@ -7,11 +7,12 @@
  * reason to skip.
  */
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import { freePort } from './net.node.ts';
 
 export interface PgCluster {
@@ -42,7 +43,53 @@ export function postgresUnavailable(): string | null {
   return why;
 }
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Set by postgres-shared.node.ts (mutation runs only): a cluster that outlives each test run. */
+    mindstageSharedPostgres?: { url: string; port: number; dataDir: string };
+  }
+}
+
+/** One statement on a connection of its own. */
+export async function queryOnce<R extends pg.QueryResultRow>(target: string, text: string, values: unknown[] = []): Promise<R[]> {
+  const c = new pg.Client({ connectionString: target });
+  await c.connect();
+  try {
+    return (await c.query<R>(text, values)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * The shared cluster of a mutation run, as a PgCluster of its own: databases get unique names (the cluster outlives
+ * this run) and are dropped by stop(), which leaves the cluster running.
+ */
+function sharedCluster(shared: { url: string; port: number; dataDir: string }): PgCluster {
+  const made: string[] = [];
+  return {
+    ...shared,
+    query: queryOnce,
+    createDatabase: async (name) => {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
+      const unique = `${name}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      await queryOnce(shared.url, `CREATE DATABASE ${unique}`);
+      made.push(unique);
+      return `postgres://mindstage@127.0.0.1:${shared.port}/${unique}`;
+    },
+    stop: async () => {
+      for (const db of made.splice(0)) await queryOnce(shared.url, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    },
+  };
+}
+
+/** A throwaway cluster; under a mutation run, fresh databases of the run's shared cluster (postgres-shared.node.ts). */
 export async function startPostgres(): Promise<PgCluster> {
+  const shared = inject('mindstageSharedPostgres');
+  return shared ? sharedCluster(shared) : startOwnPostgres();
+}
+
+export async function startOwnPostgres(): Promise<PgCluster> {
   const bin = findPostgresBin();
   if (!bin) throw new Error(postgresUnavailable() ?? 'PostgreSQL binaries missing');
   const root = mkdtempSync(join(tmpdir(), 'ms-pg-'));
@@ -67,15 +114,7 @@ export async function startPostgres(): Promise<PgCluster> {
     throw new Error(`could not start a throwaway PostgreSQL cluster: ${String(e)}\n${stderr}`, { cause: e });
   }
   const url = `postgres://mindstage@127.0.0.1:${port}/postgres`;
-  const query = async <R extends pg.QueryResultRow>(target: string, text: string, values: unknown[] = []) => {
-    const c = new pg.Client({ connectionString: target });
-    await c.connect();
-    try {
-      return (await c.query<R>(text, values)).rows;
-    } finally {
-      await c.end();
-    }
-  };
+  const query = queryOnce;
   return {
     url,
     port,

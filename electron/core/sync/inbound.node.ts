@@ -30,9 +30,8 @@ import { COMPACT_EVERY } from '../docs/repo.node.ts';
 type Outcome = 'applied' | 'ignored' | 'pending' | 'quarantined';
 
 export interface InboundEffects {
+  /** Items applied (what a round reports as received); refusals are counted by the quarantine the batch stores. */
   applied: number;
-  ignored: number;
-  quarantined: number;
   changed: Set<string>;
   touched: Map<string, Uint8Array>;
   newPending: Map<number, Item>;
@@ -64,8 +63,6 @@ export interface FreshDoc {
 
 export const newEffects = (): InboundEffects => ({
   applied: 0,
-  ignored: 0,
-  quarantined: 0,
   changed: new Set(),
   touched: new Map(),
   newPending: new Map(),
@@ -122,7 +119,6 @@ function quarantine(r: Replica, fx: InboundEffects, item: Item, why: string, rec
   const message = `Refused an item for ${what} from device ${short(item.deviceId)} (relay #${item.serverSeq}): ${why}. It was not applied; your data is unchanged.`;
   fx.quarantine.push({ serverSeq: item.serverSeq, item, info: { message, recordId: rec ?? null, at: Date.now() } });
   r.problem({ code: 'integrity', message, serverSeq: item.serverSeq, reason: why, deviceId: toHex(item.deviceId), ...(rec ? { recordId: rec } : {}) });
-  fx.quarantined++;
   return 'quarantined';
 }
 
