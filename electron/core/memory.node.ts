@@ -3,9 +3,9 @@
  * tests/security/memory-scan.test.ts reads the process's memory after lock).
  *
  * Keys are zeroed in place by UnlockedVault.lock(); libsodium's heap and stack by scrubSodium(). Decrypted text
- * lives in JavaScript strings, which cannot be zeroed: after the session drops its documents, a full garbage
- * collection runs with V8's --clear-free-memory (freed heap is overwritten with zeros), and a deep recursion
- * overwrites the native stack below the current frame, where parsing and encoding leave copies. Caches outside V8's
+ * lives in JavaScript strings, which cannot be zeroed: after the session drops its documents, full garbage
+ * collections run with V8's --clear-free-memory and --zero-unused-memory (freed heap is overwritten with zeros),
+ * and a deep recursion overwrites the native stack below the current frame, where parsing and encoding leave copies. Caches outside V8's
  * heap that keep the last text they saw are overwritten by name (lib0's string buffer, below).
  */
 import { createEncoder, writeVarString } from 'lib0/encoding';
@@ -15,7 +15,8 @@ import { scrubSodium } from './crypto/sodium.node.ts';
 
 setFlagsFromString('--clear-free-memory');
 setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as (options?: { type: 'major'; execution: 'sync' }) => void;
+/** V8's gc extension; `last-resort` is its memory-reducing collection (Heap::CollectAllAvailableGarbage). */
+const gc = runInNewContext('gc') as (options?: { type: 'major'; execution: 'sync'; flavor?: 'regular' | 'last-resort' }) => void;
 setFlagsFromString('--no-expose-gc');
 
 /** Uses about `depth` frames of native stack, each with a few locals, and returns a value so it is not optimised out. */
@@ -38,15 +39,20 @@ function scrubLib0(): void {
 export function scrubAfterLock(): void {
   scrubSodium();
   scrubLib0();
-  // Twice: the first collection frees what the session held; finalizers and weak maps it releases go in the second.
-  // Without concurrent sweeping for these two, V8 sweeps and hands back the pages it emptied within the collection
-  // itself instead of on background threads that a loaded machine may not run for a while, so the scrub is over
-  // when this returns (lock reports done only then: CoreState.lockSettled).
+  // Two collections: the first frees what the session held; finalizers and weak maps it releases go in the second.
+  // --clear-free-memory clears what dies in the young generation only, so text that had been promoted to the old
+  // generation while the vault was open stayed in its freed memory (docs/security.md "Memory after lock"). A
+  // last-resort collection reduces memory, and with --zero-unused-memory a memory-reducing collection zeroes the
+  // old generation's unused memory too. Without concurrent sweeping V8 sweeps and hands back pages within the
+  // collection itself instead of on background threads a loaded machine may not run for a while, so the scrub is
+  // over when this returns (lock reports done only then: CoreState.lockSettled).
   setFlagsFromString('--no-concurrent-sweeping');
+  setFlagsFromString('--zero-unused-memory');
   try {
-    gc();
-    gc();
+    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   } finally {
+    setFlagsFromString('--no-zero-unused-memory');
     setFlagsFromString('--concurrent-sweeping');
   }
   try {

@@ -2,7 +2,7 @@
  * A core in its own process, for tests that need one (the memory scan after lock): the shared wire protocol
  * (shared/transport, what core-host.main.ts speaks to Electron's main process) as one JSON frame per line on
  * stdin/stdout. Run as `node core-child.node.ts --data <dir>`; "ready" is its first line, and closing its stdin
- * stops it.
+ * stops it. The line `promote` (not JSON) pushes what is alive into V8's old generation and answers `promoted`.
  *
  * Stdin is read into a buffer this file owns and zeroes after each read. Node's own stream reads keep the bytes of
  * recent reads in a native 64 KiB buffer that later reads overwrite only from its start, so a request carrying
@@ -33,7 +33,8 @@ const stdin = new Socket({
       while ((nl = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
-        void served.receive(line);
+        if (line === 'promote') promote();
+        else void served.receive(line);
       }
       return true;
     },
@@ -43,4 +44,19 @@ stdin.on('end', () => {
   served.close();
   void core.close().finally(() => process.exit(0));
 });
+/**
+ * Test-only: moves everything alive now into V8's old generation (two young collections, then two full ones), as a
+ * long session on a busy machine does by itself; the old generation is where freed text used to outlive lock. Needs
+ * the child to run with --expose-gc.
+ */
+function promote(): void {
+  const collect = (globalThis as { gc?: (o?: { type: 'minor' | 'major'; execution: 'sync' }) => void }).gc;
+  if (!collect) throw new Error('core-child: "promote" needs --expose-gc');
+  collect({ type: 'minor', execution: 'sync' });
+  collect({ type: 'minor', execution: 'sync' });
+  collect({ type: 'major', execution: 'sync' });
+  collect({ type: 'major', execution: 'sync' });
+  process.stdout.write('promoted\n');
+}
+
 process.stdout.write('ready\n');
