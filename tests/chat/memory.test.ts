@@ -231,8 +231,10 @@ describe('locking the vault while a summary is made', () => {
     ai.script({ text: 'Never stored.', responseDelayMs: 2_000 });
     const pending = h.call('memory.summarize', { conversationId: id });
     await until(() => ai.chatRequests().some((r) => JSON.stringify(r.body).includes('line 4: more')));
+    // Watched before locking: vault.lock answers only after its scrub, by which time the request has already failed.
+    const refused = expect(pending).rejects.toMatchObject({ code: 'locked' });
     await h.call('vault.lock', {});
-    await expect(pending).rejects.toMatchObject({ code: 'locked' });
+    await refused;
     await h.call('vault.unlock', { passphrase: PASS });
     expect((await h.call('ledger.list', { limit: 1 }))[0]).toMatchObject({ purpose: 'summary', outcome: 'stopped: vault locked' });
     expect((await h.call('memory.get', { conversationId: id })).text).toBe('Before the lock.');
