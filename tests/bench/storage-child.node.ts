@@ -3,7 +3,7 @@
  *
  *   import <export.json> <dir> <passphrase>   create a vault, then import the file: time of the import alone
  *   plain-import <export.json> <out.jsonl>    the baseline: parse the same file and write it as plaintext JSONL
- *   idle <dir> <passphrase> <conversation>    unlock, list, add one message (the chat on screen), then sit idle
+ *   idle <dir> <passphrase> <conversation>    unlock, list, add one message (the chat on screen), sit idle, lock
  *   empty-idle <dir> <passphrase>             the baseline: the same core with an empty vault, unlocked and idle
  *                                             (module graph and Argon2id's memory: what no message layout changes)
  *   append <dir> <passphrase> <conversation> <n>  as the app does: unlock, read the first screen, then n appends
@@ -11,7 +11,7 @@
  *                                             wall and CPU times. A process of its own, so what earlier bench steps
  *                                             left for the garbage collector does not land in these appends.
  *
- * Prints one JSON line: { ms?, peakMB, rssMB?, wall?, cpu? }.
+ * Prints one JSON line: { ms?, peakMB, rssMB?, lockMs?, wall?, cpu? }.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -48,14 +48,22 @@ if (mode === 'import') {
   await call('vault.unlock', { passphrase: b });
   await call('records.list', {});
   await call('conversation.addMessage', { id: c, role: 'user', text: 'still here' });
-  console.log(JSON.stringify({ rssMB: await rssAfterIdle(), peakMB: peakMB() }));
+  const rssMB = await rssAfterIdle();
+  // Then lock: vault.lock answers once its memory scrub is done (electron/core/memory.node.ts).
+  const t = performance.now();
+  await call('vault.lock', {});
+  console.log(JSON.stringify({ rssMB, peakMB: peakMB(), lockMs: performance.now() - t }));
   await core.close();
 } else if (mode === 'empty-idle') {
   const core = await openCore({ dataDir: a });
   const call = callFor(core);
   await call('vault.create', { passphrase: b });
   await call('records.list', {});
-  console.log(JSON.stringify({ rssMB: await rssAfterIdle(), peakMB: peakMB() }));
+  const rssMB = await rssAfterIdle();
+  // Then lock: vault.lock answers once its memory scrub is done (electron/core/memory.node.ts).
+  const t = performance.now();
+  await call('vault.lock', {});
+  console.log(JSON.stringify({ rssMB, peakMB: peakMB(), lockMs: performance.now() - t }));
   await core.close();
 } else if (mode === 'append') {
   const { messageText } = await import('./relay/dataset.node.ts');
