@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MindstageError } from '../../../shared/result.std.ts';
-import { aeadOpen, aeadSeal, checkKdfParams, deriveKek, deriveSubkey, fromBase64, fromHex, KDF_MAX, KDF_MIN, keyedHash, newKdfParams, randomBytes, signSeedKeypair, sodium, subkeyIds, toBase64, toHex, wipe, type KdfParams } from './sodium.node.ts';
+import { aeadOpen, aeadSeal, checkKdfParams, deriveKek, deriveSubkey, fromBase64, fromHex, KDF_MAX, KDF_MIN, keyedHash, newKdfParams, randomBytes, scrubSodium, secretCopy, signSeedKeypair, sodium, subkeyIds, toBase64, toHex, wipe, type KdfParams } from './sodium.node.ts';
+
+// libsodium.js's WebAssembly module, reached the way sodium.node.ts reaches it: its linear memory is what a memory
+// dump of the process would show of libsodium.
+
+const wasm = (sodium as unknown as { libsodium: { HEAPU8: Uint8Array; _malloc(n: number): number; _free(p: number): void } }).libsodium;
+const heap = () => Buffer.from(wasm.HEAPU8.buffer, wasm.HEAPU8.byteOffset, wasm.HEAPU8.length);
+const utf8 = (s: string) => new TextEncoder().encode(s);
 
 describe('keys made on the WebAssembly heap and copied out of it (issue 15)', () => {
   // These call libsodium's C functions directly so no key is ever a JavaScript copy; a slip in an argument would
@@ -20,9 +27,66 @@ describe('keys made on the WebAssembly heap and copied out of it (issue 15)', ()
     const theirs = sodium.crypto_sign_seed_keypair(seed);
     expect([toHex(ours.publicKey), toHex(ours.privateKey)]).toEqual([toHex(theirs.publicKey), toHex(theirs.privateKey)]);
     const kdf = newKdfParams();
-    for (const passphrase of ['correct horse', 'pässwörd ✓ 🔑', '']) {
+    // '✓✓✓' is 3 bytes per UTF-16 unit, the most UTF-8 needs: the passphrase must not be cut to fit.
+    for (const passphrase of ['correct horse', 'pässwörd ✓ 🔑', '', '✓✓✓']) {
       expect(toHex(deriveKek(passphrase, kdf))).toBe(toHex(sodium.crypto_pwhash(32, passphrase, kdf.salt, kdf.opslimit, kdf.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13)));
     }
+  }, 60_000);
+
+  it('secretCopy is an equal copy with its own memory: zeroing one leaves the other', () => {
+    const bytes = randomBytes(40).map((b) => b | 1);
+    const copy = secretCopy(bytes.subarray(4, 36));
+    expect(toHex(copy)).toBe(toHex(bytes.subarray(4, 36)));
+    expect(copy.buffer).not.toBe(bytes.buffer);
+    expect([copy.byteOffset, copy.buffer.byteLength]).toEqual([0, 32]);
+    wipe(bytes);
+    expect(copy.every((b) => b !== 0)).toBe(true);
+  });
+
+  it('say which way a call failed: no memory, or libsodium refusing its arguments', () => {
+    const key = randomBytes(32);
+    // An output larger than the 32-bit WebAssembly heap can hold: the allocation fails before libsodium runs.
+    expect(() => keyedHash(key, 'x', 0xffff_fff0)).toThrow(/out of memory/);
+    // BLAKE2b gives at most 64 bytes: libsodium's C function returns -1.
+    expect(() => keyedHash(key, 'x', 65)).toThrow(/libsodium refused the operation/);
+    // free(NULL) stays a no-op after a failed allocation (it must not zero the heap from address 0).
+    wasm._free(0);
+    expect(toHex(keyedHash(key, 'x'))).toBe(toHex(sodium.crypto_generichash(16, 'x', key)));
+  });
+
+  it('leave no copy of a key, input or output in the WebAssembly heap once scrubbed (issue 15)', () => {
+    const key = randomBytes(32);
+    const seed = randomBytes(32);
+    const passphrase = 'zebra quokka ✓✓✓ passphrase';
+    const kdf = newKdfParams();
+    const found = (...secrets: Uint8Array[]) => secrets.map((b) => heap().indexOf(Buffer.from(b)) >= 0);
+    const input = randomBytes(100);
+    const hash = keyedHash(key, input, 32);
+    const subkey = deriveSubkey(key, 'ledger');
+    const pair = signSeedKeypair(seed);
+    const sealed = aeadSeal(key, input, new Uint8Array());
+    const kek = deriveKek(passphrase, kdf);
+    // The blocks the wrappers allocated (key, input, output, passphrase, salt) were zeroed when freed...
+    expect(found(key, input, seed, pair.privateKey, pair.publicKey, utf8(passphrase))).toEqual([false, false, false, false, false, false]);
+    // ...and what libsodium's own stack frames kept of the outputs goes with scrubSodium (run on lock).
+    scrubSodium();
+    expect(found(hash, subkey, kek, sealed.subarray(24, 124))).toEqual([false, false, false, false]);
+    // Argon2's 64 MiB, freed by libsodium without clearing, was zeroed: the heap is almost all zeros.
+    expect(heap().reduce((n, b) => n + (b === 0 ? 0 : 1), 0)).toBeLessThan(4 * 1024 * 1024);
+  }, 60_000);
+
+  it('give every block back: the heap stops growing and a freed block is reused', () => {
+    const kdf = newKdfParams();
+    deriveKek('p', kdf);
+    const size = wasm.HEAPU8.length;
+    deriveKek('p', kdf);
+    for (let i = 0; i < 100; i++) keyedHash(randomBytes(32), randomBytes(4096), 64);
+    expect(wasm.HEAPU8.length).toBe(size);
+    const a = wasm._malloc(4096);
+    wasm._free(a);
+    const b = wasm._malloc(4096);
+    wasm._free(b);
+    expect(b).toBe(a);
   }, 60_000);
 
   it('refuse a key of the wrong length instead of reading past it', () => {
