@@ -59,13 +59,14 @@ describe('keys made on the WebAssembly heap and copied out of it (issue 15)', ()
     const seed = randomBytes(32);
     const passphrase = 'zebra quokka ✓✓✓ passphrase';
     const kdf = newKdfParams();
-    const found = (...secrets: Uint8Array[]) => secrets.map((b) => heap().indexOf(Buffer.from(b)) >= 0);
+    // malloc writes its free-list pointers over the first bytes of a freed block: look for the last 16 bytes.
+    const found = (...secrets: Uint8Array[]) => secrets.map((b) => heap().indexOf(Buffer.from(b.subarray(b.length - 16))) >= 0);
     const input = randomBytes(100);
-    const hash = keyedHash(key, input, 32);
-    const subkey = deriveSubkey(key, 'ledger');
+    const kek = deriveKek(passphrase, kdf);
     const pair = signSeedKeypair(seed);
     const sealed = aeadSeal(key, input, new Uint8Array());
-    const kek = deriveKek(passphrase, kdf);
+    const subkey = deriveSubkey(key, 'ledger');
+    const hash = keyedHash(key, input, 32);
     // The blocks the wrappers allocated (key, input, output, passphrase, salt) were zeroed when freed...
     expect(found(key, input, seed, pair.privateKey, pair.publicKey, utf8(passphrase))).toEqual([false, false, false, false, false, false]);
     // ...and what libsodium's own stack frames kept of the outputs goes with scrubSodium (run on lock).
@@ -194,4 +195,23 @@ describe('keys and encodings', () => {
     expect(toHex(deriveKek('p', p))).toBe(toHex(sodium.crypto_pwhash(32, 'p', p.salt, p.opslimit, p.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13)));
     expect([KDF_MIN, KDF_MAX]).toEqual([{ opslimit: 3, memlimit: 64 * 1024 * 1024 }, { opslimit: 20, memlimit: 1024 * 1024 * 1024 }]);
   });
+});
+
+// Last in the file: it takes libsodium's heap to its 2 GiB maximum, which it never gives back to the process.
+describe('when libsodium cannot get memory', () => {
+  it('deriving a key-encryption key fails with a clear error, and libsodium keeps working', () => {
+    const kdf = newKdfParams();
+    const key = randomBytes(32);
+    const reference = toHex(keyedHash(key, 'x'));
+    // Take the heap up to its maximum in 32 MiB blocks, so Argon2id cannot get its 64 MiB.
+    const taken: number[] = [];
+    for (let p = wasm._malloc(32 << 20); p; p = wasm._malloc(32 << 20)) taken.push(p);
+    try {
+      expect(() => deriveKek('p', kdf)).toThrow(/libsodium refused the operation/);
+      expect(toHex(keyedHash(key, 'x'))).toBe(reference);
+    } finally {
+      for (const p of taken) wasm._free(p);
+    }
+    expect(toHex(deriveKek('p', kdf))).toBe(toHex(sodium.crypto_pwhash(32, 'p', kdf.salt, kdf.opslimit, kdf.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13)));
+  }, 60_000);
 });
