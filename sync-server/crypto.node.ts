@@ -4,7 +4,7 @@
  */
 import sodiumModule from 'libsodium-wrappers-sumo';
 import { randomFillSync } from 'node:crypto';
-import { verify, verifyAsync } from '../shared/sync/ed25519.node.ts';
+import { verify } from '../shared/sync/ed25519.node.ts';
 import type { Signer, Verifier } from '../shared/sync/signing.std.ts';
 
 await sodiumModule.ready;
@@ -12,21 +12,6 @@ const sodium = sodiumModule;
 
 /** Ed25519 verification through node:crypto (OpenSSL, outside the wasm heap; ~10× libsodium's wasm on big bodies). */
 export const verifyEd25519: Verifier = verify;
-
-/** Bodies from this size on are verified off the event loop (below it the thread-pool hop costs more than the hash). */
-export const LARGE_STATEMENT_BYTES = 64 * 1024;
-let largeQueue: Promise<unknown> = Promise.resolve();
-
-/**
- * Verification of a large statement on libuv's thread pool, one at a time for the whole relay: the event loop keeps
- * serving every other device while a 16 MiB item is hashed, and however many forged large frames arrive at once
- * they take at most one core between them, in turn.
- */
-export function verifyLargeEd25519(sig: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
-  const turn = largeQueue.then(() => verifyAsync(sig, message, publicKey));
-  largeQueue = turn.catch(() => undefined);
-  return turn;
-}
 
 export const newSeed = (): Uint8Array => randomFillSync(new Uint8Array(sodium.crypto_sign_SEEDBYTES));
 

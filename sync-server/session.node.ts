@@ -21,7 +21,8 @@ import {
   type RelayMessage,
 } from '../shared/sync/messages.std.ts';
 import { authStatement, equalBytes, itemStatement, listStepError, mayAct, receiptStatement, wipeStatement } from '../shared/sync/signing.std.ts';
-import { LARGE_STATEMENT_BYTES, randomNonce, verifyEd25519, verifyLargeEd25519 } from './crypto.node.ts';
+import { randomNonce, verifyEd25519 } from './crypto.node.ts';
+import { LARGE_STATEMENT_BYTES, verifyLargeItem, type SignedItem } from './item-verifier.node.ts';
 import type { Peer, Refused } from './admission.node.ts';
 import type { RelayContext } from './context.node.ts';
 import type { StoredItem, WriteRefusal } from './storage/types.node.ts';
@@ -151,6 +152,7 @@ export class Session {
   receive(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed') return;
     const started = performance.now();
+    const bytes = data.length;
     if (!isBinary) return this.refuse(null, new Refusal('bad_frame', 'Text frames are not part of the protocol; send binary frames.', true));
     // Cheap checks first, in this order: size, then the request rate — before decoding (the address's byte budget was
     // charged as the bytes arrived, see bytesIn).
@@ -180,7 +182,7 @@ export class Session {
       if (this.state === 'closed') return;
       try {
         await this.handle(msg);
-        this.log.debug({ t: msg.t, bytes: data.length, outcome: 'ok', ms: Math.round(performance.now() - started) }, 'handled');
+        this.log.debug({ t: msg.t, bytes, outcome: 'ok', ms: Math.round(performance.now() - started) }, 'handled');
       } catch (e) {
         if (e instanceof Refusal) this.refuse(msg.id, e, msg.t);
         else {
@@ -422,27 +424,33 @@ export class Session {
     const kind = msg.t === 'upload' ? 'update' : msg.t;
     const body = msg.t === 'tombstone' ? undefined : msg.body;
     const covers = msg.t === 'snapshot' ? msg.covers : [];
-    refuseIf(await this.ctx.admission.write(accountId, kind, body?.length ?? 0));
-    const large = (body?.length ?? 0) >= LARGE_STATEMENT_BYTES;
+    // Counted now: a large body's memory moves to the verifier thread and back, and the view `body` is empty after.
+    const bytes = body?.length ?? 0;
+    refuseIf(await this.ctx.admission.write(accountId, kind, bytes));
+    const large = bytes >= LARGE_STATEMENT_BYTES;
     if (large) {
       // Read while its address still had budget, but a forged frame from the address has since been caught: refused
       // before any hashing while the address pays for it, so frames already in flight do not each cost a verification.
       const paying = this.ctx.addresses.penalty(this.peer.address);
       if (paying > 0) throw new Refusal('rate_limited', 'Too much data from your network address; slow down.', false, paying);
     }
-    const statement = itemStatement({ kind, accountId, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers });
-    if (!(large ? await verifyLargeEd25519(msg.sig, statement, msg.deviceId) : verifyEd25519(msg.sig, statement, msg.deviceId))) {
+    let item: Omit<SignedItem, 'body'> & { body: Uint8Array | undefined } = { kind, accountId, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers, sig: msg.sig };
+    let ok: boolean;
+    // A large body's statement is built and hashed on the verifier thread; the frame's memory goes there and back.
+    if (large) ({ ok, item } = await verifyLargeItem(item as SignedItem));
+    else ok = verifyEd25519(msg.sig, itemStatement(item), msg.deviceId);
+    if (!ok) {
       // Honest devices never send one; making forged bodies expensive for their sender keeps them cheap for us.
-      this.ctx.addresses.penalize(this.peer.address, (body?.length ?? 0) * this.ctx.limits.badSignaturePenalty);
+      this.ctx.addresses.penalize(this.peer.address, bytes * this.ctx.limits.badSignaturePenalty);
       throw new Refusal('auth_failed', 'The item signature does not verify with this device key.');
     }
-    const r = await this.ctx.storage.write(accountId, { kind, docId: msg.docId, deviceId: msg.deviceId, deviceSeq: msg.deviceSeq, body, covers, sig: msg.sig }, this.ctx.limits.maxBytesPerAccount);
+    const r = await this.ctx.storage.write(accountId, { kind, docId: item.docId, deviceId: item.deviceId, deviceSeq: item.deviceSeq, body: item.body, covers: item.covers, sig: item.sig }, this.ctx.limits.maxBytesPerAccount);
     if (!r.ok) {
       const [code, message, fatal] = writeRefusals[r.reason];
       throw new Refusal(code, message, fatal);
     }
-    if (!r.duplicate) this.ctx.admission.stored(body?.length ?? 0);
-    this.log.debug({ t: msg.t, bytes: body?.length ?? 0, seq: r.item.serverSeq, duplicate: r.duplicate, removed: r.removed }, 'stored');
+    if (!r.duplicate) this.ctx.admission.stored(bytes);
+    this.log.debug({ t: msg.t, bytes, seq: r.item.serverSeq, duplicate: r.duplicate, removed: r.removed }, 'stored');
     this.send({ t: 'ack', id: msg.id, serverSeq: r.item.serverSeq, duplicate: r.duplicate, removed: r.removed });
     if (!r.duplicate) await this.ctx.storage.publish({ type: 'item', accountId, serverSeq: r.item.serverSeq, origin: this.connId, item: r.item });
     const now = this.ctx.now();

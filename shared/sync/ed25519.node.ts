@@ -53,7 +53,7 @@ export const verify: Verifier = (sig, message, publicKey) => {
 };
 
 /** The key object to verify `sig` with, or null when the signature or key cannot verify anything. */
-function keyFor(sig: Uint8Array, publicKey: Uint8Array): KeyObject | null {
+export function keyFor(sig: Uint8Array, publicKey: Uint8Array): KeyObject | null {
   if (sig.length !== 64 || publicKey.length !== 32) return null;
   return publicKeyObject(publicKey);
 }

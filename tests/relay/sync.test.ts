@@ -115,6 +115,33 @@ describe('relay sync', () => {
     c2.close();
   });
 
+  it('stores large items verified on the relay\'s verifier thread exactly as signed, and pushes them whole', async () => {
+    // From 64 KiB on, the body's memory travels to the verifier thread and back; every byte field must survive that.
+    const account = newAccount();
+    const d1 = await enrollDevice(relay.url, account);
+    const d2 = await enrollDevice(relay.url, account);
+    const live = pushCollector();
+    const c1 = await connectDevice(relay.url, d1);
+    const c2 = await connectDevice(relay.url, d2, live.options);
+    const doc = randomId();
+    const big = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+    await c1.upload({ docId: doc, deviceSeq: 1, body: big(70_000, 1) });
+    await c1.upload({ docId: doc, deviceSeq: 2, body: big(3 * 1024 * 1024, 2) });
+    const snap = await c2.snapshot({ docId: doc, deviceSeq: 1, body: big(200_000, 3), covers: [{ deviceId: d1.deviceId, from: 1, to: 1 }] });
+    expect(snap.removed).toBe(1);
+    const items = (await c1.pullAll(0)).items;
+    expect(items.map((i) => [i.kind, hex(i.docId) === hex(doc), hex(i.deviceId), i.deviceSeq, hex(i.body!) === hex(i.kind === 'snapshot' ? big(200_000, 3) : big(3 * 1024 * 1024, 2))])).toEqual([
+      ['update', true, hex(d1.deviceId), 2, true],
+      ['snapshot', true, hex(d2.deviceId), 1, true],
+    ]);
+    expect(items[1]!.covers.map((c) => [hex(c.deviceId), c.from, c.to])).toEqual([[hex(d1.deviceId), 1, 1]]);
+    // What the relay stored still carries each device's own signature over exactly these bytes.
+    for (const i of items) expect(verify(i.sig, itemStatement({ kind: i.kind, accountId: account.accountId, docId: i.docId, deviceId: i.deviceId, deviceSeq: i.deviceSeq, body: i.body, covers: i.covers }), i.deviceId)).toBe(true);
+    expect((await live.next(2)).map((i) => hex(i.body!) === hex(i.deviceSeq === 1 ? big(70_000, 1) : big(3 * 1024 * 1024, 2)))).toEqual([true, true]);
+    c1.close();
+    c2.close();
+  });
+
   it('serves the signed device-list chain; a removed device is cut off and cannot come back, sign what it may', async () => {
     const account = newAccount();
     const d1 = await enrollDevice(relay.url, account);
