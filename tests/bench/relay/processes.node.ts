@@ -96,3 +96,13 @@ export function cpuSecondsOf(pid: number): number {
   // After the command name: state is field 3, so utime (14) and stime (15) are at 11 and 12 here.
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/**
+ * The main (event-loop) thread of a process, from /proc/PID/schedstat: ms it ran on a CPU and ms it was ready to run
+ * but waited for one (the run queue). Waiting is time another process had the core: on this shared machine, the
+ * part of an event-loop stall that is not the process's own work.
+ */
+export function schedOf(pid: number): { cpuMs: number; waitMs: number } {
+  const [run = 0, wait = 0] = readFileSync(`/proc/${pid}/schedstat`, 'latin1').split(' ').map(Number);
+  return { cpuMs: run / 1e6, waitMs: wait / 1e6 };
+}
