@@ -58,8 +58,8 @@ function theWorker(): Worker {
 export async function verifyLargeItem(item: SignedItem): Promise<{ ok: boolean; item: SignedItem }> {
   const own = (b: Uint8Array) => b.slice();
   const copy: SignedItem = { ...item, accountId: own(item.accountId), docId: own(item.docId), deviceId: own(item.deviceId), sig: own(item.sig), covers: item.covers.map((c) => ({ ...c, deviceId: own(c.deviceId) })) };
-  const key = keyFor(copy.sig, copy.deviceId);
-  if (!key) return { ok: false, item: copy };
+  // Refused here without a hop when libsodium would refuse the key (small order, non-canonical) or the sizes are wrong.
+  if (!keyFor(copy.sig, copy.deviceId)) return { ok: false, item: copy };
   // The frame's buffer holds one frame (ws reads a frame larger than a socket read into a buffer of its own); a body
   // in a larger buffer, which may hold other frames, is copied instead.
   const whole = item.body.buffer instanceof ArrayBuffer && item.body.buffer.byteLength <= item.body.byteLength + LARGE_STATEMENT_BYTES;
@@ -67,7 +67,7 @@ export async function verifyLargeItem(item: SignedItem): Promise<{ ok: boolean; 
   const job = nextJob++;
   const w = theWorker();
   const answer = new Promise<VerifyAnswer>((resolve, reject) => waiting.set(job, { resolve, reject }));
-  const message: VerifyJob = { job, key, sig: copy.sig, kind: copy.kind, accountId: copy.accountId, docId: copy.docId, deviceId: copy.deviceId, deviceSeq: copy.deviceSeq, body, covers: copy.covers };
+  const message: VerifyJob = { job, sig: copy.sig, kind: copy.kind, accountId: copy.accountId, docId: copy.docId, deviceId: copy.deviceId, deviceSeq: copy.deviceSeq, body, covers: copy.covers };
   try {
     w.postMessage(message, [body.buffer as ArrayBuffer]);
   } catch {

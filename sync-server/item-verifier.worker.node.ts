@@ -3,14 +3,13 @@
  * body and verifies it, then hands the body back. Everything that scales with the body's size happens here, none of
  * it on the relay's event loop.
  */
-import { verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import type { CoverRange } from '../shared/sync/messages.std.ts';
 import { itemStatement } from '../shared/sync/signing.std.ts';
 
 export interface VerifyJob {
   job: number;
-  key: KeyObject;
   sig: Uint8Array;
   kind: 'update' | 'snapshot' | 'tombstone';
   accountId: Uint8Array;
@@ -27,10 +26,25 @@ export interface VerifyAnswer {
   body: Uint8Array;
 }
 
+/** SPKI DER prefix of an Ed25519 public key (RFC 8410): the 32 key bytes follow. */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const keys = new Map<string, KeyObject>();
+
+/** Made here from the 32 bytes (a KeyObject sent from the event loop costs it a serialisation); the caller checked the key. */
+function keyOf(publicKey: Uint8Array): KeyObject {
+  const hex = Buffer.from(publicKey).toString('hex');
+  let k = keys.get(hex);
+  if (!k) {
+    if (keys.size >= 1024) keys.clear();
+    keys.set(hex, (k = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' })));
+  }
+  return k;
+}
+
 parentPort!.on('message', (j: VerifyJob) => {
   let ok: boolean;
   try {
-    ok = verify(null, itemStatement(j), j.key, j.sig);
+    ok = verify(null, itemStatement(j), keyOf(j.deviceId), j.sig);
   } catch {
     ok = false;
   }
