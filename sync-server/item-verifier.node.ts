@@ -7,23 +7,13 @@
  * loop's share of a large verification is a few small copies and two messages, whatever the body's size.
  */
 import { Worker } from 'node:worker_threads';
-import type { CoverRange } from '../shared/sync/messages.std.ts';
 import { keyFor } from '../shared/sync/ed25519.node.ts';
-import type { VerifyAnswer, VerifyJob } from './item-verifier.worker.node.ts';
+import type { SignedItem, VerifyAnswer, VerifyJob } from './item-verifier.worker.node.ts';
 
 /** Bodies from this size on are verified on the worker (below it the hop costs more than the hash). */
 export const LARGE_STATEMENT_BYTES = 64 * 1024;
 
-export interface SignedItem {
-  kind: 'update' | 'snapshot' | 'tombstone';
-  accountId: Uint8Array;
-  docId: Uint8Array;
-  deviceId: Uint8Array;
-  deviceSeq: number;
-  body: Uint8Array;
-  covers: CoverRange[];
-  sig: Uint8Array;
-}
+export type { SignedItem };
 
 let worker: Worker | null = null;
 let nextJob = 1;
@@ -67,7 +57,7 @@ export async function verifyLargeItem(item: SignedItem): Promise<{ ok: boolean; 
   const job = nextJob++;
   const w = theWorker();
   const answer = new Promise<VerifyAnswer>((resolve, reject) => waiting.set(job, { resolve, reject }));
-  const message: VerifyJob = { job, sig: copy.sig, kind: copy.kind, accountId: copy.accountId, docId: copy.docId, deviceId: copy.deviceId, deviceSeq: copy.deviceSeq, body, covers: copy.covers };
+  const message: VerifyJob = { ...copy, body, job };
   try {
     w.postMessage(message, [body.buffer as ArrayBuffer]);
   } catch {

@@ -8,9 +8,8 @@ import { parentPort } from 'node:worker_threads';
 import type { CoverRange } from '../shared/sync/messages.std.ts';
 import { itemStatement } from '../shared/sync/signing.std.ts';
 
-export interface VerifyJob {
-  job: number;
-  sig: Uint8Array;
+/** An item as its device signed it (body included): what the verifier checks. */
+export interface SignedItem {
   kind: 'update' | 'snapshot' | 'tombstone';
   accountId: Uint8Array;
   docId: Uint8Array;
@@ -18,7 +17,10 @@ export interface VerifyJob {
   deviceSeq: number;
   body: Uint8Array;
   covers: CoverRange[];
+  sig: Uint8Array;
 }
+
+export type VerifyJob = SignedItem & { job: number };
 
 export interface VerifyAnswer {
   job: number;
