@@ -28,15 +28,20 @@ afterAll(async () => {
   await relay?.close();
 });
 
+/** Two devices of a new account, both connected; the second collects live pushes. */
+async function twoDevices() {
+  const account = newAccount();
+  const d1 = await enrollDevice(relay.url, account);
+  const d2 = await enrollDevice(relay.url, account);
+  const live = pushCollector();
+  const c1 = await connectDevice(relay.url, d1);
+  const c2 = await connectDevice(relay.url, d2, live.options);
+  return { account, d1, d2, live, c1, c2, doc: randomId() };
+}
+
 describe('relay sync', () => {
   it('acknowledges uploads with server sequence numbers, serves them after a cursor and pushes them live', async () => {
-    const account = newAccount();
-    const d1 = await enrollDevice(relay.url, account);
-    const d2 = await enrollDevice(relay.url, account);
-    const live = pushCollector();
-    const c1 = await connectDevice(relay.url, d1);
-    const c2 = await connectDevice(relay.url, d2, live.options);
-    const doc = randomId();
+    const { account, d1, live, c1, c2, doc } = await twoDevices();
     const acks = [];
     for (let i = 1; i <= 3; i++) acks.push(await c1.upload({ docId: doc, deviceSeq: i, body: bytes(`envelope-${i}`) }));
     expect(acks.map((a) => [a.serverSeq, a.duplicate])).toEqual([[1, false], [2, false], [3, false]]);
@@ -117,13 +122,7 @@ describe('relay sync', () => {
 
   it('stores large items verified on the relay\'s verifier thread exactly as signed, and pushes them whole', async () => {
     // From 64 KiB on, the body's memory travels to the verifier thread and back; every byte field must survive that.
-    const account = newAccount();
-    const d1 = await enrollDevice(relay.url, account);
-    const d2 = await enrollDevice(relay.url, account);
-    const live = pushCollector();
-    const c1 = await connectDevice(relay.url, d1);
-    const c2 = await connectDevice(relay.url, d2, live.options);
-    const doc = randomId();
+    const { account, d1, d2, live, c1, c2, doc } = await twoDevices();
     const big = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
     await c1.upload({ docId: doc, deviceSeq: 1, body: big(70_000, 1) });
     await c1.upload({ docId: doc, deviceSeq: 2, body: big(3 * 1024 * 1024, 2) });
