@@ -64,7 +64,7 @@ function runAttacker(url: string): Promise<AttackReport> {
   if (ATTACKER_NICE) setPriority(child.pid!, ATTACKER_NICE);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  const kill = setTimeout(() => child.kill('SIGKILL'), ATTACK_MS + 30_000);
+  const kill = setTimeout(() => child.kill('SIGKILL'), 2 * ATTACK_MS + 30_000);
   return new Promise((resolve, reject) =>
     child.once('exit', (code) => {
       clearTimeout(kill);
@@ -124,12 +124,14 @@ export async function attack(): Promise<BenchRow[]> {
     const quietEnd = threads();
     const cpuBefore = cpuSecondsOf(relay.pid);
     let attackOver = false;
+    const attackStart = performance.now();
     const attacker = runAttacker(relay.url).finally(() => (attackOver = true));
     await new Promise((r) => setTimeout(r, 2_000)); // let the flood and the enrolments get going
     const loadedStart = threads();
     const loaded = await edits('attack', Infinity, () => attackOver);
     const loadedEnd = threads();
     const report = await attacker;
+    const attackSeconds = Math.round((performance.now() - attackStart) / 1000);
     const relayCpu = cpuSecondsOf(relay.pid) - cpuBefore;
     quiet.push(...(await edits('unloaded', QUIET_EDITS / 2))); // and the honest pair still works once the attacker is gone
     const mem = memoryOf(relay.pid);
@@ -153,7 +155,7 @@ export async function attack(): Promise<BenchRow[]> {
       { suite: SUITE, name: 'relay event-loop thread: ready but waiting for a core, ms per s, under attack', value: perSecond(loadedStart, loadedEnd, 'relay', 'waitMs'), unit: 'ms', baselineName: 'unloaded', baseline: perSecond(quietStart, quietEnd, 'relay', 'waitMs') },
       { suite: SUITE, name: 'honest client thread: ready but waiting for a core, ms per s, under attack', value: perSecond(loadedStart, loadedEnd, 'honest', 'waitMs'), unit: 'ms', baselineName: 'unloaded', baseline: perSecond(quietStart, quietEnd, 'honest', 'waitMs') },
       { suite: SUITE, name: 'relay peak RSS (VmHWM) during the attack', value: mem.peakMB, unit: 'MB', baselineName: 'configured memory budget', baseline: budgetMB, target: '< budget', pass: mem.peakMB < budgetMB },
-      { suite: SUITE, name: `relay CPU during the attack (${ATTACK_MS / 1000} s)`, value: relayCpu * 1000, unit: 'ms', target: 'reported' },
+      { suite: SUITE, name: `relay CPU during the attack (${attackSeconds} s)`, value: relayCpu * 1000, unit: 'ms', target: 'reported' },
       { suite: SUITE, name: 'attacker process CPU (its own, same 2 cores)', value: report.cpuMs, unit: 'ms', target: 'reported' },
       // Other work on the machine moves both p99 figures; the 1-minute load average says how much there was.
       { suite: SUITE, name: 'machine load average (1 min; a count of runnable tasks), at the end', value: loadavg()[0]!, unit: 'count', baselineName: 'at the start', baseline: loadBefore },
