@@ -240,6 +240,8 @@ describe('a header from before recovery recipients (version 1)', () => {
     expect(hex(unlock(s, kek).vaultKeyForWrap())).toBe(hex(root));
     expect([...openWithRecoveryKey(h, R)!].map(([g, k]) => [g, hex(k)])).toEqual([[0, hex(root)]]);
     expect(openWithRecoveryKey(h, randomBytes(KEY_BYTES))).toBeNull();
+    // An authentic wrapping of something that is not a 32-byte key opens nothing either.
+    expect(openWithRecoveryKey({ ...h, wrappedByRecovery: aeadSeal(R, randomBytes(KEY_BYTES - 1), recoveryWrapAd(vaultId)) }, R)).toBeNull();
     // Such a wrapping names no generation: in a header that claims a later one it opens nothing.
     expect(openWithRecoveryKey({ ...h, generation: 1 }, R)).toBeNull();
     // Upgrading it makes the recipient the one the recovery key derives.
