@@ -13,7 +13,7 @@ import { appendLedger } from '../docs/ledger-doc.node.ts';
 import { readPreferences } from '../docs/settings-doc.node.ts';
 import { cardOfRecord, isScenarioCard, scenarioFromCard, type ShareableKind } from '../gallery/cards.node.ts';
 import { fetchCard, galleryAddress, listGallery, newTraffic, publishCard, unpublishCard, type Traffic } from '../gallery/client.node.ts';
-import { clearPublished, publishedOf, publishedView, publisher, setPublished } from '../gallery/publisher.node.ts';
+import { clearPublished, publishedOf, publishedView, setPublished } from '../gallery/publisher.node.ts';
 import { storeCharacter } from './card-handlers.node.ts';
 import type { CoreState } from './state.node.ts';
 
@@ -59,7 +59,7 @@ export function galleryHandlers(state: CoreState, syncRelay: () => Promise<strin
       const previous = publishedOf(settings(), recordId);
       const { base, relayUrl: url } = await baseOf(relayUrl ?? previous?.relayUrl);
       const { card } = cardOfRecord(s, recordId, kind);
-      const key = publisher(settings(), true)!;
+      const key = s.publishing.get(true)!;
       const galleryId = key.galleryIdFor(recordId);
       const entry = await metered(base, (t) => publishCard(base, key, { id: galleryId, card, mature, issuedAt: Date.now() }, t));
       const record = { galleryId, relayUrl: url, mature, publishedAt: entry.publishedAt };
@@ -70,7 +70,7 @@ export function galleryHandlers(state: CoreState, syncRelay: () => Promise<strin
     'gallery.unpublish': async ({ recordId }) => {
       const p = publishedOf(settings(), recordId);
       if (!p) throw new MindstageError('not_found', 'This record is not published.');
-      const key = publisher(settings(), false);
+      const key = state.requireSession().publishing.get(false);
       if (!key) throw new MindstageError('not_found', 'This vault has no publishing key, so it has published nothing.');
       const { base } = await baseOf(p.relayUrl);
       try {
