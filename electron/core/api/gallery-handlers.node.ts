@@ -19,6 +19,16 @@ import type { CoreState } from './state.node.ts';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
+/** What importing these card bytes would make (read the way gallery.import reads them), or null if they would not import. */
+function kindOf(bytes: Uint8Array): ShareableKind | null {
+  try {
+    return isScenarioCard(importCard(bytes, 'gallery.png')) ? 'scenario' : 'character';
+  } catch (e) {
+    if (e instanceof MindstageError) return null;
+    throw e;
+  }
+}
+
 export function galleryHandlers(state: CoreState, syncRelay: () => Promise<string | undefined>): Handlers<typeof galleryCommands> {
   const settings = () => state.requireSession().systemDoc('settings').doc;
 
@@ -99,7 +109,8 @@ export function galleryHandlers(state: CoreState, syncRelay: () => Promise<strin
     },
     'gallery.card': async ({ galleryId, relayUrl }) => {
       const { base } = await baseOf(relayUrl);
-      return { mime: 'image/png', bytesBase64: b64(await metered(base, (t) => fetchCard(base, galleryId, t))) };
+      const bytes = await metered(base, (t) => fetchCard(base, galleryId, t));
+      return { mime: 'image/png', bytesBase64: b64(bytes), kind: kindOf(bytes) };
     },
     'gallery.import': async ({ galleryId, relayUrl }) => {
       const { base } = await baseOf(relayUrl);
