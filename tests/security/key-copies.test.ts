@@ -5,7 +5,8 @@
  * collections while the vault was open) the key-encryption key and subkeys were found after lock.
  *
  * "where keys live" is the deterministic check: it asks V8 where each key's bytes are, and failed for the key-
- * encryption key, the history's vault key and every subkey before the fix. The scan after forced collections is the
+ * encryption key, the history's vault key and every subkey before the fix (and for the gallery publishing key's
+ * secret key and id key while libsodium.js made them). The scan after forced collections is the
  * end-to-end claim; the collections alone did not reproduce the stray copy every time (it depends on which pages
  * V8 compacts), which is why the first check exists.
  */
