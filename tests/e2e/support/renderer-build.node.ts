@@ -14,6 +14,7 @@ import { build, type InlineConfig } from 'vite';
 import { rendererIsStale } from '../../../electron/core/web/renderer-build.node.ts';
 import { RENDERER_CACHE_ENV } from '../../support/renderer-cache.node.ts';
 import { tempDir } from '../../support/files.node.ts';
+import { alive } from '../../support/pids.node.ts';
 
 const repo = join(import.meta.dirname, '../../..');
 
@@ -35,15 +36,6 @@ async function buildInto(outDir: string, extra: Pick<InlineConfig, 'resolve'> = 
     else process.env['NODE_ENV'] = nodeEnv;
   }
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** A build lock whose holder died (its worker crashed mid-build) is taken over. */
 function lockIsStale(lock: string): boolean {
