@@ -121,6 +121,15 @@ export const modules: Record<string, Module> = {
       'tests/relay/session-logs.test.ts',
     ],
   },
+  // The relay's verifier thread for large item signatures (the caller's half and the thread's), apart from
+  // relay-session: its module-level code is "static" to Stryker (each such mutant runs every test given), and
+  // relay-session's list holds slow cases (a real-time auth timeout, a 64 MiB slow consumer). item-verifier.test.ts
+  // runs the thread's check in process (mutants on the thread itself cannot be activated or seen by Stryker); the
+  // three others send large items through a relay in process (stored, pushed, refused forged, penalised).
+  'relay-verifier': {
+    mutate: ['sync-server/item-verifier.node.ts', 'sync-server/item-verifier.worker.node.ts'],
+    tests: ['tests/relay/item-verifier.test.ts', 'tests/relay/sync.test.ts', 'tests/relay/session.test.ts', 'tests/relay/public-limits.test.ts'],
+  },
   // The shared storage suite, which runs against memory, SQLite and PostgreSQL: each mutant runs only the cases that
   // reach its implementation. PostgreSQL needs /usr/lib/postgresql/15/bin (tests/support/postgres.node.ts).
   'relay-storage': { mutate: ['sync-server/storage/sqlite.node.ts', 'sync-server/storage/common.node.ts'], tests: ['tests/relay/storage.test.ts'] },

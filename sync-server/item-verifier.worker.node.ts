@@ -43,14 +43,20 @@ function keyOf(publicKey: Uint8Array): KeyObject {
   return k;
 }
 
-parentPort!.on('message', (j: VerifyJob) => {
+/** One job's answer: whether the signature holds, and the body to hand back. Exported to be tested in process. */
+export function answerJob(j: VerifyJob): VerifyAnswer {
   let ok: boolean;
   try {
     ok = verify(null, itemStatement(j), keyOf(j.deviceId), j.sig);
   } catch {
     ok = false;
   }
-  const answer: VerifyAnswer = { job: j.job, ok, body: j.body };
+  return { job: j.job, ok, body: j.body };
+}
+
+// Only on the verifier thread; imported by a test (which runs in a process of its own, not a thread) there is no port.
+parentPort?.on('message', (j: VerifyJob) => {
+  const answer = answerJob(j);
   // The body goes back to the event loop without a copy, to be stored when the signature held.
-  parentPort!.postMessage(answer, [j.body.buffer as ArrayBuffer]);
+  parentPort!.postMessage(answer, [answer.body.buffer as ArrayBuffer]);
 });
