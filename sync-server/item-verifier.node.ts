@@ -22,15 +22,17 @@ const waiting = new Map<number, { resolve: (a: VerifyAnswer) => void; reject: (e
 function theWorker(): Worker {
   if (worker) return worker;
   const w = new Worker(new URL('./item-verifier.worker.node.ts', import.meta.url));
-  // Idle, it must not keep a relay (or a test run) alive.
-  w.unref();
   w.on('message', (a: VerifyAnswer) => {
     const p = waiting.get(a.job);
     waiting.delete(a.job);
+    // Idle, it must not keep a relay (or a test run) alive.
+    if (waiting.size === 0) w.unref();
     p?.resolve(a);
   });
   const fail = (e: Error) => {
-    if (worker === w) worker = null;
+    // Once per thread: a failed thread's 'exit' follows its 'error', by when items may wait on the next thread.
+    if (worker !== w) return;
+    worker = null;
     for (const p of waiting.values()) p.reject(e);
     waiting.clear();
   };
@@ -69,6 +71,9 @@ export async function verifyLargeItem(item: SignedItem): Promise<{ ok: boolean; 
       throw e;
     }
   }
+  // Held while a job waits, so its answer comes even when nothing else keeps the process alive. (Not unref'd once at
+  // creation: Node refs a worker again when a 'message' listener is added, so that kept every process alive.)
+  w.ref();
   const a = await answer;
   return { ok: a.ok, item: { ...copy, body: a.body } };
 }

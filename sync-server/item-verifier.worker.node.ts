@@ -4,7 +4,7 @@
  * it on the relay's event loop.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { CoverRange } from '../shared/sync/messages.std.ts';
 import { itemStatement } from '../shared/sync/signing.std.ts';
 
@@ -32,8 +32,11 @@ export interface VerifyAnswer {
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const keys = new Map<string, KeyObject>();
 
-/** Made here from the 32 bytes (a KeyObject sent from the event loop costs it a serialisation); the caller checked the key. */
-function keyOf(publicKey: Uint8Array): KeyObject {
+/**
+ * Made here from the 32 bytes (a KeyObject sent from the event loop costs it a serialisation); the caller checked the
+ * key. Kept per device, at most 1,024 (a stream of made-up device ids must not grow the thread's memory without end).
+ */
+export function keyOf(publicKey: Uint8Array): KeyObject {
   const hex = Buffer.from(publicKey).toString('hex');
   let k = keys.get(hex);
   if (!k) {
@@ -42,6 +45,9 @@ function keyOf(publicKey: Uint8Array): KeyObject {
   }
   return k;
 }
+
+/** How many device keys the thread holds (for tests of the bound). */
+export const keptKeys = (): number => keys.size;
 
 /** One job's answer: whether the signature holds, and the body to hand back. Exported to be tested in process. */
 export function answerJob(j: VerifyJob): VerifyAnswer {
@@ -54,9 +60,14 @@ export function answerJob(j: VerifyJob): VerifyAnswer {
   return { job: j.job, ok, body: j.body };
 }
 
-// Only on the verifier thread; imported by a test (which runs in a process of its own, not a thread) there is no port.
-parentPort?.on('message', (j: VerifyJob) => {
-  const answer = answerJob(j);
-  // The body goes back to the event loop without a copy, to be stored when the signature held.
-  parentPort!.postMessage(answer, [answer.body.buffer as ArrayBuffer]);
-});
+/** Answers the jobs that arrive on `port`: the verifier thread's parentPort, or a test's channel. */
+export function serve(port: MessagePort | null): void {
+  // Null when imported outside a thread (a test, which runs in a process of its own).
+  port?.on('message', (j: VerifyJob) => {
+    const answer = answerJob(j);
+    // The body goes back to the event loop without a copy, to be stored when the signature held.
+    port.postMessage(answer, [answer.body.buffer as ArrayBuffer]);
+  });
+}
+
+serve(parentPort);

@@ -4,14 +4,28 @@
  * only a buffer that holds this one frame; a body inside a larger buffer (which may hold other frames) is copied, and
  * that buffer stays readable.
  */
+import { spawnSync } from 'node:child_process';
+import { subscribe } from 'node:diagnostics_channel';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { itemStatement } from '../../shared/sync/signing.std.ts';
 import { LARGE_STATEMENT_BYTES, verifyLargeItem, type SignedItem } from '../../sync-server/item-verifier.node.ts';
-import { answerJob } from '../../sync-server/item-verifier.worker.node.ts';
+import { answerJob, keptKeys, keyOf, serve, type VerifyAnswer } from '../../sync-server/item-verifier.worker.node.ts';
 import { newKeys, randomId } from '../support/relay-client.node.ts';
 
 const keys = newKeys();
 const accountId = randomId();
+
+// Every thread this process makes (Node announces each on this channel): here, only the verifier's.
+const threads: Worker[] = [];
+subscribe('worker_threads', (m) => threads.push((m as { worker: Worker }).worker));
+/** What keeps this process alive through a message port: the verifier thread's, while it is ref'd. */
+const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+/** A promise, or a plain answer once it has had far longer than it needs: a check that never answers fails, not hangs. */
+const within = <T>(p: Promise<T>): Promise<T | 'no answer'> => Promise.race([p, new Promise<'no answer'>((r) => setTimeout(() => r('no answer'), 20_000).unref())]);
 
 /** A signed item whose fields and body are views into one buffer, laid out as a frame would hold them. */
 function framed(bodyBytes: number, slack: number): { item: SignedItem; frame: Uint8Array } {
@@ -118,6 +132,88 @@ describe('large item verifier thread', () => {
   });
 });
 
+describe('the verifier thread, as the relay holds it', () => {
+  it('is one thread for the whole process, however many items arrive at once', async () => {
+    expect((await verifyLargeItem(framed(70_000, 0).item)).ok).toBe(true);
+    const before = threads.length;
+    const rs = await Promise.all(Array.from({ length: 8 }, () => verifyLargeItem(framed(70_000, 0).item)));
+    expect(rs.every((r) => r.ok)).toBe(true);
+    expect(threads.length).toBe(before);
+  });
+
+  it('holds the process while an answer is owed, and lets go once none is', async () => {
+    expect((await verifyLargeItem(framed(70_000, 0).item)).ok).toBe(true);
+    const idle = ports();
+    const small = verifyLargeItem(framed(70_000, 0).item);
+    const big = verifyLargeItem(framed(16 * 1024 * 1024, 0).item);
+    expect(ports()).toBe(idle + 1);
+    await small;
+    // The big one is still owed: still held.
+    expect(ports()).toBe(idle + 1);
+    expect((await big).ok).toBe(true);
+    expect(ports()).toBe(idle);
+  });
+
+  it('fails the items waiting on a thread that stops, in words, and verifies the next on a new thread', async () => {
+    expect((await verifyLargeItem(framed(70_000, 0).item)).ok).toBe(true);
+    const first = threads.at(-1)!;
+    // Four large items queue for the thread, which is stopped at once: those it has not answered fail.
+    const items = Array.from({ length: 4 }, () => framed(8 * 1024 * 1024, 0).item);
+    const owed = Promise.allSettled(items.map((i) => within(verifyLargeItem(i))));
+    void first.terminate();
+    const settled = await owed;
+    expect(settled.at(-1)).toMatchObject({ status: 'rejected', reason: { message: 'the item verifier stopped (exit 1)' } });
+    expect(settled.filter((r) => r.status === 'rejected').every((r) => r.reason.message === 'the item verifier stopped (exit 1)')).toBe(true);
+    expect((await within(verifyLargeItem(framed(70_000, 0).item))) as { ok: boolean }).toMatchObject({ ok: true });
+    expect(threads.at(-1)).not.toBe(first);
+    // A thread that fails (here: a job it cannot read, which the relay never sends) fails what waits on it with its
+    // error, and the next item gets a new thread, which the failed thread's exit (after its error) leaves alone.
+    const second = threads.at(-1)!;
+    second.postMessage({ job: -1 });
+    const waiting = within(verifyLargeItem(framed(70_000, 0).item));
+    await expect(waiting).rejects.toThrow(/./);
+    expect((await within(verifyLargeItem(framed(70_000, 0).item))) as { ok: boolean }).toMatchObject({ ok: true });
+    expect(threads.at(-1)).not.toBe(second);
+    expect(ports()).toBe(0);
+  });
+
+  it('throws for an item that cannot be sent to the thread, leaving nothing owed', async () => {
+    const { item } = framed(70_000, 0);
+    const odd = { deviceId: randomId(), from: 1, to: 2, note: () => 'not data' };
+    await expect(within(verifyLargeItem({ ...item, covers: [odd] }))).rejects.toThrow(/could not be cloned/);
+    expect((await verifyLargeItem(framed(70_000, 0).item)).ok).toBe(true);
+    // Nothing is left waiting, so the thread lets the process go.
+    expect(ports()).toBe(0);
+  });
+});
+
+describe('the verifier thread in a process of its own', () => {
+  it('keeps the process alive while items wait for it, and not once it is idle: a relay (or a CLI run) that is done exits', () => {
+    // The thread is made on the first large item and kept. Three items wait at once, then one more after a pause: each
+    // is answered (the process is not left to exit with answers owed), then nothing is owed and it ends by itself.
+    const script = `
+      import { generateKeyPairSync, sign } from 'node:crypto';
+      import { verifyLargeItem } from ${JSON.stringify(new URL('../../sync-server/item-verifier.node.ts', import.meta.url).href)};
+      import { itemStatement } from ${JSON.stringify(new URL('../../shared/sync/signing.std.ts', import.meta.url).href)};
+      const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+      const deviceId = new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url'));
+      const signed = (n) => {
+        const item = { kind: 'update', accountId: new Uint8Array(32).fill(1), docId: new Uint8Array(32).fill(2), deviceId, deviceSeq: n, body: new Uint8Array(70000 * n).fill(n), covers: [] };
+        return { ...item, sig: new Uint8Array(sign(null, itemStatement(item), privateKey)) };
+      };
+      const rs = await Promise.all([1, 2, 30].map((n) => verifyLargeItem(signed(n))));
+      // Idle in between, then asked again.
+      rs.push(await verifyLargeItem(signed(4)));
+      console.log(rs.map((r) => r.ok + ' ' + r.item.body.length).join(', '));`;
+    // A file, not --eval: the thread inherits the process's flags, and --input-type would stop it loading its own.
+    const dir = mkdtempSync(join(tmpdir(), 'verifier-exit-'));
+    writeFileSync(join(dir, 'run.mjs'), script);
+    const run = spawnSync(process.execPath, [join(dir, 'run.mjs')], { encoding: 'utf8', timeout: 60_000 });
+    rmSync(dir, { recursive: true, force: true });
+    expect({ status: run.status, signal: run.signal, out: run.stdout.trim(), err: run.stderr.replace(/.*ExperimentalWarning.*\n?/g, '').trim() }).toEqual({ status: 0, signal: null, out: 'true 70000, true 140000, true 2100000, true 280000', err: '' });
+  });
+});
+
 describe('the verifier thread\'s check (run in process)', () => {
   const other = newKeys();
   function job(): Parameters<typeof answerJob>[0] {
@@ -156,14 +252,35 @@ describe('the verifier thread\'s check (run in process)', () => {
     expect(verdicts).toEqual(Object.fromEntries(Object.keys(changes).map((k) => [k, false])));
   });
 
-  it('keeps verifying with the right key for each device however many devices it has seen', () => {
-    // Past the thread's cache of keys (1,024): each answer still uses the key of the item's own device.
+  it('makes each device\'s key once, keeps at most 1,024, and still uses the right key for each device past that', () => {
+    expect(keyOf(keys.publicKey)).toBe(keyOf(keys.publicKey));
+    // A stream of new device ids: the thread's memory for them stays bounded, and fills up to the bound.
+    const seen: number[] = [];
     for (let i = 0; i < 1_100; i++) {
-      const k = i % 100 === 0 ? keys : { publicKey: randomId() };
-      const j = { ...job(), deviceId: k.publicKey };
-      expect(answerJob(j).ok).toBe(k === keys);
+      const k = i % 100 === 0 ? keys : newKeys();
+      expect(answerJob({ ...job(), deviceId: k.publicKey }).ok).toBe(k === keys);
+      seen.push(keptKeys());
     }
+    expect(Math.max(...seen)).toBe(1_024);
+    expect(Math.min(...seen.slice(-100))).toBeGreaterThan(0);
     expect(answerJob(job()).ok).toBe(true);
+  });
+
+  it('answers jobs arriving on its port with the verdict and the body moved back', async () => {
+    const { port1, port2 } = new MessageChannel();
+    serve(port1);
+    const answers: VerifyAnswer[] = [];
+    port2.on('message', (a: VerifyAnswer) => answers.push(a));
+    const good = job();
+    const bad = { ...job(), job: 18, deviceSeq: 99 };
+    port2.postMessage(good);
+    port2.postMessage(bad);
+    await expect.poll(() => answers.length).toBe(2);
+    port1.close();
+    expect(answers.map((a) => [a.job, a.ok, Buffer.from(a.body).equals(Buffer.from(good.body))])).toEqual([
+      [17, true, true],
+      [18, false, true],
+    ]);
   });
 });
 
