@@ -169,11 +169,20 @@ describe('the verifier thread, as the relay holds it', () => {
     // A thread that fails (here: a job it cannot read, which the relay never sends) fails what waits on it with its
     // error, and the next item gets a new thread, which the failed thread's exit (after its error) leaves alone.
     const second = threads.at(-1)!;
+    // The next item is sent as the thread reports its error (this listener runs after the verifier's own), so it
+    // waits on the new thread when the failed one's exit arrives.
+    let next: Promise<unknown> | undefined;
+    second.once('error', () => (next = within(verifyLargeItem(framed(70_000, 0).item))));
     second.postMessage({ job: -1 });
     const waiting = within(verifyLargeItem(framed(70_000, 0).item));
-    await expect(waiting).rejects.toThrow(/./);
-    expect((await within(verifyLargeItem(framed(70_000, 0).item))) as { ok: boolean }).toMatchObject({ ok: true });
+    await expect(waiting).rejects.toThrow(/Cannot read properties of undefined/);
+    await new Promise((r) => second.once('exit', r));
+    expect(await next).toMatchObject({ ok: true });
     expect(threads.at(-1)).not.toBe(second);
+    // And the new thread is the one kept: the next item goes to it.
+    const third = threads.at(-1)!;
+    expect((await verifyLargeItem(framed(70_000, 0).item)).ok).toBe(true);
+    expect(threads.at(-1)).toBe(third);
     expect(ports()).toBe(0);
   });
 
