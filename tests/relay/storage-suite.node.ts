@@ -245,6 +245,9 @@ export function runRelayStorageTests(name: string, make: () => Promise<RelayStor
       if (w === 'unknown_account') throw new Error('expected a wipe');
       expect(w.counts).toEqual({ updates: 1, snapshots: 1, tombstones: 1, devices: 2, pairings: 1, bytes: 2 + 4 + 4 });
       expect(w.wipedAt).toBe(T0 + 10);
+      // The relay signs its receipt over the marker the storage hands back.
+      const m = w.marker;
+      expect({ ...m, accountId: hex(m.accountId), signer: hex(m.signer), sig: hex(m.sig) }).toEqual({ ...marker(A), accountId: hex(A), signer: hex(D1), sig: hex(sig(9)) });
       expect(await s.account(A)).toBeNull();
       expect(await s.devices(A)).toEqual([]);
       expect(await s.itemsAfter(A, 0, 100, 1e9)).toEqual([]);
