@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { ApiEventName, ApiEvents } from '../../../shared/api/index.std.ts';
-import { openDb, vaultExists, type Db } from '../store/db.node.ts';
+import { dbPath, openDb, vaultExists, type Db } from '../store/db.node.ts';
+import { startCheckpointer, type Checkpointer } from '../store/checkpointer.node.ts';
 import { acquireFolderLock } from '../store/folder-lock.node.ts';
 import { createSqliteStorage } from '../store/sqlite-storage.node.ts';
 import type { VaultStorage } from '../store/storage.node.ts';
@@ -22,6 +23,7 @@ export class CoreState {
   readonly kekAhead: KekAhead | undefined;
   #db: Db | null = null;
   #storage: VaultStorage | null = null;
+  #checkpointer: Checkpointer | null = null;
   #releaseLock: (() => void) | null = null;
   session: VaultSession | null = null;
   /**
@@ -59,7 +61,9 @@ export class CoreState {
         this.#release();
         throw e;
       }
-      this.#storage = createSqliteStorage(this.#db);
+      const checkpointer = startCheckpointer(this.#db, dbPath(this.dataDir));
+      this.#checkpointer = checkpointer;
+      this.#storage = createSqliteStorage(this.#db, { onCommit: () => checkpointer.committed() });
     }
     return this.#storage;
   }
@@ -105,6 +109,9 @@ export class CoreState {
 
   close(): void {
     this.lock('manual');
+    // Its connection closes before the main one folds the WAL and closes.
+    this.#checkpointer?.stop();
+    this.#checkpointer = null;
     if (this.#db) {
       // Fold the WAL into the main file so a closed vault is a single file.
       this.#db.pragma('wal_checkpoint(TRUNCATE)');
