@@ -15,15 +15,19 @@ let seen = 0;
 try {
   // Never creates the file, never migrates: the main thread opened and migrated it.
   db = new Database(file, { fileMustExist: true });
-  // Waiting for a lock would only delay the next round; PASSIVE never blocks the writer anyway.
-  db.pragma('busy_timeout = 0');
+  // Waiting here blocks nobody (PASSIVE never blocks the writer); a lock still busy after it skips one round.
+  db.pragma('busy_timeout = 1000');
   while (Atomics.load(ctl, 1) === 0) {
     const commits = Atomics.load(ctl, 0);
     if (commits !== seen) {
-      seen = commits;
-      // PASSIVE: copies what it can without waiting for, or blocking, the main thread's reads and writes.
-      db.pragma('wal_checkpoint(PASSIVE)');
-      Atomics.add(ctl, 3, 1);
+      try {
+        // PASSIVE: copies what it can without waiting for, or blocking, the main thread's reads and writes.
+        db.pragma('wal_checkpoint(PASSIVE)');
+        seen = commits;
+        Atomics.add(ctl, 3, 1);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+      }
     }
     // Sleeps until the interval ends or a stop is requested (the main thread notifies word 1).
     Atomics.wait(ctl, 1, 0, intervalMs);
