@@ -16,6 +16,8 @@ import type { Db } from './db.node.ts';
 
 /** Commits before the worker starts; below this SQLite's own automatic checkpoint is left as it is. */
 export const START_AFTER = 64;
+/** The crash suite starts it sooner (MINDSTAGE_TEST_CHECKPOINT_AFTER), so its kills land while the worker runs. */
+const startAfter = (): number => Number(process.env['MINDSTAGE_TEST_CHECKPOINT_AFTER']) || START_AFTER;
 const INTERVAL_MS = 250;
 /** The main connection's automatic checkpoint once the worker runs: only reached if the worker falls behind. */
 const SAFETY_PAGES = 10_000;
@@ -39,6 +41,7 @@ export function startCheckpointer(db: Db, file: string): Checkpointer {
   const ctl = new Int32Array(new SharedArrayBuffer(16));
   let worker: Worker | null = null;
   let commits = 0;
+  const after = startAfter();
   const restore = () => {
     if (db.open) db.pragma(`wal_autocheckpoint = ${DEFAULT_PAGES}`);
   };
@@ -57,7 +60,7 @@ export function startCheckpointer(db: Db, file: string): Checkpointer {
   return {
     committed() {
       Atomics.add(ctl, 0, 1);
-      if (++commits === START_AFTER && !worker) start();
+      if (++commits === after && !worker) start();
     },
     get runs() {
       return Atomics.load(ctl, 3);

@@ -46,6 +46,20 @@ describe('WAL checkpoints off the main thread', () => {
     db.close();
   });
 
+  it('stops a worker that is still starting, and leaves the WAL to the main connection', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ms-ckpt-'));
+    const db = openDb(dir, { create: true });
+    const cp = startCheckpointer(db, dbPath(dir));
+    const storage = createSqliteStorage(db, { onCommit: () => cp.committed() });
+    for (let i = 0; i < START_AFTER; i++) storage.transaction(() => storage.writeHeader(`{"i":${i}}`));
+    expect(cp.running).toBe(true);
+    cp.stop();
+    expect(cp.running).toBe(false);
+    expect(db.pragma('wal_checkpoint(TRUNCATE)')).toEqual([{ busy: 0, log: 0, checkpointed: 0 }]);
+    expect(storage.readHeader()).toBe(`{"i":${START_AFTER - 1}}`);
+    db.close();
+  });
+
   it('counts only outermost transactions, and stop() before any start does nothing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ms-ckpt-'));
     const db = openDb(dir, { create: true });
