@@ -22,9 +22,7 @@ const KILLS = 15;
  */
 function runAndKill(dir: string, conversationId: string, count: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    // The WAL checkpointer's worker starts after 4 commits instead of 64, so kills also land while it runs.
-    const env = { ...process.env, MINDSTAGE_TEST_CHECKPOINT_AFTER: '4' };
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', writer, dir, conversationId, PASS], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', writer, dir, conversationId, PASS], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let killed = false;

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { ApiEventName, ApiEvents } from '../../../shared/api/index.std.ts';
-import { dbPath, openDb, vaultExists, type Db } from '../store/db.node.ts';
+import { openDb, vaultExists, type Db } from '../store/db.node.ts';
 import { startCheckpointer, type Checkpointer } from '../store/checkpointer.node.ts';
 import { acquireFolderLock } from '../store/folder-lock.node.ts';
 import { createSqliteStorage } from '../store/sqlite-storage.node.ts';
@@ -61,7 +61,7 @@ export class CoreState {
         this.#release();
         throw e;
       }
-      const checkpointer = startCheckpointer(this.#db, dbPath(this.dataDir));
+      const checkpointer = startCheckpointer(this.#db);
       this.#checkpointer = checkpointer;
       this.#storage = createSqliteStorage(this.#db, { onCommit: () => checkpointer.committed() });
     }
@@ -109,7 +109,6 @@ export class CoreState {
 
   close(): void {
     this.lock('manual');
-    // Its connection closes before the main one folds the WAL and closes.
     this.#checkpointer?.stop();
     this.#checkpointer = null;
     if (this.#db) {
