@@ -11,6 +11,7 @@ import { newRecordId, recordRef, systemRef, type SystemDoc } from './docs/ids.no
 import { Conversations } from './docs/conversations.node.ts';
 import { addCatalogEntry, getCatalogEntry, markCatalogDeleted, touchCatalogEntry } from './docs/catalog.node.ts';
 import { checkManifest } from './docs/manifest.node.ts';
+import { PublishingKeys } from './gallery/publisher.node.ts';
 import type { VaultStorage } from './store/storage.node.ts';
 import type { UnlockedVault } from './vault/vault.node.ts';
 
@@ -21,6 +22,8 @@ export class VaultSession {
   readonly now: () => number;
   /** Conversations' messages, in segment documents (docs/conversations.node.ts). */
   readonly conversations: Conversations;
+  /** The gallery publishing key, made when first needed and zeroed on close like the vault's own keys. */
+  readonly publishing: PublishingKeys;
 
   constructor(storage: VaultStorage, vault: UnlockedVault, now: () => number = Date.now) {
     this.storage = storage;
@@ -33,6 +36,7 @@ export class VaultSession {
       head: (id) => this.record(id, 'conversation').doc,
       transaction: (fn) => storage.transaction(fn),
     });
+    this.publishing = new PublishingKeys(() => this.systemDoc('settings').doc);
   }
 
   systemDoc(name: SystemDoc): LiveDoc {
@@ -81,6 +85,7 @@ export class VaultSession {
   close(): void {
     this.conversations.clear();
     this.repo.close();
+    this.publishing.wipe();
     this.vault.lock();
   }
 }

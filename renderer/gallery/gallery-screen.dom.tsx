@@ -13,8 +13,14 @@ import { useSync } from '../stores/sync.dom.ts';
 
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
-/** A card's portrait, fetched through the core (the page itself may not reach the network). */
-function Thumb({ id, relayUrl, name }: { id: string; relayUrl: string | undefined; name: string }) {
+type CardKind = 'character' | 'scenario';
+const kindWords: Record<CardKind, string> = { character: 'Character', scenario: 'Scenario' };
+
+/**
+ * A card's portrait, fetched through the core (the page itself may not reach the network). The same answer says
+ * whether the card is a character or a scenario (`onKind`): the relay's listing does not.
+ */
+function Thumb({ id, relayUrl, name, onKind }: { id: string; relayUrl: string | undefined; name: string; onKind: (kind: CardKind | null) => void }) {
   const [src, setSrc] = useState<string | null>(null);
   useEffect(() => {
     let url: string | null = null;
@@ -24,6 +30,7 @@ function Thumb({ id, relayUrl, name }: { id: string; relayUrl: string | undefine
         if (!live) return;
         url = URL.createObjectURL(new Blob([Uint8Array.from(atob(c.bytesBase64), (ch) => ch.charCodeAt(0))], { type: c.mime }));
         setSrc(url);
+        onKind(c.kind);
       },
       () => undefined,
     );
@@ -31,8 +38,40 @@ function Thumb({ id, relayUrl, name }: { id: string; relayUrl: string | undefine
       live = false;
       if (url) URL.revokeObjectURL(url);
     };
-  }, [id, relayUrl]);
+  }, [id, relayUrl, onKind]);
   return <div className="gallery-thumb">{src ? <img src={src} alt={`Portrait of ${name}`} /> : <span aria-hidden="true">{name.slice(0, 1)}</span>}</div>;
+}
+
+/** One entry of the listing: portrait, what it is (character or scenario, in words), who made it, and Import. */
+function GalleryCard({ item, relayUrl, onImport }: { item: GalleryItemView; relayUrl: string | undefined; onImport: () => void }) {
+  const [kind, setKind] = useState<CardKind | null>(null);
+  const byline = [kind ? kindWords[kind] : null, item.creator ? `by ${item.creator}` : null].filter(Boolean).join(' · ');
+  return (
+    <li className="gallery-item">
+      <Thumb id={item.id} relayUrl={relayUrl} name={item.name} onKind={setKind} />
+      <div className="gallery-text">
+        <h2>
+          {item.name}
+          {item.mature ? <span className="badge">18+</span> : null}
+        </h2>
+        {byline ? <p className="muted small">{byline}</p> : null}
+        {item.description ? <p className="gallery-desc">{item.description}</p> : null}
+        {item.tags.length ? (
+          <ul className="tags" aria-label="Tags">
+            {item.tags.slice(0, 6).map((t) => (
+              <li key={t} className="tag">
+                {t}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        <p className="muted small">Updated {day.format(item.updatedAt)}</p>
+        <button type="button" onClick={onImport} aria-label={`Import ${item.name}`}>
+          Import
+        </button>
+      </div>
+    </li>
+  );
 }
 
 export function GalleryScreen() {
@@ -105,30 +144,7 @@ export function GalleryScreen() {
           </p>
           <ul className="gallery-grid" aria-label="Gallery entries">
             {result.items.map((item) => (
-              <li key={item.id} className="gallery-item">
-                <Thumb id={item.id} relayUrl={relayUrl} name={item.name} />
-                <div className="gallery-text">
-                  <h2>
-                    {item.name}
-                    {item.mature ? <span className="badge">18+</span> : null}
-                  </h2>
-                  {item.creator ? <p className="muted small">by {item.creator}</p> : null}
-                  {item.description ? <p className="gallery-desc">{item.description}</p> : null}
-                  {item.tags.length ? (
-                    <ul className="tags" aria-label="Tags">
-                      {item.tags.slice(0, 6).map((t) => (
-                        <li key={t} className="tag">
-                          {t}
-                        </li>
-                      ))}
-                    </ul>
-                  ) : null}
-                  <p className="muted small">Updated {day.format(item.updatedAt)}</p>
-                  <button type="button" onClick={() => void importOne(item)} aria-label={`Import ${item.name}`}>
-                    Import
-                  </button>
-                </div>
-              </li>
+              <GalleryCard key={item.id} item={item} relayUrl={relayUrl} onImport={() => void importOne(item)} />
             ))}
           </ul>
         </>

@@ -46,8 +46,15 @@ export const galleryCommands = {
     input: z.strictObject({ text: z.string().max(200).optional(), relayUrl, offset: z.number().int().min(0).max(100_000).optional() }),
     output: returns<{ relay: string; items: GalleryItemView[]; more: boolean; matureHidden: boolean }>(),
   },
-  /** The card image (its portrait), for thumbnails. */
-  'gallery.card': { input: z.strictObject({ galleryId: GalleryId, relayUrl }), output: returns<{ mime: string; bytesBase64: string }>() },
+  /**
+   * The card image (its portrait), for thumbnails, and what importing it would make: a character or a scenario
+   * (the relay's listing cannot say, it reads only the card's name, creator, tags and description); null when the
+   * bytes are not a card that imports.
+   */
+  'gallery.card': {
+    input: z.strictObject({ galleryId: GalleryId, relayUrl }),
+    output: returns<{ mime: string; bytesBase64: string; kind: 'character' | 'scenario' | null }>(),
+  },
   /** Imports through the normal card import (the same validation as a file). */
   'gallery.import': {
     input: z.strictObject({ galleryId: GalleryId, relayUrl }),

@@ -1,7 +1,8 @@
 /**
  * Public sharing in the UI, two people on two vaults and one real relay: the author publishes a character from its
  * page (the dialog says what becomes public before anything is sent) and later unpublishes it; the reader browses
- * and searches the gallery with portraits, sees 18+ only after turning the age gate on, and imports a card.
+ * and searches the gallery with portraits, each entry saying whether it is a character or a scenario, sees 18+ only
+ * after turning the age gate on, and imports a card.
  * Screenshots at 1280×800 and 390×844, light and dark.
  */
 import { readFileSync } from 'node:fs';
@@ -57,6 +58,8 @@ describe.skipIf(skip !== null)(`public gallery in browser mode${skip ? ` (${skip
     await invoke(author, 'assets.setAvatar', { recordId: keeper, kind: 'character', mime: 'image/png', bytesBase64: portrait });
     const umbra = (await invoke<{ id: string }>(author, 'character.create', { name: 'Umbra', description: 'Stories for late at night.' })).id;
     await invoke(author, 'gallery.publish', { recordId: umbra, mature: true, relayUrl: relay.url });
+    const ferry = (await invoke<{ id: string }>(author, 'scenario.create', { title: 'Night Ferry', setting: 'A crossing in thick fog, lamps swinging.' })).id;
+    await invoke(author, 'gallery.publish', { recordId: ferry, relayUrl: relay.url });
   });
   afterAll(async () => {
     await a?.close();
@@ -77,7 +80,8 @@ describe.skipIf(skip !== null)(`public gallery in browser mode${skip ? ` (${skip
     await screenshot(page, 'gallery-publish-confirm-1280-light');
     // Cancelling sends nothing.
     expect(await answerDialog(page, 'cancel')).toMatch(/Anyone can read, download and copy it/);
-    expect((await invoke<{ items: unknown[] }>(reader, 'gallery.list', { relayUrl: relay.url })).items).toHaveLength(0);
+    const listed = async () => (await invoke<{ items: { name: string }[] }>(reader, 'gallery.list', { relayUrl: relay.url })).items.map((e) => e.name);
+    expect(await listed()).toEqual(['Night Ferry']);
     await panel.getByRole('button', { name: 'Publish…' }).click();
     const said = await answerDialog(page, 'confirm');
     expect(said).toMatch(/Publishing makes “Lantern Keeper” \(every field of the character card, its portrait and its lorebook\) public on 127\.0\.0\.1:\d+, unencrypted/);
@@ -91,8 +95,13 @@ describe.skipIf(skip !== null)(`public gallery in browser mode${skip ? ` (${skip
     await searchGallery(page, relay.url);
     const grid = page.getByRole('list', { name: 'Gallery entries' });
     await grid.getByRole('heading', { name: 'Lantern Keeper' }).waitFor();
-    await expect.poll(() => grid.locator('img[src^="blob:"]').count()).toBe(1);
-    expect(await grid.locator('img').evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    // Every card has an image (a scenario's is the card's generated placeholder).
+    await expect.poll(() => grid.locator('img[src^="blob:"]').count()).toBe(2);
+    expect(await grid.getByRole('img', { name: 'Portrait of Lantern Keeper' }).evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    // Each entry says in words what importing it makes.
+    const entry = (name: string) => grid.getByRole('listitem').filter({ has: page.getByRole('heading', { name, level: 2 }) });
+    await entry('Lantern Keeper').getByText('Character · by Ada', { exact: true }).waitFor();
+    await entry('Night Ferry').getByText('Scenario', { exact: true }).waitFor();
     expect(await grid.getByRole('heading', { name: /Umbra/ }).count()).toBe(0);
     await page.getByText(/18\+ entries are hidden/).waitFor();
     await screenshot(page, 'gallery-browse-390-dark');
@@ -102,6 +111,7 @@ describe.skipIf(skip !== null)(`public gallery in browser mode${skip ? ` (${skip
     await searchGallery(page, relay.url);
     await grid.getByRole('heading', { name: /Umbra/ }).waitFor();
     await grid.getByText('18+', { exact: true }).waitFor();
+    await entry('Umbra').getByText('Character', { exact: true }).waitFor();
     await screenshot(page, 'gallery-browse-mature-390-dark');
     await searchGallery(page, relay.url, 'harbour');
     await expect.poll(() => grid.getByRole('heading').allInnerTexts()).toEqual(['Lantern Keeper']);

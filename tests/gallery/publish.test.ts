@@ -188,7 +188,9 @@ for (const backend of backends) {
         const scenario = await reader.call('gallery.import', { galleryId: fog.galleryId, relayUrl: relay.url });
         expect(scenario.kind).toBe('scenario');
         expect(await reader.call('scenario.get', { id: scenario.id })).toMatchObject({ title: 'Fog', characterIds: [] });
-        expect((await reader.call('gallery.card', { galleryId: pub.galleryId, relayUrl: relay.url })).mime).toBe('image/png');
+        // What each card would import as, for the listing to say in words.
+        expect(await reader.call('gallery.card', { galleryId: pub.galleryId, relayUrl: relay.url })).toMatchObject({ mime: 'image/png', kind: 'character' });
+        expect(await reader.call('gallery.card', { galleryId: fog.galleryId, relayUrl: relay.url })).toMatchObject({ mime: 'image/png', kind: 'scenario' });
 
         // Unpublish: gone from the relay's storage at once, and from every answer.
         expect(await backend.count(relay)).toBe(2);

@@ -5,11 +5,14 @@
  * collections while the vault was open) the key-encryption key and subkeys were found after lock.
  *
  * "where keys live" is the deterministic check: it asks V8 where each key's bytes are, and failed for the key-
- * encryption key, the history's vault key and every subkey before the fix. The scan after forced collections is the
+ * encryption key, the history's vault key and every subkey before the fix (and for the gallery publishing key's
+ * secret key and id key while libsodium.js made them). The scan after forced collections is the
  * end-to-end claim; the collections alone did not reproduce the stray copy every time (it depends on which pages
  * V8 compacts), which is why the first check exists.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,13 +38,20 @@ describe('where keys live', () => {
     // V8's own account of each array (tests/support/vault-keys-child.node.ts, "where"): a Uint8Array of up to 64
     // bytes made the ordinary way keeps its bytes inside the heap (base_pointer ≠ 0), and each collection that moves
     // it leaves them behind. This fails at once if any path hands the vault such a key again.
-    const run = spawnSync(process.execPath, ['--allow-natives-syntax', '--disable-warning=ExperimentalWarning', childPath, tempDir('key-where'), 'where'], {
+    // Into a file, not a pipe: the child's synchronous writes to a full pipe fail with EAGAIN.
+    const dir = tempDir('key-where');
+    const outPath = join(dir, 'where.txt');
+    const out = openSync(outPath, 'w');
+    const run = spawnSync(process.execPath, ['--allow-natives-syntax', '--disable-warning=ExperimentalWarning', childPath, dir, 'where'], {
+      stdio: ['ignore', out, 'pipe'],
       encoding: 'utf8',
       timeout: 120_000,
     });
+    closeSync(out);
+    expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    const sections = run.stdout.split(/^key: /m).slice(1);
-    expect(sections).toHaveLength(1 + 2 + Object.keys(subkeyIds).length + 1);
+    const sections = readFileSync(outPath, 'utf8').split(/^key: /m).slice(1);
+    expect(sections).toHaveLength(1 + 2 + Object.keys(subkeyIds).length + 1 + 2);
     const onHeap = sections.filter((s) => !/^\s+- base_pointer: 0$/m.test(s)).map((s) => s.split('\n')[0]);
     expect(onHeap).toEqual([]);
   }, 120_000);
@@ -53,8 +63,14 @@ describe.runIf(process.platform === 'linux')('key copies after lock, whatever th
   it('while the vault is open, the scan finds every key (control)', async () => {
     const keys = JSON.parse(await nextLine()) as Record<string, string>;
     needles = Object.fromEntries(Object.entries(keys).map(([name, hex]) => [name, Buffer.from(hex, 'hex')]));
-    // The KEK, two generations of vault key, every subkey and the older generation's at-rest key.
-    expect(Object.keys(needles)).toHaveLength(1 + 2 + Object.keys(subkeyIds).length + 1);
+    // The KEK, two generations of vault key, every subkey, the older generation's at-rest key, and the gallery
+    // publishing key's secret key and id key.
+    expect(Object.keys(needles)).toHaveLength(1 + 2 + Object.keys(subkeyIds).length + 1 + 2);
+    // The publishing seed on its own (an Ed25519 secret key is seed ‖ public key), as bytes and as the base64 text
+    // the settings document keeps: a decode through Node's Buffer pool left the bytes there, outside any key.
+    const seed = needles['publisher secret key']!.subarray(0, 32);
+    needles['publisher seed'] = seed;
+    needles['publisher seed (base64 text)'] = Buffer.from(Buffer.from(seed).toString('base64'), 'latin1');
     const found = new Set(scanProcess(child.pid!, needles).map((h) => h.needle));
     expect([...found].sort()).toEqual(Object.keys(needles).sort());
   }, 120_000);

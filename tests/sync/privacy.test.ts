@@ -1,7 +1,8 @@
 /**
  * The privacy center against a real relay (issue 14): what the relay says it holds for the account is what its
  * SQLite file holds (read here directly), the processors table names that relay while sync is on, and consent
- * changes sync — a grant on one device and a later revoke on another end revoked on both.
+ * changes sync — a grant on one device and a later revoke on another end revoked on both, each change naming its
+ * device by the name the user gave it.
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -65,14 +66,27 @@ describe('privacy center with a relay', () => {
     expect(row?.lastUsedAt).toBeGreaterThan(0);
   });
 
-  it('syncs consent: granted on one device, revoked later on the other, revoked on both', async () => {
-    await a.call('consent.set', { name: 'portraits-in-chat', granted: true });
+  it('syncs consent: granted on one device, revoked later on the other, revoked on both, each named as the user named it', async () => {
+    // Both devices run on this one computer: only the names the user gives them tell them apart.
+    const idOf = async (d: CoreDevice) => (await d.call('devices.list', {})).find((x) => x.thisDevice)!.deviceId;
+    const [aId, bId] = [await idOf(a), await idOf(b)];
+    await a.call('devices.rename', { deviceId: aId, name: 'Anna\'s laptop' });
+    await a.call('devices.rename', { deviceId: bId, name: 'Desk computer' });
     await a.call('sync.now', {});
     await b.call('sync.now', {});
-    expect((await b.call('consent.list', {})).find((c) => c.name === 'portraits-in-chat')).toMatchObject({ granted: true });
+    const portraits = async (d: CoreDevice) => (await d.call('consent.list', {})).find((c) => c.name === 'portraits-in-chat');
+
+    expect(await a.call('consent.set', { name: 'portraits-in-chat', granted: true })).toMatchObject({ granted: true, device: 'Anna\'s laptop' });
+    await a.call('sync.now', {});
+    await b.call('sync.now', {});
+    expect(await portraits(b)).toMatchObject({ granted: true, device: 'Anna\'s laptop' });
     const revoked = await b.call('consent.set', { name: 'portraits-in-chat', granted: false });
+    expect(revoked.device).toBe('Desk computer');
     await b.call('sync.now', {});
     await a.call('sync.now', {});
-    expect((await a.call('consent.list', {})).find((c) => c.name === 'portraits-in-chat')).toMatchObject({ granted: false, changedAt: revoked.changedAt });
+    expect(await portraits(a)).toMatchObject({ granted: false, changedAt: revoked.changedAt, device: 'Desk computer' });
+    // A later rename shows on the record too: it names the device, not the text it was called by then.
+    await a.call('devices.rename', { deviceId: bId, name: 'Upstairs desk' });
+    expect(await portraits(a)).toMatchObject({ device: 'Upstairs desk' });
   });
 });

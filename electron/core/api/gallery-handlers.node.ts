@@ -13,11 +13,21 @@ import { appendLedger } from '../docs/ledger-doc.node.ts';
 import { readPreferences } from '../docs/settings-doc.node.ts';
 import { cardOfRecord, isScenarioCard, scenarioFromCard, type ShareableKind } from '../gallery/cards.node.ts';
 import { fetchCard, galleryAddress, listGallery, newTraffic, publishCard, unpublishCard, type Traffic } from '../gallery/client.node.ts';
-import { clearPublished, publishedOf, publishedView, publisher, setPublished } from '../gallery/publisher.node.ts';
+import { clearPublished, publishedOf, publishedView, setPublished } from '../gallery/publisher.node.ts';
 import { storeCharacter } from './card-handlers.node.ts';
 import type { CoreState } from './state.node.ts';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+/** What importing these card bytes would make (read the way gallery.import reads them), or null if they would not import. */
+function kindOf(bytes: Uint8Array): ShareableKind | null {
+  try {
+    return isScenarioCard(importCard(bytes, 'gallery.png')) ? 'scenario' : 'character';
+  } catch (e) {
+    if (e instanceof MindstageError) return null;
+    throw e;
+  }
+}
 
 export function galleryHandlers(state: CoreState, syncRelay: () => Promise<string | undefined>): Handlers<typeof galleryCommands> {
   const settings = () => state.requireSession().systemDoc('settings').doc;
@@ -59,7 +69,7 @@ export function galleryHandlers(state: CoreState, syncRelay: () => Promise<strin
       const previous = publishedOf(settings(), recordId);
       const { base, relayUrl: url } = await baseOf(relayUrl ?? previous?.relayUrl);
       const { card } = cardOfRecord(s, recordId, kind);
-      const key = publisher(settings(), true)!;
+      const key = s.publishing.get(true)!;
       const galleryId = key.galleryIdFor(recordId);
       const entry = await metered(base, (t) => publishCard(base, key, { id: galleryId, card, mature, issuedAt: Date.now() }, t));
       const record = { galleryId, relayUrl: url, mature, publishedAt: entry.publishedAt };
@@ -70,7 +80,7 @@ export function galleryHandlers(state: CoreState, syncRelay: () => Promise<strin
     'gallery.unpublish': async ({ recordId }) => {
       const p = publishedOf(settings(), recordId);
       if (!p) throw new MindstageError('not_found', 'This record is not published.');
-      const key = publisher(settings(), false);
+      const key = state.requireSession().publishing.get(false);
       if (!key) throw new MindstageError('not_found', 'This vault has no publishing key, so it has published nothing.');
       const { base } = await baseOf(p.relayUrl);
       try {
@@ -99,7 +109,8 @@ export function galleryHandlers(state: CoreState, syncRelay: () => Promise<strin
     },
     'gallery.card': async ({ galleryId, relayUrl }) => {
       const { base } = await baseOf(relayUrl);
-      return { mime: 'image/png', bytesBase64: b64(await metered(base, (t) => fetchCard(base, galleryId, t))) };
+      const bytes = await metered(base, (t) => fetchCard(base, galleryId, t));
+      return { mime: 'image/png', bytesBase64: b64(bytes), kind: kindOf(bytes) };
     },
     'gallery.import': async ({ galleryId, relayUrl }) => {
       const { base } = await baseOf(relayUrl);

@@ -57,7 +57,8 @@ export function createHandlers(state: CoreState): Handlers<Commands> {
       const status = sync.syncHandlers(state)['sync.status'];
       return (await import('./privacy-handlers.node.ts')).privacyHandlers(state, () => status({}), () => sync.relayUsageFor(state));
     }),
-    ...consentHandlers(state),
+    // Which device made a choice is named by its sync id, so the sync handlers load when a choice is made.
+    ...consentHandlers(state, async () => (await import('./sync-handlers.node.ts')).thisDeviceId(state)),
     // Public sharing: the card formats and the HTTP client load on first use; the default relay is sync's.
     ...lazyHandlers(galleryCommands, async () => {
       const status = (await import('./sync-handlers.node.ts')).syncHandlers(state)['sync.status'];

@@ -2,13 +2,12 @@
  * Sync, devices, pairing, recovery from the relay and wipe, for every transport. One engine per unlocked session
  * (closed when the vault locks); it owns its own connection to the vault file (sync/sqlite-store.node.ts).
  */
-import { hostname } from 'node:os';
 import * as Y from 'yjs';
 import type { Handlers } from '../../../shared/api/contract.std.ts';
 import type { SyncRound, SyncStatusView, syncCommands, WipeReport } from '../../../shared/api/sync.std.ts';
 import { MindstageError } from '../../../shared/result.std.ts';
 import { relayAuthority } from '../../../shared/sync/signing.std.ts';
-import { readDeviceNames, setDeviceName } from '../docs/settings-doc.node.ts';
+import { defaultDeviceName, readDeviceNames, setDeviceName } from '../docs/settings-doc.node.ts';
 import { VaultSession } from '../session.node.ts';
 import { WipedError } from '../sync/connection.node.ts';
 import { listDevices, relayUsage, removeDevice } from '../sync/devices.node.ts';
@@ -69,6 +68,12 @@ function engineFor(state: CoreState): SyncEngine {
   timer.unref();
   slots.set(state, { engine, timer, wiping: null });
   return engine;
+}
+
+/** This device's id (hex), or null while sync is off here: a device has an id only once it joins an account. */
+export function thisDeviceId(state: CoreState): string | null {
+  const engine = engineFor(state);
+  return engine.enabled ? engine.replica.deviceHex : null;
 }
 
 /** The relay's own count of this account's data (privacy center), or null while sync is off here. */
@@ -160,7 +165,7 @@ async function newDevice(
 function nameThisDevice(state: CoreState, deviceIdHex: string): void {
   const doc = state.requireSession().systemDoc('settings').doc;
   if (readDeviceNames(doc).has(deviceIdHex)) return;
-  setDeviceName(doc, deviceIdHex, hostname().trim().slice(0, 60) || 'This computer');
+  setDeviceName(doc, deviceIdHex, defaultDeviceName());
 }
 
 function setupExtra(engine: SyncEngine, extra: { recipient: SigningKeys } | undefined): void {

@@ -16,12 +16,10 @@
  * the core derives as without it. Loaded by the command (cli/context.node.ts), so `--help` does not load SQLite.
  */
 import { argon2 } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { checkKdfParams, type KdfParams } from '../crypto/kdf-params.std.ts';
 import { dbPath } from '../store/db.node.ts';
-import { LOCK_FILE, processAlive } from '../store/folder-lock.node.ts';
+import { folderLockOwner } from '../store/folder-lock.node.ts';
 import type { KekAhead } from '../vault/vault.node.ts';
 
 export interface KekDerivation {
@@ -38,9 +36,10 @@ export interface KekDerivation {
  * when there is no vault or they are not all there. Only a hint: the core validates the header it reads itself.
  */
 function readKdf(dataDir: string): KdfParams | null {
-  // Another live process holds the folder: the core will refuse it anyway, and even a read-only connection writes
-  // to the database's WAL index (-shm), which must stay as that process left it (tests/core/folder-lock.test.ts).
-  if (folderHeld(dataDir)) return null;
+  // A live process holds the folder (the rule the core refuses by, store/folder-lock.node.ts): the core will refuse
+  // it anyway, and even a read-only connection writes to the database's WAL index (-shm), which must stay as that
+  // process left it (tests/core/folder-lock.test.ts).
+  if (folderLockOwner(dataDir)?.alive) return null;
   try {
     const db = new Database(dbPath(dataDir), { readonly: true, fileMustExist: true });
     try {
@@ -54,15 +53,6 @@ function readKdf(dataDir: string): KdfParams | null {
     }
   } catch {
     return null;
-  }
-}
-
-function folderHeld(dataDir: string): boolean {
-  try {
-    const pid = Number(readFileSync(join(dataDir, LOCK_FILE), 'utf8'));
-    return pid !== process.pid && processAlive(pid);
-  } catch {
-    return false;
   }
 }
 

@@ -2,6 +2,7 @@
  * The settings document: providers (with their API keys — this document is encrypted like every other), their
  * fallback order, and preferences. API keys leave this module only towards the provider client, never to the API.
  */
+import { hostname } from 'node:os';
 import type * as Y from 'yjs';
 import type { PreferencesView, ProviderSampling, ProviderView } from '../../../shared/api/chat.std.ts';
 import type { z } from 'zod';
@@ -135,6 +136,9 @@ const deviceNames = (doc: Y.Doc) => doc.getMap<string>('deviceNames');
 export function readDeviceNames(doc: Y.Doc): Map<string, string> {
   return new Map(deviceNames(doc).entries());
 }
+
+/** What a device is called before the user names it: its computer's name (kept only inside the vault). */
+export const defaultDeviceName = (): string => hostname().trim().slice(0, 60) || 'This computer';
 
 export function setDeviceName(doc: Y.Doc, deviceIdHex: string, name: string): void {
   deviceNames(doc).set(deviceIdHex, name);

@@ -6,10 +6,16 @@
  *
  * Gallery ids are a keyed hash of the record id under the key's seed: stable for republishing, unguessable by
  * others (nobody can claim an id first), and meaningless without the seed.
+ *
+ * The keys made from the seed live outside V8's heap, like every vault key (docs/security.md "Memory after lock"):
+ * the seed is decoded straight into such memory, the signing and id keys come from libsodium's C functions there,
+ * and the session holds them (PublishingKeys) so lock zeroes them. The seed's base64 text in the settings document
+ * goes with the document on lock, like any decrypted text.
  */
 import type * as Y from 'yjs';
 import type { PublishedView } from '../../../shared/api/gallery.std.ts';
-import { randomBytes, sodium } from '../crypto/sodium.node.ts';
+import { MindstageError } from '../../../shared/result.std.ts';
+import { keyedHash, randomBytes, secretBytes, signSeedKeypair, sodium, toHex, wipe } from '../crypto/sodium.node.ts';
 import type { PublishingKey } from './client.node.ts';
 
 interface Published {
@@ -21,31 +27,84 @@ interface Published {
 
 const area = (doc: Y.Doc) => doc.getMap<unknown>('publishing');
 const published = (doc: Y.Doc) => doc.getMap<Published>('published');
+const ID_KEY_LABEL = new TextEncoder().encode('mindstage.gallery.ids');
+const SEED_BYTES = 32;
+const SEED_TEXT_LENGTH = 44; // base64 of 32 bytes, padded, as Buffer writes it
 
-function seedOf(doc: Y.Doc, create: boolean): Uint8Array | null {
-  const stored = area(doc).get('seed');
-  if (typeof stored === 'string') return new Uint8Array(Buffer.from(stored, 'base64'));
-  if (!create) return null;
-  const seed = randomBytes(32);
-  area(doc).set('seed', Buffer.from(seed).toString('base64'));
-  return seed;
-}
+/** A view of `bytes` as a Buffer, sharing its memory: Buffer.from(bytes) would copy a secret into Node's pool. */
+const sharedBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 export interface VaultPublisher extends PublishingKey {
+  /** Ed25519 secret key (seed ‖ public key) and the gallery-id key, outside V8's heap; zeroed on lock. */
+  readonly secretKey: Uint8Array;
+  readonly idKey: Uint8Array;
   galleryIdFor(recordId: string): string;
 }
 
-/** The publishing key, made on first use when `create`; null when the vault never published. */
-export function publisher(doc: Y.Doc, create: boolean): VaultPublisher | null {
-  const seed = seedOf(doc, create);
-  if (!seed) return null;
-  const pair = sodium.crypto_sign_seed_keypair(seed);
-  const idKey = sodium.crypto_generichash(32, seed, new TextEncoder().encode('mindstage.gallery.ids'));
+function fromSeed(seed: Uint8Array): VaultPublisher {
+  const { publicKey, privateKey: secretKey } = signSeedKeypair(seed);
+  // BLAKE2b of the seed keyed by the label: the same id key (and so the same gallery ids) as before keys moved.
+  const idKey = keyedHash(ID_KEY_LABEL, seed, 32);
   return {
-    publicKey: pair.publicKey,
-    sign: (m) => sodium.crypto_sign_detached(m, pair.privateKey),
-    galleryIdFor: (recordId) => sodium.to_hex(sodium.crypto_generichash(16, new TextEncoder().encode(recordId), idKey)),
+    publicKey,
+    secretKey,
+    idKey,
+    sign: (m) => sodium.crypto_sign_detached(m, secretKey),
+    galleryIdFor: (recordId) => toHex(keyedHash(idKey, recordId, 16)),
   };
+}
+
+/**
+ * The publishing key of one unlocked vault: made from the settings document's seed on first use, kept while the
+ * vault is open, and zeroed by wipe() when the session closes. Made again if the seed changes (another device made
+ * one at the same time and the document settled on its seed).
+ */
+export class PublishingKeys {
+  readonly #settings: () => Y.Doc;
+  #held: { stored: string; key: VaultPublisher } | null = null;
+
+  constructor(settings: () => Y.Doc) {
+    this.#settings = settings;
+  }
+
+  /** The publishing key, made on first use when `create`; null when the vault never published. */
+  get(create: boolean): VaultPublisher | null {
+    const doc = this.#settings();
+    const found = area(doc).get('seed');
+    if (typeof found === 'string' && this.#held?.stored === found) return this.#held.key;
+    this.wipe();
+    let seed: Uint8Array;
+    let stored: string;
+    if (typeof found === 'string') {
+      stored = found;
+      seed = secretBytes(SEED_BYTES);
+      // Decoded by Node straight into the seed's memory (no intermediate Buffer).
+      const length = sharedBuffer(seed).write(stored, 'base64');
+      // No regular expression on the seed's text: V8 keeps the last match's subject reachable from the context.
+      if (length !== SEED_BYTES || stored.length !== SEED_TEXT_LENGTH) {
+        wipe(seed);
+        throw new MindstageError('integrity', 'The vault\'s publishing key is damaged, so it cannot publish or withdraw cards.');
+      }
+    } else {
+      if (!create) return null;
+      seed = randomBytes(SEED_BYTES);
+      stored = sharedBuffer(seed).toString('base64');
+      area(doc).set('seed', stored);
+    }
+    try {
+      const key = fromSeed(seed);
+      this.#held = { stored, key };
+      return key;
+    } finally {
+      wipe(seed);
+    }
+  }
+
+  /** Zeroes the keys (on lock). */
+  wipe(): void {
+    if (this.#held) wipe(this.#held.key.secretKey, this.#held.key.idKey);
+    this.#held = null;
+  }
 }
 
 export function publishedOf(doc: Y.Doc, recordId: string): Published | undefined {

@@ -6,11 +6,11 @@
 import type { VaultSession } from '../session.node.ts';
 import { MindstageError } from '../../../shared/result.std.ts';
 import { galleryAddress, unpublishCard } from './client.node.ts';
-import { allPublished, publisher } from './publisher.node.ts';
+import { allPublished } from './publisher.node.ts';
 
 export async function withdrawAllPublished(session: VaultSession): Promise<{ withdrawn: number; failed: number }> {
   const doc = session.systemDoc('settings').doc;
-  const key = publisher(doc, false);
+  const key = session.publishing.get(false);
   const out = { withdrawn: 0, failed: 0 };
   if (!key) return out;
   for (const [, p] of allPublished(doc)) {

@@ -21,6 +21,22 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Who holds the folder's lock: the process id its lock file names, and whether that process is alive (this one
+ * included); null when there is no readable lock file. The one rule for "held": acquireFolderLock refuses a live
+ * owner and takes over a dead one's lock, and code that must not touch a folder another process holds (the CLI's
+ * early header read, cli/kek-ahead.node.ts) asks the same question here.
+ */
+export function folderLockOwner(dir: string): { pid: number; alive: boolean } | null {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dir, LOCK_FILE), 'utf8').trim());
+  } catch {
+    return null;
+  }
+  return { pid, alive: processAlive(pid) };
+}
+
 /** Takes the folder's lock for this process; returns the function that releases it. */
 export function acquireFolderLock(dir: string): () => void {
   const file = join(dir, LOCK_FILE);
@@ -45,14 +61,10 @@ export function acquireFolderLock(dir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    let owner: number;
-    try {
-      owner = Number(readFileSync(file, 'utf8').trim());
-    } catch {
-      continue; // released between our attempts: try again
-    }
-    if (processAlive(owner)) {
-      const who = owner === process.pid ? 'this process already has it open' : `process ${owner} has it open`;
+    const owner = folderLockOwner(dir);
+    if (!owner) continue; // released between our attempts: try again
+    if (owner.alive) {
+      const who = owner.pid === process.pid ? 'this process already has it open' : `process ${owner.pid} has it open`;
       throw new MindstageError('busy', `The data folder ${dir} is in use by another Mindstage (${who}). Close it first, or use another --data folder.`);
     }
     try {

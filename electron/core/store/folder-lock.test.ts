@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { refusal } from '../../../tests/support/refusal.node.ts';
 import { tempDir } from '../../../tests/support/files.node.ts';
-import { acquireFolderLock, LOCK_FILE, processAlive } from './folder-lock.node.ts';
+import { acquireFolderLock, folderLockOwner, LOCK_FILE, processAlive } from './folder-lock.node.ts';
 
 function busy(run: () => unknown): string {
   const e = refusal(run);
@@ -76,6 +76,31 @@ describe('the folder lock', () => {
     mkdirSync(join(dir, LOCK_FILE));
     expect(busy(() => acquireFolderLock(dir))).toBe(`Could not take the lock on ${dir} (${LOCK_FILE}); another Mindstage may be starting. Try again.`);
     expect(() => acquireFolderLock(join(dir, 'missing', 'folder'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  });
+});
+
+describe('folderLockOwner', () => {
+  it('names the process in the lock file and whether it is alive, by the rule acquireFolderLock refuses by', () => {
+    const dir = tempDir('lock-owner');
+    expect(folderLockOwner(dir)).toBeNull();
+    const release = acquireFolderLock(dir);
+    expect(folderLockOwner(dir)).toEqual({ pid: process.pid, alive: true });
+    release();
+    writeFileSync(join(dir, LOCK_FILE), `${process.ppid}\n`);
+    expect(folderLockOwner(dir)).toEqual({ pid: process.ppid, alive: true });
+    const dead = deadPid();
+    writeFileSync(join(dir, LOCK_FILE), String(dead));
+    expect(folderLockOwner(dir)).toEqual({ pid: dead, alive: false });
+    for (const content of ['garbage', '', '-1']) {
+      writeFileSync(join(dir, LOCK_FILE), content);
+      expect(folderLockOwner(dir)?.alive).toBe(false);
+      // What it calls not alive, acquireFolderLock takes over.
+      acquireFolderLock(dir)();
+    }
+    // Unreadable (a directory in its place): no owner to name.
+    rmSync(join(dir, LOCK_FILE), { force: true });
+    mkdirSync(join(dir, LOCK_FILE));
+    expect(folderLockOwner(dir)).toBeNull();
   });
 });
 
