@@ -15,5 +15,7 @@ export default defineConfig({
     expect: { poll: { timeout: 30_000 } },
     maxWorkers: 2,
     pool: 'forks',
+    // One renderer build per run, made by the first browser test that needs it (e2e/support/renderer-build.node.ts).
+    globalSetup: ['tests/support/renderer-cache.node.ts'],
   },
 });

@@ -11,4 +11,5 @@ if (tests.length === 0) throw new Error('MUTATION_TESTS is empty: run mutation t
 // Tests that start PostgreSQL share one cluster per Stryker worker (tests/support/postgres-shared.node.ts).
 const postgres = tests.some((t) => /^tests\/relay\/(storage|postgres-storage|fanout|gallery-storage)\.test\.ts$/.test(t));
 
-export default defineConfig({ test: { ...base.test, include: tests, ...(postgres ? { globalSetup: ['tests/support/postgres-shared.node.ts'] } : {}) } });
+const globalSetup = [base.test?.globalSetup ?? []].flat();
+export default defineConfig({ test: { ...base.test, include: tests, globalSetup: postgres ? [...globalSetup, 'tests/support/postgres-shared.node.ts'] : globalSetup } });

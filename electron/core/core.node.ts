@@ -29,7 +29,7 @@ function describeIssues(error: { issues: { path: PropertyKey[]; message: string 
 
 export async function openCore(options: CoreOptions): Promise<Core> {
   const events = new EventEmitter();
-  const state = new CoreState(options.dataDir, (event, payload) => events.emit(event, payload), options.kekAhead);
+  const state = new CoreState(options.dataDir, (event, payload) => events.emit(event, payload), options.kekAhead, options.exitsAfterClose === true);
   const handlers = createHandlers(state) as unknown as Record<string, (input: unknown) => Promise<unknown>>;
   let closed = false;
   let lastActivity = Date.now();

@@ -10,9 +10,9 @@ import { tempDir } from '../support/files.node.ts';
 
 const PASS = 'lock test passphrase';
 
-async function unlockedCore() {
+async function unlockedCore(exitsAfterClose = false) {
   const locked: string[] = [];
-  const state = new CoreState(tempDir('lock'), (event, payload) => void (event === 'vault.locked' && locked.push((payload as { reason: string }).reason)));
+  const state = new CoreState(tempDir('lock'), (event, payload) => void (event === 'vault.locked' && locked.push((payload as { reason: string }).reason)), undefined, exitsAfterClose);
   const handlers = createHandlers(state) as unknown as Record<string, (input: unknown) => Promise<unknown>>;
   await handlers['vault.create']!({ passphrase: PASS });
   return { state, handlers, locked };
@@ -46,5 +46,22 @@ describe('locking the vault', () => {
     for (const k of first.keys) expect(k.every((b) => b === 0)).toBe(true);
     expect(keysOf(state).vault).not.toBe(first.vault);
     state.close();
+  });
+
+  it('closing zeroes the keys, also in a process that exits next (the CLI); only a core that lives on runs the memory scrub', async () => {
+    for (const exitsAfterClose of [false, true]) {
+      const { state } = await unlockedCore(exitsAfterClose);
+      const { vault, keys } = keysOf(state);
+      let settled = false;
+      state.close();
+      void state.lockSettled().then(() => (settled = true));
+      expect(vault.locked).toBe(true);
+      for (const k of keys) expect(k.every((b) => b === 0)).toBe(true);
+      // Microtasks only: a scrub waits for its timer, so a lock that scrubs has not settled yet; one that does not
+      // scrub (CoreOptions.exitsAfterClose) has nothing left to wait for.
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      expect(settled).toBe(exitsAfterClose);
+      await state.lockSettled();
+    }
   });
 });

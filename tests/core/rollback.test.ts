@@ -63,27 +63,45 @@ function restore(dir: string, id: string, rows: Rows, manifestToo: boolean): voi
 
 const ms = (dir: string, ...args: string[]) => runCliHere(['--data', dir, ...args], { env: { MINDSTAGE_PASSPHRASE: PASS } });
 
+/** A vault whose record `a` has an older copy (`old`) and a later version; made once per file (two Argon2id runs). */
+interface Template {
+  dir: string;
+  a: string;
+  b: string;
+  old: Rows;
+}
+let template: Template | undefined;
+
+async function makeTemplate(): Promise<Template> {
+  const dir = mkdtempSync(join(tmpdir(), 'ms-rollback-'));
+  const core = await openCore({ dataDir: dir });
+  const call = callFor(core);
+  await call('vault.create', { passphrase: PASS });
+  const a = (await call('character.create', { name: 'Alpha', description: 'version one' })).id;
+  const b = (await call('character.create', { name: 'Beta', description: 'untouched' })).id;
+  await core.close();
+  const old = rowsOf(dir, a);
+  const again = await openCore({ dataDir: dir });
+  const call2 = callFor(again);
+  await call2('vault.unlock', { passphrase: PASS });
+  await call2('character.update', { id: a, patch: { description: 'version two' } });
+  await call2('character.update', { id: b, patch: { personality: 'changed later' } });
+  await again.close();
+  return { dir, a, b, old };
+}
+
 describe('rolling one whole record back to an older copy of itself', () => {
   let dir: string;
   let a: string;
   let b: string;
   let old: Rows;
 
+  // Each test rolls back its own byte copy of the template's folder (closed, so one file).
   beforeEach(async () => {
+    template ??= await makeTemplate();
+    ({ a, b, old } = template);
     dir = mkdtempSync(join(tmpdir(), 'ms-rollback-'));
-    const core = await openCore({ dataDir: dir });
-    const call = callFor(core);
-    await call('vault.create', { passphrase: PASS });
-    a = (await call('character.create', { name: 'Alpha', description: 'version one' })).id;
-    b = (await call('character.create', { name: 'Beta', description: 'untouched' })).id;
-    await core.close();
-    old = rowsOf(dir, a);
-    const again = await openCore({ dataDir: dir });
-    const call2 = callFor(again);
-    await call2('vault.unlock', { passphrase: PASS });
-    await call2('character.update', { id: a, patch: { description: 'version two' } });
-    await call2('character.update', { id: b, patch: { personality: 'changed later' } });
-    await again.close();
+    cpSync(template.dir, dir, { recursive: true });
   });
 
   it('untouched, both records open at their latest version', async () => {

@@ -3,7 +3,7 @@
  * detected as an integrity error naming the record, and the records nobody touched still open. A conversation's
  * messages live in segment documents (docs/storage.md): tampering with a segment names its conversation.
  */
-import { mkdtempSync, statSync, truncateSync } from 'node:fs';
+import { cpSync, mkdtempSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,6 +16,7 @@ import { createSqliteStorage } from '../../electron/core/store/sqlite-storage.no
 import { unlockVault } from '../../electron/core/vault/vault.node.ts';
 import { VaultSession } from '../../electron/core/session.node.ts';
 import { recordRef } from '../../electron/core/docs/ids.node.ts';
+import { kekMemo } from '../support/kek-memo.node.ts';
 
 const PASS = 'tamper test passphrase';
 
@@ -28,7 +29,12 @@ interface Fixture {
   seg: Buffer;
 }
 
-async function makeVault(): Promise<Fixture> {
+/** The pristine vault every test starts from, made once per file; each test tampers with its own byte copy. */
+let template: Fixture | undefined;
+/** Argon2id once per file, not once per unlock (support/kek-memo.node.ts): these tests are about what unlock and load detect. */
+const kek = kekMemo();
+
+async function makeTemplate(): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'ms-tamper-'));
   const core = await openCore({ dataDir: dir });
   const call = callFor(core);
@@ -41,15 +47,23 @@ async function makeVault(): Promise<Fixture> {
   for (let i = 0; i < 5; i++) await call('conversation.addMessage', { id: conv, role: 'user', text: `message ${i}` });
   await core.close();
   const db = openDb(dir, { create: false });
-  const vault = unlockVault(createSqliteStorage(db), PASS);
+  const vault = unlockVault(createSqliteStorage(db), PASS, kek);
   const seg = Buffer.from(segmentRef(vault.subkey('idHash'), conv, 0).storageId);
   vault.lock();
   db.close();
   return { dir, a, b, conv, seg };
 }
 
+/** A fresh, untampered vault folder: a copy of the template (closed, its WAL folded in, so one file). */
+async function makeVault(): Promise<Fixture> {
+  template ??= await makeTemplate();
+  const dir = mkdtempSync(join(tmpdir(), 'ms-tamper-'));
+  cpSync(template.dir, dir, { recursive: true });
+  return { ...template, dir };
+}
+
 async function withCore<T>(dir: string, fn: (core: Core) => Promise<T>): Promise<T> {
-  const core = await openCore({ dataDir: dir });
+  const core = await openCore({ dataDir: dir, kekAhead: kek });
   try {
     const r = await core.invoke('vault.unlock', { passphrase: PASS });
     if (!r.ok) throw new Error(`unlock failed: ${r.error.message}`);
@@ -179,7 +193,7 @@ describe('tampering with the vault file', () => {
         db.prepare('DELETE FROM updates WHERE doc = ?').run(id);
       }
     });
-    const core = await openCore({ dataDir: f.dir });
+    const core = await openCore({ dataDir: f.dir, kekAhead: kek });
     const r = await core.invoke('vault.unlock', { passphrase: PASS });
     await core.close();
     expect(r.ok ? 'ok' : r.error.code).toBe('integrity');
@@ -188,7 +202,7 @@ describe('tampering with the vault file', () => {
   it('a truncated file gives integrity errors, never a crash or a silent success', async () => {
     const file = dbPath(f.dir);
     truncateSync(file, Math.floor(statSync(file).size / 2));
-    const core = await openCore({ dataDir: f.dir });
+    const core = await openCore({ dataDir: f.dir, kekAhead: kek });
     try {
       const codes: string[] = [];
       const unlock = await core.invoke('vault.unlock', { passphrase: PASS });
@@ -211,7 +225,7 @@ describe('tampering with the vault file', () => {
       const db = openDb(dir, { create: false });
       try {
         const storage = createSqliteStorage(db);
-        const session = new VaultSession(storage, unlockVault(storage, PASS));
+        const session = new VaultSession(storage, unlockVault(storage, PASS, kek));
         for (const [id, kind] of [[f.a, 'character'], [f.b, 'character'], [f.conv, 'conversation']] as const) session.repo.compact(recordRef(id, kind));
       } finally {
         db.close();

@@ -10,6 +10,7 @@ import { openCore } from '../../electron/core/core.node.ts';
 import { callFor } from '../../electron/core/cli/context.node.ts';
 import { dbPath } from '../../electron/core/store/db.node.ts';
 import { tempDir } from '../support/files.node.ts';
+import { kekMemo } from '../support/kek-memo.node.ts';
 
 const PASS = 'crash test passphrase';
 const writer = fileURLToPath(new URL('./writer.node.ts', import.meta.url));
@@ -55,6 +56,7 @@ describe('crash safety', () => {
     await core.close();
 
     const committed: string[] = [];
+    const kek = kekMemo();
     for (let k = 0; k < KILLS; k++) {
       // 10–40 commits a round: ~375 over the rounds, past the compaction interval (300 updates), so the
       // conversation is also compacted along the way, as the old time-based version relied on.
@@ -64,7 +66,8 @@ describe('crash safety', () => {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       db.close();
 
-      core = await openCore({ dataDir: dir });
+      // The same passphrase and header every round: Argon2id once (support/kek-memo.node.ts), the rest of unlock each time.
+      core = await openCore({ dataDir: dir, kekAhead: kek });
       call = callFor(core);
       await call('vault.unlock', { passphrase: PASS });
       const present = new Set((await call('conversation.get', { id })).messages.map((m) => m.id));

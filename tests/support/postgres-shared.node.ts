@@ -10,17 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { findPostgresBin, postgresUnavailable, startOwnPostgres } from './postgres.node.ts';
+import { alive } from './pids.node.ts';
 
 const OWNER = 'mutation-owner.pid';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Stryker kills a worker whose mutant hangs, so its teardown never runs and its cluster stays up: each new worker

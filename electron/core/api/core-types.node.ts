@@ -19,4 +19,10 @@ export interface CoreOptions {
   idleCheckMs?: number;
   /** The passphrase's key derived ahead, for `vault.unlock` (the CLI's, cli/kek-ahead.node.ts). */
   kekAhead?: KekAhead;
+  /**
+   * The process ends once this core is closed (the CLI's commands): closing zeroes the keys as always but does not
+   * run the lock's memory scrub (memory.node.ts), whose full collections would clear a heap the process is about
+   * to hand back to the kernel. A lock while the core lives (`vault.lock`, the idle lock) still scrubs.
+   */
+  exitsAfterClose?: boolean;
 }

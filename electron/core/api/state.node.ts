@@ -21,6 +21,8 @@ export class CoreState {
   readonly emit: Emit;
   /** See CoreOptions.kekAhead. */
   readonly kekAhead: KekAhead | undefined;
+  /** See CoreOptions.exitsAfterClose. */
+  readonly #exitsAfterClose: boolean;
   #db: Db | null = null;
   #storage: VaultStorage | null = null;
   #checkpointer: Checkpointer | null = null;
@@ -36,10 +38,11 @@ export class CoreState {
   /** Settles when the last lock's scrub (memory.node.ts) has run. */
   #scrubbed: Promise<void> = Promise.resolve();
 
-  constructor(dataDir: string, emit: Emit, kekAhead?: KekAhead) {
+  constructor(dataDir: string, emit: Emit, kekAhead?: KekAhead, exitsAfterClose = false) {
     this.dataDir = dataDir;
     this.emit = emit;
     this.kekAhead = kekAhead;
+    this.#exitsAfterClose = exitsAfterClose;
   }
 
   hasVault(): boolean {
@@ -79,12 +82,13 @@ export class CoreState {
     return () => this.#lockListeners.delete(listener);
   }
 
-  lock(reason: ApiEvents['vault.locked']['reason']): void {
+  lock(reason: ApiEvents['vault.locked']['reason'], scrub = true): void {
     if (!this.session) return;
     for (const listener of this.#lockListeners) listener(this.session);
     this.session.close();
     this.session = null;
     this.emit('vault.locked', { reason });
+    if (!scrub) return;
     // Once the call that locked has returned, nothing on its stack holds the documents any more. The timer keeps
     // the process alive (not unref'd): a caller awaiting lockSettled() must not see it exit first (the CLI ends
     // with process.exit, so it does not wait for the scrub).
@@ -102,13 +106,14 @@ export class CoreState {
   /**
    * Resolves once the last lock has finished: keys zeroed and memory scrubbed. `vault.lock` answers, and
    * `vault.status` reports, only after it, so nothing told "locked" can look at memory the scrub has yet to clear.
+   * The close of a core whose process exits next (CoreOptions.exitsAfterClose) zeroes the keys and schedules no scrub.
    */
   lockSettled(): Promise<void> {
     return this.#scrubbed;
   }
 
   close(): void {
-    this.lock('manual');
+    this.lock('manual', !this.#exitsAfterClose);
     this.#checkpointer?.stop();
     this.#checkpointer = null;
     if (this.#db) {

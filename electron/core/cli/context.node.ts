@@ -47,7 +47,8 @@ export function createContext(program: Command): CliContext {
       let ahead: KekDerivation | null = null;
       if (!remote && options?.unlock !== false && passphraseNow) ahead = (await import('./kek-ahead.node.ts')).deriveKekAhead(ctx.dataDir(), passphraseNow);
       try {
-        core ??= await (await import('../core.node.ts')).openCore({ dataDir: ctx.dataDir(), ...(ahead ? { kekAhead: ahead.take } : {}) });
+        // The CLI ends when its command is done (cli/main.node.ts), so closing skips the lock's memory scrub.
+        core ??= await (await import('../core.node.ts')).openCore({ dataDir: ctx.dataDir(), exitsAfterClose: true, ...(ahead ? { kekAhead: ahead.take } : {}) });
       } catch (e) {
         ahead?.discard();
         throw e;
