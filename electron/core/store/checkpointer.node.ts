@@ -1,5 +1,5 @@
 /**
- * Keeps SQLite's WAL checkpoints out of the commits that answer commands (docs/decisions.md #70).
+ * Keeps SQLite's WAL checkpoints out of the commits that answer commands (docs/decisions.md #71).
  *
  * In WAL mode a commit that finds ≥ 1,000 pages in the WAL copies them into the main file and, at
  * synchronous = NORMAL, waits for the disk: about every 185th append at 100k messages paid that (108–213 ms at load
