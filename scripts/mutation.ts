@@ -47,7 +47,12 @@ export const modules: Record<string, Module> = {
   pairing: { mutate: ['electron/core/sync/pair-code.node.ts'], tests: ['electron/core/sync/pair-code.test.ts'] },
   // Unit tests reach every function; devices.test.ts and revocation.test.ts take the same code end to end.
   keyring: { mutate: ['electron/core/sync/keyring.node.ts'], tests: ['electron/core/sync/keyring.test.ts', 'electron/core/sync/format.test.ts'] },
-  wipe: { mutate: ['electron/core/sync/wipe.node.ts'], tests: ['electron/core/sync/wipe.test.ts', 'tests/sync/wipe.test.ts'] },
+  // pending-wipe.node.ts holds the signed request kept for a relay that was unreachable (moved out of wipe.node.ts so
+  // that a CLI status check need not load the sync engine).
+  wipe: {
+    mutate: ['electron/core/sync/wipe.node.ts', 'electron/core/sync/pending-wipe.node.ts'],
+    tests: ['electron/core/sync/wipe.test.ts', 'tests/sync/wipe.test.ts'],
+  },
   envelope: {
     mutate: ['electron/core/crypto/envelope.node.ts', 'electron/core/crypto/padding.std.ts'],
     tests: ['electron/core/crypto/envelope.test.ts', 'electron/core/crypto/padding.test.ts'],
@@ -89,9 +94,9 @@ export const modules: Record<string, Module> = {
   manifest: { mutate: ['electron/core/docs/manifest.node.ts'], tests: ['electron/core/docs/manifest.test.ts'] },
   // What leaves the device and what the ledger records (docs/chat.md "What leaves the device", "The ledger"): the
   // header allow-list and byte meter, the request body, the SDK's identity headers, key scrubbing, failure tags and
-  // the ledger's outcome words. provider-client's streaming loop (from line 193) is the chat engine's, not privacy.
+  // the ledger's outcome words. provider-client's streaming loop (`streamChat`, from line 192) is the chat engine's, not privacy.
   'chat-privacy': {
-    mutate: ['electron/core/chat/http.node.ts', 'electron/core/chat/provider-client.node.ts:18-191', 'electron/core/chat/engine.node.ts:82-85', 'electron/core/docs/ledger-doc.node.ts'],
+    mutate: ['electron/core/chat/http.node.ts', 'electron/core/chat/provider-client.node.ts:18-191', 'electron/core/chat/engine.node.ts:83-86', 'electron/core/docs/ledger-doc.node.ts'],
     tests: ['electron/core/chat/http.test.ts', 'electron/core/chat/provider-client.test.ts', 'electron/core/docs/ledger-doc.test.ts'],
   },
   // outbox-items.test.ts drives the real outbox with a real store and real keys, no relay (another device's items
@@ -132,7 +137,11 @@ export const modules: Record<string, Module> = {
   },
   // The shared storage suite, which runs against memory, SQLite and PostgreSQL: each mutant runs only the cases that
   // reach its implementation. PostgreSQL needs /usr/lib/postgresql/15/bin (tests/support/postgres.node.ts).
-  'relay-storage': { mutate: ['sync-server/storage/sqlite.node.ts', 'sync-server/storage/common.node.ts'], tests: ['tests/relay/storage.test.ts'] },
+  // sqlite-storage.test.ts: what only SQLite does (reopening its file, bringing an older relay's database up to date).
+  'relay-storage': {
+    mutate: ['sync-server/storage/sqlite.node.ts', 'sync-server/storage/common.node.ts'],
+    tests: ['tests/relay/storage.test.ts', 'tests/relay/sqlite-storage.test.ts'],
+  },
   // The shared suite's PostgreSQL cases, what only PostgreSQL does (two instances, LISTEN/NOTIFY, reconnecting) and
   // two relays on one database. The PostgreSQL tests share one cluster per Stryker worker (vitest.stryker.config.ts).
   'relay-storage-pg': {

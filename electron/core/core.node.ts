@@ -4,6 +4,7 @@
  * without content).
  */
 import { EventEmitter } from 'node:events';
+import { config as zodConfig } from 'zod';
 import { commands, type ApiEventName, type ApiEvents, type CommandName, type MindstageInvoke } from '../../shared/api/index.std.ts';
 import { MindstageError, toErrorShape, type Result } from '../../shared/result.std.ts';
 import type { Core, CoreOptions } from './api/core-types.node.ts';
@@ -13,6 +14,11 @@ import { translateSqliteError, dbPath } from './store/db.node.ts';
 import { readPreferences } from './docs/settings-doc.node.ts';
 
 export type { Core, CoreOptions };
+
+// Zod compiles a fast path for each schema the first time it parses one (code generated with new Function): 2–16 ms
+// on this machine, paid by the first call of each command — the first message after unlock, the first edit. Our
+// inputs are small, so parsing them without it costs the same few µs (docs/decisions.md #22).
+zodConfig({ jitless: true });
 
 function describeIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
   return error.issues

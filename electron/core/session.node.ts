@@ -2,7 +2,7 @@
  * An unlocked vault: the open database, the keys, and the live documents. Exactly one exists while the vault is
  * unlocked; locking closes it, wipes the keys and drops every decrypted document from memory.
  */
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { MindstageError } from '../../shared/result.std.ts';
 import type { RecordKind } from '../../shared/domain.std.ts';
 import { EncryptedDocStore, type DocRef } from './docs/doc-store.node.ts';
@@ -60,8 +60,9 @@ export class VaultSession {
     const entry = getCatalogEntry(this.catalog, id);
     if (!entry || entry.kind !== kind) throw new MindstageError('not_found', `No ${kind} with id ${id}.`, { recordId: id });
     const live = this.repo.open(recordRef(id, kind));
-    // Every record is written when it is created, so an empty one listed in the catalog lost its rows.
-    if (Y.encodeStateVector(live.doc).length <= 1) {
+    // Every record is written when it is created, so an empty one listed in the catalog lost its rows. (No client
+    // in the store is what an empty state vector encodes; asked on every operation, so without encoding one.)
+    if (live.doc.store.clients.size === 0) {
       throw new MindstageError('integrity', `Record ${id} is listed but its data is missing from the vault file.`, { recordId: id });
     }
     return live;

@@ -51,9 +51,9 @@ function writeExport(file: string, n: number): string {
   return id;
 }
 
-function appendChild(dir: string, conv: string): { wall: number[]; cpu: number[] } {
+function appendChild(dir: string, conv: string): { wall: number[]; cpu: number[]; between: number[] } {
   const out = execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(import.meta.dirname, 'storage-child.node.ts'), 'append', dir, PASS, conv, String(APPENDS)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  return JSON.parse(out.trim().split('\n').at(-1)!) as { wall: number[]; cpu: number[] };
+  return JSON.parse(out.trim().split('\n').at(-1)!) as { wall: number[]; cpu: number[]; between: number[] };
 }
 
 function child(...args: string[]): { ms: number; peakMB: number; rssMB: number; lockMs: number } {
@@ -101,7 +101,7 @@ export async function run(): Promise<BenchRow[]> {
 
       // Appends through the API, as a chat makes them (each one committed, compaction included when due), in a
       // process of their own as in the app (storage-child.node.ts).
-      const { wall: times, cpu } = appendChild(dir, conv);
+      const { wall: times, cpu, between } = appendChild(dir, conv);
       const med = median(times);
       curve.push({ n, med, cpu: median(cpu) });
       const at1k = curve.find((c) => c.n === 1_000);
@@ -110,6 +110,8 @@ export async function run(): Promise<BenchRow[]> {
       rows.push({ suite: SUITE, name: `append at ${k(n)} (median of ${APPENDS})`, value: med, unit: 'ms', baselineName: 'JSONL append', baseline: median(appendBase), ...(big ? { target: '< 1 ms, ≤ 1.5× at 1k', pass: med < 1 && (at1k === undefined || med <= 1.5 * at1k.med) } : {}) });
       rows.push({ suite: SUITE, name: `append at ${k(n)} (p99 / max)`, value: p99, unit: 'ms', baselineName: 'max', baseline: max, ...(big ? { target: 'p99 < 5 ms, max < 50 ms', pass: p99 < 5 && max < 50 } : {}) });
       rows.push({ suite: SUITE, name: `append at ${k(n)}: CPU time (median / p99)`, value: median(cpu), unit: 'ms', baselineName: 'p99', baseline: percentile(cpu, 99) });
+      // The turns between appends, where the WAL checkpoint runs (decision 71): how long a command arriving then waits.
+      rows.push({ suite: SUITE, name: `between appends at ${k(n)}: longest turn (checkpoints; ${between.filter((b) => b > 5).length} of ${between.length} over 5 ms)`, value: Math.max(...between), unit: 'ms', baselineName: 'p99', baseline: percentile(between, 99) });
       if (last) rmSync(last.dir, { recursive: true, force: true });
       last = { dir, conv, jsonl };
     }

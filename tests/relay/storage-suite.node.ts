@@ -96,6 +96,9 @@ export function runRelayStorageTests(name: string, make: () => Promise<RelayStor
         [2, [hex(D1), hex(D3)], null, hex(sig(102))],
         [3, [hex(D3)], null, hex(sig(103))],
       ]);
+      // A device removed earlier and still absent is not removed again: its removal time stays, nothing is announced.
+      expect(await s.putDeviceList(A, list(A, 4, [D3]), T0 + 40)).toEqual({ ok: true, removed: [] });
+      expect(await s.device(A, D1)).toMatchObject({ revokedAt: T0 + 20 });
       // Another account is untouched; a v1 account (enrolled rows, no list) migrates with version 1.
       expect(await s.deviceLists(B)).toEqual([]);
       await enroll(s, B, D1);
@@ -201,6 +204,14 @@ export function runRelayStorageTests(name: string, make: () => Promise<RelayStor
       expect((await s.itemsAfter(A, 0, 100, 1e9)).map((i) => i.serverSeq)).toEqual([7, 9]);
     });
 
+    withStorage('a snapshot prunes only the ranges it names: items of the same device below or above them stay', async (s) => {
+      await enroll(s, A, D1);
+      for (let n = 1; n <= 4; n++) await ok(s, A, update(D1, n));
+      const snap = await ok(s, A, { kind: 'snapshot', docId: DOC1, deviceId: D1, deviceSeq: 5, body: bytes('s'), sig: sig(105), covers: [{ deviceId: D1, from: 2, to: 3 }] });
+      expect(snap.removed).toBe(2);
+      expect((await s.itemsAfter(A, 0, 100, 1e9)).map((i) => [i.serverSeq, i.deviceSeq])).toEqual([[1, 1], [4, 4], [5, 5]]);
+    });
+
     withStorage('a tombstone removes every blob of its document and stays', async (s) => {
       await enroll(s, A, D1);
       await enroll(s, A, D2);
@@ -245,6 +256,9 @@ export function runRelayStorageTests(name: string, make: () => Promise<RelayStor
       if (w === 'unknown_account') throw new Error('expected a wipe');
       expect(w.counts).toEqual({ updates: 1, snapshots: 1, tombstones: 1, devices: 2, pairings: 1, bytes: 2 + 4 + 4 });
       expect(w.wipedAt).toBe(T0 + 10);
+      // The relay signs its receipt over the marker the storage hands back.
+      const m = w.marker;
+      expect({ ...m, accountId: hex(m.accountId), signer: hex(m.signer), sig: hex(m.sig) }).toEqual({ ...marker(A), accountId: hex(A), signer: hex(D1), sig: hex(sig(9)) });
       expect(await s.account(A)).toBeNull();
       expect(await s.devices(A)).toEqual([]);
       expect(await s.itemsAfter(A, 0, 100, 1e9)).toEqual([]);

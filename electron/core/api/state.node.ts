@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { MindstageError } from '../../../shared/result.std.ts';
 import type { ApiEventName, ApiEvents } from '../../../shared/api/index.std.ts';
 import { openDb, vaultExists, type Db } from '../store/db.node.ts';
+import { startCheckpointer, type Checkpointer } from '../store/checkpointer.node.ts';
 import { acquireFolderLock } from '../store/folder-lock.node.ts';
 import { createSqliteStorage } from '../store/sqlite-storage.node.ts';
 import type { VaultStorage } from '../store/storage.node.ts';
@@ -24,6 +25,7 @@ export class CoreState {
   readonly #exitsAfterClose: boolean;
   #db: Db | null = null;
   #storage: VaultStorage | null = null;
+  #checkpointer: Checkpointer | null = null;
   #releaseLock: (() => void) | null = null;
   session: VaultSession | null = null;
   /**
@@ -62,7 +64,9 @@ export class CoreState {
         this.#release();
         throw e;
       }
-      this.#storage = createSqliteStorage(this.#db);
+      const checkpointer = startCheckpointer(this.#db);
+      this.#checkpointer = checkpointer;
+      this.#storage = createSqliteStorage(this.#db, { onCommit: () => checkpointer.committed() });
     }
     return this.#storage;
   }
@@ -110,6 +114,8 @@ export class CoreState {
 
   close(): void {
     this.lock('manual', !this.#exitsAfterClose);
+    this.#checkpointer?.stop();
+    this.#checkpointer = null;
     if (this.#db) {
       // Fold the WAL into the main file so a closed vault is a single file.
       this.#db.pragma('wal_checkpoint(TRUNCATE)');

@@ -84,9 +84,20 @@ describe('envelopes', () => {
     relabelled[4] = 1;
     expect(() => openEnvelope(at(3), relabelled, binding, 'r')).toThrow(/integrity check/);
     relabelled[4] = 9;
-    expect(() => openEnvelope(at(3), relabelled, binding, 'r')).toThrow(/does not hold \(generation 9\)/);
+    const refused = (message: RegExp) => expect.objectContaining({ code: 'integrity', recordId: 'r', message: expect.stringMatching(message) });
+    expect(() => openEnvelope(at(3), relabelled, binding, 'r')).toThrow(refused(/does not hold \(generation 9\)/));
     // A plain key (no generations) refuses a generation envelope rather than guessing.
-    expect(() => openEnvelope(gens.get(2)!, env, binding, 'r')).toThrow(/unexpected key generation/);
+    expect(() => openEnvelope(gens.get(2)!, env, binding, 'r')).toThrow(refused(/unexpected key generation/));
+  });
+
+  it('call a known version cut short damaged, not of an unknown version', () => {
+    const env = sealEnvelope(key, text, binding);
+    // Version 1 has no generation field, so its first bytes alone are a truncated ciphertext.
+    for (const n of [1, 2, 4]) {
+      expect(() => openEnvelope(key, env.subarray(0, n), binding, 'r')).toThrow(expect.objectContaining({ code: 'integrity', message: expect.stringMatching(/failed its integrity check/) }));
+    }
+    // Version 2 with its whole generation field and no ciphertext.
+    expect(() => openEnvelope(key, Uint8Array.of(2, 0, 0, 0, 0), binding, 'r')).toThrow(expect.objectContaining({ code: 'integrity', message: expect.stringMatching(/failed its integrity check/) }));
   });
 
   it('detect truncation', () => {

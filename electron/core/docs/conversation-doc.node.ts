@@ -63,15 +63,42 @@ export const parts = (doc: Y.Doc) => ({
   chosen: doc.getMap<string>('chosen'),
 });
 
+export interface Segment {
+  readonly k: number;
+  readonly n: number;
+}
+
+/**
+ * Each head's segment list as last read. Rebuilding it walks every segment (100 at 100k messages) and was most of
+ * what an append allocated (docs/decisions.md #22), so it is read once per change: writeSegment drops it at once,
+ * and any other change to `segs` (sync) before the transaction's observers run.
+ */
+const segmentLists = new WeakMap<Y.Doc, readonly Segment[]>();
+/** Heads whose `segs` changes drop their cached list (one listener each). */
+const watchedHeads = new WeakSet<Y.Doc>();
+
 /** Segment numbers listed in a head, ascending, with the message count each had when the next one began. */
-export function readSegments(head: Y.Doc): { k: number; n: number }[] {
-  const out: { k: number; n: number }[] = [];
-  for (const [key, n] of head.getMap<number>('segs').entries()) out.push({ k: Number(key), n });
-  return out.sort((a, b) => a.k - b.k);
+export function readSegments(head: Y.Doc): readonly Segment[] {
+  const cached = segmentLists.get(head);
+  if (cached) return cached;
+  const segs = head.getMap<number>('segs');
+  const out: Segment[] = [];
+  for (const [key, n] of segs.entries()) out.push({ k: Number(key), n });
+  out.sort((a, b) => a.k - b.k);
+  if (!watchedHeads.has(head)) {
+    watchedHeads.add(head);
+    head.on('beforeObserverCalls', (tr: Y.Transaction) => {
+      if ((tr.changed as Map<unknown, unknown>).has(segs)) segmentLists.delete(head);
+    });
+  }
+  const list = Object.freeze(out);
+  segmentLists.set(head, list);
+  return list;
 }
 
 export function writeSegment(head: Y.Doc, k: number, n: number): void {
   head.getMap<number>('segs').set(String(k), n);
+  segmentLists.delete(head);
 }
 
 export function readMeta(doc: Y.Doc): ConversationMeta & { createdAt: number } {

@@ -7,6 +7,8 @@ import {
   deleteMessage,
   patchAlternative,
   readMessages,
+  readSegments,
+  writeSegment,
 } from './conversation-doc.node.ts';
 
 const alt = (id: string, text: string) => ({ id, text, createdAt: 1 });
@@ -16,6 +18,37 @@ const sync = (a: Y.Doc, b: Y.Doc) => {
 };
 
 describe('conversation documents', () => {
+  it('reads a head\'s segment list anew after every change to it, local or from another device', () => {
+    const a = new Y.Doc();
+    const b = new Y.Doc();
+    writeSegment(a, 0, 0);
+    const first = readSegments(a);
+    expect(first).toEqual([{ k: 0, n: 0 }]);
+    // Read once per change: the same list until something changes.
+    expect(readSegments(a)).toBe(first);
+    writeSegment(a, 0, 1000);
+    writeSegment(a, 1, 0);
+    expect(readSegments(a)).toEqual([{ k: 0, n: 1000 }, { k: 1, n: 0 }]);
+    sync(a, b);
+    expect(readSegments(b)).toEqual([{ k: 0, n: 1000 }, { k: 1, n: 0 }]);
+    // Another device rolls over and records a deletion; a change elsewhere in the head leaves the list as it was.
+    b.transact(() => {
+      b.getMap<number>('segs').set('1', 999);
+      b.getMap<number>('segs').set('2', 0);
+    });
+    const before = readSegments(a);
+    a.getMap('meta').set('title', 'renamed');
+    expect(readSegments(a)).toBe(before);
+    sync(b, a);
+    expect(readSegments(a)).toEqual([{ k: 0, n: 1000 }, { k: 1, n: 999 }, { k: 2, n: 0 }]);
+    // A list read inside a transaction that then changes it is not served again afterwards.
+    a.transact(() => {
+      readSegments(a);
+      a.getMap<number>('segs').set('3', 0);
+    });
+    expect(readSegments(a).map((s) => s.k)).toEqual([0, 1, 2, 3]);
+  });
+
   it('shows alternatives in order with the chosen one, edits applied', () => {
     const d = new Y.Doc();
     appendMessage(d, { id: 'm1', role: 'character', createdAt: 1, alt: alt('a1', 'first') });

@@ -9,7 +9,7 @@ import type { Message } from '../../../shared/domain.std.ts';
 import { createMemoryStorage, type VaultStorage } from '../store/storage.node.ts';
 import { createVault, UnlockedVault } from '../vault/vault.node.ts';
 import { VaultSession } from '../session.node.ts';
-import { writeMeta } from './conversation-doc.node.ts';
+import { appendMessage, writeMeta } from './conversation-doc.node.ts';
 import { LIVE_SEGMENTS, segmentRef } from './conversations.node.ts';
 import type { MessageChanges } from './conversation-doc.node.ts';
 
@@ -63,6 +63,22 @@ describe('conversations in segments', () => {
     expect(reread.message(id, 'm3')).toMatchObject({ editedAt: 9, alternatives: [{ text: 'edited' }] });
     expect(reread.message(id, 'm4')).toMatchObject({ chosen: 0, alternatives: [{ id: 'a4' }, { id: 'a4b' }] });
     expect(ids(reread.all(id))).toEqual(range(0, 25).filter((m) => m !== 'm5'));
+  });
+
+  it('counts an older segment exactly while it is decoded, also when it holds more than its recorded count', () => {
+    const { s } = device();
+    const id = newConversation(s);
+    for (let i = 0; i < 25; i++) say(s, id, i);
+    expect(s.conversations.count(id)).toBe(25);
+    // Another device appended to segment 0 before it saw the rollover: segment 0 holds 11, the head records 10.
+    appendMessage(s.repo.open(segmentRef(s.vault.subkey('idHash'), id, 0)).doc, { id: 'late', role: 'user', createdAt: 99, alt: { id: 'alate', text: 'late', createdAt: 99 } });
+    expect(s.conversations.count(id)).toBe(26);
+    expect(s.conversations.all(id)).toHaveLength(26);
+    // The newest segment is counted as it is; a deletion from an old one updates its recorded count.
+    say(s, id, 25);
+    expect(s.conversations.deleteMessage(id, 'm12')).toBe(true);
+    expect(s.conversations.count(id)).toBe(26);
+    expect(s.conversations.all(id)).toHaveLength(26);
   });
 
   it('imports each segment as one encrypted update and deletes every segment with the conversation', () => {

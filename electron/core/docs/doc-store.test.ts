@@ -136,4 +136,45 @@ describe('the encrypted document store', () => {
     run(u.db, 'INSERT INTO updates (doc, seq, body) VALUES (?, 2, ?)', u.ref.storageId, randomBytes(60));
     expect(integrity(() => u.fresh().load(u.ref))).toMatch(/update 2 is out of place/);
   });
+
+  // The record manifest (manifest.node.ts) lists each document's latest seq; load compares the head with it, so a
+  // record rolled back to an older copy of itself (rows and head together, every envelope genuine) is refused.
+  it('a record whose rows are all gone while the manifest still lists it is refused, not read as never written', () => {
+    const s = setup();
+    s.store.append(s.ref, enc.encode('u1'));
+    run(s.db, 'DELETE FROM updates');
+    run(s.db, 'DELETE FROM docs');
+    expect(integrity(() => s.fresh().load(s.ref))).toMatch(/its rows were removed from the vault file/);
+  });
+
+  it('a head behind its manifest row is an older copy of the record; one ahead of it, or unlisted though written with the manifest, does not match', () => {
+    const s = setup();
+    s.store.append(s.ref, enc.encode('u1'));
+    const oldHead = s.db.prepare('SELECT head FROM docs WHERE id = ?').pluck().get(s.ref.storageId) as Buffer;
+    s.store.append(s.ref, enc.encode('u2'));
+    // Rolled back to the copy after u1: its genuine head and rows, while the manifest names seq 2.
+    run(s.db, 'UPDATE docs SET head = ? WHERE id = ?', oldHead, s.ref.storageId);
+    run(s.db, 'DELETE FROM updates WHERE seq = 2');
+    expect(integrity(() => s.fresh().load(s.ref))).toMatch(/replaced by an older copy of itself/);
+    run(s.db, 'UPDATE manifest SET seq = 0');
+    expect(integrity(() => s.fresh().load(s.ref))).toMatch(/does not match the vault's record manifest/);
+    run(s.db, 'DELETE FROM manifest');
+    expect(integrity(() => s.fresh().load(s.ref))).toMatch(/does not match the vault's record manifest/);
+    run(s.db, 'INSERT INTO manifest (doc, seq) VALUES (?, 1)', s.ref.storageId);
+    expect(texts(s.fresh().load(s.ref))).toEqual(['u1']);
+  });
+
+  it('a head from before the manifest (unmarked) loads without a manifest row, and says it is not marked', () => {
+    const s = setup();
+    s.store.append(s.ref, enc.encode('u1'));
+    const marked = s.fresh();
+    expect(marked.marked(s.ref)).toBe(false); // not loaded yet
+    marked.load(s.ref);
+    expect(marked.marked(s.ref)).toBe(true);
+    run(s.db, 'DELETE FROM manifest');
+    s.setHead('{"seq":1,"snapshotSeq":0}');
+    const legacy = s.fresh();
+    expect(texts(legacy.load(s.ref))).toEqual(['u1']);
+    expect(legacy.marked(s.ref)).toBe(false);
+  });
 });

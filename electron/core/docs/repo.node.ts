@@ -97,6 +97,11 @@ export class DocRepo {
     }
   }
 
+  /** The documents of one kind decoded in memory now (at most a few segments: trim() bounds them). */
+  *decoded(kind: DocRef['kind']): Iterable<LiveDoc> {
+    for (const live of this.#live.values()) if (live.ref.kind === kind) yield live;
+  }
+
   /** Whether the document is open in memory (loaded, or created empty by open()), without loading it. */
   isOpen(ref: DocRef): boolean {
     return this.#live.has(ref.recordId);

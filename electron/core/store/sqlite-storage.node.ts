@@ -4,7 +4,8 @@ import type { VaultStorage } from './storage.node.ts';
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
-export function createSqliteStorage(db: Db): VaultStorage {
+/** `onCommit` runs after each outermost write transaction commits (checkpointer.node.ts counts them). */
+export function createSqliteStorage(db: Db, options: { onCommit?: () => void } = {}): VaultStorage {
   const q = {
     readHeader: db.prepare<[], { header: string }>('SELECT header FROM vault WHERE id = 1'),
     writeHeader: db.prepare('INSERT INTO vault (id, header) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET header = excluded.header'),
@@ -39,7 +40,12 @@ export function createSqliteStorage(db: Db): VaultStorage {
     ),
     writeManifestSum: db.prepare('INSERT INTO manifest_sum (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
   };
-  const tx = <T>(fn: () => T): T => (db.inTransaction ? fn() : db.transaction(fn)());
+  const tx = <T>(fn: () => T): T => {
+    if (db.inTransaction) return fn();
+    const out = db.transaction(fn)();
+    options.onCommit?.();
+    return out;
+  };
   return {
     readHeader: () => q.readHeader.get()?.header ?? null,
     writeHeader: (h) => void q.writeHeader.run(h),
