@@ -173,10 +173,11 @@ describe('the verifier thread, as the relay holds it', () => {
     // waits on the new thread when the failed one's exit arrives.
     let next: Promise<unknown> | undefined;
     second.once('error', () => (next = within(verifyLargeItem(framed(70_000, 0).item))));
+    const exited = within(new Promise((r) => second.once('exit', r)));
     second.postMessage({ job: -1 });
     const waiting = within(verifyLargeItem(framed(70_000, 0).item));
     await expect(waiting).rejects.toThrow(/Cannot read properties of undefined/);
-    await new Promise((r) => second.once('exit', r));
+    expect(await exited).toBe(1);
     expect(await next).toMatchObject({ ok: true });
     expect(threads.at(-1)).not.toBe(second);
     // And the new thread is the one kept: the next item goes to it.
