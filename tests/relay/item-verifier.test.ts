@@ -25,7 +25,7 @@ subscribe('worker_threads', (m) => threads.push((m as { worker: Worker }).worker
 /** What keeps this process alive through a message port: the verifier thread's, while it is ref'd. */
 const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
 /** A promise, or a plain answer once it has had far longer than it needs: a check that never answers fails, not hangs. */
-const within = <T>(p: Promise<T>): Promise<T | 'no answer'> => Promise.race([p, new Promise<'no answer'>((r) => setTimeout(() => r('no answer'), 20_000).unref())]);
+const within = <T>(p: Promise<T>): Promise<T | 'no answer'> => Promise.race([p, new Promise<'no answer'>((r) => setTimeout(() => r('no answer'), 60_000).unref())]);
 
 /** A signed item whose fields and body are views into one buffer, laid out as a frame would hold them. */
 function framed(bodyBytes: number, slack: number): { item: SignedItem; frame: Uint8Array } {
