@@ -3,8 +3,9 @@
  * body and verifies it, then hands the body back. Everything that scales with the body's size happens here, none of
  * it on the relay's event loop.
  */
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
 import { parentPort, type MessagePort } from 'node:worker_threads';
+import { ed25519KeyObject, KEY_CACHE_LIMIT } from '../shared/sync/ed25519-key.node.ts';
 import type { CoverRange } from '../shared/sync/messages.std.ts';
 import { itemStatement } from '../shared/sync/signing.std.ts';
 
@@ -28,20 +29,18 @@ export interface VerifyAnswer {
   body: Uint8Array;
 }
 
-/** SPKI DER prefix of an Ed25519 public key (RFC 8410): the 32 key bytes follow. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const keys = new Map<string, KeyObject>();
 
 /**
  * Made here from the 32 bytes (a KeyObject sent from the event loop costs it a serialisation); the caller checked the
- * key. Kept per device, at most 1,024 (a stream of made-up device ids must not grow the thread's memory without end).
+ * key. Kept per device, at most KEY_CACHE_LIMIT.
  */
 export function keyOf(publicKey: Uint8Array): KeyObject {
   const hex = Buffer.from(publicKey).toString('hex');
   let k = keys.get(hex);
   if (!k) {
-    if (keys.size >= 1024) keys.clear();
-    keys.set(hex, (k = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' })));
+    if (keys.size >= KEY_CACHE_LIMIT) keys.clear();
+    keys.set(hex, (k = ed25519KeyObject(publicKey)));
   }
   return k;
 }

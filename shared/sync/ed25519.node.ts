@@ -5,14 +5,13 @@
  * here and the other way round (electron/core/sync/keys.test.ts checks both ways).
  */
 import sodiumModule from 'libsodium-wrappers-sumo';
-import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { ed25519KeyObject, KEY_CACHE_LIMIT } from './ed25519-key.node.ts';
 import type { Verifier } from './signing.std.ts';
 
 await sodiumModule.ready;
 const sodium = sodiumModule;
 
-/** SPKI DER prefix of an Ed25519 public key (RFC 8410): the 32 key bytes follow. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const publicKeys = new Map<string, KeyObject | null>();
 
 /**
@@ -30,8 +29,8 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
   } catch {
     valid = false;
   }
-  k = valid ? createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' }) : null;
-  if (publicKeys.size >= 1024) publicKeys.clear();
+  k = valid ? ed25519KeyObject(publicKey) : null;
+  if (publicKeys.size >= KEY_CACHE_LIMIT) publicKeys.clear();
   publicKeys.set(hex, k);
   return k;
 }
@@ -57,20 +56,3 @@ export function keyFor(sig: Uint8Array, publicKey: Uint8Array): KeyObject | null
   if (sig.length !== 64 || publicKey.length !== 32) return null;
   return publicKeyObject(publicKey);
 }
-
-/**
- * The same check, run on libuv's thread pool (node:crypto's callback form), so hashing a large message does not hold
- * the caller's event loop: the relay verifies a 16 MiB item in ~30 ms of SHA-512, during which every other device's
- * frames would otherwise wait.
- */
-export const verifyAsync = (sig: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean> => {
-  const key = keyFor(sig, publicKey);
-  if (!key) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    try {
-      cryptoVerify(null, message, key, sig, (err, ok) => resolve(!err && ok));
-    } catch {
-      resolve(false);
-    }
-  });
-};
