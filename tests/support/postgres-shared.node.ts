@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { findPostgresBin, postgresUnavailable, startOwnPostgres } from './postgres.node.ts';
-import { alive } from './pids.node.ts';
+import { processAlive as alive } from '../../electron/core/store/folder-lock.node.ts';
 
 const OWNER = 'mutation-owner.pid';
 

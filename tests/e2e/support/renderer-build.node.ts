@@ -14,7 +14,7 @@ import { build, type InlineConfig } from 'vite';
 import { rendererIsStale } from '../../../electron/core/web/renderer-build.node.ts';
 import { RENDERER_CACHE_ENV } from '../../support/renderer-cache.node.ts';
 import { tempDir } from '../../support/files.node.ts';
-import { alive } from '../../support/pids.node.ts';
+import { processAlive as alive } from '../../../electron/core/store/folder-lock.node.ts';
 
 const repo = join(import.meta.dirname, '../../..');
 
