@@ -152,14 +152,32 @@ export async function postgresStorage(connectionString: string, options: Postgre
       delivery = delivery.then(() => onNotice(n)).catch((e: unknown) => options.onError?.(e));
     });
     c.on('error', (e) => {
+      if (listener !== c) return; // while connecting, connect() or LISTEN rejects with the same error
       options.onError?.(e);
       listener = null;
       c.end().catch(() => undefined);
-      if (!closed) setTimeout(() => void listen().catch((e2: unknown) => options.onError?.(e2)), 1_000).unref();
+      if (!closed) setTimeout(reconnect, 1_000).unref();
     });
-    await c.connect();
-    await c.query(`LISTEN ${CHANNEL}`);
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${CHANNEL}`);
+    } catch (e) {
+      c.end().catch(() => undefined);
+      throw e;
+    }
     listener = c;
+  };
+  // A reconnect in flight is kept so close() can wait for it and end what it opened: closing during the second
+  // before a reconnect, or while it connects, must not leave a listening connection behind.
+  let reconnecting: Promise<void> | null = null;
+  const reconnect = () => {
+    if (closed) return;
+    reconnecting = listen()
+      .catch((e: unknown) => {
+        options.onError?.(e);
+        if (!closed) setTimeout(reconnect, 1_000).unref(); // the database may be back in a second
+      })
+      .finally(() => (reconnecting = null));
   };
   await listen();
 
@@ -392,6 +410,7 @@ export async function postgresStorage(connectionString: string, options: Postgre
 
     async close() {
       closed = true;
+      await reconnecting;
       await listener?.end().catch(() => undefined);
       await pool.end();
     },

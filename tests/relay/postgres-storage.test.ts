@@ -128,6 +128,54 @@ postgresSuite('PgRelayStorage', (newDatabase) => {
       await writer.close();
       await reader.close();
     }
-    expect(await connectionsTo(url)).toBe(0);
+    // A backend leaves pg_stat_activity a moment after its client hangs up (it exits on its own schedule), so this
+    // waits for the count to reach zero; a connection close() kept open would keep it above zero for good.
+    await expect.poll(() => connectionsTo(url), { timeout: 10_000 }).toBe(0);
+  });
+
+  const terminateAll = (url: string) =>
+    query(url, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+  const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('closed in the second before its listener reconnects, it opens nothing afterwards', async () => {
+    const url = await newDatabase();
+    const errors: unknown[] = [];
+    const s = await postgresStorage(url, { onError: (e) => errors.push(e) });
+    await terminateAll(url);
+    await expect.poll(() => errors.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await s.close();
+    // Past the reconnect's delay: a timer that ignored close() would have opened a listening connection by now.
+    await settle(2_000);
+    await expect.poll(() => connectionsTo(url), { timeout: 10_000 }).toBe(0);
+  });
+
+  it('keeps trying while the database refuses connections, and listens again once it accepts them', async () => {
+    const url = await newDatabase();
+    const name = new URL(url).pathname.slice(1);
+    const admin = url.replace(/\/[^/]+$/, '/postgres');
+    const errors: unknown[] = [];
+    const writer = await postgresStorage(url);
+    const reader = await postgresStorage(url, { onError: (e) => errors.push(e) });
+    const theirs = collect(reader);
+    try {
+      await query(admin, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+      await query(admin, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+      // The lost connection, then at least two refused reconnects.
+      await expect.poll(() => errors.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+      expect(errors.slice(1).map(String).join('\n')).toMatch(/not currently accepting connections/i);
+      await query(admin, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+      let n = 0;
+      await expect
+        .poll(async () => {
+          await writer.publish({ type: 'wiped', accountId: A, origin: `c${++n}` });
+          return theirs.rows().length;
+        }, { timeout: 15_000, interval: 500 })
+        .toBeGreaterThan(0);
+    } finally {
+      await query(admin, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+      await writer.close();
+      await reader.close();
+    }
+    await expect.poll(() => connectionsTo(url), { timeout: 10_000 }).toBe(0);
   });
 });
