@@ -77,7 +77,7 @@ postgresSuite('PgRelayStorage', (newDatabase) => {
         ['revoked', '01aa', 'c3', '02d2'],
         ['wiped', '01aa', 'c4', null],
       ];
-      await expect.poll(() => theirs.rows(), { timeout: 10_000 }).toEqual(expected);
+      await expect.poll(() => theirs.rows()).toEqual(expected);
       expect(mine.rows()).toEqual([['item', '01aa', 'c1', [1, 'first']], ...expected]);
     } finally {
       await writer.close();
@@ -96,7 +96,7 @@ postgresSuite('PgRelayStorage', (newDatabase) => {
       // An item notice whose number is not a number: reading it back fails.
       await query(url, 'SELECT pg_notify($1, $2)', ['mindstage_relay', JSON.stringify({ i: 'elsewhere', t: 'item', a: hex(A), s: 'x', o: 'c0' })]);
       await writer.publish({ type: 'wiped', accountId: A, origin: 'c5' });
-      await expect.poll(() => theirs.rows(), { timeout: 10_000 }).toEqual([['wiped', '01aa', 'c5', null]]);
+      await expect.poll(() => theirs.rows()).toEqual([['wiped', '01aa', 'c5', null]]);
       expect(errors).toHaveLength(1);
       expect(String(errors[0])).toMatch(/bigint|invalid input/i);
     } finally {
@@ -114,7 +114,7 @@ postgresSuite('PgRelayStorage', (newDatabase) => {
     try {
       // Every connection of both instances: the listeners and the pools' idle connections (each reported).
       await query(url, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
-      await expect.poll(() => errors.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+      await expect.poll(() => errors.length).toBeGreaterThanOrEqual(2);
       expect(errors.map(String).join('\n')).toMatch(/terminat/i);
       // Published until the new listener hears one (it reconnects about a second later).
       let n = 0;
@@ -122,7 +122,7 @@ postgresSuite('PgRelayStorage', (newDatabase) => {
         .poll(async () => {
           await writer.publish({ type: 'wiped', accountId: A, origin: `c${++n}` });
           return theirs.rows().length;
-        }, { timeout: 15_000, interval: 500 })
+        }, { interval: 500 })
         .toBeGreaterThan(0);
     } finally {
       await writer.close();
@@ -130,7 +130,7 @@ postgresSuite('PgRelayStorage', (newDatabase) => {
     }
     // A backend leaves pg_stat_activity a moment after its client hangs up (it exits on its own schedule), so this
     // waits for the count to reach zero; a connection close() kept open would keep it above zero for good.
-    await expect.poll(() => connectionsTo(url), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => connectionsTo(url)).toBe(0);
   });
 
   const terminateAll = (url: string) =>
@@ -142,11 +142,11 @@ postgresSuite('PgRelayStorage', (newDatabase) => {
     const errors: unknown[] = [];
     const s = await postgresStorage(url, { onError: (e) => errors.push(e) });
     await terminateAll(url);
-    await expect.poll(() => errors.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => errors.length).toBeGreaterThan(0);
     await s.close();
     // Past the reconnect's delay: a timer that ignored close() would have opened a listening connection by now.
     await settle(2_000);
-    await expect.poll(() => connectionsTo(url), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => connectionsTo(url)).toBe(0);
   });
 
   it('keeps trying while the database refuses connections, and listens again once it accepts them', async () => {
@@ -161,7 +161,7 @@ postgresSuite('PgRelayStorage', (newDatabase) => {
       await query(admin, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
       await query(admin, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
       // The lost connection, then at least two refused reconnects.
-      await expect.poll(() => errors.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+      await expect.poll(() => errors.length, ).toBeGreaterThanOrEqual(3);
       expect(errors.slice(1).map(String).join('\n')).toMatch(/not currently accepting connections/i);
       await query(admin, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
       let n = 0;
@@ -169,13 +169,13 @@ postgresSuite('PgRelayStorage', (newDatabase) => {
         .poll(async () => {
           await writer.publish({ type: 'wiped', accountId: A, origin: `c${++n}` });
           return theirs.rows().length;
-        }, { timeout: 15_000, interval: 500 })
+        }, { interval: 500 })
         .toBeGreaterThan(0);
     } finally {
       await query(admin, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
       await writer.close();
       await reader.close();
     }
-    await expect.poll(() => connectionsTo(url), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => connectionsTo(url)).toBe(0);
   });
 });
