@@ -1,6 +1,7 @@
 /** Runs the real CLI (bin/mindstage) as a user would, in a child process. */
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { kekMemo } from './kek-memo.node.ts';
 
 export const cliPath = fileURLToPath(new URL('../../bin/mindstage', import.meta.url));
 
@@ -51,15 +52,22 @@ export function cliJson<T = unknown>(args: string[], env?: Record<string, string
  * the process's stdout/stderr writes while they run.
  */
 let queue: Promise<unknown> = Promise.resolve();
+// Argon2id once per passphrase and vault header in this test file, as the tamper tests do: every command of a real
+// process derives it (runCli above, and tests/cli/start.test.ts), and cli/kek-ahead.test.ts tests that derivation.
+const kekAhead = kekMemo();
 
-export function runCliHere(args: string[], options: { env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
-  const next = queue.then(() => runNow(args, options.env ?? {}));
+export function runCliHere(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; run?: (args: string[]) => Promise<number> } = {},
+): Promise<CliResult> {
+  const next = queue.then(() => runNow(args, options.env ?? {}, options.run));
   queue = next.catch(() => {});
   return next;
 }
 
-async function runNow(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
-  const { runCli: program } = await import('../../electron/core/cli/program.node.ts');
+async function runNow(args: string[], env: Record<string, string | undefined>, run?: (args: string[]) => Promise<number>): Promise<CliResult> {
+  const { runCli } = await import('../../electron/core/cli/program.node.ts');
+  const program = run ?? ((a: string[]) => runCli(a, { kekAhead }));
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   const setEnv = (values: Record<string, string | undefined>) => {
     for (const [k, v] of Object.entries(values)) {

@@ -13,6 +13,7 @@ import { defaultDataDir } from '../paths.node.ts';
 import { createOutput, type Output } from './output.node.ts';
 import { readSecret } from './secrets.node.ts';
 import type { KekDerivation } from './kek-ahead.node.ts';
+import type { KekAhead } from '../vault/vault.node.ts';
 
 export type Call = <K extends CommandName>(command: K, input: InputOf<Commands[K]>) => Promise<OutputOf<Commands[K]>>;
 
@@ -30,7 +31,17 @@ export function callFor(core: Core): Call {
   };
 }
 
-export function createContext(program: Command): CliContext {
+/** How a caller running many commands in one process can shape them (bin/mindstage passes nothing). */
+export interface CliOptions {
+  /**
+   * Where a command finds the passphrase's key-encryption key. Without it, each command that opens the folder with
+   * MINDSTAGE_PASSPHRASE set derives it on Node's thread pool while the core loads (kek-ahead.node.ts). The tests'
+   * in-process runner hands in one that remembers keys Argon2id already gave (tests/support/kek-memo.node.ts).
+   */
+  kekAhead?: KekAhead;
+}
+
+export function createContext(program: Command, given: CliOptions = {}): CliContext {
   const opts = () => program.opts<{ data?: string; json?: boolean }>();
   const ctx: CliContext = {
     dataDir: () => opts().data ?? defaultDataDir(),
@@ -45,10 +56,11 @@ export function createContext(program: Command): CliContext {
       // the core loads (kek-ahead.node.ts). A passphrase still to be asked for is asked where it always was, below.
       const passphraseNow = process.env['MINDSTAGE_PASSPHRASE'];
       let ahead: KekDerivation | null = null;
-      if (!remote && options?.unlock !== false && passphraseNow) ahead = (await import('./kek-ahead.node.ts')).deriveKekAhead(ctx.dataDir(), passphraseNow);
+      if (!remote && options?.unlock !== false && passphraseNow && !given.kekAhead) ahead = (await import('./kek-ahead.node.ts')).deriveKekAhead(ctx.dataDir(), passphraseNow);
+      const kekAhead = given.kekAhead ?? ahead?.take;
       try {
         // The CLI ends when its command is done (cli/main.node.ts), so closing skips the lock's memory scrub.
-        core ??= await (await import('../core.node.ts')).openCore({ dataDir: ctx.dataDir(), exitsAfterClose: true, ...(ahead ? { kekAhead: ahead.take } : {}) });
+        core ??= await (await import('../core.node.ts')).openCore({ dataDir: ctx.dataDir(), exitsAfterClose: true, ...(kekAhead ? { kekAhead } : {}) });
       } catch (e) {
         ahead?.discard();
         throw e;

@@ -8,6 +8,8 @@ import { deriveKek, type KdfParams } from '../crypto/sodium.node.ts';
 import { dbPath } from '../store/db.node.ts';
 import { decodeHeader } from '../vault/header.node.ts';
 import { deriveKekAhead } from './kek-ahead.node.ts';
+import { runCliHere } from '../../../tests/support/cli.node.ts';
+import { runCli } from './program.node.ts';
 
 const PASS = 'ahead passphrase';
 let dir: string;
@@ -69,5 +71,27 @@ describe('the CLI\'s Argon2id derived ahead, by Node\'s own Argon2id', () => {
 
   it('does not start without a vault to read parameters from', () => {
     expect(deriveKekAhead(join(dir, 'nothing here'), PASS)).toBeNull();
+  });
+
+  it('a key handed to the CLI by its caller is asked for with the passphrase and the header\'s parameters, and one that does not open leaves the passphrase to decide', async () => {
+    const asked: [string, KdfParams][] = [];
+    const env = { MINDSTAGE_PASSPHRASE: PASS };
+    // Captured by runCliHere's queue, so its stdout/stderr borrowing applies; the options are runCli's own.
+    const list = (kekAhead: (p: string, k: KdfParams) => Uint8Array | null) =>
+      runCliHere(['--data', dir, '--json', 'conversation', 'list'], { env, run: (args) => runCli(args, { kekAhead }) });
+    const right = await list((p, k) => {
+      asked.push([p, k]);
+      return deriveKek(p, k);
+    });
+    expect(right.code).toBe(0);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]![0]).toBe(PASS);
+    expect(Buffer.from(asked[0]![1].salt).equals(Buffer.from(kdf.salt))).toBe(true);
+    // A wrong key from the caller: the core derives from the passphrase itself and opens the vault.
+    expect((await list(() => new Uint8Array(32).fill(7))).code).toBe(0);
+    // A wrong passphrase stays wrong whatever the caller hands in.
+    const wrong = await runCliHere(['--data', dir, '--json', 'conversation', 'list'], { env: { MINDSTAGE_PASSPHRASE: 'not it' }, run: (args) => runCli(args, { kekAhead: () => new Uint8Array(32).fill(7) }) });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/passphrase/i);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { MindstageError, toErrorShape } from '../../../shared/result.std.ts';
-import { createContext } from './context.node.ts';
+import { createContext, type CliOptions } from './context.node.ts';
 import { createOutput } from './output.node.ts';
 import { registerCardCommands } from './commands/cards.node.ts';
 import { registerChatCommands } from './commands/chat.node.ts';
@@ -22,14 +22,14 @@ import { registerRelayCommands } from './commands/relay.node.ts';
 import { registerVaultCommands } from './commands/vault.node.ts';
 import { registerWebCommands } from './commands/web.node.ts';
 
-export function buildProgram(argv: string[] = []): Command {
+export function buildProgram(argv: string[] = [], options: CliOptions = {}): Command {
   const program = new Command('mindstage')
     .description('Mindstage: chat with AI characters in scenarios you write; only you can read your conversations.')
     .option('--data <dir>', 'data folder holding the vault (default: the desktop app\'s, or MINDSTAGE_DATA)')
     .option('--json', 'machine-readable output on stdout')
     .showHelpAfterError('(run "mindstage --help" for usage)')
     .exitOverride();
-  const ctx = createContext(program);
+  const ctx = createContext(program, options);
   registerVaultCommands(program, ctx);
   registerRecordCommands(program, ctx);
   registerCardCommands(program, ctx);
@@ -58,8 +58,8 @@ export function buildProgram(argv: string[] = []): Command {
 }
 
 /** Runs the CLI and returns the exit code. */
-export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram(argv);
+export async function runCli(argv: string[], options: CliOptions = {}): Promise<number> {
+  const program = buildProgram(argv, options);
   const wantsJson = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });
