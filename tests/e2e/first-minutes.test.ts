@@ -47,7 +47,7 @@ describe.skipIf(skip !== null)(`the first minutes${skip ? ` (${skip})` : ''}`, (
     const call = callFor(other.core);
     strangerKey = (await call('vault.create', { passphrase: PASSPHRASE })).recoveryKey;
     await call('sync.enable', { relayUrl: relay.url });
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     for (const a of apps) await a.close();

@@ -95,5 +95,5 @@ describe.skipIf(skip !== null)(`first run, scripted${skip ? ` (${skip})` : ''}`,
     expect(wordsSeen).toEqual([]);
     expect(ai.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(1);
     expect(browser.pageErrors).toEqual([]);
-  }, 180_000);
+  });
 });

@@ -84,7 +84,7 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
     ids['ada'] = (await call('character.create', { name: 'Ada', creator: 'Quill', tags: ['mystery', 'sea'], description: '\n  Keeps the harbour ledger by lamplight.\nSecond line, not shown.' })).id;
     ids['brannock'] = (await call('character.create', { name: 'Brannock', creator: 'Moss', tags: ['sea'], description: 'Rings the bell at the end of the pier.' })).id;
     ids['cole'] = (await call('character.create', { name: 'Cole', tags: ['city'], description: 'A cab driver who hears everything.' })).id;
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     for (const c of cores) await c.core.close().catch(() => undefined);
