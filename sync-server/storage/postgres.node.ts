@@ -156,7 +156,7 @@ export async function postgresStorage(connectionString: string, options: Postgre
       options.onError?.(e);
       listener = null;
       c.end().catch(() => undefined);
-      if (!closed) setTimeout(reconnect, 1_000).unref();
+      setTimeout(reconnect, 1_000).unref();
     });
     try {
       await c.connect();
@@ -167,17 +167,16 @@ export async function postgresStorage(connectionString: string, options: Postgre
     }
     listener = c;
   };
-  // A reconnect in flight is kept so close() can wait for it and end what it opened: closing during the second
-  // before a reconnect, or while it connects, must not leave a listening connection behind.
-  let reconnecting: Promise<void> | null = null;
+  // The last reconnect is kept so close() can wait for it and end what it opened: closing during the second before
+  // a reconnect, or while it connects, must not leave a listening connection behind. A reconnect after close() does
+  // nothing, so the timers need not check.
+  let reconnecting: Promise<void> | undefined;
   const reconnect = () => {
     if (closed) return;
-    reconnecting = listen()
-      .catch((e: unknown) => {
-        options.onError?.(e);
-        if (!closed) setTimeout(reconnect, 1_000).unref(); // the database may be back in a second
-      })
-      .finally(() => (reconnecting = null));
+    reconnecting = listen().catch((e: unknown) => {
+      options.onError?.(e);
+      setTimeout(reconnect, 1_000).unref(); // the database may be back in a second
+    });
   };
   await listen();
 

@@ -36,6 +36,19 @@ function collect(s: RelayStorage) {
 postgresSuite('PgRelayStorage', (newDatabase) => {
   const connectionsTo = async (url: string) =>
     (await query<{ n: number }>(url, 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()'))[0]!.n;
+  const terminateAll = (url: string) =>
+    query(url, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+  const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** Publishes until the reader's listener hears one: it reconnects about a second after losing its connection. */
+  const heardAgain = async (writer: RelayStorage, theirs: ReturnType<typeof collect>) => {
+    let n = 0;
+    await expect
+      .poll(async () => {
+        await writer.publish({ type: 'wiped', accountId: A, origin: `c${++n}` });
+        return theirs.rows().length;
+      }, { interval: 500 })
+      .toBeGreaterThan(0);
+  };
 
   it('two instances on one database: the second starts after the first (the schema lock is released), both keep one identity, and kind says postgres', async () => {
     const url = await newDatabase();
@@ -113,17 +126,10 @@ postgresSuite('PgRelayStorage', (newDatabase) => {
     const theirs = collect(reader);
     try {
       // Every connection of both instances: the listeners and the pools' idle connections (each reported).
-      await query(url, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      await terminateAll(url);
       await expect.poll(() => errors.length).toBeGreaterThanOrEqual(2);
       expect(errors.map(String).join('\n')).toMatch(/terminat/i);
-      // Published until the new listener hears one (it reconnects about a second later).
-      let n = 0;
-      await expect
-        .poll(async () => {
-          await writer.publish({ type: 'wiped', accountId: A, origin: `c${++n}` });
-          return theirs.rows().length;
-        }, { interval: 500 })
-        .toBeGreaterThan(0);
+      await heardAgain(writer, theirs);
     } finally {
       await writer.close();
       await reader.close();
@@ -132,10 +138,6 @@ postgresSuite('PgRelayStorage', (newDatabase) => {
     // waits for the count to reach zero; a connection close() kept open would keep it above zero for good.
     await expect.poll(() => connectionsTo(url)).toBe(0);
   });
-
-  const terminateAll = (url: string) =>
-    query(url, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
-  const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('closed in the second before its listener reconnects, it opens nothing afterwards', async () => {
     const url = await newDatabase();
@@ -161,16 +163,10 @@ postgresSuite('PgRelayStorage', (newDatabase) => {
       await query(admin, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
       await query(admin, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
       // The lost connection, then at least two refused reconnects.
-      await expect.poll(() => errors.length, ).toBeGreaterThanOrEqual(3);
+      await expect.poll(() => errors.length).toBeGreaterThanOrEqual(3);
       expect(errors.slice(1).map(String).join('\n')).toMatch(/not currently accepting connections/i);
       await query(admin, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
-      let n = 0;
-      await expect
-        .poll(async () => {
-          await writer.publish({ type: 'wiped', accountId: A, origin: `c${++n}` });
-          return theirs.rows().length;
-        }, { interval: 500 })
-        .toBeGreaterThan(0);
+      await heardAgain(writer, theirs);
     } finally {
       await query(admin, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
       await writer.close();
