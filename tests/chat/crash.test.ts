@@ -10,10 +10,13 @@ import { openCore } from '../../electron/core/core.node.ts';
 import { callFor } from '../../electron/core/cli/context.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.node.ts';
+import { folderKek, kekMemo } from '../support/kek-memo.node.ts';
 
 const PASS = 'crash chat passphrase';
 const child = fileURLToPath(new URL('./stream-child.node.ts', import.meta.url));
 let ai: FakeOpenAI;
+// The vault's Argon2id once: each reopen here and each child unlocks with its answer (this test is about crashes).
+const kek = kekMemo();
 
 beforeAll(async () => {
   ai = await startFakeOpenAI();
@@ -25,7 +28,7 @@ function streamAndKill(dir: string, conversationId: string, sent: { at: number }
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', child, dir, conversationId, PASS], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, MINDSTAGE_CHECKPOINT_MS: '1000', MINDSTAGE_STALL_TIMEOUT_MS: '30000' },
+      env: { ...process.env, MINDSTAGE_CHECKPOINT_MS: '1000', MINDSTAGE_STALL_TIMEOUT_MS: '30000', ...folderKek(kek, dir, PASS) },
     });
     let out = '';
     let err = '';
@@ -61,7 +64,7 @@ describe('a crash while a reply streams', () => {
     await core.close();
 
     for (const ms of [2_300, 3_100, 3_900]) {
-      core = await openCore({ dataDir: dir });
+      core = await openCore({ dataDir: dir, kekAhead: kek });
       call = callFor(core);
       await call('vault.unlock', { passphrase: PASS });
       const { id } = await call('conversation.create', { title: `crash ${ms}`, characterIds: [character] });
@@ -79,7 +82,7 @@ describe('a crash while a reply streams', () => {
       });
       const ids = await streamAndKill(dir, id, sent, ms);
 
-      core = await openCore({ dataDir: dir });
+      core = await openCore({ dataDir: dir, kekAhead: kek });
       call = callFor(core);
       await call('vault.unlock', { passphrase: PASS });
       const c = await call('conversation.get', { id });

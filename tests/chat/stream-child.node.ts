@@ -5,9 +5,10 @@
  */
 import { openCore } from '../../electron/core/core.node.ts';
 import { callFor } from '../../electron/core/cli/context.node.ts';
+import { kekHandedOver } from '../support/kek-memo.node.ts';
 
 const [dataDir, conversationId, passphrase] = process.argv.slice(2) as [string, string, string];
-const core = await openCore({ dataDir });
+const core = await openCore({ dataDir, kekAhead: kekHandedOver() });
 const call = callFor(core);
 await call('vault.unlock', { passphrase });
 const started = await call('chat.send', { conversationId, text: 'Tell me everything, slowly.' });

@@ -6,7 +6,10 @@
  * with it and derives anew when it does not open, so a wrong passphrase or an altered header is refused as
  * always; only the repeated 64 MiB derivation of an already-known answer is saved.
  */
-import { deriveKek, secretCopy, toHex } from '../../electron/core/crypto/sodium.node.ts';
+import { deriveKek, fromHex, secretCopy, toHex, wipe } from '../../electron/core/crypto/sodium.node.ts';
+import { openDb } from '../../electron/core/store/db.node.ts';
+import { createSqliteStorage } from '../../electron/core/store/sqlite-storage.node.ts';
+import { decodeHeader } from '../../electron/core/vault/header.node.ts';
 import type { KekAhead } from '../../electron/core/vault/vault.node.ts';
 
 export function kekMemo(): KekAhead {
@@ -18,4 +21,26 @@ export function kekMemo(): KekAhead {
     // The vault owns, and zeroes on lock, what it is handed.
     return secretCopy(kek);
   };
+}
+
+/**
+ * For a test that starts child processes on a closed data folder: the memo's key for that folder's vault and
+ * passphrase, as hex for the child's KEK_AHEAD environment variable (read back by kekHandedOver).
+ */
+export function folderKek(memo: KekAhead, dir: string, passphrase: string): Record<'KEK_AHEAD', string> {
+  const db = openDb(dir, { create: false });
+  try {
+    const kek = memo(passphrase, decodeHeader(createSqliteStorage(db).readHeader()!).kdf)!;
+    const hex = toHex(kek);
+    wipe(kek);
+    return { KEK_AHEAD: hex };
+  } finally {
+    db.close();
+  }
+}
+
+/** In such a child: the key its parent handed over, offered to every unlock, which still checks that it opens the wrapping. */
+export function kekHandedOver(): KekAhead | undefined {
+  const hex = process.env['KEK_AHEAD'];
+  return hex ? () => fromHex(hex) : undefined;
 }

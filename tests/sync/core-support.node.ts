@@ -1,6 +1,7 @@
 /** Whole cores (the API every transport uses) on real SQLite data folders, for end-to-end sync tests. */
 import { callFor, type Call } from '../../electron/core/cli/context.node.ts';
 import { openCore, type Core } from '../../electron/core/core.node.ts';
+import type { KekAhead } from '../../electron/core/vault/vault.node.ts';
 import { tempDir } from '../support/files.node.ts';
 
 export const PASS = 'correct horse battery staple';
@@ -11,8 +12,9 @@ export interface CoreDevice {
   call: Call;
 }
 
-export async function openDevice(dir = tempDir('sync-device')): Promise<CoreDevice> {
-  const core = await openCore({ dataDir: dir, idleCheckMs: 3_600_000 });
+/** `kekAhead`: a test's kekMemo, for a folder it unlocks more than once. */
+export async function openDevice(dir = tempDir('sync-device'), kekAhead?: KekAhead): Promise<CoreDevice> {
+  const core = await openCore({ dataDir: dir, idleCheckMs: 3_600_000, kekAhead });
   return { dir, core, call: callFor(core) };
 }
 

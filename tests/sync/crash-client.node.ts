@@ -3,13 +3,15 @@
  *   write: appends messages "sync-crash <n>" from n = start, printing "ok <n>" after each commit; syncs every 4
  *          messages (printing "synced <up> <down>"), carrying on through relay errors.
  *   pull:  syncs in a loop, printing "synced <up> <down>".
- * The parent SIGKILLs it (and sometimes the relay) at random moments.
+ * The parent SIGKILLs it (and sometimes the relay) at random moments. It unlocks with the key-encryption key the parent
+ * derived once for the folder (tests/support/kek-memo.node.ts), not 20 Argon2id runs of its own.
  */
 import { openCore } from '../../electron/core/core.node.ts';
 import { callFor } from '../../electron/core/cli/context.node.ts';
+import { kekHandedOver } from '../support/kek-memo.node.ts';
 
 const [mode, dataDir, passphrase, conversationId, startText] = process.argv.slice(2) as [string, string, string, string, string];
-const core = await openCore({ dataDir });
+const core = await openCore({ dataDir, kekAhead: kekHandedOver() });
 const call = callFor(core);
 await call('vault.unlock', { passphrase });
 process.stdout.write('ready\n');

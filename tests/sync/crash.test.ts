@@ -10,6 +10,7 @@ import { spawnRelay, type RelayProcess } from '../support/relay-client.node.ts';
 import { tempDir } from '../support/files.node.ts';
 import { firstDevice, openDevice, pairedDevice, PASS } from './core-support.node.ts';
 import { freePort } from '../support/net.node.ts';
+import { folderKek, kekMemo } from '../support/kek-memo.node.ts';
 
 const child = fileURLToPath(new URL('./crash-client.node.ts', import.meta.url));
 const ROUNDS = 10;
@@ -20,8 +21,8 @@ afterAll(async () => {
   await relay?.exited;
 });
 
-function run(args: string[]): { proc: ChildProcess; lines: string[]; waitFor: (re: RegExp, count?: number, ms?: number) => Promise<void> } {
-  const proc = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[], env: Record<string, string>): { proc: ChildProcess; lines: string[]; waitFor: (re: RegExp, count?: number, ms?: number) => Promise<void> } {
+  const proc = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', child, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const lines: string[] = [];
   let buf = '';
   proc.stdout!.on('data', (d: Buffer) => {
@@ -58,12 +59,16 @@ describe('crash safety of sync', () => {
     const b = await pairedDevice(a, relay.url);
     await a.core.close();
     await b.core.close();
+    // Each folder's Argon2id once, here; the 2 × ROUNDS children and the final unlocks use its answer.
+    const kek = kekMemo();
+    const kekA = folderKek(kek, a.dir, PASS);
+    const kekB = folderKek(kek, b.dir, 'another passphrase');
 
     const committed = new Set<number>();
     let next = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const writer = run(['write', a.dir, PASS, conv, String(next)]);
-      const puller = run(['pull', b.dir, 'another passphrase', conv, '0']);
+      const writer = run(['write', a.dir, PASS, conv, String(next)], kekA);
+      const puller = run(['pull', b.dir, 'another passphrase', conv, '0'], kekB);
       await writer.waitFor(/^ready$/);
       await puller.waitFor(/^ready$/);
       await writer.waitFor(/^synced /, 1 + (round % 3));
@@ -88,9 +93,9 @@ describe('crash safety of sync', () => {
     expect(committed.size).toBeGreaterThan(ROUNDS * 3);
 
     // Resume cleanly on both sides.
-    const a2 = await openDevice(a.dir);
+    const a2 = await openDevice(a.dir, kek);
     await a2.call('vault.unlock', { passphrase: PASS });
-    const b2 = await openDevice(b.dir);
+    const b2 = await openDevice(b.dir, kek);
     await b2.call('vault.unlock', { passphrase: 'another passphrase' });
     for (const d of [a2, b2, a2, b2]) expect((await d.call('sync.now', {})).problems).toEqual([]);
     const texts = async (d: typeof a2) => (await d.call('conversation.get', { id: conv })).messages.map((m) => Number(/^sync-crash (\d+)/.exec(m.alternatives[0]!.text)![1]));

@@ -20,15 +20,19 @@ import { Replica } from '../../electron/core/sync/replica.node.ts';
 import { itemStatement } from '../../shared/sync/signing.std.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { fieldsUpdate, forge } from './forge.node.ts';
-import { close, deliver, fieldsOf, scene, storageOf, tipOf } from './inbound-scene.node.ts';
+import { close, deliver, fieldsOf, scene, Stage, storageOf, tipOf } from './inbound-scene.node.ts';
 import { addDevice, enableAll, memoryDevices, until } from './support.node.ts';
 
 let relay: TestRelay;
+// One vault for the file's scenes, each scene on a relay of its own (inbound-scene.node.ts).
+let stage: Stage;
 beforeAll(async () => {
   relay = await startTestRelay();
+  stage = new Stage();
 });
 afterAll(async () => {
   await relay?.close();
+  await stage?.close();
 });
 
 const problemOf = (round: { problems: { serverSeq?: number; message: string }[] }, seq: number) => round.problems.find((p) => p.serverSeq === seq)?.message;
@@ -51,7 +55,7 @@ describe('inbound: applying what passed the checks', () => {
   });
 
   it('a keyring entry sealed only to the recovery key is opened with it while restoring, and only then', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const recovery = signingKeysFromSeed(newDeviceSeed());
     const entry = (epoch: number, key: Uint8Array) => (serverSeq: number): Item => {
       const r = s.a.engine.replica;
@@ -69,7 +73,7 @@ describe('inbound: applying what passed the checks', () => {
   });
 
   it('an update that is not a valid Yjs update is refused naming the record, for a known and for a new document; the new one is not stored; a valid one applies', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const docId = s.docOf(s.target);
     const tip = tipOf(s, docId);
     const doc = s.a.session.record(s.target, 'character').doc;
@@ -93,7 +97,7 @@ describe('inbound: applying what passed the checks', () => {
   });
 
   it('Yjs structs waiting for a dependency are kept across a restart and applied when the dependency arrives', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const docId = s.docOf(s.target);
     const tip = tipOf(s, docId);
     // Two changes by one Yjs client: the second depends on the first.

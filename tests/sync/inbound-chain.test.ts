@@ -13,17 +13,17 @@ import { randomBytes, toHex } from '../../electron/core/crypto/sodium.node.ts';
 import { docKindCodes } from '../../electron/core/crypto/envelope.node.ts';
 import type { ChainHead } from '../../electron/core/sync/format.node.ts';
 import { Replica } from '../../electron/core/sync/replica.node.ts';
-import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { fieldsUpdate, forge } from './forge.node.ts';
-import { close, deliver, fieldsOf, scene, storageOf, tipOf, type Scene } from './inbound-scene.node.ts';
+import { close, deliver, fieldsOf, scene, Stage, storageOf, tipOf, type Scene } from './inbound-scene.node.ts';
 import type { TestDevice } from './support.node.ts';
 
-let relay: TestRelay;
-beforeAll(async () => {
-  relay = await startTestRelay();
+// One vault for the file's scenes, each scene on a relay of its own (inbound-scene.node.ts).
+let stage: Stage;
+beforeAll(() => {
+  stage = new Stage();
 });
 afterAll(async () => {
-  await relay?.close();
+  await stage?.close();
 });
 
 const coversOf = (heads: ChainHead[]): Item['covers'] => heads.map((h) => ({ deviceId: h.deviceId, from: 1, to: h.deviceSeq }));
@@ -42,7 +42,7 @@ const problemOf = (round: { problems: { serverSeq?: number; message: string }[] 
 
 describe('inbound chain checks past the signature and the AEAD (forged with a device\'s real keys)', () => {
   it('fork: a different item in a chain place already taken is refused naming the record; the same item again is ignored quietly', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const docId = s.docOf(s.target);
     const tip = tipOf(s, docId);
     const honest = s.hostile.seen.find((i) => toHex(i.docId) === toHex(docId) && i.deviceSeq === tip.deviceSeq)!;
@@ -59,7 +59,7 @@ describe('inbound chain checks past the signature and the AEAD (forged with a de
   });
 
   it('snapshot chain: a snapshot whose own head or prevHash does not continue its device\'s chain is refused; one that skips ahead without its own head waits; a continuing one applies', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const { round, serverSeqs } = await deliver(s, [
       snapshot(s, { heads: (t) => [{ ...t, hash: randomBytes(32) }], fields: { forged: 'own head hash' } }),
       snapshot(s, { heads: (t) => [{ ...t, docSeq: t.docSeq - 1 }], fields: { forged: 'own head number' } }),
@@ -76,7 +76,7 @@ describe('inbound chain checks past the signature and the AEAD (forged with a de
   });
 
   it('snapshot heads: one naming a device never enrolled, claiming updates this device never wrote, or disagreeing with a chain it knows is refused', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     // B writes to Target once, so A's snapshot can name B's chain (and get it right or wrong).
     writeFields(s.b.session.record(s.target, 'character').doc, { byB: 1 });
     await s.b.engine.syncOnce();
@@ -100,7 +100,7 @@ describe('inbound chain checks past the signature and the AEAD (forged with a de
   });
 
   it('an asset sent as a snapshot is refused; an item for a record B deleted is ignored and stores nothing', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const assetStorage = randomBytes(16);
     const assetDoc = s.a.engine.replica.keys.relayDocId({ kind: 'asset', storageId: assetStorage });
     const otherDoc = s.docOf(s.other);
@@ -121,7 +121,7 @@ describe('inbound chain checks past the signature and the AEAD (forged with a de
   });
 
   it('a snapshot teaches the chains it contains: the next item of another device it names applies at once', async () => {
-    const s = await scene(relay.url, 1);
+    const s = await scene(stage, 1);
     const [c] = s.more as [TestDevice];
     const docId = s.docOf(s.target);
     // C's place in Target's chain as A's snapshot states it (B has never seen an item of C there).
@@ -138,7 +138,7 @@ describe('inbound chain checks past the signature and the AEAD (forged with a de
   });
 
   it('an update for a record known only by its tombstone is ignored quietly and stores nothing', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const storageId = randomBytes(16);
     const docId = s.a.engine.replica.keys.relayDocId({ kind: 'character', storageId });
     const doc = s.a.session.record(s.target, 'character').doc;
@@ -152,7 +152,7 @@ describe('inbound chain checks past the signature and the AEAD (forged with a de
   });
 
   it('where each chain stands is stored with the round: a new replica over the same store knows it', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const docId = s.docOf(s.target);
     const tip = tipOf(s, docId);
     expect(tip.docSeq).toBeGreaterThan(1);

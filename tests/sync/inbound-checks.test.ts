@@ -14,22 +14,22 @@ import { ZERO_HASH } from '../../electron/core/sync/format.node.ts';
 import { contentKey, keyFor, newKeyringBody } from '../../electron/core/sync/keyring.node.ts';
 import { Replica } from '../../electron/core/sync/replica.node.ts';
 import { itemStatement } from '../../shared/sync/signing.std.ts';
-import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { fieldsUpdate, forge } from './forge.node.ts';
-import { close, deliver, fieldsOf, scene, storageOf, tipOf } from './inbound-scene.node.ts';
+import { close, deliver, fieldsOf, scene, Stage, storageOf, tipOf } from './inbound-scene.node.ts';
 import type { TestDevice } from './support.node.ts';
 
-let relay: TestRelay;
-beforeAll(async () => {
-  relay = await startTestRelay();
+// One vault for the file's scenes, each scene on a relay of its own (inbound-scene.node.ts).
+let stage: Stage;
+beforeAll(() => {
+  stage = new Stage();
 });
 afterAll(async () => {
-  await relay?.close();
+  await stage?.close();
 });
 
 describe('inbound checks past the signature and the AEAD (forged with a device\'s real keys)', () => {
   it('hash chain: the next item of a device that names another prevHash is refused naming the record; one that continues the chain applies', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const tip = tipOf(s, s.docOf(s.target));
     const doc = s.a.session.record(s.target, 'character').doc;
     const next = (prevHash: Uint8Array, fields: Record<string, unknown>) => (serverSeq: number) =>
@@ -44,7 +44,7 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
   });
 
   it('document binding: an item sealed and signed for one relay document but naming another record inside is refused; both records stay intact', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const doc = s.a.session.record(s.target, 'character').doc;
     const unseen = randomBytes(32); // a relay document B never met
     const otherTip = tipOf(s, s.docOf(s.other));
@@ -67,7 +67,7 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
   });
 
   it('tombstone signature: a tombstone the device signed for one record, re-filed under another, is refused and deletes nothing; the genuine one applies', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const tomb = (docId: Uint8Array, filedUnder: Uint8Array) => (serverSeq: number) => ({ ...forge({ by: s.a.engine.replica, docId, kind: 'tombstone', deviceSeq: 900 + serverSeq, serverSeq }), docId: filedUnder });
     const { round, serverSeqs } = await deliver(s, [tomb(s.docOf(s.other), s.docOf(s.target)), tomb(s.docOf(s.other), s.docOf(s.other))]);
     expect(round.problems.find((p) => p.serverSeq === serverSeqs[0])?.message).toMatch(/signature does not verify/);
@@ -79,7 +79,7 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
   });
 
   it('snapshot covers: a snapshot whose prune ranges differ from the heads it contains is refused (every way they can differ); an agreeing one applies', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const docId = s.docOf(s.target);
     const tip = tipOf(s, docId);
     const doc = s.a.session.record(s.target, 'character').doc;
@@ -102,7 +102,7 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
   });
 
   it('malformed from a real device: a keyring entry that is a tombstone, a snapshot or has no body, a body that does not open, an unknown kind are refused; an unknown key epoch waits', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const tip = tipOf(s, s.docOf(s.target));
     const doc = s.a.session.record(s.target, 'character').doc;
     const update = (extra: { sealWith?: { epoch: number; key: Uint8Array }; kindCode?: number }) => (serverSeq: number) =>
@@ -141,7 +141,7 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
   });
 
   it('removed device: an item signed with the key of a device removed from the account is not applied; the same item from a device still on the list is', async () => {
-    const s = await scene(relay.url, 2);
+    const s = await scene(stage, 2);
     const [kept, gone] = s.more as [TestDevice, TestDevice];
     for (const d of [kept, gone]) await d.engine.syncOnce();
     await removeDevice(s.a.engine, gone.engine.replica.deviceHex);
@@ -156,7 +156,7 @@ describe('inbound checks past the signature and the AEAD (forged with a device\'
   });
 
   it('a content key learned from a keyring item is stored with the round, not only held in memory', async () => {
-    const s = await scene(relay.url, 1);
+    const s = await scene(stage, 1);
     const [gone] = s.more as [TestDevice];
     await removeDevice(s.a.engine, gone.engine.replica.deviceHex); // a new content key, sealed to A and B
     const { epoch, key } = contentKey(s.a.engine.replica);

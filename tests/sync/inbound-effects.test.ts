@@ -16,16 +16,16 @@ import { docKindCodes } from '../../electron/core/crypto/envelope.node.ts';
 import { randomBytes, toHex } from '../../electron/core/crypto/sodium.node.ts';
 import { chainHash, ZERO_HASH } from '../../electron/core/sync/format.node.ts';
 import { Replica } from '../../electron/core/sync/replica.node.ts';
-import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { forge } from './forge.node.ts';
-import { close, scene, type Scene } from './inbound-scene.node.ts';
+import { close, scene, Stage, type Scene } from './inbound-scene.node.ts';
 
-let relay: TestRelay;
-beforeAll(async () => {
-  relay = await startTestRelay();
+// One vault for the file's scenes, each scene on a relay of its own (inbound-scene.node.ts).
+let stage: Stage;
+beforeAll(() => {
+  stage = new Stage();
 });
 afterAll(async () => {
-  await relay?.close();
+  await stage?.close();
 });
 
 /**
@@ -74,7 +74,7 @@ const badSig = (item: Item): Item => {
 
 describe('inbound: a document first met in a batch', () => {
   it(`a new record arriving as ${COMPACT_EVERY + 1} updates in one batch: each continues the same document, it is compacted after ${COMPACT_EVERY}, and nothing is left held`, async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const storageId = randomBytes(16);
     const ref = recordRef(toHex(storageId), 'character');
     const docId = s.a.engine.replica.keys.relayDocId(ref);
@@ -104,7 +104,7 @@ describe('inbound: a document first met in a batch', () => {
   });
 
   it('a record deleted in the batch that created it is not brought back by a later item of the same batch filed under another kind', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const storageId = randomBytes(16);
     const asCharacter = recordRef(toHex(storageId), 'character');
     const asLorebook = recordRef(toHex(storageId), 'lorebook');
@@ -133,7 +133,7 @@ describe('inbound: a document first met in a batch', () => {
 
 describe('inbound: the quarantine record', () => {
   it('names the record, or the relay document and device by a short prefix, in what is reported and in what is kept (sealed, with the record and the time)', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const by = s.a.engine.replica;
     const targetDoc = s.docOf(s.target);
     const unknownDoc = randomBytes(32);
@@ -176,7 +176,7 @@ describe('inbound: the quarantine record', () => {
 
 describe('inbound: tombstones', () => {
   it('a deleted record: counted once (a replayed tombstone is not), its tombstone stored with the round, the change reported, and the catalog not edited again by the receiver', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     const docId = s.docOf(s.other);
     s.a.session.deleteRecord(s.other, 'character');
     await s.a.engine.syncOnce();
@@ -200,7 +200,7 @@ describe('inbound: tombstones', () => {
 
 describe('inbound: a tombstone without its catalog change', () => {
   it('marks the receiver\'s catalog entry deleted (its own edit, sent on), so every catalog agrees the record is gone', async () => {
-    const s = await scene(relay.url);
+    const s = await scene(stage);
     s.a.session.deleteRecord(s.other, 'character');
     await s.a.engine.syncOnce();
     // The relay withholds A's catalog change: only the tombstone reaches B.

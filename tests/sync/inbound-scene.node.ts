@@ -11,7 +11,8 @@ import { toHex } from '../../electron/core/crypto/sodium.node.ts';
 import { createSyncEngine } from '../../electron/core/sync/engine.node.ts';
 import { hostileRelay, type Hostile } from './hostile-proxy.node.ts';
 import { chainTip } from './forge.node.ts';
-import { enableAll, memoryDevices, type TestDevice } from './support.node.ts';
+import { enableAll, memoryDevices, testVault, type TestDevice, type TestVault } from './support.node.ts';
+import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 
 export interface Scene {
   a: TestDevice;
@@ -25,10 +26,34 @@ export interface Scene {
   docOf: (id: string) => Uint8Array;
 }
 
-/** A writes Target, Other and Carrier; B (behind the hostile relay) has synced all of it honestly. */
-export async function scene(relayUrl: string, extra = 0): Promise<Scene> {
+/**
+ * A file's scenes: one vault made once (testVault: one Argon2id instead of one per scene) and, since the relay
+ * account derives from the vault key, an in-process relay of its own for each scene. Make it in beforeAll, close
+ * it in afterAll.
+ */
+export class Stage {
+  readonly vault: TestVault = testVault();
+  readonly #relays: TestRelay[] = [];
+
+  async relayUrl(): Promise<string> {
+    const relay = await startTestRelay();
+    this.#relays.push(relay);
+    return relay.url;
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.#relays.splice(0)) await r.close();
+  }
+}
+
+/**
+ * A writes Target, Other and Carrier; B (behind the hostile relay) has synced all of it honestly. On `where`: a
+ * relay's address (a new vault), or a Stage (its vault, on a relay of the scene's own).
+ */
+export async function scene(where: string | Stage, extra = 0): Promise<Scene> {
   const hostile = hostileRelay();
-  const [a, b, ...more] = memoryDevices(2 + extra);
+  const relayUrl = typeof where === 'string' ? where : await where.relayUrl();
+  const [a, b, ...more] = memoryDevices(2 + extra, {}, typeof where === 'string' ? undefined : where.vault);
   b!.engine = createSyncEngine({ session: b!.session, store: b!.store, socket: hostile.socket });
   await enableAll([a!, b!, ...more], relayUrl);
   const target = a!.session.createRecord('character', 'Target', (doc) => writeFields(doc, { name: 'Target', step: 0 }));

@@ -1,25 +1,26 @@
 /**
  * Property: whatever devices edit, whenever each syncs, and in whatever order (and with whatever duplication) the
  * relay's answers reach them, every device ends with the same state and nothing is refused. In-process relay for
- * speed; the order and duplication of delivery come from a seeded shuffle in a rewriting proxy.
+ * speed; the order and duplication of delivery come from a seeded shuffle in a rewriting proxy. Each run has new
+ * devices on a relay of its own, all of one vault made once for the file (testVault): the 64 MiB Argon2id of a
+ * vault per run cost more CPU than the runs themselves, and a fresh in-process relay costs little.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncEngine } from '../../electron/core/sync/engine.node.ts';
 import { startTestRelay, type TestRelay } from '../support/relay-harness.node.ts';
 import { hostileRelay } from './hostile-proxy.node.ts';
-import { enableAll, memoryDevices, picture } from './support.node.ts';
+import { enableAll, memoryDevices, picture, testVault, type TestVault } from './support.node.ts';
 import { prng, World, type Op } from './ops.node.ts';
 
-let relay: TestRelay;
-beforeAll(async () => {
+let vault: TestVault;
+beforeAll(() => {
   // Segments of three messages: random runs begin new segments on several devices at once (docs/storage.md).
   process.env['MINDSTAGE_TEST_SEGMENT_SIZE'] = '3';
-  relay = await startTestRelay();
+  vault = testVault();
 });
-afterAll(async () => {
+afterAll(() => {
   delete process.env['MINDSTAGE_TEST_SEGMENT_SIZE'];
-  await relay?.close();
 });
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -45,11 +46,12 @@ describe('convergence property', () => {
           }
           return out;
         };
-        const devices = memoryDevices(n);
+        const relay: TestRelay = await startTestRelay();
+        const devices = memoryDevices(n, {}, vault);
         for (const d of devices) d.engine = createSyncEngine({ session: d.session, store: d.store, socket: proxy.socket });
-        await enableAll(devices, relay.url);
         const w = new World(devices);
         try {
+          await enableAll(devices, relay.url);
           await w.seed();
           for (const o of ops) await w.apply({ ...o, d: o.d % n });
           await w.settle([...new Set([...finalOrder.map((d) => d % n), ...Array.from({ length: n }, (_, i) => i)])]);
@@ -58,6 +60,7 @@ describe('convergence property', () => {
           for (const d of devices) expect(d.engine.status()).toMatchObject({ pending: 0, quarantined: 0 });
         } finally {
           for (const d of devices) await d.engine.close();
+          await relay.close();
         }
       }),
       { numRuns: 60 },

@@ -21,20 +21,45 @@ export interface TestDevice {
   changed: string[];
 }
 
-/** One vault key, `n` devices (memory storage), none enabled yet. */
-export function memoryDevices(n: number, options: Partial<SyncEngineOptions> = {}): TestDevice[] {
-  const first = createMemoryStorage();
-  const { vault } = createVault(first, 'test passphrase');
-  const key = vault.vaultKeyForWrap().slice();
-  const out: TestDevice[] = [];
-  for (let i = 0; i < n; i++) {
-    const storage = i === 0 ? first : createMemoryStorage();
-    if (i > 0) storage.writeHeader(first.readHeader()!);
-    const session = new VaultSession(storage, i === 0 ? vault : new UnlockedVault(vault.vaultId, key.slice()));
-    if (i === 0) session.catalog.getMap('meta').set('createdAt', 1);
-    out.push(withEngine(session, storage, createMemorySyncStore(), options));
-  }
-  return out;
+/**
+ * One vault key, `n` devices (memory storage), none enabled yet. Made by createVault, unless `from` (testVault) is
+ * given: then every device has the vault key alone, as the devices after the first always have.
+ */
+export function memoryDevices(n: number, options: Partial<SyncEngineOptions> = {}, from?: TestVault): TestDevice[] {
+  if (from) return Array.from({ length: n }, (_, i) => deviceOf(from, i === 0, options));
+  // The first device keeps the vault createVault returned (with its passphrase wrapping, which rotations use).
+  const { made, storage, vault } = createdVault();
+  return Array.from({ length: n }, (_, i) => (i === 0 ? deviceOf(made, true, options, storage, vault) : deviceOf(made, false, options)));
+}
+
+/**
+ * A vault made once by createVault (one Argon2id run, at the product's parameters) from which memoryDevices makes
+ * fresh devices again and again, each with empty storage and sync state: for a file whose every run starts its own
+ * relay (the relay account and the document ids derive from the vault key, so runs on one relay would meet).
+ */
+export interface TestVault {
+  header: string;
+  vaultId: Uint8Array;
+  key: Uint8Array;
+}
+
+export function testVault(): TestVault {
+  const { made, vault } = createdVault();
+  vault.lock();
+  return made;
+}
+
+function createdVault(): { made: TestVault; storage: VaultStorage; vault: UnlockedVault } {
+  const storage = createMemoryStorage();
+  const { vault } = createVault(storage, 'test passphrase');
+  return { made: { header: storage.readHeader()!, vaultId: vault.vaultId, key: vault.vaultKeyForWrap().slice() }, storage, vault };
+}
+
+function deviceOf(v: TestVault, first: boolean, options: Partial<SyncEngineOptions>, storage = createMemoryStorage(), vault = new UnlockedVault(v.vaultId, v.key.slice())): TestDevice {
+  if (storage.readHeader() === null) storage.writeHeader(v.header);
+  const session = new VaultSession(storage, vault);
+  if (first) session.catalog.getMap('meta').set('createdAt', 1);
+  return withEngine(session, storage, createMemorySyncStore(), options);
 }
 
 /**
