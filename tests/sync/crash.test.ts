@@ -110,5 +110,5 @@ describe('crash safety of sync', () => {
     expect(await a2.call('sync.status', {})).toMatchObject({ pending: 0, quarantined: 0, outbox: 0 });
     await a2.core.close();
     await b2.core.close();
-  }, 900_000); // 20 child processes, each starting Node and running Argon2id: 317 s at load 14, past vitest's 300 s
+  }, 900_000); // 20 child processes and a relay restarted 3 times: 317 s at load 14 (before the children were handed the key), past vitest's 300 s
 });
