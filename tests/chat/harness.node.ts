@@ -14,11 +14,19 @@ export interface ChatHarness {
   newConversation(extra?: { characterIds?: string[]; provider?: string; personaId?: string }): Promise<string>;
 }
 
-/** Short timeouts so fallback and stall tests run in a second; set before the core (and its engine) starts. */
+/**
+ * Short checkpoints (200 ms), and the first-token and stall timeouts a file's timeout tests ask for; set before the
+ * core (and its engine) starts. Every other reply in the file runs under the same timeouts, with the fake provider in
+ * this process: a process the machine does not schedule for longer than a timeout (under load, a second is seen)
+ * turns a healthy reply into a timeout. So the product's own timeouts (60 s, 30 s) stay unless a test asks, and a
+ * file that does ask for seconds, not hundreds of milliseconds, and makes its provider wait forever (`Infinity`), not a
+ * little longer than the timeout.
+ */
 export function useShortTimeouts(t: { firstTokenMs?: number; stallMs?: number; checkpointMs?: number } = {}): void {
-  process.env['MINDSTAGE_FIRST_TOKEN_TIMEOUT_MS'] = String(t.firstTokenMs ?? 1_000);
-  process.env['MINDSTAGE_STALL_TIMEOUT_MS'] = String(t.stallMs ?? 700);
-  process.env['MINDSTAGE_CHECKPOINT_MS'] = String(t.checkpointMs ?? 200);
+  const set = (name: string, ms: number | undefined) => (ms === undefined ? delete process.env[name] : (process.env[name] = String(ms)));
+  set('MINDSTAGE_FIRST_TOKEN_TIMEOUT_MS', t.firstTokenMs);
+  set('MINDSTAGE_STALL_TIMEOUT_MS', t.stallMs);
+  set('MINDSTAGE_CHECKPOINT_MS', t.checkpointMs ?? 200);
 }
 
 export async function openChatHarness(dir = tempDir('chat')): Promise<ChatHarness> {
@@ -43,7 +51,7 @@ export interface Reply {
 }
 
 /** Collects the deltas of the next reply in a conversation until its chat.done. Subscribe before starting it. */
-export function nextReply(core: Core, conversationId: string, timeoutMs = 20_000): Promise<Reply> & { deltas: string[] } {
+export function nextReply(core: Core, conversationId: string, timeoutMs = 120_000): Promise<Reply> & { deltas: string[] } {
   const deltas: string[] = [];
   const p = new Promise<Reply>((resolve, reject) => {
     const offDelta = core.on('chat.delta', (e) => {
@@ -73,7 +81,8 @@ export async function storedAlternative(call: Call, conversationId: string, mess
   return { message: m, alt: m.alternatives[m.chosen]! };
 }
 
-export async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+/** Waits for something that will happen; the limit only ends a hung test (vitest's own is 300 s), it times nothing. */
+export async function until(check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const t0 = Date.now();
   while (!check()) {
     if (Date.now() - t0 > timeoutMs) throw new Error('condition not met in time');

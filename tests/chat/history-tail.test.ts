@@ -52,7 +52,7 @@ beforeAll(async () => {
   db = openDb(dir, { create: false });
   const storage = createSqliteStorage(db);
   s = openSession(storage, unlockVault(storage, PASS));
-}, 120_000);
+});
 
 afterAll(async () => {
   s?.close();

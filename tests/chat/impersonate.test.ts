@@ -13,7 +13,7 @@ beforeAll(async () => {
   ai = await startFakeOpenAI();
   h = await openChatHarness();
   await h.call('provider.add', { name: 'fake', baseUrl: ai.baseUrl, model: 'fake-model' });
-}, 60_000);
+});
 afterAll(async () => {
   await h.core.close();
   await ai.close();

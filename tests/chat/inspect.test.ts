@@ -12,7 +12,7 @@ let ai: FakeOpenAI;
 beforeAll(async () => {
   ai = await startFakeOpenAI();
   h = await openChatHarness();
-}, 60_000);
+});
 afterAll(async () => {
   await h.core.close();
   await ai.close();

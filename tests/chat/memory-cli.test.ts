@@ -27,7 +27,7 @@ beforeAll(async () => {
   conversation = (await json<{ id: string }>(['conversation', 'create', '--character', character, '--title', 'cli', '--no-greeting'])).id;
   expect((await ms(['provider', 'add', '--name', 'fake', '--base-url', ai.baseUrl, '--model', 'fake-model'])).code).toBe(0);
   for (const text of ['We met at the inn.', 'The bard sang of the sea.']) expect((await ms(['conversation', 'add-message', conversation, '--role', 'user', '--text', text])).code).toBe(0);
-}, 60_000);
+});
 afterAll(async () => {
   await ai.close();
 });

@@ -15,11 +15,13 @@ type Body = { messages: { role: string; content: string }[] };
 let h: ChatHarness;
 let ai: FakeOpenAI;
 beforeAll(async () => {
-  useShortTimeouts({ firstTokenMs: 1_500, stallMs: 800 });
+  // The stall test's provider stops for good; the first-token timeout stays the product's, so no request here that
+  // waits on purpose can run into it on a busy machine.
+  useShortTimeouts({ stallMs: 3_000 });
   ai = await startFakeOpenAI();
   h = await openChatHarness();
   await h.call('provider.add', { name: 'fake', baseUrl: ai.baseUrl, model: 'fake-model' });
-}, 60_000);
+});
 afterAll(async () => {
   await h.core.close();
   await ai.close();
@@ -36,7 +38,7 @@ async function chatWith(n: number, words = 'the tide comes in over the rocks'): 
 
 /** The memory once `ready` holds for it (polled: the automatic summary runs after chat.done). */
 async function memoryWhen(id: string, ready: (m: MemoryView) => boolean) {
-  for (let t0 = Date.now(); Date.now() - t0 < 10_000; await new Promise((r) => setTimeout(r, 50))) {
+  for (let t0 = Date.now(); Date.now() - t0 < 60_000; await new Promise((r) => setTimeout(r, 50))) {
     const m = await h.call('memory.get', { conversationId: id });
     if (ready(m)) return m;
   }
@@ -126,10 +128,14 @@ describe('failures keep the old summary', () => {
 
   it('an edit made while the summary was being made wins', async () => {
     const id = await chatWith(3);
-    ai.script({ text: 'Late summary.', responseDelayMs: 400 });
+    // The summary is held back until the edit is stored (a fixed delay raced the edit on a busy machine).
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    ai.script({ text: 'Late summary.', stallAfterTokens: 0, stallUntil: held });
     const pending = h.call('memory.summarize', { conversationId: id });
     await until(() => ai.chatRequests().some((r) => JSON.stringify(r.body).includes('line 3: the tide')));
     await h.call('memory.set', { conversationId: id, patch: { text: 'Mine.' } });
+    release();
     await expect(pending).rejects.toMatchObject({ message: expect.stringMatching(/changed memory is kept/) });
     expect((await h.call('memory.get', { conversationId: id })).text).toBe('Mine.');
   });
@@ -153,7 +159,7 @@ describe('automatic summary', () => {
     ai.script({ text: 'The waves rise.' }, { text: 'Forty lines of waves against the lighthouse.' });
     await h.call('chat.send', { conversationId: id, text: 'line 41: what now?' });
     await reply;
-    await until(() => ai.chatRequests().length >= requests + 2, 15_000);
+    await until(() => ai.chatRequests().length >= requests + 2);
     const summaryReq = ai.chatRequests()[requests + 1]!.body as Body;
     expect(summaryReq.messages[0]!.content).toBe(defaultSummaryPrompt.replace('{{words}}', '200'));
     const asked = summaryReq.messages[1]!.content;
@@ -228,7 +234,7 @@ describe('locking the vault while a summary is made', () => {
     const id = await chatWith(3);
     await h.call('memory.set', { conversationId: id, patch: { text: 'Before the lock.' } });
     await h.call('conversation.addMessage', { id, role: 'user', text: 'line 4: more' });
-    ai.script({ text: 'Never stored.', responseDelayMs: 2_000 });
+    ai.script({ text: 'Never stored.', responseDelayMs: Infinity }); // answered only by the lock, never by a timeout
     const pending = h.call('memory.summarize', { conversationId: id });
     await until(() => ai.chatRequests().some((r) => JSON.stringify(r.body).includes('line 4: more')));
     // Watched before locking: vault.lock answers only after its scrub, by which time the request has already failed.

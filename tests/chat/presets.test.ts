@@ -24,7 +24,7 @@ beforeAll(async () => {
   });
   await h.call('preset.save', { name: 'Cold', sampling: { temperature: 0.1 } });
   await h.call('provider.add', { name: 'fake', baseUrl: ai.baseUrl, model: 'fake-model', maxTokens: 200, sampling: { temperature: 1.5, top_p: 0.5 }, preset: 'Full' });
-}, 60_000);
+});
 afterAll(async () => {
   await h.core.close();
   await ai.close();

@@ -19,7 +19,7 @@ beforeAll(async () => {
   h = await openChatHarness();
   await h.call('preset.save', { name: 'Local', sampling: { temperature: 0.7, top_k: 40, min_p: 0.05, repetition_penalty: 1.1, max_tokens: 120, stop: ['###'] } });
   await h.call('provider.add', { name: 'llama', baseUrl: ai.baseUrl, model: 'Meta-Llama-3.1-8B-Instruct', completion: 'text', contextWindow: 8192, preset: 'Local' });
-}, 60_000);
+});
 afterAll(async () => {
   await h.core.close();
   await ai.close();

@@ -81,7 +81,7 @@ beforeAll(async () => {
   h = await openChatHarness();
   mira = (await h.call('character.create', { name: 'Mira', description: 'DESCRIPTION of {{char}}.', mes_example: '<START>\n{{user}}: Hi\n{{char}}: EXAMPLE.' })).id;
   await h.call('provider.add', { name: 'fake', baseUrl: ai.baseUrl, model: 'gpt-4o-mini', contextWindow: 16_000, maxTokens: 256 });
-}, 60_000);
+});
 afterAll(async () => {
   await h.core.close();
   await ai.close();

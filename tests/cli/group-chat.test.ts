@@ -130,10 +130,14 @@ describe('group chats in the CLI', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (/w3 /.test(stdout)) resolve();
-    }));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (/w3 /.test(stdout)) resolve();
+      });
+      // A CLI that ends before it streams fails here, with what it said, instead of leaving the test to time out.
+      child.on('close', (code) => reject(new Error(`the CLI exited ${code} before streaming:\n${stdout}\n${stderr}`)));
+    });
     child.kill('SIGINT');
     expect(await exited).toBe(1);
     expect(stdout).toMatch(/^Ada: w0 w1 w2 w3 /);
@@ -145,5 +149,5 @@ describe('group chats in the CLI', () => {
     expect(after.at(-1)).toMatchObject({ role: 'character', authorId: ids['Ada'] });
     expect(after.at(-1)!.alternatives[0]!.status).toBe('stopped');
     expect(after.at(-1)!.alternatives[0]!.text).toMatch(/^w0 w1 w2 w3 /);
-  }, 120_000);
+  });
 });

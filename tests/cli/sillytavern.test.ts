@@ -20,7 +20,7 @@ const json = <T>(...args: string[]) => cliJson<T>(['--data', dir, ...args], env)
 beforeAll(() => {
   dir = tempDir('st-cli');
   expect(runCli(['--data', dir, 'init'], { env }).code).toBe(0);
-}, 60_000);
+});
 
 describe('mindstage import (SillyTavern)', () => {
   it('a user folder: --json prints exactly the documented report; twice adds nothing', () => {

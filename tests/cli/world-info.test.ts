@@ -37,7 +37,7 @@ beforeAll(async () => {
     )
   ).id;
   persona = (await json<{ id: string }>('persona', 'create', '--name', 'Alex')).id;
-}, 60_000);
+});
 
 describe('conversation create / show', () => {
   it('opens with the greeting (alternates as its swipes) and shows it with the names filled in, the same after a reload', async () => {

@@ -150,7 +150,7 @@ describe.skipIf(skip !== null)(`character cards in browser mode${skip ? ` (${ski
       { name: 'Seraphina.charx', mimeType: 'application/zip', buffer: saved['charx']! },
     ]);
     // Three imports on a loaded machine can take a while: patience, not a duration.
-    await expect.poll(() => page.getByRole('button', { name: 'Open Seraphina' }).count(), { timeout: 30_000 }).toBe(5);
+    await expect.poll(() => page.getByRole('button', { name: 'Open Seraphina' }).count()).toBe(5);
     const after = await app.core.invoke('records.list', { kind: 'character' });
     const copies = after.ok ? after.value.filter((e) => e.title === 'Seraphina' && e.id !== id) : [];
     for (const c of copies) {
@@ -210,7 +210,7 @@ describe.skipIf(skip !== null)(`character cards in browser mode${skip ? ` (${ski
     const onDialog = (d: { message(): string; dismiss(): Promise<void> }) => void (dialogs.push(d.message()), d.dismiss());
     page.on('dialog', onDialog);
     await expect(message.getByRole('link', { name: 'link' }).count()).resolves.toBe(0);
-    await message.getByText('link', { exact: true }).click({ timeout: 10_000 });
+    await message.getByText('link', { exact: true }).click();
     page.off('dialog', onDialog);
     expect(dialogs).toEqual([]);
 

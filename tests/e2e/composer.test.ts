@@ -39,7 +39,7 @@ describe.skipIf(skip !== null)(`the composer keeps what was typed${skip ? ` (${s
     await onboard(browser.page);
     characterId = (await ok(app.core.invoke('character.create', { name: 'Ada' }))).id;
     await ok(app.core.invoke('conversation.create', { title: 'Evening', characterIds: [characterId] }));
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await app?.close();

@@ -24,7 +24,7 @@ describe.skipIf(skip !== null)(`details${skip ? ` (${skip})` : ''}`, () => {
     browser = await launchBrowser({ width: 390, height: 844 });
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(app.printed).origin });
     await openApp(browser.page, app.url);
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await app?.close();

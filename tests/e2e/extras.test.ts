@@ -57,13 +57,13 @@ describe.skipIf(skip !== null)(`portrait, provider edit and group chat turns${sk
     ai.scriptImages({ error: { status: 500 } });
     await generate.click();
     const failure = page.getByRole('alert').filter({ hasText: /500|server/i });
-    await failure.waitFor({ timeout: 20_000 });
+    await failure.waitFor();
     expect((await api('character.get', { id: ada })).avatar_asset).toBeUndefined();
 
     ai.scriptImages({});
     await page.getByLabel('What the portrait should show (optional)').fill('ink-stained fingers, lamplight');
     await generate.click();
-    await page.getByRole('status').filter({ hasText: 'New portrait saved as the picture.' }).waitFor({ timeout: 20_000 });
+    await page.getByRole('status').filter({ hasText: 'New portrait saved as the picture.' }).waitFor();
     await expect.poll(async () => (await api('character.get', { id: ada })).avatar_asset).toMatch(/^[0-9a-f]{32}$/);
     await expect.poll(() => page.locator('.avatar-picker .avatar img[src^="blob:"]').count()).toBe(1);
     const imageRequest = ai.requests.filter((r) => r.path.includes('images')).at(-1)!;
@@ -117,7 +117,7 @@ describe.skipIf(skip !== null)(`portrait, provider edit and group chat turns${sk
     await group.getByRole('button', { name: 'Let Ada speak' }).waitFor();
     ai.script({ text: 'The bell tolls twice. Brannock wipes his hands.' });
     await group.getByRole('button', { name: 'Let Brannock speak' }).click();
-    await page.locator('article.msg').last().getByText('The bell tolls twice.').waitFor({ timeout: 20_000 });
+    await page.locator('article.msg').last().getByText('The bell tolls twice.').waitFor();
     await page.getByRole('button', { name: 'Send' }).waitFor();
     const c = await api('conversation.get', { id: conv.id });
     const last = c.messages.at(-1)!;

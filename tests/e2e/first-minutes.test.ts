@@ -47,7 +47,7 @@ describe.skipIf(skip !== null)(`the first minutes${skip ? ` (${skip})` : ''}`, (
     const call = callFor(other.core);
     strangerKey = (await call('vault.create', { passphrase: PASSPHRASE })).recoveryKey;
     await call('sync.enable', { relayUrl: relay.url });
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     for (const a of apps) await a.close();
@@ -66,7 +66,7 @@ describe.skipIf(skip !== null)(`the first minutes${skip ? ` (${skip})` : ''}`, (
       }
       (document.activeElement as HTMLInputElement).form!.requestSubmit();
     }, PASSPHRASE);
-    await page.getByLabel('Recovery key', { exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByLabel('Recovery key', { exact: true }).waitFor();
     await expect(page.getByText(/Choose a stronger passphrase/).count()).resolves.toBe(0);
     expect((await callFor(app.core)('vault.status', {})).exists).toBe(true);
     await page.close();
@@ -82,7 +82,7 @@ describe.skipIf(skip !== null)(`the first minutes${skip ? ` (${skip})` : ''}`, (
     await paste(page, 'Confirm passphrase', 'second device passphrase 58');
     await page.keyboard.press('Enter');
     const error = page.locator('.onboarding .error');
-    await error.waitFor({ timeout: 30_000 });
+    await error.waitFor();
     await expect(page.getByText(/Choose a stronger passphrase/).count()).resolves.toBe(0);
     await expect(page.getByLabel('New passphrase for this device').inputValue()).resolves.toBe('second device passphrase 58');
     await expect(page.getByLabel('Confirm passphrase').inputValue()).resolves.toBe('second device passphrase 58');
@@ -100,7 +100,7 @@ describe.skipIf(skip !== null)(`the first minutes${skip ? ` (${skip})` : ''}`, (
     await paste(page, 'New passphrase for this device', 'restored device passphrase 19');
     await paste(page, 'Confirm passphrase', 'restored device passphrase 19');
     await page.getByRole('button', { name: 'Restore', exact: true }).click();
-    await page.getByText(/nothing to restore/).waitFor({ timeout: 30_000 });
+    await page.getByText(/nothing to restore/).waitFor();
     // Give a stray lock event time to arrive: the screen must not change under the user.
     await page.waitForTimeout(1000);
     await expect(page.getByRole('heading', { name: 'Unlock your vault' }).count()).resolves.toBe(0);

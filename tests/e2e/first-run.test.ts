@@ -53,7 +53,7 @@ describe.skipIf(skip !== null)(`first run, scripted${skip ? ` (${skip})` : ''}`,
     await step('type it again', () => page.getByLabel('Confirm passphrase').fill(PASSPHRASE));
     await page.getByText(/Strong|Very strong/).waitFor();
     await step('create the vault', () => page.getByRole('button', { name: 'Create vault' }).click());
-    await page.getByLabel('Recovery key', { exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByLabel('Recovery key', { exact: true }).waitFor();
     await step('say the recovery key is saved', () => page.getByLabel('I have saved my recovery key somewhere safe').check());
     await step('continue', () => page.getByRole('button', { name: 'Continue' }).click());
     await page.getByRole('tab', { name: /Characters/ }).waitFor();
@@ -75,15 +75,19 @@ describe.skipIf(skip !== null)(`first run, scripted${skip ? ` (${skip})` : ''}`,
     await step('chat with the character', () => page.getByRole('button', { name: 'Chat with Seraphina', exact: true }).click());
     const composer = page.getByLabel('Your message');
     await composer.waitFor();
-    ai.script({ tokens: ['The ', 'forest ', 'is ', 'quiet ', 'tonight, ', 'traveller. ', 'Rest ', 'here.'], tokenDelayMs: 200 });
+    // Held after 'The forest is quiet' until the mid-stream check is done, so it never races the stream's end.
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    ai.script({ tokens: ['The ', 'forest ', 'is ', 'quiet ', 'tonight, ', 'traveller. ', 'Rest ', 'here.'], tokenDelayMs: 200, stallAfterTokens: 4, stallUntil: held });
     await step('type a message', () => composer.fill('Where am I?'));
     await step('send it', () => composer.press('Enter'));
 
     // The reply streams in: part of it on screen while it is still being written, then all of it.
     const reply = page.locator('article.msg-character').last();
-    await reply.getByText('The forest is quiet').waitFor({ timeout: 30_000 });
+    await reply.getByText('The forest is quiet').waitFor();
     await expect(reply.getByText('writing…').isVisible()).resolves.toBe(true);
-    await reply.getByText('The forest is quiet tonight, traveller. Rest here.').waitFor({ timeout: 30_000 });
+    release();
+    await reply.getByText('The forest is quiet tonight, traveller. Rest here.').waitFor();
     await expect.poll(() => reply.getByText('writing…').count()).toBe(0);
     await screenshot(page, 'first-run-reply');
 
@@ -91,5 +95,5 @@ describe.skipIf(skip !== null)(`first run, scripted${skip ? ` (${skip})` : ''}`,
     expect(wordsSeen).toEqual([]);
     expect(ai.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(1);
     expect(browser.pageErrors).toEqual([]);
-  }, 180_000);
+  });
 });

@@ -68,7 +68,13 @@ describe.skipIf(skip !== null)(`group chats${skip ? ` (${skip})` : ''}`, () => {
     await bar(page).getByLabel('Auto mode', { exact: true }).check();
     await bar(page).getByLabel('Rounds in auto mode').fill('5');
     await expect.poll(async () => (await stored()).group).toEqual({ order: 'list', muted: [], auto: true, autoTurns: 5 });
-    ai.setDefault({ tokens: Array.from({ length: 12 }, (_, i) => `word${i} `), tokenDelayMs: 60 });
+    // The first round and one reply more stream freely; the reply after them is held mid-stream until Stop, so Stop
+    // always lands while auto mode has rounds to go, however long the screenshots take on a busy machine.
+    const tokens = Array.from({ length: 12 }, (_, i) => `word${i} `);
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    ai.script(...Array.from({ length: 4 }, () => ({ tokens, tokenDelayMs: 60 })));
+    ai.setDefault({ tokens, tokenDelayMs: 60, stallAfterTokens: 2, stallUntil: held });
     const before = (await authors()).length;
     await send(page, 'Discuss the harbour among yourselves.');
     await bar(page).getByText(/Auto mode · now:/).waitFor();
@@ -81,6 +87,7 @@ describe.skipIf(skip !== null)(`group chats${skip ? ` (${skip})` : ''}`, () => {
     await screenshot(page, 'group-auto-mode-390');
     await page.setViewportSize({ width: 1280, height: 800 });
     await bar(page).getByRole('button', { name: 'Stop auto mode' }).click();
+    release(); // Stop has ended the held reply; from here on nothing is held
     await bar(page).getByRole('button', { name: 'Stop auto mode' }).waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Send' }).waitFor();
     const stoppedAt = (await authors()).length;

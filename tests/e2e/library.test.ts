@@ -98,7 +98,7 @@ describe.skipIf(skip !== null)(`library and editors in browser mode${skip ? ` ($
     await expect.poll(async () => {
       const r = await app.core.invoke('records.list', { kind: 'character' });
       return r.ok ? r.value.length : -1;
-    }, { timeout: 15_000 }).toBe(1);
+    }).toBe(1);
   });
 
   it('searches across everything', async () => {

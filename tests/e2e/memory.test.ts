@@ -35,7 +35,7 @@ describe.skipIf(skip !== null)(`the memory panel${skip ? ` (${skip})` : ''}`, ()
     for (let i = 1; i <= 6; i++) {
       await api('conversation.addMessage', { id: conversationId, role: i % 2 ? 'user' : 'character', text: `Line ${i} of the night at the harbour.`, ...(i % 2 ? {} : { authorId: mira }) });
     }
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await app?.close();

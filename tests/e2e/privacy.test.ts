@@ -39,7 +39,7 @@ describe.skipIf(skip !== null)(`privacy center${skip ? ` (${skip})` : ''}`, () =
     await send('hello');
     await call('sync.enable', { relayUrl: relay.url });
     await call('sync.now', {});
-  }, 180_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await app?.close();

@@ -32,7 +32,7 @@ describe.skipIf(skip !== null)(`every screen: plain words and accessibility${ski
 
   beforeAll(async () => {
     relay = await startTestRelay();
-  }, 60_000);
+  });
   afterAll(async () => {
     for (const a of apps) await a.close();
     await relay?.close();

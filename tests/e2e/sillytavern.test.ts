@@ -124,7 +124,7 @@ describe.skipIf(skip !== null)(`SillyTavern import in browser mode${skip ? ` (${
     ai.script({ text: 'Aldric: Show me the way out, please.' });
     const before = (await api<{ messages: unknown[] }>('conversation.get', { id: entry!.id })).messages.length;
     await page.getByRole('button', { name: 'Write my turn' }).click();
-    await expect.poll(async () => page.getByLabel('Your message').inputValue(), { timeout: 20_000 }).toBe('Show me the way out, please.');
+    await expect.poll(async () => page.getByLabel('Your message').inputValue()).toBe('Show me the way out, please.');
     expect((await api<{ messages: unknown[] }>('conversation.get', { id: entry!.id })).messages.length).toBe(before);
     expect(ai.chatRequests().at(-1)!.body).toMatchObject({ temperature: 1.1, max_tokens: 400, seed: 42 });
     await screenshot(page, 'sillytavern-write-my-turn');

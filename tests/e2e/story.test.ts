@@ -84,7 +84,7 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
     ids['ada'] = (await call('character.create', { name: 'Ada', creator: 'Quill', tags: ['mystery', 'sea'], description: '\n  Keeps the harbour ledger by lamplight.\nSecond line, not shown.' })).id;
     ids['brannock'] = (await call('character.create', { name: 'Brannock', creator: 'Moss', tags: ['sea'], description: 'Rings the bell at the end of the pier.' })).id;
     ids['cole'] = (await call('character.create', { name: 'Cole', tags: ['city'], description: 'A cab driver who hears everything.' })).id;
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     for (const c of cores) await c.core.close().catch(() => undefined);
@@ -183,7 +183,7 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
     await hit.click();
     // The message is far back in history (beyond the first window): paged in, scrolled to, marked, highlighted.
     const found = page.locator('.msg-found');
-    await found.waitFor({ timeout: 20_000 });
+    await found.waitFor();
     await expect(found.textContent()).resolves.toContain('The bell was cast from a drowned anchor');
     await expect.poll(() => found.evaluate((el) => {
       const list = el.closest('.messages')!.getBoundingClientRect();
@@ -215,7 +215,7 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
     await msg.getByRole('button', { name: /^Delete/ }).click();
     await expect.poll(() => page.getByText('Line 2 of the fog.').count()).toBe(0);
     expect(await count()).toBe(3);
-    await expect.poll(count, { timeout: 15_000 }).toBe(2);
+    await expect.poll(count).toBe(2);
 
     await navTo(page, 'Characters');
     await page.getByRole('button', { name: 'Delete Brannock' }).click();
@@ -324,19 +324,19 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
     await expect(page.getByTestId('sync-corner').count()).resolves.toBe(0);
     await page.getByLabel('Relay address').fill(relay.url);
     await page.getByRole('button', { name: 'Enable sync' }).click();
-    await page.getByRole('heading', { name: 'Status' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Status' }).waitFor();
     // Nothing else pressed: it connects and uploads everything.
     const corner = page.getByTestId('sync-corner');
-    await expect.poll(() => corner.textContent(), { timeout: 30_000 }).toBe('Synced');
+    await expect.poll(() => corner.textContent()).toBe('Synced');
     await expect.poll(() => page.getByTestId('sync-state').textContent()).toBe('Connected — up to date');
     await expect(page.getByRole('button', { name: 'Sync automatically' }).getAttribute('aria-pressed')).resolves.toBe('true');
     await screenshot(page, 'story-sync-on');
 
     const port = Number(new URL(relay.url).port);
     await relay.close();
-    await expect.poll(() => corner.textContent(), { timeout: 30_000 }).toMatch(/^Offline/);
+    await expect.poll(() => corner.textContent()).toMatch(/^Offline/);
     await call('character.create', { name: 'Written offline' });
-    await expect.poll(() => corner.textContent(), { timeout: 30_000 }).toMatch(/^Offline · [1-9]\d* changes? waiting$/);
+    await expect.poll(() => corner.textContent()).toMatch(/^Offline · [1-9]\d* changes? waiting$/);
     await navTo(page, 'Characters');
     await screenshot(page, 'story-sync-offline');
     relay = await startTestRelay({ dataDir: relayDir, port });
@@ -353,7 +353,7 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
     const me = (await call('devices.list', {})).find((d) => d.thisDevice)!.deviceId;
     await other.call('devices.remove', { deviceId: me });
     const heading = page.getByRole('heading', { name: 'This device was removed from your account' });
-    await heading.waitFor({ timeout: 60_000 });
+    await heading.waitFor();
     // One page, nothing of the app behind it: no navigation, no live sync, no device list, no adding devices.
     await expect(page.getByRole('navigation').count()).resolves.toBe(0);
     await expect(page.getByText(/Add a device|Sync now|retrying/).count()).resolves.toBe(0);
@@ -371,7 +371,7 @@ describe.skipIf(skip !== null)(`a place for stories${skip ? ` (${skip})` : ''}`,
 
     await page.getByRole('button', { name: 'Start over on this device' }).click();
     expect(await answerDialog(page, 'confirm')).toMatch(/Your other devices keep everything/);
-    await page.getByLabel('Your date of birth').waitFor({ timeout: 30_000 });
+    await page.getByLabel('Your date of birth').waitFor();
     expect(existsSync(join(app.dataDir, 'mindstage.db'))).toBe(false);
     // The other device still has everything.
     expect((await other.call('records.list', { kind: 'character' })).map((e) => e.title)).toContain('Written offline');

@@ -95,20 +95,20 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await page.getByLabel('Also allow restoring from the relay with my recovery key').check();
     await page.getByLabel('Recovery key', { exact: true }).fill(recoveryKey);
     await page.getByRole('button', { name: 'Enable sync' }).click();
-    await page.getByRole('heading', { name: 'Status' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Status' }).waitFor();
     const status = await aCall('sync.status', {});
     expect(status).toMatchObject({ enabled: true, relayUrl: relay.url, recoveryReady: true });
     await page.getByText('Set up', { exact: true }).waitFor();
 
     await page.getByRole('button', { name: 'Sync now' }).click();
-    await page.getByRole('status').filter({ hasText: /^Synced: sent \d+, received \d+\.$/ }).waitFor({ timeout: 30_000 });
+    await page.getByRole('status').filter({ hasText: /^Synced: sent \d+, received \d+\.$/ }).waitFor();
     await expect(page.getByTestId('sync-outbox').textContent()).resolves.toBe('0');
     await expect(page.getByText('Not yet').count()).resolves.toBe(0);
 
     // Sync runs by itself once enabled: connected with nothing more pressed, and the corner of every screen says so.
     const auto = page.getByRole('button', { name: 'Sync automatically' });
     await expect.poll(() => auto.getAttribute('aria-pressed')).toBe('true');
-    await expect.poll(() => page.getByTestId('sync-state').textContent(), { timeout: 20_000 }).toBe('Connected — up to date');
+    await expect.poll(() => page.getByTestId('sync-state').textContent()).toBe('Connected — up to date');
     await expect.poll(() => page.getByTestId('sync-corner').textContent()).toBe('Synced');
     await page.getByText('This device', { exact: true }).waitFor();
   });
@@ -117,7 +117,7 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     const { page } = browser;
     await page.getByRole('button', { name: 'Add a device' }).click();
     const codeEl = page.getByTestId('pair-code');
-    await codeEl.waitFor({ timeout: 30_000 });
+    await codeEl.waitFor();
     const code = (await codeEl.textContent())!.trim();
     expect(code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{1,4}){6}$/);
     await page.getByText(/Expires at .* \(in (10|9) minutes\)\. It works once\./).waitFor();
@@ -134,7 +134,7 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
       await page.getByRole('heading', { name: 'Devices', exact: true }).waitFor();
       // A code is shown only until the screen is left; make another for the screenshot (the first stays valid).
       await page.getByRole('button', { name: 'Add a device' }).click();
-      await page.getByTestId('pair-code').waitFor({ timeout: 30_000 });
+      await page.getByTestId('pair-code').waitFor();
       await page.mouse.move(0, 0);
       await screenshot(page, `sync-${theme}`);
       expect(await layoutProblems(page), theme).toEqual([]);
@@ -159,14 +159,14 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await bPage.getByLabel('Confirm passphrase').fill('second device passphrase 82');
     await bPage.getByText(/Strong|Very strong/).waitFor();
     await bPage.getByRole('button', { name: 'Join' }).click();
-    await bPage.getByRole('alert').filter({ hasText: 'No device is waiting with that code' }).waitFor({ timeout: 30_000 });
+    await bPage.getByRole('alert').filter({ hasText: 'No device is waiting with that code' }).waitFor();
     expect(dbFiles(b.dataDir)).toEqual([]);
 
     await bPage.getByLabel('One-time code').fill(code.toLowerCase());
     await bPage.getByLabel('New passphrase for this device').fill('second device passphrase 82');
     await bPage.getByLabel('Confirm passphrase').fill('second device passphrase 82');
     await bPage.getByRole('button', { name: 'Join' }).click();
-    await bPage.getByRole('button', { name: 'Open Ada' }).waitFor({ timeout: 60_000 });
+    await bPage.getByRole('button', { name: 'Open Ada' }).waitFor();
     await bPage.getByRole('button', { name: 'Open Brannock' }).waitFor();
     // B's own passphrase opens B.
     await bPage.getByRole('button', { name: 'Lock vault' }).click();
@@ -220,7 +220,7 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
 
     await page.getByRole('button', { name: "Remove Bram's tablet" }).click();
     await answerDialog(page, 'confirm');
-    await rows.filter({ hasText: "Bram's tablet" }).getByText('Removed', { exact: true }).waitFor({ timeout: 30_000 });
+    await rows.filter({ hasText: "Bram's tablet" }).getByText('Removed', { exact: true }).waitFor();
     expect((await aCall('devices.list', {})).find((d) => d.deviceId === other.deviceId)!.removedAt).not.toBeNull();
     // B can no longer sync.
     const b = others[0]!;
@@ -246,7 +246,7 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await screenshot(rPage, 'restore-from-relay');
     expect(await layoutProblems(rPage)).toEqual([]);
     await rPage.getByRole('button', { name: 'Restore' }).click();
-    await rPage.getByRole('button', { name: 'Open Cressida' }).waitFor({ timeout: 60_000 });
+    await rPage.getByRole('button', { name: 'Open Cressida' }).waitFor();
     await rPage.getByRole('button', { name: 'Open Ada' }).waitFor();
     await rPage.close();
   });
@@ -259,7 +259,7 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     const ada = (await aCall('records.list', { kind: 'character' })).find((e) => e.title === 'Ada')!;
     const conv = await aCall('conversation.create', { title: 'Ledger check', characterIds: [ada.id] });
     await aCall('chat.send', { conversationId: conv.id, text: `Remember: ${secret}` });
-    await expect.poll(async () => (await aCall('ledger.list', { limit: 10 })).length, { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await aCall('ledger.list', { limit: 10 })).length).toBeGreaterThan(0);
     const entry = (await aCall('ledger.list', { limit: 10 }))[0]!;
 
     await page.getByRole('button', { name: 'Privacy ledger' }).click();
@@ -318,11 +318,11 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
       await (await chooser).setFiles(path);
     };
     await importFile();
-    await page.getByRole('status').filter({ hasText: 'Nothing new to import' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('status').filter({ hasText: 'Nothing new to import' }).waitFor();
     const brannock = (await aCall('records.list', { kind: 'character' })).find((e) => e.title === 'Brannock')!;
     await aCall('character.delete', { id: brannock.id });
     await importFile();
-    await page.getByRole('status').filter({ hasText: 'Imported 1 item.' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('status').filter({ hasText: 'Imported 1 item.' }).waitFor();
     expect((await aCall('character.get', { id: brannock.id })).name).toBe('Brannock');
   });
 
@@ -352,7 +352,7 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     expect(await layoutProblems(page)).toEqual([]);
     await go.click();
 
-    await page.getByRole('heading', { name: 'Everything was wiped' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Everything was wiped' }).waitFor();
     await page.getByText(/deleted everything it stored for your account/).waitFor();
     await page.getByText('Signed by the relay and checked', { exact: true }).waitFor();
     // The relay's key is checked, not shown: no hex key on screen.
@@ -376,14 +376,14 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await expect(page.getByText('Ada').count()).resolves.toBe(0);
 
     // R: nothing to press — its sync verifies the marker, wipes this device, and the window says so.
-    await rPage.getByRole('heading', { name: 'Everything was wiped' }).waitFor({ timeout: 30_000 });
+    await rPage.getByRole('heading', { name: 'Everything was wiped' }).waitFor();
     await rPage.getByText('Your vault was wiped from another of your devices.').waitFor();
     await expect(rPage.getByText('Cressida').count()).resolves.toBe(0);
     expect(dbFiles(restored.dataDir)).toEqual([]);
     // A window opened afterwards (or this one reloaded) still says why there is no vault, instead of a bare first run.
     expect((await callFor(restored.core)('vault.status', {})).wipedRemotely?.at).toBeGreaterThan(0);
     await rPage.reload();
-    await rPage.getByRole('heading', { name: 'Everything was wiped' }).waitFor({ timeout: 30_000 });
+    await rPage.getByRole('heading', { name: 'Everything was wiped' }).waitFor();
     await rPage.getByText('Your vault was wiped from another of your devices.').waitFor();
     await rPage.getByRole('button', { name: 'Start over on this device' }).click();
     await rPage.getByLabel('Your date of birth').waitFor();
@@ -411,7 +411,7 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await page.getByRole('button', { name: 'Wipe everything…' }).click();
     await page.getByLabel('Type WIPE to confirm').fill('WIPE');
     await page.getByRole('button', { name: 'Wipe everything now' }).click();
-    await page.getByRole('heading', { name: 'On the relay: still pending' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'On the relay: still pending' }).waitFor();
     await page.getByText(/could not be reached .*so your encrypted data is still on it/).waitFor();
     await page.getByText('pending-wipe.json', { exact: true }).waitFor();
     await screenshot(page, 'wiped-pending');
@@ -421,7 +421,7 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
 
     // Still offline: trying again says so and keeps the file.
     await page.getByRole('button', { name: 'Send the wipe to the relay now' }).click();
-    await page.locator('.wiped .error').nth(1).waitFor({ timeout: 30_000 });
+    await page.locator('.wiped .error').nth(1).waitFor();
     expect(existsSync(join(d.dataDir, 'pending-wipe.json'))).toBe(true);
     expect(await dCall('vault.status', {})).toEqual({ exists: false, unlocked: false, pendingWipe: { relay: `127.0.0.1:${port}` } });
 
@@ -429,14 +429,14 @@ describe.skipIf(skip !== null)(`sync, devices, ledger and wipe in browser mode${
     await page.close();
     const again = await browser.context.newPage();
     await openApp(again, d.url);
-    await again.getByRole('heading', { name: 'On the relay: still pending' }).waitFor({ timeout: 30_000 });
+    await again.getByRole('heading', { name: 'On the relay: still pending' }).waitFor();
     await again.getByText('Nothing of the vault is left on this device.').waitFor();
     const page2 = again;
 
     second = await startTestRelay({ dataDir: relayDir, port });
     try {
       await page2.getByRole('button', { name: 'Send the wipe to the relay now' }).click();
-      await page2.getByText(/deleted everything it stored for your account/).waitFor({ timeout: 30_000 });
+      await page2.getByText(/deleted everything it stored for your account/).waitFor();
       expect(existsSync(join(d.dataDir, 'pending-wipe.json'))).toBe(false);
       const db = new Database(join(relayDir, 'relay.sqlite'), { readonly: true });
       for (const table of ['items', 'devices']) expect(db.prepare(`SELECT count(*) FROM ${table} WHERE account_id = ?`).pluck().get(Buffer.from(accountId!, 'hex')), table).toBe(0);

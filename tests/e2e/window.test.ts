@@ -56,7 +56,7 @@ describe.skipIf(skip !== null)(`a long conversation held as a window${skip ? ` (
     // A second device on the same account, to change the conversation from elsewhere.
     await call('sync.enable', { relayUrl: relay.url });
     other = await pairedDevice({ dir: app.dataDir, core: app.core, call }, relay.url);
-  }, 180_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await other?.core.close();

@@ -28,7 +28,7 @@ describe.skipIf(skip !== null)(`world info and macros in the window${skip ? ` ($
     await api('character.create', { name: 'Mira', description: 'The keeper.', first_mes: 'Ah, {{user}}. I am {{char}}. You rolled {{roll:1d20}}.' });
     const { id: alex } = await api('persona.create', { name: 'Alex' });
     await api('settings.update', { defaultPersonaId: alex });
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await app?.close();

@@ -2,7 +2,7 @@
  * Challenge-response authentication: success, and every way it must fail (each with a clear refusal and the
  * connection closed), while the relay goes on serving everyone else.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RelayConnection, RelayError } from '../../shared/sync/client.std.ts';
 import { PROTOCOL_VERSION, type RelayMessageOf } from '../../shared/sync/messages.std.ts';
 import { authStatement, itemStatement } from '../../shared/sync/signing.std.ts';
@@ -126,16 +126,25 @@ describe('relay authentication', () => {
 
   it('keeps an unauthenticated connection that is working, and closes it once it falls idle', async () => {
     const quick = await startTestRelay({ limits: { authTimeoutMs: 1_500 } });
-    let closed = false;
-    const c = await RelayConnection.connect(quick.url, { onClose: () => (closed = true) });
-    // Requests spread over more than the timeout: each one re-arms it (an answer, not a closed socket).
-    const until = Date.now() + 4_000;
-    while (Date.now() < until) {
-      expect((await refusal(c.pull(0))).relayCode).toBe('auth_required');
-      await new Promise((r) => setTimeout(r, 250));
+    // The relay's timers run on a clock the test moves: on real timers, a process the machine did not schedule for
+    // 1.3 s between two requests (load 8 on two cores) let the timeout fire before the relay read the next request.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let closed = false;
+      const c = await RelayConnection.connect(quick.url, { onClose: () => (closed = true) });
+      // Requests spread over more than twice the timeout, 250 ms apart: each one re-arms it (an answer, not a closed
+      // socket).
+      for (let elapsed = 0; elapsed < 4_000; elapsed += 250) {
+        expect((await refusal(c.pull(0))).relayCode).toBe('auth_required');
+        vi.advanceTimersByTime(250);
+      }
+      await new Promise((r) => setImmediate(r));
+      expect(closed).toBe(false);
+      vi.advanceTimersByTime(1_500);
+      await expect.poll(() => closed).toBe(true);
+    } finally {
+      vi.useRealTimers();
     }
-    expect(closed).toBe(false);
-    await expect.poll(() => closed).toBe(true);
     await quick.close();
   });
 

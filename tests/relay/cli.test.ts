@@ -37,7 +37,7 @@ const health = async (url: string) => (await fetch(`${url.replace(/^ws/, 'http')
 it('mindstage relay runs on --data, prints its URL, serves /health and the protocol, and exits 0 on SIGTERM', async () => {
   const dataDir = join(tempDir('cli-relay'), 'relay');
   const first = start(['relay', '--port', '0', '--data', dataDir]);
-  await expect.poll(first.stdout, { timeout: 30_000 }).toMatch(/listening on ws:\/\/127\.0\.0\.1:\d+/);
+  await expect.poll(first.stdout, { timeout: 120_000 }).toMatch(/listening on ws:\/\/127\.0\.0\.1:\d+/);
   const url = first.stdout().match(/ws:\/\/127\.0\.0\.1:\d+/)![0];
   expect(Number(new URL(url).port)).toBeGreaterThan(0);
 
@@ -60,7 +60,7 @@ it('mindstage relay runs on --data, prints its URL, serves /health and the proto
 
   // Same folder again, --data after the subcommand or before it: same relay key, and the enrolled device is known.
   const second = start(['--json', '--data', dataDir, 'relay', '--port', '0', '--log-level', 'warn']);
-  await expect.poll(second.stdout, { timeout: 30_000 }).toMatch(/\n$/);
+  await expect.poll(second.stdout, { timeout: 120_000 }).toMatch(/\n$/);
   const printed = JSON.parse(second.stdout()) as { url: string; relayKey: string; storage: string };
   expect(printed).toMatchObject({ relayKey: h.relayKey, storage: 'sqlite' });
   expect((await health(printed.url)).relayKey).toBe(h.relayKey);
@@ -86,7 +86,7 @@ it('mindstage relay refuses a bad --port or --log-level with exit code 2', () =>
 it('mindstage relay says plainly when its port is taken (exit 5)', async () => {
   const dataDir = join(tempDir('cli-relay-busy'), 'relay');
   const first = start(['relay', '--port', '0', '--data', dataDir, '--log-level', 'warn']);
-  await expect.poll(first.stdout, { timeout: 30_000 }).toMatch(/listening on ws:\/\/127\.0\.0\.1:\d+/);
+  await expect.poll(first.stdout, { timeout: 120_000 }).toMatch(/listening on ws:\/\/127\.0\.0\.1:\d+/);
   const port = new URL(first.stdout().match(/ws:\/\/127\.0\.0\.1:\d+/)![0]).port;
   const busy = runCli(['relay', '--port', port, '--data', join(tempDir('cli-relay-busy2'), 'relay')]);
   expect(busy.code).toBe(5);

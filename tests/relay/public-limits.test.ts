@@ -56,7 +56,7 @@ async function raw(url: string, localAddress = '127.0.0.1'): Promise<Raw> {
   return { ws, messages, closed };
 }
 const firstError = async (r: Raw) => {
-  await expect.poll(() => r.messages.length, { timeout: 10_000 }).toBeGreaterThan(0);
+  await expect.poll(() => r.messages.length).toBeGreaterThan(0);
   const m = r.messages[0]!;
   if (m.t !== 'error') throw new Error(`expected an error frame, got ${m.t}`);
   return m;
@@ -249,7 +249,7 @@ describe('public relay limits', () => {
     const errors: RelayError[] = [];
     let closed = false;
     const c = await connectDevice(r.url, await enrollDevice(r.url, newAccount()), { onError: (e) => errors.push(e), onClose: () => (closed = true) });
-    await expect.poll(() => closed, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => closed).toBe(true);
     expect(errors.map((e) => e.relayCode)).toEqual(['timeout']);
     expect(errors[0]!.message).toMatch(/idle for too long/);
     c.close();

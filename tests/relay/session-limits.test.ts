@@ -82,7 +82,7 @@ async function raw(url: string, localAddress = '127.0.0.1'): Promise<Raw> {
   return { ws, messages, closed };
 }
 const errorAt = async (messages: RelayMessage[], i: number) => {
-  await expect.poll(() => messages.length, { timeout: 10_000 }).toBeGreaterThan(i);
+  await expect.poll(() => messages.length).toBeGreaterThan(i);
   const m = messages[i]!;
   if (m.t !== 'error') throw new Error(`expected an error frame, got ${m.t}`);
   return m;
@@ -288,7 +288,7 @@ describe('relay session: the byte budget of an address', () => {
     await expect.poll(() => c.errors.length).toBe(2);
     // The budget (64 kB) is smaller than the frame: each socket read past it pauses again, each pause announced.
     for (let seen = 1; !big.settled; ) {
-      await expect.poll(() => big.settled || c.errors.length > seen, { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => big.settled || c.errors.length > seen).toBe(true);
       if (big.settled) break;
       const e = c.errors[seen++]!;
       expect(e).toMatchObject({ relayCode: 'rate_limited', message: expect.stringMatching(/Too much data/) });
@@ -323,7 +323,7 @@ describe('relay session: slow consumers', () => {
     expect(answers.map((a) => a.items.length)).toEqual([1, 1, 1]);
     dev.ws.pause();
     const outcomes = Array.from({ length: 16 }, () => dev.c.pull(0).then(() => 'answered', (e: RelayError) => e.relayCode));
-    await expect.poll(() => r.logs.some((l) => l.includes('slow_consumer')), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => r.logs.some((l) => l.includes('slow_consumer'))).toBe(true);
     dev.ws.resume();
     expect(await dev.closed).toEqual({ code: 1013, reason: 'slow consumer' });
     const got = await Promise.all(outcomes);

@@ -189,7 +189,7 @@ describe.skipIf(skipPg !== null)(`wipe on PostgreSQL${skipPg ? ` (skipped: ${ski
     const dead = async () => (await cluster.query<{ n: number }>(url, "SELECT ((SELECT dead_tuple_count FROM pgstattuple('items')) + (SELECT dead_tuple_count FROM pgstattuple('pairings')))::int AS n"))[0]!.n;
     const before = await vacuums();
     await wipeStory(relay);
-    await expect.poll(vacuums, { timeout: 10_000 }).toBeGreaterThanOrEqual(before + 2);
+    await expect.poll(vacuums).toBeGreaterThanOrEqual(before + 2);
     expect(await dead()).toBe(0);
   });
 });

@@ -85,7 +85,7 @@ describe('hostile JSON', () => {
     const r3 = runCli(['--data', dir, 'import', protoExport], { env });
     expect(r3.code).toBe(2);
     expect(r3.stderr).toMatch(/a field named "constructor"/);
-  }, 180_000);
+  });
 });
 
 describe('relay addresses', () => {
@@ -154,7 +154,7 @@ describe('files and output', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     expect(code).toBe(0);
     expect(stderr).not.toMatch(/EPIPE|Error|at /);
-  }, 180_000);
+  });
 
   it('exports PNG cards without the avatar image’s other metadata, unless asked to keep it', () => {
     const fixture = new Uint8Array(readFileSync(new URL('../../../shared/fixtures/cards/invalid-no-card-chunk.png', import.meta.url)));

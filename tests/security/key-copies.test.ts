@@ -45,7 +45,7 @@ describe('where keys live', () => {
     const run = spawnSync(process.execPath, ['--allow-natives-syntax', '--disable-warning=ExperimentalWarning', childPath, dir, 'where'], {
       stdio: ['ignore', out, 'pipe'],
       encoding: 'utf8',
-      timeout: 120_000,
+      timeout: 240_000,
     });
     closeSync(out);
     expect(run.stderr).toBe('');
@@ -54,7 +54,7 @@ describe('where keys live', () => {
     expect(sections).toHaveLength(1 + 2 + Object.keys(subkeyIds).length + 1 + 2);
     const onHeap = sections.filter((s) => !/^\s+- base_pointer: 0$/m.test(s)).map((s) => s.split('\n')[0]);
     expect(onHeap).toEqual([]);
-  }, 120_000);
+  });
 });
 
 describe.runIf(process.platform === 'linux')('key copies after lock, whatever the garbage collector did', () => {
@@ -73,11 +73,11 @@ describe.runIf(process.platform === 'linux')('key copies after lock, whatever th
     needles['publisher seed (base64 text)'] = Buffer.from(Buffer.from(seed).toString('base64'), 'latin1');
     const found = new Set(scanProcess(child.pid!, needles).map((h) => h.needle));
     expect([...found].sort()).toEqual(Object.keys(needles).sort());
-  }, 120_000);
+  });
 
   it('after lock, no copy of any of them is left', async () => {
     child.stdin.write('lock\n');
     expect(await nextLine()).toBe('locked');
     expect(scanProcess(child.pid!, needles)).toEqual([]);
-  }, 120_000);
+  });
 });

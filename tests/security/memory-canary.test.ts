@@ -23,7 +23,7 @@ beforeAll(async () => {
   ai = await startFakeOpenAI();
   h = await openChatHarness(tempDir('memory-canary'));
   await h.call('provider.add', { name: 'fake', baseUrl: ai.baseUrl, model: 'fake-model' });
-}, 60_000);
+});
 afterAll(async () => {
   if (!closed) await h.core.close();
   await ai.close();

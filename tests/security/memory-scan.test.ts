@@ -97,7 +97,7 @@ describe.runIf(process.platform === 'linux')('memory of the core process after l
     db.close();
     hits = scanProcess(pid, needles);
     scanned = Object.keys(needles);
-  }, 240_000);
+  });
 
   afterAll(() => {
     for (const c of children) c.stdin?.end();
@@ -112,7 +112,7 @@ describe.runIf(process.platform === 'linux')('memory of the core process after l
     const control = scanProcess(pid, { canary: Buffer.from(CANARY, 'latin1') });
     expect(character).toMatch(/^[0-9a-f]{32}$/);
     expect(control.length).toBeGreaterThan(0);
-  }, 240_000);
+  });
 
   it('finds no message text that reached V8\'s old generation while the vault was open', async () => {
     // V8 clears the memory objects leave behind in its young generation only (--clear-free-memory); text that had
@@ -131,7 +131,7 @@ describe.runIf(process.platform === 'linux')('memory of the core process after l
     expect(before.length).toBeGreaterThan(0);
     await c('vault.lock', {});
     expect(scanProcess(pid, { canary: Buffer.from(CANARY, 'latin1'), 'canary (UTF-16)': Buffer.from(CANARY, 'utf16le') })).toEqual([]);
-  }, 240_000);
+  });
 
   it('finds no copy of the vault key, the key-encryption key or any subkey', () => {
     expect(scanned).toHaveLength(4 + Object.keys(subkeyIds).length);

@@ -29,6 +29,9 @@
  *   firstTokenDelayMs after headers and the role-only chunk, wait before the first token (a "stall before the first token")
  *   tokenDelayMs      wait between tokens
  *   stallAfterTokens + stallMs       after N tokens, stop sending for stallMs (Infinity: until closed)
+ *   stallAfterTokens + stallUntil    after N tokens, stop sending until the promise settles: a test that looks at a
+ *                                    reply mid-stream holds it there for as long as its look takes, however busy the
+ *                                    machine, instead of racing a token delay
  *   cutAfterTokens    after N tokens, destroy the socket (a connection cut mid-stream)
  *   errorAfterTokens + streamError   after N tokens, send `data: {"error": {...}}` and end (a provider error mid-stream)
  *   reasoning         thinking deltas (`reasoning_content`, or `reasoningField`) sent before the first token
@@ -57,6 +60,7 @@ export interface FakeReply {
   firstTokenDelayMs?: number;
   stallAfterTokens?: number;
   stallMs?: number;
+  stallUntil?: Promise<unknown>;
   cutAfterTokens?: number;
   errorAfterTokens?: number;
   streamError?: { message: string; type?: string; code?: string | null };
@@ -155,8 +159,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   let seq = 0;
   const errorCanary = `FAKE-PROVIDER-ERROR-${randomBytes(6).toString('hex')}`;
 
-  /** Waits ms (Infinity: until close); resolves false if the server is closing or the client went away. */
-  const wait = (ms: number, res: ServerResponse) =>
+  /** Waits ms (Infinity: until close) or until a promise settles; resolves false if the server is closing or the client went away. */
+  const wait = (ms: number | Promise<unknown>, res: ServerResponse) =>
     new Promise<boolean>((resolve) => {
       if (closing || res.destroyed) return resolve(false);
       const done = (ok: boolean) => {
@@ -167,7 +171,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       };
       const stop = () => done(false);
       const gone = () => done(false);
-      const timer = Number.isFinite(ms) ? setTimeout(() => done(true), ms) : undefined;
+      const timer = typeof ms === 'number' && Number.isFinite(ms) ? setTimeout(() => done(true), ms) : undefined;
+      if (typeof ms !== 'number') void ms.then(() => done(true), () => done(true));
       closers.add(stop);
       res.on('close', gone);
     });
@@ -240,7 +245,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         res.end(`data: ${JSON.stringify({ error: { message: e.message, type: e.type ?? 'server_error', param: null, code: e.code ?? null } })}\n\n`);
         return;
       }
-      if (reply.stallAfterTokens === sent && !(await wait(reply.stallMs ?? Infinity, res))) return;
+      if (reply.stallAfterTokens === sent && !(await wait(reply.stallUntil ?? reply.stallMs ?? Infinity, res))) return;
       if (sent > 0 && reply.tokenDelayMs && !(await wait(reply.tokenDelayMs, res))) return;
       // Asked for only now, so a function of the index sees the moment its token is sent.
       const token = tokenAt(sent);

@@ -101,8 +101,8 @@ export async function startOwnPostgres(): Promise<PgCluster> {
   }
   const run = (cmd: string, args: string[]) =>
     asRoot
-      ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: 'pipe', timeout: 60_000 })
-      : execFileSync(join(bin, cmd), args, { stdio: 'pipe', timeout: 60_000 });
+      ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: 'pipe', timeout: 240_000 })
+      : execFileSync(join(bin, cmd), args, { stdio: 'pipe', timeout: 240_000 });
   const dataDir = join(root, 'data');
   const port = await freePort();
   try {

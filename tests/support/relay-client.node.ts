@@ -180,7 +180,7 @@ export async function spawnRelay(args: string[]): Promise<RelayProcess> {
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${output.join('\n')}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${output.join('\n')}`)), 120_000);
     const onLine = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
         output.push(line);

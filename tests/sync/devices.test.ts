@@ -109,7 +109,7 @@ describe('pairing, devices and recovery (relay process)', () => {
     await d.call('sync.enable', { relayUrl: relay.url, recoveryKey });
     expect((await d.call('sync.status', {})).recoveryReady).toBe(true);
     await d.call('sync.setWatch', { on: true });
-    await expect.poll(async () => (await d.call('sync.status', {})).state, { timeout: 10_000 }).toBe('watching');
+    await expect.poll(async () => (await d.call('sync.status', {})).state).toBe('watching');
     await d.call('sync.now', {});
     expect((await d.call('sync.status', {})).state).toBe('watching');
     await d.call('sync.setWatch', { on: false });

@@ -80,14 +80,14 @@ describe('sync engine', () => {
     await enableAll([a!, b!], relay.url);
     a!.engine.watch();
     b!.engine.watch();
-    await until(() => a!.engine.status().state === 'watching' && b!.engine.status().state === 'watching', 10_000, 'watching');
+    await until(() => a!.engine.status().state === 'watching' && b!.engine.status().state === 'watching', 60_000, 'watching');
     const id = a!.session.createRecord('persona', 'Me', (doc) => writeFields(doc, { name: 'Me' }));
-    await until(() => getCatalogEntry(b!.session.catalog, id) !== undefined && b!.session.repo.exists({ storageId: Buffer.from(id, 'hex'), kind: 'persona', recordId: id }), 10_000, 'live update');
+    await until(() => getCatalogEntry(b!.session.catalog, id) !== undefined && b!.session.repo.exists({ storageId: Buffer.from(id, 'hex'), kind: 'persona', recordId: id }), 60_000, 'live update');
     expect(readFields(b!.session.record(id, 'persona').doc)).toMatchObject({ name: 'Me' });
 
     b!.session.deleteRecord(id, 'persona');
-    await until(() => getCatalogEntry(a!.session.catalog, id) === undefined, 10_000, 'deletion on a');
-    await until(() => !a!.session.repo.exists({ storageId: Buffer.from(id, 'hex'), kind: 'persona', recordId: id }), 10_000, 'doc gone on a');
+    await until(() => getCatalogEntry(a!.session.catalog, id) === undefined, 60_000, 'deletion on a');
+    await until(() => !a!.session.repo.exists({ storageId: Buffer.from(id, 'hex'), kind: 'persona', recordId: id }), 60_000, 'doc gone on a');
     await a!.engine.close();
     await b!.engine.close();
   });
@@ -125,10 +125,10 @@ describe('sync engine', () => {
     b!.engine = createSyncEngine({ session: b!.session, store: b!.store, idleMs: 200, onWiped: (m) => void wipedWith.push(m) });
     await enableAll([a!, b!], relay.url);
     b!.engine.watch();
-    await until(() => b!.engine.status().state === 'watching', 10_000, 'watching');
+    await until(() => b!.engine.status().state === 'watching', 60_000, 'watching');
     const receipt = await sendWipe(signWipe(a!.engine));
     expect(receipt.counts.devices).toBe(2);
-    await until(() => wipedWith.length === 1, 10_000, 'live wipe');
+    await until(() => wipedWith.length === 1, 60_000, 'live wipe');
     expect(b!.engine.status().state).toBe('wiped');
     const keys = b!.engine.replica.keys;
     const local = keys.localKeys();

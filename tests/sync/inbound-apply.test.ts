@@ -42,12 +42,12 @@ describe('inbound: applying what passed the checks', () => {
     const [a, b, c] = memoryDevices(3, { idleMs: 200 });
     await enableAll([a!, b!], relay.url);
     b!.engine.watch();
-    await until(() => b!.engine.status().state === 'watching', 10_000, 'watching');
+    await until(() => b!.engine.status().state === 'watching', 60_000, 'watching');
     // C joins while B's connection stays open: B's list (read when it connected) does not name C.
     await c!.engine.enable({ relayUrl: relay.url, deviceSeed: await addDevice(a!.engine) });
     const id = c!.session.createRecord('character', 'From C', (doc) => writeFields(doc, { name: 'From C' }));
     await c!.engine.syncOnce();
-    await until(() => b!.session.repo.exists(recordRef(id, 'character')), 10_000, 'C\'s record on B');
+    await until(() => b!.session.repo.exists(recordRef(id, 'character')), 60_000, 'C\'s record on B');
     expect(fieldsOf(b!, id)).toMatchObject({ name: 'From C' });
     expect(b!.store.quarantine()).toEqual([]);
     expect(b!.store.pending()).toEqual([]);

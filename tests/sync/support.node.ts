@@ -103,7 +103,8 @@ export function picture(s: VaultSession): unknown {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+/** Waits for something that will happen; the limit only ends a hung test (vitest's own is 300 s), it times nothing. */
+export async function until(cond: () => boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

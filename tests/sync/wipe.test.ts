@@ -162,7 +162,7 @@ describe('wipe', () => {
     silent.swallow = null;
     expect(await refusal(sendWipe({ ...mine, marker: { ...elsewhere, sig: a!.engine.replica.device.sign(wipeStatement(elsewhere)) as Uint8Array } }, tracked))).toMatchObject({ code: 'network' });
     expect(sockets).toHaveLength(2);
-    await until(() => sockets.every((sock) => sock.readyState === WebSocket.CLOSED), 5_000, 'connections closed');
+    await until(() => sockets.every((sock) => sock.readyState === WebSocket.CLOSED), 60_000, 'connections closed');
     // The relay wipes, but its receipt is not signed by the key pinned at enable time: the wipe is not confirmed.
     expect(await refusal(sendWipe({ ...mine, relayKey: randomBytes(32) }))).toMatchObject({ code: 'integrity', message: expect.stringMatching(/not signed by the relay key pinned/) });
     // The same request again, with the pinned key: the receipt names this relay, its key and the account.

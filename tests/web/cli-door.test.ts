@@ -45,9 +45,9 @@ beforeAll(async () => {
   app.stderr!.on('data', (d) => (out += d));
   exited = new Promise((resolve) => app.on('exit', (code) => resolve(code)));
   for (const t0 = Date.now(); !/#token=/.test(out); await new Promise((r) => setTimeout(r, 50))) {
-    if (Date.now() - t0 > 60_000 || app.exitCode !== null) throw new Error(`mindstage web did not start: ${out}`);
+    if (Date.now() - t0 > 240_000 || app.exitCode !== null) throw new Error(`mindstage web did not start: ${out}`);
   }
-}, 120_000);
+});
 
 afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
 

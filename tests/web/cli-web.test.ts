@@ -38,7 +38,7 @@ it('mindstage web serves the --data vault behind a token and stops on Ctrl-C', a
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await expect.poll(() => out, { timeout: 30_000 }).toMatch(/#token=/);
+  await expect.poll(() => out, { timeout: 120_000 }).toMatch(/#token=/);
   const url = new URL(out.match(/http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+/)![0]);
 
   const ws = new WebSocket(`ws://${url.host}/ws`, [WS_PROTOCOL, tokenProtocol(await sessionFor(url))], { origin: url.origin });

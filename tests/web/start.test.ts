@@ -40,7 +40,7 @@ describe.skipIf(electron.found)(`npm start without Electron${electron.found ? ' 
     writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Mindstage</title>');
     const dataDir = join(tempDir('start-data'), 'vault');
     const run = start(['--data', dataDir], { MINDSTAGE_RENDERER_DIR: rendererDir });
-    await expect.poll(run.output, { timeout: 30_000 }).toMatch(/#token=/);
+    await expect.poll(run.output, { timeout: 120_000 }).toMatch(/#token=/);
     expect(run.output()).toContain('Electron is not installed here; starting browser mode');
     const url = new URL(run.output().match(/http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+/)![0]);
     expect(url.hash.slice('#token='.length)).toMatch(/^[A-Za-z0-9_-]{43}$/);

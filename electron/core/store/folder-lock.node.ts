@@ -4,7 +4,8 @@
  * with a clear error instead. The lock file holds only the owner's process id; a lock whose process is gone (a
  * crash, SIGKILL) is taken over.
  */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MindstageError } from '../../../shared/result.std.ts';
 
@@ -37,17 +38,33 @@ export function folderLockOwner(dir: string): { pid: number; alive: boolean } | 
   return { pid, alive: processAlive(pid) };
 }
 
+/**
+ * Creates the lock file with this process id already in it, or fails with EEXIST. Creating it empty and writing the
+ * id next left a moment in which another process starting on the folder read an empty file, took it for a dead
+ * owner's, removed it and took the lock too: two processes on one folder. The id goes into a file of this process's
+ * own first, and a hard link gives it the lock's name in one step that fails if the name is taken.
+ */
+function takeAtomically(file: string): void {
+  const own = `${file}.${process.pid}-${randomBytes(6).toString('hex')}`;
+  const fd = openSync(own, 'w', 0o600);
+  try {
+    writeSync(fd, String(process.pid));
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(own, file);
+  } finally {
+    unlinkSync(own);
+  }
+}
+
 /** Takes the folder's lock for this process; returns the function that releases it. */
 export function acquireFolderLock(dir: string): () => void {
   const file = join(dir, LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = openSync(file, 'wx', 0o600);
-      try {
-        writeSync(fd, String(process.pid));
-      } finally {
-        closeSync(fd);
-      }
+      takeAtomically(file);
       let held = true;
       return () => {
         if (!held) return;

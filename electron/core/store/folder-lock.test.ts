@@ -1,9 +1,10 @@
 // The folder lock on its own (the same through two cores and the CLI: tests/core/folder-lock.test.ts): the file it
 // writes, refusing a live owner, taking over a dead one's lock, and releasing once.
 import { spawnSync } from 'node:child_process';
+import type * as NodeFs from 'node:fs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { refusal } from '../../../tests/support/refusal.node.ts';
 import { tempDir } from '../../../tests/support/files.node.ts';
 import { acquireFolderLock, folderLockOwner, LOCK_FILE, processAlive } from './folder-lock.node.ts';
@@ -15,6 +16,20 @@ function busy(run: () => unknown): string {
 }
 
 const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+
+// node:fs as it is, except that a test can run something once from inside the next writeSync: the moment a process
+// writing its lock can be descheduled for long on a loaded machine.
+const fsHook = vi.hoisted(() => ({ beforeWrite: null as null | (() => void) }));
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof NodeFs>();
+  const writeSync = ((...args: unknown[]) => {
+    const hook = fsHook.beforeWrite;
+    fsHook.beforeWrite = null;
+    hook?.();
+    return (real.writeSync as (...a: unknown[]) => number)(...args);
+  }) as typeof real.writeSync;
+  return { ...real, writeSync, default: { ...real, writeSync } };
+});
 
 describe('the folder lock', () => {
   it('writes this process id to a file only its user can read, and removes it once on release', () => {
@@ -61,6 +76,34 @@ describe('the folder lock', () => {
       expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(String(process.pid));
       release();
     }
+  });
+
+  it('two processes starting at once: one reading the lock while the other writes it does not take it too', () => {
+    // The second start is played by this process from inside the first one's write of its id. An empty lock file
+    // seen there was taken for a dead owner's: both held the folder.
+    const dir = tempDir('lock-race');
+    let second: (() => void) | Error | undefined;
+    fsHook.beforeWrite = () => {
+      try {
+        second = acquireFolderLock(dir);
+      } catch (e) {
+        second = e as Error;
+      }
+    };
+    let first: (() => void) | Error;
+    try {
+      first = acquireFolderLock(dir);
+    } catch (e) {
+      first = e as Error;
+    }
+    expect(fsHook.beforeWrite).toBeNull(); // the second start did run mid-write
+    const outcomes = [first, second];
+    const holders = outcomes.filter((o) => typeof o === 'function');
+    expect(holders).toHaveLength(1);
+    expect(outcomes.find((o) => o instanceof Error)).toMatchObject({ code: 'busy' });
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(String(process.pid));
+    holders[0]!();
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('releasing after the folder was wiped is quiet', () => {

@@ -38,7 +38,10 @@ export async function launchBrowser(options: { width?: number; height?: number; 
     acceptDownloads: true,
   });
   const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15_000);
+  // How long a locator action or wait may take before it fails: it ends a step that will never happen, it does not
+  // time one. At load 8 on the 2-core CI machine one step (a core round trip, then a re-render) can pass 15 s, so
+  // 60 s; vitest still ends the whole test at 300 s. Tests set no shorter timeout of their own.
+  page.setDefaultTimeout(60_000);
   const remoteRequests: string[] = [];
   const pageErrors: string[] = [];
   context.on('request', (r) => {

@@ -41,6 +41,9 @@ async function buildInto(outDir: string, extra: Pick<InlineConfig, 'resolve'> = 
 function lockIsStale(lock: string): boolean {
   try {
     const pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+    // Read while the holder writes it (empty), it names no process yet: judged below, as a missing one is. Taken as
+    // pid 0, "not alive", the lock was broken under a live build and two builds shared one folder.
+    if (!(pid > 0)) throw new Error('no pid yet');
     return !alive(pid);
   } catch {
     // The holder writes its pid right after taking the lock: missing for long means it died in between.
