@@ -54,6 +54,15 @@ function takeAtomically(file: string): void {
   }
   try {
     linkSync(own, file);
+  } catch (e) {
+    // A file system without hard links (FAT, exFAT): create and write, as before, rather than not open at all.
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    const fd = openSync(file, 'wx', 0o600);
+    try {
+      writeSync(fd, String(process.pid));
+    } finally {
+      closeSync(fd);
+    }
   } finally {
     unlinkSync(own);
   }
