@@ -17,9 +17,10 @@ function busy(run: () => unknown): string {
 
 const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
 
-// node:fs as it is, except that a test can run something once from inside the next writeSync: the moment a process
-// writing its lock can be descheduled for long on a loaded machine.
-const fsHook = vi.hoisted(() => ({ beforeWrite: null as null | (() => void) }));
+// node:fs as it is, except that a test can run something once from inside the next writeSync (the moment a process
+// writing its lock can be descheduled for long on a loaded machine), or have the next linkSync fail as it does on a
+// file system without hard links.
+const fsHook = vi.hoisted(() => ({ beforeWrite: null as null | (() => void), linkError: null as null | string }));
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof NodeFs>();
   const writeSync = ((...args: unknown[]) => {
@@ -28,7 +29,13 @@ vi.mock('node:fs', async (importOriginal) => {
     hook?.();
     return (real.writeSync as (...a: unknown[]) => number)(...args);
   }) as typeof real.writeSync;
-  return { ...real, writeSync, default: { ...real, writeSync } };
+  const linkSync = ((from: string, to: string) => {
+    const code = fsHook.linkError;
+    fsHook.linkError = null;
+    if (code) throw Object.assign(new Error(`${code}: link '${from}' -> '${to}'`), { code });
+    real.linkSync(from, to);
+  }) as typeof real.linkSync;
+  return { ...real, writeSync, linkSync, default: { ...real, writeSync, linkSync } };
 });
 
 describe('the folder lock', () => {
@@ -156,5 +163,27 @@ describe('processAlive', () => {
 
   it('is true for pid 1, which exists everywhere (for a user other than root, through EPERM)', () => {
     expect(processAlive(1)).toBe(true);
+  });
+
+  it('on a file system without hard links the lock is still taken with the id in it and still refuses a second holder; other link failures are not swallowed', () => {
+    const descriptors = () => readdirSync('/proc/self/fd').length;
+    const before = descriptors();
+    for (const code of ['EPERM', 'ENOTSUP', 'EOPNOTSUPP']) {
+      const dir = tempDir('lock-nolinks');
+      fsHook.linkError = code;
+      const release = acquireFolderLock(dir);
+      expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(String(process.pid));
+      expect(readdirSync(dir)).toEqual([LOCK_FILE]);
+      // The lock file was there before the link failed: the fallback's create refuses too.
+      fsHook.linkError = code;
+      busy(() => acquireFolderLock(dir));
+      release();
+      expect(readdirSync(dir)).toEqual([]);
+    }
+    expect(descriptors()).toBe(before); // every file it opened is closed
+    const dir = tempDir('lock-linkfail');
+    fsHook.linkError = 'EIO';
+    expect(() => acquireFolderLock(dir)).toThrow(/EIO/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
