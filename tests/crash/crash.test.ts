@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { openCore } from '../../electron/core/core.node.ts';
 import { callFor } from '../../electron/core/cli/context.node.ts';
 import { dbPath } from '../../electron/core/store/db.node.ts';
+import type { KekAhead } from '../../electron/core/vault/vault.node.ts';
 import { tempDir } from '../support/files.node.ts';
-import { kekMemo } from '../support/kek-memo.node.ts';
+import { folderKek, kekMemo } from '../support/kek-memo.node.ts';
 
 const PASS = 'crash test passphrase';
 const writer = fileURLToPath(new URL('./writer.node.ts', import.meta.url));
@@ -21,9 +22,13 @@ const KILLS = 15;
  * kill lands at a random point of a write or a compaction. Counting commits instead of waiting a fixed time keeps
  * the test the same on a loaded machine. Returns the ids it reported.
  */
-function runAndKill(dir: string, conversationId: string, count: number): Promise<string[]> {
+function runAndKill(dir: string, conversationId: string, count: number, kek: KekAhead): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', writer, dir, conversationId, PASS], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', writer, dir, conversationId, PASS], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Argon2id once in this file (the parent's memo) instead of once per round in each writer.
+      env: { ...process.env, ...folderKek(kek, dir, PASS) },
+    });
     let out = '';
     let err = '';
     let killed = false;
@@ -60,7 +65,7 @@ describe('crash safety', () => {
     for (let k = 0; k < KILLS; k++) {
       // 10–40 commits a round: ~375 over the rounds, past the compaction interval (300 updates), so the
       // conversation is also compacted along the way, as the old time-based version relied on.
-      committed.push(...(await runAndKill(dir, id, 10 + Math.floor(Math.random() * 31))));
+      committed.push(...(await runAndKill(dir, id, 10 + Math.floor(Math.random() * 31), kek)));
 
       const db = new Database(dbPath(dir), { readonly: true });
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
