@@ -61,7 +61,12 @@ export async function launchBrowser(options: { width?: number; height?: number; 
 
 export const screenshotDir = join(process.cwd(), 'test-output', 'screenshots');
 
+/**
+ * Saves what the page shows, to be looked at, when MINDSTAGE_SCREENSHOTS is set (`npm run screenshots`). No test
+ * reads them back, and in `npm test` the 335 PNGs cost ~40 s of CPU, so by default nothing is written.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!process.env['MINDSTAGE_SCREENSHOTS']) return;
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
 }
