@@ -11,5 +11,8 @@ if (tests.length === 0) throw new Error('MUTATION_TESTS is empty: run mutation t
 // Tests that start PostgreSQL share one cluster per Stryker worker (tests/support/postgres-shared.node.ts).
 const postgres = tests.some((t) => /^tests\/relay\/(storage|postgres-storage|fanout|gallery-storage)\.test\.ts$/.test(t));
 
-const globalSetup = [base.test?.globalSetup ?? []].flat();
-export default defineConfig({ test: { ...base.test, include: tests, globalSetup: postgres ? [...globalSetup, 'tests/support/postgres-shared.node.ts'] : globalSetup } });
+// One project of the listed files, each in a process of its own (Stryker's runs must not share module state), with
+// the integration project's renderer build.
+const { projects: _projects, ...root } = base.test ?? {};
+const globalSetup = ['tests/support/renderer-cache.node.ts'];
+export default defineConfig({ test: { ...root, include: tests, globalSetup: postgres ? [...globalSetup, 'tests/support/postgres-shared.node.ts'] : globalSetup } });
