@@ -5,10 +5,11 @@ const exclude = ['node_modules/**', 'dist/**', 'dist-electron/**', '.scratch/**'
 // Unit tests beside the code: pure modules, and cores on temporary folders in the test's own process, with no module
 // mocks. They share worker processes between files (isolate: false) instead of starting a process per file, which
 // saves each file ~0.25 s of process start and module loading. Files under tests/ start child processes, servers
-// and Chromium and change process-wide state, so each keeps a process of its own, as does the one unit file that
-// mocks a Node module.
+// and Chromium and change process-wide state, so each keeps a process of its own, as do the unit files below.
 const unit = ['electron/**/*.test.ts', 'shared/**/*.test.ts', 'renderer/**/*.test.ts', 'renderer/**/*.test.tsx'];
-const ownProcess = ['electron/core/store/folder-lock.test.ts'];
+// folder-lock mocks node:fs; tokens.test checks that the Llama 3 and Mistral tokenizers count with the estimate until
+// first loaded, which a file before it in a shared worker may have done.
+const ownProcess = ['electron/core/store/folder-lock.test.ts', 'electron/core/chat/tokens.test.ts'];
 
 export default defineConfig({
   test: {
