@@ -39,17 +39,17 @@ function scrubLib0(): void {
 export function scrubAfterLock(): void {
   scrubSodium();
   scrubLib0();
-  // Two collections: the first frees what the session held; finalizers and weak maps it releases go in the second.
-  // --clear-free-memory clears what dies in the young generation only, so text that had been promoted to the old
-  // generation while the vault was open stayed in its freed memory (docs/security.md "Memory after lock"). A
-  // last-resort collection reduces memory, and with --zero-unused-memory a memory-reducing collection zeroes the
-  // old generation's unused memory too. Without concurrent sweeping V8 sweeps and hands back pages within the
-  // collection itself instead of on background threads a loaded machine may not run for a while, so the scrub is
-  // over when this returns (lock reports done only then: CoreState.lockSettled).
+  // One memory-reducing collection: V8's last-resort one repeats full collections (at least two) until one frees
+  // nothing more, so what finalizers and weak maps release is collected within it; a second one doubled the cost
+  // and found nothing more (docs/security.md "Memory after lock"). --clear-free-memory clears what dies in the
+  // young generation only, so text that had been promoted to the old generation while the vault was open stayed in
+  // its freed memory; with --zero-unused-memory a memory-reducing collection zeroes the old generation's unused
+  // memory too. Without concurrent sweeping V8 sweeps and hands back pages within the collection itself instead of
+  // on background threads a loaded machine may not run for a while, so the scrub is over when this returns (lock
+  // reports done only then: CoreState.lockSettled).
   setFlagsFromString('--no-concurrent-sweeping');
   setFlagsFromString('--zero-unused-memory');
   try {
-    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   } finally {
     setFlagsFromString('--no-zero-unused-memory');
