@@ -25,14 +25,16 @@ export default defineConfig({
     maxWorkers: 2,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'unit', include: unit, exclude: [...exclude, ...ownProcess], isolate: false } },
+      // Each project's global setup gives its run a temporary folder (nested when both run), removed at the end.
+      { extends: true, test: { name: 'unit', include: unit, exclude: [...exclude, ...ownProcess], isolate: false, globalSetup: ['tests/support/run-temp.node.ts'] } },
       {
         extends: true,
         test: {
           name: 'integration',
           include: ['tests/**/*.test.ts', ...ownProcess],
-          // One renderer build per run, made by the first browser test that needs it (e2e/support/renderer-build.node.ts).
-          globalSetup: ['tests/support/renderer-cache.node.ts'],
+          // One temporary folder for the run, removed at its end; one renderer build per run, made by the first
+          // browser test that needs it (e2e/support/renderer-build.node.ts).
+          globalSetup: ['tests/support/run-temp.node.ts', 'tests/support/renderer-cache.node.ts'],
         },
       },
     ],
