@@ -8,6 +8,7 @@
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import sodiumModule from 'libsodium-wrappers-sumo';
 import { checkKdfParams, KDF_MIN, type KdfParams } from './kdf-params.std.ts';
+import { rawKeyCall } from './raw-key.std.ts';
 
 await sodiumModule.ready;
 export const sodium = sodiumModule;
@@ -160,7 +161,7 @@ function subkeyAndNonce(key: Uint8Array, nonce: Uint8Array): { subkey: Uint8Arra
 export function aeadSeal(key: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
   const nonce = randomBytes(NONCE_BYTES);
   const { subkey, iv } = subkeyAndNonce(key, nonce);
-  const cipher = createCipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG_BYTES });
+  const cipher = rawKeyCall(() => createCipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG_BYTES }));
   cipher.setAAD(ad, { plaintextLength: plaintext.length });
   const out = new Uint8Array(NONCE_BYTES + plaintext.length + TAG_BYTES);
   out.set(nonce, 0);
@@ -177,7 +178,7 @@ export function aeadOpen(key: Uint8Array, sealed: Uint8Array, ad: Uint8Array): U
   if (sealed.length < NONCE_BYTES + TAG_BYTES) return null;
   const { subkey, iv } = subkeyAndNonce(key, sealed.subarray(0, NONCE_BYTES));
   try {
-    const decipher = createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG_BYTES });
+    const decipher = rawKeyCall(() => createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG_BYTES }));
     decipher.setAAD(ad, { plaintextLength: sealed.length - NONCE_BYTES - TAG_BYTES });
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     const plain = decipher.update(sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES));

@@ -14,6 +14,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { MindstageError } from '../../../shared/result.std.ts';
+import { rawKeyCall } from '../crypto/raw-key.std.ts';
 import { aeadOpen, aeadSeal, wipe } from '../crypto/sodium.node.ts';
 import type { VaultStorage } from '../store/storage.node.ts';
 import type { UnlockedVault } from '../vault/vault.node.ts';
@@ -27,7 +28,7 @@ export const MANIFEST_ALTERED =
 function term(key: Uint8Array, doc: Uint8Array, seq: number): Buffer {
   const seqBytes = Buffer.alloc(8);
   seqBytes.writeBigUInt64BE(BigInt(seq));
-  return createHmac('sha256', key).update(doc).update(seqBytes).digest();
+  return rawKeyCall(() => createHmac('sha256', key)).update(doc).update(seqBytes).digest();
 }
 
 function xorInto(sum: Uint8Array, t: Uint8Array): void {
