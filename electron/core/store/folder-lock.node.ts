@@ -46,25 +46,25 @@ export function folderLockOwner(dir: string): { pid: number; alive: boolean } | 
  */
 function takeAtomically(file: string): void {
   const own = `${file}.${process.pid}-${randomBytes(6).toString('hex')}`;
-  const fd = openSync(own, 'w', 0o600);
-  try {
-    writeSync(fd, String(process.pid));
-  } finally {
-    closeSync(fd);
-  }
+  writePid(own, 'w');
   try {
     linkSync(own, file);
   } catch (e) {
     // A file system without hard links (FAT, exFAT): create and write, as before, rather than not open at all.
     if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
-    const fd = openSync(file, 'wx', 0o600);
-    try {
-      writeSync(fd, String(process.pid));
-    } finally {
-      closeSync(fd);
-    }
+    writePid(file, 'wx');
   } finally {
     unlinkSync(own);
+  }
+}
+
+/** Writes this process's id to `file`, opened with `flags` ('wx' fails with EEXIST if it exists), owner-only. */
+function writePid(file: string, flags: 'w' | 'wx'): void {
+  const fd = openSync(file, flags, 0o600);
+  try {
+    writeSync(fd, String(process.pid));
+  } finally {
+    closeSync(fd);
   }
 }
 
