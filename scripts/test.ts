@@ -1,43 +1,46 @@
 /**
- * `npm test`: the type-check and the lint (scripts/checks.ts) and vitest, all started at once. The checks run at
- * the lowest CPU priority, so they take only what vitest leaves idle (it waits on Chromium, child processes and
- * timers) instead of holding the test run back for their ~40 s; on a busy machine they finish after it, as before.
- * vitest's output streams as it runs; the checks' output is printed once everything has ended. Arguments after
- * `npm test --` go to vitest. The exit code is non-zero when either failed.
+ * `npm test`: the type-check, the lint and vitest, all started at once. The type-check and the lint are each
+ * single-threaded (~35 s and ~27 s of CPU) and run at the lowest CPU priority, so they take only what vitest leaves
+ * idle (it waits on Chromium, child processes and timers) instead of holding the test run back; on a busy machine
+ * they finish after it. vitest's output streams as it runs; theirs is printed, whole, once everything has ended.
+ * Arguments after `npm test --` go to vitest. The exit code is non-zero when any of them failed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const windows = process.platform === 'win32';
-const node = [process.execPath, '--disable-warning=ExperimentalWarning'];
 // `nice` is there on Linux and macOS; Windows has no such command, and the checks then run at normal priority.
-const checks = windows ? node : ['nice', '-n', '19', ...node];
+const lowPriority = windows ? [] : ['nice', '-n', '19'];
 
-function run(cmd: string[], output: 'inherit' | 'collect'): { child: ChildProcess; done: Promise<{ code: number; output: string }> } {
-  const child = spawn(cmd[0]!, cmd.slice(1), { stdio: output === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+interface Ended {
+  name: string;
+  code: number;
+  output: string;
+}
+
+function run(name: string, cmd: string[], output: 'inherit' | 'collect') {
+  const child = spawn(cmd[0]!, cmd.slice(1), { stdio: output === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'], shell: windows && cmd[0] === 'npm' });
   let text = '';
   child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
-  const done = new Promise<{ code: number; output: string }>((resolve) => {
-    child.on('error', (e) => resolve({ code: 1, output: `${text}${String(e)}\n` }));
-    child.on('close', (code, signal) => resolve({ code: code ?? 1, output: signal ? `${text}killed by ${signal}\n` : text }));
+  const done = new Promise<Ended>((resolve) => {
+    child.on('error', (e) => resolve({ name, code: 1, output: `${text}${String(e)}\n` }));
+    child.on('close', (code, signal) => resolve({ name, code: code ?? 1, output: signal ? `${text}killed by ${signal}\n` : text }));
   });
   return { child, done };
 }
 
 const vitestBin = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
-const typeAndLint = run([...checks, fileURLToPath(new URL('./checks.ts', import.meta.url))], 'collect');
-const tests = run([...node, vitestBin, 'run', ...process.argv.slice(2)], 'inherit');
+const runs = [
+  run('tests', [process.execPath, '--disable-warning=ExperimentalWarning', vitestBin, 'run', ...process.argv.slice(2)], 'inherit'),
+  run('typecheck', [...lowPriority, 'npm', 'run', '--silent', 'typecheck'], 'collect'),
+  run('lint', [...lowPriority, 'npm', 'run', '--silent', 'lint'], 'collect'),
+];
 
-// Ctrl-C reaches both children through the terminal's process group; a plain kill of this process is passed on.
-for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    typeAndLint.child.kill(signal);
-    tests.child.kill(signal);
-  });
-}
+// Ctrl-C reaches every child through the terminal's process group; a plain kill of this process is passed on.
+for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, () => runs.forEach((r) => r.child.kill(signal)));
 
-const [vitest, checked] = await Promise.all([tests.done, typeAndLint.done]);
-process.stdout.write(`\n${checked.output}`);
-process.stdout.write(`npm test: tests ${vitest.code === 0 ? 'passed' : `failed (exit ${vitest.code})`}; type-check and lint ${checked.code === 0 ? 'passed' : 'failed'}\n`);
-process.exit(vitest.code === 0 && checked.code === 0 ? 0 : 1);
+const ended = await Promise.all(runs.map((r) => r.done));
+for (const r of ended.slice(1)) process.stdout.write(`\n> npm run ${r.name}: ${r.code === 0 ? 'passed' : `failed (exit ${r.code})`}\n${r.output}`);
+process.stdout.write(`npm test: ${ended.map((r) => `${r.name} ${r.code === 0 ? 'passed' : 'failed'}`).join(', ')}\n`);
+process.exit(ended.every((r) => r.code === 0) ? 0 : 1);
